@@ -1,0 +1,58 @@
+# Set-up and main jobs for `forecast`.  `make run` and `make test` are the whole set-up.
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+ARGS ?=
+
+.PHONY: help run test lint bench lab clean schema lock
+help:  ## list the targets
+	@grep -E '^[a-z]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
+
+# Find a Python >= 3.12: $PYTHON, then python3.13/python3.12/python3 on PATH, then pyenv's versions.
+FIND_PYTHON = for c in "$$PYTHON" python3.13 python3.12 python3 $$(ls -d $${PYENV_ROOT:-$$HOME/.pyenv}/versions/3.1[2-9]*/bin/python3 2>/dev/null | sort -rV); do \
+	  [ -n "$$c" ] || continue; \
+	  if "$$c" -c 'import sys, venv; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1; then command -v "$$c" || echo "$$c"; break; fi; \
+	done
+
+$(STAMP): pyproject.toml requirements.lock
+	@py=$$($(FIND_PYTHON)); \
+	if [ -z "$$py" ]; then \
+	  echo "error: forecast needs Python >= 3.12 with venv. None was found on PATH or under pyenv." >&2; \
+	  echo "       Install one (e.g. 'pyenv install 3.12') or point to it: make PYTHON=/path/to/python3.12 ..." >&2; \
+	  exit 2; \
+	fi; \
+	echo "Setting up $(VENV) with $$py ($$($$py -c 'import sys; print(sys.version.split()[0])'))"; \
+	[ -x $(PY) ] && $(PY) -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null || { rm -rf $(VENV); "$$py" -m venv $(VENV); }
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.lock
+	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e .
+	@touch $(STAMP)
+
+run: $(STAMP)  ## set up, then forecast the bundled scenario (writes out/)
+	$(VENV)/bin/forecast run $(ARGS)
+
+test: $(STAMP)  ## set up, then run every test (slow ones included)
+	$(VENV)/bin/ruff check forecast tests bench
+	$(VENV)/bin/ruff format --check forecast tests bench
+	$(PY) -m pytest $(ARGS)
+
+lint: $(STAMP)  ## ruff lint and format check
+	$(VENV)/bin/ruff check forecast tests bench
+	$(VENV)/bin/ruff format --check forecast tests bench
+
+bench: $(STAMP)  ## performance benchmarks; writes bench/RESULTS.md
+	$(PY) bench/run.py $(ARGS)
+
+lab: $(STAMP)  ## open the notebooks in JupyterLab
+	$(VENV)/bin/jupyter lab notebooks/
+
+schema: $(STAMP)  ## regenerate the JSON Schemas in forecast/schema/
+	$(PY) -m forecast schema --write
+
+lock: $(STAMP)  ## re-resolve pinned versions into requirements.lock
+	$(PY) -m pip install --quiet --upgrade -e '.[dev]'
+	$(PY) -m pip freeze --exclude-editable | grep -v '^forecast' > requirements.lock
+
+clean:  ## remove the virtual environment and outputs
+	rm -rf $(VENV) out

@@ -1,0 +1,207 @@
+"""The ``forecast`` command line: run, validate, new-evidence, schema.
+
+Exit codes: 0 success, 2 bad input (a message naming the file and field, no traceback,
+nothing written), 1 anything else.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import sys
+import time
+import traceback
+import warnings
+from pathlib import Path
+
+from .scenario import (
+    EvidenceItem,
+    Priors,
+    ScenarioError,
+    load_scenario,
+    new_evidence,
+)
+
+__all__ = ["main"]
+
+BAD_INPUT = 2
+
+
+def _progress_printer(label: str):
+    """A progress callback that stays silent for the first second, then reports on stderr."""
+    start = time.monotonic()
+    shown = False
+
+    def progress(step: int, total: int) -> None:
+        nonlocal shown
+        if time.monotonic() - start < 1.0 and not shown:
+            return
+        shown = True
+        end = "\n" if step >= total else ""
+        print(f"\r{label}: step {step}/{total}", end=end, file=sys.stderr, flush=True)
+
+    return progress
+
+
+def _format_table(frame, outcome: str) -> str:
+    cols = [c for c in frame.columns if c.startswith("p_") and not c.endswith(("_low", "_high"))]
+    show = frame[["step", "date", "evidence_id"]].copy()
+    show["evidence_id"] = show["evidence_id"].replace("", "(prior)")
+    for c in cols:
+        show[c] = (frame[c] * 100).map("{:5.1f}%".format)
+    show[f"{outcome} 90% band"] = [
+        f"{lo * 100:4.1f}-{hi * 100:4.1f}%"
+        for lo, hi in zip(frame[f"p_{outcome}_low"], frame[f"p_{outcome}_high"], strict=True)
+    ]
+    show["mcse"] = frame["mcse"].map("{:.4f}".format)
+    return show.to_string(index=False)
+
+
+def _cmd_run(args) -> int:
+    from .inference import ForecastWarning, run
+    from .results import save_result, trajectory_frame
+
+    scenario = load_scenario(args.priors, args.evidence)
+    label = f"{args.method} route"
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ForecastWarning)
+        result = run(
+            scenario,
+            method=args.method,
+            draws=args.draws,
+            seed=args.seed,
+            progress=_progress_printer(label),
+        )
+    result.attrs["command"] = " ".join(["forecast", *sys.argv[1:]])
+    frame = trajectory_frame(result)
+    print(scenario.question)
+    print(
+        f"{len(scenario.evidence)} evidence items, {len(scenario.hypotheses)} hypotheses, "
+        f"method {args.method}, seed {args.seed}, {args.draws} draws\n"
+    )
+    print(_format_table(frame, scenario.outcome))
+    last = frame.iloc[-1]
+    o = scenario.outcome
+    print(
+        f"\nP({o}) = {last[f'p_{o}']:.1%} (90% judgement band "
+        f"{last[f'p_{o}_low']:.1%} to {last[f'p_{o}_high']:.1%}; MCSE {last['mcse']:.4f})"
+    )
+    paths = save_result(result, args.out)
+    for w in caught:
+        print(f"WARNING: {w.message}", file=sys.stderr)
+    print("wrote " + ", ".join(str(p) for p in paths.values()))
+    return 0
+
+
+def _cmd_validate(args) -> int:
+    scenario = load_scenario(args.priors, args.evidence)
+    p = scenario.priors
+    print(f"{args.priors}: OK: question: {p.question}")
+    print(f"  outcome: {p.outcome}")
+    for name, h in p.hypotheses.items():
+        print(f"  hypothesis {name}: prior {h.prior:g}, P({p.outcome}|{name}) = {h.p_outcome}")
+    if p.prior_strength is not None:
+        print(f"  prior strength (Dirichlet kappa): {p.prior_strength:g}")
+    print(f"{args.evidence}: OK: {len(scenario.evidence)} evidence items")
+    for e in scenario.evidence:
+        extra = f", group {e.group}" if e.group else ""
+        print(f"  {e.date} {e.id}: reliability {e.r:g}{extra}")
+    used = sorted({e.group for e in scenario.evidence if e.group})
+    for g in used:
+        n = sum(e.group == g for e in scenario.evidence)
+        how = "" if g in p.groups else " (not in priors.yaml: default)"
+        print(f"  group {g}: {n} items, correlation {scenario.correlation(g):g}{how}")
+    todo = [e.id for e in scenario.evidence if "TODO" in e.title or "TODO" in e.source]
+    if todo:
+        print(f"note: still a template (TODO): {', '.join(todo)}")
+    return 0
+
+
+def _cmd_new_evidence(args) -> int:
+    hypotheses: list[str] = []
+    with contextlib.suppress(ScenarioError):  # a template still helps when files have problems
+        hypotheses = list(load_scenario(args.priors, args.evidence).hypotheses)
+    path = new_evidence(args.id, evidence=args.evidence, hypotheses=hypotheses)
+    print(f"wrote {path}: edit it, then 'forecast validate'")
+    return 0
+
+
+def _cmd_schema(args) -> int:
+    schemas = {
+        "priors.schema.json": Priors.model_json_schema(),
+        "evidence.schema.json": EvidenceItem.model_json_schema(),
+    }
+    if not args.write:
+        print(json.dumps(schemas, indent=2))
+        return 0
+    folder = Path(__file__).parent / "schema"
+    folder.mkdir(exist_ok=True)
+    for name, schema in schemas.items():
+        (folder / name).write_text(json.dumps(schema, indent=2) + "\n")
+        print(f"wrote {folder / name}")
+    return 0
+
+
+def _parser() -> argparse.ArgumentParser:
+    from .inference import DEFAULT_DRAWS
+
+    parser = argparse.ArgumentParser(
+        prog="forecast", description="Bayesian scenario forecasting from priors and evidence."
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def files(p):
+        p.add_argument("--priors", default="priors.yaml", help="priors file (priors.yaml)")
+        p.add_argument("--evidence", default="evidence", help="evidence folder (evidence/)")
+
+    p = sub.add_parser("run", help="update the forecast with every evidence item")
+    files(p)
+    p.add_argument("--out", default="out", help="output folder (out/)")
+    p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    p.add_argument("--draws", type=int, default=DEFAULT_DRAWS, help="draws per step for the band")
+    p.add_argument("--method", choices=["fast", "nuts"], default="fast")
+    p.set_defaults(func=_cmd_run)
+
+    p = sub.add_parser("validate", help="check the scenario files and say what they hold")
+    files(p)
+    p.set_defaults(func=_cmd_validate)
+
+    p = sub.add_parser("new-evidence", help="write a template evidence/<ID>.yaml")
+    p.add_argument("id", help="the new item's id")
+    files(p)
+    p.set_defaults(func=_cmd_new_evidence)
+
+    p = sub.add_parser("schema", help="print (or --write) the JSON Schemas of the files")
+    p.add_argument("--write", action="store_true", help="write them into forecast/schema/")
+    p.set_defaults(func=_cmd_schema)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``forecast`` command; returns the exit code."""
+    parser = _parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse: 2 for usage errors, 0 for --help
+        return int(exc.code or 0)
+    try:
+        return args.func(args)
+    except ScenarioError as exc:
+        n = len(exc.problems)
+        print(f"error: {n} problem{'s' * (n != 1)} in the scenario files:", file=sys.stderr)
+        for problem in exc.problems:
+            print(f"  {problem}", file=sys.stderr)
+        return BAD_INPUT
+    except (FileExistsError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return BAD_INPUT
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 1
+    except Exception as exc:  # noqa: BLE001 - the last line of defence for a CLI
+        print(f"forecast: internal error: {type(exc).__name__}: {exc}", file=sys.stderr)
+        if os.environ.get("FORECAST_DEBUG"):
+            traceback.print_exc()
+        return 1

@@ -1,0 +1,461 @@
+"""Running the model: the fast exact route and the NUTS route, both giving one DataTree.
+
+The fast route (MODEL.md, "Computing it"): the probability at every step from per-item
+expectations (:func:`forecast.model.probabilities`), the judgement band from exact draws of
+``P(theta | E_1..k)``: draw ``h``, then ``pi ~ Dirichlet(kappa pi + e_h)``, ``p`` from its
+prior, and each item's likelihoods from its prior tilted by ``Lr(h) ** w`` (rejection
+sampling). One pass over the items; draws are shared across steps (common random numbers).
+
+The NUTS route samples :func:`forecast.model.build_model` with nutpie at every step.
+"""
+
+from __future__ import annotations
+
+import json
+import warnings
+import zlib
+from collections.abc import Callable
+from datetime import UTC, datetime
+from importlib.metadata import PackageNotFoundError, version
+from typing import Literal
+
+import numpy as np
+import xarray as xr
+from scipy.special import expit, logsumexp
+
+from .model import (
+    Arrays,
+    compiled_nuts_model,
+    encode,
+    expected_p_outcome,
+    log_effective,
+    log_expected_tilt,
+    probabilities,
+    step_weights,
+)
+from .scenario import Scenario
+
+__all__ = ["BAND", "DEFAULT_DRAWS", "ForecastWarning", "run"]
+
+DEFAULT_DRAWS = 4000
+"""Draws of the band per step (fast route); MCSE of the draws' mean <= 0.5 / sqrt(4000)."""
+
+BAND = (0.05, 0.95)
+"""The judgement band: 5th and 95th percentiles of P(Y | E_1..k, theta)."""
+
+Progress = Callable[[int, int], None]
+
+
+class ForecastWarning(UserWarning):
+    """A failed check (sampling diagnostics, Monte Carlo self-check): never silent."""
+
+
+# ----------------------------------------------------------------------------- sampling
+def _item_rng(seed: int, item_id: str, h: int) -> np.random.Generator:
+    """One stream per (seed, item, conditioning hypothesis): the same whatever the step."""
+    return np.random.default_rng([seed, zlib.crc32(item_id.encode()), h])
+
+
+def sample_tilted(
+    mu: np.ndarray,
+    sd: np.ndarray,
+    r: float,
+    w: float,
+    h: int,
+    size: int,
+    rng: np.random.Generator,
+) -> np.ndarray:
+    """Exact draws of one item's log-likelihoods from its prior tilted by ``Lr(h) ** w``.
+
+    Parameters
+    ----------
+    mu, sd : (H,) arrays
+        The item's log-likelihood means and sds (sd 0: exact).
+    r, w : float
+        Reliability and weight.
+    h : int
+        The conditioning hypothesis.
+    size : int
+        Number of draws.
+    rng : numpy Generator
+
+    Returns
+    -------
+    (size, H) array of ``log L(g)`` draws.
+
+    Notes
+    -----
+    Rejection sampling. When the acceptance rate ``c = E[Lr(h) ** w]`` of the plain prior
+    proposal is low, the proposal is the mixture ``prior * ((1-r)^w + r^w e^{w z})``
+    (which bounds the target since ``t^w`` is subadditive), its tilted part sampled from
+    normals shifted toward ``h`` and away from the likeliest competitor ``g*``.
+    """
+    unc = sd > 0
+    n_h = mu.shape[0]
+    if not unc.any():
+        return np.broadcast_to(mu, (size, n_h)).copy()
+    r_arr, w_arr = np.array([r]), np.array([w])
+    log_c = log_expected_tilt(mu[None], sd[None], r_arr, w_arr)[0, h]
+    log_target = lambda x: w * log_effective(x, r)[:, h]  # noqa: E731
+
+    def prior(m: int) -> np.ndarray:
+        return mu + sd * rng.standard_normal((m, n_h))
+
+    if log_c > np.log(0.3) or r < 1 and w * np.log1p(-r) > np.log(0.3):
+        propose, log_accept = prior, log_target
+        rate = np.exp(log_c)
+    else:
+        g_star = h if mu[h] >= mu.max() else int(np.argmax(mu))
+        shift = np.zeros(n_h)
+        if g_star != h:
+            shift[h], shift[g_star] = w * sd[h] ** 2, -w * sd[g_star] ** 2
+
+        def tilted(m: int) -> np.ndarray:  # prior * e^{w z}, by rejection
+            out = np.empty((0, n_h))
+            while out.shape[0] < m:
+                batch = max(2 * (m - out.shape[0]), 64)
+                x = mu + shift + sd * rng.standard_normal((batch, n_h))
+                keep = np.log(rng.random(batch)) < w * (x[:, g_star] - x.max(axis=1))
+                out = np.vstack([out, x[keep]])
+            return out[:m]
+
+        with np.errstate(divide="ignore"):
+            log_flat = w * np.log1p(-r)
+        log_tilt = w * np.log(r) + log_expected_tilt(mu[None], sd[None], np.ones(1), w_arr)[0, h]
+        p_flat = np.exp(log_flat - np.logaddexp(log_flat, log_tilt))
+
+        def propose(m: int) -> np.ndarray:
+            n_flat = rng.binomial(m, p_flat)
+            x = np.vstack([prior(n_flat), tilted(m - n_flat)])
+            return x[rng.permutation(m)]
+
+        def log_accept(x: np.ndarray) -> np.ndarray:
+            z = x[:, h] - x.max(axis=1)
+            with np.errstate(divide="ignore"):
+                bound = np.logaddexp(log_flat, w * (np.log(r) + z))
+            return log_target(x) - bound
+
+        rate = np.exp(log_c - np.logaddexp(log_flat, log_tilt))
+    out = np.empty((0, n_h))
+    while out.shape[0] < size:
+        need = size - out.shape[0]
+        batch = int(min(need / max(rate, 1e-6) * 1.2 + 64, 5_000_000))
+        x = propose(batch)
+        keep = np.log(rng.random(batch)) < log_accept(x)
+        out = np.vstack([out, x[keep]])
+    return out[:size]
+
+
+def _prior_draws(a: Arrays, size: int, rng: np.random.Generator):
+    """log pi draws for each conditioning h, (H, S, H), and p_outcome draws (S, H)."""
+    n_h = a.n_hypotheses
+    if a.kappa is None:
+        log_pi = np.broadcast_to(np.log(a.prior), (n_h, size, n_h))
+    else:
+        # Dirichlet(kappa pi + e_h) = normalise(Gamma(kappa pi) + Exp(1) e_h): shared draws
+        gam = rng.gamma(a.kappa * a.prior, size=(size, n_h))
+        extra = rng.exponential(size=size)
+        stacked = gam[None] + np.eye(n_h)[:, None, :] * extra[None, :, None]
+        log_pi = np.log(stacked) - np.log(stacked.sum(axis=2, keepdims=True))
+    p = expit(a.p_mean + a.p_sd * rng.standard_normal((size, n_h)))
+    return log_pi, p
+
+
+def _fast_band(
+    a: Arrays,
+    ids: tuple[str, ...],
+    p_h: np.ndarray,
+    draws: int,
+    seed: int,
+    progress: Progress | None,
+) -> np.ndarray:
+    """Draws of ``P(Y | E_1..k, theta)``, theta ~ P(theta | E_1..k), shape (N+1, S)."""
+    n_items, n_h = a.mu.shape
+    rng = np.random.default_rng([seed, 0])
+    u = rng.random(draws)
+    log_pi, p = _prior_draws(a, draws, rng)
+    # the hypothesis each draw has at each step, from one uniform (common random numbers)
+    cdf = np.cumsum(p_h, axis=1)
+    cdf /= cdf[:, -1:]
+    h_of = np.minimum((u[None, :, None] > cdf[:, None, :]).sum(axis=2), n_h - 1).astype(np.int8)
+    used = np.array([(h_of == h).any(axis=1) for h in range(n_h)])  # (H, N+1)
+    last_needed = np.array([np.flatnonzero(row).max() if row.any() else -1 for row in used])
+
+    free_sum = np.zeros((n_h, draws, n_h))
+    group_sum: dict[int, np.ndarray] = {}
+    s_idx = np.arange(draws)
+    out = np.empty((n_items + 1, draws))
+
+    def combine(k: int) -> None:
+        hk = h_of[k]
+        total = log_pi[hk, s_idx] + free_sum[hk, s_idx]
+        for gs in group_sum.values():
+            total = total + gs[hk, s_idx]
+        post = np.exp(total - logsumexp(total, axis=1, keepdims=True))
+        out[k] = np.sum(post * p, axis=1)
+
+    def contribution(i: int, h: int, w: float) -> np.ndarray:
+        if not (a.sd[i] > 0).any():
+            return np.broadcast_to(w * log_effective(a.mu[i][None], a.r[i])[0], (draws, n_h))
+        x = sample_tilted(a.mu[i], a.sd[i], a.r[i], w, h, draws, _item_rng(seed, ids[i], h))
+        return w * log_effective(x, np.full(draws, a.r[i]))
+
+    combine(0)
+    for k in range(1, n_items + 1):
+        i = k - 1
+        needed = [h for h in range(n_h) if last_needed[h] >= k]
+        g = a.group[i]
+        if g < 0:
+            for h in needed:
+                free_sum[h] += contribution(i, h, 1.0)
+        else:
+            members = np.flatnonzero(a.group[:k] == g)
+            w = 1.0 / (1.0 + a.rho[g] * (members.size - 1))
+            gs = np.zeros((n_h, draws, n_h))
+            for j in members:
+                for h in needed:
+                    gs[h] += contribution(j, h, w)
+            group_sum[int(g)] = gs
+        combine(k)
+        if progress is not None:
+            progress(k, n_items)
+    return out
+
+
+def _quantile_mcse(sorted_draws: np.ndarray, q: float) -> np.ndarray:
+    """MCSE of the q-quantile of iid draws (rows sorted), from the order statistics."""
+    s = sorted_draws.shape[-1]
+    half = np.sqrt(q * (1 - q) / s)
+    lo = int(np.clip(np.floor(s * (q - half)), 0, s - 1))
+    hi = int(np.clip(np.ceil(s * (q + half)), 0, s - 1))
+    return (sorted_draws[..., hi] - sorted_draws[..., lo]) / 2
+
+
+# ----------------------------------------------------------------------------- routes
+def _run_fast(scenario: Scenario, a: Arrays, draws: int, seed: int, progress):
+    p_h, p_y = probabilities(a)
+    band = _fast_band(a, scenario.ids, p_h, draws, seed, progress)
+    ordered = np.sort(band, axis=1)
+    stats = {
+        "p_hypothesis": p_h,
+        "p_outcome": p_y,
+        "p_outcome_low": np.quantile(band, BAND[0], axis=1),
+        "p_outcome_high": np.quantile(band, BAND[1], axis=1),
+        "mcse": band.std(axis=1) / np.sqrt(draws),
+        "mcse_low": _quantile_mcse(ordered, BAND[0]),
+        "mcse_high": _quantile_mcse(ordered, BAND[1]),
+        "draws_mean": band.mean(axis=1),
+    }
+    # self-check: the draws' mean is an independent Monte Carlo estimate of the probability
+    z = np.abs(stats["draws_mean"] - p_y) / np.maximum(stats["mcse"], 1e-12)
+    bad = np.flatnonzero((z > 4.5) & (np.abs(stats["draws_mean"] - p_y) > 1e-9))
+    if bad.size:
+        warnings.warn(
+            f"Monte Carlo check failed at step(s) {bad.tolist()[:10]}: the band's draws average "
+            f"{stats['draws_mean'][bad[0]]:.4f} but the exact probability is {p_y[bad[0]]:.4f} "
+            f"({z[bad[0]]:.1f} MCSE apart)",
+            ForecastWarning,
+            stacklevel=3,
+        )
+    return stats, band.T[None].astype(np.float32), {}
+
+
+def _run_nuts(scenario: Scenario, a: Arrays, draws: int, seed: int, progress, *, chains=4):
+    import arviz as az
+    import nutpie
+
+    n_items = a.n_items
+    keys = ("p_outcome", "p_outcome_low", "p_outcome_high", "mcse", "mcse_low", "mcse_high")
+    stats = {k: np.empty(n_items + 1) for k in keys}
+    stats["p_hypothesis"] = np.empty((n_items + 1, a.n_hypotheses))
+    per_chain = max(draws // chains, 100)
+    band = np.empty((chains, per_chain, n_items + 1), dtype=np.float32)
+    diag = {"r_hat": np.empty(n_items + 1), "ess_bulk": np.empty(n_items + 1)}
+    divergences = np.zeros(n_items + 1, dtype=int)
+    for k in range(n_items + 1):
+        trace = nutpie.sample(
+            compiled_nuts_model(a, k),
+            draws=per_chain,
+            tune=1000,
+            chains=chains,
+            cores=chains,
+            seed=seed + k,
+            progress_bar=False,
+        )
+        post = trace["posterior"]
+        y = post["p_outcome"].values  # (chain, draw)
+        band[..., k] = y
+        stats["p_outcome"][k] = y.mean()
+        stats["p_hypothesis"][k] = post["p_hypothesis"].values.mean(axis=(0, 1))
+        stats["p_outcome_low"][k], stats["p_outcome_high"][k] = np.quantile(y, BAND)
+        stats["mcse"][k] = float(az.mcse(y, method="mean"))
+        stats["mcse_low"][k] = float(az.mcse(y, method="quantile", prob=BAND[0]))
+        stats["mcse_high"][k] = float(az.mcse(y, method="quantile", prob=BAND[1]))
+        exact = np.ptp(y) < 1e-12  # exact inputs: every draw is the same number
+        diag["r_hat"][k] = 1.0 if exact else float(az.rhat(y))
+        diag["ess_bulk"][k] = y.size if exact else float(az.ess(y, method="bulk"))
+        if "sample_stats" in trace.children:
+            divergences[k] = int(trace["sample_stats"]["diverging"].values.sum())
+        if progress is not None:
+            progress(k, n_items)
+    diag["divergences"] = divergences
+    bad = [
+        f"step {k}: R-hat {diag['r_hat'][k]:.3f}, ESS {diag['ess_bulk'][k]:.0f}"
+        for k in range(n_items + 1)
+        if diag["r_hat"][k] > 1.01 or diag["ess_bulk"][k] < 400
+    ]
+    if bad:
+        warnings.warn(
+            "NUTS diagnostics failed (need R-hat <= 1.01, ESS >= 400): " + "; ".join(bad[:5]),
+            ForecastWarning,
+            stacklevel=3,
+        )
+    if divergences.any():
+        warnings.warn(
+            f"NUTS reported {divergences.sum()} divergent transitions "
+            f"(steps {np.flatnonzero(divergences).tolist()[:10]})",
+            ForecastWarning,
+            stacklevel=3,
+        )
+    return stats, band, diag
+
+
+def run(
+    scenario: Scenario,
+    *,
+    method: Literal["fast", "nuts"] = "fast",
+    draws: int = DEFAULT_DRAWS,
+    seed: int = 0,
+    progress: Progress | None = None,
+) -> xr.DataTree:
+    """Update the forecast with every evidence item in turn.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        From :func:`forecast.load_scenario`.
+    method : {"fast", "nuts"}
+        ``"fast"``: exact probability by quadrature and exact draws for the band.
+        ``"nuts"``: the PyMC model sampled with nutpie at every step (slow; a reference).
+    draws : int
+        Draws of ``P(Y | E, theta)`` per step for the band (NUTS: over 4 chains).
+    seed : int
+        The same seed gives identical numbers.
+    progress : callable, optional
+        Called as ``progress(step, n_steps)`` after every step.
+
+    Returns
+    -------
+    xarray.DataTree
+        ``/trajectory`` (dims ``step``, ``hypothesis``): ``p_hypothesis``, ``p_outcome``,
+        ``p_outcome_low``, ``p_outcome_high`` (the band), ``mcse``; ``/posterior``:
+        ``p_outcome`` draws (``chain``, ``draw``, ``step``); ``/evidence`` (dim
+        ``evidence``): the items, their final weight and effective log-likelihoods.
+        Attributes: scenario hash and content, seed, method, package versions.
+
+    Examples
+    --------
+    >>> result = run(load_scenario("priors.yaml", "evidence"), seed=1)  # doctest: +SKIP
+    >>> float(result["trajectory"]["p_outcome"][-1])  # doctest: +SKIP
+    0.61
+    """
+    if method not in ("fast", "nuts"):
+        raise ValueError(f"method must be 'fast' or 'nuts', got {method!r}")
+    if draws < 100:
+        raise ValueError(f"draws must be at least 100, got {draws}")
+    a = encode(scenario)
+    route = _run_fast if method == "fast" else _run_nuts
+    stats, band, diag = route(scenario, a, draws, seed, progress)
+    return _result_tree(scenario, a, stats, band, diag, method=method, draws=draws, seed=seed)
+
+
+# ----------------------------------------------------------------------------- result
+def package_versions() -> dict[str, str]:
+    names = ["forecast", "pymc", "pytensor", "nutpie", "arviz", "numpy", "scipy", "xarray",
+             "pandas", "pydantic"]  # fmt: skip
+    out = {}
+    for name in names:
+        try:
+            out[name] = version(name)
+        except PackageNotFoundError:
+            out[name] = "not installed"
+    return out
+
+
+def _result_tree(scenario, a, stats, band, diag, *, method, draws, seed) -> xr.DataTree:
+    n_items = a.n_items
+    hyps = list(scenario.hypotheses)
+    steps = np.arange(n_items + 1)
+    dates = np.array(
+        [np.datetime64("NaT")] + [np.datetime64(e.date.isoformat()) for e in scenario.evidence],
+        dtype="datetime64[ns]",
+    )
+    coords = {
+        "step": steps,
+        "hypothesis": hyps,
+        "evidence_id": ("step", np.array(["", *scenario.ids], dtype=object)),
+        "date": ("step", dates),
+    }
+    data = {
+        "p_hypothesis": (("step", "hypothesis"), stats["p_hypothesis"]),
+        "prior": ("hypothesis", a.prior),
+        "expected_p_outcome": ("hypothesis", expected_p_outcome(a)),
+    }
+    for key in ("p_outcome", "p_outcome_low", "p_outcome_high", "mcse", "mcse_low", "mcse_high"):
+        data[key] = ("step", stats[key])
+    for key, value in diag.items():
+        data[key] = ("step", value)
+    trajectory = xr.Dataset(data, coords=coords)
+    trajectory["p_outcome"].attrs["long_name"] = f"P({scenario.outcome} | evidence so far)"
+    trajectory["mcse"].attrs["long_name"] = (
+        "Monte Carlo standard error of the draws' mean (fast route: the draws are an "
+        "independent check; the probability itself is exact)"
+        if method == "fast"
+        else "Monte Carlo standard error of the posterior mean"
+    )
+    posterior = xr.Dataset(
+        {"p_outcome": (("chain", "draw", "step"), band)},
+        coords={"chain": np.arange(band.shape[0]), "draw": np.arange(band.shape[1]), "step": steps},
+    )
+    final_w = step_weights(a, n_items)
+    log_c = log_expected_tilt(a.mu, a.sd, a.r, final_w) if n_items else np.zeros((0, len(hyps)))
+    ev = scenario.evidence
+    evidence = xr.Dataset(
+        {
+            "title": ("evidence", np.array([e.title for e in ev], dtype=object)),
+            "source": ("evidence", np.array([e.source for e in ev], dtype=object)),
+            "date": (
+                "evidence",
+                np.array([e.date.isoformat() for e in ev], dtype="datetime64[ns]"),
+            ),
+            "reliability": ("evidence", a.r),
+            "group": ("evidence", np.array([e.group or "" for e in ev], dtype=object)),
+            "weight": ("evidence", final_w),
+            "log_likelihood": (("evidence", "hypothesis"), log_c),
+        },
+        coords={"evidence": np.array(scenario.ids, dtype=object), "hypothesis": hyps},
+    )
+    evidence["log_likelihood"].attrs["long_name"] = (
+        "log E[Lr_i(h)^w_i] at the final step: the item's effective log-likelihood"
+    )
+    attrs = {
+        "question": scenario.question,
+        "outcome": scenario.outcome,
+        "scenario_hash": scenario.hash,
+        "scenario_json": scenario.canonical_json(),
+        "input_files": json.dumps(scenario.files, sort_keys=True),
+        "method": method,
+        "seed": seed,
+        "draws": draws,
+        "band": json.dumps(list(BAND)),
+        "created": datetime.now(UTC).isoformat(timespec="seconds"),
+        "versions": json.dumps(package_versions(), sort_keys=True),
+    }
+    return xr.DataTree.from_dict(
+        {
+            "/": xr.Dataset(attrs=attrs),
+            "trajectory": trajectory,
+            "posterior": posterior,
+            "evidence": evidence,
+        }  # fmt: skip
+    )
