@@ -387,7 +387,8 @@ def _result_tree(scenario, a, stats, band, diag, *, method, draws, seed) -> xr.D
     hyps = list(scenario.hypotheses)
     steps = np.arange(n_items + 1)
     dates = np.array(
-        [np.datetime64("NaT", "ns")] + [np.datetime64(e.date.isoformat()) for e in scenario.evidence],
+        [np.datetime64("NaT", "ns")]
+        + [np.datetime64(e.date.isoformat()) for e in scenario.evidence],
         dtype="datetime64[ns]",
     )
     coords = {
