@@ -64,6 +64,7 @@ def sample_tilted(
     h: int,
     size: int,
     rng: np.random.Generator,
+    log_c: float | None = None,
 ) -> np.ndarray:
     """Exact draws of one item's log-likelihoods from its prior tilted by ``Lr(h) ** w``.
 
@@ -78,6 +79,8 @@ def sample_tilted(
     size : int
         Number of draws.
     rng : numpy Generator
+    log_c : float, optional
+        ``log E[Lr(h) ** w]`` if already known (from :func:`log_expected_tilt`).
 
     Returns
     -------
@@ -95,7 +98,8 @@ def sample_tilted(
     if not unc.any():
         return np.broadcast_to(mu, (size, n_h)).copy()
     r_arr, w_arr = np.array([r]), np.array([w])
-    log_c = log_expected_tilt(mu[None], sd[None], r_arr, w_arr)[0, h]
+    if log_c is None:
+        log_c = log_expected_tilt(mu[None], sd[None], r_arr, w_arr)[0, h]
     log_target = lambda x: w * log_effective(x, r)[:, h]  # noqa: E731
 
     def prior(m: int) -> np.ndarray:
@@ -194,10 +198,14 @@ def _fast_band(
         post = np.exp(total - logsumexp(total, axis=1, keepdims=True))
         out[k] = np.sum(post * p, axis=1)
 
-    def contribution(i: int, h: int, w: float) -> np.ndarray:
-        if not (a.sd[i] > 0).any():
+    uncertain = (a.sd > 0).any(axis=1)
+    log_c1 = log_expected_tilt(a.mu, a.sd, a.r, np.ones(n_items))  # weight-1 tilts, all items
+
+    def contribution(i: int, h: int, w: float, log_c: np.ndarray) -> np.ndarray:
+        if not uncertain[i]:
             return np.broadcast_to(w * log_effective(a.mu[i][None], a.r[i])[0], (draws, n_h))
-        x = sample_tilted(a.mu[i], a.sd[i], a.r[i], w, h, draws, _item_rng(seed, ids[i], h))
+        rng_i = _item_rng(seed, ids[i], h)
+        x = sample_tilted(a.mu[i], a.sd[i], a.r[i], w, h, draws, rng_i, log_c=log_c[h])
         return w * log_effective(x, np.full(draws, a.r[i]))
 
     combine(0)
@@ -207,14 +215,16 @@ def _fast_band(
         g = a.group[i]
         if g < 0:
             for h in needed:
-                free_sum[h] += contribution(i, h, 1.0)
+                free_sum[h] += contribution(i, h, 1.0, log_c1[i])
         else:
             members = np.flatnonzero(a.group[:k] == g)
             w = 1.0 / (1.0 + a.rho[g] * (members.size - 1))
+            ws = np.full(members.size, w)
+            log_cw = log_expected_tilt(a.mu[members], a.sd[members], a.r[members], ws)
             gs = np.zeros((n_h, draws, n_h))
-            for j in members:
+            for j, lc in zip(members, log_cw, strict=True):
                 for h in needed:
-                    gs[h] += contribution(j, h, w)
+                    gs[h] += contribution(j, h, w, lc)
             group_sum[int(g)] = gs
         combine(k)
         if progress is not None:

@@ -160,6 +160,14 @@ _D_BREAKS = np.array([-6.0, -4.0, -2.0, -1.0, 0.0, 1.0, 2.0, 4.0, 6.0])  # in sd
 _UNIFORM_BREAKS = 12
 
 
+def _lse(x: np.ndarray, axis: int = -1) -> np.ndarray:
+    """log-sum-exp along ``axis`` (leaner than scipy's on the hot path); all -inf gives -inf."""
+    m = np.max(x, axis=axis, keepdims=True)
+    m = np.where(np.isfinite(m), m, 0.0)
+    with np.errstate(divide="ignore"):
+        return np.log(np.sum(np.exp(x - m), axis=axis)) + np.squeeze(m, axis=axis)
+
+
 def _gauss_legendre(edges: np.ndarray, x: np.ndarray = _GL_X, v: np.ndarray = _GL_W):
     """Composite Gauss-Legendre nodes/weights for sorted breakpoints ``edges`` (..., B).
 
@@ -277,9 +285,9 @@ def _tilt_uncertain(mu, sd, r, w):
     with np.errstate(invalid="ignore", divide="ignore"):
         z = (d[..., None] - mg[:, :, None, :]) / sg[:, :, None, :]
         hazard = -0.5 * z**2 - 0.5 * np.log(2 * np.pi) - np.log(sg[:, :, None, :]) - log_ndtr(z)
-        log_hazard = logsumexp(np.where(unc_other[:, :, None, :], hazard, -np.inf), axis=-1)
+        log_hazard = _lse(np.where(unc_other[:, :, None, :], hazard, -np.inf), axis=-1)
         log_dens = log_cdf_others(d) + log_hazard + np.log(dw)
-        log_cont = logsumexp(log_psi(d) + log_dens, axis=-1)
+        log_cont = _lse(log_psi(d) + log_dens, axis=-1)
     has_unc_other = unc_other.any(axis=2)
     log_cont = np.where(has_unc_other, log_cont, -np.inf)
     return np.logaddexp(log_atom, log_cont)
@@ -321,7 +329,7 @@ def _log_psi_numeric(d, m, s, log_r, log_1mr, w):
         log_f = -0.5 * ((x - m[..., None]) / s[..., None]) ** 2 - np.log(
             s[..., None] * np.sqrt(2 * np.pi)
         )
-        below = logsumexp(
+        below = _lse(
             _log_phi(x - d[..., None], log_r[..., None], log_1mr[..., None], w[..., None])
             + log_f
             + np.log(xw),
