@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 from conftest import item_dict, priors_dict
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from scipy import integrate, stats
+from scipy import integrate
 from scipy.special import expit, logsumexp
 
 import forecast
@@ -182,10 +184,6 @@ def test_two_thousand_items():
 
 
 # ----------------------------------------------------------------------------- quadrature
-def _phi(z, r, w):
-    return (r * np.exp(min(z, 0.0)) + 1 - r) ** w
-
-
 def _nquad_tilt(mu, sd, r, w):
     """Independent route: E[Lr(h)^w] by adaptive multi-dimensional integration (scipy)."""
     unc = [g for g in range(len(mu)) if sd[g] > 0]
@@ -193,10 +191,15 @@ def _nquad_tilt(mu, sd, r, w):
     for h in range(len(mu)):
 
         def f(*xs, h=h):
-            x = np.array(mu, float)
-            x[unc] = xs
-            dens = np.prod([stats.norm.pdf(v, mu[g], sd[g]) for g, v in zip(unc, xs, strict=True)])
-            return _phi(x[h] - x.max(), r, w) * dens
+            x = list(mu)
+            dens = 1.0
+            for g, v in zip(unc, xs, strict=True):
+                x[g] = v
+                dens *= math.exp(-0.5 * ((v - mu[g]) / sd[g]) ** 2) / (
+                    sd[g] * math.sqrt(2 * math.pi)
+                )
+            z = min(x[h] - max(x), 0.0)
+            return (r * math.exp(z) + 1 - r) ** w * dens
 
         ranges = [(mu[g] - 9 * sd[g], mu[g] + 9 * sd[g]) for g in unc]
         out.append(
