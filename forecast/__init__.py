@@ -20,6 +20,34 @@ from .scenario import (
 
 __version__ = "0.1.0"
 
+# Charts and the report pull in matplotlib: imported on first use, so that the command line
+# and ``import forecast`` stay quick.
+_LAZY = {
+    "ach_matrix": "charts",
+    "distribution": "charts",
+    "impact": "charts",
+    "impact_table": "charts",
+    "save_all": "charts",
+    "sensitivity": "charts",
+    "sensitivity_table": "charts",
+    "timeline": "charts",
+    "report_html": "report",
+    "write_report": "report",
+}
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
+    raise AttributeError(f"module 'forecast' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
+
+
 __all__ = [
     "BAND",
     "DEFAULT_DRAWS",
@@ -28,14 +56,24 @@ __all__ = [
     "Problem",
     "Scenario",
     "ScenarioError",
+    "ach_matrix",
     "build_model",
+    "distribution",
     "encode",
+    "impact",
+    "impact_table",
     "load_result",
     "load_scenario",
     "new_evidence",
     "probabilities",
+    "report_html",
     "run",
+    "save_all",
     "save_result",
     "scenario_of",
+    "sensitivity",
+    "sensitivity_table",
+    "timeline",
     "trajectory_frame",
+    "write_report",
 ]

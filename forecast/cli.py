@@ -1,4 +1,4 @@
-"""The ``forecast`` command line: run, validate, new-evidence, schema.
+"""The ``forecast`` command line: run, charts, report, validate, new-evidence, schema.
 
 Exit codes: 0 success, 2 bad input (a message naming the file and field, no traceback,
 nothing written), 1 anything else.
@@ -74,7 +74,7 @@ def _cmd_run(args) -> int:
             seed=args.seed,
             progress=_progress_printer(label),
         )
-    result.attrs["command"] = " ".join(["forecast", *sys.argv[1:]])
+    result.attrs["command"] = " ".join(["forecast", *args.argv])
     frame = trajectory_frame(result)
     print(scenario.question)
     print(
@@ -89,9 +89,62 @@ def _cmd_run(args) -> int:
         f"{last[f'p_{o}_low']:.1%} to {last[f'p_{o}_high']:.1%}; MCSE {last['mcse']:.4f})"
     )
     paths = save_result(result, args.out)
+    from .charts import save_all
+
+    charts = save_all(result, args.out, formats=("png", "svg"), dpi=200)
     for w in caught:
         print(f"WARNING: {w.message}", file=sys.stderr)
     print("wrote " + ", ".join(str(p) for p in paths.values()))
+    print(f"wrote {len(charts)} charts (PNG, SVG) into {args.out}")
+    return 0
+
+
+def _saved_result(args):
+    """The result saved by ``forecast run`` (``--result``, default ``<out>/posterior.nc``),
+    or None after printing why it cannot be read."""
+    from .results import load_result
+
+    path = Path(args.result) if args.result else Path(args.out) / "posterior.nc"
+    if not path.is_file():
+        print(
+            f"error: no saved result at {path}; run 'forecast run --out {args.out}' first "
+            "(or point --result at a posterior.nc)",
+            file=sys.stderr,
+        )
+        return None
+    try:
+        return load_result(path)
+    except Exception as exc:  # noqa: BLE001 - any unreadable file is bad input here
+        print(f"error: {path} is not a forecast result: {exc}", file=sys.stderr)
+        return None
+
+
+def _cmd_charts(args) -> int:
+    from .charts import save_all
+
+    formats = [f.strip().lower() for f in args.format.split(",") if f.strip()]
+    bad = [f for f in formats if f not in ("png", "svg", "pdf")]
+    if bad or not formats:
+        print(
+            f"error: --format takes png, svg and/or pdf separated by commas; got {args.format!r}",
+            file=sys.stderr,
+        )
+        return BAD_INPUT
+    result = _saved_result(args)
+    if result is None:
+        return BAD_INPUT
+    paths = save_all(result, args.out, formats=formats, dpi=args.dpi)
+    print(f"wrote {len(paths)} charts into {args.out}: " + ", ".join(p.name for p in paths))
+    return 0
+
+
+def _cmd_report(args) -> int:
+    from .report import write_report
+
+    result = _saved_result(args)
+    if result is None:
+        return BAD_INPUT
+    print(f"wrote {write_report(result, args.out)}")
     return 0
 
 
@@ -164,6 +217,22 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--method", choices=["fast", "nuts"], default="fast")
     p.set_defaults(func=_cmd_run)
 
+    def saved(p):
+        p.add_argument("--out", default="out", help="output folder (out/)")
+        p.add_argument(
+            "--result", default=None, help="the saved result (default: <out>/posterior.nc)"
+        )
+
+    p = sub.add_parser("charts", help="re-draw the charts from a saved posterior.nc")
+    saved(p)
+    p.add_argument("--format", default="png,svg", help="png, svg, pdf, comma-separated")
+    p.add_argument("--dpi", type=int, default=200, help="resolution of PNG files (200)")
+    p.set_defaults(func=_cmd_charts)
+
+    p = sub.add_parser("report", help="write a self-contained report.html from posterior.nc")
+    saved(p)
+    p.set_defaults(func=_cmd_report)
+
     p = sub.add_parser("validate", help="check the scenario files and say what they hold")
     files(p)
     p.set_defaults(func=_cmd_validate)
@@ -186,6 +255,7 @@ def main(argv: list[str] | None = None) -> int:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # argparse: 2 for usage errors, 0 for --help
         return int(exc.code or 0)
+    args.argv = sys.argv[1:] if argv is None else list(argv)  # recorded in posterior.nc
     try:
         return args.func(args)
     except ScenarioError as exc:
@@ -197,6 +267,9 @@ def main(argv: list[str] | None = None) -> int:
     except (FileExistsError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return BAD_INPUT
+    except BrokenPipeError:  # e.g. `forecast validate | head`: the reader left; stay quiet
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 1

@@ -453,7 +453,7 @@ def _result_tree(scenario, a, stats, band, diag, *, method, draws, seed) -> xr.D
         "question": scenario.question,
         "outcome": scenario.outcome,
         "scenario_hash": scenario.hash,
-        "scenario_json": scenario.canonical_json(),
+        "scenario_json": json.dumps(scenario.to_dict()),  # file order of hypotheses kept
         "input_files": json.dumps(scenario.files, sort_keys=True),
         "method": method,
         "seed": seed,

@@ -223,6 +223,15 @@ class Priors(_Strict):
     def _outcome_name(cls, v: str) -> str:
         return _check_name(v, "outcome")
 
+    @field_validator("hypotheses", mode="before")
+    @classmethod
+    def _at_least_two(cls, v: Any) -> Any:
+        if isinstance(v, dict) and len(v) < 2:
+            raise ValueError(
+                f"at least two hypotheses are needed (mutually exclusive, exhaustive), got {len(v)}"
+            )
+        return v
+
     @field_validator("hypotheses")
     @classmethod
     def _hypothesis_names(cls, v: dict[str, Hypothesis]) -> dict[str, Hypothesis]:
@@ -234,13 +243,16 @@ class Priors(_Strict):
     def _priors_sum_to_one(self) -> Priors:
         if self.outcome in self.hypotheses:
             raise PydanticCustomError(
-                "value", f"the outcome '{self.outcome}' must not share a name with a hypothesis"
+                "value",
+                f"the outcome '{self.outcome}' must not share a name with a hypothesis",
+                {"field": "outcome"},
             )
         total = sum(h.prior for h in self.hypotheses.values())
         if abs(total - 1.0) > PRIOR_SUM_TOLERANCE:
             raise PydanticCustomError(
                 "prior_sum",
                 f"the priors of the hypotheses sum to {total:.6g}, not 1 (tolerance 1e-6)",
+                {"field": "hypotheses"},
             )
         return self
 
@@ -416,7 +428,7 @@ def _validate(model: type[BaseModel], raw: Any, file: str, problems: list[Proble
 
 def _problem_from_pydantic(model: type[BaseModel], file: str, err: dict) -> Problem:
     loc = [str(p) for p in err["loc"]]
-    where = ".".join(loc)
+    where = ".".join(loc) or (err.get("ctx") or {}).get("field", "")  # model checks: ctx names it
     kind = err["type"]
     if kind == "extra_forbidden":
         allowed = _allowed_keys(model, loc[:-1])
@@ -459,7 +471,7 @@ def _read_csv(path: Path, problems: list[Problem]) -> list[tuple[str, Any]]:
     except UnicodeDecodeError:
         problems.append(Problem(str(path), "", "is not UTF-8 text"))
         return []
-    reader = csv.DictReader(text.splitlines())
+    reader = csv.DictReader(text.splitlines(keepends=True))  # keeps newlines inside quotes
     header = reader.fieldnames or []
     if not header:
         problems.append(Problem(str(path), "", "is empty; expected a header row"))
@@ -478,7 +490,8 @@ def _read_csv(path: Path, problems: list[Problem]) -> list[tuple[str, Any]]:
     if not ok:
         return []
     rows = []
-    for line_no, row in enumerate(reader, start=2):
+    for row in reader:
+        line_no = reader.line_num  # the line in the file, also after blank lines
         if None in row:
             problems.append(
                 Problem(str(path), f"row {line_no}", "has more cells than the header has columns")
@@ -562,6 +575,7 @@ def load_scenario(
             parsed_priors = _validate(Priors, raw, str(priors_path), problems)
 
     items: list[tuple[str, EvidenceItem | None]] = []
+    csv_rows: set[str] = set()
     if not evidence_dir.is_dir():
         problems.append(Problem(str(evidence_dir), "", "evidence folder not found"))
     else:
@@ -569,6 +583,7 @@ def load_scenario(
             files[str(path)] = _sha256(path)
             if path.suffix.lower() == ".csv":
                 rows = _read_csv(path, problems)
+                csv_rows.update(where for where, _ in rows)
             else:
                 try:
                     rows = [(str(path), load_yaml(path))]
@@ -577,7 +592,23 @@ def load_scenario(
                     continue
             for where, raw in rows:
                 items.append((where, _validate(EvidenceItem, raw, where, problems)))
-    return _assemble(parsed_priors, items, files, problems)
+    try:
+        return _assemble(parsed_priors, items, files, problems)
+    except ScenarioError as exc:
+        if not csv_rows:
+            raise
+        raise ScenarioError(
+            _csv_column(p) if p.file in csv_rows else p for p in exc.problems
+        ) from None
+
+
+def _csv_column(problem: Problem) -> Problem:
+    """A problem in a CSV row names the column (``likelihood.<h>``), not the YAML field."""
+    if not problem.field:
+        return problem
+    head, _, rest = problem.field.partition(".")
+    column = f"likelihood.{rest or '<hypothesis>'}" if head == "likelihoods" else problem.field
+    return Problem(problem.file, f"column '{column}'", problem.message)
 
 
 def _assemble(
@@ -674,7 +705,8 @@ def new_evidence(
     Raises
     ------
     FileExistsError
-        If the file (or an item file with that id) exists: nothing is overwritten.
+        If ``<id>.yaml`` or ``<id>.yml`` exists: nothing is overwritten. (An item with the
+        same id in another file is reported by validation as a duplicate id.)
     ValueError
         If ``id`` is not a valid id.
 

@@ -1,0 +1,98 @@
+"""A scenario dict as plain numbers, written from MODEL.md without calling forecast's model code.
+
+Used by the PyMC baseline and the importance-sampling reference so that both are independent
+of ``forecast.model`` (only the file parsing of the bundled scenario goes through forecast).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+Z90 = 1.6448536269514722
+ADMIRALTY = {"A": 0.95, "B": 0.80, "C": 0.60, "D": 0.40, "E": 0.20, "F": 0.50}
+
+
+@dataclass
+class Spec:
+    names: list[str]
+    prior: np.ndarray  # (H,)
+    kappa: float | None
+    p_mean: np.ndarray  # (H,) logit scale
+    p_sd: np.ndarray  # (H,) 0 = exact
+    mu: np.ndarray  # (N, H) log-likelihood mean, 0 when unnamed
+    sd: np.ndarray  # (N, H) 0 = exact
+    r: np.ndarray  # (N,)
+    group: list[str | None]
+    rho: dict[str, float]
+
+    @property
+    def n_items(self) -> int:
+        return self.mu.shape[0]
+
+    def weights(self, k: int) -> np.ndarray:
+        """w_i(k) for the first k items (MODEL.md, "Dependent evidence")."""
+        w = np.ones(k)
+        for i in range(k):
+            g = self.group[i]
+            if g is not None:
+                n = sum(1 for j in range(k) if self.group[j] == g)
+                w[i] = 1.0 / (1.0 + self.rho.get(g, 0.5) * (n - 1))
+        return w
+
+
+def _params(value, transform) -> tuple[float, float]:
+    if isinstance(value, list | tuple):
+        lo, hi = transform(float(value[0])), transform(float(value[1]))
+        return (lo + hi) / 2, (hi - lo) / (2 * Z90)
+    return transform(float(value)), 0.0
+
+
+def _logit(p: float) -> float:
+    return float(np.log(p) - np.log1p(-p))
+
+
+def parse(data: dict) -> Spec:
+    pri = data["priors"]
+    names = list(pri["hypotheses"])
+    hyp = pri["hypotheses"]
+    p = np.array([_params(hyp[n]["p_outcome"], _logit) for n in names])
+    items = sorted(data["evidence"], key=lambda e: (str(e["date"]), e["id"]))
+    mu = np.zeros((len(items), len(names)))
+    sd = np.zeros_like(mu)
+    r = np.ones(len(items))
+    for i, e in enumerate(items):
+        for h, v in e["likelihoods"].items():
+            mu[i, names.index(h)], sd[i, names.index(h)] = _params(v, np.log)
+        rel = e.get("reliability", 1.0)
+        r[i] = ADMIRALTY[rel] if isinstance(rel, str) and rel in ADMIRALTY else float(rel)
+    groups = pri.get("groups") or {}
+    return Spec(
+        names=names,
+        prior=np.array([float(hyp[n]["prior"]) for n in names]),
+        kappa=pri.get("prior_strength"),
+        p_mean=p[:, 0],
+        p_sd=p[:, 1],
+        mu=mu,
+        sd=sd,
+        r=r,
+        group=[e.get("group") for e in items],
+        rho={g: float(v.get("correlation", 0.5)) for g, v in groups.items()},
+    )
+
+
+def load(which: str) -> dict:
+    """``"bundled"`` (priors.yaml + evidence/, parsed by forecast's loader) or ``"synth12"``."""
+    if which == "bundled":
+        from pathlib import Path
+
+        from forecast.scenario import load_scenario
+
+        root = Path(__file__).resolve().parent.parent
+        return load_scenario(root / "priors.yaml", root / "evidence").to_dict()
+    if which == "synth12":
+        from synth import baseline_scenario
+
+        return baseline_scenario()
+    raise ValueError(which)

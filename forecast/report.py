@@ -1,0 +1,332 @@
+"""The briefing report: one self-contained ``report.html``.
+
+Everything is inside the file: the charts as inline SVG (text kept as text), the styles in a
+``<style>`` element, no script, no external stylesheet, font or image. Opening it makes no
+network request. Evidence URLs (the analyst's ``url`` fields) are printed as plain text, not
+as links, so that even that stays true.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import json
+from pathlib import Path
+
+import pandas as pd
+import xarray as xr
+
+from .charts import (
+    _as_of,
+    _check_result,
+    _impact_figure,
+    _sensitivity_figure,
+    ach_matrix,
+    distribution,
+    impact_table,
+    sensitivity_table,
+    svg_text,
+    timeline,
+)
+from .results import atomic_write, scenario_of
+from .scenario import ADMIRALTY, EvidenceItem
+
+__all__ = ["report_html", "write_report"]
+
+_CSS = """
+:root { --ink: #222; --muted: #666; --rule: #ddd; --accent: #0072B2; }
+* { box-sizing: border-box; }
+body { font: 15px/1.5 -apple-system, "Segoe UI", "DejaVu Sans", Helvetica, Arial, sans-serif;
+       color: var(--ink); margin: 0 auto; max-width: 1180px; padding: 24px 28px 60px; }
+h1 { font-size: 1.6em; line-height: 1.25; margin: 0.2em 0 0.3em; }
+h2 { font-size: 1.2em; margin: 2em 0 0.5em; border-bottom: 1px solid var(--rule);
+     padding-bottom: 0.2em; }
+.lead { font-size: 1.15em; margin: 0.4em 0 1em; }
+.lead strong { color: var(--accent); }
+.meta { color: var(--muted); font-size: 0.85em; }
+figure { margin: 0.8em 0 1.6em; }
+figure svg { display: block; max-width: 100%; height: auto; }
+figcaption { color: var(--muted); font-size: 0.88em; max-width: 60em; margin-top: 0.3em; }
+table { border-collapse: collapse; width: 100%; font-size: 0.88em; margin: 0.5em 0 1em; }
+th, td { border-bottom: 1px solid var(--rule); padding: 6px 8px; text-align: left;
+         vertical-align: top; }
+th { background: #f5f5f5; font-weight: 600; }
+td.num, th.num { text-align: right; white-space: nowrap; font-variant-numeric: tabular-nums; }
+.evidence td { min-width: 6em; }
+.evidence .id { font-family: "DejaVu Sans Mono", Menlo, Consolas, monospace; font-size: 0.92em;
+                white-space: nowrap; }
+blockquote { margin: 0 0 0.4em; padding-left: 0.7em; border-left: 3px solid var(--rule);
+             font-style: italic; }
+.url { font-family: "DejaVu Sans Mono", Menlo, Consolas, monospace; font-size: 0.85em;
+       color: var(--muted); word-break: break-all; }
+.up { color: #D55E00; } .down { color: #0072B2; }
+code, pre { font-family: "DejaVu Sans Mono", Menlo, Consolas, monospace; font-size: 0.9em; }
+pre { background: #f7f7f7; padding: 8px 10px; overflow-x: auto; }
+@media print { body { max-width: none; } figure { break-inside: avoid; } }
+"""
+
+
+def _e(value) -> str:
+    """HTML-escaped text (quotes included); None as empty."""
+    return "" if value is None else html.escape(str(value), quote=True)
+
+
+def _pct(p: float, digits: int = 0) -> str:
+    return f"{100 * float(p):.{digits}f}%"
+
+
+def _value(v) -> str:
+    if isinstance(v, tuple | list):
+        return f"{v[0]:g}–{v[1]:g}"
+    return f"{v:g}"
+
+
+def _reliability(item: EvidenceItem) -> str:
+    if isinstance(item.reliability, str):
+        return f"{item.reliability} ({ADMIRALTY[item.reliability]:.2f})"
+    return f"{item.r:g}"
+
+
+def _figure(fig, salt: str, caption: str) -> str:
+    return f"<figure>{svg_text(fig, salt=salt)}<figcaption>{_e(caption)}</figcaption></figure>"
+
+
+def _lead(result: xr.DataTree) -> str:
+    t = result["trajectory"]
+    outcome = result.attrs.get("outcome", "the outcome")
+    p, lo, hi = (float(t[v][-1]) for v in ("p_outcome", "p_outcome_low", "p_outcome_high"))
+    p0 = float(t["p_outcome"][0])
+    n = t.sizes["step"] - 1
+    when = _as_of(result).replace("as of ", "As of ", 1)
+    if n == 0:
+        when = "Before any evidence"
+    items = f"after {n} evidence item{'s' * (n != 1)}" if n else "on the priors alone"
+    since = (
+        f", up from {_pct(p0)} before the evidence"
+        if p > p0 + 0.005
+        else (f", down from {_pct(p0)} before the evidence" if p < p0 - 0.005 else "")
+    )
+    if abs(hi - lo) < 1e-6:
+        band = "every input is exact, so there is no judgement band"
+    else:
+        band = f"90% judgement band {_pct(lo)} to {_pct(hi)}"
+    return (
+        f"{_e(when)}, {_e(items)}, the probability of <strong>{_e(outcome)}</strong> is "
+        f"<strong>{_pct(p)}</strong> ({_e(band)}){_e(since)}."
+    )
+
+
+def _hypothesis_table(result: xr.DataTree, scenario) -> str:
+    t = result["trajectory"]
+    outcome = scenario.outcome
+    rows = []
+    for name in (str(v) for v in t["hypothesis"].values):  # file order, as in the charts
+        h = scenario.priors.hypotheses[name]
+        now = float(t["p_hypothesis"].sel(hypothesis=name)[-1])
+        rows.append(
+            f"<tr><td><code>{_e(name)}</code></td><td>{_e(h.description or '')}</td>"
+            f'<td class="num">{_pct(h.prior, 1)}</td><td class="num">{_pct(now, 1)}</td>'
+            f'<td class="num">{_e(_value(h.p_outcome))}</td></tr>'
+        )
+    kappa = scenario.priors.prior_strength
+    note = f"<p class='meta'>Prior strength (Dirichlet kappa): {kappa:g}.</p>" if kappa else ""
+    return (
+        "<table><thead><tr><th>hypothesis</th><th>description</th><th class='num'>prior</th>"
+        f"<th class='num'>now</th><th class='num'>P({_e(outcome)} | hypothesis)</th></tr>"
+        f"</thead><tbody>{''.join(rows)}</tbody></table>{note}"
+    )
+
+
+def _evidence_table(result: xr.DataTree, scenario, impact: pd.DataFrame) -> str:
+    ev = result["evidence"]
+    weights = dict(zip([str(i) for i in ev["evidence"].values], ev["weight"].values, strict=True))
+    rows = []
+    for k, item in enumerate(scenario.evidence, start=1):
+        lik = "<br>".join(f"{_e(h)}: {_e(_value(v))}" for h, v in item.likelihoods.items())
+        change = float(impact.loc[item.id, "change_pp"]) if item.id in impact.index else 0.0
+        cls = "up" if change > 0.05 else ("down" if change < -0.05 else "")
+        group = ""
+        if item.group:
+            group = f"<br>group {_e(item.group)}, weight {weights.get(item.id, 1.0):.2f}"
+        quote = f"<blockquote>{_e(item.quote)}</blockquote>" if item.quote else ""
+        url = f'<div class="url">{_e(item.url)}</div>' if item.url else ""
+        rows.append(
+            f'<tr><td class="num">{k}</td><td class="id">{_e(item.id)}</td>'
+            f"<td>{_e(item.date.isoformat())}</td>"
+            f"<td><strong>{_e(item.title)}</strong>{quote}</td>"
+            f"<td>{_e(item.source)}{url}</td>"
+            f"<td>{_e(_reliability(item))}{group}</td>"
+            f"<td>{lik}</td>"
+            f'<td class="num {cls}">{change:+.1f} pp</td>'
+            f"<td>{_e(item.rationale or '')}</td></tr>"
+        )
+    if not rows:
+        return "<p>No evidence items yet: the forecast is the prior.</p>"
+    return (
+        '<table class="evidence"><thead><tr><th class="num">#</th><th>id</th><th>date</th>'
+        "<th>title and quote</th><th>source</th><th>reliability</th><th>likelihoods</th>"
+        '<th class="num">change</th><th>rationale</th></tr></thead>'
+        f"<tbody>{''.join(rows)}</tbody></table>"
+    )
+
+
+def _reproducibility(result: xr.DataTree) -> str:
+    a = result.attrs
+    files = json.loads(a.get("input_files", "{}") or "{}")
+    versions = json.loads(a.get("versions", "{}") or "{}")
+    command = a.get("command") or "not recorded (the result was computed from Python)"
+    file_rows = (
+        "".join(
+            f"<tr><td><code>{_e(path)}</code></td><td><code>{_e(digest)}</code></td></tr>"
+            for path, digest in sorted(files.items())
+        )
+        or "<tr><td colspan='2'>no files (the scenario was built in Python)</td></tr>"
+    )
+    version_rows = "".join(
+        f"<tr><td>{_e(name)}</td><td><code>{_e(v)}</code></td></tr>"
+        for name, v in sorted(versions.items())
+    )
+    facts = [
+        ("command", command),
+        ("scenario hash (sha256 of the scenario's content)", a.get("scenario_hash", "")),
+        ("method", a.get("method", "")),
+        ("draws per step", a.get("draws", "")),
+        ("seed", a.get("seed", "")),
+        ("computed", a.get("created", "")),
+        ("report written", dt.datetime.now(dt.UTC).isoformat(timespec="seconds")),
+    ]
+    fact_rows = "".join(f"<tr><th>{_e(k)}</th><td><code>{_e(v)}</code></td></tr>" for k, v in facts)
+    return (
+        f"<table>{fact_rows}</table>"
+        "<h3>Input files (sha256)</h3>"
+        f"<table><thead><tr><th>file</th><th>sha256</th></tr></thead><tbody>{file_rows}"
+        "</tbody></table>"
+        "<h3>Package versions</h3>"
+        f"<table><tbody>{version_rows}</tbody></table>"
+    )
+
+
+def report_html(result: xr.DataTree) -> str:
+    """The briefing report as one self-contained HTML document.
+
+    Parameters
+    ----------
+    result : xarray.DataTree
+        From :func:`forecast.run` or :func:`forecast.load_result`.
+
+    Returns
+    -------
+    str
+        The question; the current probability and band in one sentence; the timeline; the
+        hypotheses; the evidence table (quotes, sources, reliability, likelihoods, each
+        item's change and the rationale, all HTML-escaped); the impact, ACH, sensitivity and
+        distribution charts (inline SVG); a reproducibility block (command, scenario hash,
+        seed, input file hashes, package versions). No script, no external resource.
+
+    Examples
+    --------
+    >>> Path("report.html").write_text(report_html(result))  # doctest: +SKIP
+    """
+    _check_result(result)
+    scenario = scenario_of(result)
+    outcome = scenario.outcome
+    impact = impact_table(result)
+    sens = sensitivity_table(result)
+    n = len(scenario.evidence)
+    t = result["trajectory"]
+    final_mcse = float(t["mcse"][-1])
+    if result.attrs.get("method", "fast") == "fast":
+        exactness = (
+            "The probability is exact (quadrature); the Monte Carlo standard error of the "
+            f"band's draws is {final_mcse:.4f}."
+        )
+    else:
+        exactness = f"NUTS estimate; Monte Carlo standard error {final_mcse:.4f}."
+    charts = {
+        "timeline": _figure(
+            timeline(result),
+            "timeline",
+            f"The probability of {outcome} after each item (line) with the 90% judgement band "
+            "(shaded): the 5th to 95th percentile of where the answer would move if the "
+            "uncertain judgements were pinned down. Below: each hypothesis.",
+        ),
+        "impact": _figure(
+            _impact_figure(result, impact),
+            "impact",
+            "Left: how much each item moved the probability when it arrived, in percentage "
+            "points and log-odds (hatched: reliability below 1 or a reduced weight in a "
+            "dependence group). Right: the final probability if the item were left out.",
+        ),
+        "ach": _figure(
+            ach_matrix(result),
+            "ach",
+            "Each item's effective log-likelihood under each hypothesis relative to its "
+            "average (blue: fits the hypothesis better than average; red: worse), and its "
+            "diagnosticity: items that fit every hypothesis alike cannot tell them apart.",
+        ),
+        "sensitivity": _figure(
+            _sensitivity_figure(result, sens),
+            "sensitivity",
+            "The final probability with each uncertain input at the low and at the high end "
+            "of its 90% interval, all others at their centre; the largest swings on top.",
+        ),
+        "distribution": _figure(
+            distribution(result),
+            "distribution",
+            "The draws behind the judgement band at the last step.",
+        ),
+    }
+    top = ""
+    if len(sens):
+        row = sens.iloc[0]
+        top = (
+            f"<p>The input that matters most: <code>{_e(row['input'])}</code> "
+            f"(interval {row['lo']:g}–{row['hi']:g}) moves the probability between "
+            f"{_pct(row['p_low'], 1)} and {_pct(row['p_high'], 1)}.</p>"
+        )
+    return f"""<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{_e(scenario.question)}</title>
+<style>{_CSS}</style>
+</head>
+<body>
+<p class="meta">Forecast briefing · {_e(_as_of(result))} · scenario {_e(scenario.hash[:8])}</p>
+<h1>{_e(scenario.question)}</h1>
+<p class="lead">{_lead(result)}</p>
+<p class="meta">{_e(exactness)} {n} evidence item{"s" * (n != 1)}, {len(scenario.hypotheses)} hypotheses.</p>
+<h2>How the forecast moved</h2>
+{charts["timeline"]}
+<h2>Hypotheses</h2>
+{_hypothesis_table(result, scenario)}
+<h2>Evidence</h2>
+{_evidence_table(result, scenario, impact)}
+<h2>What moved it</h2>
+{charts["impact"]}
+<h2>Evidence against hypotheses (ACH)</h2>
+{charts["ach"]}
+<h2>Which judgements matter</h2>
+{top}
+{charts["sensitivity"]}
+{charts["distribution"]}
+<h2>Reproducibility</h2>
+{_reproducibility(result)}
+</body>
+</html>
+"""
+
+
+def write_report(result: xr.DataTree, out: str | Path) -> Path:
+    """Write ``report.html`` into the folder ``out`` (atomically) and return its path.
+
+    Examples
+    --------
+    >>> write_report(load_result("out/posterior.nc"), "out")  # doctest: +SKIP
+    PosixPath('out/report.html')
+    """
+    path = Path(out) / "report.html"
+    text = report_html(result)
+    atomic_write(path, lambda p: p.write_text(text, encoding="utf-8"))
+    return path

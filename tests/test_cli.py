@@ -1,0 +1,427 @@
+"""The ``forecast`` command end to end, in a temporary copy of the bundled scenario."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from conftest import ROOT
+
+import forecast
+from forecast.cli import main
+
+DRAWS = "400"
+FINAL = re.compile(
+    r"^P\((?P<o>\w+)\) = (?P<p>\d+\.\d)% \(90% judgement band (?P<lo>\d+\.\d)% to "
+    r"(?P<hi>\d+\.\d)%; MCSE (?P<mcse>0\.\d{4})\)$",
+    re.M,
+)
+
+
+@pytest.fixture
+def bundled(tmp_path, monkeypatch) -> Path:
+    """A copy of the bundled priors.yaml and evidence/, and the current directory."""
+    work = tmp_path / "scenario"
+    work.mkdir()
+    shutil.copy(ROOT / "priors.yaml", work / "priors.yaml")
+    shutil.copytree(ROOT / "evidence", work / "evidence")
+    monkeypatch.chdir(work)
+    return work
+
+
+def snapshot(folder: Path) -> dict[str, str]:
+    """sha256 of every file below ``folder``, by relative path."""
+    return {
+        str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
+
+
+def columns(scenario) -> list[str]:
+    o = scenario.outcome
+    return [
+        "step",
+        "date",
+        "evidence_id",
+        *(f"p_{h}" for h in scenario.hypotheses),
+        f"p_{o}",
+        f"p_{o}_low",
+        f"p_{o}_high",
+        "mcse",
+    ]
+
+
+def read_csv(path: Path) -> list[list[str]]:
+    with open(path, newline="") as fh:
+        return list(csv.reader(fh))
+
+
+def subprocess_env() -> dict[str, str]:
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join([str(ROOT), *filter(None, [env.get("PYTHONPATH")])])
+    env.pop("FORECAST_DEBUG", None)
+    return env
+
+
+# ----------------------------------------------------------------------------- run
+def test_run_writes_table_csv_and_netcdf(bundled, capsys):
+    assert main(["run", "--draws", DRAWS, "--seed", "1"]) == 0
+    out, err = capsys.readouterr()
+    s = forecast.load_scenario("priors.yaml", "evidence")
+    o = s.outcome
+
+    # the table and the final sentence
+    assert s.question in out
+    assert f"{len(s.evidence)} evidence items, {len(s.hypotheses)} hypotheses" in out
+    header = next(line for line in out.splitlines() if "evidence_id" in line)
+    assert header.split()[:3] == ["step", "date", "evidence_id"]
+    assert f"p_{o}" in header and f"{o} 90% band" in header and "mcse" in header
+    assert "(prior)" in out
+    for item_id in s.ids:
+        assert item_id in out
+    final = FINAL.search(out)
+    assert final is not None, out
+    assert final["o"] == o
+    assert "Traceback" not in err
+
+    # trajectory.csv: exactly the documented columns, row 0 the prior
+    rows = read_csv(bundled / "out" / "trajectory.csv")
+    assert rows[0] == columns(s)
+    body = rows[1:]
+    assert len(body) == len(s.evidence) + 1
+    assert body[0][:3] == ["0", "", ""]
+    assert [r[0] for r in body] == [str(k) for k in range(len(body))]
+    assert [r[2] for r in body[1:]] == list(s.ids)
+    assert [r[1] for r in body[1:]] == [e.date.isoformat() for e in s.evidence]
+
+    frame = pd.read_csv(bundled / "out" / "trajectory.csv", keep_default_na=False)
+    p_h, p_y = forecast.probabilities(forecast.encode(s))
+    np.testing.assert_allclose(frame[[f"p_{h}" for h in s.hypotheses]], p_h, atol=1e-6)
+    np.testing.assert_allclose(frame[f"p_{o}"], p_y, atol=1e-6)
+    assert (frame[f"p_{o}_low"] <= frame[f"p_{o}"]).all()
+    assert (frame[f"p_{o}"] <= frame[f"p_{o}_high"]).all()
+    assert (frame["mcse"] > 0).all()
+    last = frame.iloc[-1]
+    assert final["p"] == f"{last[f'p_{o}'] * 100:.1f}"
+    assert final["lo"] == f"{last[f'p_{o}_low'] * 100:.1f}"
+    assert final["hi"] == f"{last[f'p_{o}_high'] * 100:.1f}"
+    assert final["mcse"] == f"{last['mcse']:.4f}"
+
+    # posterior.nc reads back with the same numbers
+    result = forecast.load_result(bundled / "out" / "posterior.nc")
+    back = forecast.trajectory_frame(result)
+    assert list(back.columns) == columns(s)
+    assert list(back["evidence_id"]) == ["", *s.ids]
+    assert list(back["date"]) == list(frame["date"])
+    numeric = columns(s)[3:]
+    np.testing.assert_allclose(back[numeric], frame[numeric], rtol=0, atol=1e-6)
+    assert result.attrs["scenario_hash"] == s.hash
+    assert forecast.scenario_of(result).hash == s.hash
+    assert int(result.attrs["seed"]) == 1
+    assert result.attrs["command"] == f"forecast run --draws {DRAWS} --seed 1"
+
+    # no temporary files left behind (written atomically)
+    names = {p.name for p in (bundled / "out").iterdir()}
+    assert {"posterior.nc", "trajectory.csv"} <= names
+    assert not [n for n in names if n.startswith(".") or n.endswith(".tmp")]
+
+
+def test_run_as_subprocess_matches_in_process(bundled, capsys):
+    args = ["run", "--draws", DRAWS, "--seed", "2"]
+    proc = subprocess.run(
+        [sys.executable, "-m", "forecast", *args],
+        cwd=bundled,
+        env=subprocess_env(),
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert FINAL.search(proc.stdout), proc.stdout
+    assert "wrote out/trajectory.csv, out/posterior.nc" in proc.stdout
+    assert (bundled / "out" / "posterior.nc").is_file()
+    result = forecast.load_result(bundled / "out" / "posterior.nc")
+    assert result.attrs["command"] == f"forecast {' '.join(args)}"
+
+    assert main([*args, "--out", "again"]) == 0
+    in_process = capsys.readouterr().out
+    assert (bundled / "again" / "trajectory.csv").read_bytes() == (
+        bundled / "out" / "trajectory.csv"
+    ).read_bytes()
+    assert FINAL.search(in_process)[0] == FINAL.search(proc.stdout)[0]
+
+
+def test_same_seed_same_bytes_other_seed_other_band(bundled, capsys):
+    for out, seed in [("a", "5"), ("b", "5"), ("c", "6")]:
+        assert main(["run", "--draws", DRAWS, "--seed", seed, "--out", out]) == 0
+    capsys.readouterr()
+    a, b, c = (bundled / x / "trajectory.csv" for x in "abc")
+    assert a.read_bytes() == b.read_bytes()
+    assert a.read_bytes() != c.read_bytes()
+
+    fa, fc = pd.read_csv(a), pd.read_csv(c)
+    s = forecast.load_scenario()
+    o = s.outcome
+    exact = [f"p_{h}" for h in s.hypotheses] + [f"p_{o}"]
+    pd.testing.assert_frame_equal(fa[exact], fc[exact])  # the probability is exact
+    band = [f"p_{o}_low", f"p_{o}_high"]
+    assert not np.allclose(fa[band], fc[band], rtol=0, atol=1e-7)
+    # ... but both bands are estimates of the same percentiles
+    np.testing.assert_allclose(fa[band], fc[band], atol=0.05)
+
+
+def test_analysts_files_never_modified(bundled, capsys):
+    before = snapshot(bundled)
+    assert main(["run", "--draws", DRAWS]) == 0
+    assert main(["validate"]) == 0
+    capsys.readouterr()
+    after = snapshot(bundled)
+    written = {k for k in after if k.startswith("out" + os.sep)}  # outputs go to out/ only
+    assert {os.path.join("out", "trajectory.csv"), os.path.join("out", "posterior.nc")} <= written
+    assert {k: v for k, v in after.items() if k not in written} == before
+
+
+def test_evidence_order_on_disk_does_not_matter(tmp_path, bundled, capsys):
+    other = tmp_path / "renamed"
+    shutil.copytree(bundled, other)
+    ev = other / "evidence"
+    names = sorted(p.name for p in ev.iterdir())
+    for k, name in enumerate(names):  # sorting the new names reverses the order
+        (ev / name).rename(ev / f"{len(names) - k:03d}_{name}")
+    assert sorted(p.name.split("_", 1)[1] for p in ev.iterdir()) == names
+
+    args = ["run", "--draws", DRAWS, "--seed", "4"]
+    assert main([*args, "--out", str(tmp_path / "out1")]) == 0
+    assert (
+        main(
+            [
+                *args,
+                "--priors",
+                str(other / "priors.yaml"),
+                "--evidence",
+                str(ev),
+                "--out",
+                str(tmp_path / "out2"),
+            ]
+        )
+        == 0
+    )
+    capsys.readouterr()
+    first = (tmp_path / "out1" / "trajectory.csv").read_bytes()
+    second = (tmp_path / "out2" / "trajectory.csv").read_bytes()
+    assert first == second
+    r1 = forecast.load_result(tmp_path / "out1" / "posterior.nc")
+    r2 = forecast.load_result(tmp_path / "out2" / "posterior.nc")
+    assert r1.attrs["scenario_hash"] == r2.attrs["scenario_hash"]
+
+
+# ----------------------------------------------------------------------------- bad input
+BAD_INPUTS = {
+    "priors-typo": (
+        "priors.yaml",
+        "prior_strength: 20",
+        "prior_strenght: 20",
+        "priors.yaml: prior_strenght: unknown key 'prior_strenght'; did you mean 'prior_strength'",
+    ),
+    "zero-likelihood": (
+        "evidence/maxar-new-deployments.yaml",
+        "de_escalation: [0.15, 0.5]",
+        "de_escalation: 0",
+        "evidence/maxar-new-deployments.yaml: likelihoods.de_escalation: 0.0 is not positive",
+    ),
+    "bad-date": (
+        "evidence/maxar-new-deployments.yaml",
+        "date: 2022-02-16",
+        "date: 2022-02-30",
+        "evidence/maxar-new-deployments.yaml: date: expected a date YYYY-MM-DD, got '2022-02-30'",
+    ),
+    "reliability-G": (
+        "evidence/biden-sacrosanct-pledge.yaml",
+        "reliability: A",
+        "reliability: G",
+        "evidence/biden-sacrosanct-pledge.yaml: reliability: expected a number in (0, 1]",
+    ),
+    "unknown-hypothesis": (
+        "evidence/biden-sacrosanct-pledge.yaml",
+        "coercive_bluff: [0.8, 1.3]",
+        "coercive_blufff: [0.8, 1.3]",
+        "likelihoods.coercive_blufff: unknown hypothesis 'coercive_blufff'; did you mean",
+    ),
+    "syntax": (
+        "evidence/biden-sacrosanct-pledge.yaml",
+        "reliability: A",
+        "reliability: [A",
+        "evidence/biden-sacrosanct-pledge.yaml: YAML syntax error",
+    ),
+    "python-tag": (
+        "priors.yaml",
+        "outcome: invasion",
+        'outcome: !!python/object/apply:os.system ["echo pwned"]',
+        "priors.yaml: tag 'tag:yaml.org,2002:python/object/apply:os.system' is not allowed",
+    ),
+}
+
+
+def _break(folder: Path, file: str, old: str, new: str) -> None:
+    path = folder / file
+    text = path.read_text()
+    assert text.count(old) == 1, f"{old!r} not (once) in {file}"
+    path.write_text(text.replace(old, new))
+
+
+@pytest.mark.parametrize("case", list(BAD_INPUTS))
+def test_bad_input_exit_2_names_file_and_field_writes_nothing(bundled, capsys, case):
+    file, old, new, expected = BAD_INPUTS[case]
+    _break(bundled, file, old, new)
+    before = snapshot(bundled)
+    assert main(["run", "--draws", DRAWS, "--out", "results"]) == 2
+    out, err = capsys.readouterr()
+    assert expected in err
+    assert err.startswith("error: 1 problem in the scenario files:")
+    assert "Traceback" not in err
+    assert out == ""
+    assert not (bundled / "results").exists()
+    assert snapshot(bundled) == before
+
+    assert main(["validate"]) == 2
+    assert expected in capsys.readouterr().err
+
+
+def test_bad_input_leaves_existing_out_untouched(bundled, capsys):
+    out = bundled / "out"
+    out.mkdir()
+    (out / "trajectory.csv").write_text("step,date\n0,\n")
+    (out / "posterior.nc").write_bytes(b"\x89HDF\r\n\x1a\n old result")
+    (out / "notes.md").write_text("keep me")
+    before = snapshot(out)
+    _break(bundled, *BAD_INPUTS["zero-likelihood"][:3])
+    assert main(["run", "--draws", DRAWS]) == 2
+    assert "likelihoods.de_escalation" in capsys.readouterr().err
+    assert snapshot(out) == before
+
+
+def test_several_problems_reported_at_once(bundled, capsys):
+    for case in ("priors-typo", "zero-likelihood", "reliability-G"):
+        _break(bundled, *BAD_INPUTS[case][:3])
+    assert main(["validate"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: 3 problems in the scenario files:")
+    for case in ("priors-typo", "zero-likelihood", "reliability-G"):
+        assert BAD_INPUTS[case][3] in err
+
+
+def test_bad_input_as_subprocess(bundled):
+    _break(bundled, *BAD_INPUTS["bad-date"][:3])
+    proc = subprocess.run(
+        [sys.executable, "-m", "forecast", "run", "--draws", DRAWS],
+        cwd=bundled,
+        env=subprocess_env(),
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert proc.returncode == 2
+    assert BAD_INPUTS["bad-date"][3] in proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert proc.stdout == ""
+    assert not (bundled / "out").exists()
+
+
+def test_missing_files_exit_2(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    assert main(["run", "--draws", DRAWS]) == 2
+    err = capsys.readouterr().err
+    assert "priors.yaml: file not found" in err
+    assert "evidence: evidence folder not found" in err
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["run", "--method", "mcmc"], "invalid choice: 'mcmc'"),
+        (["run", "--draws", "many"], "invalid int value"),
+        (["run", "--draws", "50"], "draws must be at least 100"),
+        (["frobnicate"], "invalid choice"),
+        ([], "required"),
+    ],
+)
+def test_usage_errors_exit_2(bundled, capsys, args, message):
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert message in err
+    assert "Traceback" not in err
+    assert not (bundled / "out").exists()
+
+
+# ----------------------------------------------------------------------------- validate
+def test_validate_lists_items(bundled, capsys):
+    assert main(["validate"]) == 0
+    out = capsys.readouterr().out
+    s = forecast.load_scenario()
+    assert f"priors.yaml: OK: question: {s.question}" in out
+    assert f"evidence: OK: {len(s.evidence)} evidence items" in out
+    for h in s.hypotheses:
+        assert f"hypothesis {h}: prior" in out
+    for e in s.evidence:
+        assert f"  {e.date} {e.id}: reliability {e.r:g}" in out
+    for g in s.priors.groups:
+        assert f"group {g}:" in out
+    # items are listed in the order of the update
+    positions = [out.index(f" {i}: ") for i in s.ids]
+    assert positions == sorted(positions)
+
+
+# ----------------------------------------------------------------------------- new-evidence
+def test_new_evidence_writes_a_neutral_template(bundled, capsys):
+    s = forecast.load_scenario()
+    assert main(["new-evidence", "satellite-2022-02-20"]) == 0
+    assert "evidence/satellite-2022-02-20.yaml" in capsys.readouterr().out
+    path = bundled / "evidence" / "satellite-2022-02-20.yaml"
+    assert path.is_file()
+
+    assert main(["validate"]) == 0
+    out = capsys.readouterr().out
+    assert f"{len(s.evidence) + 1} evidence items" in out
+    assert "note: still a template (TODO): satellite-2022-02-20" in out
+
+    t = forecast.load_scenario()
+    item = next(e for e in t.evidence if e.id == "satellite-2022-02-20")
+    assert item.likelihoods == dict.fromkeys(s.hypotheses, 1.0)
+    # neutral: the probabilities with and without it are the same
+    _, p_with = forecast.probabilities(forecast.encode(t))
+    _, p_without = forecast.probabilities(forecast.encode(s))
+    assert p_with[-1] == pytest.approx(p_without[-1], abs=1e-12)
+
+    before = path.read_bytes()
+    assert main(["new-evidence", "satellite-2022-02-20"]) == 2
+    err = capsys.readouterr().err
+    assert "exists" in err and "Traceback" not in err
+    assert path.read_bytes() == before
+
+
+def test_new_evidence_refuses_a_bad_id(bundled, capsys):
+    before = snapshot(bundled)
+    assert main(["new-evidence", "no spaces/allowed"]) == 2
+    assert "may use only letters" in capsys.readouterr().err
+    assert snapshot(bundled) == before
+
+
+def test_new_evidence_works_when_the_scenario_has_problems(bundled, capsys):
+    _break(bundled, *BAD_INPUTS["zero-likelihood"][:3])
+    assert main(["new-evidence", "fresh"]) == 0
+    capsys.readouterr()
+    text = (bundled / "evidence" / "fresh.yaml").read_text()
+    assert "id: fresh" in text
+    assert "hypothesis_a: 1" in text  # no hypotheses known: placeholder names

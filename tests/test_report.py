@@ -1,0 +1,190 @@
+"""The briefing report: self-contained (no external request), complete, escaped; the
+``report`` command."""
+
+from __future__ import annotations
+
+import html
+import re
+from html.parser import HTMLParser
+
+import pytest
+from conftest import item_dict, priors_dict, write_scenario
+
+import forecast
+from forecast.cli import main
+from forecast.report import report_html, write_report
+
+DRAWS = 400
+HOSTILE = "<script>alert('x')</script> & \"quoted\""
+URL = "https://example.org/source?id=1&x=2"
+
+
+@pytest.fixture
+def hostile_scenario(tmp_path):
+    """Text fields with HTML in them, a URL, intervals, a group."""
+    priors = priors_dict(question="Will <b>it</b> happen & when?", prior_strength=10)
+    priors["hypotheses"]["storm"]["p_outcome"] = [0.6, 0.9]
+    items = [
+        item_dict(
+            "alpha-1",
+            {"storm": [1.5, 4.0]},
+            quote=HOSTILE,
+            rationale=HOSTILE,
+            url=URL,
+            reliability="B",
+            group="g",
+        ),
+        item_dict("beta_2", {"calm": 2.0}, date="2022-02-16", source=HOSTILE, group="g"),
+        item_dict("gamma.3", {"storm": 0.5}, date="2022-02-17", title=HOSTILE),
+    ]
+    p, e = write_scenario(tmp_path / "s", priors, items)
+    return forecast.load_scenario(p, e)
+
+
+@pytest.fixture
+def hostile_report(hostile_scenario):
+    result = forecast.run(hostile_scenario, draws=DRAWS, seed=1)
+    result.attrs["command"] = "forecast run --seed 1"
+    return result, report_html(result)
+
+
+class Tags(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.tags: list[tuple[str, dict]] = []
+        self.text: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append((tag, dict(attrs)))
+
+    def handle_data(self, data):
+        self.text.append(data)
+
+
+def parsed(text: str) -> Tags:
+    p = Tags()
+    p.feed(text)
+    return p
+
+
+def test_report_makes_no_external_request(hostile_report):
+    _, text = hostile_report
+    low = text.lower()
+    for needle in ('src="http', "src='http", "<link", "<script", "@import", "url(http", "<iframe"):
+        assert needle not in low, needle
+    tags = parsed(text).tags
+    assert not [t for t, _ in tags if t in ("script", "link", "img", "iframe", "object", "embed")]
+    for _, attrs in tags:
+        for name, value in attrs.items():
+            if name in ("src", "href", "xlink:href", "data", "action"):
+                assert not str(value).startswith(("http:", "https:", "//")), (name, value)
+    # the only URL is the analyst's own field, as text
+    assert re.findall(r"https?://[^\s<\"']+", text) == [html.escape(URL)]
+
+
+def test_report_contains_question_ids_and_the_sentence(hostile_report):
+    result, text = hostile_report
+    assert text.startswith("<!DOCTYPE html>")
+    assert html.escape("Will <b>it</b> happen & when?") in text
+    for item in ("alpha-1", "beta_2", "gamma.3"):
+        assert item in text
+    t = result["trajectory"]
+    p, lo, hi = (float(t[v][-1]) for v in ("p_outcome", "p_outcome_low", "p_outcome_high"))
+    sentence = re.sub(r"<[^>]+>", "", re.search(r'<p class="lead">(.*?)</p>', text, re.S)[1])
+    assert "As of 17 Feb 2022, after 3 evidence items" in sentence
+    assert f"the probability of event is {100 * p:.0f}%" in sentence
+    assert f"90% judgement band {100 * lo:.0f}% to {100 * hi:.0f}%" in sentence
+
+
+def test_report_escapes_every_text_field(hostile_report):
+    _, text = hostile_report
+    assert "<script>alert" not in text
+    assert "<b>it</b>" not in text
+    assert text.count(html.escape(HOSTILE)) >= 4  # quote, rationale, source, title
+    assert html.escape(URL) in text
+    assert f'href="{URL}"' not in text and f'href="{html.escape(URL)}"' not in text
+
+
+def test_report_has_every_chart_inline(hostile_report):
+    _, text = hostile_report
+    assert text.count("<svg") == 5
+    assert "xmlns" not in text  # inline SVG in HTML needs no namespace URLs
+    ids = re.findall(r'\bid="([^"]+)"', text)
+    assert len(ids) == len(set(ids)), "element ids collide between charts"
+    for heading in (
+        "How the forecast moved",
+        "Evidence",
+        "What moved it",
+        "ACH",
+        "Which judgements matter",
+        "Reproducibility",
+    ):
+        assert heading in text
+
+
+def test_report_reproducibility_block(hostile_scenario, hostile_report):
+    result, text = hostile_report
+    block = text[text.index("<h2>Reproducibility</h2>") :]
+    assert "forecast run --seed 1" in block
+    assert result.attrs["scenario_hash"] in block
+    for path, digest in hostile_scenario.files.items():
+        assert html.escape(path) in block and digest in block
+    assert "pymc" in block and "numpy" in block
+    assert re.search(r"<th>seed</th><td><code>1</code>", block)
+
+
+def test_report_without_evidence(tmp_path):
+    s = forecast.Scenario.from_dict({"priors": priors_dict(), "evidence": []})
+    text = report_html(forecast.run(s, draws=DRAWS, seed=1))
+    assert "Before any evidence, on the priors alone" in text
+    assert "No evidence items yet" in text
+
+
+def test_write_report_is_atomic(hostile_report, tmp_path):
+    result, _ = hostile_report
+    path = write_report(result, tmp_path / "out")
+    assert path == tmp_path / "out" / "report.html"
+    assert path.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+    assert not list((tmp_path / "out").glob(".*.tmp"))
+
+
+def test_cli_report_from_posterior(hostile_scenario, tmp_path, capsys):
+    out = tmp_path / "out"
+    result = forecast.run(hostile_scenario, draws=DRAWS, seed=1)
+    forecast.save_result(result, out)
+    assert main(["report", "--out", str(out)]) == 0, capsys.readouterr().err
+    text = (out / "report.html").read_text(encoding="utf-8")
+    assert "alpha-1" in text and "<svg" in text
+    assert str(out / "report.html") in capsys.readouterr().out
+
+
+def test_cli_report_after_run(tmp_path, capsys):
+    p, e = write_scenario(tmp_path / "s", priors_dict(), [item_dict("only", {"storm": 3.0})])
+    out = tmp_path / "out"
+    args = ["run", "--priors", str(p), "--evidence", str(e), "--out", str(out), "--draws", "400"]
+    assert main(args) == 0
+    assert main(["report", "--out", str(out)]) == 0
+    text = (out / "report.html").read_text(encoding="utf-8")
+    assert "forecast run --priors" in text  # the command is recorded
+
+
+def test_cli_report_without_posterior_is_bad_input(tmp_path, capsys):
+    assert main(["report", "--out", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert f"no saved result at {tmp_path / 'posterior.nc'}" in err
+    assert not (tmp_path / "report.html").exists()
+
+
+def test_cli_report_with_a_file_that_is_not_a_result(tmp_path, capsys):
+    bad = tmp_path / "posterior.nc"
+    bad.write_text("not netcdf")
+    assert main(["report", "--out", str(tmp_path)]) == 2
+    assert "is not a forecast result" in capsys.readouterr().err
+
+
+def test_report_lists_hypotheses_in_file_order(uncertain_scenario):
+    # scenario_of() rebuilds the priors from sorted JSON; the report keeps the file's order
+    text = report_html(forecast.run(uncertain_scenario, draws=DRAWS, seed=1))
+    table = text[text.index("<h2>Hypotheses</h2>") : text.index("<h2>Evidence</h2>")]
+    positions = [table.index(f"<code>{h}</code>") for h in ("calm", "bluff", "storm")]
+    assert positions == sorted(positions)
