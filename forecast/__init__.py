@@ -33,6 +33,7 @@ _LAZY = {
     "timeline": "charts",
     "report_html": "report",
     "write_report": "report",
+    "what_if": "widgets",
 }
 
 
@@ -75,5 +76,6 @@ __all__ = [
     "sensitivity_table",
     "timeline",
     "trajectory_frame",
+    "what_if",
     "write_report",
 ]

@@ -1,0 +1,221 @@
+"""The what-if panel (forecast.widgets): its callback gives what forecast.run gives."""
+
+from __future__ import annotations
+
+import ipywidgets
+import numpy as np
+import pytest
+import xarray as xr
+from conftest import ROOT
+
+import forecast
+from forecast.widgets import (
+    Setting,
+    WhatIf,
+    headline,
+    scale_likelihoods,
+    scenario_for,
+    what_if,
+)
+
+DRAWS = 400
+ITEM = "maxar-new-deployments"
+
+
+@pytest.fixture(scope="module")
+def bundled():
+    return forecast.load_scenario(ROOT / "priors.yaml", ROOT / "evidence")
+
+
+@pytest.fixture(scope="module")
+def panel(bundled) -> WhatIf:
+    return what_if(bundled, seed=0, draws=DRAWS)
+
+
+@pytest.fixture(autouse=True)
+def _reset(request):
+    yield
+    if "panel" in request.fixturenames:
+        request.getfixturevalue("panel").reset()
+
+
+def final(result: xr.DataTree) -> float:
+    return float(result["trajectory"]["p_outcome"][-1])
+
+
+def assert_same_result(got: xr.DataTree, want: xr.DataTree) -> None:
+    for name in ("p_outcome", "p_outcome_low", "p_outcome_high", "p_hypothesis", "mcse"):
+        np.testing.assert_array_equal(
+            got["trajectory"][name].values, want["trajectory"][name].values
+        )
+    assert list(got["trajectory"]["evidence_id"].values) == list(
+        want["trajectory"]["evidence_id"].values
+    )
+
+
+def test_panel_is_a_widget_with_the_documented_parts(panel, bundled):
+    assert isinstance(panel, ipywidgets.Widget)
+    assert forecast.what_if is what_if
+    assert "what_if" in forecast.__all__
+    assert list(panel.controls) == list(bundled.ids)
+    for id, c in panel.controls.items():
+        item = next(e for e in bundled.evidence if e.id == id)
+        assert c["include"].value is True
+        assert c["diagnosticity"].value == 1.0
+        assert c["reliability"].value == pytest.approx(item.r)
+        assert not c["diagnosticity"].continuous_update
+        assert not c["reliability"].continuous_update
+    assert panel.chart.value[:8] == b"\x89PNG\r\n\x1a\n"
+    assert panel.text in panel.headline.value
+    assert panel.scenario == bundled
+
+
+def test_headline_of_the_scenario_as_written_is_the_run(panel, bundled):
+    want = forecast.run(bundled, seed=0, draws=DRAWS)
+    assert_same_result(panel.result, want)
+    t = want["trajectory"]
+    p, lo, hi = (float(t[v][-1]) for v in ("p_outcome", "p_outcome_low", "p_outcome_high"))
+    assert panel.text == f"P(invasion) = {p:.1%} (90% band {lo * 100:.1f}-{hi * 100:.1f}%)"
+    assert headline(want) == panel.text
+
+
+def test_diagnosticity_slider_gives_the_model_value(panel, bundled):
+    item = next(e for e in bundled.evidence if e.id == ITEM)
+    before = panel.updates
+    panel.controls[ITEM]["diagnosticity"].value = 2.0  # the observer runs the callback
+    assert panel.updates == before + 1
+    # the equivalent scenario built by hand: every log-likelihood doubled
+    squared = {h: [lo**2, hi**2] for h, (lo, hi) in item.likelihoods.items()}
+    want = forecast.run(bundled.updated(ITEM, likelihoods=squared), seed=0, draws=DRAWS)
+    assert final(panel.result) == final(want)
+    assert_same_result(panel.result, want)
+    assert panel.text == headline(want)
+    assert panel.text in panel.headline.value
+    assert final(panel.result) != final(panel.base_result)
+    assert f"{ITEM} s=2" in panel.status.value
+
+
+def test_reliability_slider_gives_the_model_value(panel, bundled):
+    panel.controls[ITEM]["reliability"].value = 0.3
+    want = forecast.run(bundled.updated(ITEM, reliability=0.3), seed=0, draws=DRAWS)
+    assert final(panel.result) == final(want)
+    assert_same_result(panel.result, want)
+    assert panel.text == headline(want)
+
+
+def test_toggle_off_is_without(panel, bundled):
+    panel.controls[ITEM]["include"].value = False
+    want = forecast.run(bundled.without(ITEM), seed=0, draws=DRAWS)
+    assert_same_result(panel.result, want)
+    assert panel.scenario == bundled.without(ITEM)
+    assert ITEM not in panel.scenario.ids
+    assert f"without {ITEM}" in panel.status.value
+
+
+def test_controls_moved_back_restore_the_original(panel, bundled):
+    original = panel.base_result
+    c = panel.controls[ITEM]
+    c["include"].value = False
+    c["include"].value = True
+    c["diagnosticity"].value = 0.0
+    c["reliability"].value = 0.1
+    assert final(panel.result) != final(original)
+    c["diagnosticity"].value = 1.0
+    c["reliability"].value = 0.8  # B, as written
+    assert panel.scenario == bundled
+    assert_same_result(panel.result, original)
+    assert "as written" in panel.status.value
+
+
+def test_reset_is_one_update(panel, bundled):
+    panel.controls[ITEM]["diagnosticity"].value = 3.0
+    panel.controls["kavkaz-2008-precedent"]["include"].value = False
+    before = panel.updates
+    panel.reset()
+    assert panel.updates == before + 1
+    assert panel.scenario == bundled
+    assert_same_result(panel.result, panel.base_result)
+
+
+def test_zero_diagnosticity_or_reliability_is_a_neutral_item(bundled):
+    # an ungrouped item: neutral = left out, for the probability (the band's draws differ)
+    id = "kavkaz-2008-precedent"
+    want = forecast.probabilities(forecast.encode(bundled.without(id)))[1][-1]
+    for setting in (Setting(diagnosticity=0.0), Setting(reliability=0.0)):
+        s = scenario_for(bundled, {id: setting})
+        item = next(e for e in s.evidence if e.id == id)
+        assert all(v == 1.0 for v in item.likelihoods.values())
+        got = forecast.probabilities(forecast.encode(s))[1][-1]
+        assert got == pytest.approx(want, rel=1e-12)
+
+
+def test_scenario_for_uses_the_public_methods(bundled):
+    assert scenario_for(bundled, {}) == bundled
+    assert scenario_for(bundled, {ITEM: Setting()}) == bundled
+    assert scenario_for(bundled, {ITEM: Setting(reliability=0.8)}) == bundled  # B
+    both = scenario_for(
+        bundled,
+        {ITEM: Setting(include=False), "kavkaz-2008-precedent": Setting(reliability=0.9)},
+    )
+    assert both == bundled.without(ITEM).updated("kavkaz-2008-precedent", reliability=0.9)
+    with pytest.raises(KeyError, match="no-such-item"):
+        scenario_for(bundled, {"no-such-item": Setting()})
+    with pytest.raises(ValueError, match="reliability"):
+        scenario_for(bundled, {ITEM: Setting(reliability=1.5)})
+    with pytest.raises(ValueError, match="diagnosticity"):
+        scenario_for(bundled, {ITEM: Setting(diagnosticity=-1.0)})
+
+
+def test_scale_likelihoods_scales_every_log_ratio():
+    got = scale_likelihoods({"a": 4.0, "b": (0.5, 2.0), "c": [0.2, 0.8]}, 1.5)
+    assert got["a"] == 4.0**1.5
+    assert got["b"] == [0.5**1.5, 2.0**1.5]
+    assert np.log(got["c"][0]) == pytest.approx(1.5 * np.log(0.2))
+    assert scale_likelihoods({"a": 4.0, "b": (0.5, 2.0)}, 0.0) == {"a": 1.0, "b": 1.0}
+    # a vanishing s cannot make a reversed or zero-width interval
+    tiny = scale_likelihoods({"b": (0.999, 1.001)}, 1e-8)["b"]
+    assert isinstance(tiny, float) or tiny[0] < tiny[1]
+
+
+def test_ratios_not_the_reference_are_scaled(uncertain_scenario):
+    """Writing an item against another reference hypothesis gives the same what-if."""
+    s1 = uncertain_scenario.replace_evidence(
+        [
+            {
+                "id": "x",
+                "date": "2022-02-20",
+                "title": "x",
+                "source": "t",
+                "likelihoods": {"storm": 4.0, "calm": 0.5},
+            }
+        ]
+    )
+    s2 = uncertain_scenario.replace_evidence(
+        [
+            {
+                "id": "x",
+                "date": "2022-02-20",
+                "title": "x",
+                "source": "t",
+                "likelihoods": {"storm": 8.0, "calm": 1.0, "bluff": 2.0},
+            }
+        ]
+    )
+    p1 = forecast.probabilities(forecast.encode(scenario_for(s1, {"x": Setting(diagnosticity=2)})))
+    p2 = forecast.probabilities(forecast.encode(scenario_for(s2, {"x": Setting(diagnosticity=2)})))
+    np.testing.assert_allclose(p1[0], p2[0], rtol=1e-12)
+
+
+def test_panel_on_a_grouped_uncertain_scenario(uncertain_scenario):
+    panel = what_if(uncertain_scenario, draws=DRAWS)
+    panel.controls["b"]["include"].value = False
+    want = forecast.run(uncertain_scenario.without("b"), seed=0, draws=DRAWS)
+    assert_same_result(panel.result, want)
+    assert panel.text.startswith("P(event) = ")
+
+
+def test_static_html_snapshot_for_viewers_without_a_kernel(panel):
+    bundle = panel._repr_mimebundle_()
+    assert "application/vnd.jupyter.widget-view+json" in bundle
+    assert panel.text in bundle["text/html"]
+    assert "data:image/png;base64," in bundle["text/html"]
