@@ -16,21 +16,25 @@ import warnings
 import zlib
 from collections.abc import Callable
 from datetime import UTC, datetime
+from functools import cache
 from importlib.metadata import PackageNotFoundError, version
 from typing import Literal
 
 import numpy as np
 import xarray as xr
-from scipy.special import expit, logsumexp
+from scipy.special import expit
 
 from .model import (
+    _TILTS,
     Arrays,
+    _Memo,
     compiled_nuts_model,
     encode,
     expected_p_outcome,
     log_effective,
     log_expected_tilt,
     probabilities,
+    row_max,
     step_weights,
 )
 from .scenario import Scenario
@@ -97,15 +101,26 @@ def sample_tilted(
     n_h = mu.shape[0]
     if not unc.any():
         return np.broadcast_to(mu, (size, n_h)).copy()
-    r_arr, w_arr = np.array([r]), np.array([w])
+    cols = np.flatnonzero(unc)
+    w_arr = np.array([w])
     if log_c is None:
-        log_c = log_expected_tilt(mu[None], sd[None], r_arr, w_arr)[0, h]
-    log_target = lambda x: w * log_effective(x, r)[:, h]  # noqa: E731
+        log_c = log_expected_tilt(mu[None], sd[None], np.array([r]), w_arr)[0, h]
+    with np.errstate(divide="ignore"):
+        log_r, log_flat = np.log(r), w * np.log1p(-r)
+
+    def rows(m: int, centre: np.ndarray) -> np.ndarray:  # normal draws of the uncertain entries
+        x = np.empty((m, n_h))
+        x[:] = centre
+        x[:, cols] += sd[cols] * rng.standard_normal((m, cols.size))
+        return x
+
+    def log_target(z: np.ndarray) -> np.ndarray:  # w log Lr(h), z = X_h - max_g X_g
+        return w * z if r >= 1 else w * np.logaddexp(log_r + z, np.log1p(-r))
 
     def prior(m: int) -> np.ndarray:
-        return mu + sd * rng.standard_normal((m, n_h))
+        return rows(m, mu)
 
-    if log_c > np.log(0.3) or r < 1 and w * np.log1p(-r) > np.log(0.3):
+    if log_c > np.log(0.3) or log_flat > np.log(0.3):
         propose, log_accept = prior, log_target
         rate = np.exp(log_c)
     else:
@@ -118,14 +133,12 @@ def sample_tilted(
             out = np.empty((0, n_h))
             while out.shape[0] < m:
                 batch = max(2 * (m - out.shape[0]), 64)
-                x = mu + shift + sd * rng.standard_normal((batch, n_h))
-                keep = np.log(rng.random(batch)) < w * (x[:, g_star] - x.max(axis=1))
+                x = rows(batch, mu + shift)
+                keep = np.log(rng.random(batch)) < w * (x[:, g_star] - row_max(x))
                 out = np.vstack([out, x[keep]])
             return out[:m]
 
-        with np.errstate(divide="ignore"):
-            log_flat = w * np.log1p(-r)
-        log_tilt = w * np.log(r) + log_expected_tilt(mu[None], sd[None], np.ones(1), w_arr)[0, h]
+        log_tilt = w * log_r + log_expected_tilt(mu[None], sd[None], np.ones(1), w_arr)[0, h]
         p_flat = np.exp(log_flat - np.logaddexp(log_flat, log_tilt))
 
         def propose(m: int) -> np.ndarray:
@@ -133,11 +146,10 @@ def sample_tilted(
             x = np.vstack([prior(n_flat), tilted(m - n_flat)])
             return x[rng.permutation(m)]
 
-        def log_accept(x: np.ndarray) -> np.ndarray:
-            z = x[:, h] - x.max(axis=1)
+        def log_accept(z: np.ndarray) -> np.ndarray:
             with np.errstate(divide="ignore"):
-                bound = np.logaddexp(log_flat, w * (np.log(r) + z))
-            return log_target(x) - bound
+                bound = np.logaddexp(log_flat, w * (log_r + z))
+            return log_target(z) - bound
 
         rate = np.exp(log_c - np.logaddexp(log_flat, log_tilt))
     out = np.empty((0, n_h))
@@ -145,7 +157,7 @@ def sample_tilted(
         need = size - out.shape[0]
         batch = int(min(need / max(rate, 1e-6) * 1.2 + 64, 5_000_000))
         x = propose(batch)
-        keep = np.log(rng.random(batch)) < log_accept(x)
+        keep = np.log(rng.random(batch)) < log_accept(x[:, h] - row_max(x))
         out = np.vstack([out, x[keep]])
     return out[:size]
 
@@ -165,6 +177,19 @@ def _prior_draws(a: Arrays, size: int, rng: np.random.Generator):
     return log_pi, p
 
 
+_DRAWS = _Memo(256 * 2**20)
+"""Band contributions of items seen lately, per (item, weight, conditioning hypothesis)."""
+
+
+def clear_caches() -> None:
+    """Forget remembered quadratures and band draws (for cold-start measurements)."""
+    _DRAWS.clear()
+    _TILTS.clear()
+
+
+_CHUNK_ELEMENTS = 4_000_000  # steps are combined in blocks of about this many numbers
+
+
 def _fast_band(
     a: Arrays,
     ids: tuple[str, ...],
@@ -173,63 +198,124 @@ def _fast_band(
     seed: int,
     progress: Progress | None,
 ) -> np.ndarray:
-    """Draws of ``P(Y | E_1..k, theta)``, theta ~ P(theta | E_1..k), shape (N+1, S)."""
+    """Draws of ``P(Y | E_1..k, theta)``, theta ~ P(theta | E_1..k), shape (N+1, S).
+
+    Draw ``s`` has hypothesis ``h_of[k, s]`` at step ``k`` (one uniform per draw, so that
+    draws move together across steps). Its log posterior over hypotheses is ``log pi`` plus
+    the sum of the items' contributions ``w log Lr(h')``, each drawn given ``h_of[k, s]``.
+    Items with exact inputs add the same vector to every draw. An uncertain item is drawn
+    only for the (draw, hypothesis) pairs that a later step uses; in small scenarios, for
+    every draw of every hypothesis still in use, and remembered, so that a what-if edit
+    samples only the item it changed.
+    """
     n_items, n_h = a.mu.shape
     rng = np.random.default_rng([seed, 0])
     u = rng.random(draws)
     log_pi, p = _prior_draws(a, draws, rng)
-    # the hypothesis each draw has at each step, from one uniform (common random numbers)
     cdf = np.cumsum(p_h, axis=1)
     cdf /= cdf[:, -1:]
     h_of = np.minimum((u[None, :, None] > cdf[:, None, :]).sum(axis=2), n_h - 1).astype(np.int8)
-    used = np.array([(h_of == h).any(axis=1) for h in range(n_h)])  # (H, N+1)
-    last_needed = np.array([np.flatnonzero(row).max() if row.any() else -1 for row in used])
-
-    free_sum = np.zeros((n_h, draws, n_h))
-    group_sum: dict[int, np.ndarray] = {}
-    s_idx = np.arange(draws)
-    out = np.empty((n_items + 1, draws))
-
-    def combine(k: int) -> None:
-        hk = h_of[k]
-        total = log_pi[hk, s_idx] + free_sum[hk, s_idx]
-        for gs in group_sum.values():
-            total = total + gs[hk, s_idx]
-        post = np.exp(total - logsumexp(total, axis=1, keepdims=True))
-        out[k] = np.sum(post * p, axis=1)
+    # last_k[h, s]: the last step at which draw s has hypothesis h (-1: never)
+    last_k = np.full((n_h, draws), -1)
+    for h in range(n_h):
+        is_h = h_of[::-1] == h
+        last_k[h] = np.where(is_h.any(axis=0), n_items - np.argmax(is_h, axis=0), -1)
+    last_needed = last_k.max(axis=1)
 
     uncertain = (a.sd > 0).any(axis=1)
-    log_c1 = log_expected_tilt(a.mu, a.sd, a.r, np.ones(n_items))  # weight-1 tilts, all items
+    remember = uncertain.sum() * n_h * n_h * draws * 8 <= _DRAWS.max_bytes // 8
 
-    def contribution(i: int, h: int, w: float, log_c: np.ndarray) -> np.ndarray:
-        if not uncertain[i]:
-            return np.broadcast_to(w * log_effective(a.mu[i][None], a.r[i])[0], (draws, n_h))
-        rng_i = _item_rng(seed, ids[i], h)
-        x = sample_tilted(a.mu[i], a.sd[i], a.r[i], w, h, draws, rng_i, log_c=log_c[h])
-        return w * log_effective(x, np.full(draws, a.r[i]))
+    def add_contribution(out: np.ndarray, i: int, w: float, k: int) -> None:
+        """Add to ``out`` (S, H, H) item i's ``w log Lr`` for the pairs used from step k on."""
+        log_c = log_expected_tilt(a.mu[i : i + 1], a.sd[i : i + 1], a.r[i : i + 1], [w])[0]
+        for h in np.flatnonzero(last_needed >= k):
+            key = (seed, draws, ids[i], a.mu[i].tobytes(), a.sd[i].tobytes(), a.r[i], w, h)
+            sel = slice(None) if remember else np.flatnonzero(last_k[h] >= k)
+            x = _DRAWS.get(key) if remember else None
+            if x is None:
+                rng_i = _item_rng(seed, ids[i], int(h))
+                size = draws if remember else sel.size
+                x = sample_tilted(a.mu[i], a.sd[i], a.r[i], w, h, size, rng_i, log_c=log_c[h])
+                x = w * log_effective(x, a.r[i])
+                if remember:
+                    _DRAWS.put(key, x)
+            out[sel, h] += x
 
-    combine(0)
-    for k in range(1, n_items + 1):
-        i = k - 1
-        needed = [h for h in range(n_h) if last_needed[h] >= k]
-        g = a.group[i]
-        if g < 0:
-            for h in needed:
-                free_sum[h] += contribution(i, h, 1.0, log_c1[i])
-        else:
-            members = np.flatnonzero(a.group[:k] == g)
-            w = 1.0 / (1.0 + a.rho[g] * (members.size - 1))
-            ws = np.full(members.size, w)
-            log_cw = log_expected_tilt(a.mu[members], a.sd[members], a.r[members], ws)
-            gs = np.zeros((n_h, draws, n_h))
-            for j, lc in zip(members, log_cw, strict=True):
-                for h in needed:
-                    gs[h] += contribution(j, h, w, lc)
-            group_sum[int(g)] = gs
-        combine(k)
-        if progress is not None:
+    # running totals: exact parts (the same for every draw) and the drawn parts per h
+    const = np.zeros(n_h)
+    drawn = np.zeros((draws, n_h, n_h))  # (draw, conditioning h, hypothesis)
+    any_drawn = False
+    group_const: dict[int, np.ndarray] = {}
+    group_drawn: dict[int, np.ndarray] = {}
+    row_of = np.arange(draws)[None, :] * n_h  # row of (draw s, hypothesis h): s * H + h
+    log_pi_rows = np.ascontiguousarray(log_pi.transpose(1, 0, 2)).reshape(draws * n_h, n_h)
+    out = np.empty((n_items + 1, draws))
+    block = max(1, _CHUNK_ELEMENTS // (draws * n_h))
+    totals = np.zeros((block, draws, n_h))
+    consts = np.zeros((block, n_h))
+
+    def flush(k_end: int, n: int) -> None:
+        """Posterior predictive of the block of n steps ending at k_end (exclusive)."""
+        ks = np.arange(k_end - n, k_end)
+        if not any_drawn and a.kappa is None:  # every draw differs only in p
+            log_post = consts[:n] + np.log(a.prior)
+            post = np.exp(log_post - log_post.max(axis=1, keepdims=True))
+            out[ks] = (post / post.sum(axis=1, keepdims=True)) @ p.T
+            return
+        total = np.take(log_pi_rows, row_of + h_of[ks], axis=0)
+        total += consts[:n, None, :]
+        if any_drawn:
+            total += totals[:n]
+        total -= row_max(total)[..., None]
+        np.exp(total, out=total)
+        out[ks] = np.einsum("ksh,sh->ks", total, p) / total.sum(axis=2)
+
+    n_block = 0
+    for k in range(n_items + 1):
+        if k > 0:
+            i = k - 1
+            g = a.group[i]
+            if g < 0:
+                if uncertain[i]:
+                    add_contribution(drawn, i, 1.0, k)
+                    any_drawn = True
+                else:
+                    const += log_effective(a.mu[i][None], a.r[i])[0]
+            else:
+                members = np.flatnonzero(a.group[:k] == g)
+                w = 1.0 / (1.0 + a.rho[g] * (members.size - 1))
+                exact = members[~uncertain[members]]
+                new_const = (w * log_effective(a.mu[exact], a.r[exact])).sum(axis=0)
+                const += new_const - group_const.get(int(g), 0.0)
+                group_const[int(g)] = new_const
+                unc = members[uncertain[members]]
+                if unc.size:
+                    new_drawn = np.zeros((draws, n_h, n_h))
+                    for j in unc:
+                        add_contribution(new_drawn, j, w, k)
+                    drawn += new_drawn - group_drawn.get(int(g), 0.0)
+                    group_drawn[int(g)] = new_drawn
+                    any_drawn = True
+        if any_drawn:
+            np.take(
+                drawn.reshape(draws * n_h, n_h), row_of[0] + h_of[k], axis=0, out=totals[n_block]
+            )
+        consts[n_block] = const
+        n_block += 1
+        if n_block == block or k == n_items:
+            flush(k + 1, n_block)
+            n_block = 0
+        if progress is not None and k > 0:
             progress(k, n_items)
     return out
+
+
+def _sorted_quantile(sorted_draws: np.ndarray, q: float) -> np.ndarray:
+    """``np.quantile(draws, q, axis=-1)`` (linear interpolation) of rows already sorted."""
+    pos = q * (sorted_draws.shape[-1] - 1)
+    lo = int(np.floor(pos))
+    hi = min(lo + 1, sorted_draws.shape[-1] - 1)
+    return sorted_draws[..., lo] + (pos - lo) * (sorted_draws[..., hi] - sorted_draws[..., lo])
 
 
 def _quantile_mcse(sorted_draws: np.ndarray, q: float) -> np.ndarray:
@@ -249,8 +335,8 @@ def _run_fast(scenario: Scenario, a: Arrays, draws: int, seed: int, progress):
     stats = {
         "p_hypothesis": p_h,
         "p_outcome": p_y,
-        "p_outcome_low": np.quantile(band, BAND[0], axis=1),
-        "p_outcome_high": np.quantile(band, BAND[1], axis=1),
+        "p_outcome_low": _sorted_quantile(ordered, BAND[0]),
+        "p_outcome_high": _sorted_quantile(ordered, BAND[1]),
         "mcse": band.std(axis=1) / np.sqrt(draws),
         "mcse_low": _quantile_mcse(ordered, BAND[0]),
         "mcse_high": _quantile_mcse(ordered, BAND[1]),
@@ -380,6 +466,7 @@ def run(
 
 
 # ----------------------------------------------------------------------------- result
+@cache
 def package_versions() -> dict[str, str]:
     names = ["forecast", "pymc", "pytensor", "nutpie", "arviz", "numpy", "scipy", "xarray",
              "pandas", "pydantic"]  # fmt: skip

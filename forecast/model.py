@@ -12,6 +12,7 @@ and an item of weight ``w`` contributes ``Lr(h) ** w``. The probability needs
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from dataclasses import dataclass
 from functools import cache
 
@@ -139,14 +140,25 @@ def step_weights(a: Arrays, step: int) -> np.ndarray:
     return w
 
 
+def row_max(x: np.ndarray) -> np.ndarray:
+    """``x.max(axis=-1)``, column by column: several times faster for a few hypotheses."""
+    out = np.array(x[..., 0], dtype=float, copy=True)
+    for j in range(1, x.shape[-1]):
+        np.maximum(out, x[..., j], out=out)
+    return out
+
+
 def log_effective(x: np.ndarray, r: np.ndarray | float) -> np.ndarray:
     """``log Lr(h)`` for log-likelihood rows ``x`` (..., H) and reliability ``r`` (...).
 
     ``Lr(h) = r * L(h) / max_g L(g) + (1 - r)``, computed in log space.
     """
     x = np.asarray(x, dtype=float)
-    r = np.asarray(r, dtype=float)[..., None]
-    z = x - x.max(axis=-1, keepdims=True)
+    z = x - row_max(x)[..., None]
+    r = np.asarray(r, dtype=float)
+    if np.all(r >= 1):
+        return z
+    r = r[..., None]
     with np.errstate(divide="ignore"):
         return np.logaddexp(np.log(r) + z, np.log1p(-r))
 
@@ -218,12 +230,69 @@ def log_expected_tilt(mu: np.ndarray, sd: np.ndarray, r: np.ndarray, w: np.ndarr
     if exact.any():
         out[exact] = w[exact, None] * log_effective(mu[exact], r[exact])
     rows = np.flatnonzero(~exact)
+    if rows.size:
+        # the what-if path changes one item at a time: every other row is remembered
+        keys = {i: (mu[i].tobytes(), sd[i].tobytes(), r[i], w[i]) for i in rows}
+        todo = []
+        for i, key in keys.items():
+            known = _TILTS.get(key)
+            if known is None:
+                todo.append(i)
+            else:
+                out[i] = known
+        if todo:
+            out[todo] = _log_tilt_rows(mu[todo], sd[todo], r[todo], w[todo])
+            for i in todo:
+                _TILTS.put(keys[i], out[i].copy())
+    return out
+
+
+class _Memo:
+    """A bounded least-recently-used store of arrays, keyed by the exact inputs (bytes)."""
+
+    def __init__(self, max_bytes: int):
+        self.max_bytes = max_bytes
+        self._items: OrderedDict = OrderedDict()
+        self._bytes = 0
+
+    def get(self, key):
+        value = self._items.get(key)
+        if value is not None:
+            self._items.move_to_end(key)
+        return value
+
+    def put(self, key, value: np.ndarray) -> None:
+        if value.nbytes > self.max_bytes or key in self._items:
+            return
+        value.setflags(write=False)
+        self._items[key] = value
+        self._bytes += value.nbytes
+        while self._bytes > self.max_bytes:
+            _, old = self._items.popitem(last=False)
+            self._bytes -= old.nbytes
+
+    def clear(self) -> None:
+        self._items.clear()
+        self._bytes = 0
+
+
+_TILTS = _Memo(64 * 2**20)
+"""``log c`` of uncertain item rows seen lately (about a million rows at H = 5)."""
+
+
+def _log_tilt_rows(mu, sd, r, w):
+    """``log c`` of rows with at least one uncertain entry, in memory-bounded chunks."""
+    out = np.empty_like(mu)
+    rows = np.arange(mu.shape[0])
     n_h = mu.shape[1]
-    per_row = n_h * n_h * (_D_BREAKS.size * n_h + _UNIFORM_BREAKS + 8) * _GL_X.size
-    chunk = max(1, 8_000_000 // per_row)
-    for start in range(0, rows.size, chunk):
-        idx = rows[start : start + chunk]
-        out[idx] = _tilt_uncertain(mu[idx], sd[idx], r[idx], w[idx])
+    n_unc = (sd > 0).sum(axis=1)
+    for u in np.unique(n_unc):  # rows alike in how many entries are uncertain, together
+        same = rows[n_unc == u]
+        per_row = n_h * u * (_D_BREAKS.size * u + _UNIFORM_BREAKS + 8) * _GL_X.size
+        chunk = max(1, 8_000_000 // per_row)
+        for start in range(0, same.size, chunk):
+            idx = same[start : start + chunk]
+            out[idx] = _tilt_uncertain(mu[idx], sd[idx], r[idx], w[idx])
     return out
 
 
@@ -234,8 +303,12 @@ def _tilt_uncertain(mu, sd, r, w):
     unc = sd > 0
     other = ~np.eye(n_h, dtype=bool)[None]  # (1, h, g)
     exact_other = other & ~unc[:, None, :]
-    unc_other = other & unc[:, None, :]  # (n, h, g)
     d0 = np.where(exact_other, mu[:, None, :], -np.inf).max(axis=2)  # (n, h): atom of D
+    # the uncertain entries only, first (items often name few hypotheses): g runs over u
+    u = int(unc.sum(axis=1).max())
+    cols = np.argsort(~unc, axis=1, kind="stable")[:, :u]  # (n, u)
+    valid = np.take_along_axis(unc, cols, axis=1)
+    unc_other = valid[:, None, :] & (cols[:, None, :] != np.arange(n_h)[None, :, None])
     mh, sh, wh = mu, sd, np.broadcast_to(w[:, None], mu.shape)
 
     def log_psi(d):  # d (n, h, m) -> log E[phi(min(0, X_h - d))]
@@ -244,7 +317,8 @@ def _tilt_uncertain(mu, sd, r, w):
         )
 
     # The atom: D = d0 with probability G(d0) (all uncertain others below d0).
-    mg, sg = mu[:, None, :], np.where(unc, sd, 1.0)[:, None, :]
+    mg = np.take_along_axis(mu, cols, axis=1)[:, None, :]  # (n, 1, u)
+    sg = np.where(valid, np.take_along_axis(sd, cols, axis=1), 1.0)[:, None, :]
 
     def log_cdf_others(d):  # log G(d) = sum_g log Phi((d - mu_g) / s_g), d (n, h, m)
         terms = log_ndtr((d[..., None] - mg[:, :, None, :]) / sg[:, :, None, :])
@@ -262,7 +336,7 @@ def _tilt_uncertain(mu, sd, r, w):
     centres = np.concatenate(
         [
             np.broadcast_to(
-                mg[..., None] + sg[..., None] * _D_BREAKS, (n, n_h, n_h, _D_BREAKS.size)
+                mg[..., None] + sg[..., None] * _D_BREAKS, (n, n_h, u, _D_BREAKS.size)
             ).reshape(n, n_h, -1),
             mg - shift,
             mh[..., None] + sh[..., None] * np.array([-2.0, 0.0, 2.0]),
@@ -314,7 +388,10 @@ def _log_psi(d, m, s, log_r, log_1mr, w):
     out = np.where(exact, out, closed)
     numeric = ~exact & ~r_one & ~w_one
     if numeric.any():
-        out = np.where(numeric, _log_psi_numeric(d, m, s1, log_r, log_1mr, w), out)
+        # only where needed: the numeric integral costs ~70 times the closed form
+        numeric = np.broadcast_to(numeric, out.shape)
+        args = (np.broadcast_to(x, out.shape)[numeric] for x in (d, m, s1, log_r, log_1mr, w))
+        out[numeric] = _log_psi_numeric(*args)
     return out
 
 

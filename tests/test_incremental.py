@@ -1,0 +1,93 @@
+"""The what-if path: results after an edit are the same numbers a cold run gives, and only the
+edited item is recomputed; large scenarios (draws only where used) agree in distribution."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import forecast
+from forecast import inference
+from forecast.model import _Memo
+
+
+@pytest.fixture(autouse=True)
+def _cold():
+    inference.clear_caches()  # other tests may have run the same numbers
+
+
+def _arrays(result):
+    t = result["trajectory"]
+    keys = ("p_outcome", "p_outcome_low", "p_outcome_high", "p_hypothesis", "mcse")
+    return {k: t[k].values for k in keys} | {"draws": result["posterior"]["p_outcome"].values}
+
+
+def _edit(scenario):
+    return scenario.updated("c", likelihoods={"storm": [1.5, 5.0]}, reliability=0.8)
+
+
+def test_warm_run_after_edit_equals_cold_run(uncertain_scenario):
+    forecast.run(uncertain_scenario, draws=1000, seed=3)
+    edited = _edit(uncertain_scenario)
+    warm = _arrays(forecast.run(edited, draws=1000, seed=3))
+    inference.clear_caches()
+    cold = _arrays(forecast.run(edited, draws=1000, seed=3))
+    for key in cold:
+        np.testing.assert_array_equal(warm[key], cold[key], err_msg=key)
+
+
+@pytest.mark.parametrize("change", ["updated", "without", "with_item"])
+def test_edit_samples_only_what_changed(uncertain_scenario, monkeypatch, change):
+    forecast.run(uncertain_scenario, draws=1000, seed=3)
+    sampled = []
+    original = inference.sample_tilted
+
+    def counting(mu, sd, *args, **kwargs):
+        sampled.append((tuple(mu), tuple(sd)))
+        return original(mu, sd, *args, **kwargs)
+
+    monkeypatch.setattr(inference, "sample_tilted", counting)
+    if change == "updated":
+        edited = _edit(uncertain_scenario)
+        expected = {forecast.encode(edited).mu[2].tobytes()}
+    elif change == "without":
+        edited = uncertain_scenario.without("a")  # in no group: the others keep their weights
+        expected = set()
+    else:
+        extra = {
+            "id": "z",
+            "date": "2022-02-19",
+            "title": "new",
+            "source": "s",
+            "likelihoods": {"bluff": [1.1, 3.0]},
+        }
+        edited = uncertain_scenario.with_item(extra)
+        expected = {forecast.encode(edited).mu[-1].tobytes()}
+    forecast.run(edited, draws=1000, seed=3)
+    got = {np.array(mu).tobytes() for mu, _ in sampled}
+    assert got == expected
+
+
+def test_draws_only_where_used_agree_with_full_draws(uncertain_scenario, monkeypatch):
+    """Large scenarios draw an item only for the (draw, hypothesis) pairs a later step uses."""
+    full_run = forecast.run(uncertain_scenario, draws=4000, seed=8)
+    monkeypatch.setattr(inference, "_DRAWS", _Memo(0))  # too small to remember: subset route
+    part_run = forecast.run(uncertain_scenario, draws=4000, seed=8)
+    full, part = full_run["trajectory"], part_run["trajectory"]
+    np.testing.assert_allclose(part["p_outcome"], full["p_outcome"], rtol=1e-12)
+    mean_full, mean_part = (
+        r["posterior"]["p_outcome"].mean(("chain", "draw")) for r in (full_run, part_run)
+    )
+    z_mean = np.abs(mean_part - mean_full) / np.hypot(part["mcse"], full["mcse"])
+    assert (z_mean < 4.5).all(), z_mean.values
+    for q, se in (("p_outcome_low", "mcse_low"), ("p_outcome_high", "mcse_high")):
+        z = np.abs(part[q] - full[q]) / np.hypot(part[se], full[se])
+        assert (z < 4.5).all(), (q, z.values)
+    assert not np.array_equal(part["p_outcome_low"], full["p_outcome_low"])  # another route
+
+
+def test_row_max_equals_numpy_max(rng):
+    from forecast.model import row_max
+
+    x = rng.normal(size=(50, 7, 5))
+    np.testing.assert_array_equal(row_max(x), x.max(axis=-1))
