@@ -139,12 +139,41 @@ def _cmd_charts(args) -> int:
 
 
 def _cmd_report(args) -> int:
+    if args.notebook is not None:
+        return _report_notebook(args)
     from .report import write_report
 
     result = _saved_result(args)
     if result is None:
         return BAD_INPUT
     print(f"wrote {write_report(result, args.out)}")
+    return 0
+
+
+def _report_notebook(args) -> int:
+    """``report --notebook``: execute the notebook on the scenario (papermill), write the
+    executed notebook and its HTML export into ``--out``, its charts into ``<out>/<name>/``."""
+    from .notebook import NotebookError, execute_notebook
+
+    notebook = Path(args.notebook)
+    if not notebook.is_file():
+        print(f"error: notebook {notebook} not found", file=sys.stderr)
+        return BAD_INPUT
+    load_scenario(args.priors, args.evidence)  # bad files: every problem listed, exit 2
+    out = Path(args.out)
+    parameters = {
+        "priors": Path(args.priors),
+        "evidence": Path(args.evidence),
+        "out": out / notebook.stem,
+        "seed": args.seed,
+    }
+    print(f"executing {notebook} on {args.priors} and {args.evidence} ...", file=sys.stderr)
+    try:
+        ipynb, html = execute_notebook(notebook, out, parameters)
+    except NotebookError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    print(f"wrote {ipynb}, {html}")
     return 0
 
 
@@ -229,8 +258,20 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--dpi", type=int, default=200, help="resolution of PNG files (200)")
     p.set_defaults(func=_cmd_charts)
 
-    p = sub.add_parser("report", help="write a self-contained report.html from posterior.nc")
+    p = sub.add_parser(
+        "report",
+        help="write a self-contained report.html from posterior.nc, or with --notebook "
+        "re-execute a notebook on the scenario and write it with its HTML export",
+    )
     saved(p)
+    p.add_argument(
+        "--notebook",
+        default=None,
+        help="a notebook with a 'parameters' cell (e.g. notebooks/ukraine_2022.ipynb): executed "
+        "on --priors/--evidence; writes <out>/<name>.ipynb and <out>/<name>.html",
+    )
+    files(p)
+    p.add_argument("--seed", type=int, default=0, help="random seed (with --notebook; default 0)")
     p.set_defaults(func=_cmd_report)
 
     p = sub.add_parser("validate", help="check the scenario files and say what they hold")

@@ -1,0 +1,155 @@
+"""Re-run a notebook with parameters (papermill) and export it as self-contained HTML.
+
+>>> from forecast.notebook import execute_notebook
+>>> execute_notebook(  # doctest: +SKIP
+...     "notebooks/ukraine_2022.ipynb",
+...     "out/report",
+...     {"priors": Path("other/priors.yaml"), "evidence": Path("other/evidence")},
+... )
+(PosixPath('out/report/ukraine_2022.ipynb'), PosixPath('out/report/ukraine_2022.html'))
+
+The notebooks in ``notebooks/`` begin with a cell tagged ``parameters`` (``priors``,
+``evidence``, ``out``, ``seed``); papermill inserts a cell after it with the values given.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from .results import atomic_write
+
+__all__ = ["NotebookError", "execute_notebook", "html_export"]
+
+
+class NotebookError(RuntimeError):
+    """A cell of the notebook failed; ``path`` is the executed notebook showing the error."""
+
+    def __init__(self, message: str, path: Path | None = None):
+        super().__init__(message)
+        self.path = path
+
+
+def _parameter(value: Any) -> Any:
+    return str(Path(value).absolute()) if isinstance(value, os.PathLike) else value
+
+
+def html_export(notebook: Any) -> str:
+    """A notebook (a ``NotebookNode`` or a path) as one self-contained HTML page.
+
+    JupyterLab's look (nbconvert's ``lab`` template); images are embedded as ``data:``
+    URIs. Widgets are shown by their static snapshot (the what-if panel's headline and
+    timeline), so the page loads no script from the network.
+    """
+    import nbformat
+    from nbconvert import HTMLExporter
+
+    if not isinstance(notebook, nbformat.NotebookNode):
+        notebook = nbformat.read(str(notebook), as_version=4)
+    notebook = nbformat.from_dict(notebook)  # a copy: the caller's notebook is not changed
+    notebook.metadata.pop("widgets", None)  # no widget state: no widget manager from a CDN
+    for cell in notebook.cells:
+        for output in cell.get("outputs", []):
+            data = output.get("data", {})
+            if "application/vnd.jupyter.widget-view+json" in data and len(data) > 1:
+                del data["application/vnd.jupyter.widget-view+json"]
+    exporter = HTMLExporter(template_name="lab", embed_images=True)
+    body, _ = exporter.from_notebook_node(notebook)
+    # MathJax and require.js come from a CDN; the notebooks use neither
+    return re.sub(
+        r"<script[^>]*\bsrc=\"https?://[^\"]*\"[^>]*>\s*</script>\s*", "", body, flags=re.I
+    )
+
+
+def execute_notebook(
+    notebook: str | Path,
+    out_dir: str | Path,
+    parameters: Mapping[str, Any] | None = None,
+    *,
+    kernel_name: str | None = None,
+    timeout: float = 600,
+    cwd: str | Path | None = None,
+) -> tuple[Path, Path]:
+    """Execute ``notebook`` top to bottom with ``parameters``; write it and its HTML export.
+
+    Parameters
+    ----------
+    notebook : str or Path
+        The ``.ipynb`` file (not modified).
+    out_dir : str or Path
+        Where ``<name>.ipynb`` (executed, with outputs) and ``<name>.html`` are written
+        (atomically; the folder is created if missing).
+    parameters : mapping, optional
+        Values for the notebook's ``parameters`` cell, e.g. ``{"priors": ..., "seed": 1}``.
+        ``pathlib.Path`` values are made absolute (relative to the current directory), since
+        the notebook runs in its own folder; strings are passed as they are.
+    kernel_name : str, optional
+        Jupyter kernel (default: the notebook's own, normally ``python3``).
+    timeout : float
+        Seconds allowed per cell.
+    cwd : str or Path, optional
+        The kernel's working directory (default: the notebook's folder, as in JupyterLab).
+
+    Returns
+    -------
+    (Path, Path)
+        The executed notebook and the HTML file.
+
+    Raises
+    ------
+    FileNotFoundError
+        If ``notebook`` does not exist.
+    ValueError
+        If it is not a notebook (not readable as nbformat 4).
+    NotebookError
+        If a cell raised; the executed notebook, with the traceback, is written as
+        ``<name>.failed.ipynb`` (its path is the exception's ``path``). Nothing else is written.
+    """
+    import nbformat
+    import papermill as pm
+
+    source = Path(notebook)
+    if not source.is_file():
+        raise FileNotFoundError(f"notebook {source} not found")
+    try:
+        nbformat.validate(nbformat.read(str(source), as_version=4))
+    except Exception as exc:  # noqa: BLE001 - JSON, schema or encoding problems alike
+        raise ValueError(f"{source} is not a Jupyter notebook: {exc}") from None
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    params = {k: _parameter(v) for k, v in (parameters or {}).items()}
+    partial = out / f".{source.stem}.partial.ipynb"
+    try:
+        executed = pm.execute_notebook(
+            str(source),
+            str(partial),
+            parameters=params,
+            kernel_name=kernel_name,
+            cwd=str(cwd if cwd is not None else source.resolve().parent),
+            progress_bar=False,
+            request_save_on_cell_execute=False,
+            execution_timeout=timeout,
+            start_timeout=120,
+            # the kernel's own log (e.g. "running over TCP without encryption") is noise here;
+            # a failing cell is reported from its error output
+            extra_arguments=["--IPKernelApp.log_level=CRITICAL"],
+        )
+    except pm.PapermillExecutionError as exc:
+        failed = out / f"{source.stem}.failed.ipynb"
+        if partial.exists():
+            os.replace(partial, failed)
+        raise NotebookError(
+            f"{source}: cell {exc.exec_count} failed: {exc.ename}: {exc.evalue} "
+            f"(the executed notebook with the traceback: {failed})",
+            failed,
+        ) from None
+    finally:
+        partial.unlink(missing_ok=True)
+    ipynb, html = out / f"{source.stem}.ipynb", out / f"{source.stem}.html"
+    atomic_write(ipynb, lambda p: nbformat.write(executed, str(p)))
+    page = html_export(executed)
+    atomic_write(html, lambda p: p.write_text(page, encoding="utf-8"))
+    return ipynb, html
