@@ -1326,6 +1326,7 @@ def save_all(
     *,
     formats: Sequence[str] = ("png", "svg"),
     dpi: int = 200,
+    processes: int = 1,
 ) -> list[Path]:
     """Write every chart into ``out`` as ``<name>.<format>`` (atomically).
 
@@ -1339,6 +1340,9 @@ def save_all(
         File formats; SVG and PDF keep the text as text.
     dpi : int
         Resolution of the PNG files.
+    processes : int
+        Render in this many forked processes (the command line uses 2; keep 1 inside a
+        Jupyter kernel, whose threads make forking unsafe).
 
     Returns
     -------
@@ -1362,10 +1366,51 @@ def save_all(
             f"chart format must be one of {', '.join(allowed)}; got {', '.join(bad) or 'none'}"
         )
     out = Path(out)
-    written = []
-    for name, fig in figures(result).items():
-        for fmt in dict.fromkeys(formats):
-            path = out / f"{name}.{fmt}"
-            atomic_write(path, lambda p, fig=fig, fmt=fmt, name=name: _save(fig, p, fmt, dpi, name))
-            written.append(path)
-    return written
+    figs = figures(result)
+    formats = list(dict.fromkeys(formats))
+    names = list(figs)
+
+    def write(share: list[str]) -> None:
+        # a figure's formats in one process and in order: a drawing can shift the layout
+        for name in share:
+            for fmt in formats:
+                path = out / f"{name}.{fmt}"
+                atomic_write(path, lambda p, n=name, f=fmt: _save(figs[n], p, f, dpi, n))
+
+    n = max(processes, 1)
+    _in_forks(write, [names[k::n] for k in range(n)])
+    return [out / f"{name}.{fmt}" for name in names for fmt in formats]
+
+
+def _in_forks(fn, shares: list[list[int]]) -> None:
+    """Run ``fn(share)`` for every share: all but the first in forked children (Linux and
+    macOS), the first here; sequentially where fork is unavailable or fails."""
+    import os
+    import warnings
+
+    if len(shares) == 1 or not hasattr(os, "fork"):
+        for share in shares:
+            fn(share)
+        return
+    children = []
+    for share in shares[1:]:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)  # fork with BLAS threads alive
+            try:
+                pid = os.fork()
+            except OSError:
+                fn(share)
+                continue
+        if pid == 0:  # the child renders its share and leaves without any clean-up
+            code = 0
+            try:
+                fn(share)
+            except BaseException:
+                code = 1
+            os._exit(code)
+        children.append((pid, share))
+    fn(shares[0])
+    for pid, share in children:
+        _, status = os.waitpid(pid, 0)
+        if os.waitstatus_to_exitcode(status) != 0:
+            fn(share)  # redo here, so that a real error surfaces with its traceback

@@ -91,7 +91,7 @@ def _cmd_run(args) -> int:
     paths = save_result(result, args.out)
     from .charts import save_all
 
-    charts = save_all(result, args.out, formats=("png", "svg"), dpi=200)
+    charts = save_all(result, args.out, formats=("png", "svg"), dpi=200, processes=2)
     for w in caught:
         print(f"WARNING: {w.message}", file=sys.stderr)
     print("wrote " + ", ".join(str(p) for p in paths.values()))
@@ -133,7 +133,7 @@ def _cmd_charts(args) -> int:
     result = _saved_result(args)
     if result is None:
         return BAD_INPUT
-    paths = save_all(result, args.out, formats=formats, dpi=args.dpi)
+    paths = save_all(result, args.out, formats=formats, dpi=args.dpi, processes=2)
     print(f"wrote {len(paths)} charts into {args.out}: " + ", ".join(p.name for p in paths))
     return 0
 

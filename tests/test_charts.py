@@ -495,6 +495,16 @@ def test_save_all_writes_every_chart_atomically(uncertain_result, tmp_path):
     assert width == pytest.approx(fig.get_figwidth() * 200, abs=2)
 
 
+def test_save_all_in_two_processes_writes_the_same_files(uncertain_result, tmp_path):
+    one = charts.save_all(uncertain_result, tmp_path / "one", formats=("png", "svg"), dpi=60)
+    two = charts.save_all(
+        uncertain_result, tmp_path / "two", formats=("png", "svg"), dpi=60, processes=2
+    )
+    assert [p.name for p in one] == [p.name for p in two]
+    for a, b in zip(one, two, strict=True):
+        assert a.read_bytes() == b.read_bytes(), a.name
+
+
 def test_save_all_rejects_unknown_formats(uncertain_result, tmp_path):
     with pytest.raises(ValueError, match="chart format must be one of png, svg, pdf; got gif"):
         charts.save_all(uncertain_result, tmp_path, formats=("png", "gif"))
