@@ -8,7 +8,14 @@
 
 from .inference import BAND, DEFAULT_DRAWS, ForecastWarning, run
 from .model import build_model, encode, probabilities
-from .results import load_result, save_result, scenario_of, trajectory_frame
+from .results import (
+    Changes,
+    changes_since,
+    load_result,
+    save_result,
+    scenario_of,
+    trajectory_frame,
+)
 from .scenario import (
     EvidenceItem,
     Problem,
@@ -51,6 +58,7 @@ def __dir__() -> list[str]:
 
 __all__ = [
     "BAND",
+    "Changes",
     "DEFAULT_DRAWS",
     "EvidenceItem",
     "ForecastWarning",
@@ -59,6 +67,7 @@ __all__ = [
     "ScenarioError",
     "ach_matrix",
     "build_model",
+    "changes_since",
     "distribution",
     "encode",
     "impact",

@@ -458,6 +458,21 @@ def _outcome_panel(
         zorder=3,
     )
     ax.plot([0], [p[0]], marker="s", markersize=7, color=MUTED, zorder=4, linestyle="none")
+    previous = _previous_line(result)
+    if previous is not None:
+        x_prev, p_prev, label = previous
+        ax.plot(
+            x_prev,
+            p_prev,
+            color=MUTED,
+            linewidth=1.3,
+            linestyle=(0, (4, 2)),
+            marker="o",
+            markersize=3,
+            markerfacecolor="white",
+            label=label,
+            zorder=2,
+        )
     rising = len(p) > 1 and p[1] > p[0]  # keep the label off the first segment
     ax.annotate(
         f"prior {p[0]:.0f}%",
@@ -492,7 +507,8 @@ def _outcome_panel(
         fontsize=SMALL_SIZE,
         color=MUTED,
     )
-    ymin, ymax = _percent_limits(np.concatenate([lo, hi, p]), pad=6.0)
+    shown = [lo, hi, p] + ([previous[1]] if previous is not None else [])
+    ymin, ymax = _percent_limits(np.concatenate(shown), pad=6.0)
     ax.set_ylim(ymin, ymax)
     ax.set_xlim(-0.6, right)
     _percent_axis(ax.yaxis)
@@ -503,6 +519,28 @@ def _outcome_panel(
     ax.legend(handles[::-1], labels[::-1], fontsize=TICK_SIZE, frameon=False, **where)
     _subtitle(ax, f"Probability of {outcome} after each evidence item, {_as_of(result)}", width)
     _day_dividers(ax, result)
+
+
+def _previous_line(result: xr.DataTree):
+    """The earlier run's outcome probability (x in current steps, y in percent, label), if
+    the result keeps one. Its items sit at their current steps; removed ones between
+    their neighbours."""
+    from .results import PREVIOUS
+
+    if PREVIOUS not in result.children:
+        return None
+    prev = result[PREVIOUS]
+    ids = [str(v) for v in prev["evidence_id"].values]
+    where = {str(v): k for k, v in enumerate(result["trajectory"]["evidence_id"].values)}
+    where[""] = 0
+    known = np.array([where.get(i, np.nan) for i in ids], dtype=float)
+    idx = np.arange(len(ids))
+    ok = ~np.isnan(known)
+    x = np.interp(idx, idx[ok], known[ok]) if ok.any() else idx.astype(float)
+    x[~ok] += 0.5 * (x[~ok] == np.round(x[~ok]))  # removed after the last kept item
+    y = 100 * prev["p_outcome"].values
+    created = str(prev.attrs.get("created", ""))[:16].replace("T", " ") or "earlier"
+    return x, y, f"previous run ({created}): {y[-1]:.0f}%"
 
 
 def _hypothesis_panel(ax, result: xr.DataTree, *, width: float) -> None:

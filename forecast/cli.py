@@ -59,6 +59,22 @@ def _format_table(frame, outcome: str) -> str:
     return show.to_string(index=False)
 
 
+def _since_last_run(result, previous_path: Path, outcome: str):
+    """Say what changed since the run saved at ``previous_path`` and keep its trajectory."""
+    from .results import changes_since, keep_previous, load_result
+
+    if not previous_path.exists():
+        return result
+    try:
+        previous = load_result(previous_path)
+        text = changes_since(previous, result).describe(outcome)
+    except Exception as exc:  # an unreadable or foreign file: say so, then replace it
+        print(f"\n(note: could not compare with {previous_path}: {exc})")
+        return result
+    print("\n" + text)
+    return keep_previous(result, previous)
+
+
 def _cmd_run(args) -> int:
     from .inference import ForecastWarning, run
     from .results import save_result, trajectory_frame
@@ -88,6 +104,7 @@ def _cmd_run(args) -> int:
         f"\nP({o}) = {last[f'p_{o}']:.1%} (90% judgement band "
         f"{last[f'p_{o}_low']:.1%} to {last[f'p_{o}_high']:.1%}; MCSE {last['mcse']:.4f})"
     )
+    result = _since_last_run(result, Path(args.out) / "posterior.nc", o)
     paths = save_result(result, args.out)
     from .charts import save_all
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import os
 import tempfile
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
@@ -12,7 +14,16 @@ import xarray as xr
 
 from .scenario import Scenario
 
-__all__ = ["atomic_write", "load_result", "save_result", "scenario_of", "trajectory_frame"]
+__all__ = [
+    "Changes",
+    "atomic_write",
+    "changes_since",
+    "keep_previous",
+    "load_result",
+    "save_result",
+    "scenario_of",
+    "trajectory_frame",
+]
 
 
 def trajectory_frame(result: xr.DataTree) -> pd.DataFrame:
@@ -86,6 +97,128 @@ def load_result(path: str | Path) -> xr.DataTree:
 
 def scenario_of(result: xr.DataTree) -> Scenario:
     """The scenario a result was computed from (stored in its attributes)."""
-    import json
-
     return Scenario.from_dict(json.loads(result.attrs["scenario_json"]), name="posterior.nc")
+
+
+# ----------------------------------------------------------------------------- since last run
+PREVIOUS = "previous_trajectory"
+"""The node of a result that holds the trajectory of the run before it."""
+
+
+@dataclass(frozen=True)
+class Changes:
+    """What changed between two runs of a scenario, and what that did to the answer.
+
+    Attributes
+    ----------
+    added, removed, edited : tuple of str
+        Evidence ids new in the current run, gone from it, or present in both with any
+        field changed (likelihoods, reliability, date, group, text).
+    priors_changed : bool
+        Whether ``priors.yaml`` (hypotheses, priors, groups, question) differs.
+    settings : tuple of str
+        Run settings that differ, as ``"seed 0 -> 1"``.
+    before, after : (float, float, float)
+        The final probability of the outcome and its band, ``(p, low, high)``, then and now.
+    before_created : str
+        When the earlier run was made (ISO 8601).
+    """
+
+    added: tuple[str, ...]
+    removed: tuple[str, ...]
+    edited: tuple[str, ...]
+    priors_changed: bool
+    settings: tuple[str, ...]
+    before: tuple[float, float, float]
+    after: tuple[float, float, float]
+    before_created: str
+
+    @property
+    def inputs_changed(self) -> bool:
+        return bool(self.added or self.removed or self.edited or self.priors_changed)
+
+    def describe(self, outcome: str) -> str:
+        """A few lines for the terminal or a notebook.
+
+        Examples
+        --------
+        >>> print(changes_since(old, new).describe("invasion"))  # doctest: +SKIP
+        Since the run of 2022-02-16T08:00:00+00:00: 1 item added (maxar-new-deployments).
+        P(invasion) 41.0% (band 22.7-60.8%) -> 44.2% (band 25.3-63.5%), +3.2 points.
+        """
+        parts = []
+        for what, ids in (("added", self.added), ("removed", self.removed)):
+            if ids:
+                parts.append(f"{_items(ids)} {what} ({', '.join(ids)})")
+        if self.edited:
+            parts.append(f"{_items(self.edited)} edited ({', '.join(self.edited)})")
+        if self.priors_changed:
+            parts.append("priors changed")
+        parts += [f"settings changed: {', '.join(self.settings)}"] if self.settings else []
+        head = f"Since the run of {self.before_created}: "
+        head += "; ".join(parts) + "." if parts else "no change in the inputs or settings."
+        (p0, lo0, hi0), (p1, lo1, hi1) = self.before, self.after
+        move = f"{100 * (p1 - p0):+.1f} points"
+        return (
+            f"{head}\nP({outcome}) {p0:.1%} (band {100 * lo0:.1f}-{100 * hi0:.1f}%) -> "
+            f"{p1:.1%} (band {100 * lo1:.1f}-{100 * hi1:.1f}%), {move}."
+        )
+
+
+def _items(ids) -> str:
+    return f"{len(ids)} item{'s' if len(ids) != 1 else ''}"
+
+
+def _final(result: xr.DataTree) -> tuple[float, float, float]:
+    t = result["trajectory"]
+    return tuple(float(t[k][-1]) for k in ("p_outcome", "p_outcome_low", "p_outcome_high"))
+
+
+def changes_since(previous: xr.DataTree, current: xr.DataTree) -> Changes:
+    """Compare two results of :func:`forecast.run` (the earlier one first).
+
+    Examples
+    --------
+    >>> ch = changes_since(load_result("out/posterior.nc"), run(scenario))  # doctest: +SKIP
+    >>> ch.added  # doctest: +SKIP
+    ('maxar-new-deployments',)
+    """
+    old, new = (json.loads(r.attrs["scenario_json"]) for r in (previous, current))
+    old_items = {e["id"]: e for e in old["evidence"]}
+    new_items = {e["id"]: e for e in new["evidence"]}
+    settings = tuple(
+        f"{key} {previous.attrs.get(key)} -> {current.attrs.get(key)}"
+        for key in ("method", "seed", "draws")
+        if str(previous.attrs.get(key)) != str(current.attrs.get(key))
+    )
+    return Changes(
+        added=tuple(i for i in new_items if i not in old_items),
+        removed=tuple(i for i in old_items if i not in new_items),
+        edited=tuple(i for i in new_items if i in old_items and new_items[i] != old_items[i]),
+        priors_changed=old["priors"] != new["priors"],
+        settings=settings,
+        before=_final(previous),
+        after=_final(current),
+        before_created=str(previous.attrs.get("created", "unknown")),
+    )
+
+
+def keep_previous(current: xr.DataTree, previous: xr.DataTree) -> xr.DataTree:
+    """``current`` with the earlier run's trajectory beside it (node ``previous_trajectory``).
+
+    When the inputs did not change, the earlier run's own previous trajectory is kept
+    instead, so that re-running an unchanged scenario does not lose the comparison.
+    The timeline chart draws it as a dashed line.
+    """
+    if not changes_since(previous, current).inputs_changed and PREVIOUS in previous.children:
+        kept = previous[PREVIOUS].to_dataset()
+    else:
+        t = previous["trajectory"].to_dataset()
+        kept = t[["p_outcome", "p_outcome_low", "p_outcome_high"]]
+        kept.attrs = {
+            "created": str(previous.attrs.get("created", "")),
+            "scenario_hash": str(previous.attrs.get("scenario_hash", "")),
+        }
+    out = current.copy()
+    out[PREVIOUS] = xr.DataTree(kept)
+    return out

@@ -569,3 +569,23 @@ def test_cli_charts_rejects_unknown_format(uncertain_result, tmp_path, capsys):
     forecast.save_result(uncertain_result, tmp_path)
     assert main(["charts", "--format", "png,gif", "--out", str(tmp_path)]) == 2
     assert "--format takes png, svg and/or pdf" in capsys.readouterr().err
+
+
+def test_timeline_draws_the_previous_run_at_the_items_current_steps(uncertain_scenario):
+    from forecast.results import keep_previous
+
+    before = forecast.run(uncertain_scenario.without("b"), draws=300, seed=2)  # ids a, c, d
+    now = keep_previous(forecast.run(uncertain_scenario, draws=300, seed=2), before)  # a-d
+    fig = charts.timeline(now)
+    line = next(ln for ln in fig.axes[0].get_lines() if ln.get_label().startswith("previous"))
+    np.testing.assert_array_equal(line.get_xdata(), [0, 1, 3, 4])
+    np.testing.assert_allclose(line.get_ydata(), 100 * before["trajectory"]["p_outcome"].values)
+    final = f"{100 * float(before['trajectory']['p_outcome'][-1]):.0f}%"
+    assert line.get_label().endswith(f": {final}")
+    assert "previous run" in svg_of(fig)
+
+    gone = keep_previous(forecast.run(uncertain_scenario.without("c"), draws=300, seed=2), now)
+    line = next(
+        ln for ln in charts.timeline(gone).axes[0].get_lines() if ln.get_label().startswith("prev")
+    )
+    np.testing.assert_array_equal(line.get_xdata(), [0, 1, 2, 2.5, 3])  # c: between b and d

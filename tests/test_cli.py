@@ -425,3 +425,64 @@ def test_new_evidence_works_when_the_scenario_has_problems(bundled, capsys):
     text = (bundled / "evidence" / "fresh.yaml").read_text()
     assert "id: fresh" in text
     assert "hypothesis_a: 1" in text  # no hypotheses known: placeholder names
+
+
+# ----------------------------------------------------------------------------- since last run
+def test_second_run_says_what_changed_and_keeps_the_previous_trajectory(bundled, capsys):
+    assert main(["run", "--draws", DRAWS]) == 0
+    first = capsys.readouterr().out
+    assert "Since the run of" not in first
+    before = forecast.load_result("out/posterior.nc")
+
+    ev = bundled / "evidence"
+    ids = forecast.load_scenario("priors.yaml", "evidence").ids
+    removed, edited = ids[0], ids[3]
+    (ev / f"{removed}.yaml").unlink()
+    text = (ev / f"{edited}.yaml").read_text()
+    (ev / f"{edited}.yaml").write_text(text.replace("title:", "title: Revised -", 1))
+    (ev / "late-report.yaml").write_text(
+        "id: late-report\ndate: 2022-02-17\ntitle: Late report\nsource: test\n"
+        "likelihoods:\n  deception: 2.0\n"
+    )
+    assert main(["run", "--draws", DRAWS]) == 0
+    out = capsys.readouterr().out
+    after = forecast.load_result("out/posterior.nc")
+
+    p0, p1 = (float(r["trajectory"]["p_outcome"][-1]) for r in (before, after))
+    lo0, hi0 = (float(before["trajectory"][k][-1]) for k in ("p_outcome_low", "p_outcome_high"))
+    assert f"Since the run of {before.attrs['created']}: " in out
+    assert f"1 item added (late-report); 1 item removed ({removed}); " in out
+    assert f"1 item edited ({edited})." in out
+    assert f"P(invasion) {p0:.1%} (band {100 * lo0:.1f}-{100 * hi0:.1f}%) -> {p1:.1%}" in out
+    assert f"{100 * (p1 - p0):+.1f} points" in out
+
+    prev = after["previous_trajectory"]
+    np.testing.assert_array_equal(prev["p_outcome"], before["trajectory"]["p_outcome"])
+    assert list(prev["evidence_id"].values) == list(before["trajectory"]["evidence_id"].values)
+    assert prev.attrs["created"] == before.attrs["created"]
+
+    # an unchanged re-run says so and keeps the comparison with the run before the change
+    assert main(["run", "--draws", DRAWS]) == 0
+    out = capsys.readouterr().out
+    assert "no change in the inputs or settings." in out
+    again = forecast.load_result("out/posterior.nc")
+    assert again["previous_trajectory"].attrs["created"] == before.attrs["created"]
+
+
+def test_unreadable_earlier_result_is_noted_and_replaced(bundled, capsys):
+    (bundled / "out").mkdir()
+    (bundled / "out" / "posterior.nc").write_text("not a netCDF file")
+    assert main(["run", "--draws", DRAWS]) == 0
+    out = capsys.readouterr().out
+    assert "(note: could not compare with out/posterior.nc" in out
+    assert "previous_trajectory" not in forecast.load_result("out/posterior.nc").children
+
+
+def test_changes_since_reports_settings():
+    s = forecast.load_scenario(ROOT / "priors.yaml", ROOT / "evidence")
+    a = forecast.run(s, draws=200, seed=1)
+    b = forecast.run(s, draws=300, seed=1)
+    ch = forecast.changes_since(a, b)
+    assert not ch.inputs_changed
+    assert ch.settings == ("draws 200 -> 300",)
+    assert "settings changed: draws 200 -> 300." in ch.describe("invasion")
