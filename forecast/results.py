@@ -144,7 +144,7 @@ class Changes:
         --------
         >>> print(changes_since(old, new).describe("invasion"))  # doctest: +SKIP
         Since the run of 2022-02-16T08:00:00+00:00: 1 item added (maxar-new-deployments).
-        P(invasion) 41.0% (band 22.7-60.8%) -> 44.2% (band 25.3-63.5%), +3.2 points.
+        P(invasion) 42.0% (band 22.9-61.4%) -> 44.2% (band 25.1-63.9%), +2.2 points.
         """
         parts = []
         for what, ids in (("added", self.added), ("removed", self.removed)):
