@@ -214,7 +214,9 @@ def _fast_band(
     log_pi, p = _prior_draws(a, draws, rng)
     cdf = np.cumsum(p_h, axis=1)
     cdf /= cdf[:, -1:]
-    h_of = np.minimum((u[None, :, None] > cdf[:, None, :]).sum(axis=2), n_h - 1).astype(np.int8)
+    h_of = np.zeros((n_items + 1, draws), dtype=np.int8)
+    for h in range(n_h - 1):  # h_of = how many of the cumulative probabilities lie below u
+        h_of += u[None, :] > cdf[:, h, None]
     # last_k[h, s]: the last step at which draw s has hypothesis h (-1: never)
     last_k = np.full((n_h, draws), -1)
     for h in range(n_h):
@@ -310,6 +312,12 @@ def _fast_band(
     return out
 
 
+def _row_std(x: np.ndarray) -> np.ndarray:
+    """``x.std(axis=1)`` in one pass over memory (a few times faster on long rows)."""
+    mean = x.mean(axis=1)
+    return np.sqrt(np.maximum(np.einsum("ij,ij->i", x, x) / x.shape[1] - mean**2, 0.0))
+
+
 def _sorted_quantile(sorted_draws: np.ndarray, q: float) -> np.ndarray:
     """``np.quantile(draws, q, axis=-1)`` (linear interpolation) of rows already sorted."""
     pos = q * (sorted_draws.shape[-1] - 1)
@@ -337,7 +345,7 @@ def _run_fast(scenario: Scenario, a: Arrays, draws: int, seed: int, progress):
         "p_outcome": p_y,
         "p_outcome_low": _sorted_quantile(ordered, BAND[0]),
         "p_outcome_high": _sorted_quantile(ordered, BAND[1]),
-        "mcse": band.std(axis=1) / np.sqrt(draws),
+        "mcse": _row_std(band) / np.sqrt(draws),
         "mcse_low": _quantile_mcse(ordered, BAND[0]),
         "mcse_high": _quantile_mcse(ordered, BAND[1]),
         "draws_mean": band.mean(axis=1),
