@@ -196,7 +196,7 @@ class WhatIf(W.VBox):
         *,
         seed: int = 0,
         draws: int = DEFAULT_DRAWS,
-        dpi: int = 80,
+        dpi: int = 72,
     ) -> None:
         self.base = scenario
         self.seed = seed
@@ -214,13 +214,13 @@ class WhatIf(W.VBox):
         rows: list[W.Widget] = [
             W.HTML(
                 "<b>evidence item</b> (tick to include)",
-                layout=W.Layout(width="290px"),
+                layout=W.Layout(width="250px"),
             ),
             W.HTML(
-                "<b>diagnosticity</b> (likelihood ratios<sup>s</sup>)",
-                layout=W.Layout(width="260px"),
+                "<b>diagnosticity</b> s (ratios<sup>s</sup>)",
+                layout=W.Layout(width="210px"),
             ),
-            W.HTML("<b>reliability</b> r", layout=W.Layout(width="260px")),
+            W.HTML("<b>reliability</b> r", layout=W.Layout(width="210px")),
         ]
         slider = {"continuous_update": False, "readout_format": ".2f", "description": ""}
         for e in scenario.evidence:
@@ -230,7 +230,7 @@ class WhatIf(W.VBox):
                 indent=False,
                 description_allow_html=False,
                 tooltip=f"{e.date} {e.title}",
-                layout=W.Layout(width="290px"),
+                layout=W.Layout(width="250px"),
             )
             s = W.FloatSlider(
                 value=1.0,
@@ -238,7 +238,7 @@ class WhatIf(W.VBox):
                 max=DIAGNOSTICITY_MAX,
                 step=0.1,
                 tooltip="likelihood ratios to the power s: 0 proves nothing, 1 as written",
-                layout=W.Layout(width="260px"),
+                layout=W.Layout(width="210px"),
                 **slider,
             )
             r = W.FloatSlider(
@@ -247,7 +247,7 @@ class WhatIf(W.VBox):
                 max=1.0,
                 step=0.05,
                 tooltip=f"source reliability (as written: {e.reliability})",
-                layout=W.Layout(width="260px"),
+                layout=W.Layout(width="210px"),
                 **slider,
             )
             for w in (include, s, r):
@@ -260,7 +260,7 @@ class WhatIf(W.VBox):
         grid = W.GridBox(
             rows,
             layout=W.Layout(
-                grid_template_columns="290px 260px 260px",
+                grid_template_columns="250px 210px 210px",
                 grid_gap="0px 8px",
                 align_items="center",
             ),
@@ -384,7 +384,7 @@ def _escape(value: Any) -> str:
 
 
 def what_if(
-    scenario: Scenario, *, seed: int = 0, draws: int = DEFAULT_DRAWS, dpi: int = 80
+    scenario: Scenario, *, seed: int = 0, draws: int = DEFAULT_DRAWS, dpi: int = 72
 ) -> WhatIf:
     """An interactive what-if panel for ``scenario`` (show it as a cell's last expression).
 
