@@ -44,8 +44,8 @@ lint: $(STAMP)  ## ruff lint and format check
 bench: $(STAMP)  ## performance benchmarks; writes bench/RESULTS.md
 	$(PY) bench/run.py $(ARGS)
 
-lab: $(STAMP)  ## open the notebooks in JupyterLab
-	$(VENV)/bin/jupyter lab notebooks/
+lab: $(STAMP)  ## open the notebooks in JupyterLab (root, e.g. in a container: --allow-root added)
+	$(VENV)/bin/jupyter lab notebooks/ $$([ "$$(id -u)" = 0 ] && echo --allow-root) $(ARGS)
 
 schema: $(STAMP)  ## regenerate the JSON Schemas in forecast/schema/
 	$(PY) -m forecast schema --write
