@@ -39,6 +39,7 @@ import numpy as np  # noqa: E402
 PY = sys.executable
 FORECAST_CLI = str(Path(PY).with_name("forecast"))
 WARM_TARGET_S = 0.020
+COLD_TARGET_S = 3.0
 SCALE_TARGET_S, SCALE_TARGET_MB = 10.0, 2048.0
 
 
@@ -136,6 +137,20 @@ def bench_cold(repeats: int, phase_repeats: int) -> dict:
                 capture_output=True,
             )
             walls.append(time.perf_counter() - t0)
+    # import caches cold: no bytecode (.pyc) to reuse, a new matplotlib font cache
+    cold_caches = []
+    for _ in range(max(1, repeats // 2)):
+        with tempfile.TemporaryDirectory() as tmp:
+            env = dict(os.environ, PYTHONPYCACHEPREFIX=f"{tmp}/pyc", MPLCONFIGDIR=f"{tmp}/mpl")
+            t0 = time.perf_counter()
+            subprocess.run(
+                [FORECAST_CLI, "run", "--out", f"{tmp}/out"],
+                cwd=ROOT,
+                check=True,
+                capture_output=True,
+                env=env,
+            )
+            cold_caches.append(time.perf_counter() - t0)
     phases: dict[str, list[float]] = {}
     errors = []
     for _ in range(phase_repeats):
@@ -154,6 +169,7 @@ def bench_cold(repeats: int, phase_repeats: int) -> dict:
         phases.setdefault("interpreter start-up + exit (rest)", []).append(total - known)
     return {
         "wall": summary(walls),
+        "wall_cold_caches": summary(cold_caches),
         "phases": {k: summary(v) for k, v in phases.items()},
         "charts": any(k.startswith("charts") for k in phases),
         "errors": errors,
@@ -352,8 +368,14 @@ def build_rows(res: dict) -> list[tuple[str, str, str, str, str]]:
     """(figure, median, spread, target, verdict) rows of the table."""
     rows = []
     c = res["cold"]
-    rows.append(("cold: `forecast run --out tmp` (wall)", fmt_s(c["wall"]["median"]),
-                 spread(c["wall"]), "", ""))  # fmt: skip
+    cold = c["wall"]["median"]
+    rows.append(("cold: `forecast run --out tmp` (wall, charts included)", fmt_s(cold),
+                 spread(c["wall"]), "<= 3 s",
+                 "met" if cold <= COLD_TARGET_S else f"MISSED ({cold:.1f} s)"))  # fmt: skip
+    if "wall_cold_caches" in c:
+        v = c["wall_cold_caches"]
+        rows.append(("cold, import caches cold too (no .pyc, new matplotlib font cache)",
+                     fmt_s(v["median"]), spread(v), "", ""))  # fmt: skip
     for k, v in c["phases"].items():
         rows.append((f"cold phase: {k}", fmt_s(v["median"]), spread(v), "", ""))
     w = res["warm"]
@@ -416,9 +438,13 @@ def write_markdown(res: dict, rows, path: Path) -> None:
         "",
         f"- Machine: {m['nproc']} cores, {m['cpu']}, {m['memory']} RAM; {m['platform']}",
         f"- Python {m['python']}; " + ", ".join(f"{k} {v}" for k, v in m["versions"].items()),
-        f"- Load average at start: {m['loadavg_at_start']}. **The machine was shared with other "
-        "test runs while this ran (2 cores)**: absolute times are noisy and pessimistic; the "
-        "spreads show by how much.",
+        f"- Load average at start: {m['loadavg_at_start']}"
+        + (
+            ". **Other work was running on this 2-core machine**: absolute times are noisy and "
+            "pessimistic; the spreads show by how much."
+            if float(m["loadavg_at_start"].split()[0]) > 0.5
+            else " (an otherwise idle machine)."
+        ),
         "",
         "## Table",
         "",
