@@ -183,7 +183,7 @@ class WhatIf(W.VBox):
         By evidence id: ``{"include": Checkbox, "diagnosticity": FloatSlider,
         "reliability": FloatSlider}``.
     headline : ipywidgets.HTML
-        Shows :func:`headline` of the latest result (``headline.value`` is that text).
+        Shows :func:`headline` of the latest result in bold (:attr:`text` is the plain text).
     status : ipywidgets.HTML
         What the controls change, and any warning or problem of the last update.
     chart : ipywidgets.Image
