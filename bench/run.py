@@ -466,6 +466,9 @@ def write_markdown(res: dict, rows, path: Path) -> None:
             "",
         ]
     out += res.get("notes", [])
+    analysis = HERE / "ANALYSIS.md"
+    if analysis.exists():
+        out += ["", analysis.read_text().rstrip()]
     path.write_text("\n".join(out) + "\n")
 
 
