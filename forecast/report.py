@@ -44,6 +44,7 @@ h2 { font-size: 1.2em; margin: 2em 0 0.5em; border-bottom: 1px solid var(--rule)
 .lead { font-size: 1.15em; margin: 0.4em 0 1em; }
 .lead strong { color: var(--accent); }
 .meta { color: var(--muted); font-size: 0.85em; }
+.changes { border-left: 3px solid var(--muted); padding-left: 0.8em; }
 figure { margin: 0.8em 0 1.6em; }
 figure svg { display: block; max-width: 100%; height: auto; }
 figcaption { color: var(--muted); font-size: 0.88em; max-width: 60em; margin-top: 0.3em; }
@@ -114,6 +115,17 @@ def _lead(result: xr.DataTree) -> str:
         f"{_e(when)}, {_e(items)}, the probability of <strong>{_e(outcome)}</strong> is "
         f"<strong>{_pct(p)}</strong> ({_e(band)}){_e(since)}."
     )
+
+
+def _since_previous(result: xr.DataTree) -> str:
+    """What changed since the run kept beside this one (``forecast run`` into the same folder)."""
+    from .results import PREVIOUS
+
+    if PREVIOUS not in result.children or not result[PREVIOUS].attrs.get("changes"):
+        return ""
+    lines = str(result[PREVIOUS].attrs["changes"]).splitlines()
+    text = "<br>".join(_e(line) for line in lines)
+    return f'<p class="changes">{text} The dashed line is the earlier run.</p>\n'
 
 
 def _hypothesis_table(result: xr.DataTree, scenario) -> str:
@@ -298,7 +310,7 @@ def report_html(result: xr.DataTree) -> str:
 <p class="lead">{_lead(result)}</p>
 <p class="meta">{_e(exactness)} {n} evidence item{"s" * (n != 1)}, {len(scenario.hypotheses)} hypotheses.</p>
 <h2>How the forecast moved</h2>
-{charts["timeline"]}
+{_since_previous(result)}{charts["timeline"]}
 <h2>Hypotheses</h2>
 {_hypothesis_table(result, scenario)}
 <h2>Evidence</h2>

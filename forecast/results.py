@@ -210,7 +210,8 @@ def keep_previous(current: xr.DataTree, previous: xr.DataTree) -> xr.DataTree:
     instead, so that re-running an unchanged scenario does not lose the comparison.
     The timeline chart draws it as a dashed line.
     """
-    if not changes_since(previous, current).inputs_changed and PREVIOUS in previous.children:
+    changes = changes_since(previous, current)
+    if not changes.inputs_changed and PREVIOUS in previous.children:
         kept = previous[PREVIOUS].to_dataset()
     else:
         t = previous["trajectory"].to_dataset()
@@ -218,6 +219,7 @@ def keep_previous(current: xr.DataTree, previous: xr.DataTree) -> xr.DataTree:
         kept.attrs = {
             "created": str(previous.attrs.get("created", "")),
             "scenario_hash": str(previous.attrs.get("scenario_hash", "")),
+            "changes": changes.describe(str(current.attrs.get("outcome", "outcome"))),
         }
     out = current.copy()
     out[PREVIOUS] = xr.DataTree(kept)

@@ -188,3 +188,17 @@ def test_report_lists_hypotheses_in_file_order(uncertain_scenario):
     table = text[text.index("<h2>Hypotheses</h2>") : text.index("<h2>Evidence</h2>")]
     positions = [table.index(f"<code>{h}</code>") for h in ("calm", "bluff", "storm")]
     assert positions == sorted(positions)
+
+
+def test_report_says_what_changed_since_the_kept_run(uncertain_scenario):
+    from forecast.results import keep_previous
+
+    before = forecast.run(uncertain_scenario.without("b"), draws=300, seed=2)
+    now = keep_previous(forecast.run(uncertain_scenario, draws=300, seed=2), before)
+    page = forecast.report_html(now)
+    want = forecast.changes_since(before, now).describe("event").splitlines()
+    assert '<p class="changes">' in page
+    for line in want:
+        assert html.escape(line) in page
+    assert "The dashed line is the earlier run." in page
+    assert '<p class="changes">' not in forecast.report_html(before)
