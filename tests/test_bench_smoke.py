@@ -33,8 +33,10 @@ def test_bench_quick_writes_table(tmp_path):
         if line.startswith("| ") and not line.startswith("| figure")
     }
     expected = [
-        "cold: `forecast run --out tmp` (wall)",
+        "cold: `forecast run --out tmp` (wall, charts included)",
+        "cold, import caches cold too (no .pyc, new matplotlib font cache)",
         "cold phase: import forecast",
+        "cold phase: charts (forecast.charts.save_all)",
         "cold phase: load_scenario",
         "cold phase: run",
         "cold phase: save_result",
