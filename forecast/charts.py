@@ -537,7 +537,9 @@ def _previous_line(result: xr.DataTree):
     idx = np.arange(len(ids))
     ok = ~np.isnan(known)
     x = np.interp(idx, idx[ok], known[ok]) if ok.any() else idx.astype(float)
-    x[~ok] += 0.5 * (x[~ok] == np.round(x[~ok]))  # removed after the last kept item
+    # a removed item whose neighbours map to one step (e.g. after the last kept item): half
+    # a step on, so that it does not sit on a kept item's marker
+    x[~ok] += 0.5 * (x[~ok] == np.round(x[~ok]))
     y = 100 * prev["p_outcome"].values
     created = str(prev.attrs.get("created", ""))[:16].replace("T", " ") or "earlier"
     return x, y, f"previous run ({created}): {y[-1]:.0f}%"
@@ -1420,9 +1422,11 @@ def save_all(
     return [out / f"{name}.{fmt}" for name in names for fmt in formats]
 
 
-def _in_forks(fn, shares: list[list[int]]) -> None:
+def _in_forks(fn, shares: list[list[str]]) -> None:
     """Run ``fn(share)`` for every share: all but the first in forked children (Linux and
-    macOS), the first here; sequentially where fork is unavailable or fails."""
+    macOS), the first here; sequentially where fork is unavailable or fails. A share whose
+    child failed is done again here, so that a real error surfaces with its traceback.
+    Every child is waited for, whatever happens here."""
     import os
     import warnings
 
@@ -1430,25 +1434,30 @@ def _in_forks(fn, shares: list[list[int]]) -> None:
         for share in shares:
             fn(share)
         return
-    children = []
-    for share in shares[1:]:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", DeprecationWarning)  # fork with BLAS threads alive
-            try:
-                pid = os.fork()
-            except OSError:
-                fn(share)
-                continue
-        if pid == 0:  # the child renders its share and leaves without any clean-up
-            code = 0
-            try:
-                fn(share)
-            except BaseException:
+    children: list[tuple[int, list[str]]] = []
+    failed: list[list[str]] = []
+    try:
+        for share in shares[1:]:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", DeprecationWarning)  # fork with BLAS threads
+                try:
+                    pid = os.fork()
+                except OSError:
+                    failed.append(share)
+                    continue
+            if pid == 0:  # the child renders its share and leaves without any clean-up
                 code = 1
-            os._exit(code)
-        children.append((pid, share))
-    fn(shares[0])
-    for pid, share in children:
-        _, status = os.waitpid(pid, 0)
-        if os.waitstatus_to_exitcode(status) != 0:
-            fn(share)  # redo here, so that a real error surfaces with its traceback
+                try:
+                    fn(share)
+                    code = 0
+                finally:
+                    os._exit(code)
+            children.append((pid, share))
+        fn(shares[0])
+    finally:
+        for pid, share in children:
+            _, status = os.waitpid(pid, 0)
+            if os.waitstatus_to_exitcode(status) != 0:
+                failed.append(share)
+    for share in failed:
+        fn(share)

@@ -11,9 +11,9 @@ The NUTS route samples :func:`forecast.model.build_model` with nutpie at every s
 
 from __future__ import annotations
 
+import hashlib
 import json
 import warnings
-import zlib
 from collections.abc import Callable
 from datetime import UTC, datetime
 from functools import cache
@@ -56,8 +56,13 @@ class ForecastWarning(UserWarning):
 
 # ----------------------------------------------------------------------------- sampling
 def _item_rng(seed: int, item_id: str, h: int) -> np.random.Generator:
-    """One stream per (seed, item, conditioning hypothesis): the same whatever the step."""
-    return np.random.default_rng([seed, zlib.crc32(item_id.encode()), h])
+    """One stream per (seed, item, conditioning hypothesis): the same whatever the step.
+
+    The id enters as 128 bits of its SHA-256, so that two ids never share a stream in
+    practice (with 32 bits, 10,000 ids would collide with a chance of about 1%).
+    """
+    words = np.frombuffer(hashlib.sha256(item_id.encode()).digest()[:16], dtype=np.uint32)
+    return np.random.default_rng([seed, *words.tolist(), h])
 
 
 def sample_tilted(
@@ -162,50 +167,6 @@ def sample_tilted(
     return out[:size]
 
 
-def _tilted_batch(
-    mu: np.ndarray,
-    sd: np.ndarray,
-    r: np.ndarray,
-    h: np.ndarray,
-    need: np.ndarray,
-    log_c: np.ndarray,
-    rng: np.random.Generator,
-) -> np.ndarray:
-    """Exact draws for many (item, hypothesis) pairs at once, weight 1, by rejection from
-    the prior: pair ``p`` gets ``need[p]`` rows of log-likelihoods from its prior tilted by
-    ``Lr(h[p])``. Returns the rows grouped by pair, in pair order, shape (sum(need), H).
-
-    The acceptance rate of pair ``p`` is ``exp(log_c[p])``; use it for pairs where that is
-    not small (the single-pair :func:`sample_tilted` has a better proposal for the rest).
-    """
-    n_pairs, n_h = mu.shape
-    with np.errstate(divide="ignore"):
-        log_r, log_1mr = np.log(r), np.log1p(-r)
-    rate = np.exp(log_c)
-    remaining = need.astype(np.int64).copy()
-    rows, owner = [], []
-    while (remaining > 0).any():
-        act = np.flatnonzero(remaining > 0)
-        idx = np.repeat(act, np.ceil(remaining[act] / rate[act] * 1.15).astype(np.int64) + 2)
-        x = mu[idx] + sd[idx] * rng.standard_normal((idx.size, n_h))
-        z = x[np.arange(idx.size), h[idx]] - row_max(x)
-        with np.errstate(divide="ignore"):
-            log_target = np.where(
-                np.isneginf(log_1mr[idx]), z, np.logaddexp(log_r[idx] + z, log_1mr[idx])
-            )
-        keep = np.log(rng.random(idx.size)) < log_target
-        kept_pair, kept = idx[keep], x[keep]
-        rank = np.arange(kept_pair.size) - np.searchsorted(kept_pair, kept_pair)  # idx sorted
-        take = rank < remaining[kept_pair]
-        rows.append(kept[take])
-        owner.append(kept_pair[take])
-        remaining -= np.bincount(kept_pair[take], minlength=n_pairs)
-    if not rows:
-        return np.empty((0, n_h))
-    owner_all = np.concatenate(owner)
-    return np.concatenate(rows)[np.argsort(owner_all, kind="stable")]
-
-
 def _prior_draws(a: Arrays, size: int, rng: np.random.Generator):
     """log pi draws for each conditioning h, (H, S, H), and p_outcome draws (S, H)."""
     n_h = a.n_hypotheses
@@ -216,7 +177,8 @@ def _prior_draws(a: Arrays, size: int, rng: np.random.Generator):
         gam = rng.gamma(a.kappa * a.prior, size=(size, n_h))
         extra = rng.exponential(size=size)
         stacked = gam[None] + np.eye(n_h)[:, None, :] * extra[None, :, None]
-        log_pi = np.log(stacked) - np.log(stacked.sum(axis=2, keepdims=True))
+        with np.errstate(divide="ignore"):  # a tiny kappa * pi can draw an exact 0: log 0
+            log_pi = np.log(stacked) - np.log(stacked.sum(axis=2, keepdims=True))
     p = expit(a.p_mean + a.p_sd * rng.standard_normal((size, n_h)))
     return log_pi, p
 
@@ -258,7 +220,7 @@ def _fast_band(
     log_pi, p = _prior_draws(a, draws, rng)
     cdf = np.cumsum(p_h, axis=1)
     cdf /= cdf[:, -1:]
-    h_of = np.zeros((n_items + 1, draws), dtype=np.int8)
+    h_of = np.zeros((n_items + 1, draws), dtype=np.int8 if n_h <= 127 else np.int32)
     for h in range(n_h - 1):  # h_of = how many of the cumulative probabilities lie below u
         h_of += u[None, :] > cdf[:, h, None]
     # last_k[h, s]: the last step at which draw s has hypothesis h (-1: never)
@@ -286,47 +248,6 @@ def _fast_band(
                 if remember:
                     _DRAWS.put(key, x)
             out[sel, h] += x
-
-    free_unc = np.flatnonzero(uncertain & (a.group < 0))
-    sorted_last = np.sort(last_k, axis=1)
-    pending: dict[int, list] = {}  # item -> [(h, draws used, w log Lr rows)], drawn ahead
-
-    def draw_ahead(start: int) -> None:
-        """Draw a block of free uncertain items from ``start`` on in one go (subset route)."""
-        items = free_unc[np.searchsorted(free_unc, start) :][:512]
-        log_c = log_expected_tilt(a.mu[items], a.sd[items], a.r[items], np.ones(items.size))
-        need = draws - np.array([np.searchsorted(row, items + 1) for row in sorted_last]).T
-        pairs = np.argwhere(need > 0)  # (item position, h), item-major
-        cost = np.cumsum(need[pairs[:, 0], pairs[:, 1]] / np.exp(log_c[pairs[:, 0], pairs[:, 1]]))
-        last_item = pairs[min(np.searchsorted(cost, 2_000_000), len(pairs) - 1), 0]
-        pairs = pairs[pairs[:, 0] <= last_item]
-        pi, ph = pairs[:, 0], pairs[:, 1]
-        # pairs that need few proposals from the prior in one go; the rest (where overhead
-        # matters little) one by one, with the better proposal of sample_tilted
-        batch = need[pi, ph] * np.exp(-log_c[pi, ph]) < 8192
-        rng_b = np.random.default_rng([seed, 1, int(items[0])])
-        x = _tilted_batch(
-            a.mu[items[pi[batch]]],
-            a.sd[items[pi[batch]]],
-            a.r[items[pi[batch]]],
-            ph[batch],
-            need[pi[batch], ph[batch]],
-            log_c[pi[batch], ph[batch]],
-            rng_b,
-        )
-        bounds = np.concatenate([[0], np.cumsum(need[pi[batch], ph[batch]])])
-        for j in range(int(last_item) + 1):
-            pending[int(items[j])] = []
-        for n, (j, h) in enumerate(zip(pi[batch], ph[batch], strict=True)):
-            i = int(items[j])
-            rows = x[bounds[n] : bounds[n + 1]]
-            pending[i].append((h, np.flatnonzero(last_k[h] >= i + 1), log_effective(rows, a.r[i])))
-        for j, h in zip(pi[~batch], ph[~batch], strict=True):
-            i = int(items[j])
-            sel = np.flatnonzero(last_k[h] >= i + 1)
-            rng_i = _item_rng(seed, ids[i], int(h))
-            rows = sample_tilted(a.mu[i], a.sd[i], a.r[i], 1.0, h, sel.size, rng_i, log_c[j, h])
-            pending[i].append((h, sel, log_effective(rows, a.r[i])))
 
     # running totals: exact parts (the same for every draw) and the drawn parts per h
     const = np.zeros(n_h)
@@ -363,14 +284,8 @@ def _fast_band(
             i = k - 1
             g = a.group[i]
             if g < 0:
-                if uncertain[i] and remember:
+                if uncertain[i]:
                     add_contribution(drawn, i, 1.0, k)
-                    any_drawn = True
-                elif uncertain[i]:
-                    if i not in pending:
-                        draw_ahead(i)
-                    for h, sel, rows in pending.pop(i):
-                        drawn[sel, h] += rows
                     any_drawn = True
                 else:
                     const += log_effective(a.mu[i][None], a.r[i])[0]
@@ -403,10 +318,10 @@ def _fast_band(
     return out
 
 
-def _row_std(x: np.ndarray) -> np.ndarray:
-    """``x.std(axis=1)`` in one pass over memory (a few times faster on long rows)."""
-    mean = x.mean(axis=1)
-    return np.sqrt(np.maximum(np.einsum("ij,ij->i", x, x) / x.shape[1] - mean**2, 0.0))
+def _row_std(x: np.ndarray, mean: np.ndarray) -> np.ndarray:
+    """``x.std(axis=1)`` given the rows' means (about the mean: no cancellation)."""
+    d = x - mean[:, None]
+    return np.sqrt(np.einsum("ij,ij->i", d, d) / x.shape[1])
 
 
 def _sorted_quantile(sorted_draws: np.ndarray, q: float) -> np.ndarray:
@@ -431,15 +346,16 @@ def _run_fast(scenario: Scenario, a: Arrays, draws: int, seed: int, progress):
     p_h, p_y = probabilities(a)
     band = _fast_band(a, scenario.ids, p_h, draws, seed, progress)
     ordered = np.sort(band, axis=1)
+    draws_mean = band.mean(axis=1)
     stats = {
         "p_hypothesis": p_h,
         "p_outcome": p_y,
         "p_outcome_low": _sorted_quantile(ordered, BAND[0]),
         "p_outcome_high": _sorted_quantile(ordered, BAND[1]),
-        "mcse": _row_std(band) / np.sqrt(draws),
+        "mcse": _row_std(band, draws_mean) / np.sqrt(draws),
         "mcse_low": _quantile_mcse(ordered, BAND[0]),
         "mcse_high": _quantile_mcse(ordered, BAND[1]),
-        "draws_mean": band.mean(axis=1),
+        "draws_mean": draws_mean,
     }
     # self-check: the draws' mean is an independent Monte Carlo estimate of the probability
     z = np.abs(stats["draws_mean"] - p_y) / np.maximum(stats["mcse"], 1e-12)

@@ -250,8 +250,9 @@ def log_expected_tilt(mu: np.ndarray, sd: np.ndarray, r: np.ndarray, w: np.ndarr
 class _Memo:
     """A bounded least-recently-used store of arrays, keyed by the exact inputs (bytes)."""
 
-    def __init__(self, max_bytes: int):
+    def __init__(self, max_bytes: int, overhead: int = 0):
         self.max_bytes = max_bytes
+        self.overhead = overhead  # bytes of key and bookkeeping per entry, beside the value
         self._items: OrderedDict = OrderedDict()
         self._bytes = 0
 
@@ -266,18 +267,19 @@ class _Memo:
             return
         value.setflags(write=False)
         self._items[key] = value
-        self._bytes += value.nbytes
+        self._bytes += value.nbytes + self.overhead
         while self._bytes > self.max_bytes:
             _, old = self._items.popitem(last=False)
-            self._bytes -= old.nbytes
+            self._bytes -= old.nbytes + self.overhead
 
     def clear(self) -> None:
         self._items.clear()
         self._bytes = 0
 
 
-_TILTS = _Memo(64 * 2**20)
-"""``log c`` of uncertain item rows seen lately (about a million rows at H = 5)."""
+_TILTS = _Memo(128 * 2**20, overhead=600)
+"""``log c`` of uncertain item rows seen lately (about 200,000 rows; a row's key, two byte
+strings and two floats, and its dictionary entry weigh more than its values)."""
 
 
 def _log_tilt_rows(mu, sd, r, w):

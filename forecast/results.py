@@ -144,7 +144,7 @@ class Changes:
         --------
         >>> print(changes_since(old, new).describe("invasion"))  # doctest: +SKIP
         Since the run of 2022-02-16T08:00:00+00:00: 1 item added (maxar-new-deployments).
-        P(invasion) 42.0% (band 22.9-61.4%) -> 44.2% (band 25.1-63.9%), +2.2 points.
+        P(invasion) 42.0% (band 22.9-61.4%) -> 44.2% (band 25.3-64.3%), +2.2 points.
         """
         parts = []
         for what, ids in (("added", self.added), ("removed", self.removed)):
@@ -158,7 +158,7 @@ class Changes:
         head = f"Since the run of {self.before_created}: "
         head += "; ".join(parts) + "." if parts else "no change in the inputs or settings."
         (p0, lo0, hi0), (p1, lo1, hi1) = self.before, self.after
-        move = f"{100 * (p1 - p0):+.1f} points"
+        move = f"{100 * (p1 - p0) + 0.0:+.1f} points".replace("-0.0", "+0.0")
         return (
             f"{head}\nP({outcome}) {p0:.1%} (band {100 * lo0:.1f}-{100 * hi0:.1f}%) -> "
             f"{p1:.1%} (band {100 * lo1:.1f}-{100 * hi1:.1f}%), {move}."
@@ -195,7 +195,8 @@ def changes_since(previous: xr.DataTree, current: xr.DataTree) -> Changes:
         added=tuple(i for i in new_items if i not in old_items),
         removed=tuple(i for i in old_items if i not in new_items),
         edited=tuple(i for i in new_items if i in old_items and new_items[i] != old_items[i]),
-        priors_changed=old["priors"] != new["priors"],
+        priors_changed=old["priors"] != new["priors"]
+        or list(old["priors"]["hypotheses"]) != list(new["priors"]["hypotheses"]),  # order too
         settings=settings,
         before=_final(previous),
         after=_final(current),
@@ -206,12 +207,15 @@ def changes_since(previous: xr.DataTree, current: xr.DataTree) -> Changes:
 def keep_previous(current: xr.DataTree, previous: xr.DataTree) -> xr.DataTree:
     """``current`` with the earlier run's trajectory beside it (node ``previous_trajectory``).
 
-    When the inputs did not change, the earlier run's own previous trajectory is kept
-    instead, so that re-running an unchanged scenario does not lose the comparison.
+    When nothing changed (inputs, settings, package versions), the earlier run's own previous
+    trajectory is kept instead, so that re-running an unchanged scenario does not lose the
+    comparison.
     The timeline chart draws it as a dashed line.
     """
     changes = changes_since(previous, current)
-    if not changes.inputs_changed and PREVIOUS in previous.children:
+    same_run = not changes.inputs_changed and not changes.settings
+    same_run = same_run and previous.attrs.get("versions") == current.attrs.get("versions")
+    if same_run and PREVIOUS in previous.children:
         kept = previous[PREVIOUS].to_dataset()
     else:
         t = previous["trajectory"].to_dataset()

@@ -589,3 +589,30 @@ def test_timeline_draws_the_previous_run_at_the_items_current_steps(uncertain_sc
         ln for ln in charts.timeline(gone).axes[0].get_lines() if ln.get_label().startswith("prev")
     )
     np.testing.assert_array_equal(line.get_xdata(), [0, 1, 2, 2.5, 3])  # c: between b and d
+
+
+def test_forked_rendering_reaps_children_when_the_parent_fails(tmp_path):
+    def fn(share):
+        if share == ["parent"]:
+            raise RuntimeError("parent share failed")
+        (tmp_path / share[0]).write_text("done")
+
+    with pytest.raises(RuntimeError, match="parent share failed"):
+        charts._in_forks(fn, [["parent"], ["child"]])
+    assert (tmp_path / "child").read_text() == "done"  # the child finished before the raise
+    with pytest.raises(ChildProcessError):
+        os.waitpid(-1, os.WNOHANG)  # no child left unreaped (no zombie)
+
+
+def test_forked_rendering_redoes_a_failed_childs_share(tmp_path):
+    import os as _os
+
+    parent = _os.getpid()
+
+    def fn(share):
+        if _os.getpid() != parent:
+            raise RuntimeError("child failed")
+        (tmp_path / share[0]).write_text("done")
+
+    charts._in_forks(fn, [["a"], ["b"]])
+    assert (tmp_path / "a").exists() and (tmp_path / "b").exists()

@@ -486,3 +486,28 @@ def test_changes_since_reports_settings():
     assert not ch.inputs_changed
     assert ch.settings == ("draws 200 -> 300",)
     assert "settings changed: draws 200 -> 300." in ch.describe("invasion")
+
+
+def test_kept_comparison_is_rebuilt_when_settings_change():
+    from forecast.results import PREVIOUS, keep_previous
+
+    s = forecast.load_scenario(ROOT / "priors.yaml", ROOT / "evidence")
+    first = forecast.run(s.without(s.ids[0]), draws=200, seed=0)
+    second = keep_previous(forecast.run(s, draws=200, seed=0), first)
+    third = keep_previous(forecast.run(s, draws=200, seed=7), second)  # only the seed changed
+    kept = third[PREVIOUS]
+    assert kept.attrs["created"] == second.attrs["created"]
+    assert "settings changed: seed 0 -> 7" in kept.attrs["changes"]
+    np.testing.assert_array_equal(kept["p_outcome_low"], second["trajectory"]["p_outcome_low"])
+    fourth = keep_previous(forecast.run(s, draws=200, seed=7), third)  # nothing changed
+    assert fourth[PREVIOUS].attrs["created"] == second.attrs["created"]
+
+
+def test_reordered_hypotheses_count_as_changed_priors():
+    s = forecast.load_scenario(ROOT / "priors.yaml", ROOT / "evidence")
+    data = s.to_dict()
+    hyps = data["priors"]["hypotheses"]
+    data["priors"]["hypotheses"] = dict(reversed(list(hyps.items())))
+    a = forecast.run(s, draws=200)
+    b = forecast.run(forecast.Scenario.from_dict(data), draws=200)
+    assert forecast.changes_since(a, b).priors_changed

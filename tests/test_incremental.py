@@ -91,3 +91,33 @@ def test_row_max_equals_numpy_max(rng):
 
     x = rng.normal(size=(50, 7, 5))
     np.testing.assert_array_equal(row_max(x), x.max(axis=-1))
+
+
+def test_item_streams_differ_for_ids_whose_crc32_collide():
+    import zlib
+
+    a, b = "item-29685295", "item-32060020"
+    assert zlib.crc32(a.encode()) == zlib.crc32(b.encode())  # the pair a 32-bit seed confused
+    x, y = (inference._item_rng(0, i, 1).random(4) for i in (a, b))
+    assert not np.allclose(x, y)
+
+
+def test_more_than_127_hypotheses():
+    n = 130  # most mass on the last two: their indices do not fit in a signed byte
+    hyps = {f"h{j}": {"prior": 0.1 / (n - 2), "p_outcome": [0.05, 0.2]} for j in range(n - 2)}
+    hyps |= {f"h{j}": {"prior": 0.45, "p_outcome": [0.8, 0.95]} for j in (n - 2, n - 1)}
+    items = [
+        {"id": f"e{i}", "date": "2022-02-15", "title": "t", "source": "s",
+         "likelihoods": {f"h{(7 * i) % n}": [2.0, 6.0], f"h{(11 * i) % n}": 3.0}}
+        for i in range(4)
+    ]  # fmt: skip
+    s = forecast.Scenario.from_dict(
+        {
+            "priors": {"question": "q?", "outcome": "y", "hypotheses": hyps, "prior_strength": 2},
+            "evidence": items,
+        }
+    )
+    result = forecast.run(s, draws=400, seed=1)  # the draws' mean is checked against the exact
+    draws = result["posterior"]["p_outcome"].values[0]
+    t = result["trajectory"]
+    assert (np.abs(draws.mean(axis=0) - t["p_outcome"].values) < 4.5 * t["mcse"].values).all()
