@@ -26,6 +26,13 @@ FINAL = re.compile(
 )
 
 
+def report_args(notebook, out, *extra, priors=ROOT / "priors.yaml", evidence=ROOT / "evidence"):
+    """``forecast report --notebook`` arguments (``evidence=None``: the option left out)."""
+    args = ["report", "--notebook", str(notebook), "--priors", str(priors)]
+    args += ["--evidence", str(evidence)] if evidence is not None else []
+    return [*args, "--out", str(out), *extra]
+
+
 def code_cells(nb) -> list[str]:
     return [c.source for c in nb.cells if c.cell_type == "code"]
 
@@ -192,19 +199,7 @@ def check_html(path: Path) -> None:
 def test_report_notebook_on_the_bundled_scenario(tmp_path, cli_final_line, capsys, monkeypatch):
     monkeypatch.setenv("TMPDIR", str(tmp_path))
     out = tmp_path / "report"
-    code = main(
-        [
-            "report",
-            "--notebook",
-            str(ROOT / "notebooks" / "ukraine_2022.ipynb"),
-            "--priors",
-            str(ROOT / "priors.yaml"),
-            "--evidence",
-            str(ROOT / "evidence"),
-            "--out",
-            str(out),
-        ]
-    )
+    code = main(report_args(ROOT / "notebooks" / "ukraine_2022.ipynb", out))
     assert code == 0, capsys.readouterr().err
     ipynb, html = out / "ukraine_2022.ipynb", out / "ukraine_2022.html"
     assert f"wrote {ipynb}, {html}" in capsys.readouterr().out
@@ -260,19 +255,7 @@ def test_report_notebook_on_another_scenario(tmp_path, other_scenario, name, cap
     before = snapshot(priors.parent)
     out = tmp_path / "report"
     code = main(
-        [
-            "report",
-            "--notebook",
-            str(ROOT / "notebooks" / name),
-            "--priors",
-            str(priors),
-            "--evidence",
-            str(evidence),
-            "--out",
-            str(out),
-            "--seed",
-            "3",
-        ]
+        report_args(ROOT / "notebooks" / name, out, "--seed", "3", priors=priors, evidence=evidence)
     )
     assert code == 0, capsys.readouterr().err
     stem = Path(name).stem
@@ -292,31 +275,16 @@ def test_report_notebook_bad_input(tmp_path, capsys):
     assert "missing.ipynb not found" in capsys.readouterr().err
     not_a_notebook = tmp_path / "x.ipynb"
     not_a_notebook.write_text("{ not json")
-    code = main(
-        [
-            "report",
-            "--notebook",
-            str(not_a_notebook),
-            "--priors",
-            str(ROOT / "priors.yaml"),
-            "--evidence",
-            str(ROOT / "evidence"),
-            "--out",
-            str(tmp_path / "out"),
-        ]
-    )
+    code = main(report_args(not_a_notebook, tmp_path / "out"))
     assert code == 2
     assert "is not a Jupyter notebook" in capsys.readouterr().err
     code = main(
-        [
-            "report",
-            "--notebook",
-            str(ROOT / "notebooks" / "ukraine_2022.ipynb"),
-            "--priors",
-            str(tmp_path / "nope.yaml"),
-            "--out",
-            str(tmp_path / "out"),
-        ]
+        report_args(
+            ROOT / "notebooks" / "ukraine_2022.ipynb",
+            tmp_path / "out",
+            priors=tmp_path / "nope.yaml",
+            evidence=None,
+        )
     )
     assert code == 2
     err = capsys.readouterr().err
@@ -339,19 +307,7 @@ def test_report_notebook_failing_cell(tmp_path, capsys, monkeypatch):
     path = tmp_path / "failing.ipynb"
     nbformat.write(nb, str(path))
     out = tmp_path / "out"
-    code = main(
-        [
-            "report",
-            "--notebook",
-            str(path),
-            "--priors",
-            str(ROOT / "priors.yaml"),
-            "--evidence",
-            str(ROOT / "evidence"),
-            "--out",
-            str(out),
-        ]
-    )
+    code = main(report_args(path, out))
     assert code == 1
     err = capsys.readouterr().err
     assert "RuntimeError: boom in the notebook" in err and "failing.failed.ipynb" in err
