@@ -67,12 +67,12 @@ def _since_last_run(result, previous_path: Path, outcome: str):
         return result
     try:
         previous = load_result(previous_path)
-        text = changes_since(previous, result).describe(outcome)
+        changes = changes_since(previous, result)
     except Exception as exc:  # an unreadable or foreign file: say so, then replace it
         print(f"\n(note: could not compare with {previous_path}: {exc})")
         return result
-    print("\n" + text)
-    return keep_previous(result, previous)
+    print("\n" + changes.describe(outcome))
+    return keep_previous(result, previous, changes)
 
 
 def _cmd_run(args) -> int:

@@ -111,7 +111,8 @@ def sample_tilted(
     if log_c is None:
         log_c = log_expected_tilt(mu[None], sd[None], np.array([r]), w_arr)[0, h]
     with np.errstate(divide="ignore"):
-        log_r, log_flat = np.log(r), w * np.log1p(-r)
+        log_r, log_1mr = np.log(r), np.log1p(-r)
+    log_flat = w * log_1mr  # the floor (1 - r)^w of the tilt
 
     def rows(m: int, centre: np.ndarray) -> np.ndarray:  # normal draws of the uncertain entries
         x = np.empty((m, n_h))
@@ -120,7 +121,7 @@ def sample_tilted(
         return x
 
     def log_target(z: np.ndarray) -> np.ndarray:  # w log Lr(h), z = X_h - max_g X_g
-        return w * z if r >= 1 else w * np.logaddexp(log_r + z, np.log1p(-r))
+        return w * z if r >= 1 else w * np.logaddexp(log_r + z, log_1mr)
 
     def prior(m: int) -> np.ndarray:
         return rows(m, mu)
@@ -231,6 +232,7 @@ def _fast_band(
     last_needed = last_k.max(axis=1)
 
     uncertain = (a.sd > 0).any(axis=1)
+    # remember every draw only where a whole scenario's draws take an eighth of the store
     remember = uncertain.sum() * n_h * n_h * draws * 8 <= _DRAWS.max_bytes // 8
 
     def add_contribution(out: np.ndarray, i: int, w: float, k: int) -> None:

@@ -158,10 +158,10 @@ class Changes:
         head = f"Since the run of {self.before_created}: "
         head += "; ".join(parts) + "." if parts else "no change in the inputs or settings."
         (p0, lo0, hi0), (p1, lo1, hi1) = self.before, self.after
-        move = f"{100 * (p1 - p0) + 0.0:+.1f} points".replace("-0.0", "+0.0")
+        move = f"{100 * (p1 - p0):+.1f}".replace("-0.0", "+0.0")  # no "-0.0" for no move
         return (
             f"{head}\nP({outcome}) {p0:.1%} (band {100 * lo0:.1f}-{100 * hi0:.1f}%) -> "
-            f"{p1:.1%} (band {100 * lo1:.1f}-{100 * hi1:.1f}%), {move}."
+            f"{p1:.1%} (band {100 * lo1:.1f}-{100 * hi1:.1f}%), {move} points."
         )
 
 
@@ -204,15 +204,17 @@ def changes_since(previous: xr.DataTree, current: xr.DataTree) -> Changes:
     )
 
 
-def keep_previous(current: xr.DataTree, previous: xr.DataTree) -> xr.DataTree:
+def keep_previous(
+    current: xr.DataTree, previous: xr.DataTree, changes: Changes | None = None
+) -> xr.DataTree:
     """``current`` with the earlier run's trajectory beside it (node ``previous_trajectory``).
 
     When nothing changed (inputs, settings, package versions), the earlier run's own previous
     trajectory is kept instead, so that re-running an unchanged scenario does not lose the
-    comparison.
-    The timeline chart draws it as a dashed line.
+    comparison. The timeline chart draws it as a dashed line. ``changes`` is
+    ``changes_since(previous, current)`` if already computed.
     """
-    changes = changes_since(previous, current)
+    changes = changes or changes_since(previous, current)
     same_run = not changes.inputs_changed and not changes.settings
     same_run = same_run and previous.attrs.get("versions") == current.attrs.get("versions")
     if same_run and PREVIOUS in previous.children:
