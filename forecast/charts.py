@@ -17,6 +17,7 @@ The numbers behind the charts come from pure functions, :func:`impact_table` and
 from __future__ import annotations
 
 import copy
+import functools
 import io
 import json
 import math
@@ -113,11 +114,18 @@ def _text_width(
     """Width in inches of the widest of ``texts`` at ``size`` points (DejaVu metrics)."""
     if not texts:
         return 0.0
-    renderer = RendererAgg(1, 1, 72)
-    family = "DejaVu Sans Mono" if mono else mpl.rcParams["font.family"]
+    family = "DejaVu Sans Mono" if mono else tuple(mpl.rcParams["font.family"])
+    return max(_one_width(t, size, weight, family) for t in texts)
+
+
+@functools.lru_cache(maxsize=4096)
+def _one_width(text: str, size: float, weight: str, family) -> float:
+    """Width in inches of one text (remembered: wrapping measures the same words often)."""
     prop = FontProperties(size=size, weight=weight, family=family)
-    widths = [renderer.get_text_width_height_descent(t, prop, ismath=False)[0] for t in texts]
-    return max(widths) / 72.0
+    return _RENDERER.get_text_width_height_descent(text, prop, ismath=False)[0] / 72.0
+
+
+_RENDERER = RendererAgg(1, 1, 72)
 
 
 def _signed(x: float, digits: int) -> str:
@@ -1322,13 +1330,21 @@ def distribution(result: xr.DataTree, *, step: int = -1) -> Figure:
 
 
 # ----------------------------------------------------------------------------- saving
-def figures(result: xr.DataTree) -> dict[str, Figure]:
-    """Every chart of :data:`CHARTS`, by name (the tables are computed once)."""
+def figures(
+    result: xr.DataTree,
+    *,
+    impact: pd.DataFrame | None = None,
+    sensitivity: pd.DataFrame | None = None,
+) -> dict[str, Figure]:
+    """Every chart of :data:`CHARTS`, by name; ``impact`` and ``sensitivity`` are the tables
+    of :func:`impact_table` and :func:`sensitivity_table` if already computed."""
+    impact = impact_table(result) if impact is None else impact
+    sensitivity = sensitivity_table(result) if sensitivity is None else sensitivity
     return {
         "timeline": timeline(result),
-        "impact": _impact_figure(result, impact_table(result)),
+        "impact": _impact_figure(result, impact),
         "ach": ach_matrix(result),
-        "sensitivity": _sensitivity_figure(result, sensitivity_table(result)),
+        "sensitivity": _sensitivity_figure(result, sensitivity),
         "distribution": distribution(result),
     }
 

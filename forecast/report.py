@@ -19,17 +19,14 @@ import xarray as xr
 from .charts import (
     _as_of,
     _check_result,
-    _impact_figure,
-    _sensitivity_figure,
-    ach_matrix,
-    distribution,
+    _pct,
+    figures,
     impact_table,
     sensitivity_table,
     svg_text,
-    timeline,
 )
 from .results import atomic_write, scenario_of
-from .scenario import ADMIRALTY, EvidenceItem
+from .scenario import EvidenceItem
 
 __all__ = ["report_html", "write_report"]
 
@@ -72,10 +69,6 @@ def _e(value) -> str:
     return "" if value is None else html.escape(str(value), quote=True)
 
 
-def _pct(p: float, digits: int = 0) -> str:
-    return f"{100 * float(p):.{digits}f}%"
-
-
 def _value(v) -> str:
     if isinstance(v, tuple | list):
         return f"{v[0]:g}–{v[1]:g}"
@@ -84,7 +77,7 @@ def _value(v) -> str:
 
 def _reliability(item: EvidenceItem) -> str:
     if isinstance(item.reliability, str):
-        return f"{item.reliability} ({ADMIRALTY[item.reliability]:.2f})"
+        return f"{item.reliability} ({item.r:.2f})"
     return f"{item.r:g}"
 
 
@@ -103,17 +96,17 @@ def _lead(result: xr.DataTree) -> str:
         when = "Before any evidence"
     items = f"after {n} evidence item{'s' * (n != 1)}" if n else "on the priors alone"
     since = (
-        f", up from {_pct(p0)} before the evidence"
+        f", up from {_pct(p0, 0)} before the evidence"
         if p > p0 + 0.005
-        else (f", down from {_pct(p0)} before the evidence" if p < p0 - 0.005 else "")
+        else (f", down from {_pct(p0, 0)} before the evidence" if p < p0 - 0.005 else "")
     )
     if abs(hi - lo) < 1e-6:
         band = "every input is exact, so there is no judgement band"
     else:
-        band = f"90% judgement band {_pct(lo)} to {_pct(hi)}"
+        band = f"90% judgement band {_pct(lo, 0)} to {_pct(hi, 0)}"
     return (
         f"{_e(when)}, {_e(items)}, the probability of <strong>{_e(outcome)}</strong> is "
-        f"<strong>{_pct(p)}</strong> ({_e(band)}){_e(since)}."
+        f"<strong>{_pct(p, 0)}</strong> ({_e(band)}){_e(since)}."
     )
 
 
@@ -149,17 +142,15 @@ def _hypothesis_table(result: xr.DataTree, scenario) -> str:
     )
 
 
-def _evidence_table(result: xr.DataTree, scenario, impact: pd.DataFrame) -> str:
-    ev = result["evidence"]
-    weights = dict(zip([str(i) for i in ev["evidence"].values], ev["weight"].values, strict=True))
+def _evidence_table(scenario, impact: pd.DataFrame) -> str:
     rows = []
     for k, item in enumerate(scenario.evidence, start=1):
         lik = "<br>".join(f"{_e(h)}: {_e(_value(v))}" for h, v in item.likelihoods.items())
-        change = float(impact.loc[item.id, "change_pp"]) if item.id in impact.index else 0.0
+        change = float(impact.loc[item.id, "change_pp"])
         cls = "up" if change > 0.05 else ("down" if change < -0.05 else "")
         group = ""
         if item.group:
-            group = f"<br>group {_e(item.group)}, weight {weights.get(item.id, 1.0):.2f}"
+            group = f"<br>group {_e(item.group)}, weight {impact.loc[item.id, 'weight']:.2f}"
         quote = f"<blockquote>{_e(item.quote)}</blockquote>" if item.quote else ""
         url = f'<div class="url">{_e(item.url)}</div>' if item.url else ""
         rows.append(
@@ -254,39 +245,23 @@ def report_html(result: xr.DataTree) -> str:
         )
     else:
         exactness = f"NUTS estimate; Monte Carlo standard error {final_mcse:.4f}."
+    captions = {
+        "timeline": f"The probability of {outcome} after each item (line) with the 90% judgement "
+        "band (shaded): the 5th to 95th percentile of where the answer would move if the "
+        "uncertain judgements were pinned down. Below: each hypothesis.",
+        "impact": "Left: how much each item moved the probability when it arrived, in "
+        "percentage points and log-odds (hatched: reliability below 1 or a reduced weight in a "
+        "dependence group). Right: the final probability if the item were left out.",
+        "ach": "Each item's effective log-likelihood under each hypothesis relative to its "
+        "average (blue: fits the hypothesis better than average; red: worse), and its "
+        "diagnosticity: items that fit every hypothesis alike cannot tell them apart.",
+        "sensitivity": "The final probability with each uncertain input at the low and at the "
+        "high end of its 90% interval, all others at their centre; the largest swings on top.",
+        "distribution": "The draws behind the judgement band at the last step.",
+    }
     charts = {
-        "timeline": _figure(
-            timeline(result),
-            "timeline",
-            f"The probability of {outcome} after each item (line) with the 90% judgement band "
-            "(shaded): the 5th to 95th percentile of where the answer would move if the "
-            "uncertain judgements were pinned down. Below: each hypothesis.",
-        ),
-        "impact": _figure(
-            _impact_figure(result, impact),
-            "impact",
-            "Left: how much each item moved the probability when it arrived, in percentage "
-            "points and log-odds (hatched: reliability below 1 or a reduced weight in a "
-            "dependence group). Right: the final probability if the item were left out.",
-        ),
-        "ach": _figure(
-            ach_matrix(result),
-            "ach",
-            "Each item's effective log-likelihood under each hypothesis relative to its "
-            "average (blue: fits the hypothesis better than average; red: worse), and its "
-            "diagnosticity: items that fit every hypothesis alike cannot tell them apart.",
-        ),
-        "sensitivity": _figure(
-            _sensitivity_figure(result, sens),
-            "sensitivity",
-            "The final probability with each uncertain input at the low and at the high end "
-            "of its 90% interval, all others at their centre; the largest swings on top.",
-        ),
-        "distribution": _figure(
-            distribution(result),
-            "distribution",
-            "The draws behind the judgement band at the last step.",
-        ),
+        name: _figure(fig, name, captions[name])
+        for name, fig in figures(result, impact=impact, sensitivity=sens).items()
     }
     top = ""
     if len(sens):
@@ -314,7 +289,7 @@ def report_html(result: xr.DataTree) -> str:
 <h2>Hypotheses</h2>
 {_hypothesis_table(result, scenario)}
 <h2>Evidence</h2>
-{_evidence_table(result, scenario, impact)}
+{_evidence_table(scenario, impact)}
 <h2>What moved it</h2>
 {charts["impact"]}
 <h2>Evidence against hypotheses (ACH)</h2>
