@@ -39,7 +39,7 @@ from matplotlib.transforms import blended_transform_factory
 from scipy.special import expit, logit
 
 from .model import encode, probabilities
-from .results import atomic_write, scenario_of
+from .results import PREVIOUS, atomic_write, final_band, scenario_of
 from .scenario import Scenario
 
 __all__ = [
@@ -263,10 +263,8 @@ def _decorate(fig: Figure, result: xr.DataTree, *, notes: Sequence[str] = ()) ->
     )
 
 
-def _subtitle(ax, text: str, width: float | None = None) -> None:
-    """The panel's title, left-aligned, wrapped to ``width`` inches (default: the axes)."""
-    if width is None:
-        width = ax.get_position().width * ax.figure.get_figwidth()
+def _subtitle(ax, text: str, width: float) -> None:
+    """The panel's title, left-aligned, wrapped to ``width`` inches."""
     ax.set_title(
         _wrap(_plain(text), SUBTITLE_SIZE, width),
         loc="left",
@@ -417,14 +415,12 @@ def _hypothesis_labels(result: xr.DataTree) -> list[str]:
 
 def _end_label_room(result: xr.DataTree) -> float:
     """Inches to keep free right of the last step for the latest value's label."""
-    t = result["trajectory"]
-    text = _end_texts(t)
+    text = _end_texts(result)
     return max(_text_width([text[0]], 12.0, weight="bold"), _text_width([text[1]], SMALL_SIZE))
 
 
-def _end_texts(t) -> tuple[str, str]:
-    p = float(t["p_outcome"][-1])
-    lo, hi = float(t["p_outcome_low"][-1]), float(t["p_outcome_high"][-1])
+def _end_texts(result: xr.DataTree) -> tuple[str, str]:
+    p, lo, hi = final_band(result)
     return _pct(p), f"band {100 * lo:.0f}–{100 * hi:.0f}%"
 
 
@@ -492,7 +488,7 @@ def _outcome_panel(
         fontsize=SMALL_SIZE,
         color=MUTED,
     )
-    big, small = _end_texts(t)
+    big, small = _end_texts(result)
     last = steps[-1]
     ax.annotate(
         big,
@@ -533,8 +529,6 @@ def _previous_line(result: xr.DataTree):
     """The earlier run's outcome probability (x in current steps, y in percent, label), if
     the result keeps one. Its items sit at their current steps; removed ones between
     their neighbours."""
-    from .results import PREVIOUS
-
     if PREVIOUS not in result.children:
         return None
     prev = result[PREVIOUS]
@@ -1414,16 +1408,9 @@ def save_all(
     --------
     >>> save_all(result, "out", formats=("png", "pdf"))  # doctest: +SKIP
     """
-    allowed = ("png", "svg", "pdf")
-    formats = [f.strip().lower().lstrip(".") for f in formats]
-    bad = [f for f in formats if f not in allowed]
-    if bad or not formats:
-        raise ValueError(
-            f"chart format must be one of {', '.join(allowed)}; got {', '.join(bad) or 'none'}"
-        )
+    formats = chart_formats(formats)
     out = Path(out)
     figs = figures(result)
-    formats = list(dict.fromkeys(formats))
     names = list(figs)
 
     def write(share: list[str]) -> None:
@@ -1436,6 +1423,21 @@ def save_all(
     n = max(processes, 1)
     _in_forks(write, [names[k::n] for k in range(n)])
     return [out / f"{name}.{fmt}" for name in names for fmt in formats]
+
+
+FORMATS = ("png", "svg", "pdf")
+
+
+def chart_formats(formats: Sequence[str]) -> list[str]:
+    """``formats`` normalised (``" .PNG"`` is ``"png"``, blanks dropped), or ValueError."""
+    formats = [f.strip().lower().lstrip(".") for f in formats]
+    formats = [f for f in formats if f]
+    bad = [f for f in formats if f not in FORMATS]
+    if bad or not formats:
+        raise ValueError(
+            f"chart format must be one of {', '.join(FORMATS)}; got {', '.join(bad) or 'none'}"
+        )
+    return list(dict.fromkeys(formats))
 
 
 def _in_forks(fn, shares: list[list[str]]) -> None:

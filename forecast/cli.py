@@ -137,11 +137,11 @@ def _saved_result(args):
 
 
 def _cmd_charts(args) -> int:
-    from .charts import save_all
+    from .charts import chart_formats, save_all
 
-    formats = [f.strip().lower() for f in args.format.split(",") if f.strip()]
-    bad = [f for f in formats if f not in ("png", "svg", "pdf")]
-    if bad or not formats:
+    try:
+        formats = chart_formats(args.format.split(","))
+    except ValueError:
         print(
             f"error: --format takes png, svg and/or pdf separated by commas; got {args.format!r}",
             file=sys.stderr,

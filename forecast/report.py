@@ -25,7 +25,7 @@ from .charts import (
     sensitivity_table,
     svg_text,
 )
-from .results import atomic_write, scenario_of
+from .results import PREVIOUS, atomic_write, final_band, scenario_of
 from .scenario import EvidenceItem
 
 __all__ = ["report_html", "write_report"]
@@ -88,7 +88,7 @@ def _figure(fig, salt: str, caption: str) -> str:
 def _lead(result: xr.DataTree) -> str:
     t = result["trajectory"]
     outcome = result.attrs.get("outcome", "the outcome")
-    p, lo, hi = (float(t[v][-1]) for v in ("p_outcome", "p_outcome_low", "p_outcome_high"))
+    p, lo, hi = final_band(result)
     p0 = float(t["p_outcome"][0])
     n = t.sizes["step"] - 1
     when = _as_of(result).replace("as of ", "As of ", 1)
@@ -112,8 +112,6 @@ def _lead(result: xr.DataTree) -> str:
 
 def _since_previous(result: xr.DataTree) -> str:
     """What changed since the run kept beside this one (``forecast run`` into the same folder)."""
-    from .results import PREVIOUS
-
     if PREVIOUS not in result.children or not result[PREVIOUS].attrs.get("changes"):
         return ""
     lines = str(result[PREVIOUS].attrs["changes"]).splitlines()

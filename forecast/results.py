@@ -18,6 +18,7 @@ __all__ = [
     "Changes",
     "atomic_write",
     "changes_since",
+    "final_band",
     "keep_previous",
     "load_result",
     "save_result",
@@ -169,7 +170,8 @@ def _items(ids) -> str:
     return f"{len(ids)} item{'s' if len(ids) != 1 else ''}"
 
 
-def _final(result: xr.DataTree) -> tuple[float, float, float]:
+def final_band(result: xr.DataTree) -> tuple[float, float, float]:
+    """The outcome's probability after the last item and its band, ``(p, low, high)``."""
     t = result["trajectory"]
     return tuple(float(t[k][-1]) for k in ("p_outcome", "p_outcome_low", "p_outcome_high"))
 
@@ -198,8 +200,8 @@ def changes_since(previous: xr.DataTree, current: xr.DataTree) -> Changes:
         priors_changed=old["priors"] != new["priors"]
         or list(old["priors"]["hypotheses"]) != list(new["priors"]["hypotheses"]),  # order too
         settings=settings,
-        before=_final(previous),
-        after=_final(current),
+        before=final_band(previous),
+        after=final_band(current),
         before_created=str(previous.attrs.get("created", "unknown")),
     )
 

@@ -40,6 +40,7 @@ import ipywidgets as W
 import xarray as xr
 
 from .inference import DEFAULT_DRAWS, ForecastWarning, run
+from .results import final_band
 from .scenario import EvidenceItem, Scenario, ScenarioError
 
 __all__ = [
@@ -95,13 +96,6 @@ def scale_likelihoods(likelihoods: Mapping[str, Any], s: float) -> dict[str, Any
     return out
 
 
-def _item(scenario: Scenario, id: str) -> EvidenceItem:
-    for e in scenario.evidence:
-        if e.id == id:
-            return e
-    raise KeyError(f"no evidence item {id!r}")
-
-
 def scenario_for(scenario: Scenario, settings: Mapping[str, Setting]) -> Scenario:
     """The scenario the what-if controls describe (a pure function of its inputs).
 
@@ -116,9 +110,9 @@ def scenario_for(scenario: Scenario, settings: Mapping[str, Setting]) -> Scenari
     Returns
     -------
     Scenario
-        Built with :meth:`Scenario.without` (items switched off) and
-        :meth:`Scenario.updated` (likelihoods scaled by :func:`scale_likelihoods`, the
-        reliability replaced); validated like any scenario.
+        Items switched off left out, the others' likelihoods scaled by
+        :func:`scale_likelihoods` and reliability replaced, through one
+        :meth:`Scenario.replace_evidence`; validated like any scenario.
 
     Raises
     ------
@@ -127,35 +121,44 @@ def scenario_for(scenario: Scenario, settings: Mapping[str, Setting]) -> Scenari
     ValueError
         For a diagnosticity below 0 or a reliability outside [0, 1].
     """
-    for id in settings:
-        _item(scenario, id)
-    dropped = [id for id, s in settings.items() if not s.include]
-    out = scenario.without(*dropped) if dropped else scenario
-    for id, setting in settings.items():
-        if not setting.include:
-            continue
-        item = _item(scenario, id)
-        s = float(setting.diagnosticity)
-        r = item.r if setting.reliability is None else float(setting.reliability)
-        if not (0.0 <= r <= 1.0):
-            raise ValueError(f"reliability of {id} must be between 0 and 1, got {r!r}")
-        changes: dict[str, Any] = {}
-        if r < _TOL:  # carries no information: the limit r -> 0
-            changes["likelihoods"] = scale_likelihoods(item.likelihoods, 0.0)
-        else:
-            if abs(s - 1.0) > _TOL:
-                changes["likelihoods"] = scale_likelihoods(item.likelihoods, s)
-            if abs(r - item.r) > _TOL:
-                changes["reliability"] = r
-        if changes:
-            out = out.updated(id, **changes)
-    return out
+    unknown = [id for id in settings if id not in scenario.ids]
+    if unknown:
+        raise KeyError(f"no evidence item {unknown[0]!r}")
+    items: list[EvidenceItem | dict] = []
+    for item in scenario.evidence:
+        setting = settings.get(item.id)
+        if setting is None:
+            items.append(item)
+        elif setting.include:
+            changes = _changes(item, setting)
+            items.append(
+                item.model_dump(mode="json", exclude_none=True) | changes if changes else item
+            )
+    unchanged = len(items) == len(scenario.evidence) and all(
+        isinstance(e, EvidenceItem) for e in items
+    )
+    return scenario if unchanged else scenario.replace_evidence(items)  # validated once
+
+
+def _changes(item: EvidenceItem, setting: Setting) -> dict[str, Any]:
+    """The fields of ``item`` that ``setting`` changes (empty: none)."""
+    s = float(setting.diagnosticity)
+    r = item.r if setting.reliability is None else float(setting.reliability)
+    if not (0.0 <= r <= 1.0):
+        raise ValueError(f"reliability of {item.id} must be between 0 and 1, got {r!r}")
+    if r < _TOL:  # carries no information: the limit r -> 0
+        return {"likelihoods": scale_likelihoods(item.likelihoods, 0.0)}
+    changes: dict[str, Any] = {}
+    if abs(s - 1.0) > _TOL:
+        changes["likelihoods"] = scale_likelihoods(item.likelihoods, s)
+    if abs(r - item.r) > _TOL:
+        changes["reliability"] = r
+    return changes
 
 
 def headline(result: xr.DataTree) -> str:
     """The final probability and band: ``"P(invasion) = 44.2% (90% band 25.3-63.5%)"``."""
-    t = result["trajectory"]
-    p, lo, hi = (float(t[v][-1]) for v in ("p_outcome", "p_outcome_low", "p_outcome_high"))
+    p, lo, hi = final_band(result)
     return f"P({result.attrs['outcome']}) = {p:.1%} (90% band {lo * 100:.1f}-{hi * 100:.1f}%)"
 
 
