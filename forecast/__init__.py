@@ -6,16 +6,6 @@
 >>> forecast.trajectory_frame(result).tail(1)  # doctest: +SKIP
 """
 
-from .inference import BAND, DEFAULT_DRAWS, ForecastWarning, run
-from .model import build_model, encode, probabilities
-from .results import (
-    Changes,
-    changes_since,
-    load_result,
-    save_result,
-    scenario_of,
-    trajectory_frame,
-)
 from .scenario import (
     EvidenceItem,
     Problem,
@@ -27,9 +17,23 @@ from .scenario import (
 
 __version__ = "0.1.0"
 
-# Charts and the report pull in matplotlib: imported on first use, so that the command line
-# and ``import forecast`` stay quick.
+# The rest is imported on first use: the computations pull in xarray and scipy, the charts and
+# the report matplotlib, so that reading and checking scenario files (``forecast validate``)
+# stays quick.
 _LAZY = {
+    "BAND": "inference",
+    "DEFAULT_DRAWS": "inference",
+    "ForecastWarning": "inference",
+    "run": "inference",
+    "build_model": "model",
+    "encode": "model",
+    "probabilities": "model",
+    "Changes": "results",
+    "changes_since": "results",
+    "load_result": "results",
+    "save_result": "results",
+    "scenario_of": "results",
+    "trajectory_frame": "results",
     "ach_matrix": "charts",
     "distribution": "charts",
     "impact": "charts",

@@ -76,9 +76,11 @@ def _since_last_run(result, previous_path: Path, outcome: str):
 
 
 def _cmd_run(args) -> int:
-    from .inference import ForecastWarning, run
+    # imported here: validate, new-evidence and schema need neither xarray nor scipy
+    from .inference import DEFAULT_DRAWS, ForecastWarning, run
     from .results import save_result, trajectory_frame
 
+    args.draws = DEFAULT_DRAWS if args.draws is None else args.draws
     scenario = load_scenario(args.priors, args.evidence)
     label = f"{args.method} route"
     with warnings.catch_warnings(record=True) as caught:
@@ -244,8 +246,6 @@ def _cmd_schema(args) -> int:
 
 
 def _parser() -> argparse.ArgumentParser:
-    from .inference import DEFAULT_DRAWS
-
     parser = argparse.ArgumentParser(
         prog="forecast", description="Bayesian scenario forecasting from priors and evidence."
     )
@@ -259,7 +259,9 @@ def _parser() -> argparse.ArgumentParser:
     files(p)
     p.add_argument("--out", default="out", help="output folder (out/)")
     p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
-    p.add_argument("--draws", type=int, default=DEFAULT_DRAWS, help="draws per step for the band")
+    p.add_argument(
+        "--draws", type=int, help="draws per step for the band (default forecast.DEFAULT_DRAWS)"
+    )
     p.add_argument("--method", choices=["fast", "nuts"], default="fast")
     p.set_defaults(func=_cmd_run)
 

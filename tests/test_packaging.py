@@ -134,3 +134,19 @@ def test_bundled_scenario_is_complete():
     used = {e.group for e in s.evidence if e.group}
     assert used <= set(s.priors.groups)
     assert all(s.priors.groups[g].description for g in used)
+
+
+def test_checking_files_imports_no_computation_stack():
+    """`forecast validate` (and `import forecast`) stay quick: no xarray, scipy, matplotlib."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, forecast, forecast.cli; "
+        "forecast.cli.main(['validate', '--priors', sys.argv[1], '--evidence', sys.argv[2]]); "
+        "heavy = [m for m in ('xarray', 'scipy', 'matplotlib', 'pandas') if m in sys.modules]; "
+        "assert not heavy, heavy"
+    )
+    args = [sys.executable, "-c", code, str(ROOT / "priors.yaml"), str(ROOT / "evidence")]
+    subprocess.run(args, check=True, timeout=120, capture_output=True)
+    assert forecast.run.__module__ == "forecast.inference"  # and the names still resolve
