@@ -2,19 +2,15 @@
 
 The fast route (MODEL.md, "Computing it"): the probability at every step from per-item
 expectations (:func:`forecast.model.probabilities`), the judgement band from exact draws of
-``P(theta | E_1..k)``: draw ``h``, then ``pi ~ Dirichlet(kappa pi + e_h)``, ``p`` from its
-prior, and each item's likelihoods from its prior tilted by ``Lr(h) ** w`` (rejection
-sampling). One pass over the items; draws are shared across steps (common random numbers).
+``P(theta | E_1..k)`` (:func:`forecast.band.band_draws`).
 
 The NUTS route samples :func:`forecast.model.build_model` with nutpie at every step.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import warnings
-from collections.abc import Callable
 from datetime import UTC, datetime
 from functools import cache
 from importlib.metadata import PackageNotFoundError, version
@@ -22,24 +18,20 @@ from typing import Literal
 
 import numpy as np
 import xarray as xr
-from scipy.special import expit
 
+from .band import Progress, band_draws, clear_caches
 from .model import (
-    _TILTS,
     Arrays,
-    _Memo,
     compiled_nuts_model,
     encode,
     expected_p_outcome,
-    log_effective,
     log_expected_tilt,
     probabilities,
-    row_max,
     step_weights,
 )
 from .scenario import Scenario
 
-__all__ = ["BAND", "DEFAULT_DRAWS", "ForecastWarning", "run"]
+__all__ = ["BAND", "DEFAULT_DRAWS", "ForecastWarning", "clear_caches", "run"]
 
 DEFAULT_DRAWS = 4000
 """Draws of the band per step (fast route); MCSE of the draws' mean <= 0.5 / sqrt(4000)."""
@@ -47,283 +39,23 @@ DEFAULT_DRAWS = 4000
 BAND = (0.05, 0.95)
 """The judgement band: 5th and 95th percentiles of P(Y | E_1..k, theta)."""
 
-Progress = Callable[[int, int], None]
-
 
 class ForecastWarning(UserWarning):
     """A failed check (sampling diagnostics, Monte Carlo self-check): never silent."""
 
 
-# ----------------------------------------------------------------------------- sampling
-def _item_rng(seed: int, item_id: str, h: int) -> np.random.Generator:
-    """One stream per (seed, item, conditioning hypothesis): the same whatever the step.
+# ----------------------------------------------------------------------------- summaries
+def _row_std(x: np.ndarray, mean: np.ndarray, rows: int = 256) -> np.ndarray:
+    """``x.std(axis=1)`` given the rows' means (about the mean: no cancellation).
 
-    The id enters as 128 bits of its SHA-256, so that two ids never share a stream in
-    practice (with 32 bits, 10,000 ids would collide with a chance of about 1%).
+    A few rows at a time: the deviations of a large ``x`` at once would take as long to
+    allocate as everything else.
     """
-    words = np.frombuffer(hashlib.sha256(item_id.encode()).digest()[:16], dtype=np.uint32)
-    return np.random.default_rng([seed, *words.tolist(), h])
-
-
-def sample_tilted(
-    mu: np.ndarray,
-    sd: np.ndarray,
-    r: float,
-    w: float,
-    h: int,
-    size: int,
-    rng: np.random.Generator,
-    log_c: float | None = None,
-) -> np.ndarray:
-    """Exact draws of one item's log-likelihoods from its prior tilted by ``Lr(h) ** w``.
-
-    Parameters
-    ----------
-    mu, sd : (H,) arrays
-        The item's log-likelihood means and sds (sd 0: exact).
-    r, w : float
-        Reliability and weight.
-    h : int
-        The conditioning hypothesis.
-    size : int
-        Number of draws.
-    rng : numpy Generator
-    log_c : float, optional
-        ``log E[Lr(h) ** w]`` if already known (from :func:`log_expected_tilt`).
-
-    Returns
-    -------
-    (size, H) array of ``log L(g)`` draws.
-
-    Notes
-    -----
-    Rejection sampling. When the acceptance rate ``c = E[Lr(h) ** w]`` of the plain prior
-    proposal is low, the proposal is the mixture ``prior * ((1-r)^w + r^w e^{w z})``
-    (which bounds the target since ``t^w`` is subadditive), its tilted part sampled from
-    normals shifted toward ``h`` and away from the likeliest competitor ``g*``.
-    """
-    unc = sd > 0
-    n_h = mu.shape[0]
-    if not unc.any():
-        return np.broadcast_to(mu, (size, n_h)).copy()
-    cols = np.flatnonzero(unc)
-    w_arr = np.array([w])
-    if log_c is None:
-        log_c = log_expected_tilt(mu[None], sd[None], np.array([r]), w_arr)[0, h]
-    with np.errstate(divide="ignore"):
-        log_r, log_1mr = np.log(r), np.log1p(-r)
-    log_flat = w * log_1mr  # the floor (1 - r)^w of the tilt
-
-    def rows(m: int, centre: np.ndarray) -> np.ndarray:  # normal draws of the uncertain entries
-        x = np.empty((m, n_h))
-        x[:] = centre
-        x[:, cols] += sd[cols] * rng.standard_normal((m, cols.size))
-        return x
-
-    def log_target(z: np.ndarray) -> np.ndarray:  # w log Lr(h), z = X_h - max_g X_g
-        return w * z if r >= 1 else w * np.logaddexp(log_r + z, log_1mr)
-
-    def prior(m: int) -> np.ndarray:
-        return rows(m, mu)
-
-    if log_c > np.log(0.3) or log_flat > np.log(0.3):
-        propose, log_accept = prior, log_target
-        rate = np.exp(log_c)
-    else:
-        g_star = h if mu[h] >= mu.max() else int(np.argmax(mu))
-        shift = np.zeros(n_h)
-        if g_star != h:
-            shift[h], shift[g_star] = w * sd[h] ** 2, -w * sd[g_star] ** 2
-
-        def tilted(m: int) -> np.ndarray:  # prior * e^{w z}, by rejection
-            out = np.empty((0, n_h))
-            while out.shape[0] < m:
-                batch = max(2 * (m - out.shape[0]), 64)
-                x = rows(batch, mu + shift)
-                keep = np.log(rng.random(batch)) < w * (x[:, g_star] - row_max(x))
-                out = np.vstack([out, x[keep]])
-            return out[:m]
-
-        log_tilt = w * log_r + log_expected_tilt(mu[None], sd[None], np.ones(1), w_arr)[0, h]
-        p_flat = np.exp(log_flat - np.logaddexp(log_flat, log_tilt))
-
-        def propose(m: int) -> np.ndarray:
-            n_flat = rng.binomial(m, p_flat)
-            x = np.vstack([prior(n_flat), tilted(m - n_flat)])
-            return x[rng.permutation(m)]
-
-        def log_accept(z: np.ndarray) -> np.ndarray:
-            with np.errstate(divide="ignore"):
-                bound = np.logaddexp(log_flat, w * (log_r + z))
-            return log_target(z) - bound
-
-        rate = np.exp(log_c - np.logaddexp(log_flat, log_tilt))
-    out = np.empty((0, n_h))
-    while out.shape[0] < size:
-        need = size - out.shape[0]
-        batch = int(min(need / max(rate, 1e-6) * 1.2 + 64, 5_000_000))
-        x = propose(batch)
-        keep = np.log(rng.random(batch)) < log_accept(x[:, h] - row_max(x))
-        out = np.vstack([out, x[keep]])
-    return out[:size]
-
-
-def _prior_draws(a: Arrays, size: int, rng: np.random.Generator):
-    """log pi draws for each conditioning h, (H, S, H), and p_outcome draws (S, H)."""
-    n_h = a.n_hypotheses
-    if a.kappa is None:
-        log_pi = np.broadcast_to(np.log(a.prior), (n_h, size, n_h))
-    else:
-        # Dirichlet(kappa pi + e_h) = normalise(Gamma(kappa pi) + Exp(1) e_h): shared draws
-        gam = rng.gamma(a.kappa * a.prior, size=(size, n_h))
-        extra = rng.exponential(size=size)
-        stacked = gam[None] + np.eye(n_h)[:, None, :] * extra[None, :, None]
-        with np.errstate(divide="ignore"):  # a tiny kappa * pi can draw an exact 0: log 0
-            log_pi = np.log(stacked) - np.log(stacked.sum(axis=2, keepdims=True))
-    p = expit(a.p_mean + a.p_sd * rng.standard_normal((size, n_h)))
-    return log_pi, p
-
-
-_DRAWS = _Memo(256 * 2**20)
-"""Band contributions of items seen lately, per (item, weight, conditioning hypothesis)."""
-
-
-def clear_caches() -> None:
-    """Forget remembered quadratures and band draws (for cold-start measurements)."""
-    _DRAWS.clear()
-    _TILTS.clear()
-
-
-_CHUNK_ELEMENTS = 4_000_000  # steps are combined in blocks of about this many numbers
-
-
-def _fast_band(
-    a: Arrays,
-    ids: tuple[str, ...],
-    p_h: np.ndarray,
-    draws: int,
-    seed: int,
-    progress: Progress | None,
-) -> np.ndarray:
-    """Draws of ``P(Y | E_1..k, theta)``, theta ~ P(theta | E_1..k), shape (N+1, S).
-
-    Draw ``s`` has hypothesis ``h_of[k, s]`` at step ``k`` (one uniform per draw, so that
-    draws move together across steps). Its log posterior over hypotheses is ``log pi`` plus
-    the sum of the items' contributions ``w log Lr(h')``, each drawn given ``h_of[k, s]``.
-    Items with exact inputs add the same vector to every draw. An uncertain item is drawn
-    only for the (draw, hypothesis) pairs that a later step uses; in small scenarios, for
-    every draw of every hypothesis still in use, and remembered, so that a what-if edit
-    samples only the item it changed.
-    """
-    n_items, n_h = a.mu.shape
-    rng = np.random.default_rng([seed, 0])
-    u = rng.random(draws)
-    log_pi, p = _prior_draws(a, draws, rng)
-    cdf = np.cumsum(p_h, axis=1)
-    cdf /= cdf[:, -1:]
-    h_of = np.zeros((n_items + 1, draws), dtype=np.int8 if n_h <= 127 else np.int32)
-    for h in range(n_h - 1):  # h_of = how many of the cumulative probabilities lie below u
-        h_of += u[None, :] > cdf[:, h, None]
-    # last_k[h, s]: the last step at which draw s has hypothesis h (-1: never)
-    last_k = np.full((n_h, draws), -1)
-    for h in range(n_h):
-        is_h = h_of[::-1] == h
-        last_k[h] = np.where(is_h.any(axis=0), n_items - np.argmax(is_h, axis=0), -1)
-    last_needed = last_k.max(axis=1)
-
-    uncertain = (a.sd > 0).any(axis=1)
-    # remember every draw only where a whole scenario's draws take an eighth of the store
-    remember = uncertain.sum() * n_h * n_h * draws * 8 <= _DRAWS.max_bytes // 8
-
-    def add_contribution(out: np.ndarray, i: int, w: float, k: int) -> None:
-        """Add to ``out`` (S, H, H) item i's ``w log Lr`` for the pairs used from step k on."""
-        log_c = log_expected_tilt(a.mu[i : i + 1], a.sd[i : i + 1], a.r[i : i + 1], [w])[0]
-        for h in np.flatnonzero(last_needed >= k):
-            key = (seed, draws, ids[i], a.mu[i].tobytes(), a.sd[i].tobytes(), a.r[i], w, h)
-            sel = slice(None) if remember else np.flatnonzero(last_k[h] >= k)
-            x = _DRAWS.get(key) if remember else None
-            if x is None:
-                rng_i = _item_rng(seed, ids[i], int(h))
-                size = draws if remember else sel.size
-                x = sample_tilted(a.mu[i], a.sd[i], a.r[i], w, h, size, rng_i, log_c=log_c[h])
-                x = w * log_effective(x, a.r[i])
-                if remember:
-                    _DRAWS.put(key, x)
-            out[sel, h] += x
-
-    # running totals: exact parts (the same for every draw) and the drawn parts per h
-    const = np.zeros(n_h)
-    drawn = np.zeros((draws, n_h, n_h))  # (draw, conditioning h, hypothesis)
-    any_drawn = False
-    group_const: dict[int, np.ndarray] = {}
-    group_drawn: dict[int, np.ndarray] = {}
-    row_of = np.arange(draws)[None, :] * n_h  # row of (draw s, hypothesis h): s * H + h
-    log_pi_rows = np.ascontiguousarray(log_pi.transpose(1, 0, 2)).reshape(draws * n_h, n_h)
-    out = np.empty((n_items + 1, draws))
-    block = max(1, _CHUNK_ELEMENTS // (draws * n_h))
-    totals = np.zeros((block, draws, n_h))
-    consts = np.zeros((block, n_h))
-
-    def flush(k_end: int, n: int) -> None:
-        """Posterior predictive of the block of n steps ending at k_end (exclusive)."""
-        ks = np.arange(k_end - n, k_end)
-        if not any_drawn and a.kappa is None:  # every draw differs only in p
-            log_post = consts[:n] + np.log(a.prior)
-            post = np.exp(log_post - log_post.max(axis=1, keepdims=True))
-            out[ks] = (post / post.sum(axis=1, keepdims=True)) @ p.T
-            return
-        total = np.take(log_pi_rows, row_of + h_of[ks], axis=0)
-        total += consts[:n, None, :]
-        if any_drawn:
-            total += totals[:n]
-        total -= row_max(total)[..., None]
-        np.exp(total, out=total)
-        out[ks] = np.einsum("ksh,sh->ks", total, p) / total.sum(axis=2)
-
-    n_block = 0
-    for k in range(n_items + 1):
-        if k > 0:
-            i = k - 1
-            g = a.group[i]
-            if g < 0:
-                if uncertain[i]:
-                    add_contribution(drawn, i, 1.0, k)
-                    any_drawn = True
-                else:
-                    const += log_effective(a.mu[i][None], a.r[i])[0]
-            else:
-                members = np.flatnonzero(a.group[:k] == g)
-                w = 1.0 / (1.0 + a.rho[g] * (members.size - 1))
-                exact = members[~uncertain[members]]
-                new_const = (w * log_effective(a.mu[exact], a.r[exact])).sum(axis=0)
-                const += new_const - group_const.get(int(g), 0.0)
-                group_const[int(g)] = new_const
-                unc = members[uncertain[members]]
-                if unc.size:
-                    new_drawn = np.zeros((draws, n_h, n_h))
-                    for j in unc:
-                        add_contribution(new_drawn, j, w, k)
-                    drawn += new_drawn - group_drawn.get(int(g), 0.0)
-                    group_drawn[int(g)] = new_drawn
-                    any_drawn = True
-        if any_drawn:
-            np.take(
-                drawn.reshape(draws * n_h, n_h), row_of[0] + h_of[k], axis=0, out=totals[n_block]
-            )
-        consts[n_block] = const
-        n_block += 1
-        if n_block == block or k == n_items:
-            flush(k + 1, n_block)
-            n_block = 0
-        if progress is not None and k > 0:
-            progress(k, n_items)
-    return out
-
-
-def _row_std(x: np.ndarray, mean: np.ndarray) -> np.ndarray:
-    """``x.std(axis=1)`` given the rows' means (about the mean: no cancellation)."""
-    d = x - mean[:, None]
-    return np.sqrt(np.einsum("ij,ij->i", d, d) / x.shape[1])
+    out = np.empty(x.shape[0])
+    for start in range(0, x.shape[0], rows):
+        d = x[start : start + rows] - mean[start : start + rows, None]
+        out[start : start + rows] = np.einsum("ij,ij->i", d, d)
+    return np.sqrt(out / x.shape[1])
 
 
 def _sorted_quantile(sorted_draws: np.ndarray, q: float) -> np.ndarray:
@@ -346,7 +78,7 @@ def _quantile_mcse(sorted_draws: np.ndarray, q: float) -> np.ndarray:
 # ----------------------------------------------------------------------------- routes
 def _run_fast(scenario: Scenario, a: Arrays, draws: int, seed: int, progress):
     p_h, p_y = probabilities(a)
-    band = _fast_band(a, scenario.ids, p_h, draws, seed, progress)
+    band = band_draws(a, scenario.ids, p_h, draws, seed, progress)
     ordered = np.sort(band, axis=1)
     draws_mean = band.mean(axis=1)
     stats = {

@@ -13,6 +13,7 @@ and an item of weight ``w`` contributes ``Lr(h) ** w``. The probability needs
 from __future__ import annotations
 
 from collections import OrderedDict
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import cache
 
@@ -283,19 +284,55 @@ strings and two floats, and its dictionary entry weigh more than its values)."""
 
 
 def _log_tilt_rows(mu, sd, r, w):
-    """``log c`` of rows with at least one uncertain entry, in memory-bounded chunks."""
+    """``log c`` of rows with at least one uncertain entry, in memory-bounded chunks.
+
+    Entries that are exact at the same value (typically every hypothesis an item does not
+    name) are one column: ``max_g X_g`` and every ``X_h - max_g X_g`` are the same without
+    the repeats, so ``c`` is computed once for them.
+    """
     out = np.empty_like(mu)
     rows = np.arange(mu.shape[0])
     n_h = mu.shape[1]
+    rep = first_alike(mu, sd)
+    kept = rep == np.arange(n_h)
+    width = kept.sum(axis=1)
     n_unc = (sd > 0).sum(axis=1)
-    for u in np.unique(n_unc):  # rows alike in how many entries are uncertain, together
-        same = rows[n_unc == u]
-        per_row = n_h * u * (_D_BREAKS.size * u + _UNIFORM_BREAKS + 8) * _GL_X.size
-        chunk = max(1, 8_000_000 // per_row)
-        for start in range(0, same.size, chunk):
-            idx = same[start : start + chunk]
-            out[idx] = _tilt_uncertain(mu[idx], sd[idx], r[idx], w[idx])
+    jobs = []
+    for u, m in np.unique(np.stack([n_unc, width], axis=1), axis=0):
+        same = rows[(n_unc == u) & (width == m)]  # rows alike in shape, together
+        per_row = m * u * (_D_BREAKS.size * u + _UNIFORM_BREAKS + 8) * _GL_X.size
+        chunk = max(1, 2_000_000 // per_row)
+        jobs += [(same[start : start + chunk], m) for start in range(0, same.size, chunk)]
+
+    def job(idx: np.ndarray, m: int) -> None:
+        cols = np.argsort(~kept[idx], axis=1, kind="stable")[:, :m]  # kept, in order
+        vals = _tilt_uncertain(
+            *(np.take_along_axis(x[idx], cols, axis=1) for x in (mu, sd)), r[idx], w[idx]
+        )
+        position = np.cumsum(kept[idx], axis=1) - 1  # of each kept entry among the kept
+        out[idx] = np.take_along_axis(vals, np.take_along_axis(position, rep[idx], axis=1), axis=1)
+
+    if len(jobs) == 1:
+        job(*jobs[0])
+    else:  # numpy and scipy release the GIL over large arrays: two chunks at a time
+        with ThreadPoolExecutor(2) as pool:
+            list(pool.map(job, *zip(*jobs, strict=True)))
     return out
+
+
+def first_alike(mu: np.ndarray, sd: np.ndarray) -> np.ndarray:
+    """For every entry of rows (n, H), the first entry of its row exact at the same value.
+
+    Uncertain entries and the first of each exact value map to themselves.
+
+    Examples
+    --------
+    >>> first_alike(np.array([[0.5, 0.0, 0.0]]), np.array([[0.3, 0.0, 0.0]]))
+    array([[0, 1, 1]])
+    """
+    exact = sd <= 0
+    same = exact[:, :, None] & exact[:, None, :] & (mu[:, :, None] == mu[:, None, :])
+    return np.argmax(same | np.eye(mu.shape[1], dtype=bool), axis=2)
 
 
 def _tilt_uncertain(mu, sd, r, w):
@@ -311,26 +348,45 @@ def _tilt_uncertain(mu, sd, r, w):
     cols = np.argsort(~unc, axis=1, kind="stable")[:, :u]  # (n, u)
     valid = np.take_along_axis(unc, cols, axis=1)
     unc_other = valid[:, None, :] & (cols[:, None, :] != np.arange(n_h)[None, :, None])
-    mh, sh, wh = mu, sd, np.broadcast_to(w[:, None], mu.shape)
-
-    def log_psi(d):  # d (n, h, m) -> log E[phi(min(0, X_h - d))]
-        return _log_psi(
-            d, mh[..., None], sh[..., None], log_r[..., None], log_1mr[..., None], wh[..., None]
-        )
-
-    # The atom: D = d0 with probability G(d0) (all uncertain others below d0).
+    wh = np.broadcast_to(w[:, None], mu.shape)
     mg = np.take_along_axis(mu, cols, axis=1)[:, None, :]  # (n, 1, u)
     sg = np.where(valid, np.take_along_axis(sd, cols, axis=1), 1.0)[:, None, :]
 
-    def log_cdf_others(d):  # log G(d) = sum_g log Phi((d - mu_g) / s_g), d (n, h, m)
-        terms = log_ndtr((d[..., None] - mg[:, :, None, :]) / sg[:, :, None, :])
-        return np.where(unc_other[:, :, None, :], terms, 0.0).sum(axis=-1)
-
+    # The atom: D = d0 with probability G(d0) (all uncertain others below d0).
     with np.errstate(invalid="ignore", divide="ignore"):
-        log_atom = log_cdf_others(d0[..., None])[..., 0] + log_psi(d0[..., None])[..., 0]
+        log_atom = _log_cdf_others(d0[..., None], mg, sg, unc_other)[..., 0] + _log_psi(
+            d0[..., None], mu[..., None], sd[..., None], log_r[..., None], log_1mr[..., None],
+            wh[..., None],
+        )[..., 0]  # fmt: skip
     log_atom = np.where(np.isfinite(d0), log_atom, -np.inf)
 
-    # The density of D above d0: g_D(d) = G(d) * sum_g pdf_g(d) / Phi_g(d).
+    # The density of D above d0, where some other entry is uncertain: those pairs only
+    log_cont = np.full((n, n_h), -np.inf)
+    i, h = np.nonzero(unc_other.any(axis=2))
+    if i.size:
+        pair = (i, h)
+        log_cont[pair] = _log_continuous(
+            mu[pair][:, None], sd[pair][:, None], wh[pair][:, None], log_r[i], log_1mr[i],
+            mg[i], sg[i], unc_other[pair][:, None, :], d0[pair][:, None],
+        )[:, 0]  # fmt: skip
+    return np.logaddexp(log_atom, log_cont)
+
+
+def _log_cdf_others(d, mg, sg, unc_other):
+    """``log G(d) = sum_g log Phi((d - mu_g) / s_g)`` over the uncertain others, d (n, h, m)."""
+    terms = log_ndtr((d[..., None] - mg[:, :, None, :]) / sg[:, :, None, :])
+    return np.where(unc_other[:, :, None, :], terms, 0.0).sum(axis=-1)
+
+
+def _log_continuous(mh, sh, wh, log_r, log_1mr, mg, sg, unc_other, d0):
+    """``log E[psi(D); D > d0]``: the density of ``D = max`` of the uncertain others above
+    the atom, ``g_D(d) = G(d) * sum_g pdf_g(d) / Phi_g(d)``, by composite Gauss-Legendre.
+
+    Shapes: ``mh, sh, wh, d0`` (n, h); ``log_r, log_1mr`` (n, 1); ``mg, sg`` (n, 1, u);
+    ``unc_other`` (n, h, u), with at least one uncertain other in every (n, h).
+    """
+    n, n_h = mh.shape
+    u = mg.shape[2]
     big = np.where(unc_other, mg + _TAIL * sg, -np.inf).max(axis=2)
     low = np.where(unc_other, mg - _TAIL * sg, -np.inf).max(axis=2)
     lo, hi = np.maximum(low, d0), np.maximum(big, d0)
@@ -362,11 +418,11 @@ def _tilt_uncertain(mu, sd, r, w):
         z = (d[..., None] - mg[:, :, None, :]) / sg[:, :, None, :]
         hazard = -0.5 * z**2 - 0.5 * np.log(2 * np.pi) - np.log(sg[:, :, None, :]) - log_ndtr(z)
         log_hazard = _lse(np.where(unc_other[:, :, None, :], hazard, -np.inf), axis=-1)
-        log_dens = log_cdf_others(d) + log_hazard + np.log(dw)
-        log_cont = _lse(log_psi(d) + log_dens, axis=-1)
-    has_unc_other = unc_other.any(axis=2)
-    log_cont = np.where(has_unc_other, log_cont, -np.inf)
-    return np.logaddexp(log_atom, log_cont)
+        log_dens = _log_cdf_others(d, mg, sg, unc_other) + log_hazard + np.log(dw)
+        log_psi = _log_psi(
+            d, mh[..., None], sh[..., None], log_r[..., None], log_1mr[..., None], wh[..., None]
+        )
+        return _lse(log_psi + log_dens, axis=-1)
 
 
 def _log_psi(d, m, s, log_r, log_1mr, w):

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import forecast
-from forecast import inference
+from forecast import band, inference
 from forecast.model import _Memo
 
 
@@ -40,13 +40,13 @@ def test_warm_run_after_edit_equals_cold_run(uncertain_scenario):
 def test_edit_samples_only_what_changed(uncertain_scenario, monkeypatch, change):
     forecast.run(uncertain_scenario, draws=1000, seed=3)
     sampled = []
-    original = inference.sample_tilted
+    original = band.sample_tilted
 
     def counting(mu, sd, *args, **kwargs):
         sampled.append((tuple(mu), tuple(sd)))
         return original(mu, sd, *args, **kwargs)
 
-    monkeypatch.setattr(inference, "sample_tilted", counting)
+    monkeypatch.setattr(band, "sample_tilted", counting)
     if change == "updated":
         edited = _edit(uncertain_scenario)
         expected = {forecast.encode(edited).mu[2].tobytes()}
@@ -71,7 +71,7 @@ def test_edit_samples_only_what_changed(uncertain_scenario, monkeypatch, change)
 def test_draws_only_where_used_agree_with_full_draws(uncertain_scenario, monkeypatch):
     """Large scenarios draw an item only for the (draw, hypothesis) pairs a later step uses."""
     full_run = forecast.run(uncertain_scenario, draws=4000, seed=8)
-    monkeypatch.setattr(inference, "_DRAWS", _Memo(0))  # too small to remember: subset route
+    monkeypatch.setattr(band, "_DRAWS", _Memo(0))  # too small to remember: subset route
     part_run = forecast.run(uncertain_scenario, draws=4000, seed=8)
     full, part = full_run["trajectory"], part_run["trajectory"]
     np.testing.assert_allclose(part["p_outcome"], full["p_outcome"], rtol=1e-12)
@@ -98,7 +98,7 @@ def test_item_streams_differ_for_ids_whose_crc32_collide():
 
     a, b = "item-29685295", "item-32060020"
     assert zlib.crc32(a.encode()) == zlib.crc32(b.encode())  # the pair a 32-bit seed confused
-    x, y = (inference._item_rng(0, i, 1).random(4) for i in (a, b))
+    x, y = (band._item_rng(0, i, 1).random(4) for i in (a, b))
     assert not np.allclose(x, y)
 
 

@@ -216,6 +216,9 @@ def _nquad_tilt(mu, sd, r, w):
         ([0.2, -0.1], [0.3, 0.5], 0.9, 0.6),
         ([np.log(0.7), 0.0, np.log(2)], [0.5, 0.0, 0.3], 0.8, 0.7),
         ([0.0, 0.5, -0.3], [0.2, 0.0, 0.0], 1.0, 0.4),
+        # repeated exact entries (hypotheses an item does not name) are computed once
+        ([0.4, 0.0, 0.0, 0.0, 0.0], [0.5, 0.0, 0.0, 0.0, 0.0], 0.8, 1.0),
+        ([0.4, 0.0, -0.2, 0.0, 0.7], [0.5, 0.0, 0.3, 0.0, 0.0], 0.6, 0.5),
     ],
 )
 def test_tilt_quadrature_matches_adaptive_integration(mu, sd, r, w):

@@ -1,0 +1,469 @@
+"""The judgement band: exact draws of ``P(Y | E_1..k, theta)`` at every step (MODEL.md).
+
+Draw ``h``, then ``pi ~ Dirichlet(kappa pi + e_h)``, ``p`` from its prior, and each item's
+likelihoods from its prior tilted by ``Lr(h) ** w`` (rejection sampling). One pass over the
+items; draws are shared across steps (common random numbers), so the band moves smoothly.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+from scipy.special import expit
+
+from .model import _TILTS, Arrays, _Memo, log_effective, log_expected_tilt, row_max
+
+__all__ = ["band_draws", "clear_caches", "sample_tilted"]
+
+Progress = Callable[[int, int], None]
+
+
+def _item_rng(seed: int, item_id: str, h: int) -> np.random.Generator:
+    """One stream per (seed, item, conditioning hypothesis): the same whatever the step.
+
+    The id enters as 128 bits of its SHA-256, so that two ids never share a stream in
+    practice (with 32 bits, 10,000 ids would collide with a chance of about 1%).
+    """
+    words = np.frombuffer(hashlib.sha256(item_id.encode()).digest()[:16], dtype=np.uint32)
+    return np.random.default_rng([seed, *words.tolist(), h])
+
+
+_PRIOR_RATE = np.log(0.3)  # below this acceptance rate, the mixture proposal
+
+
+def _proposals(mu, sd, r, w, log_c):
+    """How each item's prior tilted by ``Lr(h) ** w`` is drawn (see :func:`sample_tilted`).
+
+    Parameters
+    ----------
+    mu, sd : (n, H) arrays
+    r, w : (n,) arrays
+    log_c : (n, H) array
+        ``log E[Lr(h) ** w]``.
+
+    Returns
+    -------
+    prior_mode : (n, H) bool
+        The plain prior is the proposal (its acceptance rate ``c`` is not low).
+    g_star : (n, H) int
+        The hypothesis the mixture's tilted part moves away from: the likeliest competitor.
+    log_norm : (n, H)
+        ``log((1-r)^w + r^w E[e^{w z}])``, the mixture's normaliser (0 in prior mode).
+    """
+    n_h = mu.shape[1]
+    with np.errstate(divide="ignore"):
+        log_r, log_flat = np.log(r), w * np.log1p(-r)
+    prior_mode = (log_c > _PRIOR_RATE) | (log_flat > _PRIOR_RATE)[:, None]
+    top = mu.max(axis=1, keepdims=True)
+    g_star = np.where(mu >= top, np.arange(n_h), np.argmax(mu, axis=1)[:, None])
+    log_norm = np.zeros_like(log_c)
+    rows = np.flatnonzero(~prior_mode.all(axis=1))
+    if rows.size:
+        log_tilt = log_expected_tilt(mu[rows], sd[rows], np.ones(rows.size), w[rows])
+        log_norm[rows] = np.logaddexp(log_flat[rows, None], (w * log_r)[rows, None] + log_tilt)
+        log_norm[prior_mode] = 0.0
+    return prior_mode, g_star, log_norm
+
+
+def sample_tilted(
+    mu: np.ndarray,
+    sd: np.ndarray,
+    r: float,
+    w: float,
+    h: int,
+    size: int,
+    rng: np.random.Generator,
+    log_c: np.ndarray | None = None,
+) -> np.ndarray:
+    """Exact draws of one item's log-likelihoods from its prior tilted by ``Lr(h) ** w``.
+
+    Parameters
+    ----------
+    mu, sd : (H,) arrays
+        The item's log-likelihood means and sds (sd 0: exact).
+    r, w : float
+        Reliability and weight.
+    h : int
+        The conditioning hypothesis.
+    size : int
+        Number of draws.
+    rng : numpy Generator
+    log_c : (H,) array, optional
+        ``log E[Lr(g) ** w]`` for every ``g`` if already known (:func:`log_expected_tilt`).
+
+    Returns
+    -------
+    (size, H) array of ``log L(g)`` draws.
+
+    Notes
+    -----
+    Rejection sampling. When the acceptance rate ``c = E[Lr(h) ** w]`` of the plain prior
+    proposal is low, the proposal is the mixture ``prior * ((1-r)^w + r^w e^{w z})``
+    (which bounds the target since ``t^w`` is subadditive), its tilted part sampled from
+    normals shifted toward ``h`` and away from the likeliest competitor ``g*``.
+    :func:`forecast._compiled.draw_tilted` is the same sampler, one draw at a time.
+    """
+    unc = sd > 0
+    n_h = mu.shape[0]
+    if not unc.any():
+        return np.broadcast_to(mu, (size, n_h)).copy()
+    cols = np.flatnonzero(unc)
+    r_arr, w_arr = np.array([r]), np.array([w])
+    if log_c is None:
+        log_c = log_expected_tilt(mu[None], sd[None], r_arr, w_arr)[0]
+    modes = _proposals(mu[None], sd[None], r_arr, w_arr, log_c[None])
+    prior_mode, g_star, log_norm = (m[0, h] for m in modes)
+    with np.errstate(divide="ignore"):
+        log_r, log_1mr = np.log(r), np.log1p(-r)
+    log_flat = w * log_1mr  # the floor (1 - r)^w of the tilt
+
+    def rows(m: int, centre: np.ndarray) -> np.ndarray:  # normal draws of the uncertain entries
+        x = np.empty((m, n_h))
+        x[:] = centre
+        x[:, cols] += sd[cols] * rng.standard_normal((m, cols.size))
+        return x
+
+    def log_target(z: np.ndarray) -> np.ndarray:  # w log Lr(h), z = X_h - max_g X_g
+        return w * z if r >= 1 else w * np.logaddexp(log_r + z, log_1mr)
+
+    def prior(m: int) -> np.ndarray:
+        return rows(m, mu)
+
+    if prior_mode:
+        propose, log_accept = prior, log_target
+    else:
+        shift = np.zeros(n_h)
+        if g_star != h:
+            shift[h], shift[g_star] = w * sd[h] ** 2, -w * sd[g_star] ** 2
+
+        def tilted(m: int) -> np.ndarray:  # prior * e^{w z}, by rejection
+            out = np.empty((0, n_h))
+            while out.shape[0] < m:
+                batch = max(2 * (m - out.shape[0]), 64)
+                x = rows(batch, mu + shift)
+                keep = np.log(rng.random(batch)) < w * (x[:, g_star] - row_max(x))
+                out = np.vstack([out, x[keep]])
+            return out[:m]
+
+        def propose(m: int) -> np.ndarray:
+            n_flat = rng.binomial(m, np.exp(log_flat - log_norm))
+            x = np.vstack([prior(n_flat), tilted(m - n_flat)])
+            return x[rng.permutation(m)]
+
+        def log_accept(z: np.ndarray) -> np.ndarray:
+            with np.errstate(divide="ignore"):
+                bound = np.logaddexp(log_flat, w * (log_r + z))
+            return log_target(z) - bound
+
+    rate = np.exp(log_c[h] - log_norm)
+    out = np.empty((0, n_h))
+    while out.shape[0] < size:
+        need = size - out.shape[0]
+        batch = int(min(need / max(rate, 1e-6) * 1.2 + 64, 5_000_000))
+        x = propose(batch)
+        keep = np.log(rng.random(batch)) < log_accept(x[:, h] - row_max(x))
+        out = np.vstack([out, x[keep]])
+    return out[:size]
+
+
+def _prior_draws(a: Arrays, size: int, rng: np.random.Generator):
+    """log pi draws for each conditioning h, (H, S, H), and p_outcome draws (S, H)."""
+    n_h = a.n_hypotheses
+    if a.kappa is None:
+        log_pi = np.broadcast_to(np.log(a.prior), (n_h, size, n_h))
+    else:
+        # Dirichlet(kappa pi + e_h) = normalise(Gamma(kappa pi) + Exp(1) e_h): shared draws
+        gam = rng.gamma(a.kappa * a.prior, size=(size, n_h))
+        extra = rng.exponential(size=size)
+        stacked = gam[None] + np.eye(n_h)[:, None, :] * extra[None, :, None]
+        with np.errstate(divide="ignore"):  # a tiny kappa * pi can draw an exact 0: log 0
+            log_pi = np.log(stacked) - np.log(stacked.sum(axis=2, keepdims=True))
+    p = expit(a.p_mean + a.p_sd * rng.standard_normal((size, n_h)))
+    return log_pi, p
+
+
+def proposal_rows(mu: np.ndarray, sd: np.ndarray, r: np.ndarray, w: np.ndarray):
+    """How the compiled sampler draws items (n, H) at weights ``w`` (n,) given each h.
+
+    Returns ``prior_mode``, ``g_star`` (see :func:`_proposals`) and ``p_flat``, the
+    mixture's chance of a plain prior draw; (n, H) each.
+    """
+    prior_mode, g_star, log_norm = _proposals(mu, sd, r, w, log_expected_tilt(mu, sd, r, w))
+    with np.errstate(divide="ignore"):
+        p_flat = np.exp((w * np.log1p(-r))[:, None] - log_norm)
+    return prior_mode, g_star, p_flat
+
+
+_DRAWS = _Memo(256 * 2**20)
+"""Band contributions of items seen lately, per (item, weight, conditioning hypothesis)."""
+
+
+def clear_caches() -> None:
+    """Forget remembered quadratures and band draws (for cold-start measurements)."""
+    _DRAWS.clear()
+    _TILTS.clear()
+
+
+_PARTS = 2
+"""Large scenarios' draws come in this many parts, each with its own random stream and
+thread (the compiled loops release the GIL). Fixed, so that the numbers do not depend on
+the machine's number of cores."""
+
+_RUN = 256  # compiled steps between progress reports
+_CHUNK_ELEMENTS = 4_000_000  # numpy: steps are combined in blocks of about this many numbers
+
+
+def band_draws(
+    a: Arrays,
+    ids: tuple[str, ...],
+    p_h: np.ndarray,
+    draws: int,
+    seed: int,
+    progress: Progress | None = None,
+) -> np.ndarray:
+    """Draws of ``P(Y | E_1..k, theta)``, theta ~ P(theta | E_1..k), for every step k.
+
+    Parameters
+    ----------
+    a : Arrays
+        The scenario's numbers (:func:`forecast.model.encode`).
+    ids : tuple of str
+        The items' ids, in update order (they key the remembered draws).
+    p_h : (N+1, H) array
+        ``P(h | E_1..k)`` (:func:`forecast.model.probabilities`).
+    draws, seed : int
+    progress : callable, optional
+        Called as ``progress(step, n_steps)`` as the steps are done.
+
+    Returns
+    -------
+    (N+1, S) array of probabilities.
+
+    Notes
+    -----
+    Draw ``s`` has hypothesis ``h_of[k, s]`` at step ``k`` (one uniform per draw, so that
+    draws move together across steps). Its log posterior over hypotheses is ``log pi`` plus
+    the sum of the items' contributions ``w log Lr(h')``, each drawn given ``h_of[k, s]``.
+    Items with exact inputs add the same vector to every draw. Small scenarios draw every
+    uncertain item for every draw of every hypothesis still in use, with numpy, and
+    remember the draws, so that a what-if edit samples only the item it changed. Large ones
+    draw an item only for the (draw, hypothesis) pairs that a later step uses, with the
+    compiled loops of :mod:`forecast._compiled`, the draws in two parts side by side.
+
+    Examples
+    --------
+    >>> a = encode(load_scenario("priors.yaml", "evidence"))  # doctest: +SKIP
+    >>> band_draws(a, ids, probabilities(a)[0], 4000, seed=0).shape  # doctest: +SKIP
+    (14, 4000)
+    """
+    n_items, n_h = a.mu.shape
+    rng = np.random.default_rng([seed, 0])
+    u = rng.random(draws)
+    log_pi, p = _prior_draws(a, draws, rng)
+    cdf = np.cumsum(p_h, axis=1)
+    cdf /= cdf[:, -1:]
+    h_of = np.zeros((n_items + 1, draws), dtype=np.int8 if n_h <= 127 else np.int32)
+    for h in range(n_h - 1):  # h_of = how many of the cumulative probabilities lie below u
+        h_of += u[None, :] > cdf[:, h, None]
+    # last_k[h, s]: the last step at which draw s has hypothesis h (-1: never)
+    last_k = np.full((n_h, draws), -1)
+    every = np.arange(draws)
+    for k in range(n_items + 1):
+        last_k[h_of[k], every] = k
+    uncertain = (a.sd > 0).any(axis=1)
+    out = np.empty((n_items + 1, draws))
+    # remember every draw only where a whole scenario's draws take an eighth of the store
+    if uncertain.sum() * n_h * n_h * draws * 8 <= _DRAWS.max_bytes // 8:
+        part = _NumpyPart(a, ids, uncertain, h_of, log_pi, p, last_k, seed, out)
+        _run_steps(a, uncertain, part, progress)
+        return out
+
+    from . import _compiled  # noqa: F401  (loaded here, not in both threads at once)
+
+    shared = _CompiledPart.shared(a, uncertain)
+    bounds = np.linspace(0, draws, _PARTS + 1).astype(int)
+
+    def run_part(j: int) -> None:
+        sl = slice(bounds[j], bounds[j + 1])
+        part = _CompiledPart(
+            a, shared, h_of[:, sl], log_pi[:, sl], p[sl], last_k[:, sl], [seed, 1, j]
+        )
+        _run_steps(a, uncertain, part, progress if j == 0 else None)
+        out[:, sl] = part.out
+
+    with ThreadPoolExecutor(_PARTS) as pool:
+        for done in [pool.submit(run_part, j) for j in range(_PARTS)]:
+            done.result()
+    return out
+
+
+def _run_steps(a: Arrays, uncertain: np.ndarray, part, progress: Progress | None) -> None:
+    """Every step for one part's draws: the items' contributions, then each predictive.
+
+    ``part`` adds an item's draws (``add``), fills a step's predictives (``predict``) and,
+    if compiled, runs a stretch of items in no group at once (``free_steps``).
+    """
+    n_items, n_h = a.mu.shape
+    const = np.zeros(n_h)  # exact parts: the same for every draw
+    drawn = np.zeros((part.draws, n_h, n_h))  # drawn parts: (draw, conditioning h, hypothesis)
+    group_const: dict[int, np.ndarray] = {}
+    group_drawn: dict[int, np.ndarray] = {}
+    grouped_steps = np.flatnonzero(a.group >= 0) + 1
+    k = 0
+    while k <= n_items:
+        if part.compiled and (k == 0 or a.group[k - 1] < 0):
+            nxt = np.searchsorted(grouped_steps, k)
+            end = grouped_steps[nxt] if nxt < grouped_steps.size else n_items + 1
+            end = min(end, k + _RUN)
+            part.free_steps(k, end, const, drawn)
+            k = end
+            if progress is not None:
+                progress(k - 1, n_items)
+            continue
+        if k > 0:
+            i = k - 1
+            g = a.group[i]
+            if g < 0:
+                if uncertain[i]:
+                    part.add(drawn, i, 1.0, k)
+                else:
+                    const += log_effective(a.mu[i][None], a.r[i])[0]
+            else:  # a group's weight changes: its members' contributions are drawn anew
+                members = np.flatnonzero(a.group[:k] == g)
+                w = 1.0 / (1.0 + a.rho[g] * (members.size - 1))
+                exact = members[~uncertain[members]]
+                new_const = (w * log_effective(a.mu[exact], a.r[exact])).sum(axis=0)
+                const += new_const - group_const.get(int(g), 0.0)
+                group_const[int(g)] = new_const
+                unc = members[uncertain[members]]
+                if unc.size:
+                    new_drawn = np.zeros_like(drawn)
+                    for j in unc:
+                        part.add(new_drawn, j, w, k)
+                    drawn += new_drawn - group_drawn.get(int(g), 0.0)
+                    group_drawn[int(g)] = new_drawn
+        part.predict(k, const, drawn)
+        if progress is not None and k > 0:
+            progress(k, n_items)
+        k += 1
+
+
+class _NumpyPart:
+    """Vectorised draws for every draw of every hypothesis still in use, remembered; the
+    predictives in blocks of steps."""
+
+    compiled = False
+
+    def __init__(self, a, ids, uncertain, h_of, log_pi, p, last_k, seed, out):
+        self.a, self.ids, self.h_of, self.p, self.seed, self.out = a, ids, h_of, p, seed, out
+        self.draws, n_h = p.shape
+        self.uncertain = uncertain
+        self.last_needed = last_k.max(axis=1)
+        self.row_of = np.arange(self.draws) * n_h  # row of (draw s, hypothesis h): s * H + h
+        self.log_pi_rows = np.ascontiguousarray(log_pi.transpose(1, 0, 2)).reshape(-1, n_h)
+        self.block = max(1, _CHUNK_ELEMENTS // (self.draws * n_h))
+        self.totals = np.zeros((self.block, self.draws, n_h))
+        self.consts = np.zeros((self.block, n_h))
+        self.n_block = 0
+        self.any_drawn = False
+
+    def add(self, out: np.ndarray, i: int, w: float, k: int) -> None:
+        """Add item i's ``w log Lr`` draws to ``out`` (S, H, H) for the hypotheses used."""
+        a, draws, seed = self.a, self.draws, self.seed
+        log_c = log_expected_tilt(a.mu[i : i + 1], a.sd[i : i + 1], a.r[i : i + 1], [w])[0]
+        for h in np.flatnonzero(self.last_needed >= k):
+            key = (seed, draws, self.ids[i], a.mu[i].tobytes(), a.sd[i].tobytes(), a.r[i], w, h)
+            x = _DRAWS.get(key)
+            if x is None:
+                rng = _item_rng(seed, self.ids[i], int(h))
+                x = sample_tilted(a.mu[i], a.sd[i], a.r[i], w, h, draws, rng, log_c=log_c)
+                x = w * log_effective(x, a.r[i])
+                _DRAWS.put(key, x)
+            out[:, h] += x
+        self.any_drawn = True
+
+    def predict(self, k: int, const: np.ndarray, drawn: np.ndarray) -> None:
+        """Keep step k's totals; compute the block's predictives when it is full or last."""
+        n = self.n_block
+        if self.any_drawn:
+            rows = self.row_of + self.h_of[k]
+            np.take(drawn.reshape(-1, drawn.shape[2]), rows, axis=0, out=self.totals[n])
+        self.consts[n] = const
+        self.n_block += 1
+        if self.n_block == self.block or k == self.h_of.shape[0] - 1:
+            self._flush(k + 1, self.n_block)
+            self.n_block = 0
+
+    def _flush(self, k_end: int, n: int) -> None:
+        """Posterior predictive of the block of n steps ending at k_end (exclusive)."""
+        a, p, consts = self.a, self.p, self.consts
+        ks = np.arange(k_end - n, k_end)
+        if not self.any_drawn and a.kappa is None:  # every draw differs only in p
+            log_post = consts[:n] + np.log(a.prior)
+            post = np.exp(log_post - log_post.max(axis=1, keepdims=True))
+            self.out[ks] = (post / post.sum(axis=1, keepdims=True)) @ p.T
+            return
+        total = np.take(self.log_pi_rows, self.row_of + self.h_of[ks], axis=0)
+        total += consts[:n, None, :]
+        if self.any_drawn:
+            total += self.totals[:n]
+        total -= row_max(total)[..., None]
+        np.exp(total, out=total)
+        self.out[ks] = np.einsum("ksh,sh->ks", total, p) / total.sum(axis=2)
+
+
+class _CompiledPart:
+    """Compiled draws for the (draw, hypothesis) pairs a later step uses, one stream; each
+    step's predictives as soon as it is reached."""
+
+    compiled = True
+
+    @staticmethod
+    def shared(a: Arrays, uncertain: np.ndarray) -> dict:
+        """What every part uses: proposals of the items in no group (weight 1) and the
+        exact items' ``log Lr`` rows."""
+        free = np.flatnonzero(uncertain & (a.group < 0))
+        proposals = tuple(
+            np.zeros(a.mu.shape, m.dtype) for m in (np.zeros(0, bool), np.zeros(0, int), a.mu)
+        )
+        rows = proposal_rows(a.mu[free], a.sd[free], a.r[free], np.ones(free.size))
+        for full, part in zip(proposals, rows, strict=True):
+            full[free] = part
+        exact_add = np.where(uncertain[:, None], 0.0, log_effective(a.mu, a.r))
+        return {"proposals": proposals, "exact_add": exact_add, "uncertain": uncertain}
+
+    def __init__(self, a, shared, h_of, log_pi, p, last_k, seed_words):
+        from . import _compiled
+
+        self.kernels = _compiled
+        self.a, self.shared = a, shared
+        self.h_of = np.ascontiguousarray(h_of)
+        self.log_pi = np.ascontiguousarray(log_pi)
+        self.p = np.ascontiguousarray(p)
+        self.last_k = np.ascontiguousarray(last_k)
+        self.rng = np.random.default_rng(seed_words)
+        self.draws = self.p.shape[0]
+        self.out = np.empty((h_of.shape[0], self.draws))
+
+    def add(self, out: np.ndarray, i: int, w: float, k: int) -> None:
+        """Add item i's ``w log Lr`` draws to ``out`` for the pairs used from step k on."""
+        a = self.a
+        rows = proposal_rows(a.mu[i : i + 1], a.sd[i : i + 1], a.r[i : i + 1], np.array([w]))
+        modes = [m[0] for m in rows]
+        self.kernels.add_item(
+            out, self.last_k, k, a.mu[i], a.sd[i], float(a.r[i]), float(w), *modes, self.rng
+        )
+
+    def free_steps(self, k0: int, k1: int, const: np.ndarray, drawn: np.ndarray) -> None:
+        """Steps k0 .. k1 - 1, whose items are in no group, and their predictives."""
+        a, s = self.a, self.shared
+        self.kernels.free_steps(
+            k0, k1, self.out, a.mu, a.sd, a.r, s["uncertain"], s["exact_add"], s["proposals"],
+            self.last_k, self.h_of, self.log_pi, const, drawn, self.p, self.rng,
+        )  # fmt: skip
+
+    def predict(self, k: int, const: np.ndarray, drawn: np.ndarray) -> None:
+        self.kernels.predict_step(self.out[k], self.h_of[k], self.log_pi, const, drawn, self.p)

@@ -1,0 +1,83 @@
+"""The band's samplers: an item's draws checked against importance weights on prior draws
+(an independent route), and the compiled route of large scenarios checked for
+reproducibility and against the exact probability."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import forecast
+from forecast import band
+from forecast.model import log_effective, log_expected_tilt
+
+# (mu, sd, r, w, h): the plain prior proposal for every h (cases 0-2) or a mixture proposal
+# for h (c = E[Lr(h)^w] below 0.3: cases 3-4); reliability and weight 1 and below; repeated
+# exact entries, which the compiled sampler draws once for all of them
+CASES = [
+    ([0.4, 0.0, 0.0], [0.5, 0.0, 0.0], 1.0, 1.0, 1),
+    ([0.4, -0.3, 0.0, 0.0], [0.5, 0.4, 0.0, 0.0], 0.6, 1.0, 0),
+    ([0.4, -0.3, 0.0], [0.5, 0.4, 0.0], 0.8, 0.5, 2),
+    ([np.log(0.05), 0.0, 0.0], [1.2, 0.0, 0.0], 1.0, 1.0, 0),
+    ([np.log(0.05), np.log(3.0)], [1.2, 0.8], 0.95, 0.7, 0),
+]
+
+
+def _contributions(sampler, mu, sd, r, w, size, rng):
+    """``w log Lr(X)`` (size, H, H) of draws given each h (middle axis), and prior_mode."""
+    n_h = mu.size
+    rows = band.proposal_rows(mu[None], sd[None], np.array([r]), np.array([w]))
+    if sampler == "numpy":
+        draws = [band.sample_tilted(mu, sd, r, w, h, size, rng) for h in range(n_h)]
+        return np.stack([w * log_effective(x, r) for x in draws], axis=1), rows[0][0]
+    from forecast._compiled import add_item
+
+    out = np.zeros((size, n_h, n_h))
+    used = np.ones((n_h, size), dtype=np.int64)  # every pair is used at step 1
+    add_item(out, used, 1, mu, sd, r, w, *(m[0] for m in rows), rng)
+    return out, rows[0][0]
+
+
+@pytest.mark.parametrize("sampler", ["numpy", "compiled"])
+@pytest.mark.parametrize("case", range(len(CASES)))
+def test_tilted_draws_match_importance_weights(sampler, case):
+    """Moments of an item's draws given each h, against prior draws weighted by Lr(h)^w."""
+    mu, sd, r, w, h_low = (np.array(v) if i < 2 else v for i, v in enumerate(CASES[case]))
+    rng = np.random.default_rng([7, case])
+    got, prior_mode = _contributions(sampler, mu, sd, r, w, 20_000, rng)
+    assert prior_mode[h_low] == (case < 3)
+    prior = mu + sd * rng.standard_normal((2_000_000, mu.size))
+    ref = w * log_effective(prior, r)
+    for h in range(mu.size):
+        weight = np.exp(ref[:, h])  # Lr(h) ** w
+        for f in (lambda v: v, np.square):
+            x, y = f(got[:, h]), f(ref)
+            mean = weight @ y / weight.sum()
+            ref_se = np.sqrt(weight**2 @ (y - mean) ** 2) / weight.sum()
+            se = np.hypot(x.std(axis=0) / np.sqrt(x.shape[0]), ref_se)
+            z = np.abs(x.mean(axis=0) - mean) / np.maximum(se, 1e-300)
+            assert (z < 4.5).all(), (h, x.mean(axis=0), mean, se)
+        # the normaliser: the importance estimate of c against the quadrature
+        c = np.exp(log_expected_tilt(mu[None], sd[None], np.array([r]), np.array([w]))[0, h])
+        assert abs(weight.mean() - c) < 4.5 * weight.std() / np.sqrt(weight.size)
+
+
+@pytest.fixture
+def compiled_route(monkeypatch):
+    """Every scenario takes the large scenarios' route (too small a store to remember)."""
+    monkeypatch.setattr(band, "_DRAWS", forecast.model._Memo(0))
+
+
+def test_compiled_route_same_seed_same_numbers(uncertain_scenario, compiled_route):
+    runs = [forecast.run(uncertain_scenario, draws=1000, seed=4) for _ in range(2)]
+    a, b = (r["posterior"]["p_outcome"].values for r in runs)
+    np.testing.assert_array_equal(a, b)
+    other = forecast.run(uncertain_scenario, draws=1000, seed=5)["posterior"]["p_outcome"]
+    assert not np.array_equal(a, other.values)
+
+
+def test_compiled_route_draws_average_to_probability(uncertain_scenario, compiled_route):
+    result = forecast.run(uncertain_scenario, draws=4000, seed=11)
+    t, draws = result["trajectory"], result["posterior"]["p_outcome"]
+    z = np.abs(draws.mean(("chain", "draw")) - t["p_outcome"]) / t["mcse"]
+    assert (z < 4.5).all(), z.values
