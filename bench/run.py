@@ -492,8 +492,17 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", default=str(HERE / "RESULTS.md"), help="markdown report path")
     ap.add_argument("--timeout", type=float, default=120.0, help="seconds per scaling case")
     ap.add_argument("--mem-cap-gb", type=float, default=6.0, help="RSS cap per scaling case")
+    ap.add_argument(
+        "--render", metavar="JSON", help="measure nothing: rewrite the report from saved results"
+    )
     args = ap.parse_args(argv)
     argv = sys.argv[1:] if argv is None else argv
+    if args.render:  # e.g. after editing ANALYSIS.md
+        res = json.loads(Path(args.render).read_text())
+        rows = build_rows(res)
+        print(table(rows))
+        write_markdown(res, rows, Path(args.out))
+        return 0
     q = args.quick
     res: dict = {"argv": argv, "machine": machine()}
     print("cold main job ...", file=sys.stderr)

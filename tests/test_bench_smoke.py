@@ -59,3 +59,12 @@ def test_bench_quick_writes_table(tmp_path):
     raw = json.loads(out.with_suffix(".json").read_text())
     assert raw["warm"]["probabilities"]["median"] > 0
     assert all(r["N"] <= 1000 for r in raw["scaling"])
+    # the report can be rewritten from the saved results without measuring again
+    again = tmp_path / "AGAIN.md"
+    proc = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "run.py"), "--render", str(out.with_suffix(".json")),
+         "--out", str(again)],
+        cwd=ROOT, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert again.read_text() == text
