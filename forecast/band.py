@@ -277,7 +277,7 @@ def band_draws(
     out = np.empty((n_items + 1, draws))
     # remember every draw only where a whole scenario's draws take an eighth of the store
     if uncertain.sum() * n_h * n_h * draws * 8 <= _DRAWS.max_bytes // 8:
-        part = _NumpyPart(a, ids, uncertain, h_of, log_pi, p, last_k, seed, out)
+        part = _NumpyPart(a, ids, h_of, log_pi, p, last_k, seed, out)
         _run_steps(a, uncertain, part, progress)
         return out
 
@@ -357,10 +357,9 @@ class _NumpyPart:
 
     compiled = False
 
-    def __init__(self, a, ids, uncertain, h_of, log_pi, p, last_k, seed, out):
+    def __init__(self, a, ids, h_of, log_pi, p, last_k, seed, out):
         self.a, self.ids, self.h_of, self.p, self.seed, self.out = a, ids, h_of, p, seed, out
         self.draws, n_h = p.shape
-        self.uncertain = uncertain
         self.last_needed = last_k.max(axis=1)
         self.row_of = np.arange(self.draws) * n_h  # row of (draw s, hypothesis h): s * H + h
         self.log_pi_rows = np.ascontiguousarray(log_pi.transpose(1, 0, 2)).reshape(-1, n_h)
