@@ -8,6 +8,7 @@ items; draws are shared across steps (common random numbers), so the band moves 
 from __future__ import annotations
 
 import hashlib
+import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
@@ -31,7 +32,10 @@ def _item_rng(seed: int, item_id: str, h: int) -> np.random.Generator:
     return np.random.default_rng([seed, *words.tolist(), h])
 
 
-_PRIOR_RATE = np.log(0.3)  # below this acceptance rate, the mixture proposal
+_PRIOR_RATE = np.log(0.3)  # below this acceptance rate, the mixture proposal if cheaper
+MAX_PROPOSALS = 1e6
+"""Expected proposals per draw above which an item's draws are refused (ValueError) rather
+than left to run for hours: only absurdly wide intervals against a hypothesis get there."""
 
 
 def _proposals(mu, sd, r, w, log_c):
@@ -47,25 +51,54 @@ def _proposals(mu, sd, r, w, log_c):
     Returns
     -------
     prior_mode : (n, H) bool
-        The plain prior is the proposal (its acceptance rate ``c`` is not low).
+        The plain prior is the proposal: its acceptance rate ``c`` is not low, or the
+        mixture would need more proposals.
     g_star : (n, H) int
         The hypothesis the mixture's tilted part moves away from: the likeliest competitor.
     log_norm : (n, H)
         ``log((1-r)^w + r^w E[e^{w z}])``, the mixture's normaliser (0 in prior mode).
+    log_cost : (n, H)
+        log of the expected number of proposals (normal vectors) per accepted draw.
+
+    Notes
+    -----
+    The mixture's tilted part draws from normals moved by ``w sd_h^2`` and ``-w sd_g*^2``,
+    which is the prior times ``e^{w (X_h - X_g*)}`` over its mean ``A``, and keeps a draw with
+    probability ``e^{w (X_g* - max X)}``: on average ``E[e^{w z}] / A`` of them. With wide
+    intervals ``A`` grows fast, and the plain prior is then the cheaper proposal.
     """
     n_h = mu.shape[1]
     with np.errstate(divide="ignore"):
         log_r, log_flat = np.log(r), w * np.log1p(-r)
-    prior_mode = (log_c > _PRIOR_RATE) | (log_flat > _PRIOR_RATE)[:, None]
     top = mu.max(axis=1, keepdims=True)
     g_star = np.where(mu >= top, np.arange(n_h), np.argmax(mu, axis=1)[:, None])
+    log_cost = -log_c  # the plain prior's
     log_norm = np.zeros_like(log_c)
-    rows = np.flatnonzero(~prior_mode.all(axis=1))
+    rows = np.flatnonzero((log_c <= _PRIOR_RATE).any(axis=1))
     if rows.size:
-        log_tilt = log_expected_tilt(mu[rows], sd[rows], np.ones(rows.size), w[rows])
-        log_norm[rows] = np.logaddexp(log_flat[rows, None], (w * log_r)[rows, None] + log_tilt)
-        log_norm[prior_mode] = 0.0
-    return prior_mode, g_star, log_norm
+        m, s, g, wr = mu[rows], sd[rows], g_star[rows], w[rows, None]
+        log_tilt = log_expected_tilt(m, s, np.ones(rows.size), w[rows])  # log E[e^{w z}]
+        norm = np.logaddexp(log_flat[rows, None], (w * log_r)[rows, None] + log_tilt)
+        m_g, s_g = np.take_along_axis(m, g, axis=1), np.take_along_axis(s, g, axis=1)
+        log_a = np.where(g == np.arange(n_h), 0.0, wr * (m - m_g) + wr**2 * (s**2 + s_g**2) / 2)
+        log_p_flat = log_flat[rows, None] - norm  # the mixture's share of prior draws
+        # per outer proposal: a prior draw, or 1 / (inner acceptance) shifted ones
+        per_outer = np.logaddexp(log_p_flat, np.log1p(-np.exp(log_p_flat)) + log_a - log_tilt)
+        mixture = (log_c[rows] <= _PRIOR_RATE) & (per_outer + norm - log_c[rows] < -log_c[rows])
+        log_cost[rows] = np.where(mixture, per_outer + norm - log_c[rows], -log_c[rows])
+        log_norm[rows] = np.where(mixture, norm, 0.0)
+    prior_mode = np.ones(log_c.shape, bool)
+    if rows.size:
+        prior_mode[rows] = ~mixture
+    return prior_mode, g_star, log_norm, log_cost
+
+
+def _too_costly(log_cost: float) -> str:
+    return (
+        f"drawing the band would take about {np.exp(log_cost):.0e} tries per draw, because "
+        "the item's likelihood intervals are very wide for how strongly it counts against a "
+        "hypothesis; narrow the intervals"
+    )
 
 
 def sample_tilted(
@@ -115,7 +148,9 @@ def sample_tilted(
     if log_c is None:
         log_c = log_expected_tilt(mu[None], sd[None], r_arr, w_arr)[0]
     modes = _proposals(mu[None], sd[None], r_arr, w_arr, log_c[None])
-    prior_mode, g_star, log_norm = (m[0, h] for m in modes)
+    prior_mode, g_star, log_norm, log_cost = (m[0, h] for m in modes)
+    if log_cost > np.log(MAX_PROPOSALS):
+        raise ValueError(_too_costly(log_cost))
     with np.errstate(divide="ignore"):
         log_r, log_1mr = np.log(r), np.log1p(-r)
     log_flat = w * log_1mr  # the floor (1 - r)^w of the tilt
@@ -188,13 +223,15 @@ def _prior_draws(a: Arrays, size: int, rng: np.random.Generator):
 def proposal_rows(mu: np.ndarray, sd: np.ndarray, r: np.ndarray, w: np.ndarray):
     """How the compiled sampler draws items (n, H) at weights ``w`` (n,) given each h.
 
-    Returns ``prior_mode``, ``g_star`` (see :func:`_proposals`) and ``p_flat``, the
-    mixture's chance of a plain prior draw; (n, H) each.
+    Returns ``prior_mode``, ``g_star``, ``log_cost`` (see :func:`_proposals`) and
+    ``p_flat``, the mixture's chance of a plain prior draw; (n, H) each.
     """
-    prior_mode, g_star, log_norm = _proposals(mu, sd, r, w, log_expected_tilt(mu, sd, r, w))
+    prior_mode, g_star, log_norm, log_cost = _proposals(
+        mu, sd, r, w, log_expected_tilt(mu, sd, r, w)
+    )
     with np.errstate(divide="ignore"):
         p_flat = np.exp((w * np.log1p(-r))[:, None] - log_norm)
-    return prior_mode, g_star, p_flat
+    return prior_mode, g_star, p_flat, log_cost
 
 
 _DRAWS = _Memo(256 * 2**20)
@@ -205,6 +242,11 @@ def clear_caches() -> None:
     """Forget remembered quadratures and band draws (for cold-start measurements)."""
     _DRAWS.clear()
     _TILTS.clear()
+
+
+def _group_weight(rho: float, n: int) -> float:
+    """MODEL.md's weight of each of ``n`` items seen of a group with correlation ``rho``."""
+    return 1.0 / (1.0 + rho * (n - 1))
 
 
 _PARTS = 2
@@ -283,28 +325,42 @@ def band_draws(
 
     from . import _compiled  # noqa: F401  (loaded here, not in both threads at once)
 
-    shared = _CompiledPart.shared(a, uncertain)
+    shared = _CompiledPart.shared(a, ids, uncertain, last_k.max(axis=1))
     bounds = np.linspace(0, draws, _PARTS + 1).astype(int)
+    stop = threading.Event()  # set when the other part failed or the user interrupted
 
     def run_part(j: int) -> None:
         sl = slice(bounds[j], bounds[j + 1])
         part = _CompiledPart(
             a, shared, h_of[:, sl], log_pi[:, sl], p[sl], last_k[:, sl], [seed, 1, j]
         )
-        _run_steps(a, uncertain, part, progress if j == 0 else None)
+        _run_steps(a, uncertain, part, progress if j == 0 else None, stop)
         out[:, sl] = part.out
 
-    with ThreadPoolExecutor(_PARTS) as pool:
+    pool = ThreadPoolExecutor(_PARTS)
+    try:
         for done in [pool.submit(run_part, j) for j in range(_PARTS)]:
             done.result()
+    except BaseException:  # e.g. KeyboardInterrupt: the parts stop within a few steps
+        stop.set()
+        raise
+    finally:
+        pool.shutdown(wait=True)
     return out
 
 
-def _run_steps(a: Arrays, uncertain: np.ndarray, part, progress: Progress | None) -> None:
+class _Stopped(Exception):
+    """A part of the band gave up because another one failed or the user interrupted."""
+
+
+def _run_steps(
+    a: Arrays, uncertain: np.ndarray, part, progress: Progress | None, stop=None
+) -> None:
     """Every step for one part's draws: the items' contributions, then each predictive.
 
     ``part`` adds an item's draws (``add``), fills a step's predictives (``predict``) and,
-    if compiled, runs a stretch of items in no group at once (``free_steps``).
+    if compiled, runs a stretch of items in no group at once (``free_steps``). ``stop``
+    (a ``threading.Event``): give up between steps once it is set.
     """
     n_items, n_h = a.mu.shape
     const = np.zeros(n_h)  # exact parts: the same for every draw
@@ -314,6 +370,8 @@ def _run_steps(a: Arrays, uncertain: np.ndarray, part, progress: Progress | None
     grouped_steps = np.flatnonzero(a.group >= 0) + 1
     k = 0
     while k <= n_items:
+        if stop is not None and stop.is_set():
+            raise _Stopped
         if part.compiled and (k == 0 or a.group[k - 1] < 0):
             nxt = np.searchsorted(grouped_steps, k)
             end = grouped_steps[nxt] if nxt < grouped_steps.size else n_items + 1
@@ -333,7 +391,7 @@ def _run_steps(a: Arrays, uncertain: np.ndarray, part, progress: Progress | None
                     const += log_effective(a.mu[i][None], a.r[i])[0]
             else:  # a group's weight changes: its members' contributions are drawn anew
                 members = np.flatnonzero(a.group[:k] == g)
-                w = 1.0 / (1.0 + a.rho[g] * (members.size - 1))
+                w = _group_weight(a.rho[g], members.size)
                 exact = members[~uncertain[members]]
                 new_const = (w * log_effective(a.mu[exact], a.r[exact])).sum(axis=0)
                 const += new_const - group_const.get(int(g), 0.0)
@@ -378,7 +436,10 @@ class _NumpyPart:
             x = _DRAWS.get(key)
             if x is None:
                 rng = _item_rng(seed, self.ids[i], int(h))
-                x = sample_tilted(a.mu[i], a.sd[i], a.r[i], w, h, draws, rng, log_c=log_c)
+                try:
+                    x = sample_tilted(a.mu[i], a.sd[i], a.r[i], w, h, draws, rng, log_c=log_c)
+                except ValueError as exc:
+                    raise ValueError(f"evidence item {self.ids[i]!r}: {exc}") from None
                 x = w * log_effective(x, a.r[i])
                 _DRAWS.put(key, x)
             out[:, h] += x
@@ -421,18 +482,49 @@ class _CompiledPart:
     compiled = True
 
     @staticmethod
-    def shared(a: Arrays, uncertain: np.ndarray) -> dict:
-        """What every part uses: proposals of the items in no group (weight 1) and the
-        exact items' ``log Lr`` rows."""
+    def shared(a: Arrays, ids, uncertain: np.ndarray, last_needed: np.ndarray) -> dict:
+        """What every part uses, computed once: the proposals of the uncertain items at
+        every weight they take (those in no group in (N, H) arrays, grouped ones by
+        ``(item, weight)``), and the exact items' ``log Lr`` rows.
+
+        Raises ValueError (naming the item) where a pair that some draw uses would need
+        more than :data:`MAX_PROPOSALS` tries per draw.
+        """
         free = np.flatnonzero(uncertain & (a.group < 0))
-        proposals = tuple(
-            np.zeros(a.mu.shape, m.dtype) for m in (np.zeros(0, bool), np.zeros(0, int), a.mu)
+        rows, weights, steps = [free], [np.ones(free.size)], [free + 1]
+        for g in np.unique(a.group[a.group >= 0]):  # a group's weight changes as it grows
+            members = np.flatnonzero(a.group == g)
+            for n in range(1, members.size + 1):
+                seen = members[:n][uncertain[members[:n]]]
+                rows.append(seen)
+                weights.append(np.full(seen.size, _group_weight(a.rho[g], n)))
+                steps.append(np.full(seen.size, members[n - 1] + 1))
+        rows, weights, steps = (np.concatenate(x) for x in (rows, weights, steps))
+        prior_mode, g_star, p_flat, log_cost = proposal_rows(
+            a.mu[rows], a.sd[rows], a.r[rows], weights
         )
-        rows = proposal_rows(a.mu[free], a.sd[free], a.r[free], np.ones(free.size))
-        for full, part in zip(proposals, rows, strict=True):
-            full[free] = part
+        used = last_needed[None, :] >= steps[:, None]  # some draw needs the pair (item, h)
+        bad = np.flatnonzero((used & (log_cost > np.log(MAX_PROPOSALS))).any(axis=1))
+        if bad.size:
+            j = bad[0]
+            cost = log_cost[j][used[j]].max()
+            raise ValueError(f"evidence item {ids[rows[j]]!r}: {_too_costly(cost)}")
+        n_free = free.size
+        proposals = tuple(np.zeros(a.mu.shape, m.dtype) for m in (prior_mode, g_star, p_flat))
+        for full, part in zip(proposals, (prior_mode, g_star, p_flat), strict=True):
+            full[free] = part[:n_free]
+        grouped = {
+            (int(i), float(w)): (prior_mode[j], g_star[j], p_flat[j])
+            for j, (i, w) in enumerate(zip(rows, weights, strict=True))
+            if j >= n_free
+        }
         exact_add = np.where(uncertain[:, None], 0.0, log_effective(a.mu, a.r))
-        return {"proposals": proposals, "exact_add": exact_add, "uncertain": uncertain}
+        return {
+            "proposals": proposals,
+            "grouped": grouped,
+            "exact_add": exact_add,
+            "uncertain": uncertain,
+        }
 
     def __init__(self, a, shared, h_of, log_pi, p, last_k, seed_words):
         from . import _compiled
@@ -450,8 +542,7 @@ class _CompiledPart:
     def add(self, out: np.ndarray, i: int, w: float, k: int) -> None:
         """Add item i's ``w log Lr`` draws to ``out`` for the pairs used from step k on."""
         a = self.a
-        rows = proposal_rows(a.mu[i : i + 1], a.sd[i : i + 1], a.r[i : i + 1], np.array([w]))
-        modes = [m[0] for m in rows]
+        modes = self.shared["grouped"][int(i), float(w)]
         self.kernels.add_item(
             out, self.last_k, k, a.mu[i], a.sd[i], float(a.r[i]), float(w), *modes, self.rng
         )

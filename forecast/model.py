@@ -315,8 +315,11 @@ def _log_tilt_rows(mu, sd, r, w):
     if len(jobs) == 1:
         job(*jobs[0])
     else:  # numpy and scipy release the GIL over large arrays: two chunks at a time
-        with ThreadPoolExecutor(2) as pool:
+        pool = ThreadPoolExecutor(2)
+        try:
             list(pool.map(job, *zip(*jobs, strict=True)))
+        finally:  # on an interrupt, the chunks not started are dropped
+            pool.shutdown(wait=True, cancel_futures=True)
     return out
 
 

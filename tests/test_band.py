@@ -34,7 +34,7 @@ def _contributions(sampler, mu, sd, r, w, size, rng):
 
     out = np.zeros((size, n_h, n_h))
     used = np.ones((n_h, size), dtype=np.int64)  # every pair is used at step 1
-    add_item(out, used, 1, mu, sd, r, w, *(m[0] for m in rows), rng)
+    add_item(out, used, 1, mu, sd, r, w, *(m[0] for m in rows[:3]), rng)
     return out, rows[0][0]
 
 
@@ -81,3 +81,67 @@ def test_compiled_route_draws_average_to_probability(uncertain_scenario, compile
     t, draws = result["trajectory"], result["posterior"]["p_outcome"]
     z = np.abs(draws.mean(("chain", "draw")) - t["p_outcome"]) / t["mcse"]
     assert (z < 4.5).all(), z.values
+
+
+@pytest.mark.parametrize("route", ["numpy", "compiled"])
+def test_too_costly_item_is_refused_by_name(route, monkeypatch):
+    """Extreme intervals against a hypothesis that later evidence revives: the band would
+    need about 1e8 tries per draw, so it is refused with the item named (not a hang)."""
+    if route == "compiled":
+        monkeypatch.setattr(band, "_DRAWS", forecast.model._Memo(0))
+    far, near = [1e-33, 1e-19], [1e19, 1e33]
+    items = [
+        {"id": "extreme", "date": "2022-02-15", "title": "t", "source": "s",
+         "likelihoods": {"calm": far, "storm": near}},
+        {"id": "reverse", "date": "2022-02-16", "title": "t", "source": "s",
+         "likelihoods": {"calm": near, "storm": far}},
+    ]  # fmt: skip
+    hypotheses = {
+        "calm": {"prior": 0.5, "p_outcome": 0.1},
+        "storm": {"prior": 0.5, "p_outcome": 0.9},
+    }
+    priors = {"question": "q?", "outcome": "y", "hypotheses": hypotheses}
+    s = forecast.Scenario.from_dict({"priors": priors, "evidence": items})
+    with pytest.raises(ValueError, match="evidence item 'extreme': drawing the band would take"):
+        forecast.run(s, draws=200, seed=0)
+
+
+def test_a_failing_part_stops_the_other(uncertain_scenario, compiled_route):
+    """An exception in one thread (here an interrupt from the progress callback, which part 0
+    calls) reaches the caller, and no band thread is left running."""
+    import threading
+
+    before = threading.active_count()
+
+    def interrupt(step, total):
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        forecast.run(uncertain_scenario, draws=1000, seed=1, progress=interrupt)
+    assert threading.active_count() == before
+
+
+def test_compiled_loops_without_a_disk_cache(monkeypatch):
+    """A read-only install with no writable user cache: numba cannot cache, the loops are
+    compiled in the process instead of failing at import."""
+    import importlib
+
+    import numba
+
+    from forecast import _compiled
+
+    real = numba.njit
+
+    def njit(*args, cache=False, **kwargs):
+        if cache:
+            raise RuntimeError("cannot cache function '_log_add': no locator available")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(numba, "njit", njit)
+    try:
+        module = importlib.reload(_compiled)
+        assert module._log_add(0.0, 0.0) == pytest.approx(np.log(2.0))
+        assert type(module._log_add._cache).__name__ == "NullCache"  # compiled, not cached
+    finally:
+        monkeypatch.undo()
+        importlib.reload(_compiled)
