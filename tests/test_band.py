@@ -145,3 +145,16 @@ def test_compiled_loops_without_a_disk_cache(monkeypatch):
     finally:
         monkeypatch.undo()
         importlib.reload(_compiled)
+
+
+def test_compiled_route_compiles_nothing_for_new_numbers(uncertain_scenario, compiled_route):
+    """A second update with new numbers reuses the machine code: no new signatures."""
+    from forecast import _compiled
+
+    forecast.run(uncertain_scenario, draws=400, seed=1)
+    kernels = (_compiled.add_item, _compiled.free_steps, _compiled.predict_step)
+    before = [len(k.signatures) for k in kernels]
+    assert all(before)
+    edited = uncertain_scenario.updated("c", likelihoods={"storm": [1.2, 9.0]}, reliability=0.5)
+    forecast.run(edited, draws=400, seed=2)
+    assert [len(k.signatures) for k in kernels] == before
