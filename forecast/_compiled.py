@@ -90,22 +90,16 @@ def draw_tilted(x, mu, sd, h, g_star, w, r, prior_mode, p_flat, unc, exact_top, 
 
 
 @_jit
-def add_item(out, last_k, k, mu, sd, r, w, prior_mode, g_star, p_flat, rng):
+def add_item(out, last_k, k, mu, sd, rep, r, w, prior_mode, g_star, p_flat, rng):
     """Add one item's ``w log Lr`` draws to ``out`` (S, H, H) where a step >= k uses them.
 
     ``out[s, h]`` is the running total of draw ``s`` given hypothesis ``h``; the pair is
     used when ``last_k[h, s] >= k``. Hypotheses that the item leaves exact at the same
-    value (typically all it does not name) tilt its prior alike, so they share one draw.
+    value (typically all it does not name) tilt its prior alike, so they share one draw:
+    ``rep`` (H,) maps each to the first of them (:func:`forecast.model.first_alike`).
     """
     n_h = mu.shape[0]
     n_draws = out.shape[0]
-    rep = np.arange(n_h)  # the first hypothesis with the same tilt
-    for h in range(n_h):
-        if sd[h] == 0.0:
-            for j in range(h):
-                if sd[j] == 0.0 and mu[j] == mu[h]:
-                    rep[h] = j
-                    break
     unc = np.flatnonzero(sd > 0.0)
     x = mu.copy()  # exact entries keep these values
     exact_top = -math.inf
@@ -162,8 +156,8 @@ def predict_step(out, h_of, log_pi, const, drawn, p):
 
 @_jit
 def free_steps(
-    k0, k1, out, mu, sd, r, uncertain, exact_add, proposals, last_k, h_of, log_pi, const, drawn,
-    p, rng,
+    k0, k1, out, mu, sd, rep, r, uncertain, exact_add, proposals, last_k, h_of, log_pi, const,
+    drawn, p, rng,
 ):  # fmt: skip
     """Steps ``k0 .. k1 - 1`` whose items are in no group (weight 1), and their predictives.
 
@@ -175,8 +169,8 @@ def free_steps(
     for k in range(k0, k1):
         i = k - 1
         if i >= 0 and uncertain[i]:
-            add_item(drawn, last_k, k, mu[i], sd[i], r[i], 1.0, prior_mode[i], g_star[i],
-                     p_flat[i], rng)  # fmt: skip
+            add_item(drawn, last_k, k, mu[i], sd[i], rep[i], r[i], 1.0, prior_mode[i],
+                     g_star[i], p_flat[i], rng)  # fmt: skip
         elif i >= 0:
             for g in range(const.shape[0]):
                 const[g] += exact_add[i, g]

@@ -10,12 +10,21 @@ from __future__ import annotations
 import hashlib
 import threading
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 
 import numpy as np
 from scipy.special import expit
 
-from .model import _TILTS, Arrays, _Memo, log_effective, log_expected_tilt, row_max
+from .model import (
+    _TILTS,
+    Arrays,
+    _Memo,
+    first_alike,
+    group_weight,
+    log_effective,
+    log_expected_tilt,
+    row_max,
+)
 
 __all__ = ["band_draws", "clear_caches", "sample_tilted"]
 
@@ -244,11 +253,6 @@ def clear_caches() -> None:
     _TILTS.clear()
 
 
-def _group_weight(rho: float, n: int) -> float:
-    """MODEL.md's weight of each of ``n`` items seen of a group with correlation ``rho``."""
-    return 1.0 / (1.0 + rho * (n - 1))
-
-
 _PARTS = 2
 """Large scenarios' draws come in this many parts, each with its own random stream and
 thread (the compiled loops release the GIL). Fixed, so that the numbers do not depend on
@@ -323,11 +327,9 @@ def band_draws(
         _run_steps(a, uncertain, part, progress)
         return out
 
-    from . import _compiled  # noqa: F401  (loaded here, not in both threads at once)
-
     shared = _CompiledPart.shared(a, ids, uncertain, last_k.max(axis=1))
     bounds = np.linspace(0, draws, _PARTS + 1).astype(int)
-    stop = threading.Event()  # set when the other part failed or the user interrupted
+    stop = threading.Event()  # set when a part failed or the user interrupted
 
     def run_part(j: int) -> None:
         sl = slice(bounds[j], bounds[j + 1])
@@ -339,13 +341,14 @@ def band_draws(
 
     pool = ThreadPoolExecutor(_PARTS)
     try:
-        for done in [pool.submit(run_part, j) for j in range(_PARTS)]:
-            done.result()
-    except BaseException:  # e.g. KeyboardInterrupt: the parts stop within a few steps
+        parts = [pool.submit(run_part, j) for j in range(_PARTS)]
+        wait(parts, return_when=FIRST_EXCEPTION)
+    finally:  # a failure or an interrupt (Ctrl-C) stops the other part within a few steps
         stop.set()
-        raise
-    finally:
         pool.shutdown(wait=True)
+    errors = [e for e in (f.exception() for f in parts) if not isinstance(e, _Stopped | None)]
+    if errors:
+        raise errors[0]
     return out
 
 
@@ -354,7 +357,11 @@ class _Stopped(Exception):
 
 
 def _run_steps(
-    a: Arrays, uncertain: np.ndarray, part, progress: Progress | None, stop=None
+    a: Arrays,
+    uncertain: np.ndarray,
+    part,
+    progress: Progress | None,
+    stop: threading.Event | None = None,
 ) -> None:
     """Every step for one part's draws: the items' contributions, then each predictive.
 
@@ -391,7 +398,7 @@ def _run_steps(
                     const += log_effective(a.mu[i][None], a.r[i])[0]
             else:  # a group's weight changes: its members' contributions are drawn anew
                 members = np.flatnonzero(a.group[:k] == g)
-                w = _group_weight(a.rho[g], members.size)
+                w = group_weight(a.rho[g], members.size)
                 exact = members[~uncertain[members]]
                 new_const = (w * log_effective(a.mu[exact], a.r[exact])).sum(axis=0)
                 const += new_const - group_const.get(int(g), 0.0)
@@ -490,6 +497,8 @@ class _CompiledPart:
         Raises ValueError (naming the item) where a pair that some draw uses would need
         more than :data:`MAX_PROPOSALS` tries per draw.
         """
+        from . import _compiled  # loaded here, not in both threads at once
+
         free = np.flatnonzero(uncertain & (a.group < 0))
         rows, weights, steps = [free], [np.ones(free.size)], [free + 1]
         for g in np.unique(a.group[a.group >= 0]):  # a group's weight changes as it grows
@@ -497,7 +506,7 @@ class _CompiledPart:
             for n in range(1, members.size + 1):
                 seen = members[:n][uncertain[members[:n]]]
                 rows.append(seen)
-                weights.append(np.full(seen.size, _group_weight(a.rho[g], n)))
+                weights.append(np.full(seen.size, group_weight(a.rho[g], n)))
                 steps.append(np.full(seen.size, members[n - 1] + 1))
         rows, weights, steps = (np.concatenate(x) for x in (rows, weights, steps))
         prior_mode, g_star, p_flat, log_cost = proposal_rows(
@@ -520,16 +529,16 @@ class _CompiledPart:
         }
         exact_add = np.where(uncertain[:, None], 0.0, log_effective(a.mu, a.r))
         return {
+            "kernels": _compiled,
             "proposals": proposals,
             "grouped": grouped,
+            "alike": first_alike(a.mu, a.sd),  # hypotheses whose draws an item shares
             "exact_add": exact_add,
             "uncertain": uncertain,
         }
 
     def __init__(self, a, shared, h_of, log_pi, p, last_k, seed_words):
-        from . import _compiled
-
-        self.kernels = _compiled
+        self.kernels = shared["kernels"]
         self.a, self.shared = a, shared
         self.h_of = np.ascontiguousarray(h_of)
         self.log_pi = np.ascontiguousarray(log_pi)
@@ -541,18 +550,19 @@ class _CompiledPart:
 
     def add(self, out: np.ndarray, i: int, w: float, k: int) -> None:
         """Add item i's ``w log Lr`` draws to ``out`` for the pairs used from step k on."""
-        a = self.a
-        modes = self.shared["grouped"][int(i), float(w)]
+        a, s = self.a, self.shared
+        modes = s["grouped"][int(i), float(w)]
         self.kernels.add_item(
-            out, self.last_k, k, a.mu[i], a.sd[i], float(a.r[i]), float(w), *modes, self.rng
-        )
+            out, self.last_k, k, a.mu[i], a.sd[i], s["alike"][i], float(a.r[i]), float(w),
+            *modes, self.rng,
+        )  # fmt: skip
 
     def free_steps(self, k0: int, k1: int, const: np.ndarray, drawn: np.ndarray) -> None:
         """Steps k0 .. k1 - 1, whose items are in no group, and their predictives."""
         a, s = self.a, self.shared
         self.kernels.free_steps(
-            k0, k1, self.out, a.mu, a.sd, a.r, s["uncertain"], s["exact_add"], s["proposals"],
-            self.last_k, self.h_of, self.log_pi, const, drawn, self.p, self.rng,
+            k0, k1, self.out, a.mu, a.sd, s["alike"], a.r, s["uncertain"], s["exact_add"],
+            s["proposals"], self.last_k, self.h_of, self.log_pi, const, drawn, self.p, self.rng,
         )  # fmt: skip
 
     def predict(self, k: int, const: np.ndarray, drawn: np.ndarray) -> None:

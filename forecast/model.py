@@ -119,6 +119,12 @@ def encode(scenario: Scenario) -> Arrays:
     )
 
 
+def group_weight(rho, n):
+    """MODEL.md's weight ``1 / (1 + rho * (n - 1))`` of each of ``n`` items seen of a group
+    with correlation ``rho`` (numbers or arrays)."""
+    return 1.0 / (1.0 + rho * (n - 1))
+
+
 def step_weights(a: Arrays, step: int) -> np.ndarray:
     """Weights ``w_i(k)`` of every item at step ``k`` (0 for items not yet seen).
 
@@ -137,7 +143,7 @@ def step_weights(a: Arrays, step: int) -> np.ndarray:
     if grouped.any():
         counts = np.bincount(a.group[grouped], minlength=a.rho.shape[0])
         g = a.group[grouped]
-        w[grouped] = 1.0 / (1.0 + a.rho[g] * (counts[g] - 1))
+        w[grouped] = group_weight(a.rho[g], counts[g])
     return w
 
 
@@ -500,7 +506,7 @@ def _log_c_by_step(a: Arrays) -> tuple[np.ndarray, dict[int, np.ndarray]]:
         members = np.flatnonzero(a.group == g)
         m = members.size
         jj, nn = np.nonzero(np.tril(np.ones((m, m), dtype=bool)).T)  # pairs j < n (n 0-based)
-        w = 1.0 / (1.0 + a.rho[g] * nn)
+        w = group_weight(a.rho[g], nn + 1)
         vals = log_expected_tilt(a.mu[members[jj]], a.sd[members[jj]], a.r[members[jj]], w)
         table = np.full((m, m, n_h), np.nan)
         table[jj, nn] = vals

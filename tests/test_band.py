@@ -9,7 +9,7 @@ import pytest
 
 import forecast
 from forecast import band
-from forecast.model import log_effective, log_expected_tilt
+from forecast.model import first_alike, log_effective, log_expected_tilt
 
 # (mu, sd, r, w, h): the plain prior proposal for every h (cases 0-2) or a mixture proposal
 # for h (c = E[Lr(h)^w] below 0.3: cases 3-4); reliability and weight 1 and below; repeated
@@ -34,7 +34,8 @@ def _contributions(sampler, mu, sd, r, w, size, rng):
 
     out = np.zeros((size, n_h, n_h))
     used = np.ones((n_h, size), dtype=np.int64)  # every pair is used at step 1
-    add_item(out, used, 1, mu, sd, r, w, *(m[0] for m in rows[:3]), rng)
+    alike = first_alike(mu[None], sd[None])[0]
+    add_item(out, used, 1, mu, sd, alike, r, w, *(m[0] for m in rows[:3]), rng)
     return out, rows[0][0]
 
 
