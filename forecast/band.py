@@ -20,7 +20,7 @@ from .model import (
     Arrays,
     _Memo,
     first_alike,
-    group_weight,
+    prefix_weights,
     log_effective,
     log_expected_tilt,
     row_max,
@@ -374,6 +374,7 @@ def _run_steps(
     drawn = np.zeros((part.draws, n_h, n_h))  # drawn parts: (draw, conditioning h, hypothesis)
     group_const: dict[int, np.ndarray] = {}
     group_drawn: dict[int, np.ndarray] = {}
+    group_w = {int(g): prefix_weights(a, int(g)) for g in np.unique(a.group[a.group >= 0])}
     grouped_steps = np.flatnonzero(a.group >= 0) + 1
     k = 0
     while k <= n_items:
@@ -396,18 +397,19 @@ def _run_steps(
                     part.add(drawn, i, 1.0, k)
                 else:
                     const += log_effective(a.mu[i][None], a.r[i])[0]
-            else:  # a group's weight changes: its members' contributions are drawn anew
+            else:  # a group's weights change: its members' contributions are drawn anew
                 members = np.flatnonzero(a.group[:k] == g)
-                w = group_weight(a.rho[g], members.size)
-                exact = members[~uncertain[members]]
-                new_const = (w * log_effective(a.mu[exact], a.r[exact])).sum(axis=0)
+                w_all = group_w[int(g)][: members.size, members.size - 1]
+                exact = ~uncertain[members]
+                new_const = (
+                    w_all[exact, None] * log_effective(a.mu[members[exact]], a.r[members[exact]])
+                ).sum(axis=0)
                 const += new_const - group_const.get(int(g), 0.0)
                 group_const[int(g)] = new_const
-                unc = members[uncertain[members]]
-                if unc.size:
+                if not exact.all():
                     new_drawn = np.zeros_like(drawn)
-                    for j in unc:
-                        part.add(new_drawn, j, w, k)
+                    for j, w in zip(members[~exact], w_all[~exact], strict=True):
+                        part.add(new_drawn, j, float(w), k)
                     drawn += new_drawn - group_drawn.get(int(g), 0.0)
                     group_drawn[int(g)] = new_drawn
         part.predict(k, const, drawn)
@@ -503,10 +505,12 @@ class _CompiledPart:
         rows, weights, steps = [free], [np.ones(free.size)], [free + 1]
         for g in np.unique(a.group[a.group >= 0]):  # a group's weight changes as it grows
             members = np.flatnonzero(a.group == g)
+            table = prefix_weights(a, int(g))
             for n in range(1, members.size + 1):
-                seen = members[:n][uncertain[members[:n]]]
+                unc = uncertain[members[:n]]
+                seen = members[:n][unc]
                 rows.append(seen)
-                weights.append(np.full(seen.size, group_weight(a.rho[g], n)))
+                weights.append(table[:n, n - 1][unc])
                 steps.append(np.full(seen.size, members[n - 1] + 1))
         rows, weights, steps = (np.concatenate(x) for x in (rows, weights, steps))
         prior_mode, g_star, p_flat, log_cost = proposal_rows(

@@ -119,32 +119,90 @@ def encode(scenario: Scenario) -> Arrays:
     )
 
 
-def group_weight(rho, n):
-    """MODEL.md's weight ``1 / (1 + rho * (n - 1))`` of each of ``n`` items seen of a group
-    with correlation ``rho`` (numbers or arrays)."""
-    return 1.0 / (1.0 + rho * (n - 1))
+def n_eff(rho, n):
+    """The design effect: ``n`` items of a group with correlation ``rho`` carry
+    ``n / (1 + rho * (n - 1))`` independent items' worth (numbers or arrays; 0 for n = 0)."""
+    return n / (1.0 + rho * (n - 1))
+
+
+def rank_weight(rho, rank):
+    """Weight of the item at ``rank`` (1 = strongest) among a group's items seen:
+    ``n_eff(rank) - n_eff(rank - 1)`` (docs/model.md, "Dependent evidence").
+
+    Examples
+    --------
+    >>> rank_weight(0.5, np.array([1, 2, 3]))
+    array([1.        , 0.33333333, 0.16666667])
+    """
+    rank = np.maximum(rank, 1)  # (rank 0, an item not seen, is masked by the callers)
+    return n_eff(rho, rank) - n_eff(rho, rank - 1)
+
+
+def strength(a: Arrays) -> np.ndarray:
+    """Each item's strength ``d_i = max_h log Lr_i(h) - min_h log Lr_i(h)`` (N,).
+
+    Intervals at their medians (``exp(mu)``), reliability applied, so strength never depends
+    on a draw; ``inf`` for an item that rules a hypothesis out (a zero at reliability 1).
+    """
+    if not a.n_items:
+        return np.zeros(0)
+    le = log_effective(a.mu, a.r)
+    return le.max(axis=1) - le.min(axis=1)
+
+
+def subset_weights(a: Arrays, included: np.ndarray) -> np.ndarray:
+    """Weights ``w_i`` of the items of ``included`` (a boolean mask (..., N)), 0 elsewhere.
+
+    Items in no group weigh 1. A group's items in the subset are ranked by
+    :func:`strength`, strongest first, ties to the item applied first (the lower index), and
+    the item at rank ``j`` weighs :func:`rank_weight` ``(rho, j)``: the weights of ``n`` items
+    sum to ``n_eff(n)``.
+
+    Examples
+    --------
+    >>> subset_weights(a, np.arange(a.n_items) < 3)  # the weights at step 3  # doctest: +SKIP
+    array([1. , 0.5, 1. , 0. ])
+    """
+    included = np.asarray(included, dtype=bool)
+    w = included.astype(float)
+    if (a.group >= 0).any():
+        d = strength(a)
+        for g in np.unique(a.group[a.group >= 0]):
+            members = np.flatnonzero(a.group == g)
+            order = members[np.argsort(-d[members], kind="stable")]  # strongest first
+            inc = included[..., order]
+            rank = np.cumsum(inc, axis=-1)
+            w[..., order] = np.where(inc, rank_weight(a.rho[g], rank), 0.0)
+    return w
+
+
+def prefix_weights(a: Arrays, g: int) -> np.ndarray:
+    """Weights of group ``g``'s members as the group grows: ``W[j, n - 1]`` is the weight of
+    its ``j``-th member (update order) once its first ``n`` members are seen (0 for ``j >= n``).
+    """
+    members = np.flatnonzero(a.group == g)
+    m = members.size
+    d = strength(a)[members] if m else np.zeros(0)
+    order = np.argsort(-d, kind="stable")  # strongest first, ties to the earlier member
+    seen = np.tril(np.ones((m, m), dtype=bool))[:, order]  # row n-1: the first n, by rank
+    rank = np.cumsum(seen, axis=1)
+    w = np.zeros((m, m))
+    w[:, order] = np.where(seen, rank_weight(a.rho[g], rank), 0.0)
+    return w.T
 
 
 def step_weights(a: Arrays, step: int) -> np.ndarray:
     """Weights ``w_i(k)`` of every item at step ``k`` (0 for items not yet seen).
 
-    ``w = 1 / (1 + rho_g * (n - 1))`` with ``n`` the items of the group seen by step ``k``;
-    items in no group have ``w = 1``.
+    Items in no group weigh 1; a group's items seen by step ``k`` share ``n_eff(n)`` by
+    strength rank (:func:`subset_weights`).
 
     Examples
     --------
     >>> step_weights(a, 0)  # the prior: nothing seen  # doctest: +SKIP
     array([0., 0., 0.])
     """
-    w = np.zeros(a.n_items)
-    seen = np.arange(a.n_items) < step
-    w[seen] = 1.0
-    grouped = seen & (a.group >= 0)
-    if grouped.any():
-        counts = np.bincount(a.group[grouped], minlength=a.rho.shape[0])
-        g = a.group[grouped]
-        w[grouped] = group_weight(a.rho[g], counts[g])
-    return w
+    return subset_weights(a, np.arange(a.n_items) < step)
 
 
 def row_max(x: np.ndarray) -> np.ndarray:
@@ -506,7 +564,7 @@ def _log_c_by_step(a: Arrays) -> tuple[np.ndarray, dict[int, np.ndarray]]:
         members = np.flatnonzero(a.group == g)
         m = members.size
         jj, nn = np.nonzero(np.tril(np.ones((m, m), dtype=bool)).T)  # pairs j < n (n 0-based)
-        w = group_weight(a.rho[g], nn + 1)
+        w = prefix_weights(a, int(g))[jj, nn]
         vals = log_expected_tilt(a.mu[members[jj]], a.sd[members[jj]], a.r[members[jj]], w)
         table = np.full((m, m, n_h), np.nan)
         table[jj, nn] = vals
@@ -526,7 +584,7 @@ def log_posterior_by_step(a: Arrays) -> np.ndarray:
     out = np.vstack([np.zeros((1, n_h)), cum])
     for g, table in by_group.items():
         members = np.flatnonzero(a.group == g)
-        # step k sees the group's first n(k) members, each at weight w(n(k))
+        # step k sees the group's first n(k) members, each at its rank's weight
         contrib = np.zeros((n_items + 1, n_h))
         for n_seen in range(1, members.size + 1):
             total = table[:n_seen, n_seen - 1].sum(axis=0)
