@@ -83,17 +83,29 @@ def _proposals(mu, sd, r, w, log_c):
     g_star = np.where(mu >= top, np.arange(n_h), np.argmax(mu, axis=1)[:, None])
     log_cost = -log_c  # the plain prior's
     log_norm = np.zeros_like(log_c)
-    rows = np.flatnonzero((log_c <= _PRIOR_RATE).any(axis=1))
+    # log c = -inf: the item rules h out (a zero at reliability 1), and no draw given h
+    # follows it; those pairs keep the plain prior and an infinite cost
+    rows = np.flatnonzero(((log_c <= _PRIOR_RATE) & (log_c > -np.inf)).any(axis=1))
     if rows.size:
         m, s, g, wr = mu[rows], sd[rows], g_star[rows], w[rows, None]
         log_tilt = log_expected_tilt(m, s, np.ones(rows.size), w[rows])  # log E[e^{w z}]
-        norm = np.logaddexp(log_flat[rows, None], (w * log_r)[rows, None] + log_tilt)
-        m_g, s_g = np.take_along_axis(m, g, axis=1), np.take_along_axis(s, g, axis=1)
-        log_a = np.where(g == np.arange(n_h), 0.0, wr * (m - m_g) + wr**2 * (s**2 + s_g**2) / 2)
-        log_p_flat = log_flat[rows, None] - norm  # the mixture's share of prior draws
-        # per outer proposal: a prior draw, or 1 / (inner acceptance) shifted ones
-        per_outer = np.logaddexp(log_p_flat, np.log1p(-np.exp(log_p_flat)) + log_a - log_tilt)
-        mixture = (log_c[rows] <= _PRIOR_RATE) & (per_outer + norm - log_c[rows] < -log_c[rows])
+        with np.errstate(invalid="ignore", divide="ignore"):  # the ruled-out pairs: NaN, unused
+            norm = np.logaddexp(log_flat[rows, None], (w * log_r)[rows, None] + log_tilt)
+            m_g, s_g = np.take_along_axis(m, g, axis=1), np.take_along_axis(s, g, axis=1)
+            log_a = np.where(
+                g == np.arange(n_h), 0.0, wr * (m - m_g) + wr**2 * (s**2 + s_g**2) / 2
+            )
+            log_p_flat = log_flat[rows, None] - norm  # the mixture's share of prior draws
+            # per outer proposal: a prior draw, or 1 / (inner acceptance) shifted ones
+            per_outer = np.logaddexp(
+                log_p_flat, np.log1p(-np.exp(log_p_flat)) + log_a - log_tilt
+            )
+        live = log_c[rows] > -np.inf
+        mixture = (
+            live
+            & (log_c[rows] <= _PRIOR_RATE)
+            & (per_outer + norm - log_c[rows] < -log_c[rows])
+        )
         log_cost[rows] = np.where(mixture, per_outer + norm - log_c[rows], -log_c[rows])
         log_norm[rows] = np.where(mixture, norm, 0.0)
     prior_mode = np.ones(log_c.shape, bool)
@@ -262,6 +274,24 @@ _RUN = 256  # compiled steps between progress reports
 _CHUNK_ELEMENTS = 4_000_000  # numpy: steps are combined in blocks of about this many numbers
 
 
+NUMPY_ROUTE_MAX = 2**22
+"""The numpy route draws every (uncertain item, conditioning h, h', draw): up to this many
+numbers (32 MiB). Larger scenarios take the compiled route. A size of the problem, never of
+a cache, so that a cache's capacity cannot change a published number."""
+
+
+def band_route(a: Arrays, draws: int) -> str:
+    """``"numpy"`` or ``"compiled"``: how :func:`band_draws` draws the band of ``a``.
+
+    Examples
+    --------
+    >>> band_route(encode(load_scenario()), 4000)  # doctest: +SKIP
+    'numpy'
+    """
+    n_uncertain = int((a.sd > 0).any(axis=1).sum())
+    return "numpy" if n_uncertain * a.n_hypotheses**2 * draws <= NUMPY_ROUTE_MAX else "compiled"
+
+
 def band_draws(
     a: Arrays,
     ids: tuple[str, ...],
@@ -321,8 +351,7 @@ def band_draws(
         last_k[h_of[k], every] = k
     uncertain = (a.sd > 0).any(axis=1)
     out = np.empty((n_items + 1, draws))
-    # remember every draw only where a whole scenario's draws take an eighth of the store
-    if uncertain.sum() * n_h * n_h * draws * 8 <= _DRAWS.max_bytes // 8:
+    if band_route(a, draws) == "numpy":
         part = _NumpyPart(a, ids, h_of, log_pi, p, last_k, seed, out)
         _run_steps(a, uncertain, part, progress)
         return out

@@ -19,7 +19,7 @@ from typing import Literal
 import numpy as np
 import xarray as xr
 
-from .band import Progress, band_draws, clear_caches
+from .band import Progress, band_draws, band_route, clear_caches
 from .model import (
     Arrays,
     compiled_nuts_model,
@@ -292,6 +292,7 @@ def _result_tree(scenario, a, stats, band, diag, *, method, draws, seed) -> xr.D
         "scenario_json": json.dumps(scenario.to_dict()),  # file order of hypotheses kept
         "input_files": json.dumps(scenario.files, sort_keys=True),
         "method": method,
+        "band_route": band_route(a, draws) if method == "fast" else "nuts",
         "seed": seed,
         "draws": draws,
         "band": json.dumps(list(BAND)),

@@ -82,7 +82,15 @@ def _normal_params(value, transform) -> tuple[float, float]:
 
 
 def _logit(p: float) -> float:
-    return float(np.log(p) - np.log1p(-p))
+    """``log p - log(1 - p)``: -inf at 0 and +inf at 1 (a point outcome probability)."""
+    with np.errstate(divide="ignore"):
+        return float(np.log(p) - np.log1p(-p))
+
+
+def _log(x: float) -> float:
+    """``log x``, -inf at 0 (a point likelihood of 0: impossible under the hypothesis)."""
+    with np.errstate(divide="ignore"):
+        return float(np.log(x))
 
 
 def encode(scenario: Scenario) -> Arrays:
@@ -101,7 +109,7 @@ def encode(scenario: Scenario) -> Arrays:
     mu, sd = np.zeros((n, k)), np.zeros((n, k))
     for i, item in enumerate(scenario.evidence):
         for name, value in item.likelihoods.items():
-            mu[i, names.index(name)], sd[i, names.index(name)] = _normal_params(value, np.log)
+            mu[i, names.index(name)], sd[i, names.index(name)] = _normal_params(value, _log)
     groups = sorted({e.group for e in scenario.evidence if e.group is not None})
     return Arrays(
         prior=scenario.prior,
@@ -693,8 +701,13 @@ def _pymc_model(a: Arrays, hypotheses, ids, step: int):
             sd = pm.Data("sd", d["sd"], dims=("evidence", "hypothesis"))
             r = pm.Data("reliability", d["reliability"], dims="evidence")
             z = pm.Normal("z_likelihood", 0.0, 1.0, dims=("evidence", "hypothesis"))
+            # a point likelihood of 0 is log L = -inf: kept out of the arithmetic, so that no
+            # gradient meets inf - inf or 0 * inf
+            impossible = pt.isinf(mu)
             log_lik = pm.Deterministic(
-                "log_likelihood", mu + sd * z, dims=("evidence", "hypothesis")
+                "log_likelihood",
+                pt.switch(impossible, -np.inf, pt.switch(impossible, 0.0, mu) + sd * z),
+                dims=("evidence", "hypothesis"),
             )
             rel = log_lik - pt.max(log_lik, axis=1, keepdims=True)
             # log(r e^rel + 1 - r); r = 1 would give log(0) in the second term: use a tiny floor
@@ -703,7 +716,8 @@ def _pymc_model(a: Arrays, hypotheses, ids, step: int):
             log_1mr = pt.log(pt.switch(pt.ge(r, 1.0), 1.0, 1.0 - r))[:, None]
             mixed = pt.logaddexp(pt.log(r)[:, None] + rel, log_1mr)
             log_lr = pt.switch(one, rel, mixed)
-            log_post = log_post + pt.sum(w[:, None] * log_lr, axis=0)
+            seen = pt.gt(w, 0.0)[:, None]  # items not yet seen: weight 0, even where log Lr = -inf
+            log_post = log_post + pt.sum(pt.switch(seen, w[:, None] * log_lr, 0.0), axis=0)
         pm.Potential("evidence_given_hypothesis", pt.logsumexp(log_post))
         post = pm.Deterministic("p_hypothesis", pt.special.softmax(log_post), dims="hypothesis")
         pm.Deterministic("p_outcome", pt.sum(post * p))

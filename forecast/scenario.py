@@ -103,9 +103,15 @@ def _number(value: Any) -> float:
 
 def _parse_value(value: Any, kind: Literal["probability", "likelihood"]) -> float | Interval:
     """A number or a 90% interval ``[lo, hi]`` (or ``"lo..hi"``), checked for its range."""
-    what = "a probability" if kind == "probability" else "a relative likelihood"
-    valid = "strictly between 0 and 1" if kind == "probability" else "positive and finite"
-    expected = f"expected {what} ({valid}) or a 90% interval [lo, hi]"
+    if kind == "probability":
+        valid, inside = "between 0 and 1", "strictly between 0 and 1"
+        expected = "expected a probability (0 to 1) or a 90% interval [lo, hi] with 0 < lo < hi < 1"
+    else:
+        valid, inside = "a finite number >= 0", "positive"
+        expected = (
+            "expected a relative likelihood (a number >= 0; 0: impossible under the hypothesis)"
+            " or a 90% interval [lo, hi] with 0 < lo < hi"
+        )
     if isinstance(value, str) and ".." in value:
         value = value.split("..", 1)
     try:
@@ -118,14 +124,20 @@ def _parse_value(value: Any, kind: Literal["probability", "likelihood"]) -> floa
     except (ValueError, TypeError):
         raise PydanticCustomError("value", f"{expected}, got {value!r}") from None
 
-    def ok(x: float) -> bool:
+    def ok(x: float, point: bool) -> bool:
+        """A point may be 0 (impossible) or, for a probability, 1 (certain); an interval's
+        ends stay strictly inside, since its normal is on the log or logit scale."""
         if not math.isfinite(x):
             return False
-        return 0.0 < x < 1.0 if kind == "probability" else x > 0.0
+        if kind == "probability":
+            return 0.0 <= x <= 1.0 if point else 0.0 < x < 1.0
+        return x >= 0.0 if point else x > 0.0
 
-    bad = [x for x in numbers if not ok(x)]
+    point = len(numbers) == 1
+    bad = [x for x in numbers if not ok(x, point)]
     if bad:
-        raise PydanticCustomError("value", f"{bad[0]!r} is not {valid}; {expected}")
+        range_ = valid if point else f"{inside} (as an interval's ends must be)"
+        raise PydanticCustomError("value", f"{bad[0]!r} is not {range_}; {expected}")
     if len(numbers) == 1:
         return numbers[0]
     lo, hi = numbers
@@ -182,7 +194,8 @@ class Hypothesis(_Strict):
 
     prior: float = Field(gt=0, lt=1, allow_inf_nan=False, description="Prior probability pi_h.")
     p_outcome: Probability = Field(
-        description="P(outcome | hypothesis): a number in (0, 1) or a 90% interval [lo, hi]."
+        description="P(outcome | hypothesis): a number in [0, 1] or a 90% interval [lo, hi]"
+        " strictly inside (0, 1)."
     )
     description: str | None = Field(None, description="What the hypothesis says.")
 
@@ -651,10 +664,49 @@ def _assemble(
                         f"group '{item.group}' is not defined in priors.yaml{hint}",
                     )
                 )
+    if priors is not None and not problems:
+        problems += _ruled_out_problems(priors, items)
     if problems:
         raise ScenarioError(problems)
     assert priors is not None
     return Scenario(priors=priors, evidence=tuple(i for _, i in items if i), files=files)
+
+
+def _ruled_out_problems(
+    priors: Priors, items: list[tuple[str, EvidenceItem | None]]
+) -> list[Problem]:
+    """Zeros that leave nothing possible: an item impossible under every hypothesis, or
+    fully reliable items that together rule out every hypothesis (docs/model.md)."""
+    names = list(priors.hypotheses)
+    problems = []
+    ruled_out: dict[str, list[str]] = {}  # hypothesis -> items (reliability 1) ruling it out
+    for where, item in items:
+        if item is None:
+            continue
+        zeros = [h for h in names if item.likelihoods.get(h, 1.0) == 0.0]
+        if len(zeros) == len(names):
+            problems.append(
+                Problem(
+                    where,
+                    "likelihoods",
+                    "the item is impossible under every hypothesis (every likelihood is 0);"
+                    " at least one must be positive",
+                )
+            )
+        elif item.r >= 1.0:
+            for h in zeros:
+                ruled_out.setdefault(h, []).append(item.id)
+    if not problems and len(ruled_out) == len(names):
+        culprits = sorted({i for ids in ruled_out.values() for i in ids})
+        problems.append(
+            Problem(
+                "evidence",
+                "likelihoods",
+                "together the items rule out every hypothesis (a likelihood of 0 at"
+                f" reliability 1 rules its hypothesis out): {', '.join(culprits)}",
+            )
+        )
+    return problems
 
 
 # ----------------------------------------------------------------------------- templates
