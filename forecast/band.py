@@ -20,9 +20,9 @@ from .model import (
     Arrays,
     _Memo,
     first_alike,
-    prefix_weights,
     log_effective,
     log_expected_tilt,
+    prefix_weights,
     row_max,
 )
 
@@ -92,19 +92,13 @@ def _proposals(mu, sd, r, w, log_c):
         with np.errstate(invalid="ignore", divide="ignore"):  # the ruled-out pairs: NaN, unused
             norm = np.logaddexp(log_flat[rows, None], (w * log_r)[rows, None] + log_tilt)
             m_g, s_g = np.take_along_axis(m, g, axis=1), np.take_along_axis(s, g, axis=1)
-            log_a = np.where(
-                g == np.arange(n_h), 0.0, wr * (m - m_g) + wr**2 * (s**2 + s_g**2) / 2
-            )
+            log_a = np.where(g == np.arange(n_h), 0.0, wr * (m - m_g) + wr**2 * (s**2 + s_g**2) / 2)
             log_p_flat = log_flat[rows, None] - norm  # the mixture's share of prior draws
             # per outer proposal: a prior draw, or 1 / (inner acceptance) shifted ones
-            per_outer = np.logaddexp(
-                log_p_flat, np.log1p(-np.exp(log_p_flat)) + log_a - log_tilt
-            )
+            per_outer = np.logaddexp(log_p_flat, np.log1p(-np.exp(log_p_flat)) + log_a - log_tilt)
         live = log_c[rows] > -np.inf
         mixture = (
-            live
-            & (log_c[rows] <= _PRIOR_RATE)
-            & (per_outer + norm - log_c[rows] < -log_c[rows])
+            live & (log_c[rows] <= _PRIOR_RATE) & (per_outer + norm - log_c[rows] < -log_c[rows])
         )
         log_cost[rows] = np.where(mixture, per_outer + norm - log_c[rows], -log_c[rows])
         log_norm[rows] = np.where(mixture, norm, 0.0)

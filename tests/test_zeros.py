@@ -30,9 +30,7 @@ def monty_hall(**item_over) -> forecast.Scenario:
             "car_3": {"prior": 1 / 3, "p_outcome": 1},
         },
     )
-    host = item_dict(
-        "host-opens-door-3", {"car_1": 0.5, "car_2": 1.0, "car_3": 0.0}, **item_over
-    )
+    host = item_dict("host-opens-door-3", {"car_1": 0.5, "car_2": 1.0, "car_3": 0.0}, **item_over)
     return forecast.Scenario.from_dict({"priors": priors, "evidence": [host]})
 
 
@@ -141,7 +139,9 @@ def test_nuts_route_with_zeros_agrees_with_fast_route():
     items = [
         item_dict("a", {"calm": 0, "storm": [1, 3]}, date="2022-01-01"),
         item_dict("b", {"storm": 0}, date="2022-01-02", reliability=0.8, group="g"),
-        item_dict("c", {"bluff": [0.5, 2.0], "storm": 0.3}, "2022-01-03", reliability=0.9, group="g"),
+        item_dict(
+            "c", {"bluff": [0.5, 2.0], "storm": 0.3}, "2022-01-03", reliability=0.9, group="g"
+        ),
     ]
     s = forecast.Scenario.from_dict({"priors": priors, "evidence": items})
     fast = forecast.run(s, draws=8000, seed=2)["trajectory"]
