@@ -15,10 +15,9 @@ from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 import numpy as np
 from scipy.special import expit
 
+from . import caches
 from .model import (
-    _TILTS,
     Arrays,
-    _Memo,
     first_alike,
     log_effective,
     log_expected_tilt,
@@ -26,7 +25,7 @@ from .model import (
     row_max,
 )
 
-__all__ = ["band_draws", "clear_caches", "sample_tilted"]
+__all__ = ["NUMPY_ROUTE_MAX", "band_draws", "band_route", "sample_tilted"]
 
 Progress = Callable[[int, int], None]
 
@@ -249,16 +248,6 @@ def proposal_rows(mu: np.ndarray, sd: np.ndarray, r: np.ndarray, w: np.ndarray):
     return prior_mode, g_star, p_flat, log_cost
 
 
-_DRAWS = _Memo(256 * 2**20)
-"""Band contributions of items seen lately, per (item, weight, conditioning hypothesis)."""
-
-
-def clear_caches() -> None:
-    """Forget remembered quadratures and band draws (for cold-start measurements)."""
-    _DRAWS.clear()
-    _TILTS.clear()
-
-
 _PARTS = 2
 """Large scenarios' draws come in this many parts, each with its own random stream and
 thread (the compiled loops release the GIL). Fixed, so that the numbers do not depend on
@@ -465,7 +454,7 @@ class _NumpyPart:
         log_c = log_expected_tilt(a.mu[i : i + 1], a.sd[i : i + 1], a.r[i : i + 1], [w])[0]
         for h in np.flatnonzero(self.last_needed >= k):
             key = (seed, draws, self.ids[i], a.mu[i].tobytes(), a.sd[i].tobytes(), a.r[i], w, h)
-            x = _DRAWS.get(key)
+            x = caches.DRAWS.get(key)
             if x is None:
                 rng = _item_rng(seed, self.ids[i], int(h))
                 try:
@@ -473,7 +462,7 @@ class _NumpyPart:
                 except ValueError as exc:
                     raise ValueError(f"evidence item {self.ids[i]!r}: {exc}") from None
                 x = w * log_effective(x, a.r[i])
-                _DRAWS.put(key, x)
+                caches.DRAWS.put(key, x)
             out[:, h] += x
         self.any_drawn = True
 

@@ -19,7 +19,8 @@ from typing import Literal
 import numpy as np
 import xarray as xr
 
-from .band import Progress, band_draws, band_route, clear_caches
+from .band import Progress, band_draws, band_route
+from .caches import clear_caches
 from .model import (
     Arrays,
     compiled_nuts_model,

@@ -12,7 +12,6 @@ and an item of weight ``w`` contributes ``Lr(h) ** w``. The probability needs
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import cache
@@ -20,6 +19,7 @@ from functools import cache
 import numpy as np
 from scipy.special import expit, log_ndtr, logsumexp
 
+from . import caches
 from .scenario import Scenario
 
 __all__ = [
@@ -308,7 +308,7 @@ def log_expected_tilt(mu: np.ndarray, sd: np.ndarray, r: np.ndarray, w: np.ndarr
         keys = {i: (mu[i].tobytes(), sd[i].tobytes(), r[i], w[i]) for i in rows}
         todo = []
         for i, key in keys.items():
-            known = _TILTS.get(key)
+            known = caches.TILTS.get(key)
             if known is None:
                 todo.append(i)
             else:
@@ -316,43 +316,8 @@ def log_expected_tilt(mu: np.ndarray, sd: np.ndarray, r: np.ndarray, w: np.ndarr
         if todo:
             out[todo] = _log_tilt_rows(mu[todo], sd[todo], r[todo], w[todo])
             for i in todo:
-                _TILTS.put(keys[i], out[i].copy())
+                caches.TILTS.put(keys[i], out[i].copy())
     return out
-
-
-class _Memo:
-    """A bounded least-recently-used store of arrays, keyed by the exact inputs (bytes)."""
-
-    def __init__(self, max_bytes: int, overhead: int = 0):
-        self.max_bytes = max_bytes
-        self.overhead = overhead  # bytes of key and bookkeeping per entry, beside the value
-        self._items: OrderedDict = OrderedDict()
-        self._bytes = 0
-
-    def get(self, key):
-        value = self._items.get(key)
-        if value is not None:
-            self._items.move_to_end(key)
-        return value
-
-    def put(self, key, value: np.ndarray) -> None:
-        if value.nbytes > self.max_bytes or key in self._items:
-            return
-        value.setflags(write=False)
-        self._items[key] = value
-        self._bytes += value.nbytes + self.overhead
-        while self._bytes > self.max_bytes:
-            _, old = self._items.popitem(last=False)
-            self._bytes -= old.nbytes + self.overhead
-
-    def clear(self) -> None:
-        self._items.clear()
-        self._bytes = 0
-
-
-_TILTS = _Memo(128 * 2**20, overhead=600)
-"""``log c`` of uncertain item rows seen lately (about 200,000 rows; a row's key, two byte
-strings and two floats, and its dictionary entry weigh more than its values)."""
 
 
 def _log_tilt_rows(mu, sd, r, w):
