@@ -107,7 +107,7 @@ def _run_fast(scenario: Scenario, a: Arrays, draws: int, seed: int, progress):
 
 
 def _run_nuts(scenario: Scenario, a: Arrays, draws: int, seed: int, progress, *, chains=4):
-    import arviz as az
+    import arviz_stats as az
     import nutpie
 
     n_items = a.n_items
