@@ -292,6 +292,18 @@ def test_build_model_coords_and_potential_match_quadrature(uncertain_scenario):
     assert list(model.coords["evidence"]) == ["a", "b", "c", "d"]
     assert model.named_vars_to_dims["z_likelihood"] == ("evidence", "hypothesis")
     np.testing.assert_allclose(model["weight"].get_value(), [1, 1, 0, 0])
+    # the potential's prior mean is the marginal likelihood sum_h E[pi_h] prod_i c_i(h):
+    # at step 3 the group's later item c outranks b (weights 1, 1/4, 1)
+    import pymc as pm
+
+    from forecast.model import log_posterior_by_step
+
+    model = forecast.build_model(uncertain_scenario, step=3)
+    np.testing.assert_allclose(model["weight"].get_value(), [1, 2 / 1.6 - 1, 1, 0])
+    draws = pm.draw(model["evidence_given_hypothesis"], draws=40_000, random_seed=7)
+    x = np.exp(draws)
+    expected = np.exp(logsumexp(log_posterior_by_step(encode(uncertain_scenario))[3]))
+    assert abs(x.mean() - expected) < 4.5 * x.std() / np.sqrt(x.size), (x.mean(), expected)
 
 
 def test_exact_model_point_probability(exact_scenario):
