@@ -27,6 +27,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
+import xarray as xr
 
 from .model import (
     Arrays,
@@ -35,12 +37,17 @@ from .model import (
     rank_weight,
     subset_weights,
 )
+from .scenario import Scenario
 
 __all__ = [
+    "CSV_COLUMNS",
     "MAX_EXACT",
     "MCSE_TARGET",
     "Attribution",
+    "attribution_frame",
+    "attribution_node",
     "default_value",
+    "describe_last",
     "explain_move",
     "shapley",
 ]
@@ -422,3 +429,97 @@ def explain_move(
         f"{hypotheses[moved]} now {now} ({q_step[moved]:.0%} at its step, {q_now[moved]:.0%} "
         f"with every other item known), that {verb} P({outcome})"
     )
+
+
+def describe_last(
+    att: Attribution, a: Arrays, ids: list[str] | tuple[str, ...], hypotheses, outcome: str
+) -> str:
+    """What the last item added did, in words: its step move, its Shapley value and, when
+    they differ in sign, why (:func:`explain_move`). ``""`` with no evidence.
+
+    Examples
+    --------
+    >>> print(describe_last(att, a, scenario.ids, scenario.hypotheses, "invasion"))  # doctest: +SKIP
+    The last item added, withdrawal-lacks-detail, moved P(invasion) by +3.0 points at its step;
+    its Shapley value (its average contribution over every order of arrival) is +2.8 points.
+    """
+    if not ids:
+        return ""
+    k = len(ids) - 1
+    step, phi = 100 * float(att.step_move[k, 0]), 100 * float(att.values[k, 0])
+    mcse = f" (MCSE {100 * float(att.mcse[k, 0]):.1f})" if not att.exact else ""
+    text = (
+        f"The last item added, {ids[k]}, moved P({outcome}) by {step:+.1f} points at its step; "
+        f"its Shapley value (its average contribution over every order of arrival) is "
+        f"{phi:+.1f} points{mcse}."
+    )
+    why = explain_move(att, a, k, hypotheses, outcome)
+    if why:
+        text += f" They differ in sign because {why}."
+    return text
+
+
+def attribution_node(att: Attribution, a: Arrays, scenario: Scenario) -> xr.DataTree:
+    """The ``/attribution`` node of a result (dims ``evidence``, ``hypothesis``).
+
+    Variables: ``step_move``, ``shapley``, ``shapley_mcse``, ``leave_one_out`` (evidence;
+    P(outcome), fractions) and ``shapley_hypothesis``, ``shapley_hypothesis_mcse``
+    (evidence, hypothesis). Attributes: ``method`` ("exact" or "permutation"),
+    ``n_permutations``, ``seed``, ``p_prior`` and ``p_final`` (P(outcome) before any item and
+    with every item: the Shapley values add up to ``p_final - p_prior``), ``explanation``
+    (:func:`describe_last`).
+    """
+    ev, hyp = ("evidence",), ("evidence", "hypothesis")
+    ds = xr.Dataset(
+        {
+            "step_move": (ev, att.step_move[:, 0]),
+            "shapley": (ev, att.values[:, 0]),
+            "shapley_mcse": (ev, att.mcse[:, 0]),
+            "leave_one_out": (ev, att.leave_one_out[:, 0]),
+            "shapley_hypothesis": (hyp, att.values[:, 1:]),
+            "shapley_hypothesis_mcse": (hyp, att.mcse[:, 1:]),
+        },
+        coords={
+            "evidence": np.array(scenario.ids, dtype=object),
+            "hypothesis": list(scenario.hypotheses),
+        },
+        attrs={
+            "method": att.method,
+            "n_permutations": att.n_permutations,
+            "seed": att.seed,
+            "p_prior": float(att.base[0]),
+            "p_final": float(att.total[0]),
+            "explanation": describe_last(
+                att, a, scenario.ids, scenario.hypotheses, scenario.outcome
+            ),
+        },
+    )
+    o = scenario.outcome
+    ds["step_move"].attrs["long_name"] = f"P({o}) at the item's step minus the step before"
+    ds["shapley"].attrs["long_name"] = (
+        f"Shapley value: the item's average contribution to the final P({o}) over every order "
+        "of arrival (the values add up to p_final - p_prior)"
+    )
+    ds["shapley_mcse"].attrs["long_name"] = "Monte Carlo standard error (0 when exact)"
+    ds["leave_one_out"].attrs["long_name"] = f"the final P({o}) without the item"
+    ds["shapley_hypothesis"].attrs["long_name"] = "Shapley value of the final P(h)"
+    return xr.DataTree(ds)
+
+
+CSV_COLUMNS = ("evidence_id", "step_move", "shapley", "shapley_mcse", "leave_one_out")
+"""The columns of ``attribution.csv`` (one row per item, in update order)."""
+
+
+def attribution_frame(result: xr.DataTree) -> pd.DataFrame:
+    """The ``/attribution`` node of a result as the table of ``attribution.csv``.
+
+    Examples
+    --------
+    >>> attribution_frame(forecast.run(scenario, attribution=True)).columns  # doctest: +SKIP
+    Index(['evidence_id', 'step_move', 'shapley', 'shapley_mcse', 'leave_one_out'], ...)
+    """
+    node = result["attribution"]
+    frame = pd.DataFrame({"evidence_id": [str(v) for v in node["evidence"].values]})
+    for name in CSV_COLUMNS[1:]:
+        frame[name] = node[name].values
+    return frame
