@@ -371,6 +371,38 @@ def shapley(
 
 
 # ----------------------------------------------------------------------------- in words
+def _mean_context(t: _Tables, item: int, n: int, seed: int, draws: int = 512) -> np.ndarray:
+    """``P(h)`` just before ``item`` arrives, averaged over every order of arrival (H,):
+    exact (Shapley weights over the subsets without it) up to :data:`MAX_EXACT` items,
+    otherwise from ``draws`` random orders."""
+    others = np.delete(np.arange(n), item)
+    if n <= MAX_EXACT:
+        codes = np.arange(2 ** (n - 1))
+        sub = ((codes[:, None] >> np.arange(n - 1)) & 1).astype(bool)
+        size = sub.sum(axis=1)
+        weight = np.array([math.factorial(k) * math.factorial(n - k - 1) for k in size], float)
+        weight /= math.factorial(n)
+    else:
+        rng = np.random.default_rng([seed, item])
+        keys = rng.random((draws, n - 1))
+        sub = keys < rng.random((draws, 1))  # an order's items before it: uniform position
+        weight = np.full(draws, 1.0 / draws)
+    masks = np.zeros((sub.shape[0], n), dtype=bool)
+    masks[:, others] = sub
+    return weight @ _normalise(_log_post(*_subset_logs(t, masks)))
+
+
+def _main_flow(delta: np.ndarray, ep: np.ndarray, sign: float) -> tuple[int, int]:
+    """The pair (from, to) whose share of the probability moved by ``delta`` (H,) (losers give
+    to gainers in proportion) moves P(outcome) most in the direction ``sign``."""
+    gain = np.clip(delta, 0.0, None)
+    flow = np.clip(-delta, 0.0, None)[:, None] * gain[None, :] / max(gain.sum(), 1e-300)
+    effect = flow * (ep[None, :] - ep[:, None])  # [from, to]
+    effect = np.where(np.sign(effect) == np.sign(sign), np.abs(effect), -1.0)
+    lose, win = np.unravel_index(np.argmax(effect), effect.shape)
+    return int(lose), int(win)
+
+
 def explain_move(
     att: Attribution,
     a: Arrays,
@@ -378,20 +410,23 @@ def explain_move(
     hypotheses: list[str] | tuple[str, ...],
     outcome: str,
 ) -> str:
-    """One sentence on why an item's move at its step and its Shapley value differ in sign
-    (the default value's column 0, ``P(outcome)``); ``""`` when they agree.
+    """One sentence on why an item's move at its step and its Shapley value differ in sign;
+    ``""`` when they agree.
 
-    An item changes ``P(outcome)`` by ``Cov_q(c, p) / E_q[c]`` (``q`` the probabilities before
-    it, ``c`` its effective likelihoods, ``p`` each hypothesis's ``P(outcome)``), a sum over
-    pairs of hypotheses of ``q_h q_g (c_h - c_g)(p_h - p_g)``. Each pair's sign is fixed; the
-    context (``q``) sets which pair dominates. The sentence names the pair that dominates
-    once every other item is known, and the hypothesis whose fall (or rise) since the item's
-    step shifted the balance.
+    ``att`` is :func:`shapley` with the default value (``P(outcome)`` then every ``P(h)``).
+    With three or more hypotheses an item's effect on ``P(outcome)`` depends on what else is
+    known: it moves probability between hypotheses in proportion to how likely each is, and
+    whether that raises or lowers ``P(outcome)`` depends on which hypotheses still hold
+    probability. The sentence names the pair of hypotheses whose exchange drives the Shapley
+    value (the item's likelihood ratio between them, and which has the lower
+    ``P(outcome)``), the pair that drove the move at its step, and the hypothesis whose
+    probability differs most between the two situations: just before the item's step, and
+    just before the item arrives averaged over every order of arrival.
 
     Examples
     --------
-    >>> explain_move(att, a, a.n_items - 1, scenario.hypotheses, "invasion")  # doctest: +SKIP
-    'it separates coercive_bluff from deception; ...'
+    >>> explain_move(att, a, 1, scenario.hypotheses, "invasion")  # doctest: +SKIP
+    'it separates coercive_bluff from deception (1.1 times as likely under coercive_bluff, ...'
     """
     step, phi = float(att.step_move[item, 0]), float(att.values[item, 0])
     if step * phi >= 0:
@@ -399,35 +434,29 @@ def explain_move(
     t = _tables(a)
     n = a.n_items
     ep = expected_p_outcome(a)
-    before = np.arange(n) < item
-    others = np.ones(n, dtype=bool)
-    others[item] = False
-    q_step, q_now = (_normalise(_log_post(*_subset_logs(t, m[None])))[0] for m in (before, others))
-    # the item's effective likelihoods with every item known (its final weight)
-    w = subset_weights(a, np.ones(n, dtype=bool))[item]
-    log_c = log_expected_tilt(a.mu[item : item + 1], a.sd[item : item + 1], a.r[item : item + 1],
-                              np.array([w]))[0]  # fmt: skip
-    c = np.exp(log_c - log_c.max())
-
-    def top_pair(q: np.ndarray, sign: float) -> tuple[int, int]:
-        terms = q[:, None] * q[None, :] * (c[:, None] - c[None, :]) * (ep[:, None] - ep[None, :])
-        terms = np.where(np.triu(np.sign(terms) == np.sign(sign), k=1), np.abs(terms), -1.0)
-        h, g = np.unravel_index(np.argmax(terms), terms.shape)
-        return (int(h), int(g)) if c[h] >= c[g] else (int(g), int(h))  # favoured first
-
-    fav, other = top_pair(q_now, phi)
-    old = top_pair(q_step, step)
-    shifted = [h for h in old if h not in (fav, other)] or list(old)
-    moved = max(shifted, key=lambda h: abs(np.log(q_now[h] / max(q_step[h], 1e-300))))
-    now = "unlikely" if q_now[moved] < q_step[moved] else "likely"
-    lower = "lower" if ep[fav] < ep[other] else "higher"
-    ratio = c[fav] / max(c[other], 1e-300)
-    verb = "lowers" if phi < 0 else "raises"
+    q_step = _normalise(_log_post(*_subset_logs(t, (np.arange(n) < item)[None])))[0]
+    q_mean = _mean_context(t, item, n, att.seed)
+    lose, win = _main_flow(att.values[item, 1:], ep, phi)
+    lose_s, win_s = _main_flow(att.step_move[item, 1:], ep, step)
+    # the item's likelihood ratio between the pair (at its final weight)
+    w = subset_weights(a, np.ones(n, dtype=bool))[item : item + 1]
+    rows = slice(item, item + 1)
+    log_c = log_expected_tilt(a.mu[rows], a.sd[rows], a.r[rows], w)[0]
+    ratio = float(np.exp(log_c[win] - log_c[lose]))
+    with np.errstate(divide="ignore"):
+        shift = np.abs(np.log(q_step) - np.log(q_mean))
+    pool = sorted({lose, win, lose_s, win_s})
+    x = max(pool, key=lambda h: shift[h] if np.isfinite(shift[h]) else 0.0)
+    name = hypotheses
+    lower = "lower" if ep[win] < ep[lose] else "higher"
+    effect = "lowers" if phi < 0 else "raises"
+    effect_s = "raised" if step > 0 else "lowered"
     return (
-        f"it separates {hypotheses[fav]} from {hypotheses[other]} (it is {ratio:.1f} times as "
-        f"likely under {hypotheses[fav]}, which has the {lower} P({outcome})); with "
-        f"{hypotheses[moved]} now {now} ({q_step[moved]:.0%} at its step, {q_now[moved]:.0%} "
-        f"with every other item known), that {verb} P({outcome})"
+        f"it separates {name[win]} from {name[lose]} ({ratio:.2g} times as likely under "
+        f"{name[win]}, which has the {lower} P({outcome})), and averaged over every order of "
+        f"arrival, with {name[x]} at {q_mean[x]:.0%} on average before it arrives, that "
+        f"{effect} P({outcome}); at its step, with {name[x]} at {q_step[x]:.0%}, it mostly "
+        f"moved probability from {name[lose_s]} to {name[win_s]}, which {effect_s} it"
     )
 
 
