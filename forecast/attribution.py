@@ -57,7 +57,8 @@ MAX_EXACT = 14
 """Up to this many items the Shapley values are exact (all ``2 ** N`` subsets)."""
 
 MCSE_TARGET = 0.002
-"""Permutation sampling stops once every Monte Carlo standard error is at most this."""
+"""Permutation sampling stops once every item's Monte Carlo standard error of its Shapley
+value for the first value column (``P(outcome)`` by default) is at most this."""
 
 Value = Callable[[np.ndarray], np.ndarray]
 
@@ -296,7 +297,7 @@ def _sampled(
         pairs += batch
         mcse = np.sqrt(m2 / max(pairs - 1, 1) / pairs)
         if 2 * pairs >= max_permutations or (
-            2 * pairs >= min_permutations and mcse.max() <= mcse_target
+            2 * pairs >= min_permutations and mcse[:, 0].max() <= mcse_target
         ):
             return mean, mcse, 2 * pairs
 
@@ -341,7 +342,8 @@ def shapley(
         Up to this many items, every subset is evaluated (exact values, MCSE 0).
     mcse_target : float
         Above ``max_exact``: antithetic orders are sampled (in batches) until every
-        item's MCSE, in every value column, is at most this...
+        item's MCSE in the first value column (``P(outcome)`` by default; every column's
+        MCSE is reported) is at most this...
     min_permutations, max_permutations : int
         ...with at least and at most this many orders (the cap wins over the target).
 
