@@ -277,7 +277,7 @@ def _sampled(
     """Permutation sampling with antithetic pairs, in batches until every MCSE <= target."""
     rng = np.random.default_rng(seed)
     # pairs per batch: arrays of about 2 MB stay in cache (several times faster than large ones)
-    batch = int(np.clip(125_000 // max(1, (n + 1) * (n_h + 2)), 1, 64))
+    batch = int(np.clip(125_000 // max(1, (n + 1) * (n_h + 2)), 4, 64))
     mean = m2 = None
     pairs = 0
     while True:
