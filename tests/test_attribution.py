@@ -354,3 +354,23 @@ def test_report_table_is_bounded(tmp_path):
     html = _what_moved(result)
     assert html.count('<td class="id">') == 15
     assert "5 other items" in html
+
+
+def test_null_and_symmetric_items():
+    # an item that says nothing gets 0 (also in a group: as the weakest it shifts no rank);
+    # two identical items in no group get the same value
+    items = [
+        item_dict("a", {"deception": 2.0}, date=day(0), group="g"),
+        item_dict("b", {"deception": 1.0}, date=day(1), group="g"),
+        item_dict("c", {"coercive_bluff": 3.0}, date=day(2)),
+        item_dict("d", {"coercive_bluff": 3.0}, date=day(3)),
+        item_dict("e", {"de_escalation": 2.0}, date=day(4), group="g"),
+    ]
+    for max_exact in (14, 0):
+        att = shapley(encode(scenario(items)), max_exact=max_exact, seed=4)
+        np.testing.assert_allclose(att.values[1], 0.0, atol=1e-15)
+        np.testing.assert_allclose(att.leave_one_out[1], att.total, atol=1e-15)
+        if max_exact:
+            np.testing.assert_allclose(att.values[2], att.values[3], atol=1e-15)
+        else:  # sampled: within the error bars
+            assert np.all(np.abs(att.values[2] - att.values[3]) < 4 * np.hypot(*att.mcse[2:4]))
