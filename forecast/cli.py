@@ -91,6 +91,7 @@ def _cmd_run(args) -> int:
             draws=args.draws,
             seed=args.seed,
             progress=_progress_printer(label),
+            attribution=True,
         )
     result.attrs["command"] = " ".join(["forecast", *args.argv])
     frame = trajectory_frame(result)
@@ -106,6 +107,8 @@ def _cmd_run(args) -> int:
         f"\nP({o}) = {last[f'p_{o}']:.1%} (90% judgement band "
         f"{last[f'p_{o}_low']:.1%} to {last[f'p_{o}_high']:.1%}; MCSE {last['mcse']:.4f})"
     )
+    if result["attribution"].attrs["explanation"]:
+        print(result["attribution"].attrs["explanation"])
     result = _since_last_run(result, Path(args.out) / "posterior.nc", o)
     paths = save_result(result, args.out)
     from .charts import save_all

@@ -173,6 +173,7 @@ def run(
     draws: int = DEFAULT_DRAWS,
     seed: int = 0,
     progress: Progress | None = None,
+    attribution: bool = False,
 ) -> xr.DataTree:
     """Update the forecast with every evidence item in turn.
 
@@ -189,6 +190,9 @@ def run(
         The same seed gives identical numbers.
     progress : callable, optional
         Called as ``progress(step, n_steps)`` after every step.
+    attribution : bool
+        Also attribute the final answer to the items (:func:`forecast.shapley`): node
+        ``/attribution``. Off by default (the what-if panel's warm path never needs it).
 
     Returns
     -------
@@ -196,7 +200,8 @@ def run(
         ``/trajectory`` (dims ``step``, ``hypothesis``): ``p_hypothesis``, ``p_outcome``,
         ``p_outcome_low``, ``p_outcome_high`` (the band), ``mcse``; ``/posterior``:
         ``p_outcome`` draws (``chain``, ``draw``, ``step``); ``/evidence`` (dim
-        ``evidence``): the items, their final weight and effective log-likelihoods.
+        ``evidence``): the items, their final weight and effective log-likelihoods;
+        with ``attribution=True``, ``/attribution`` (:func:`forecast.attribution.attribution_node`).
         Attributes: scenario hash and content, seed, method, package versions.
 
     Examples
@@ -212,7 +217,12 @@ def run(
     a = encode(scenario)
     route = _run_fast if method == "fast" else _run_nuts
     stats, band, diag = route(scenario, a, draws, seed, progress)
-    return _result_tree(scenario, a, stats, band, diag, method=method, draws=draws, seed=seed)
+    tree = _result_tree(scenario, a, stats, band, diag, method=method, draws=draws, seed=seed)
+    if attribution:
+        from .attribution import attribution_node, shapley
+
+        tree["attribution"] = attribution_node(shapley(a, seed=seed), a, scenario)
+    return tree
 
 
 # ----------------------------------------------------------------------------- result

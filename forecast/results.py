@@ -78,7 +78,8 @@ def atomic_write(path: str | Path, write: Callable[[Path], None]) -> None:
 
 
 def save_result(result: xr.DataTree, out: str | Path) -> dict[str, Path]:
-    """Write ``trajectory.csv`` and ``posterior.nc`` into ``out`` (atomically).
+    """Write ``trajectory.csv`` and ``posterior.nc`` into ``out`` (atomically), and
+    ``attribution.csv`` when the result has an ``/attribution`` node.
 
     Returns the paths written, by name.
     """
@@ -86,6 +87,14 @@ def save_result(result: xr.DataTree, out: str | Path) -> dict[str, Path]:
     paths = {"trajectory": out / "trajectory.csv", "posterior": out / "posterior.nc"}
     frame = trajectory_frame(result)
     atomic_write(paths["trajectory"], lambda p: frame.to_csv(p, index=False, float_format="%.6f"))
+    if "attribution" in result.children:
+        from .attribution import attribution_frame
+
+        paths["attribution"] = out / "attribution.csv"
+        shares = attribution_frame(result)
+        atomic_write(
+            paths["attribution"], lambda p: shares.to_csv(p, index=False, float_format="%.8f")
+        )
     atomic_write(paths["posterior"], lambda p: result.to_netcdf(p, engine="netcdf4"))
     return paths
 
