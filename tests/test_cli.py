@@ -351,8 +351,12 @@ def test_missing_files_exit_2(tmp_path, monkeypatch, capsys):
     ("args", "message"),
     [
         (["run", "--method", "mcmc"], "invalid choice: 'mcmc'"),
-        (["run", "--draws", "many"], "invalid int value"),
-        (["run", "--draws", "50"], "draws must be at least 100"),
+        (["run", "--draws", "many"], "expected a whole number"),
+        (["run", "--draws", "50"], "must be from 100 to 1,000,000"),
+        (["run", "--draws", str(10**7)], "must be from 100 to 1,000,000"),
+        (["run", "--seed", str(2**64)], "must be from 0 to 4,294,967,295"),
+        (["run", "--seed", "-1"], "must be from 0 to"),
+        (["report", "--notebook", "x.ipynb", "--seed", str(2**64)], "must be from 0 to"),
         (["frobnicate"], "invalid choice"),
         ([], "required"),
     ],
@@ -424,7 +428,10 @@ def test_new_evidence_works_when_the_scenario_has_problems(bundled, capsys):
     capsys.readouterr()
     text = (bundled / "evidence" / "fresh.yaml").read_text()
     assert "id: fresh" in text
-    assert "hypothesis_a: 1" in text  # no hypotheses known: placeholder names
+    # the names come from priors.yaml alone, whatever evidence/ holds
+    assert "hypothesis_a" not in text
+    for h in ("de_escalation", "coercive_bluff", "deception"):
+        assert f"  {h}: 1 " in text
 
 
 # ----------------------------------------------------------------------------- since last run
