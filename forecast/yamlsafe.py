@@ -342,6 +342,8 @@ def parse_yaml(text: str, *, text_keys: frozenset[str] = frozenset()) -> Any:
         ) from None
     except yaml.YAMLError as exc:
         raise YamlError(f"YAML error: {_cut(exc, 200)}") from None
+    except (ValueError, OverflowError) as exc:  # e.g. an integer of more than 4,300 digits
+        raise YamlError(f"a value cannot be read: {_cut(exc, 200)}") from None
     finally:
         loader.dispose()
 
