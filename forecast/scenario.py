@@ -68,7 +68,7 @@ PRIOR_SUM_TOLERANCE = 1e-6
 LIMITS = {
     "items": 20_000,  # evidence items in a scenario
     "files": 20_000,  # files in the evidence folder
-    "hypotheses": 100,
+    "hypotheses": 1_000,
     "csv_bytes": 64 << 20,  # one evidence table
     "name": 100,  # hypothesis, outcome and group names
     "id": 200,
@@ -424,7 +424,6 @@ class Priors(_Strict):
     outcome: str = Field(description="Name of the outcome, e.g. invasion.")
     hypotheses: dict[str, Hypothesis] = Field(
         min_length=2,
-        max_length=LIMITS["hypotheses"],
         description="Mutually exclusive, exhaustive hypotheses (at least two).",
     )
     prior_strength: float | None = Field(
@@ -449,6 +448,8 @@ class Priors(_Strict):
             raise ValueError(
                 f"at least two hypotheses are needed (mutually exclusive, exhaustive), got {len(v)}"
             )
+        if isinstance(v, dict) and len(v) > LIMITS["hypotheses"]:
+            raise ValueError(f"{len(v):,} hypotheses; at most {LIMITS['hypotheses']:,}")
         return v
 
     @field_validator("hypotheses")
@@ -843,7 +844,8 @@ def _read_csv(
                     file,
                     f"column '{col}'",
                     f"unknown column{_suggest(col.lower(), allowed)} (columns: "
-                    f"{', '.join(_CSV_FIELDS)}, likelihood.<hypothesis>, note...)",
+                    f"{', '.join(_CSV_FIELDS)}, likelihood.<hypothesis>; a column whose name "
+                    "starts with 'note' is kept as free text)",
                 )
             )
             ok = False

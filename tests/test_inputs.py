@@ -663,3 +663,11 @@ def test_printable_examples():
     assert printable("a\nb\tc") == "a b c"
     assert printable("x\x1b[2Jy\u202e") == "x\\x1b[2Jy\\u202e"
     assert printable("y" * 400, 10) == "yyyyyyyyyy... (400 characters)"
+
+
+def test_hypothesis_count_limit(tmp_path, monkeypatch):
+    monkeypatch.setitem(LIMITS, "hypotheses", 3)
+    hyps = {f"h{k}": {"prior": 0.25, "p_outcome": 0.5} for k in range(4)}
+    p, e = write_scenario(tmp_path, priors_dict(hypotheses=hyps), [])
+    (prob,) = problems_of(p, e)
+    assert prob.field == "hypotheses" and prob.message == "4 hypotheses; at most 3"
