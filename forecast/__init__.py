@@ -11,6 +11,7 @@ from .scenario import (
     Problem,
     Scenario,
     ScenarioError,
+    hypothesis_names,
     load_scenario,
     new_evidence,
 )
@@ -74,6 +75,7 @@ __all__ = [
     "changes_since",
     "distribution",
     "encode",
+    "hypothesis_names",
     "impact",
     "impact_table",
     "load_result",

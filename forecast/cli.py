@@ -30,6 +30,7 @@ __all__ = ["main"]
 BAD_INPUT = 2
 MAX_DRAWS = 1_000_000
 MAX_SEED = 2**32 - 1
+LISTED = 200  # items (and groups) listed by validate; the rest are counted
 
 
 def _whole_number(low: int, high: int):
@@ -230,14 +231,16 @@ def _cmd_validate(args) -> int:
     if p.prior_strength is not None:
         print(f"  prior strength (Dirichlet kappa): {p.prior_strength:g}")
     print(f"{printable(args.evidence)}: OK: {_items(len(scenario.evidence))}")
-    for e in scenario.evidence:
+    for e in scenario.evidence[:LISTED]:
         extra = f", credibility {e.credibility}" if e.credibility is not None else ""
         extra += f", group {printable(e.group, 100)}" if e.group else ""
         print(f"  {e.date} {e.id}: reliability {e.r:g}{extra}")
         for name, note in e.notes.items():
             print(f"      {printable(name, 60)}: {printable(note, 200)}")
+    if len(scenario.evidence) > LISTED:
+        print(f"  ... and {len(scenario.evidence) - LISTED:,} more items, all valid")
     used = sorted({e.group for e in scenario.evidence if e.group})
-    for g in used:
+    for g in used[:LISTED]:
         n = sum(e.group == g for e in scenario.evidence)
         how = "" if g in p.groups else " (not in priors.yaml: default)"
         print(

@@ -671,3 +671,16 @@ def test_hypothesis_count_limit(tmp_path, monkeypatch):
     p, e = write_scenario(tmp_path, priors_dict(hypotheses=hyps), [])
     (prob,) = problems_of(p, e)
     assert prob.field == "hypotheses" and prob.message == "4 hypotheses; at most 3"
+
+
+def test_validate_listing_stays_bounded(tmp_path, monkeypatch, capsys):
+    import forecast.cli
+
+    items = [item_dict(f"i{k}", {"storm": 2}) for k in range(5)]
+    write_scenario(tmp_path, priors_dict(), items)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(forecast.cli, "LISTED", 2)
+    code, out, _ = cli(["validate"], capsys)
+    assert code == 0
+    assert "5 evidence items" in out and "... and 3 more items, all valid" in out
+    assert sum(": reliability" in line for line in out.splitlines()) == 2
