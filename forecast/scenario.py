@@ -966,7 +966,11 @@ def _evidence_folder(folder: Path, roots: list[Path], problems: list[Problem]) -
     """Sort the entries of the evidence folder into files to read and files left aside."""
     read: list[Path] = []
     ignored: list[tuple[str, str]] = []
-    names = sorted(os.listdir(folder))
+    try:
+        names = sorted(os.listdir(folder))
+    except OSError as exc:
+        problems.append(Problem(str(folder), "", f"cannot be read ({exc.strerror})"))
+        return _Folder([], [])
     if len(names) > LIMITS["files"]:
         problems.append(
             Problem(
