@@ -138,3 +138,19 @@ def test_validate_on_mutated_files_exits_0_or_2_with_a_short_message(target, ste
     assert not CONTROL.search(out + err), (out + err)[:2000]
     if code == 2:
         assert err.startswith("error: "), err[:500]
+
+
+@settings(max_examples=60, derandomize=True, deadline=None, database=None)
+@given(new_id=st.text(min_size=0, max_size=40))
+def test_new_evidence_on_any_id_writes_a_valid_template_or_refuses(new_id):
+    with tempfile.TemporaryDirectory(prefix="forecast-fuzz-") as tmp:
+        work = Path(tmp)
+        shutil.copy(ROOT / "priors.yaml", work / "priors.yaml")
+        args = ["--priors", str(work / "priors.yaml"), "--evidence", str(work / "evidence")]
+        code, out, err = run_cli(["new-evidence", new_id, *args])
+        assert code in (0, 2), err
+        assert not CONTROL.search(out + err) and len(err) < 1_000
+        written = sorted(p.name for p in (work / "evidence").glob("*")) if code == 0 else []
+        if code == 0:
+            assert written == [f"{new_id}.yaml"]
+            assert run_cli(["validate", *args])[0] == 0
