@@ -374,7 +374,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"  {line}", file=sys.stderr)
         return BAD_INPUT
     except (FileExistsError, ValueError) as exc:
-        print(f"error: {printable(exc, 600)}", file=sys.stderr)
+        lines = [printable(line, 600) for line in str(exc).splitlines()[:50]] or [""]
+        print("error: " + "\n".join(lines), file=sys.stderr)
         return BAD_INPUT
     except BrokenPipeError:  # e.g. `forecast validate | head`: the reader left; stay quiet
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
