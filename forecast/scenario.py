@@ -407,8 +407,8 @@ def _prior_sum_problem(hypotheses: Any) -> str | None:
         return None
     if abs(total - 100.0) <= 0.5 and max(priors) > 1.0:
         return (
-            f"the priors look like percentages (they sum to {total:g}); divide by 100 "
-            f"(e.g. {priors[0]:g} -> {priors[0] / 100:g})"
+            "the priors look like percentages; divide by 100 "
+            f"(they sum to {total:g}: write {priors[0] / 100:g} for {priors[0]:g})"
         )
     if abs(total - 1.0) > PRIOR_SUM_TOLERANCE:
         return f"the priors of the hypotheses sum to {total:.6g}, not 1 (tolerance 1e-6)"

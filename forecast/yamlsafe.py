@@ -124,7 +124,7 @@ def decode(data: bytes) -> str:
         column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
         raise YamlError(
             f"line {line}, column {column}: byte 0x{data[exc.start]:02x} is not UTF-8 text; "
-            "save the file as UTF-8",
+            "save it as UTF-8",
             line=line,
         ) from None
 
