@@ -11,6 +11,7 @@ from .scenario import (
     Problem,
     Scenario,
     ScenarioError,
+    hypothesis_names,
     load_scenario,
     new_evidence,
 )
@@ -83,6 +84,7 @@ __all__ = [
     "distribution",
     "encode",
     "explain_move",
+    "hypothesis_names",
     "impact",
     "impact_table",
     "load_result",

@@ -7,7 +7,6 @@ nothing written), 1 anything else.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import os
 import sys
@@ -20,13 +19,39 @@ from .scenario import (
     EvidenceItem,
     Priors,
     ScenarioError,
+    hypothesis_names,
     load_scenario,
     new_evidence,
+    printable,
 )
 
 __all__ = ["main"]
 
 BAD_INPUT = 2
+MAX_DRAWS = 1_000_000
+MAX_SEED = 2**32 - 1
+LISTED = 200  # items (and groups) listed by validate; the rest are counted
+
+
+def _whole_number(low: int, high: int):
+    """An argparse type: a whole number in [low, high], refused with the range otherwise."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(
+                f"expected a whole number, got {text[:40]!r}"
+            ) from None
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"must be from {low:,} to {high:,}, got {text[:40]}")
+        return value
+
+    return parse
+
+
+def _items(n: int) -> str:
+    return f"{n} evidence item{'s' * (n != 1)}"
 
 
 def _progress_printer(label: str):
@@ -95,9 +120,9 @@ def _cmd_run(args) -> int:
         )
     result.attrs["command"] = " ".join(["forecast", *args.argv])
     frame = trajectory_frame(result)
-    print(scenario.question)
+    print(printable(scenario.question, 2000))
     print(
-        f"{len(scenario.evidence)} evidence items, {len(scenario.hypotheses)} hypotheses, "
+        f"{_items(len(scenario.evidence))}, {len(scenario.hypotheses)} hypotheses, "
         f"method {args.method}, seed {args.seed}, {args.draws} draws\n"
     )
     print(_format_table(frame, scenario.outcome))
@@ -202,21 +227,32 @@ def _report_notebook(args) -> int:
 def _cmd_validate(args) -> int:
     scenario = load_scenario(args.priors, args.evidence)
     p = scenario.priors
-    print(f"{args.priors}: OK: question: {p.question}")
+    print(f"{printable(args.priors)}: OK: question: {printable(p.question, 2000)}")
     print(f"  outcome: {p.outcome}")
     for name, h in p.hypotheses.items():
         print(f"  hypothesis {name}: prior {h.prior:g}, P({p.outcome}|{name}) = {h.p_outcome}")
     if p.prior_strength is not None:
         print(f"  prior strength (Dirichlet kappa): {p.prior_strength:g}")
-    print(f"{args.evidence}: OK: {len(scenario.evidence)} evidence items")
-    for e in scenario.evidence:
-        extra = f", group {e.group}" if e.group else ""
+    print(f"{printable(args.evidence)}: OK: {_items(len(scenario.evidence))}")
+    for e in scenario.evidence[:LISTED]:
+        extra = f", credibility {e.credibility}" if e.credibility is not None else ""
+        extra += f", group {printable(e.group, 100)}" if e.group else ""
         print(f"  {e.date} {e.id}: reliability {e.r:g}{extra}")
+        for name, note in e.notes.items():
+            print(f"      {printable(name, 60)}: {printable(note, 200)}")
+    if len(scenario.evidence) > LISTED:
+        print(f"  ... and {len(scenario.evidence) - LISTED:,} more items, all valid")
     used = sorted({e.group for e in scenario.evidence if e.group})
-    for g in used:
+    for g in used[:LISTED]:
         n = sum(e.group == g for e in scenario.evidence)
         how = "" if g in p.groups else " (not in priors.yaml: default)"
-        print(f"  group {g}: {n} items, correlation {scenario.correlation(g):g}{how}")
+        print(
+            f"  group {printable(g, 100)}: {n} items, correlation {scenario.correlation(g):g}{how}"
+        )
+    for name, why in scenario.ignored[:20]:
+        print(f"  ignored: {printable(name, 200)} ({why})")
+    if len(scenario.ignored) > 20:
+        print(f"  ignored: {len(scenario.ignored) - 20} more files")
     todo = [e.id for e in scenario.evidence if "TODO" in e.title or "TODO" in e.source]
     if todo:
         print(f"note: still a template (TODO): {', '.join(todo)}")
@@ -224,11 +260,15 @@ def _cmd_validate(args) -> int:
 
 
 def _cmd_new_evidence(args) -> int:
-    hypotheses: list[str] = []
-    with contextlib.suppress(ScenarioError):  # a template still helps when files have problems
-        hypotheses = list(load_scenario(args.priors, args.evidence).hypotheses)
+    hypotheses = hypothesis_names(args.priors)  # priors.yaml alone: evidence/ may be broken
     path = new_evidence(args.id, evidence=args.evidence, hypotheses=hypotheses)
-    print(f"wrote {path}: edit it, then 'forecast validate'")
+    print(f"wrote {printable(path)}: edit it, then 'forecast validate'")
+    if not hypotheses:
+        print(
+            f"note: no hypothesis names could be read from {printable(args.priors)}; "
+            "replace hypothesis_a and hypothesis_b in the template by yours",
+            file=sys.stderr,
+        )
     return 0
 
 
@@ -261,9 +301,13 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("run", help="update the forecast with every evidence item")
     files(p)
     p.add_argument("--out", default="out", help="output folder (out/)")
-    p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     p.add_argument(
-        "--draws", type=int, help="draws per step for the band (default forecast.DEFAULT_DRAWS)"
+        "--seed", type=_whole_number(0, MAX_SEED), default=0, help="random seed (default 0)"
+    )
+    p.add_argument(
+        "--draws",
+        type=_whole_number(100, MAX_DRAWS),
+        help="draws per step for the band, 100 to 1,000,000 (default forecast.DEFAULT_DRAWS)",
     )
     p.add_argument("--method", choices=["fast", "nuts"], default="fast")
     p.set_defaults(func=_cmd_run)
@@ -293,7 +337,12 @@ def _parser() -> argparse.ArgumentParser:
         "on --priors/--evidence; writes <out>/<name>.ipynb and <out>/<name>.html",
     )
     files(p)
-    p.add_argument("--seed", type=int, default=0, help="random seed (with --notebook; default 0)")
+    p.add_argument(
+        "--seed",
+        type=_whole_number(0, MAX_SEED),
+        default=0,
+        help="random seed (with --notebook; default 0)",
+    )
     p.set_defaults(func=_cmd_report)
 
     p = sub.add_parser("validate", help="check the scenario files and say what they hold")
@@ -324,11 +373,12 @@ def main(argv: list[str] | None = None) -> int:
     except ScenarioError as exc:
         n = len(exc.problems)
         print(f"error: {n} problem{'s' * (n != 1)} in the scenario files:", file=sys.stderr)
-        for problem in exc.problems:
-            print(f"  {problem}", file=sys.stderr)
+        for line in exc.lines():
+            print(f"  {line}", file=sys.stderr)
         return BAD_INPUT
     except (FileExistsError, ValueError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        lines = [printable(line, 600) for line in str(exc).splitlines()[:50]] or [""]
+        print("error: " + "\n".join(lines), file=sys.stderr)
         return BAD_INPUT
     except BrokenPipeError:  # e.g. `forecast validate | head`: the reader left; stay quiet
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())

@@ -243,10 +243,9 @@ def _result_tree(scenario, a, stats, band, diag, *, method, draws, seed) -> xr.D
     n_items = a.n_items
     hyps = list(scenario.hypotheses)
     steps = np.arange(n_items + 1)
+    # calendar dates in seconds: years 0001-9999 (nanoseconds would wrap outside 1678-2262)
     dates = np.array(
-        [np.datetime64("NaT", "ns")]
-        + [np.datetime64(e.date.isoformat()) for e in scenario.evidence],
-        dtype="datetime64[ns]",
+        ["NaT", *(e.date.isoformat() for e in scenario.evidence)], dtype="datetime64[s]"
     )
     coords = {
         "step": steps,
@@ -284,7 +283,7 @@ def _result_tree(scenario, a, stats, band, diag, *, method, draws, seed) -> xr.D
             "source": ("evidence", np.array([e.source for e in ev], dtype=object)),
             "date": (
                 "evidence",
-                np.array([e.date.isoformat() for e in ev], dtype="datetime64[ns]"),
+                np.array([e.date.isoformat() for e in ev], dtype="datetime64[s]"),
             ),
             "reliability": ("evidence", a.r),
             "group": ("evidence", np.array([e.group or "" for e in ev], dtype=object)),

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import xarray as xr
 
@@ -40,11 +41,11 @@ def trajectory_frame(result: xr.DataTree) -> pd.DataFrame:
     """
     t = result["trajectory"].dataset
     outcome = result.attrs["outcome"]
-    dates = pd.to_datetime(t["date"].values)
+    days = np.datetime_as_string(t["date"].values.astype("datetime64[D]"), unit="D")
     frame = pd.DataFrame(
         {
             "step": t["step"].values,
-            "date": ["" if pd.isna(d) else d.strftime("%Y-%m-%d") for d in dates],
+            "date": ["" if d == "NaT" else str(d) for d in days],  # years 0001-9999
             "evidence_id": [str(v) for v in t["evidence_id"].values],
         }
     )
@@ -101,7 +102,9 @@ def save_result(result: xr.DataTree, out: str | Path) -> dict[str, Path]:
 
 def load_result(path: str | Path) -> xr.DataTree:
     """Read a saved ``posterior.nc`` (fully into memory, the file is closed)."""
-    with xr.open_datatree(path, engine="netcdf4") as tree:
+    # dates decoded in seconds: any year 0001-9999 (nanoseconds hold only 1678-2262)
+    times = xr.coders.CFDatetimeCoder(time_unit="s")
+    with xr.open_datatree(path, engine="netcdf4", decode_times=times) as tree:
         return tree.load().copy()
 
 

@@ -317,7 +317,6 @@ def test_non_mapping_priors(tmp_path):
         (HEAD + "likelihoods: [unclosed\n  storm: 2\n", 6),
         ("id: z\ndate: 2022-02-15\n  title: bad indent\n", 3),
         ('id: z\ntitle: "unterminated\n', 3),
-        ("id: z\n\tdate: 2022-02-15\n", 2),
     ],
 )
 def test_yaml_syntax_error_has_line(tmp_path, text, line):
