@@ -28,6 +28,7 @@ __all__ = [
     "build_model",
     "encode",
     "expected_p_outcome",
+    "likelihood_row",
     "log_effective",
     "log_expected_tilt",
     "probabilities",
@@ -85,6 +86,27 @@ def _logit(p: float) -> float:
     return float(np.log(p) - np.log1p(-p))
 
 
+def likelihood_row(likelihoods, hypotheses) -> tuple[np.ndarray, np.ndarray]:
+    """One item's ``log L(h) ~ Normal(mu, sd)`` row, as :func:`encode` writes it.
+
+    Parameters
+    ----------
+    likelihoods : mapping of hypothesis name to a number or a 90% interval ``(lo, hi)``
+    hypotheses : sequence of str
+        All the hypotheses, in file order (unnamed ones: mu 0, sd 0).
+
+    Examples
+    --------
+    >>> likelihood_row({"b": 2.0}, ["a", "b"])
+    (array([0.        , 0.69314718]), array([0., 0.]))
+    """
+    names = list(hypotheses)
+    mu, sd = np.zeros(len(names)), np.zeros(len(names))
+    for name, value in likelihoods.items():
+        mu[names.index(name)], sd[names.index(name)] = _normal_params(value, np.log)
+    return mu, sd
+
+
 def encode(scenario: Scenario) -> Arrays:
     """Turn a validated scenario into the arrays the computations use.
 
@@ -100,8 +122,7 @@ def encode(scenario: Scenario) -> Arrays:
     n, k = len(scenario.evidence), len(names)
     mu, sd = np.zeros((n, k)), np.zeros((n, k))
     for i, item in enumerate(scenario.evidence):
-        for name, value in item.likelihoods.items():
-            mu[i, names.index(name)], sd[i, names.index(name)] = _normal_params(value, np.log)
+        mu[i], sd[i] = likelihood_row(item.likelihoods, names)
     groups = sorted({e.group for e in scenario.evidence if e.group is not None})
     return Arrays(
         prior=scenario.prior,
