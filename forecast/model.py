@@ -165,9 +165,14 @@ def strength(a: Arrays) -> np.ndarray:
     Intervals at their medians (``exp(mu)``), reliability applied, so strength never depends
     on a draw; ``inf`` for an item that rules a hypothesis out (a zero at reliability 1).
     """
-    if not a.n_items:
+    return _strength_of(a.mu, a.r)
+
+
+def _strength_of(mu: np.ndarray, r: np.ndarray) -> np.ndarray:
+    """:func:`strength` of rows ``mu`` (n, H) with reliabilities ``r`` (n,)."""
+    if not mu.shape[0]:
         return np.zeros(0)
-    le = log_effective(a.mu, a.r)
+    le = log_effective(mu, r)
     return le.max(axis=1) - le.min(axis=1)
 
 
@@ -203,7 +208,7 @@ def prefix_weights(a: Arrays, g: int) -> np.ndarray:
     """
     members = np.flatnonzero(a.group == g)
     m = members.size
-    d = strength(a)[members] if m else np.zeros(0)
+    d = _strength_of(a.mu[members], a.r[members])  # the members only: once per group
     order = np.argsort(-d, kind="stable")  # strongest first, ties to the earlier member
     seen = np.tril(np.ones((m, m), dtype=bool))[:, order]  # row n-1: the first n, by rank
     rank = np.cumsum(seen, axis=1)

@@ -453,9 +453,7 @@ class WhatIf(W.VBox):
         self._list()
         scroll = W.Box(
             [self._rows],
-            layout=W.Layout(
-                max_height="440px", overflow_y="auto", overflow_x="hidden", width="100%"
-            ),
+            layout=W.Layout(max_height="440px", overflow="hidden auto", width="100%"),
         )
         scroll.add_class("forecast-whatif-controls")
         reset = W.Button(description="Reset", tooltip="back to the scenario as written")
