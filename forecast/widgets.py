@@ -632,6 +632,23 @@ class WhatIf(W.VBox):
         finally:
             self._busy = False
 
+    def compute(
+        self, settings: Mapping[str, Setting]
+    ) -> tuple[Arrays, tuple[str, ...], dict[str, np.ndarray]]:
+        """What an update computes for ``settings`` (changed items only), without showing it:
+        the arrays, the ids and :func:`~forecast.inference.live_trajectory`.
+
+        Raises ScenarioError, ValueError or KeyError for settings whose scenario would not
+        validate (:func:`scenario_for` says why).
+        """
+        got = self.encoded.arrays(settings)
+        if got is None:  # a scaled likelihood out of range: validation says which
+            scenario_for(self.base, settings)
+            raise ValueError("the scenario does not validate")
+        a, ids = got
+        live = live_trajectory(a, ids, draws=self.draws, seed=self.seed, band=self.live_band)
+        return a, ids, live
+
     def update(self) -> dict[str, np.ndarray] | None:
         """Recompute what the panel shows for the controls' settings; redraw the headline and
         the timeline in place.
@@ -642,16 +659,9 @@ class WhatIf(W.VBox):
         """
         changed = dict(self._changed)
         try:
-            got = self.encoded.arrays(changed)
-            if got is None:  # a scaled likelihood out of range: validation says which
-                scenario_for(self.base, changed)
-                raise ValueError("the scenario does not validate")
-            a, ids = got
             with warnings.catch_warnings(record=True) as caught:
                 warnings.simplefilter("always", ForecastWarning)
-                live = live_trajectory(
-                    a, ids, draws=self.draws, seed=self.seed, band=self.live_band
-                )
+                a, ids, live = self.compute(changed)
         except (ScenarioError, ValueError, KeyError) as exc:
             self.status.value = f"<span style='color:#b00'>not updated: {_escape(exc)}</span>"
             return None
