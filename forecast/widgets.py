@@ -442,7 +442,7 @@ class WhatIf(W.VBox):
 
         # the list of items: all of them, or those that matter most and a filter box
         self._order = np.argsort(-importance(self.encoded.base, result), kind="stable")
-        self._rows = W.VBox(layout=W.Layout(overflow="visible"))
+        self._rows = W.VBox(layout=W.Layout(flex="0 0 auto"))
         self.filter = W.Text(
             placeholder=f"filter the {n:,} items by id or title",
             continuous_update=True,
@@ -453,7 +453,8 @@ class WhatIf(W.VBox):
         self._list()
         scroll = W.Box(
             [self._rows],
-            layout=W.Layout(max_height="440px", overflow="hidden auto", width="100%"),
+            # a block, not a flex box: its children keep their height and it scrolls
+            layout=W.Layout(display="block", max_height="440px", overflow="hidden auto"),
         )
         scroll.add_class("forecast-whatif-controls")
         reset = W.Button(description="Reset", tooltip="back to the scenario as written")
@@ -465,7 +466,7 @@ class WhatIf(W.VBox):
             buttons.append(band)
         controls = W.VBox(
             [self.filter, scroll, W.HBox(buttons)],
-            layout=W.Layout(flex="0 1 440px", min_width="400px"),
+            layout=W.Layout(flex="0 1 460px", min_width="450px"),
         )
         body = W.HBox(
             [self.chart, controls],
@@ -475,6 +476,15 @@ class WhatIf(W.VBox):
         self.add_class("forecast-whatif")
         self.update()
         self._base_live = self._state.live
+        self._set_canvas_image(self.snapshot())
+
+    def _set_canvas_image(self, png: bytes) -> None:
+        """What ipympl sets when a figure is displayed on its own (here it is a child of the
+        panel): the first image the browser draws on the canvas, and the canvas's size."""
+        import base64
+
+        self.chart._data_url = "data:image/png;base64," + base64.b64encode(png).decode("ascii")
+        self.chart._size = tuple(self.figure.get_size_inches() * self.figure.dpi)
 
     # -- the parts
     def _make_chart(self) -> None:
@@ -483,7 +493,7 @@ class WhatIf(W.VBox):
         from matplotlib.patches import Patch
 
         base = self.base
-        self.figure = fig = Figure(figsize=(6.4, 4.0), dpi=self.dpi)
+        self.figure = fig = Figure(figsize=(6.0, 3.9), dpi=self.dpi)
         canvas = Canvas(fig)
         FigureManager(canvas, 0)  # ipympl's canvas needs its manager; no pyplot state
         canvas.toolbar_visible = False
@@ -532,13 +542,13 @@ class WhatIf(W.VBox):
             indent=False,
             description_allow_html=False,
             tooltip=f"{e.date} {e.title} (tick to include)",
-            layout=W.Layout(width="400px"),
+            layout=W.Layout(width="440px"),
         )
         common = {
             "continuous_update": True,
             "readout_format": ".2f",
             "style": {"description_width": "90px"},
-            "layout": W.Layout(width="400px"),  # the track itself about 260 px
+            "layout": W.Layout(width="440px"),  # the track itself about 255 px
         }
         s = W.FloatSlider(
             value=setting.diagnosticity,
@@ -563,7 +573,7 @@ class WhatIf(W.VBox):
             w.add_class("forecast-whatif-control")
         s.add_class("forecast-whatif-diagnosticity")
         r.add_class("forecast-whatif-reliability")
-        box = W.VBox([include, s, r], layout=W.Layout(margin="0 0 6px 0"))
+        box = W.VBox([include, s, r], layout=W.Layout(margin="0 0 6px 0", flex="0 0 auto"))
         box.add_class("forecast-whatif-item")
         return {"include": include, "diagnosticity": s, "reliability": r, "box": box}
 
@@ -701,6 +711,11 @@ class WhatIf(W.VBox):
         if self.updates == 1 or not self._state.changed:
             t["as written"].set_data(x, live["p_outcome"])
         xlim = (0, max(x[-1], 1))
+        if self.chart.syncing_data_url:
+            # no browser has shown the canvas yet (ipympl draws it when one does): nothing
+            # to send, and a draw now would replace its first image with one it cannot read
+            ax.set_xlim(*xlim)
+            return
         if self._background is None or ax.get_xlim() != xlim:
             ax.set_xlim(*xlim)
             self.chart.draw()  # the background anew (the axis changed); _redrawn adds the data
@@ -829,7 +844,9 @@ class WhatIf(W.VBox):
         if isinstance(bundle, dict):
             import base64
 
-            png = base64.b64encode(self.snapshot()).decode("ascii")
+            snapshot = self.snapshot()
+            self._set_canvas_image(snapshot)
+            png = base64.b64encode(snapshot).decode("ascii")
             bundle["text/html"] = (
                 f"<div>{self.headline.value}<br>{self.status.value}<br>"
                 f"<img alt='timeline' src='data:image/png;base64,{png}'></div>"
