@@ -306,11 +306,14 @@ class Encoded:
         return arrays, ids
 
 
-def importance(a: Arrays, result: xr.DataTree | None = None) -> np.ndarray:
+def importance(
+    a: Arrays, result: xr.DataTree | None = None, ids: tuple[str, ...] | None = None
+) -> np.ndarray:
     """How much each item matters, (N,): larger first in the panel's list.
 
     The items' attribution (``|shapley|`` summed over every dimension but ``evidence``) if
-    ``result`` has an ``attribution`` node; otherwise leave-one-out on the encoded arrays:
+    ``result`` has an ``attribution`` node (taken in the order of ``ids`` when given and the
+    node has an ``evidence`` coordinate); otherwise leave-one-out on the encoded arrays:
     how far P(outcome) after the last item moves, in probability, without the item (its
     ``log E[Lr_i(h) ** w_i]`` at the last step taken out; exact for items in no group, for
     a grouped item the group's other weights are kept as they are).
@@ -325,7 +328,10 @@ def importance(a: Arrays, result: xr.DataTree | None = None) -> np.ndarray:
         shap = result["attribution"].to_dataset().get("shapley")
         if shap is not None and "evidence" in shap.dims:
             other = [d for d in shap.dims if d != "evidence"]
-            return np.abs(shap).sum(dim=other).values.astype(float)
+            total = np.abs(shap).sum(dim=other)
+            if ids is not None and "evidence" in total.coords:
+                total = total.sel(evidence=list(ids))
+            return total.values.astype(float)
     if n == 0:
         return np.zeros(0)
     log_post = log_posterior_by_step(a)[-1]
@@ -441,7 +447,8 @@ class WhatIf(W.VBox):
         self._make_chart()
 
         # the list of items: all of them, or those that matter most and a filter box
-        self._order = np.argsort(-importance(self.encoded.base, result), kind="stable")
+        ranks = importance(self.encoded.base, result, scenario.ids)
+        self._order = np.argsort(-ranks, kind="stable")
         self._rows = W.VBox(layout=W.Layout(flex="0 0 auto"))
         self.filter = W.Text(
             placeholder=f"filter the {n:,} items by id or title",

@@ -244,9 +244,10 @@ def check_what_if_panel(page, fail, screenshot: Path) -> None:
 
     item = page.locator(".forecast-whatif-item", has_text="maxar-new-deployments")
     slider = item.locator(".forecast-whatif-diagnosticity")
+    handle = slider.locator(".noUi-handle")
+    handle.scroll_into_view_if_needed()  # the controls scroll in their own box
     track = slider.locator(".noUi-base").bounding_box()
     assert track is not None and track["width"] >= 250, track  # issue 11: wide enough to aim
-    handle = slider.locator(".noUi-handle")
     box = handle.bounding_box()
     x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
     seen = [before]

@@ -373,6 +373,17 @@ def test_importance_is_leave_one_out(uncertain_scenario, bundled):
         {"attribution": xr.Dataset({"shapley": (("evidence", "x"), shap)})}
     )
     np.testing.assert_array_equal(importance(a, result), 3 * np.arange(a.n_items))
+    # by id, when the node names its items (here in reverse order)
+    ids = bundled.ids
+    named = xr.DataTree.from_dict(
+        {
+            "attribution": xr.Dataset(
+                {"shapley": (("evidence", "x"), shap[::-1])},
+                coords={"evidence": list(ids[::-1])},
+            )
+        }
+    )
+    np.testing.assert_array_equal(importance(a, named, ids), 3 * np.arange(a.n_items))
 
 
 @pytest.fixture(scope="module")
