@@ -100,6 +100,7 @@ def bench_large(repeats: int = 10) -> dict:
         t0 = time.perf_counter()
         panel = what_if(s)
         out[f"build_10k_{kind}"] = [time.perf_counter() - t0]
+        panel.chart.syncing_data_url = False  # a browser shows it: the chart is drawn too
         slider = panel.controls[s.ids[5000]]["diagnosticity"]
         out[f"update_10k_{kind}"] = timed(
             lambda j, sl=slider: setattr(sl, "value", values[j % 5]), repeats
