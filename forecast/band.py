@@ -260,6 +260,9 @@ class Workspace:
     at 4,000 draws the band's scratch arrays are tens of megabytes per run otherwise.
     """
 
+    keep_bytes = 64 * 2**20
+    """Arrays larger than this are made anew every time and not kept."""
+
     def __init__(self) -> None:
         self._arrays: dict[str, np.ndarray] = {}
 
@@ -276,7 +279,11 @@ class Workspace:
         """
         x = self._arrays.get(name)
         if x is None or x.shape != shape or x.dtype != np.dtype(dtype):
-            x = self._arrays[name] = np.empty(shape, dtype)
+            x = np.empty(shape, dtype)
+            if x.nbytes <= self.keep_bytes:
+                self._arrays[name] = x
+            else:  # a large scenario's arrays are not held between runs
+                self._arrays.pop(name, None)
         return x
 
     def filled(self, name: str, shape: tuple[int, ...], value=0, dtype=float) -> np.ndarray:
@@ -485,7 +492,8 @@ def _run_steps(
                 if not exact.all():
                     new_drawn = spare.pop(int(g), None)
                     if new_drawn is None:
-                        new_drawn = ws.array(f"group {int(g)} {len(group_drawn)}", shape)
+                        second = "b" if int(g) in group_drawn else "a"  # two per group
+                        new_drawn = ws.array(f"group {int(g)} {second}", shape)
                     new_drawn.fill(0.0)
                     for j, w in zip(members[~exact], w_all[~exact], strict=True):
                         part.add(new_drawn, j, float(w), k)
