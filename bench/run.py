@@ -11,8 +11,12 @@ Prints a table and writes bench/RESULTS.md (and a JSON sidecar with every raw fi
 5. attribution (issue 10): ``forecast.shapley`` on the bundled scenario, 2,000 exact items
    and 10,000 uncertain items x 5 hypotheses, each in a fresh process.
 
+6. the live what-if panel (bench/whatif.py): one update, the chart's Python side, a warm run,
+   10,000 items.
+
 Options: ``--quick`` (N <= 1000, fewer repeats), ``--no-baseline``, ``--out PATH``,
-``--only attribution`` (section 5 alone: prints its table, writes nothing).
+``--only attribution`` or ``--only whatif`` (that section alone: prints its table; whatif also
+writes bench/RESULTS_whatif.json).
 """
 
 from __future__ import annotations
@@ -38,6 +42,8 @@ ROOT = HERE.parent
 sys.path[:0] = [str(ROOT), str(HERE)]
 
 import numpy as np  # noqa: E402
+from whatif import bench_whatif  # noqa: E402
+from whatif import rows as whatif_rows  # noqa: E402
 
 PY = sys.executable
 FORECAST_CLI = str(Path(PY).with_name("forecast"))
@@ -438,6 +444,8 @@ def attribution_rows(res: dict) -> list[tuple[str, str, str, str, str]]:
 def build_rows(res: dict) -> list[tuple[str, str, str, str, str]]:
     """(figure, median, spread, target, verdict) rows of the table."""
     rows = []
+    if "cold" not in res:  # --only whatif
+        return whatif_rows(res["whatif"], summary, fmt_s, spread)
     c = res["cold"]
     cold = c["wall"]["median"]
     rows.append(("cold: `forecast run --out tmp` (wall, charts included)", fmt_s(cold),
@@ -474,6 +482,8 @@ def build_rows(res: dict) -> list[tuple[str, str, str, str, str]]:
             verdict = "met" if met else "MISSED"
         rows.append((name, f"{fmt_s(med)}, {r['peak_rss_mb']:.0f} MB peak RSS",
                      spread(r["run"]), target, verdict))  # fmt: skip
+    if "whatif" in res:
+        rows += whatif_rows(res["whatif"], summary, fmt_s, spread)
     for b in res.get("baseline", []):
         f, pm_ = b["forecast"], b["pymc"]
         tag = f"baseline [{b['scenario']}]"
@@ -552,6 +562,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", default=str(HERE / "RESULTS.md"), help="markdown report path")
     ap.add_argument("--timeout", type=float, default=120.0, help="seconds per scaling case")
     ap.add_argument("--mem-cap-gb", type=float, default=6.0, help="RSS cap per scaling case")
+    ap.add_argument("--only", choices=["whatif"], help="run only these cases")
     ap.add_argument(
         "--render", metavar="JSON", help="measure nothing: rewrite the report from saved results"
     )
@@ -569,6 +580,11 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     q = args.quick
     res: dict = {"argv": argv, "machine": machine()}
+    if args.only == "whatif":
+        res["whatif"] = bench_whatif(large=not q)
+        (HERE / "RESULTS_whatif.json").write_text(json.dumps(res, indent=1, default=str))
+        print(table(build_rows(res)))
+        return 0
     print("cold main job ...", file=sys.stderr)
     res["cold"] = bench_cold(2 if q else 5, 1 if q else 3)
     print("warm updates ...", file=sys.stderr)
@@ -587,6 +603,8 @@ def main(argv: list[str] | None = None) -> int:
                 "case": f"uncertain H=5 N={case['N']}",
                 "text": profile_case([str(case["N"]), "5", "uncertain"]),
             }
+    print("what-if panel ...", file=sys.stderr)
+    res["whatif"] = bench_whatif(large=not q)
     if not args.no_baseline:
         res["baseline"] = []
         for which in ("bundled", "synth12"):

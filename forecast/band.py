@@ -25,7 +25,14 @@ from .model import (
     row_max,
 )
 
-__all__ = ["NUMPY_ROUTE_MAX", "band_draws", "band_route", "sample_tilted"]
+__all__ = [
+    "NUMPY_ROUTE_MAX",
+    "Workspace",
+    "band_draws",
+    "band_route",
+    "sample_tilted",
+    "workspace",
+]
 
 Progress = Callable[[int, int], None]
 
@@ -248,6 +255,83 @@ def proposal_rows(mu: np.ndarray, sd: np.ndarray, r: np.ndarray, w: np.ndarray):
     return prior_mode, g_star, p_flat, log_cost
 
 
+class Workspace:
+    """Arrays kept from one run to the next, by name (one workspace per thread).
+
+    A warm run (a what-if move) reuses them instead of allocating and zeroing fresh ones:
+    at 4,000 draws the band's scratch arrays are tens of megabytes per run otherwise.
+    """
+
+    keep_bytes = 64 * 2**20
+    """Arrays larger than this are made anew every time and not kept."""
+
+    def __init__(self) -> None:
+        self._arrays: dict[str, np.ndarray] = {}
+
+    def array(self, name: str, shape: tuple[int, ...], dtype=float) -> np.ndarray:
+        """An array of ``shape`` and ``dtype`` kept under ``name`` (contents undefined).
+
+        The same name gives the same memory while the shape and dtype stay the same, so the
+        caller must be done with the previous contents.
+
+        Examples
+        --------
+        >>> workspace().array("x", (2, 3)).shape
+        (2, 3)
+        """
+        x = self._arrays.get(name)
+        if x is None or x.shape != shape or x.dtype != np.dtype(dtype):
+            x = np.empty(shape, dtype)
+            if x.nbytes <= self.keep_bytes:
+                self._arrays[name] = x
+            else:  # a large scenario's arrays are not held between runs
+                self._arrays.pop(name, None)
+        return x
+
+    def filled(self, name: str, shape: tuple[int, ...], value=0, dtype=float) -> np.ndarray:
+        """:meth:`array` with every entry set to ``value``."""
+        x = self.array(name, shape, dtype)
+        x.fill(value)
+        return x
+
+
+_LOCAL = threading.local()
+
+
+def workspace() -> Workspace:
+    """This thread's :class:`Workspace` (the band's two parts run in threads of their own)."""
+    ws = getattr(_LOCAL, "workspace", None)
+    if ws is None:
+        ws = _LOCAL.workspace = Workspace()
+    return ws
+
+
+_PRIORS: dict[tuple, tuple] = {}
+"""The prior draws (uniforms, log pi, p) of the last few (seed, draws, priors)."""
+
+
+def _shared_prior_draws(a: Arrays, draws: int, seed: int):
+    """``u``, ``log_pi``, ``p`` of :func:`band_draws`, read-only, remembered: they depend
+    only on the seed, the number of draws and the priors, which a what-if move keeps."""
+    key = (
+        seed, draws, a.kappa,
+        *(x.tobytes() for x in (a.prior, a.p_mean, a.p_sd)),
+    )  # fmt: skip
+    got = _PRIORS.get(key)
+    if got is None:
+        rng = np.random.default_rng([seed, 0])
+        u = rng.random(draws)
+        log_pi, p = _prior_draws(a, draws, rng)
+        log_pi = np.ascontiguousarray(log_pi)
+        got = (u, log_pi, p)
+        for x in got:
+            x.setflags(write=False)
+        if len(_PRIORS) >= 4:
+            _PRIORS.pop(next(iter(_PRIORS)))
+        _PRIORS[key] = got
+    return got
+
+
 _PARTS = 2
 """Large scenarios' draws come in this many parts, each with its own random stream and
 thread (the compiled loops release the GIL). Fixed, so that the numbers do not depend on
@@ -282,6 +366,7 @@ def band_draws(
     draws: int,
     seed: int,
     progress: Progress | None = None,
+    out: np.ndarray | None = None,
 ) -> np.ndarray:
     """Draws of ``P(Y | E_1..k, theta)``, theta ~ P(theta | E_1..k), for every step k.
 
@@ -296,10 +381,12 @@ def band_draws(
     draws, seed : int
     progress : callable, optional
         Called as ``progress(step, n_steps)`` as the steps are done.
+    out : (N+1, S) float array, optional
+        Where to write the draws (e.g. a :class:`Workspace` array); a new array if None.
 
     Returns
     -------
-    (N+1, S) array of probabilities.
+    (N+1, S) array of probabilities (``out`` if given).
 
     Notes
     -----
@@ -319,12 +406,11 @@ def band_draws(
     (14, 4000)
     """
     n_items, n_h = a.mu.shape
-    rng = np.random.default_rng([seed, 0])
-    u = rng.random(draws)
-    log_pi, p = _prior_draws(a, draws, rng)
+    u, log_pi, p = _shared_prior_draws(a, draws, seed)
+    ws = workspace()
     cdf = np.cumsum(p_h, axis=1)
     cdf /= cdf[:, -1:]
-    h_of = np.zeros((n_items + 1, draws), dtype=np.int8 if n_h <= 127 else np.int32)
+    h_of = ws.filled("h_of", (n_items + 1, draws), 0, np.int8 if n_h <= 127 else np.int32)
     for h in range(n_h - 1):  # h_of = how many of the cumulative probabilities lie below u
         h_of += u[None, :] > cdf[:, h, None]
     # last_k[h, s]: the last step at which draw s has hypothesis h (-1: never)
@@ -333,7 +419,8 @@ def band_draws(
     for k in range(n_items + 1):
         last_k[h_of[k], every] = k
     uncertain = (a.sd > 0).any(axis=1)
-    out = np.empty((n_items + 1, draws))
+    if out is None:
+        out = np.empty((n_items + 1, draws))
     if band_route(a, draws) == "numpy":
         part = _NumpyPart(a, ids, h_of, log_pi, p, last_k, seed, out)
         _run_steps(a, uncertain, part, progress)
@@ -382,10 +469,13 @@ def _run_steps(
     (a ``threading.Event``): give up between steps once it is set.
     """
     n_items, n_h = a.mu.shape
+    ws = workspace()
     const = np.zeros(n_h)  # exact parts: the same for every draw
-    drawn = np.zeros((part.draws, n_h, n_h))  # drawn parts: (draw, conditioning h, hypothesis)
+    shape = part.drawn_shape
+    drawn = ws.filled("drawn", shape)  # drawn parts, by draw, conditioning h and hypothesis
     group_const: dict[int, np.ndarray] = {}
-    group_drawn: dict[int, np.ndarray] = {}
+    group_drawn: dict[int, np.ndarray] = {}  # a group's drawn part now, and a spare buffer
+    spare: dict[int, np.ndarray] = {}
     group_w = {int(g): prefix_weights(a, int(g)) for g in np.unique(a.group[a.group >= 0])}
     grouped_steps = np.flatnonzero(a.group >= 0) + 1
     k = 0
@@ -419,15 +509,38 @@ def _run_steps(
                 const += new_const - group_const.get(int(g), 0.0)
                 group_const[int(g)] = new_const
                 if not exact.all():
-                    new_drawn = np.zeros_like(drawn)
+                    new_drawn = spare.pop(int(g), None)
+                    if new_drawn is None:
+                        second = "b" if int(g) in group_drawn else "a"  # two per group
+                        new_drawn = ws.array(f"group {int(g)} {second}", shape)
+                    new_drawn.fill(0.0)
                     for j, w in zip(members[~exact], w_all[~exact], strict=True):
                         part.add(new_drawn, j, float(w), k)
-                    drawn += new_drawn - group_drawn.get(int(g), 0.0)
+                    old = group_drawn.get(int(g))
+                    if old is None:
+                        drawn += new_drawn
+                    else:  # drawn += new - old, the difference first (as the numbers were)
+                        drawn += np.subtract(new_drawn, old, out=ws.array("difference", shape))
+                        spare[int(g)] = old
                     group_drawn[int(g)] = new_drawn
         part.predict(k, const, drawn)
         if progress is not None and k > 0:
             progress(k, n_items)
         k += 1
+
+
+_ROWS: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+
+
+def _log_pi_rows(log_pi: np.ndarray) -> np.ndarray:
+    """``log_pi`` (H, S, H) as rows (S * H, H), row ``s * H + h``; kept for the last array."""
+    got = _ROWS.get(id(log_pi))
+    if got is None or got[0] is not log_pi:
+        n_h = log_pi.shape[0]
+        rows = np.ascontiguousarray(log_pi.transpose(1, 0, 2)).reshape(-1, n_h)
+        _ROWS.clear()
+        _ROWS[id(log_pi)] = got = (log_pi, rows)
+    return got[1]
 
 
 class _NumpyPart:
@@ -441,15 +554,19 @@ class _NumpyPart:
         self.draws, n_h = p.shape
         self.last_needed = last_k.max(axis=1)
         self.row_of = np.arange(self.draws) * n_h  # row of (draw s, hypothesis h): s * H + h
-        self.log_pi_rows = np.ascontiguousarray(log_pi.transpose(1, 0, 2)).reshape(-1, n_h)
-        self.block = max(1, _CHUNK_ELEMENTS // (self.draws * n_h))
-        self.totals = np.zeros((self.block, self.draws, n_h))
+        # the drawn parts as (conditioning h, draw, hypothesis): an item's draws given h are
+        # added to one contiguous block, many times faster than a strided one
+        self.drawn_shape = (n_h, self.draws, n_h)
+        self.every = np.arange(self.draws)
+        self.log_pi_rows = _log_pi_rows(log_pi)
+        self.block = max(1, min(_CHUNK_ELEMENTS // (self.draws * n_h), h_of.shape[0]))
+        self.totals = workspace().filled("totals", (self.block, self.draws, n_h))
         self.consts = np.zeros((self.block, n_h))
         self.n_block = 0
         self.any_drawn = False
 
     def add(self, out: np.ndarray, i: int, w: float, k: int) -> None:
-        """Add item i's ``w log Lr`` draws to ``out`` (S, H, H) for the hypotheses used."""
+        """Add item i's ``w log Lr`` draws to ``out`` (H, S, H) for the hypotheses used."""
         a, draws, seed = self.a, self.draws, self.seed
         log_c = log_expected_tilt(a.mu[i : i + 1], a.sd[i : i + 1], a.r[i : i + 1], [w])[0]
         for h in np.flatnonzero(self.last_needed >= k):
@@ -463,14 +580,14 @@ class _NumpyPart:
                     raise ValueError(f"evidence item {self.ids[i]!r}: {exc}") from None
                 x = w * log_effective(x, a.r[i])
                 caches.DRAWS.put(key, x)
-            out[:, h] += x
+            out[h] += x
         self.any_drawn = True
 
     def predict(self, k: int, const: np.ndarray, drawn: np.ndarray) -> None:
         """Keep step k's totals; compute the block's predictives when it is full or last."""
         n = self.n_block
         if self.any_drawn:
-            rows = self.row_of + self.h_of[k]
+            rows = self.h_of[k].astype(np.intp) * self.draws + self.every  # (h, s) in (H*S, H)
             np.take(drawn.reshape(-1, drawn.shape[2]), rows, axis=0, out=self.totals[n])
         self.consts[n] = const
         self.n_block += 1
@@ -487,7 +604,8 @@ class _NumpyPart:
             post = np.exp(log_post - log_post.max(axis=1, keepdims=True))
             self.out[ks] = (post / post.sum(axis=1, keepdims=True)) @ p.T
             return
-        total = np.take(self.log_pi_rows, self.row_of + self.h_of[ks], axis=0)
+        total = workspace().array("total", (n, self.draws, a.n_hypotheses))
+        np.take(self.log_pi_rows, self.row_of + self.h_of[ks], axis=0, out=total)
         total += consts[:n, None, :]
         if self.any_drawn:
             total += self.totals[:n]
@@ -562,6 +680,7 @@ class _CompiledPart:
         self.last_k = np.ascontiguousarray(last_k)
         self.rng = np.random.default_rng(seed_words)
         self.draws = self.p.shape[0]
+        self.drawn_shape = (self.draws, a.n_hypotheses, a.n_hypotheses)  # as the kernels use
         self.out = np.empty((h_of.shape[0], self.draws))
 
     def add(self, out: np.ndarray, i: int, w: float, k: int) -> None:

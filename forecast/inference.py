@@ -19,7 +19,7 @@ from typing import Literal
 import numpy as np
 import xarray as xr
 
-from .band import Progress, band_draws, band_route
+from .band import Progress, band_draws, band_route, workspace
 from .caches import clear_caches
 from .model import (
     Arrays,
@@ -32,7 +32,7 @@ from .model import (
 )
 from .scenario import Scenario
 
-__all__ = ["BAND", "DEFAULT_DRAWS", "ForecastWarning", "clear_caches", "run"]
+__all__ = ["BAND", "DEFAULT_DRAWS", "ForecastWarning", "clear_caches", "live_trajectory", "run"]
 
 DEFAULT_DRAWS = 4000
 """Draws of the band per step (fast route); MCSE of the draws' mean <= 0.5 / sqrt(4000)."""
@@ -79,8 +79,13 @@ def _quantile_mcse(sorted_draws: np.ndarray, q: float) -> np.ndarray:
 # ----------------------------------------------------------------------------- routes
 def _run_fast(scenario: Scenario, a: Arrays, draws: int, seed: int, progress):
     p_h, p_y = probabilities(a)
-    band = band_draws(a, scenario.ids, p_h, draws, seed, progress)
-    ordered = np.sort(band, axis=1)
+    ws = workspace()  # the band's draws are summarised and copied, never kept: reused
+    band = band_draws(
+        a, scenario.ids, p_h, draws, seed, progress, out=ws.array("band", (a.n_items + 1, draws))
+    )
+    ordered = ws.array("ordered", band.shape)
+    ordered[...] = band
+    ordered.sort(axis=1)
     draws_mean = band.mean(axis=1)
     stats = {
         "p_hypothesis": p_h,
@@ -92,18 +97,77 @@ def _run_fast(scenario: Scenario, a: Arrays, draws: int, seed: int, progress):
         "mcse_high": _quantile_mcse(ordered, BAND[1]),
         "draws_mean": draws_mean,
     }
-    # self-check: the draws' mean is an independent Monte Carlo estimate of the probability
-    z = np.abs(stats["draws_mean"] - p_y) / np.maximum(stats["mcse"], 1e-12)
-    bad = np.flatnonzero((z > 4.5) & (np.abs(stats["draws_mean"] - p_y) > 1e-9))
+    _check_draws(draws_mean, stats["mcse"], p_y)
+    return stats, band.T[None].astype(np.float32), {}
+
+
+def _check_draws(draws_mean: np.ndarray, mcse: np.ndarray, p_y: np.ndarray) -> None:
+    """The self-check: the draws' mean is an independent Monte Carlo estimate of the
+    probability; a ForecastWarning where they are more than 4.5 MCSE apart."""
+    z = np.abs(draws_mean - p_y) / np.maximum(mcse, 1e-12)
+    bad = np.flatnonzero((z > 4.5) & (np.abs(draws_mean - p_y) > 1e-9))
     if bad.size:
         warnings.warn(
             f"Monte Carlo check failed at step(s) {bad.tolist()[:10]}: the band's draws average "
-            f"{stats['draws_mean'][bad[0]]:.4f} but the exact probability is {p_y[bad[0]]:.4f} "
+            f"{draws_mean[bad[0]]:.4f} but the exact probability is {p_y[bad[0]]:.4f} "
             f"({z[bad[0]]:.1f} MCSE apart)",
             ForecastWarning,
-            stacklevel=3,
+            stacklevel=4,
         )
-    return stats, band.T[None].astype(np.float32), {}
+
+
+def live_trajectory(
+    a: Arrays, ids: tuple[str, ...], *, draws: int = DEFAULT_DRAWS, seed: int = 0, band: bool = True
+) -> dict[str, np.ndarray]:
+    """The numbers a live view shows, as :func:`run` (fast route) gives them, and no more.
+
+    No DataTree, no MCSE of the band's ends, no sorting of every draw (the band's ends are
+    order statistics, found by partition): what a what-if move needs, in a few ms for the
+    bundled scenario once its items' draws are remembered.
+
+    Parameters
+    ----------
+    a : Arrays
+        The scenario's numbers (:func:`forecast.model.encode`).
+    ids : tuple of str
+        The items' ids in update order (they key the remembered draws).
+    draws, seed : int
+        As for :func:`run`; the same give the same numbers as :func:`run`.
+    band : bool
+        False: the probabilities only (the band's keys are then absent).
+
+    Returns
+    -------
+    dict of arrays
+        ``p_hypothesis`` (N+1, H), ``p_outcome`` (N+1,) and, with ``band``,
+        ``p_outcome_low``, ``p_outcome_high`` (N+1,): equal to the same variables of
+        ``run(scenario, draws=draws, seed=seed)["trajectory"]`` for the scenario ``a`` encodes.
+        A failed Monte Carlo self-check warns (ForecastWarning) as :func:`run` does.
+
+    Examples
+    --------
+    >>> live = live_trajectory(encode(scenario), scenario.ids)  # doctest: +SKIP
+    >>> live["p_outcome"][-1], live["p_outcome_low"][-1]  # doctest: +SKIP
+    (0.61, 0.42)
+    """
+    p_h, p_y = probabilities(a)
+    out = {"p_hypothesis": p_h, "p_outcome": p_y}
+    if not band:
+        return out
+    ws = workspace()
+    draws_band = band_draws(a, ids, p_h, draws, seed, out=ws.array("band", (a.n_items + 1, draws)))
+    ends = []
+    for q in BAND:  # the order statistics linear interpolation needs, and no others
+        pos = q * (draws - 1)
+        ends += [int(np.floor(pos)), min(int(np.floor(pos)) + 1, draws - 1)]
+    ordered = ws.array("ordered", draws_band.shape)
+    ordered[...] = draws_band
+    ordered.partition(sorted(set(ends)), axis=1)
+    out["p_outcome_low"] = _sorted_quantile(ordered, BAND[0])
+    out["p_outcome_high"] = _sorted_quantile(ordered, BAND[1])
+    draws_mean = draws_band.mean(axis=1)
+    _check_draws(draws_mean, _row_std(draws_band, draws_mean) / np.sqrt(draws), p_y)
+    return out
 
 
 def _run_nuts(scenario: Scenario, a: Arrays, draws: int, seed: int, progress, *, chains=4):

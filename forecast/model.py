@@ -28,6 +28,7 @@ __all__ = [
     "build_model",
     "encode",
     "expected_p_outcome",
+    "likelihood_row",
     "log_effective",
     "log_expected_tilt",
     "probabilities",
@@ -93,6 +94,27 @@ def _log(x: float) -> float:
         return float(np.log(x))
 
 
+def likelihood_row(likelihoods, hypotheses) -> tuple[np.ndarray, np.ndarray]:
+    """One item's ``log L(h) ~ Normal(mu, sd)`` row, as :func:`encode` writes it.
+
+    Parameters
+    ----------
+    likelihoods : mapping of hypothesis name to a number or a 90% interval ``(lo, hi)``
+    hypotheses : sequence of str
+        All the hypotheses, in file order (unnamed ones: mu 0, sd 0).
+
+    Examples
+    --------
+    >>> likelihood_row({"b": 2.0}, ["a", "b"])
+    (array([0.        , 0.69314718]), array([0., 0.]))
+    """
+    names = list(hypotheses)
+    mu, sd = np.zeros(len(names)), np.zeros(len(names))
+    for name, value in likelihoods.items():
+        mu[names.index(name)], sd[names.index(name)] = _normal_params(value, _log)
+    return mu, sd
+
+
 def encode(scenario: Scenario) -> Arrays:
     """Turn a validated scenario into the arrays the computations use.
 
@@ -108,8 +130,7 @@ def encode(scenario: Scenario) -> Arrays:
     n, k = len(scenario.evidence), len(names)
     mu, sd = np.zeros((n, k)), np.zeros((n, k))
     for i, item in enumerate(scenario.evidence):
-        for name, value in item.likelihoods.items():
-            mu[i, names.index(name)], sd[i, names.index(name)] = _normal_params(value, _log)
+        mu[i], sd[i] = likelihood_row(item.likelihoods, names)
     groups = sorted({e.group for e in scenario.evidence if e.group is not None})
     return Arrays(
         prior=scenario.prior,
@@ -152,9 +173,14 @@ def strength(a: Arrays) -> np.ndarray:
     Intervals at their medians (``exp(mu)``), reliability applied, so strength never depends
     on a draw; ``inf`` for an item that rules a hypothesis out (a zero at reliability 1).
     """
-    if not a.n_items:
+    return _strength_of(a.mu, a.r)
+
+
+def _strength_of(mu: np.ndarray, r: np.ndarray) -> np.ndarray:
+    """:func:`strength` of rows ``mu`` (n, H) with reliabilities ``r`` (n,)."""
+    if not mu.shape[0]:
         return np.zeros(0)
-    le = log_effective(a.mu, a.r)
+    le = log_effective(mu, r)
     return le.max(axis=1) - le.min(axis=1)
 
 
@@ -190,7 +216,7 @@ def prefix_weights(a: Arrays, g: int) -> np.ndarray:
     """
     members = np.flatnonzero(a.group == g)
     m = members.size
-    d = strength(a)[members] if m else np.zeros(0)
+    d = _strength_of(a.mu[members], a.r[members])  # the members only: once per group
     order = np.argsort(-d, kind="stable")  # strongest first, ties to the earlier member
     seen = np.tril(np.ones((m, m), dtype=bool))[:, order]  # row n-1: the first n, by rank
     rank = np.cumsum(seen, axis=1)
