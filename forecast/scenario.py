@@ -463,9 +463,20 @@ def _allowed_keys(model: type[BaseModel], parent: list[str]) -> list[str]:
     return list(getattr(current, "model_fields", {}))
 
 
-def _read_csv(path: Path, problems: list[Problem]) -> list[tuple[str, Any]]:
-    """Rows of an evidence table as ``(where, raw dict)``; columns as in the YAML files."""
-    fields = list(EvidenceItem.model_fields)
+def _read_csv(
+    path: Path,
+    problems: list[Problem],
+    model: type[BaseModel] | None = None,
+    mapping: str = "likelihoods",
+) -> list[tuple[str, Any]]:
+    """Rows of an evidence table as ``(where, raw dict)``; columns as in the YAML files.
+
+    ``model`` (default :class:`EvidenceItem`) names the allowed columns; its dict field
+    ``mapping`` is given as one column per hypothesis, ``<mapping without s>.<hypothesis>``
+    (``likelihood.<h>``; indicators: ``p_seen.<h>``).
+    """
+    fields = list((model or EvidenceItem).model_fields)
+    prefix = f"{mapping.removesuffix('s')}."
     try:
         text = path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError:
@@ -478,11 +489,11 @@ def _read_csv(path: Path, problems: list[Problem]) -> list[tuple[str, Any]]:
         return []
     ok = True
     for col in header:
-        if col in fields and col != "likelihoods":
+        if col in fields and col != mapping:
             continue
-        if col.startswith("likelihood.") and col != "likelihood.":
+        if col.startswith(prefix) and col != prefix:
             continue
-        allowed = [f for f in fields if f != "likelihoods"] + ["likelihood.<hypothesis>"]
+        allowed = [f for f in fields if f != mapping] + [f"{prefix}<hypothesis>"]
         problems.append(
             Problem(str(path), f"column '{col}'", f"unknown column{_suggest(col, allowed)}")
         )
@@ -503,13 +514,13 @@ def _read_csv(path: Path, problems: list[Problem]) -> list[tuple[str, Any]]:
             cell = (cell or "").strip()
             if not cell:
                 continue
-            if col.startswith("likelihood."):
-                lik[col.removeprefix("likelihood.")] = cell
+            if col.startswith(prefix):
+                lik[col.removeprefix(prefix)] = cell
             else:
                 raw[col] = cell
         if not raw and not lik:
             continue  # blank line
-        raw["likelihoods"] = lik
+        raw[mapping] = lik
         rows.append((f"{path} row {line_no}", raw))
     return rows
 
@@ -731,3 +742,16 @@ def new_evidence(
     with open(path, "x", encoding="utf-8") as fh:  # "x": never overwrite, even in a race
         fh.write(text)
     return path
+
+
+# ----------------------------------------------------------------------------- shared helpers
+# Other input files (indicators/) are read and checked with the same machinery.
+StrictModel = _Strict
+"""Base of the file models: unknown keys refused, values frozen, text stripped."""
+ID_PATTERN = _ID
+"""What an id may look like: letters, digits, ``-``, ``_`` and ``.``."""
+validate_model = _validate
+read_table = _read_csv
+input_files = _evidence_files
+suggest = _suggest
+file_sha256 = _sha256
