@@ -64,7 +64,9 @@ MAX_SET = 10
 """At most this many indicators in the best set (2^10 joint outcomes)."""
 
 PARETO_K_LIMIT = 0.7
+"""Importance weights of the band with a larger Pareto k-hat are unreliable: a warning."""
 MIN_ESS = 400
+"""Effective sample size below which the band warns (or below a tenth of the draws, if less)."""
 
 
 class Indicator(StrictModel):
@@ -502,7 +504,8 @@ def watch(
                 frame[f"p_{o}_if_{x}_low"] = b[f"{x}_low"]
                 frame[f"p_{o}_if_{x}_high"] = b[f"{x}_high"]
             checks = {"pareto_k": b["pareto_k"], "ess": b["ess"]}
-            bad = (b["pareto_k"] > PARETO_K_LIMIT) | (b["ess"] < MIN_ESS)
+            min_ess = min(MIN_ESS, 0.1 * ph_draws.shape[0])
+            bad = (b["pareto_k"] > PARETO_K_LIMIT) | (b["ess"] < min_ess)
             if bad.any():
                 names = ", ".join(
                     f"{i} (k-hat {kk:.2f}, ESS {e:.0f})"
@@ -515,7 +518,7 @@ def watch(
                 )
                 warnings.warn(
                     "the judgement band of P(outcome | seen / not seen) rests on poor "
-                    f"importance weights (need k-hat <= {PARETO_K_LIMIT}, ESS >= {MIN_ESS}): "
+                    f"importance weights (need k-hat <= {PARETO_K_LIMIT}, ESS >= {min_ess:.0f}): "
                     f"{names[:500]}; run with more --draws",
                     ForecastWarning,
                     stacklevel=2,
