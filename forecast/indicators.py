@@ -14,6 +14,8 @@ information about the hypotheses and the outcome, in bits.
 
 from __future__ import annotations
 
+import contextlib
+import copy
 import datetime as dt
 import hashlib
 import warnings
@@ -137,7 +139,7 @@ def load_indicators(folder: str | Path, scenario: Scenario) -> tuple[Indicator, 
             rows = read_table(path, problems, Indicator, "p_seen")
         else:
             try:
-                rows = [(str(path), load_yaml(path))]
+                rows = [(str(path), _read_yaml(path))]
             except YamlError as exc:
                 problems.append(Problem(str(path), "", str(exc)))
                 continue
@@ -177,6 +179,19 @@ def load_indicators(folder: str | Path, scenario: Scenario) -> tuple[Indicator, 
     if problems:
         raise ScenarioError(_csv_columns(problems, folder))
     return tuple(sorted((i for _, i in parsed if i is not None), key=lambda i: i.id))
+
+
+_PARSED: dict[tuple[str, str], Any] = {}
+"""Parsed indicator files by (path, sha256): watching again re-reads only what changed."""
+
+
+def _read_yaml(path: Path) -> Any:
+    key = (str(path), file_sha256(path))
+    if key not in _PARSED:
+        if len(_PARSED) > 20_000:
+            _PARSED.clear()
+        _PARSED[key] = load_yaml(path)
+    return copy.deepcopy(_PARSED[key])
 
 
 def _csv_columns(problems: list[Problem], folder: Path) -> list[Problem]:
@@ -357,7 +372,7 @@ def band_if_observed(
     n_ind = len(ids)
     keys = ("low", "high", "mean")
     out = {f"{x}_{key}": np.empty(n_ind) for x in ("seen", "not_seen") for key in keys}
-    out["pareto_k"], out["ess"] = np.full(n_ind, -np.inf), np.full(n_ind, np.inf)
+    out["pareto_k"], out["ess"] = np.full(n_ind, np.nan), np.full(n_ind, np.inf)
     weighted_y = p_hypothesis_draws * p_given_draws  # (S, H)
     for start in range(0, n_ind, _BAND_CHUNK):  # a few indicators at a time: bounded memory
         rows = slice(start, min(start + _BAND_CHUNK, n_ind))
@@ -372,7 +387,7 @@ def band_if_observed(
             out[f"{name}_low"][rows], out[f"{name}_high"][rows] = lo_hi[:, 0], lo_hi[:, 1]
             out[f"{name}_mean"][rows] = (w * y).sum(axis=1) / w.sum(axis=1)
             k_i, ess_i = _weight_checks(w)
-            out["pareto_k"][rows] = np.maximum(out["pareto_k"][rows], k_i)
+            out["pareto_k"][rows] = np.fmax(out["pareto_k"][rows], k_i)
             out["ess"][rows] = np.minimum(out["ess"][rows], ess_i)
     return out
 
@@ -381,16 +396,24 @@ _BAND_CHUNK = 32
 
 
 def _weight_checks(w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Pareto k-hat (arviz-stats' PSIS) and the effective sample size of each row's weights."""
-    from arviz_stats.base import array_stats
+    """Effective sample size of each row's importance weights, and Pareto k-hat (arviz-stats'
+    PSIS) where the ESS is below half the draws (NaN elsewhere: not needed, see below).
 
+    The weights are probabilities, bounded by 1, so their variance is finite and the ESS
+    measures the loss; k-hat is the check for a heavy tail, computed where the weights are
+    uneven. (Near-uniform weights take few distinct values at the top, and a Pareto fit to
+    such a tail is noise.)
+    """
+    n = w.shape[1]
     ess = w.sum(axis=1) ** 2 / (w**2).sum(axis=1)
-    flat = np.ptp(w, axis=1) <= 1e-12 * w.max(axis=1)
-    khat = np.full(w.shape[0], -np.inf)
-    if (~flat).any():
-        # psislw takes the negative log weights (its log-likelihood convention)
-        _, k = array_stats.psislw(-np.log(w[~flat]), axis=-1)
-        khat[~flat] = np.asarray(k, dtype=float).reshape(-1)
+    khat = np.full(w.shape[0], np.nan)
+    rows = np.flatnonzero(ess < n / 2)
+    if rows.size:
+        from arviz_stats.base import array_stats  # slow to import: only when needed
+
+        for i in rows:  # psislw takes the negative log weights (its log-likelihood convention)
+            with contextlib.suppress(ValueError):  # a tail of equal values: nothing to fit
+                khat[i] = float(np.asarray(array_stats.psislw(-np.log(w[i]), axis=-1)[1]))
     return khat, ess
 
 
