@@ -45,6 +45,11 @@ _LAZY = {
     "report_html": "report",
     "write_report": "report",
     "what_if": "widgets",
+    "Indicator": "indicators",
+    "load_indicators": "indicators",
+    "observe": "indicators",
+    "watch": "indicators",
+    "watch_chart": "charts",
 }
 
 
@@ -66,6 +71,7 @@ __all__ = [
     "DEFAULT_DRAWS",
     "EvidenceItem",
     "ForecastWarning",
+    "Indicator",
     "Problem",
     "Scenario",
     "ScenarioError",
@@ -76,9 +82,11 @@ __all__ = [
     "encode",
     "impact",
     "impact_table",
+    "load_indicators",
     "load_result",
     "load_scenario",
     "new_evidence",
+    "observe",
     "probabilities",
     "report_html",
     "run",
@@ -89,6 +97,8 @@ __all__ = [
     "sensitivity_table",
     "timeline",
     "trajectory_frame",
+    "watch",
+    "watch_chart",
     "what_if",
     "write_report",
 ]

@@ -51,8 +51,10 @@ __all__ = [
     "impact_table",
     "save_all",
     "sensitivity",
+    "save_watch_chart",
     "sensitivity_table",
     "timeline",
+    "watch_chart",
 ]
 
 OKABE_ITO = {
