@@ -458,3 +458,28 @@ def test_observe_unknown_indicator_exit_2(bundled, capsys):
     assert main(["observe", "putin-signs-recogniton", "--seen"]) == 2
     assert "did you mean 'putin-signs-recognition'" in capsys.readouterr().err
     assert not (bundled / "evidence" / "putin-signs-recogniton.yaml").exists()
+
+
+def test_last_step_draws_agree_with_the_band_on_both_routes(rng):
+    """The band's per-draw P(h | E, theta) and p_h reproduce its P(Y | E, theta) draws, for a
+    small scenario (numpy route) and one large enough for the compiled route."""
+    names = [f"h{j}" for j in range(5)]
+    for n_items in (3, 500):
+        items = [
+            item_dict(f"e{i:04d}", {names[int(rng.integers(5))]: [0.5, 2.5]},
+                      date=f"2022-01-{1 + i % 28:02d}")
+            for i in range(n_items)
+        ]  # fmt: skip
+        priors = {
+            "question": "q?", "outcome": "event", "prior_strength": 20,
+            "hypotheses": {h: {"prior": 0.2, "p_outcome": [0.1 + 0.15 * j, 0.2 + 0.15 * j]}
+                           for j, h in enumerate(names)},
+        }  # fmt: skip
+        scenario = forecast.Scenario.from_dict({"priors": priors, "evidence": items})
+        result = forecast.run(scenario, draws=400, seed=1)
+        post = result["posterior"]
+        ph = post["final_p_hypothesis"].values[0]
+        pg = post["final_p_given_hypothesis"].values[0]
+        y = post["p_outcome"].values[0, :, -1]
+        np.testing.assert_allclose((ph * pg).sum(axis=1), y, atol=1e-6)  # float32 draws
+        np.testing.assert_allclose(ph.sum(axis=1), 1.0, atol=1e-12)
