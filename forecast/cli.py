@@ -108,6 +108,7 @@ def _cmd_run(args) -> int:
         f"{last[f'p_{o}_low']:.1%} to {last[f'p_{o}_high']:.1%}; MCSE {last['mcse']:.4f})"
     )
     result = _since_last_run(result, Path(args.out) / "posterior.nc", o)
+    watch_table = None if indicators is None else _watch_into(result, indicators)
     paths = save_result(result, args.out)
     from .charts import save_all
 
@@ -116,8 +117,8 @@ def _cmd_run(args) -> int:
         print(f"WARNING: {w.message}", file=sys.stderr)
     print("wrote " + ", ".join(str(p) for p in paths.values()))
     print(f"wrote {len(charts)} charts (PNG, SVG) into {args.out}")
-    if indicators is not None:
-        _write_watch(result, indicators, args.out, rank_by="shift", k=3, top=5)
+    if watch_table is not None:
+        _write_watch(result, watch_table, args.out, top=5)
     return 0
 
 
@@ -265,13 +266,24 @@ def _watch_result(args, scenario):
     return run(scenario, draws=draws, seed=args.seed, progress=_progress_printer("fast route"))
 
 
-def _write_watch(result, indicators, out, *, rank_by: str, k: int, top: int | None) -> None:
-    """Rank the indicators, print the table (``top`` rows, None: all) and the best set,
-    write ``<out>/watch.csv`` and the watch chart."""
-    from .charts import save_watch_chart
-    from .indicators import watch, write_watch_csv
+def _watch_into(result, indicators, *, rank_by: str = "shift", k: int = 3):
+    """The ranked indicators (:func:`forecast.watch`), also kept in the result (node
+    ``/watch``: the report's "What would change the assessment")."""
+    import xarray as xr
 
-    frame = watch(result, indicators, rank_by=rank_by, k=min(k, max(len(indicators), 1)))
+    from .indicators import watch, watch_dataset
+
+    frame = watch(result, indicators, rank_by=rank_by, k=k)
+    result["watch"] = xr.DataTree(dataset=watch_dataset(frame))
+    return frame
+
+
+def _write_watch(result, frame, out, *, top: int | None) -> None:
+    """Print the ranked table (``top`` rows, None: all) and the best set, write
+    ``<out>/watch.csv`` and the watch chart."""
+    from .charts import save_watch_chart
+    from .indicators import write_watch_csv
+
     print(_format_watch(frame, top))
     path = write_watch_csv(frame, out)
     charts = save_watch_chart(result, frame, out) if len(frame) else []
@@ -332,7 +344,8 @@ def _cmd_watch(args) -> int:
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", ForecastWarning)
         result = _watch_result(args, scenario)
-        _write_watch(result, indicators, args.out, rank_by=args.rank_by, k=args.k, top=None)
+        frame = _watch_into(result, indicators, rank_by=args.rank_by, k=args.k)
+        _write_watch(result, frame, args.out, top=None)
     for w in caught:
         print(f"WARNING: {w.message}", file=sys.stderr)
     return 0

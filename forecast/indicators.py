@@ -706,3 +706,34 @@ def _evidence_yaml(item: dict, indicator: Indicator, seen: bool, folder: Path) -
     ).strip()
     lines.append(f"rationale: {_quoted(rationale)}")
     return "\n".join(lines) + "\n"
+
+
+# ----------------------------------------------------------------------------- stored
+def watch_dataset(frame: pd.DataFrame):
+    """The :func:`watch` table as an ``xarray.Dataset`` (dim ``indicator``), its ``attrs`` as
+    JSON text: ``forecast run`` keeps it in ``posterior.nc`` (node ``/watch``) for the report."""
+    import json
+
+    import xarray as xr
+
+    data = {
+        col: ("indicator", frame[col].to_numpy(dtype=object if col in ("by", "title") else None))
+        for col in frame.columns
+        if col != "indicator_id"
+    }
+    data["overdue"] = ("indicator", frame["overdue"].to_numpy(dtype=np.int8))
+    return xr.Dataset(
+        data,
+        coords={"indicator": frame["indicator_id"].to_numpy(dtype=object)},
+        attrs={"watch": json.dumps(frame.attrs, default=str)},
+    )
+
+
+def watch_frame(dataset) -> pd.DataFrame:
+    """The table that :func:`watch_dataset` stored, back as :func:`watch` returned it."""
+    import json
+
+    frame = dataset.to_dataframe().reset_index().rename(columns={"indicator": "indicator_id"})
+    frame["overdue"] = frame["overdue"].astype(bool)
+    frame.attrs = json.loads(dataset.attrs["watch"])
+    return frame

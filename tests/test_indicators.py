@@ -483,3 +483,31 @@ def test_last_step_draws_agree_with_the_band_on_both_routes(rng):
         y = post["p_outcome"].values[0, :, -1]
         np.testing.assert_allclose((ph * pg).sum(axis=1), y, atol=1e-6)  # float32 draws
         np.testing.assert_allclose(ph.sum(axis=1), 1.0, atol=1e-12)
+
+
+def test_run_keeps_the_watch_table_and_the_report_shows_it(exact_three, tmp_path, capsys):
+    from forecast.indicators import watch_frame
+
+    priors, evidence, inds = exact_three
+    out = tmp_path / "out"
+    args = ["--priors", str(priors), "--evidence", str(evidence), "--out", str(out)]
+    assert main(["run", *args, "--draws", DRAWS]) == 0
+    result = forecast.load_result(out / "posterior.nc")
+    stored = watch_frame(result["watch"].to_dataset())
+    fresh = watch(result, inds)
+    pd.testing.assert_frame_equal(stored, fresh, check_dtype=False)
+    assert stored.attrs["best_set"] == fresh.attrs["best_set"]
+    assert main(["report", "--out", str(out)]) == 0
+    page = (out / "report.html").read_text()
+    assert "What would change the assessment" in page
+    assert page.index("i1") < page.index("Reproducibility")
+    assert "overdue" in page  # i2's date is before the latest evidence
+    # without indicators: no section
+    shutil.rmtree(inds)
+    assert main(["run", *args, "--draws", DRAWS]) == 0
+    assert main(["report", "--out", str(out)]) == 0
+    assert "What would change the assessment" not in (out / "report.html").read_text()
+    assert (
+        not (out / "watch.csv").exists()
+        or "watch" not in forecast.load_result(out / "posterior.nc").children
+    )
