@@ -273,7 +273,11 @@ def _watch_into(result, indicators, *, rank_by: str = "shift", k: int = 3):
 
     from .indicators import watch, watch_dataset
 
-    frame = watch(result, indicators, rank_by=rank_by, k=k)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        frame = watch(result, indicators, rank_by=rank_by, k=k)
+    for w in caught:
+        print(f"WARNING: {w.message}", file=sys.stderr)
     result["watch"] = xr.DataTree(dataset=watch_dataset(frame))
     return frame
 
@@ -333,8 +337,12 @@ def _format_watch(frame, top: int | None) -> str:
 
 
 def _cmd_watch(args) -> int:
+    from .indicators import MAX_SET
     from .inference import ForecastWarning
 
+    if not 1 <= args.k <= MAX_SET:
+        print(f"error: --k must be between 1 and {MAX_SET}, got {args.k}", file=sys.stderr)
+        return BAD_INPUT
     scenario = load_scenario(args.priors, args.evidence)
     indicators = _indicators(args, scenario)
     if indicators is None:
