@@ -374,18 +374,27 @@ def band_if_observed(
     out = {f"{x}_{key}": np.empty(n_ind) for x in ("seen", "not_seen") for key in keys}
     out["pareto_k"], out["ess"] = np.full(n_ind, np.nan), np.full(n_ind, np.inf)
     weighted_y = p_hypothesis_draws * p_given_draws  # (S, H)
+    total_y = weighted_y.sum(axis=1)  # P(Y | E, theta_s)
+    uncertain = (s > 0).any(axis=1)
     for start in range(0, n_ind, _BAND_CHUNK):  # a few indicators at a time: bounded memory
         rows = slice(start, min(start + _BAND_CHUNK, n_ind))
-        z = np.stack(
-            [_indicator_rng(seed, i).standard_normal(p_hypothesis_draws.shape) for i in ids[rows]]
-        )
+        z = np.zeros((rows.stop - rows.start, *p_hypothesis_draws.shape))
+        for j, i in enumerate(range(rows.start, rows.stop)):
+            if uncertain[i]:  # exact indicators need no draws
+                z[j] = _indicator_rng(seed, ids[i]).standard_normal(p_hypothesis_draws.shape)
         q = expit(m[rows, None, :] + s[rows, None, :] * z)  # (chunk, S, H)
-        for name, qq in (("seen", q), ("not_seen", 1.0 - q)):
-            w = np.einsum("msh,sh->ms", qq, p_hypothesis_draws)
-            y = np.einsum("msh,sh->ms", qq, weighted_y) / w
+        w_seen = np.einsum("msh,sh->ms", q, p_hypothesis_draws)
+        y_seen = np.einsum("msh,sh->ms", q, weighted_y)
+        # not seen: 1 - q, so the sums are the totals less the seen ones
+        total_p = p_hypothesis_draws.sum(axis=1)
+        for name, w, num in (
+            ("seen", w_seen, y_seen),
+            ("not_seen", total_p - w_seen, total_y - y_seen),
+        ):
+            y = num / w
             lo_hi = _weighted_quantiles(y, w, band)
             out[f"{name}_low"][rows], out[f"{name}_high"][rows] = lo_hi[:, 0], lo_hi[:, 1]
-            out[f"{name}_mean"][rows] = (w * y).sum(axis=1) / w.sum(axis=1)
+            out[f"{name}_mean"][rows] = num.sum(axis=1) / w.sum(axis=1)
             k_i, ess_i = _weight_checks(w)
             out["pareto_k"][rows] = np.fmax(out["pareto_k"][rows], k_i)
             out["ess"][rows] = np.minimum(out["ess"][rows], ess_i)
