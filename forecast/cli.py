@@ -221,7 +221,22 @@ def _cmd_validate(args) -> int:
     todo = [e.id for e in scenario.evidence if "TODO" in e.title or "TODO" in e.source]
     if todo:
         print(f"note: still a template (TODO): {', '.join(todo)}")
+    _validate_indicators(args, scenario)
     return 0
+
+
+def _validate_indicators(args, scenario) -> None:
+    """``validate`` checks the indicators too, when there are any (bad ones: exit 2)."""
+    indicators = _indicators(args, scenario)
+    if indicators is None:
+        return
+    print(f"indicators: OK: {len(indicators)} indicators")
+    latest = max((e.date for e in scenario.evidence), default=None)
+    for ind in indicators:
+        state = " (recorded as evidence)" if ind.id in scenario.ids else ""
+        if not state and latest is not None and ind.by < latest:
+            state = " (overdue: record it with 'forecast observe ID --not-seen')"
+        print(f"  by {ind.by} {ind.id}{state}")
 
 
 def _cmd_new_evidence(args) -> int:
@@ -458,6 +473,9 @@ def _parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("validate", help="check the scenario files and say what they hold")
     files(p)
+    p.add_argument(
+        "--indicators", default=None, help="indicators folder (default: beside the evidence)"
+    )
     p.set_defaults(func=_cmd_validate)
 
     p = sub.add_parser("new-evidence", help="write a template evidence/<ID>.yaml")

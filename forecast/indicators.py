@@ -21,12 +21,10 @@ import hashlib
 import warnings
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
-import pandas as pd
 from pydantic import ConfigDict, Field, field_validator
-from scipy.special import entr, expit
 
 from .scenario import (
     ID_PATTERN,
@@ -42,6 +40,9 @@ from .scenario import (
     validate_model,
 )
 from .yamlsafe import YamlError, load_yaml
+
+if TYPE_CHECKING:  # reading and checking the files (forecast validate) needs no pandas/scipy
+    import pandas as pd
 
 __all__ = [
     "RANK_BY",
@@ -232,10 +233,14 @@ def seen_probabilities(indicators: Sequence[Indicator], hypotheses: Sequence[str
 
 def _bits(p: np.ndarray, axis: int = -1) -> np.ndarray:
     """Shannon entropy in bits of distributions along ``axis`` (0 log 0 = 0)."""
+    from scipy.special import entr
+
     return entr(p).sum(axis=axis) / np.log(2.0)
 
 
 def _binary_bits(p: np.ndarray) -> np.ndarray:
+    from scipy.special import entr
+
     return (entr(p) + entr(1.0 - p)) / np.log(2.0)
 
 
@@ -369,6 +374,8 @@ def band_if_observed(
     ``seen_mean``, ``not_seen_mean`` (the weighted means: a Monte Carlo check of the exact
     values), ``pareto_k`` and ``ess`` (the worse of seen / not seen).
     """
+    from scipy.special import expit
+
     n_ind = len(ids)
     keys = ("low", "high", "mean")
     out = {f"{x}_{key}": np.empty(n_ind) for x in ("seen", "not_seen") for key in keys}
@@ -491,6 +498,8 @@ def watch(
     >>> table = watch(run(load_scenario()), "indicators")  # doctest: +SKIP
     >>> table[["indicator_id", "expected_shift"]].head(3)  # doctest: +SKIP
     """
+    import pandas as pd
+
     from .inference import BAND, ForecastWarning
     from .results import scenario_of
 

@@ -511,3 +511,14 @@ def test_run_keeps_the_watch_table_and_the_report_shows_it(exact_three, tmp_path
         not (out / "watch.csv").exists()
         or "watch" not in forecast.load_result(out / "posterior.nc").children
     )
+
+
+def test_validate_lists_and_checks_indicators(exact_three, capsys):
+    priors, evidence, inds = exact_three
+    args = ["validate", "--priors", str(priors), "--evidence", str(evidence)]
+    assert main(args) == 0
+    out = capsys.readouterr().out
+    assert "indicators: OK: 3 indicators" in out and "i2 (overdue" in out
+    (inds / "i1.yaml").write_text(yaml.safe_dump(indicator("i1", {"a": 0.1, "b": 0.4})))
+    assert main(args) == 2
+    assert "i1.yaml: p_seen.c: is required" in capsys.readouterr().err
