@@ -178,7 +178,7 @@ def load_indicators(folder: str | Path, scenario: Scenario) -> tuple[Indicator, 
                     )
                 )
     if problems:
-        raise ScenarioError(_csv_columns(problems, folder))
+        raise ScenarioError(_csv_columns(problems))
     return tuple(sorted((i for _, i in parsed if i is not None), key=lambda i: i.id))
 
 
@@ -195,7 +195,7 @@ def _read_yaml(path: Path) -> Any:
     return copy.deepcopy(_PARSED[key])
 
 
-def _csv_columns(problems: list[Problem], folder: Path) -> list[Problem]:
+def _csv_columns(problems: list[Problem]) -> list[Problem]:
     """Problems in CSV rows name the column (``p_seen.<h>``), as the table has it."""
     out = []
     for p in problems:
@@ -203,11 +203,6 @@ def _csv_columns(problems: list[Problem], folder: Path) -> list[Problem]:
             p = Problem(p.file, f"column '{p.field}'", p.message)
         out.append(p)
     return out
-
-
-def indicators_hash(folder: str | Path) -> dict[str, str]:
-    """sha256 of every indicator file, by path (for provenance)."""
-    return {str(p): file_sha256(p) for p in input_files(Path(folder))}
 
 
 # ----------------------------------------------------------------------------- numbers
