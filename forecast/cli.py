@@ -157,8 +157,20 @@ def _cmd_charts(args) -> int:
     if result is None:
         return BAD_INPUT
     paths = save_all(result, args.out, formats=formats, dpi=args.dpi, processes=2)
+    paths += _saved_watch_chart(result, args.out, formats, args.dpi)
     print(f"wrote {len(paths)} charts into {args.out}: " + ", ".join(p.name for p in paths))
     return 0
+
+
+def _saved_watch_chart(result, out, formats, dpi) -> list:
+    """The watch chart again, when the saved run ranked indicators (node ``/watch``)."""
+    if "watch" not in result.children:
+        return []
+    from .charts import save_watch_chart
+    from .indicators import watch_frame
+
+    table = watch_frame(result["watch"].to_dataset())
+    return save_watch_chart(result, table, out, formats=formats, dpi=dpi) if len(table) else []
 
 
 def _cmd_report(args) -> int:

@@ -502,6 +502,8 @@ def test_run_keeps_the_watch_table_and_the_report_shows_it(exact_three, tmp_path
     assert "What would change the assessment" in page
     assert page.index("i1") < page.index("Reproducibility")
     assert "overdue" in page  # i2's date is before the latest evidence
+    assert main(["charts", "--out", str(out), "--format", "pdf"]) == 0
+    assert (out / "watch.pdf").is_file()
     # without indicators: no section
     shutil.rmtree(inds)
     assert main(["run", *args, "--draws", DRAWS]) == 0
