@@ -380,7 +380,7 @@ def _cmd_watch(args) -> int:
         warnings.simplefilter("always", ForecastWarning)
         result = _watch_result(args, scenario)
         frame = _watch_into(result, indicators, rank_by=args.rank_by, k=args.k)
-        _write_watch(result, frame, args.out, top=None)
+        _write_watch(result, frame, args.out, top=20)
     for w in caught:
         print(f"WARNING: {w.message}", file=sys.stderr)
     return 0
