@@ -55,6 +55,7 @@ lint: $(DEV_STAMP)  ## ruff lint and format check
 
 bench: $(DEV_STAMP)  ## performance benchmarks; writes bench/RESULTS.md
 	$(PY) bench/run.py $(ARGS)
+	$(PY) bench/watch_case.py  # forecast watch (issue 13): writes bench/WATCH.md
 
 lab: $(STAMP)  ## open the notebooks in JupyterLab (root, e.g. in a container: --allow-root added)
 	$(VENV)/bin/jupyter lab notebooks/ $$([ "$$(id -u)" = 0 ] && echo --allow-root) $(ARGS)

@@ -51,6 +51,11 @@ _LAZY = {
     "report_html": "report",
     "write_report": "report",
     "what_if": "widgets",
+    "Indicator": "indicators",
+    "load_indicators": "indicators",
+    "observe": "indicators",
+    "watch": "indicators",
+    "watch_chart": "charts",
 }
 
 
@@ -73,6 +78,7 @@ __all__ = [
     "DEFAULT_DRAWS",
     "EvidenceItem",
     "ForecastWarning",
+    "Indicator",
     "Problem",
     "Scenario",
     "ScenarioError",
@@ -87,9 +93,11 @@ __all__ = [
     "hypothesis_names",
     "impact",
     "impact_table",
+    "load_indicators",
     "load_result",
     "load_scenario",
     "new_evidence",
+    "observe",
     "probabilities",
     "report_html",
     "run",
@@ -101,6 +109,8 @@ __all__ = [
     "shapley",
     "timeline",
     "trajectory_frame",
+    "watch",
+    "watch_chart",
     "what_if",
     "write_report",
 ]

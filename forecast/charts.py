@@ -51,8 +51,10 @@ __all__ = [
     "impact_table",
     "save_all",
     "sensitivity",
+    "save_watch_chart",
     "sensitivity_table",
     "timeline",
+    "watch_chart",
 ]
 
 OKABE_ITO = {
@@ -1479,3 +1481,140 @@ def _in_forks(fn, shares: list[list[str]]) -> None:
                 failed.append(share)
     for share in failed:
         fn(share)
+
+
+# ----------------------------------------------------------------------------- watch
+def watch_chart(result: xr.DataTree, table: pd.DataFrame, *, top: int = TOP_N) -> Figure:
+    """What to watch: where P(outcome) would go if each indicator is seen, and if not.
+
+    Parameters
+    ----------
+    result : xarray.DataTree
+        From :func:`forecast.run` or :func:`forecast.load_result`.
+    table : pandas.DataFrame
+        From :func:`forecast.watch` (its order is kept: best first).
+    top : int
+        How many indicators to show (the rest are counted in the subtitle).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        One row per indicator: today's P(outcome) (the vertical line), P(outcome | seen)
+        (filled, vermillion when it raises the probability, blue when it lowers it) and
+        P(outcome | not seen) (open circle), joined by a thin line; the 90% judgement band
+        of each as a bar when some input is an interval. On the right: P(seen) and the
+        expected shift.
+
+    Examples
+    --------
+    >>> watch_chart(result, forecast.watch(result, "indicators")).savefig("watch.png")  # doctest: +SKIP
+    """
+    outcome = table.attrs.get("outcome", result.attrs.get("outcome", "outcome"))
+    shown = table.head(top)
+    n = len(shown)
+    labels = [_plain(s) for s in shown["indicator_id"]]
+    seen = 100 * shown[f"p_{outcome}_if_seen"].to_numpy(dtype=float)
+    nots = 100 * shown[f"p_{outcome}_if_not_seen"].to_numpy(dtype=float)
+    now = 100 * float(table.attrs.get("p_outcome", np.nan))
+    band = f"p_{outcome}_if_seen_low" in shown.columns
+    side = [
+        f"P(seen) {p:.0%}  shift {s:.3f}" + ("  OVERDUE" if late else "")
+        for p, s, late in zip(
+            shown["p_seen"], shown["expected_shift"], shown["overdue"], strict=True
+        )
+    ]
+    label_w = _text_width(labels or ["x"], TICK_SIZE)
+    side_w = _text_width(side or ["x"], SMALL_SIZE) + 0.25
+    plot_w = 5.5
+    width = max(10.0, label_w + plot_w + side_w + 0.6)
+    notes = []
+    if band:
+        notes.append(
+            "Bars: the 90% judgement band of P(outcome | seen) (upper bar, filled dot) and of "
+            "P(outcome | not seen) (lower bar, open dot), from the band's draws weighted by "
+            "the chance of each observation."
+        )
+    height = 1.5 + ROW_HEIGHT * 1.4 * (max(n, 2) + 0.8) + 0.75 + _legend_height(2)
+    height += 0.16 * len(notes)
+    fig = _new_figure(width, height, footer_lines=1 + len(notes), legend_rows=2)
+    ax = fig.subplots()
+    if n == 0:
+        _empty(ax, "No indicator left to watch.")
+        _decorate(fig, result, notes=notes)
+        return fig
+    y = np.arange(n)
+    colours = [UP if s > now else DOWN for s in seen]
+    dy = 0.17 if band else 0.0  # with bands: "if seen" on the upper bar, "not seen" below
+    if band:
+        for name, off in (("seen", -dy), ("not_seen", dy)):
+            lo = 100 * shown[f"p_{outcome}_if_{name}_low"].to_numpy(dtype=float)
+            hi = 100 * shown[f"p_{outcome}_if_{name}_high"].to_numpy(dtype=float)
+            ax.barh(y + off, hi - lo, left=lo, height=0.26, color=BAND_COLOUR, alpha=0.45, lw=0)
+    for k in range(n):
+        ax.plot([seen[k], nots[k]], [y[k] - dy, y[k] + dy], color="#bbbbbb", lw=1.2, zorder=2)
+    ax.scatter(seen, y - dy, s=46, color=colours, zorder=4)
+    ax.scatter(nots, y + dy, s=46, facecolor="white", edgecolor=colours, linewidth=1.4, zorder=4)
+    ax.axvline(now, color=INK, linewidth=1.1, zorder=3)
+    values = [seen, nots, [now]]
+    if band:
+        values += [
+            100 * shown[c].to_numpy(dtype=float)
+            for c in shown.columns
+            if c.endswith(("_low", "_high"))
+        ]
+    lo, hi = _percent_limits(np.concatenate(values), pad=2.0)
+    ax.set_xlim(lo, hi)
+    trans = blended_transform_factory(ax.transAxes, ax.transData)
+    for k in range(n):
+        ax.text(1.02, y[k], side[k], transform=trans, ha="left", va="center",
+                fontsize=SMALL_SIZE, color=INK)  # fmt: skip
+    ax.set_yticks(y, labels, fontsize=TICK_SIZE)
+    ax.set_ylim(n - 0.5, -0.7)
+    _percent_axis(ax.xaxis)
+    ax.set_xlabel(f"P({outcome}) after the observation", fontsize=LABEL_SIZE)
+    _style(ax, grid="x")
+    total = len(table)
+    what = f"top {n} of {total}" if total > n else f"all {total}"
+    _subtitle(
+        ax,
+        f"What would change P({outcome}): indicators by expected shift ({what}), {_as_of(result)}",
+        plot_w + side_w,
+    )
+    handles = [
+        Line2D([], [], color=INK, label=f"P({outcome}) now {now:.1f}%"),
+        Line2D([], [], marker="o", ls="", color=UP, label="if seen (raises it)"),
+        Line2D([], [], marker="o", ls="", color=DOWN, label="if seen (lowers it)"),
+        Line2D(
+            [],
+            [],
+            marker="o",
+            ls="",
+            markerfacecolor="white",
+            markeredgecolor=MUTED,
+            color=MUTED,
+            label="if not seen by its date",
+        ),  # fmt: skip
+    ]
+    _bottom_legend(fig, handles, ncols=2, footer_lines=1 + len(notes))
+    _decorate(fig, result, notes=notes)
+    return fig
+
+
+def save_watch_chart(
+    result: xr.DataTree,
+    table: pd.DataFrame,
+    out: str | Path,
+    *,
+    formats: Sequence[str] = ("png", "svg"),
+    dpi: int = 200,
+) -> list[Path]:
+    """Write the :func:`watch_chart` into ``out`` as ``watch.<format>`` (atomically)."""
+    fig = watch_chart(result, table)
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for fmt in chart_formats(formats):
+        path = out / f"watch.{fmt}"
+        atomic_write(path, lambda p, f=fmt: _save(fig, p, f, dpi, "watch"))
+        paths.append(path)
+    return paths

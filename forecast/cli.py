@@ -7,6 +7,7 @@ nothing written), 1 anything else.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import sys
@@ -107,6 +108,7 @@ def _cmd_run(args) -> int:
 
     args.draws = DEFAULT_DRAWS if args.draws is None else args.draws
     scenario = load_scenario(args.priors, args.evidence)
+    indicators = _indicators(args, scenario)  # bad indicator files: exit 2 before any work
     label = f"{args.method} route"
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", ForecastWarning)
@@ -135,6 +137,7 @@ def _cmd_run(args) -> int:
     if result["attribution"].attrs["explanation"]:
         print(result["attribution"].attrs["explanation"])
     result = _since_last_run(result, Path(args.out) / "posterior.nc", o)
+    watch_table = None if indicators is None else _watch_into(result, indicators)
     paths = save_result(result, args.out)
     from .charts import save_all
 
@@ -143,6 +146,8 @@ def _cmd_run(args) -> int:
         print(f"WARNING: {w.message}", file=sys.stderr)
     print("wrote " + ", ".join(str(p) for p in paths.values()))
     print(f"wrote {len(charts)} charts (PNG, SVG) into {args.out}")
+    if watch_table is not None:
+        _write_watch(result, watch_table, args.out, top=5)
     return 0
 
 
@@ -181,8 +186,20 @@ def _cmd_charts(args) -> int:
     if result is None:
         return BAD_INPUT
     paths = save_all(result, args.out, formats=formats, dpi=args.dpi, processes=2)
+    paths += _saved_watch_chart(result, args.out, formats, args.dpi)
     print(f"wrote {len(paths)} charts into {args.out}: " + ", ".join(p.name for p in paths))
     return 0
+
+
+def _saved_watch_chart(result, out, formats, dpi) -> list:
+    """The watch chart again, when the saved run ranked indicators (node ``/watch``)."""
+    if "watch" not in result.children:
+        return []
+    from .charts import save_watch_chart
+    from .indicators import watch_frame
+
+    table = watch_frame(result["watch"].to_dataset())
+    return save_watch_chart(result, table, out, formats=formats, dpi=dpi) if len(table) else []
 
 
 def _cmd_report(args) -> int:
@@ -256,7 +273,22 @@ def _cmd_validate(args) -> int:
     todo = [e.id for e in scenario.evidence if "TODO" in e.title or "TODO" in e.source]
     if todo:
         print(f"note: still a template (TODO): {', '.join(todo)}")
+    _validate_indicators(args, scenario)
     return 0
+
+
+def _validate_indicators(args, scenario) -> None:
+    """``validate`` checks the indicators too, when there are any (bad ones: exit 2)."""
+    indicators = _indicators(args, scenario)
+    if indicators is None:
+        return
+    print(f"indicators: OK: {len(indicators)} indicators")
+    latest = max((e.date for e in scenario.evidence), default=None)
+    for ind in indicators:
+        state = " (recorded as evidence)" if ind.id in scenario.ids else ""
+        if not state and latest is not None and ind.by < latest:
+            state = " (overdue: record it with 'forecast observe ID --not-seen')"
+        print(f"  by {ind.by} {ind.id}{state}")
 
 
 def _cmd_new_evidence(args) -> int:
@@ -269,6 +301,160 @@ def _cmd_new_evidence(args) -> int:
             "replace hypothesis_a and hypothesis_b in the template by yours",
             file=sys.stderr,
         )
+    return 0
+
+
+def _indicators(args, scenario):
+    """The validated indicators of ``--indicators`` (default: ``indicators/`` beside the
+    evidence folder, when it exists), or None when there are none."""
+    from .indicators import load_indicators
+
+    folder = args.indicators
+    if folder is None:
+        folder = Path(args.evidence).resolve().parent / "indicators"
+        if not folder.is_dir():
+            return None
+    return load_indicators(folder, scenario)
+
+
+def _watch_result(args, scenario):
+    """The saved ``<out>/posterior.nc`` when it is of this very scenario (and has the band's
+    last-step draws), else a fresh fast run (not saved)."""
+    from .inference import DEFAULT_DRAWS, run
+    from .results import load_result
+
+    saved = Path(args.out) / "posterior.nc"
+    if saved.is_file() and args.draws is None:
+        with contextlib.suppress(Exception):  # unreadable: compute afresh
+            result = load_result(saved)
+            if (
+                result.attrs.get("scenario_hash") == scenario.hash
+                and "final_p_hypothesis" in result["posterior"]
+                and int(result.attrs.get("seed", -1)) == args.seed
+            ):
+                return result
+    draws = DEFAULT_DRAWS if args.draws is None else args.draws
+    return run(scenario, draws=draws, seed=args.seed, progress=_progress_printer("fast route"))
+
+
+def _watch_into(result, indicators, *, rank_by: str = "shift", k: int = 3):
+    """The ranked indicators (:func:`forecast.watch`), also kept in the result (node
+    ``/watch``: the report's "What would change the assessment")."""
+    import xarray as xr
+
+    from .indicators import watch, watch_dataset
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        frame = watch(result, indicators, rank_by=rank_by, k=k)
+    for w in caught:
+        print(f"WARNING: {w.message}", file=sys.stderr)
+    result["watch"] = xr.DataTree(dataset=watch_dataset(frame))
+    return frame
+
+
+def _write_watch(result, frame, out, *, top: int | None) -> None:
+    """Print the ranked table (``top`` rows, None: all) and the best set, write
+    ``<out>/watch.csv`` and the watch chart."""
+    from .charts import save_watch_chart
+    from .indicators import write_watch_csv
+
+    print(_format_watch(frame, top))
+    path = write_watch_csv(frame, out)
+    charts = save_watch_chart(result, frame, out) if len(frame) else []
+    print(f"wrote {path}" + "".join(f", {c}" for c in charts))
+
+
+def _format_watch(frame, top: int | None) -> str:
+    """The ranked indicators as text: what each would do to P(outcome), overdue ones marked."""
+    o, p_y = frame.attrs["outcome"], frame.attrs["p_outcome"]
+    lines = [f"\nWhat to watch (P({o}) now {p_y:.1%}; ranked by {frame.attrs['rank_by']}):"]
+    if frame.empty:
+        lines.append("  no indicator left to watch")
+    show = frame if top is None else frame.head(top)
+    width = min(max((len(i) for i in show["indicator_id"]), default=10), 40)
+    band = f"p_{o}_if_seen_low" in frame.columns
+    for _, row in show.iterrows():
+        seen = f"{row[f'p_{o}_if_seen']:.1%}"
+        nots = f"{row[f'p_{o}_if_not_seen']:.1%}"
+        if band:
+            seen += f" ({row[f'p_{o}_if_seen_low']:.0%}-{row[f'p_{o}_if_seen_high']:.0%})"
+            nots += f" ({row[f'p_{o}_if_not_seen_low']:.0%}-{row[f'p_{o}_if_not_seen_high']:.0%})"
+        flag = "  OVERDUE" if row["overdue"] else ""
+        lines.append(
+            f"  {row['indicator_id'][:width]:<{width}}  by {row['by']}  P(seen) "
+            f"{row['p_seen']:5.1%}  if seen {seen}, if not {nots}; shift "
+            f"{row['expected_shift']:.3f}, {row['info_hypotheses_bits']:.3f} bits{flag}"
+        )
+    if top is not None and len(frame) > top:
+        lines.append(f"  ... and {len(frame) - top} more (all in watch.csv)")
+    overdue = list(frame["indicator_id"][frame["overdue"]])
+    if overdue:
+        lines.append(
+            f"  {len(overdue)} overdue (their date is before the latest evidence, "
+            f"{frame.attrs['latest_evidence']}): not seen by its date? record it with "
+            f"'forecast observe ID --not-seen' ({', '.join(overdue[:5])}"
+            f"{', ...' if len(overdue) > 5 else ''})"
+        )
+    best = frame.attrs["best_set"]
+    if len(best["indicators"]) > 1:
+        lines.append(
+            f"  watching the top {len(best['indicators'])} together: expected shift "
+            f"{best['expected_shift']:.3f} ({', '.join(best['indicators'])})"
+        )
+    if frame.attrs["observed"]:
+        lines.append(f"  already recorded as evidence: {', '.join(frame.attrs['observed'])}")
+    return "\n".join(lines)
+
+
+def _cmd_watch(args) -> int:
+    from .indicators import MAX_SET
+    from .inference import ForecastWarning
+
+    if not 1 <= args.k <= MAX_SET:
+        print(f"error: --k must be between 1 and {MAX_SET}, got {args.k}", file=sys.stderr)
+        return BAD_INPUT
+    scenario = load_scenario(args.priors, args.evidence)
+    indicators = _indicators(args, scenario)
+    if indicators is None:
+        folder = Path(args.evidence).resolve().parent / "indicators"
+        print(f"error: no indicators folder {folder}; give one with --indicators", file=sys.stderr)
+        return BAD_INPUT
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ForecastWarning)
+        result = _watch_result(args, scenario)
+        frame = _watch_into(result, indicators, rank_by=args.rank_by, k=args.k)
+        _write_watch(result, frame, args.out, top=20)
+    for w in caught:
+        print(f"WARNING: {w.message}", file=sys.stderr)
+    return 0
+
+
+def _cmd_observe(args) -> int:
+    import datetime as dt
+
+    from .indicators import observe
+
+    scenario = load_scenario(args.priors, args.evidence)
+    folder = args.indicators or Path(args.evidence).resolve().parent / "indicators"
+    try:
+        date = dt.date.fromisoformat(args.date) if args.date else None
+    except ValueError:
+        print(f"error: --date expects YYYY-MM-DD, got {args.date!r}", file=sys.stderr)
+        return BAD_INPUT
+    try:
+        path = observe(
+            args.id,
+            args.seen,
+            indicators=folder,
+            evidence=args.evidence,
+            scenario=scenario,
+            date=date,
+        )
+    except KeyError as exc:
+        print(f"error: {exc.args[0]}", file=sys.stderr)
+        return BAD_INPUT
+    print(f"wrote {path}: fill in its source and quote, then 'forecast run'")
     return 0
 
 
@@ -310,6 +496,11 @@ def _parser() -> argparse.ArgumentParser:
         help="draws per step for the band, 100 to 1,000,000 (default forecast.DEFAULT_DRAWS)",
     )
     p.add_argument("--method", choices=["fast", "nuts"], default="fast")
+    p.add_argument(
+        "--indicators",
+        default=None,
+        help="indicators folder: writes watch.csv (default: indicators/ beside the evidence)",
+    )
     p.set_defaults(func=_cmd_run)
 
     def saved(p):
@@ -347,12 +538,53 @@ def _parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("validate", help="check the scenario files and say what they hold")
     files(p)
+    p.add_argument(
+        "--indicators", default=None, help="indicators folder (default: beside the evidence)"
+    )
     p.set_defaults(func=_cmd_validate)
 
     p = sub.add_parser("new-evidence", help="write a template evidence/<ID>.yaml")
     p.add_argument("id", help="the new item's id")
     files(p)
     p.set_defaults(func=_cmd_new_evidence)
+
+    def indicators(p):
+        p.add_argument(
+            "--indicators",
+            default=None,
+            help="indicators folder (default: indicators/ beside the evidence folder, if any)",
+        )
+
+    p = sub.add_parser(
+        "watch", help="rank the indicators by what seeing them would change; write watch.csv"
+    )
+    files(p)
+    indicators(p)
+    p.add_argument("--out", default="out", help="output folder (out/)")
+    p.add_argument(
+        "--rank-by",
+        choices=["shift", "info_hypotheses", "info_outcome"],
+        default="shift",
+        help="expected shift of P(outcome) (default) or expected information in bits",
+    )
+    p.add_argument("--k", type=int, default=3, help="size of the best set to watch (3, max 10)")
+    p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    p.add_argument("--draws", type=int, help="draws for the band (default: as forecast run)")
+    p.set_defaults(func=_cmd_watch)
+
+    p = sub.add_parser(
+        "observe", help="record an indicator as seen or not seen: writes evidence/<ID>.yaml"
+    )
+    p.add_argument("id", help="the indicator's id")
+    how = p.add_mutually_exclusive_group(required=True)
+    how.add_argument("--seen", dest="seen", action="store_true", help="it was seen")
+    how.add_argument(
+        "--not-seen", dest="seen", action="store_false", help="it was not seen by its date"
+    )
+    p.add_argument("--date", default=None, help="the evidence date YYYY-MM-DD (default: today)")
+    files(p)
+    indicators(p)
+    p.set_defaults(func=_cmd_observe)
 
     p = sub.add_parser("schema", help="print (or --write) the JSON Schemas of the files")
     p.add_argument("--write", action="store_true", help="write them into forecast/schema/")

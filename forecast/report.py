@@ -344,10 +344,65 @@ def report_html(result: xr.DataTree) -> str:
 {top}
 {charts["sensitivity"]}
 {charts["distribution"]}
-<h2>Reproducibility</h2>
+{_watch_section(result)}<h2>Reproducibility</h2>
 {_reproducibility(result)}
 </body>
 </html>
+"""
+
+
+def _watch_section(result: xr.DataTree, top: int = 10) -> str:
+    """ "What would change the assessment": the indicators ranked by ``forecast run`` (node
+    ``/watch``), the best few, and the watch chart; empty when the run had no indicators."""
+    if "watch" not in result.children:
+        return ""
+    from .charts import watch_chart
+    from .indicators import watch_frame
+
+    table = watch_frame(result["watch"].to_dataset())
+    o = table.attrs["outcome"]
+    rows = []
+    for _, r in table.head(top).iterrows():
+        late = ' <span class="up">overdue</span>' if r["overdue"] else ""
+        rows.append(
+            f'<tr><td class="id">{_e(r["indicator_id"])}</td><td>{_e(r["title"])}{late}</td>'
+            f'<td class="num">{_e(r["by"])}</td><td class="num">{_pct(r["p_seen"], 0)}</td>'
+            f'<td class="num">{_pct(r[f"p_{o}_if_seen"], 1)}</td>'
+            f'<td class="num">{_pct(r[f"p_{o}_if_not_seen"], 1)}</td>'
+            f'<td class="num">{r["expected_shift"]:.3f}</td>'
+            f'<td class="num">{r["info_hypotheses_bits"]:.3f}</td></tr>'
+        )
+    more = f'<p class="meta">{len(table) - top} more in watch.csv.</p>' if len(table) > top else ""
+    best = table.attrs["best_set"]
+    together = (
+        f"<p>Watching the top {len(best['indicators'])} together "
+        f"({_e(', '.join(best['indicators']))}) would move P({_e(o)}) by "
+        f"{best['expected_shift']:.3f} on average.</p>"
+        if len(best["indicators"]) > 1
+        else ""
+    )
+    recorded = table.attrs.get("observed") or []
+    recorded_text = (
+        f'<p class="meta">Already recorded as evidence: {_e(", ".join(recorded))}.</p>'
+        if recorded
+        else ""
+    )
+    chart = _figure(
+        watch_chart(result, table),
+        "watch",
+        f"For each indicator, where P({o}) would go if it is seen (filled dot) and if it is not "
+        f"seen by its date (open dot), around today's {_pct(table.attrs['p_outcome'], 1)}; "
+        "sorted by the expected shift.",
+    )
+    return f"""<h2>What would change the assessment</h2>
+<p>Indicators to watch, ranked by how far seeing them (or not) would move P({_e(o)}) on
+average: the expected shift weighs each outcome by its probability. Bits: the expected
+information about the hypotheses.</p>
+<table class="evidence"><tr><th>Indicator</th><th>What would be seen</th><th class="num">By</th>
+<th class="num">P(seen)</th><th class="num">P({_e(o)}) if seen</th>
+<th class="num">if not</th><th class="num">Expected shift</th><th class="num">Bits</th></tr>
+{"".join(rows)}</table>
+{more}{together}{recorded_text}{chart}
 """
 
 
