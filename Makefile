@@ -29,8 +29,9 @@ $(STAMP): pyproject.toml requirements.lock
 	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e .
 	@touch $(STAMP)
 
-run: $(STAMP)  ## set up, then forecast the bundled scenario (writes out/)
+run: $(STAMP)  ## set up, then forecast the bundled scenario and score it (writes out/)
 	$(VENV)/bin/forecast run $(ARGS)
+	$(VENV)/bin/forecast score
 
 test: $(STAMP)  ## set up, then run every test (slow ones included)
 	$(VENV)/bin/ruff check forecast tests bench

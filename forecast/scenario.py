@@ -25,6 +25,7 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    StrictBool,
     ValidationError,
     field_validator,
     model_validator,
@@ -42,6 +43,7 @@ __all__ = [
     "Interval",
     "Priors",
     "Problem",
+    "Resolution",
     "Scenario",
     "ScenarioError",
     "load_scenario",
@@ -200,6 +202,17 @@ class Group(_Strict):
     description: str | None = None
 
 
+class Resolution(_Strict):
+    """How the question resolved (``resolution:`` in ``priors.yaml``)."""
+
+    outcome: StrictBool = Field(description="Did the outcome happen (true or false).")
+    date: dt.date = Field(description="When the outcome became known (YYYY-MM-DD).")
+    source: str | None = Field(None, description="What the resolution rests on.")
+    hypothesis: str | None = Field(
+        None, description="Which hypothesis turned out true, when known."
+    )
+
+
 class Priors(_Strict):
     """The contents of ``priors.yaml``."""
 
@@ -216,6 +229,14 @@ class Priors(_Strict):
     )
     groups: dict[str, Group] = Field(
         default_factory=dict, description="Dependence groups and their correlations."
+    )
+    opened: dt.date | None = Field(
+        None, description="When the forecast was first made (default: the first item's date)."
+    )
+    # ``None | Resolution``, not ``Resolution | None``: the unknown-key hint reads the last
+    # member of the annotation for the keys allowed under ``resolution``.
+    resolution: None | Resolution = Field(
+        None, description="How the question resolved (optional; enables `forecast score`)."
     )
 
     @field_validator("outcome")
@@ -253,6 +274,27 @@ class Priors(_Strict):
                 "prior_sum",
                 f"the priors of the hypotheses sum to {total:.6g}, not 1 (tolerance 1e-6)",
                 {"field": "hypotheses"},
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _resolution_consistent(self) -> Priors:
+        res = self.resolution
+        if res is None:
+            return self
+        if res.hypothesis is not None and res.hypothesis not in self.hypotheses:
+            names = list(self.hypotheses)
+            raise PydanticCustomError(
+                "value",
+                f"unknown hypothesis '{res.hypothesis}'{_suggest(res.hypothesis, names)}"
+                f" (hypotheses: {', '.join(names)})",
+                {"field": "resolution.hypothesis"},
+            )
+        if self.opened is not None and not self.opened < res.date:
+            raise PydanticCustomError(
+                "value",
+                f"opened ({self.opened}) must be before resolution.date ({res.date})",
+                {"field": "opened"},
             )
         return self
 
