@@ -228,14 +228,22 @@ def _cmd_score(args) -> int:
             )
     recal = None
     if args.recalibrate:
+        from .inference import ForecastWarning
         from .recalibration import recalibrate
 
-        recal = recalibrate(
-            list(scored),
-            unresolved=[s for _, s, _ in loaded if s.priors.resolution is None],
-            unresolved_names=unresolved,
-            seed=args.seed,
+        print(
+            f"recalibrating on {len(scored)} resolved scenarios (PyMC, nutpie) ...", file=sys.stderr
         )
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", ForecastWarning)
+            recal = recalibrate(
+                list(scored),
+                unresolved=[s for _, s, _ in loaded if s.priors.resolution is None],
+                unresolved_names=unresolved,
+                seed=args.seed,
+            )
+        for w in caught:
+            print(f"WARNING: {w.message}", file=sys.stderr)
     cal = calibration(scores)
     out = Path(args.out)
     post = pd.concat([postmortem(s, seed=args.seed) for s in scored], ignore_index=True)
