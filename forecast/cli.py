@@ -256,6 +256,12 @@ def _cmd_score(args) -> int:
     for name, frame in tables.items():
         atomic_write(out / name, lambda p, f=frame: f.to_csv(p, index=False))
     written = [str(out / n) for n in tables]
+    from .score_charts import calibration_chart, save_chart, score_chart
+
+    if len(scored) == 1:
+        written += [str(p) for p in save_chart(score_chart(scored[0]), out, "score")]
+    else:
+        written += [str(p) for p in save_chart(calibration_chart(cal), out, "calibration")]
     if recal is not None:
         written += [str(p) for p in recal.save(out)]
     print(_score_table(scores))

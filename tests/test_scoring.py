@@ -321,3 +321,41 @@ def test_nothing_resolved_exit_2(tmp_path, capsys):
     assert main(["score", str(tmp_path / "open"), "--out", str(tmp_path / "out")]) == 2
     assert "no resolved scenario" in capsys.readouterr().err
     assert not (tmp_path / "out").exists()
+
+
+# ----------------------------------------------------------------------------- charts, report
+def test_score_chart_and_report_section(resolved):
+    from forecast.report import how_it_resolved
+    from forecast.score_charts import calibration_chart, score_chart
+
+    frame = score(resolved)
+    scored = frame.attrs["scored"][0]
+    fig = score_chart(scored)
+    top, bottom = fig.axes
+    assert f"final {scored.row['final_p']:.1%}" in top.get_title(loc="left")
+    assert len(bottom.patches) == scored.row["days"]  # one Brier bar per day
+    heights = [p.get_height() for p in bottom.patches]
+    np.testing.assert_allclose(heights, (scored.daily_p - 1) ** 2)
+    cal = calibration(frame)
+    assert "MCB" in calibration_chart(cal).axes[0].get_title(loc="left")
+    html = how_it_resolved(scored.scenario)
+    assert "<h2>How it resolved</h2>" in html and "event happened" in html
+    post = postmortem(scored)
+    best = post.loc[post["step_change_log_score"].idxmax(), "evidence_id"]
+    worst = post.loc[post["step_change_log_score"].idxmin(), "evidence_id"]
+    toward, away = html.split("Pushed away")
+    assert f"<code>{best}</code>" in toward.split("Pushed toward")[1]
+    assert f"<code>{worst}</code>" in away
+    assert "1 item(s) dated on or after the resolution" in html
+    unresolved = forecast.Scenario.from_dict(
+        {"priors": priors_dict(), "evidence": [item_dict("a", {"storm": 2.0})]}
+    )
+    assert how_it_resolved(unresolved) == ""
+
+
+def test_cli_writes_the_charts(tmp_path, resolved, capsys):
+    assert main(["score", str(resolved), "--out", str(tmp_path / "one")]) == 0
+    assert (tmp_path / "one" / "score.png").stat().st_size > 10_000
+    assert "<svg" in (tmp_path / "one" / "score.svg").read_text()
+    assert main(["score", str(resolved), str(resolved), "--out", str(tmp_path / "two")]) == 0
+    assert (tmp_path / "two" / "calibration.png").is_file()
