@@ -432,7 +432,13 @@ def build_rows(res: dict) -> list[tuple[str, str, str, str, str]]:
         rows.append((f"{tag} largest error forecast / PyMC", f"{fe:.4f} / {pe:.4f}",
                      f"reference SE <= {se:.4f}", "forecast smaller",
                      "met" if fe < pe else "MISSED"))  # fmt: skip
-    return rows
+    return rows + _scoring_rows(res)
+
+
+def _scoring_rows(res: dict) -> list:
+    from scoring_cases import scoring_rows
+
+    return scoring_rows(res.get("scoring", {}))
 
 
 def table(rows) -> str:
@@ -523,6 +529,10 @@ def main(argv: list[str] | None = None) -> int:
                 "case": f"uncertain H=5 N={case['N']}",
                 "text": profile_case([str(case["N"]), "5", "uncertain"]),
             }
+    print("scoring (issue 14) ...", file=sys.stderr)
+    from scoring_cases import bench_scoring
+
+    res["scoring"] = bench_scoring()
     if not args.no_baseline:
         res["baseline"] = []
         for which in ("bundled", "synth12"):

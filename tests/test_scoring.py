@@ -359,3 +359,16 @@ def test_cli_writes_the_charts(tmp_path, resolved, capsys):
     assert "<svg" in (tmp_path / "one" / "score.svg").read_text()
     assert main(["score", str(resolved), str(resolved), "--out", str(tmp_path / "two")]) == 0
     assert (tmp_path / "two" / "calibration.png").is_file()
+
+
+def test_shapley_log_score_adds_up(resolved):
+    """Needs forecast.attribution (issue 10): the order-free shares of ln p_o add up to the
+    final minus the prior log score, like the step changes."""
+    pytest.importorskip("forecast.attribution")
+    post = postmortem(score(resolved).attrs["scored"][0])
+    assert np.isfinite(post["shapley_log_score"]).all()
+    assert post["shapley_log_score"].sum() == pytest.approx(
+        post["step_change_log_score"].sum(), abs=1e-9
+    )
+    # an item's share differs from its step change when order matters (groups/reliability)
+    assert not np.allclose(post["shapley_log_score"], post["step_change_log_score"])
