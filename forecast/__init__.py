@@ -50,6 +50,8 @@ _LAZY = {
     "postmortem": "scoring",
     "recalibrate": "recalibration",
     "synthetic_portfolio": "recalibration",
+    "score_chart": "score_charts",
+    "calibration_chart": "score_charts",
 }
 
 
@@ -77,6 +79,7 @@ __all__ = [
     "ach_matrix",
     "build_model",
     "calibration",
+    "calibration_chart",
     "changes_since",
     "distribution",
     "encode",
@@ -94,6 +97,7 @@ __all__ = [
     "save_result",
     "scenario_of",
     "score",
+    "score_chart",
     "sensitivity",
     "sensitivity_table",
     "synthetic_portfolio",

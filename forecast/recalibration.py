@@ -47,6 +47,7 @@ PRIOR_SIGMA = 0.5
 """``s ~ LogNormal(0, PRIOR_SIGMA)``: a factor of 2.3 either way covers 90% of the prior."""
 
 RHAT_MAX, ESS_MIN = 1.01, 400
+PREDICTION_COLUMNS = ["scenario", "p_plain", "p_recalibrated", "p_model_s1"]
 PAD = -1.0e4  # log prior of a padding hypothesis: exp(PAD) is 0 in double precision
 
 
@@ -226,8 +227,10 @@ class Recalibration:
     table : DataFrame
         ``recalibration.csv``: ``parameter, median, lo90, hi90, r_hat, ess`` (a row ``s``).
     predictions : DataFrame
-        For every unresolved scenario given: ``scenario, p_plain, p_recalibrated`` (the
-        coherent P(outcome), and its mean over the posterior of ``s``).
+        For every unresolved scenario given: ``scenario, p_plain, p_recalibrated,
+        p_model_s1``: the coherent P(outcome) as ``forecast run`` prints it, its mean over
+        the posterior of ``s``, and the model's value at ``s = 1`` (equal to ``p_plain`` for
+        exact inputs; interval likelihoods enter the model at their medians).
     problems : list of str
         Failed convergence checks (R-hat > 1.01, bulk ESS < 400, divergences).
     """
@@ -252,9 +255,12 @@ class Recalibration:
             f"likelihoods have been too bold, s > 1 too timid (here: {how})"
         ]
         for _, p in self.predictions.head(20).iterrows():
+            note = ""
+            if abs(p["p_model_s1"] - p["p_plain"]) >= 0.0005:
+                note = f" (the model at s = 1, intervals at their medians: {p['p_model_s1']:.1%})"
             lines.append(
                 f"  {p['scenario']}: P = {p['p_plain']:.1%} as written, "
-                f"{p['p_recalibrated']:.1%} recalibrated"
+                f"{p['p_recalibrated']:.1%} recalibrated{note}"
             )
         if len(self.predictions) > 20:
             lines.append(f"  ... and {len(self.predictions) - 20} more")
@@ -386,12 +392,19 @@ def recalibrate(
     if open_list:
         enc = [encode(sc) for sc in open_list]
         thin = s[:: max(1, s.size // 1000)]  # 1000 draws are plenty for a mean
-        p_s = p_outcome_at(portfolio(enc), thin).mean(axis=0)
-        for name, a, p in zip(names, enc, p_s, strict=True):
+        open_port = portfolio(enc)
+        p_s = p_outcome_at(open_port, thin).mean(axis=0)
+        p_one = p_outcome_at(open_port, 1.0)[0]
+        for name, a, p, p1 in zip(names, enc, p_s, p_one, strict=True):
             rows.append(
-                {"scenario": name, "p_plain": float(probabilities(a)[1][-1]), "p_recalibrated": p}
+                {
+                    "scenario": name,
+                    "p_plain": float(probabilities(a)[1][-1]),
+                    "p_recalibrated": p,
+                    "p_model_s1": p1,
+                }
             )
-    predictions = pd.DataFrame(rows, columns=["scenario", "p_plain", "p_recalibrated"])
+    predictions = pd.DataFrame(rows, columns=PREDICTION_COLUMNS)
     return Recalibration(posterior=tree, table=table, predictions=predictions, problems=problems)
 
 

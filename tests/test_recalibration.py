@@ -119,6 +119,7 @@ def test_cli_recalibrate_writes_netcdf_and_csv(tmp_path, capsys):
     text = capsys.readouterr().out
     assert "diagnosticity s: median " in text
     assert "open: P = " in text and "recalibrated" in text
+    assert "(the model at s = 1" not in text  # exact inputs: the model's P(1) is the plain one
     table = pd.read_csv(out / "recalibration.csv")
     assert list(table.columns) == ["parameter", "median", "lo90", "hi90", "r_hat", "ess"]
     assert list(table["parameter"]) == ["s"]
