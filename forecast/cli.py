@@ -218,14 +218,16 @@ def _cmd_score(args) -> int:
             file=sys.stderr,
         )
         return BAD_INPUT
-    for s in scored:
-        if s.excluded:
-            date = s.scenario.priors.resolution.date
-            print(
-                f"note: {s.name}: {len(s.excluded)} item{'s' * (len(s.excluded) != 1)} dated on or "
-                f"after the resolution ({date}) not used for scoring (hindsight): "
-                f"{_some(s.excluded)}"
-            )
+    late = [s for s in scored if s.excluded]
+    for s in late[:10]:
+        date = s.scenario.priors.resolution.date
+        print(
+            f"note: {s.name}: {len(s.excluded)} item{'s' * (len(s.excluded) != 1)} dated on or "
+            f"after the resolution ({date}) not used for scoring (hindsight): "
+            f"{_some(s.excluded)}"
+        )
+    if len(late) > 10:
+        print(f"note: and {len(late) - 10} more scenarios with items after their resolution")
     recal = None
     if args.recalibrate:
         from .inference import ForecastWarning
@@ -328,6 +330,10 @@ def _cmd_validate(args) -> int:
         print(f"  hypothesis {name}: prior {h.prior:g}, P({p.outcome}|{name}) = {h.p_outcome}")
     if p.prior_strength is not None:
         print(f"  prior strength (Dirichlet kappa): {p.prior_strength:g}")
+    if p.resolution is not None:
+        r = p.resolution
+        how = "happened" if r.outcome else "did not happen"
+        print(f"  resolution: {p.outcome} {how} on {r.date} (opened {p.opened or 'first item'})")
     print(f"{args.evidence}: OK: {len(scenario.evidence)} evidence items")
     for e in scenario.evidence:
         extra = f", group {e.group}" if e.group else ""
