@@ -212,13 +212,17 @@ def how_it_resolved(scenario, *, limit: int = 3) -> str:
     happened, the scores (docs/model.md, "Scoring a resolved question"), the items that pushed
     toward and away from what happened (by their step's change of ``ln p_o``) and the score
     chart."""
+    from .scenario import ScenarioError
     from .score_charts import score_chart
     from .scoring import postmortem, score_scenario
 
     res = scenario.priors.resolution
     if res is None:
         return ""
-    scored = score_scenario(scenario, name="scenario")
+    try:
+        scored = score_scenario(scenario, name="scenario")
+    except ScenarioError as exc:  # e.g. no day before the resolution to score
+        return f"<h2>How it resolved</h2>\n<p>Not scored: {_e(exc)}</p>\n"
     r = scored.row
     o = scenario.outcome
     what = "happened" if res.outcome else "did not happen"

@@ -351,6 +351,15 @@ def test_score_chart_and_report_section(resolved):
         {"priors": priors_dict(), "evidence": [item_dict("a", {"storm": 2.0})]}
     )
     assert how_it_resolved(unresolved) == ""
+    too_early = forecast.Scenario.from_dict(
+        {
+            "priors": priors_dict(resolution={"outcome": True, "date": "2022-02-01"}),
+            "evidence": [item_dict("a", {"storm": 2.0})],
+        }
+    )
+    assert "Not scored" in how_it_resolved(too_early) and "no day to score" in how_it_resolved(
+        too_early
+    )
 
 
 def test_cli_writes_the_charts(tmp_path, resolved, capsys):
