@@ -532,7 +532,7 @@ def main(argv: list[str] | None = None) -> int:
     print("scoring (issue 14) ...", file=sys.stderr)
     from scoring_cases import bench_scoring
 
-    res["scoring"] = bench_scoring()
+    res["scoring"] = bench_scoring(quick=q)
     if not args.no_baseline:
         res["baseline"] = []
         for which in ("bundled", "synth12"):

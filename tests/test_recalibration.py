@@ -128,3 +128,12 @@ def test_cli_recalibrate_writes_netcdf_and_csv(tmp_path, capsys):
     s = tree["posterior"]["s"].values.reshape(-1)
     assert table.loc[0, "median"] == pytest.approx(np.median(s), rel=1e-9)
     assert yaml.safe_load((tmp_path / "open" / "priors.yaml").read_text()).get("resolution") is None
+
+
+@pytest.mark.slow
+def test_a_failed_convergence_check_is_a_loud_warning():
+    """Too few draws for the ESS threshold: a ForecastWarning, and the problem recorded."""
+    questions = synthetic_portfolio(20, 4, s=1.0, seed=5)
+    with pytest.warns(forecast.ForecastWarning, match="bulk ESS of s"):
+        rec = recalibrate(forecast.score(questions), draws=30, tune=50, chains=2, seed=0)
+    assert any("ESS" in p for p in rec.problems)
