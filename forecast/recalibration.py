@@ -248,7 +248,12 @@ class Recalibration:
     def describe(self) -> str:
         """The posterior of ``s`` in one line, then one line per unresolved scenario."""
         r = self.table.iloc[0]
-        how = "too bold" if r["median"] < 1 else "too timid"
+        if r["hi90"] < 1:
+            how = "too bold"
+        elif r["lo90"] > 1:
+            how = "too timid"
+        else:
+            how = "the interval includes 1: neither shown"
         lines = [
             f"diagnosticity s: median {r['median']:.3f}, 90% interval {r['lo90']:.3f} to "
             f"{r['hi90']:.3f} (R-hat {r['r_hat']:.3f}, ESS {r['ess']:.0f}); s < 1: the "
