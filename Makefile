@@ -36,8 +36,9 @@ $(DEV_STAMP): $(STAMP) requirements-dev.lock
 	$(PY) -m pip install --quiet -r requirements.lock -r requirements-dev.lock
 	@touch $(DEV_STAMP)
 
-run: $(STAMP)  ## set up, then forecast the bundled scenario (writes out/)
+run: $(STAMP)  ## set up, then forecast the bundled scenario and score it (writes out/)
 	$(VENV)/bin/forecast run $(ARGS)
+	$(VENV)/bin/forecast score
 
 test: $(DEV_STAMP)  ## set up, then run every test (slow ones included): what CI runs
 	$(VENV)/bin/ruff check forecast tests bench

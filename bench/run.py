@@ -502,7 +502,13 @@ def build_rows(res: dict) -> list[tuple[str, str, str, str, str]]:
                      f"reference SE <= {se:.4f}", "forecast smaller",
                      "met" if fe < pe else "MISSED"))  # fmt: skip
     rows += attribution_rows(res.get("attribution", {}))
-    return rows
+    return rows + _scoring_rows(res)
+
+
+def _scoring_rows(res: dict) -> list:
+    from scoring_cases import scoring_rows
+
+    return scoring_rows(res.get("scoring", {}))
 
 
 def table(rows) -> str:
@@ -605,6 +611,10 @@ def main(argv: list[str] | None = None) -> int:
             }
     print("what-if panel ...", file=sys.stderr)
     res["whatif"] = bench_whatif(large=not q)
+    print("scoring (issue 14) ...", file=sys.stderr)
+    from scoring_cases import bench_scoring
+
+    res["scoring"] = bench_scoring(quick=q)
     if not args.no_baseline:
         res["baseline"] = []
         for which in ("bundled", "synth12"):

@@ -1,4 +1,4 @@
-"""The ``forecast`` command line: run, charts, report, validate, new-evidence, schema.
+"""The ``forecast`` command line: run, charts, report, score, validate, new-evidence, schema.
 
 Exit codes: 0 success, 2 bad input (a message naming the file and field, no traceback,
 nothing written), 1 anything else.
@@ -241,6 +241,131 @@ def _report_notebook(args) -> int:
     return 0
 
 
+def _cmd_score(args) -> int:
+    """``score``: score the resolved scenarios, calibration across them, optionally recalibrate."""
+    import pandas as pd
+
+    from .results import atomic_write
+    from .scoring import calibration, load_scenarios, postmortem, score_entries
+
+    loaded = load_scenarios(args.dirs)  # bad files anywhere: every problem listed, exit 2
+    names = _unique_names([n for n, _, _ in loaded], [str(d) for d in args.dirs])
+    loaded = [(n, s, f) for n, (_, s, f) in zip(names, loaded, strict=True)]
+    scores = score_entries(loaded)
+    scored = scores.attrs["scored"]
+    unresolved = scores.attrs["unresolved"]
+    if unresolved:
+        print(f"not resolved (skipped): {_some(unresolved)}")
+    if not scored:
+        print(
+            "error: no resolved scenario to score; add a 'resolution:' block to priors.yaml "
+            "(outcome, date, source)",
+            file=sys.stderr,
+        )
+        return BAD_INPUT
+    late = [s for s in scored if s.excluded]
+    for s in late[:10]:
+        date = s.scenario.priors.resolution.date
+        print(
+            f"note: {s.name}: {len(s.excluded)} item{'s' * (len(s.excluded) != 1)} dated on or "
+            f"after the resolution ({date}) not used for scoring (hindsight): "
+            f"{_some(s.excluded)}"
+        )
+    if len(late) > 10:
+        print(f"note: and {len(late) - 10} more scenarios with items after their resolution")
+    recal = None
+    if args.recalibrate:
+        from .inference import ForecastWarning
+        from .recalibration import recalibrate
+
+        print(
+            f"recalibrating on {len(scored)} resolved scenarios (PyMC, nutpie) ...", file=sys.stderr
+        )
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", ForecastWarning)
+            recal = recalibrate(
+                list(scored),
+                unresolved=[s for _, s, _ in loaded if s.priors.resolution is None],
+                unresolved_names=unresolved,
+                seed=args.seed,
+            )
+        for w in caught:
+            print(f"WARNING: {w.message}", file=sys.stderr)
+    cal = calibration(scores)
+    out = Path(args.out)
+    post = pd.concat([postmortem(s, seed=args.seed) for s in scored], ignore_index=True)
+    tables = {
+        "scores.csv": scores,
+        "postmortem.csv": post,
+        "calibration.csv": cal.table,
+        "score_summary.csv": cal.summary,
+    }
+    for name, frame in tables.items():
+        atomic_write(out / name, lambda p, f=frame: f.to_csv(p, index=False))
+    written = [str(out / n) for n in tables]
+    from .score_charts import calibration_chart, save_chart, score_chart
+
+    if len(scored) == 1:
+        written += [str(p) for p in save_chart(score_chart(scored[0]), out, "score")]
+    else:
+        written += [str(p) for p in save_chart(calibration_chart(cal), out, "calibration")]
+    if recal is not None:
+        written += [str(p) for p in recal.save(out)]
+    print(_score_table(scores))
+    print("wrote " + ", ".join(written))
+    if recal is not None:
+        print(recal.describe())
+    if len(scored) > 1:
+        print(cal.describe())
+    else:
+        print(_score_line(scored[0]))
+    return 0
+
+
+def _some(names, limit: int = 10) -> str:
+    """At most ``limit`` names, then how many more (bounded output at 10,000 scenarios)."""
+    names = list(names)
+    more = f" and {len(names) - limit} more" if len(names) > limit else ""
+    return ", ".join(names[:limit]) + more
+
+
+def _unique_names(names: list[str], paths: list[str]) -> list[str]:
+    """Folder names, or the paths as given where two folders share a name."""
+    dup = {n for n in names if names.count(n) > 1}
+    return [p if n in dup else n for n, p in zip(names, paths, strict=True)]
+
+
+def _score_table(scores, limit: int = 20) -> str:
+    show = scores[
+        ["scenario", "outcome_happened", "resolved_on", "final_p", "brier", "log_score"]
+        + ["baseline_score", "time_avg_brier", "time_avg_log_score", "days"]
+    ].copy()
+    show["outcome_happened"] = show["outcome_happened"].map({True: "yes", False: "no"})
+    show["final_p"] = (show["final_p"] * 100).map("{:.1f}%".format)
+    for c in ["brier", "log_score", "time_avg_brier", "time_avg_log_score"]:
+        show[c] = show[c].map("{:.3f}".format)
+    show["baseline_score"] = show["baseline_score"].map("{:.1f}".format)
+    show.columns = [
+        "scenario", "happened", "resolved_on", "final_p", "brier", "log_score", "baseline",
+        "avg_brier", "avg_log_score", "days",
+    ]  # fmt: skip
+    text = show.head(limit).to_string(index=False)
+    if len(show) > limit:
+        text += f"\n... and {len(show) - limit} more rows in scores.csv"
+    return text
+
+
+def _score_line(scored) -> str:
+    r, o = scored.row, scored.scenario.outcome
+    how = "happened" if r["outcome_happened"] else "did not happen"
+    return (
+        f"{o} {how} (resolved {r['resolved_on']}): final P({o}) = {r['final_p']:.1%}, "
+        f"Brier {r['brier']:.3f}, log score {r['log_score']:.3f}, baseline score "
+        f"{r['baseline_score']:.1f}; over {r['days']} days: Brier {r['time_avg_brier']:.3f}, "
+        f"log score {r['time_avg_log_score']:.3f}"
+    )
+
+
 def _cmd_validate(args) -> int:
     scenario = load_scenario(args.priors, args.evidence)
     p = scenario.priors
@@ -250,6 +375,10 @@ def _cmd_validate(args) -> int:
         print(f"  hypothesis {name}: prior {h.prior:g}, P({p.outcome}|{name}) = {h.p_outcome}")
     if p.prior_strength is not None:
         print(f"  prior strength (Dirichlet kappa): {p.prior_strength:g}")
+    if p.resolution is not None:
+        r = p.resolution
+        how = "happened" if r.outcome else "did not happen"
+        print(f"  resolution: {p.outcome} {how} on {r.date} (opened {p.opened or 'first item'})")
     print(f"{printable(args.evidence)}: OK: {_items(len(scenario.evidence))}")
     for e in scenario.evidence[:LISTED]:
         extra = f", credibility {e.credibility}" if e.credibility is not None else ""
@@ -535,6 +664,25 @@ def _parser() -> argparse.ArgumentParser:
         help="random seed (with --notebook; default 0)",
     )
     p.set_defaults(func=_cmd_report)
+
+    p = sub.add_parser(
+        "score",
+        help="score resolved scenarios (scores.csv, postmortem.csv, calibration.csv, "
+        "score_summary.csv); --recalibrate fits the diagnosticity exponent s",
+    )
+    p.add_argument(
+        "dirs", nargs="*", default=["."], metavar="DIR",
+        help="scenario folders, each with priors.yaml and evidence/ (default: .)",
+    )  # fmt: skip
+    p.add_argument("--out", default="out", help="output folder (out/)")
+    p.add_argument(
+        "--recalibrate",
+        action="store_true",
+        help="fit one diagnosticity exponent s shared by all items (PyMC, nutpie; at least "
+        "five resolved scenarios); unresolved scenarios given get P(outcome) integrated over s",
+    )
+    p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    p.set_defaults(func=_cmd_score)
 
     p = sub.add_parser("validate", help="check the scenario files and say what they hold")
     files(p)

@@ -255,6 +255,62 @@ def _reproducibility(result: xr.DataTree) -> str:
     )
 
 
+def how_it_resolved(scenario, *, limit: int = 3) -> str:
+    """The report's "How it resolved" section (HTML), empty for an unresolved scenario: what
+    happened, the scores (docs/model.md, "Scoring a resolved question"), the items that pushed
+    toward and away from what happened (by their step's change of ``ln p_o``) and the score
+    chart."""
+    from .scenario import ScenarioError
+    from .score_charts import score_chart
+    from .scoring import postmortem, score_scenario
+
+    res = scenario.priors.resolution
+    if res is None:
+        return ""
+    try:
+        scored = score_scenario(scenario, name="scenario")
+    except ScenarioError as exc:  # e.g. no day before the resolution to score
+        return f"<h2>How it resolved</h2>\n<p>Not scored: {_e(exc)}</p>\n"
+    r = scored.row
+    o = scenario.outcome
+    what = "happened" if res.outcome else "did not happen"
+    source = f" ({_e(res.source)})" if res.source else ""
+    post = postmortem(scored).sort_values("step_change_log_score", kind="stable")
+
+    def names(rows) -> str:
+        return ", ".join(
+            f"<code>{_e(x.evidence_id)}</code> ({x.step_change_log_score:+.3f})"
+            for x in rows.itertuples()
+        )
+
+    toward = post[post["step_change_log_score"] > 0].iloc[::-1].head(limit)
+    away = post[post["step_change_log_score"] < 0].head(limit)
+    lines = [
+        f"<p><strong>{_e(o)} {what}</strong>, known on {_e(res.date)}{source}. "
+        f"The forecast gave it {_pct(r['final_p'] if res.outcome else 1 - r['final_p'], 1)} "
+        f"at the end: Brier {r['brier']:.3f} (lower is better), log score "
+        f"{r['log_score']:.3f} (higher is better), baseline score {r['baseline_score']:.1f}; "
+        f"averaged over the {r['days']} days from {_e(scored.opened)}: Brier "
+        f"{r['time_avg_brier']:.3f}, log score {r['time_avg_log_score']:.3f}.</p>"
+    ]
+    if toward.size:
+        lines.append(f"<p>Pushed toward what happened: {names(toward)}.</p>")
+    if away.size:
+        lines.append(f"<p>Pushed away from it: {names(away)}.</p>")
+    if scored.excluded:
+        lines.append(
+            f'<p class="meta">{len(scored.excluded)} item(s) dated on or after the '
+            "resolution are not scored (hindsight).</p>"
+        )
+    chart = _figure(
+        score_chart(scored),
+        "score",
+        f"P({o}) standing at the end of each day, the resolution marked; below, each day's "
+        "Brier score.",
+    )
+    return "<h2>How it resolved</h2>\n" + "\n".join(lines) + chart + "\n"
+
+
 def report_html(result: xr.DataTree) -> str:
     """The briefing report as one self-contained HTML document.
 
@@ -344,7 +400,7 @@ def report_html(result: xr.DataTree) -> str:
 {top}
 {charts["sensitivity"]}
 {charts["distribution"]}
-{_watch_section(result)}<h2>Reproducibility</h2>
+{_watch_section(result)}{how_it_resolved(scenario)}<h2>Reproducibility</h2>
 {_reproducibility(result)}
 </body>
 </html>

@@ -49,6 +49,7 @@ __all__ = [
     "Interval",
     "Priors",
     "Problem",
+    "Resolution",
     "Scenario",
     "ScenarioError",
     "hypothesis_names",
@@ -429,6 +430,30 @@ def _prior_sum_problem(hypotheses: Any) -> str | None:
     return None
 
 
+def _parse_happened(value: Any) -> bool:
+    """``true`` or ``false`` (also as text: the key ``outcome`` is read as text elsewhere)."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in {"true", "false"}:
+        return value.strip().lower() == "true"
+    raise PydanticCustomError(
+        "bool", f"expected true or false (did the outcome happen), got {_show(value)}"
+    )
+
+
+class Resolution(_Strict):
+    """How the question resolved (``resolution:`` in ``priors.yaml``)."""
+
+    outcome: Annotated[bool, BeforeValidator(_parse_happened)] = Field(
+        description="Did the outcome happen (true or false)."
+    )
+    date: Date = Field(description="When the outcome became known (YYYY-MM-DD).")
+    source: str | None = Field(None, description="What the resolution rests on.")
+    hypothesis: str | None = Field(
+        None, description="Which hypothesis turned out true, when known."
+    )
+
+
 class Priors(_Strict):
     """The contents of ``priors.yaml``."""
 
@@ -448,6 +473,14 @@ class Priors(_Strict):
     )
     groups: dict[str, Group] = Field(
         default_factory=dict, description="Dependence groups and their correlations."
+    )
+    opened: Date | None = Field(
+        None, description="When the forecast was first made (default: the first item's date)."
+    )
+    # ``None | Resolution``, not ``Resolution | None``: the unknown-key hint reads the last
+    # member of the annotation for the keys allowed under ``resolution``.
+    resolution: None | Resolution = Field(
+        None, description="How the question resolved (optional; enables `forecast score`)."
     )
 
     @field_validator("outcome")
@@ -502,6 +535,27 @@ class Priors(_Strict):
         problem = _prior_sum_problem(self.hypotheses)
         if problem:
             raise PydanticCustomError("prior_sum", problem, {"field": "hypotheses"})
+        return self
+
+    @model_validator(mode="after")
+    def _resolution_consistent(self) -> Priors:
+        res = self.resolution
+        if res is None:
+            return self
+        if res.hypothesis is not None and res.hypothesis not in self.hypotheses:
+            names = list(self.hypotheses)
+            raise PydanticCustomError(
+                "value",
+                f"unknown hypothesis '{res.hypothesis}'{_suggest(res.hypothesis, names)}"
+                f" (hypotheses: {', '.join(names)})",
+                {"field": "resolution.hypothesis"},
+            )
+        if self.opened is not None and not self.opened < res.date:
+            raise PydanticCustomError(
+                "value",
+                f"opened ({self.opened}) must be before resolution.date ({res.date})",
+                {"field": "opened"},
+            )
         return self
 
 
