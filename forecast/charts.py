@@ -161,7 +161,8 @@ def format_ratio(log_ratio: float) -> str:
     Returns
     -------
     str
-        ``"×1.7"`` (ratios from 0.1 to 9999.9 with one decimal), ``"×2.3e+12"`` and
+        ``"×1.7"`` (ratios from 1 to 9999.9 with one decimal, from 0.1 to 1 with two),
+        ``"×2.3e+12"`` and
         ``"×4.0e-05"`` beyond, ``">1e300"`` and ``"<1e-300"`` past the documented range,
         ``"×∞"`` and ``"×0"`` for infinite logs.
 
@@ -180,8 +181,10 @@ def format_ratio(log_ratio: float) -> str:
         return ">1e300"
     if decimal < -300:
         return "<1e-300"
-    if -1 <= decimal < 4 and round(math.exp(x), 1) < 10_000:
+    if 0 <= decimal < 4 and round(math.exp(x), 1) < 10_000:
         return f"×{math.exp(x):.1f}"
+    if -1 <= decimal < 0 and round(math.exp(x), 2) >= 0.1:
+        return f"×{math.exp(x):.2f}"
     exponent = math.floor(decimal)
     mantissa = 10 ** (decimal - exponent)
     if round(mantissa, 1) >= 10:
