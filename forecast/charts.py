@@ -638,11 +638,19 @@ def _outcome_panel(
     t = result["trajectory"]
     outcome = result.attrs.get("outcome", "outcome")
     dated = t.sizes["step"] - 1 > MAX_ROWS
-    marker = {} if dated else {"marker": "o", "markersize": 4.5}
+    # on a date axis the probability holds between items: steps, no markers
+    marker = {"drawstyle": "steps-post"} if dated else {"marker": "o", "markersize": 4.5}
     p = 100 * t["p_outcome"].values
     lo, hi = 100 * t["p_outcome_low"].values, 100 * t["p_outcome_high"].values
     ax.fill_between(
-        steps, lo, hi, color=BAND_COLOUR, alpha=0.35, linewidth=0, label="90% judgement band"
+        steps,
+        lo,
+        hi,
+        color=BAND_COLOUR,
+        alpha=0.35,
+        linewidth=0,
+        label="90% judgement band",
+        step="post" if dated else None,
     )
     ax.plot(
         steps,
@@ -754,6 +762,7 @@ def _hypothesis_panel(ax, result: xr.DataTree, steps: np.ndarray, *, width: floa
             linestyle=_LINESTYLES[(j // len(_HYPOTHESIS_COLOURS)) % len(_LINESTYLES)],
             linewidth=1.4 if dated else 1.8,
             marker="none" if dated else "o",
+            drawstyle="steps-post" if dated else "default",
             markersize=3.2,
             label=_plain(label),
         )
@@ -1228,8 +1237,8 @@ def _shapley_figure(result: xr.DataTree, table: pd.DataFrame) -> Figure:
 
     def cell(value: float, err: float, step: float | None) -> str:
         text = f"{_signed(value, 1):>6}"
-        if sampled:
-            text += f" ±{2 * err:.1f}" if err > 0 else "     "
+        if sampled:  # twice the standard error; none for sums (their errors are correlated)
+            text += f" ±{2 * err:<4.{1 if 2 * err >= 0.095 else 2}f}" if err > 0 else " " * 6
         return text + (f"  {_signed(step, 1):>6}" if step is not None else "")
 
     texts = [
@@ -1241,11 +1250,11 @@ def _shapley_figure(result: xr.DataTree, table: pd.DataFrame) -> Figure:
         left_out = np.setdiff1d(np.arange(len(table)), shown)
         labels.append(_others(rest))
         bars.append(float(share[left_out].sum()))
-        texts.append(cell(bars[-1], float(np.sqrt((mcse[left_out] ** 2).sum())), None))
+        texts.append(cell(bars[-1], 0.0, None))
     labels.append(f"sum: {prior:.1f}% → {final:.1f}%")
     bars.append(total)
     texts.append(cell(total, 0.0, final - prior))
-    header = f"{'share':>6}" + ("  ±2se" if sampled else "") + "  at step"
+    header = f"{'share':>6}" + ("  ±2se" if sampled else "") + "  at step (pp)"
     n_rows = len(labels)
     label_w = _text_width(labels, TICK_SIZE)
     text_w = _text_width([*texts, header], SMALL_SIZE, mono=True) + 0.45
