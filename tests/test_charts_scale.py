@@ -398,18 +398,20 @@ def test_sensitivity_of_extreme_intervals_against_the_model():
 
 # ----------------------------------------------------------------------------- ruled out
 def ruled_out_arrays() -> tuple[Arrays, np.ndarray]:
-    """Four exact items, one in a group, the first rules ``calm`` out (log L = -inf)."""
+    """Five exact items over three hypotheses, three of them in a group of unequal
+    strengths; the first rules hypothesis 0 out (log L = -inf), the others tell 1 from 2."""
+    lik = [[0.0, 2.0, 1.0], [1.0, 1.5, 1.0], [1.0, 1.0, 3.0], [1.0, 2.0, 0.5], [1.0, 0.7, 1.0]]
     with np.errstate(divide="ignore"):
-        mu = np.log(np.array([[0.0, 2.0], [1.5, 1.0], [1.0, 3.0], [2.0, 0.5]]))
+        mu = np.log(np.array(lik))
     a = Arrays(
-        prior=np.array([0.6, 0.4]),
+        prior=np.array([0.5, 0.3, 0.2]),
         kappa=None,
-        p_mean=np.array([-2.0, 1.5]),
-        p_sd=np.zeros(2),
+        p_mean=np.array([-2.0, 1.5, -0.5]),
+        p_sd=np.zeros(3),
         mu=mu,
         sd=np.zeros_like(mu),
-        r=np.array([1.0, 0.8, 1.0, 1.0]),
-        group=np.array([-1, 0, 0, 0]),
+        r=np.array([1.0, 0.8, 1.0, 1.0, 0.9]),
+        group=np.array([-1, 0, 0, 0, -1]),
         rho=np.array([0.5]),
     )
     return a, mu
@@ -425,7 +427,8 @@ def test_leave_one_out_with_a_hypothesis_ruled_out():
         keep = np.arange(a.n_items) != i
         expected = probabilities(subset_arrays(a, keep))[1][-1]
         assert without[i] == pytest.approx(expected, abs=1e-12)
-    assert p_all == pytest.approx(1 / (1 + math.exp(-1.5)), abs=1e-12)  # calm ruled out
+    assert without[0] != pytest.approx(p_all, abs=1e-3)  # the ruled-out hypothesis mattered
+    assert len(set(np.round(without[1:4], 9))) == 3  # each group member's absence differs
 
 
 def test_ach_marks_ruled_out_cells_without_nan():
@@ -451,3 +454,20 @@ def test_ach_marks_ruled_out_cells_without_nan():
     assert np.isfinite(image.compressed()).all()
     bars = [b.get_width() for b in fig.axes[1].patches]
     assert np.isfinite(bars).all()
+
+
+@pytest.mark.parametrize(
+    "p_mean", [(-np.inf, np.inf, 0.3), (-np.inf, 1.5, np.inf), (0.3, np.inf, -np.inf)]
+)
+def test_leave_one_out_with_p_outcome_0_or_1(p_mean):
+    """``p_outcome`` of 0 or 1 (logit -inf or +inf): finite, in [0, 1], and as the model."""
+    a, _ = ruled_out_arrays()
+    a = replace(a, p_mean=np.array(p_mean))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        p_all, without = charts.leave_one_out(a)
+    assert 0 <= p_all <= 1 and np.all((without >= 0) & (without <= 1))
+    for i in range(a.n_items):
+        keep = np.arange(a.n_items) != i
+        expected = probabilities(subset_arrays(a, keep))[1][-1]
+        assert without[i] == pytest.approx(expected, abs=1e-12)
