@@ -6,6 +6,7 @@ likelihoods of 0 and numbers near 1e+-300 through every chart without a warning 
 from __future__ import annotations
 
 import datetime as dt
+import inspect
 import itertools
 import math
 import re
@@ -471,3 +472,59 @@ def test_leave_one_out_with_p_outcome_0_or_1(p_mean):
         keep = np.arange(a.n_items) != i
         expected = probabilities(subset_arrays(a, keep))[1][-1]
         assert without[i] == pytest.approx(expected, abs=1e-12)
+
+
+# ----------------------------------------------------------------------------- with the model's
+def test_charts_of_a_run_with_its_own_attribution(uncertain_scenario):
+    """Where ``forecast.run`` computes the attribution (``attribution=True``), the chart shows
+    it, and the table's leave-one-out (computed here on the arrays) equals the node's."""
+    if "attribution" not in inspect.signature(forecast.run).parameters:
+        pytest.skip("this version's forecast.run computes no attribution")
+    result = forecast.run(uncertain_scenario, draws=DRAWS, seed=1, attribution=True)
+    table = charts.impact_table(result)
+    node = result["attribution"]
+    np.testing.assert_allclose(table["p_without"], node["leave_one_out"].values, atol=1e-12)
+    np.testing.assert_allclose(table["shapley"], node["shapley"].values)
+    brute = brute_attribution(uncertain_scenario)
+    np.testing.assert_allclose(table["shapley"], brute["shapley"].values, atol=1e-9)
+    bars = [b.get_width() for b in charts.impact(result).axes[0].patches if b.get_height() > 0.5]
+    p = result["trajectory"]["p_outcome"].values
+    assert sum(bars[:-1]) == pytest.approx(100 * (p[-1] - p[0]), abs=1e-9)
+
+
+def zero_scenario() -> forecast.Scenario:
+    priors = priors_dict()
+    priors["hypotheses"]["calm"]["p_outcome"] = 0.0
+    priors["hypotheses"]["storm"]["p_outcome"] = 1.0
+    priors["hypotheses"]["bluff"] = {"prior": 0.2, "p_outcome": [0.1, 0.3]}
+    priors["hypotheses"]["calm"]["prior"] = 0.4
+    priors["groups"] = {"g": {"correlation": 0.5}}
+    items = [
+        item_dict("rules-out-bluff", {"bluff": 0.0, "storm": 1.0, "calm": 0.5}),
+        item_dict("unreliable-zero", {"storm": 0.0, "calm": 1.0}, reliability=0.6),
+        item_dict("g1", {"storm": [1.5, 3.0]}, date="2022-02-16", group="g"),
+        item_dict("g2", {"calm": [1.2, 2.0]}, date="2022-02-16", group="g"),
+        item_dict("g3", {"storm": 4.0}, date="2022-02-17", group="g"),
+    ]
+    return forecast.Scenario.from_dict({"priors": priors, "evidence": items})
+
+
+def test_zero_likelihoods_and_certain_p_outcome_through_every_chart(tmp_path):
+    try:
+        s = zero_scenario()
+    except ValueError:
+        pytest.skip("zeros are not accepted by this version's validation")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        result = forecast.run(s, draws=DRAWS, seed=1)
+        impact, sens = charts.impact_table(result), charts.sensitivity_table(result)
+        paths = charts.save_all(result, tmp_path, formats=("png", "svg"), dpi=50)
+        ach = charts.svg_text(charts.ach_matrix(result))
+    assert len(paths) == 10
+    assert np.isfinite(impact.select_dtypes("number").to_numpy(dtype=float)).all()
+    assert np.isfinite(sens.select_dtypes("number").to_numpy(dtype=float)).all()
+    a = encode(s)
+    for i in range(a.n_items):
+        expected = probabilities(subset_arrays(a, np.arange(a.n_items) != i))[1][-1]
+        assert impact["p_without"].iloc[i] == pytest.approx(expected, abs=1e-12)
+    assert "ruled out" in ach
