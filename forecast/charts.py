@@ -1319,7 +1319,9 @@ def _shapley_figure(result: xr.DataTree, table: pd.DataFrame) -> Figure:
     _subtitle(
         ax_s,
         f"What moved P({outcome}) from {prior:.1f}% to {final:.1f}%, {_as_of(result)}: each "
-        "item's share (Shapley value), largest first; the shares add up to the move",
+        "item's share (Shapley value: its average effect over every order of arrival), largest "
+        "first; the shares add up to the move. Its move at its own step can differ, even in "
+        "sign: there it met only the items before it.",
         panel_w + text_w,
     )
     _loo_panel(ax_l, table, shown, loo_w, outcome)
