@@ -9,10 +9,7 @@ Prints a table and writes bench/RESULTS.md (and a JSON sidecar with every raw fi
 4. the hand-written PyMC baseline (bench/baseline_pymc.py) against forecast, both checked
    against an importance-sampling reference (bench/reference.py).
 
-5. charts at scale: ``save_all`` for 2,000 exact and 10,000 uncertain items (issue 11).
-
-Options: ``--quick`` (N <= 1000, fewer repeats), ``--no-baseline``, ``--out PATH``,
-``--charts-only`` (only the charts-at-scale cases, printed, no report written).
+Options: ``--quick`` (N <= 1000, fewer repeats), ``--no-baseline``, ``--out PATH``.
 """
 
 from __future__ import annotations
@@ -38,6 +35,7 @@ ROOT = HERE.parent
 sys.path[:0] = [str(ROOT), str(HERE)]
 
 import numpy as np  # noqa: E402
+from charts_bench import bench_charts, chart_rows  # noqa: E402
 
 PY = sys.executable
 FORECAST_CLI = str(Path(PY).with_name("forecast"))
@@ -330,65 +328,6 @@ def profile_case(args: list[str]) -> str:
         return "\n".join(_trim_profile(buf.getvalue()).splitlines()[:32])
 
 
-# ----------------------------------------------------------------------------- charts at scale
-CHART_CASES = ((2000, 3, "exact", 10.0), (10000, 5, "uncertain", 20.0))
-"""(items, hypotheses, kind, target seconds) of the charts-at-scale cases (issue 11)."""
-
-
-def bench_charts(repeats: int, timeout: float) -> list[dict]:
-    """``save_all`` for each case of :data:`CHART_CASES`, each run in a fresh process."""
-    rows = []
-    for n, h, kind, target in CHART_CASES:
-        runs = []
-        for _ in range(repeats):
-            try:
-                proc = subprocess.run(
-                    [PY, str(HERE / "_charts_case.py"), str(n), str(h), kind],
-                    cwd=ROOT,
-                    capture_output=True,
-                    text=True,
-                    timeout=timeout,
-                )
-            except subprocess.TimeoutExpired:
-                runs.append({"status": f"stopped after {timeout:.0f} s"})
-                break
-            if proc.returncode != 0:
-                runs.append({"status": f"failed: {proc.stderr.strip().splitlines()[-1:]}"})
-                break
-            runs.append({"status": "ok", **json.loads(proc.stdout.strip().splitlines()[-1])})
-        row = {"kind": kind, "H": h, "N": n, "target_s": target}
-        bad = [r for r in runs if r["status"] != "ok"]
-        if bad:
-            row["status"] = bad[0]["status"]
-        else:
-            row.update(
-                status="ok",
-                charts=summary([r["charts_s"] for r in runs]),
-                charts_cpu=summary([r["charts_cpu_s"] for r in runs]),
-                max_png_side_px=max(r["max_png_side_px"] for r in runs),
-            )
-        rows.append(row)
-        print(f"  charts {kind} H={h} N={n}: {row['status']}", file=sys.stderr)
-    return rows
-
-
-def chart_rows(res: dict) -> list[tuple[str, str, str, str, str]]:
-    rows = []
-    for r in res.get("charts_at_scale", []):
-        name = f"charts (save_all, PNG + SVG) {r['kind']} H={r['H']} N={r['N']}"
-        target = f"<= {r['target_s']:.0f} s, <= 4000 px"
-        if r["status"] != "ok":
-            rows.append((name, r["status"], "", target, "MISSED"))
-            continue
-        med = r["charts"]["median"]
-        met = med <= r["target_s"] and r["max_png_side_px"] <= 4000
-        cpu = r["charts_cpu"]["median"]
-        rows.append((name, f"{fmt_s(med)} ({fmt_s(cpu)} CPU), largest side "
-                     f"{r['max_png_side_px']} px", spread(r["charts"]), target,
-                     "met" if met else "MISSED"))  # fmt: skip
-    return rows
-
-
 # ----------------------------------------------------------------------------- 4. baseline
 def bench_baseline(which: str) -> dict:
     from reference import reference
@@ -477,7 +416,7 @@ def build_rows(res: dict) -> list[tuple[str, str, str, str, str]]:
             verdict = "met" if met else "MISSED"
         rows.append((name, f"{fmt_s(med)}, {r['peak_rss_mb']:.0f} MB peak RSS",
                      spread(r["run"]), target, verdict))  # fmt: skip
-    rows += chart_rows(res)
+    rows += chart_rows(res.get("charts_at_scale", []))  # bench/charts_bench.py
     for b in res.get("baseline", []):
         f, pm_ = b["forecast"], b["pymc"]
         tag = f"baseline [{b['scenario']}]"
@@ -558,17 +497,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument(
         "--render", metavar="JSON", help="measure nothing: rewrite the report from saved results"
     )
-    ap.add_argument(
-        "--charts-only",
-        action="store_true",
-        help="only the charts-at-scale cases; print their rows, write no report",
-    )
     args = ap.parse_args(argv)
     argv = sys.argv[1:] if argv is None else argv
-    if args.charts_only:
-        rows = chart_rows({"charts_at_scale": bench_charts(1 if args.quick else 3, 600.0)})
-        print(table(rows))
-        return 0
     if args.render:  # e.g. after editing ANALYSIS.md
         res = json.loads(Path(args.render).read_text())
         rows = build_rows(res)
@@ -596,7 +526,7 @@ def main(argv: list[str] | None = None) -> int:
                 "text": profile_case([str(case["N"]), "5", "uncertain"]),
             }
     print("charts at scale ...", file=sys.stderr)
-    res["charts_at_scale"] = bench_charts(1 if q else 3, 600.0)
+    res["charts_at_scale"] = bench_charts(q)  # bench/charts_bench.py
     if not args.no_baseline:
         res["baseline"] = []
         for which in ("bundled", "synth12"):
