@@ -175,6 +175,27 @@ def test_timeline_above_the_threshold_has_a_date_axis(big_result):
     np.testing.assert_allclose(line.get_ydata(), 100 * big_result["trajectory"]["p_outcome"])
 
 
+def test_dated_timeline_into_given_axes_and_with_a_previous_run(big_result):
+    from matplotlib.figure import Figure
+
+    from forecast.results import keep_previous
+
+    fig = Figure(figsize=(9, 4))
+    ax = fig.subplots()
+    assert charts.timeline(big_result, ax=ax) is fig
+    assert isinstance(ax.xaxis.get_major_formatter(), ConciseDateFormatter)
+    s = big_scenario(2000)
+    before = forecast.run(s.without(s.ids[1000]), draws=DRAWS, seed=1)
+    now = keep_previous(big_result, before)
+    line = next(
+        ln for ln in charts.timeline(now).axes[0].lines if ln.get_label().startswith("previous")
+    )
+    x = np.asarray(line.get_xdata(), dtype=float)
+    steps = charts.step_dates(big_result)
+    assert x.size == 2000 and np.all(np.diff(x) >= 0)
+    assert x[0] == steps[0] and x[-1] == steps[-1]  # the prior and the last item in place
+
+
 def test_timeline_up_to_the_threshold_keeps_one_label_per_item():
     s = big_scenario(charts.MAX_ROWS)
     fig = charts.timeline(forecast.run(s, draws=DRAWS, seed=1))
