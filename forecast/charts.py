@@ -68,9 +68,12 @@ __all__ = [
     "format_ratio",
     "impact",
     "impact_table",
+    "leave_one_out",
+    "most_important",
     "save_all",
     "sensitivity",
     "sensitivity_table",
+    "step_dates",
     "timeline",
 ]
 
