@@ -145,9 +145,13 @@ def _plain(text: str) -> str:
 
 
 def _short(text, limit: int = LABEL_CHARS) -> str:
-    """``text`` cut to ``limit`` characters, the cut marked with an ellipsis."""
+    """``text`` cut to ``limit`` characters in the middle, the cut marked with an ellipsis:
+    the start and the end stay (names that differ only at their end stay apart)."""
     text = str(text)
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    if len(text) <= limit:
+        return text
+    tail = (limit - 1) // 3
+    return text[: limit - 1 - tail] + "…" + text[len(text) - tail :]
 
 
 def format_ratio(log_ratio: float) -> str:
@@ -339,8 +343,7 @@ def _decorate(fig: Figure, result: xr.DataTree, *, notes: Sequence[str] = ()) ->
     question = _plain(result.attrs.get("question", ""))
     title = _wrap(question, TITLE_SIZE, width, weight="bold")
     if title.count("\n") >= TITLE_LINES:  # a long question: its start, then an ellipsis
-        title = "\n".join(title.split("\n")[:TITLE_LINES])
-        title = _short(title, len(title) - 1) if len(title) > 1 else title
+        title = "\n".join(title.split("\n")[:TITLE_LINES])[:-1] + "…"
     fig.suptitle(title, fontsize=TITLE_SIZE, fontweight="bold", color=INK, x=0.5)
     lines = [*(_wrap(_plain(n), FOOTER_SIZE, width) for n in notes), _footer(result)]
     fig.text(
