@@ -1376,6 +1376,10 @@ def ach_matrix(result: xr.DataTree) -> Figure:
         :data:`TOP_ITEMS` that matter most (as in :func:`impact`), most important first,
         and one row for the other items together (the sum of their log-likelihoods).
 
+        When the result holds an attribution, a last column names, for each row, the
+        hypothesis whose final probability its items moved most (their Shapley values for
+        ``P(h)``, ``shapley_hypothesis``), in percentage points.
+
     Examples
     --------
     >>> ach_matrix(result).savefig("ach.svg")  # doctest: +SKIP
@@ -1387,19 +1391,36 @@ def ach_matrix(result: xr.DataTree) -> Figure:
 
 
 def _ach_rows(result: xr.DataTree, table: pd.DataFrame | None):
-    """Row labels and log-likelihood rows (R, H) of the ACH chart, and how many items the
-    last row combines (0: none)."""
+    """Row labels and log-likelihood rows (R, H) of the ACH chart, how many items the last
+    row combines (0: none), and each row's items (their positions in update order)."""
     ids = _ids(result)
     n_h = result["evidence"].sizes["hypothesis"]
     values = result["evidence"]["log_likelihood"].values.astype(float).reshape(len(ids), n_h)
     if table is None or len(ids) <= MAX_ROWS:
-        return [_short(i) for i in ids], values, 0
+        return [_short(i) for i in ids], values, 0, [[i] for i in range(len(ids))]
     shown, rest = most_important(table)
     left_out = np.setdiff1d(np.arange(len(ids)), shown)
     finite, ruled_out = _split(values[left_out])
     combined = np.where(ruled_out.sum(axis=0) > 0, -np.inf, finite.sum(axis=0))
     labels = [_short(ids[i]) for i in shown] + [f"{_others(rest)} (together)"]
-    return labels, np.vstack([values[shown], combined[None, :]]), rest
+    members = [[int(i)] for i in shown] + [left_out.tolist()]
+    return labels, np.vstack([values[shown], combined[None, :]]), rest, members
+
+
+def _moved_most(result: xr.DataTree, members: list[list[int]]) -> list[str] | None:
+    """For each ACH row, the hypothesis whose final probability its items moved most, by
+    their Shapley values for P(h) (``shapley_hypothesis`` of the attribution), or None."""
+    node = _attribution(result)
+    if node is None or "shapley_hypothesis" not in node:
+        return None
+    shares = 100 * node["shapley_hypothesis"].values.astype(float)
+    names = [str(h) for h in result["evidence"]["hypothesis"].values]
+    texts = []
+    for items in members:
+        row = shares[items].sum(axis=0)
+        j = int(np.argmax(np.abs(row)))
+        texts.append(f"{_short(names[j], 24)} {_signed(row[j], 1)}")
+    return texts
 
 
 def _centred(values: np.ndarray) -> np.ndarray:
@@ -1413,7 +1434,7 @@ def _centred(values: np.ndarray) -> np.ndarray:
 def _ach_figure(result: xr.DataTree, table: pd.DataFrame | None) -> Figure:
     ev = result["evidence"]
     names = [str(h) for h in ev["hypothesis"].values]
-    labels, values, rest = _ach_rows(result, table)
+    labels, values, rest, members = _ach_rows(result, table)
     n, n_h = len(labels), len(names)
     ph = result["trajectory"]["p_hypothesis"].isel(step=-1).values
     col_labels = [f"{_short(h, 30)}\n{_pct(float(p))} now" for h, p in zip(names, ph, strict=True)]
@@ -1421,10 +1442,12 @@ def _ach_figure(result: xr.DataTree, table: pd.DataFrame | None) -> Figure:
     name_w = _text_width([_short(h, 30) for h in names], TICK_SIZE)
     col_w = max(0.9, name_w + 0.2)
     rotate_cols = col_w > 1.6
-    col_w = min(col_w, 1.6, max(0.45, (MAX_INCHES - label_w - 3.6) / max(n_h, 1)))
+    moved = _moved_most(result, members)
+    room = 3.6 + (_text_width(moved, SMALL_SIZE, mono=True) + 0.3 if moved else 0.0)
+    col_w = min(col_w, 1.6, max(0.45, (MAX_INCHES - label_w - room) / max(n_h, 1)))
     rotate_cols = rotate_cols or col_w < 0.9
     cell_text = col_w >= 0.75
-    width = max(8.5, label_w + col_w * n_h + 3.6)
+    width = max(8.5, label_w + col_w * n_h + room)
     height = 1.5 + (0.9 if not rotate_cols else name_w * (1.0 if col_w < 0.9 else 0.75) + 0.5)
     height += ROW_HEIGHT * max(n, 2) + 1.2
     notes = []
@@ -1433,7 +1456,15 @@ def _ach_figure(result: xr.DataTree, table: pd.DataFrame | None) -> Figure:
             f"{len(_ids(result)):,} items: the {n - 1} that matter most (as in the impact chart) "
             f"are shown, most important first; the last row is the other {rest:,} together."
         )
-    fig = _new_figure(width, height + 0.16 * len(notes), footer_lines=1 + len(notes))
+    if moved:
+        notes.append(
+            "Right of the diagnosticity: the hypothesis whose probability the item moved most "
+            "overall, by its Shapley value for P(hypothesis), in percentage points."
+        )
+    note_lines = sum(
+        _wrap(t, FOOTER_SIZE, min(width, MAX_INCHES) - 0.5).count("\n") + 1 for t in notes
+    )
+    fig = _new_figure(width, height + 0.16 * note_lines, footer_lines=1 + note_lines)
     ax_m, ax_d = fig.subplots(1, 2, sharey=True, width_ratios=[col_w * n_h, 2.0])
     if n == 0:
         _empty(ax_m, "No evidence items yet.")
@@ -1518,7 +1549,7 @@ def _ach_figure(result: xr.DataTree, table: pd.DataFrame | None) -> Figure:
             fontsize=SMALL_SIZE,
             color=INK,
         )
-    ax_d.set_xlim(0, dmax * 1.9)
+    ax_d.set_xlim(0, dmax * (2.3 if moved else 1.9))  # room for the longest ratio label
     ax_d.set_ylim(n - 0.5, -0.5)
     ax_d.tick_params(labelleft=False, length=0)
     _style(ax_d, grid="x")
@@ -1526,6 +1557,19 @@ def _ach_figure(result: xr.DataTree, table: pd.DataFrame | None) -> Figure:
     ax_d.xaxis.set_major_locator(MaxNLocator(nbins=3))
     ax_d.set_xlabel("diagnosticity\n(max − min, log units)", fontsize=SMALL_SIZE)
     _subtitle(ax_d, "Diagnosticity", 2.0)
+    if moved is not None:
+        for i, text in enumerate(moved):
+            _column_text(ax_d, i, text, x=1.06)
+        ax_d.text(
+            1.06,
+            -0.55,
+            "moved most (pp)",
+            transform=blended_transform_factory(ax_d.transAxes, ax_d.transData),
+            ha="left",
+            va="bottom",
+            fontsize=SMALL_SIZE,
+            color=MUTED,
+        )
     _decorate(fig, result, notes=notes)
     return fig
 

@@ -273,6 +273,21 @@ def test_impact_leads_with_shapley_bars_that_add_up_to_the_move(shapley_result):
     assert "can differ, even in sign" in text
 
 
+def test_ach_names_the_hypothesis_each_item_moved_most(shapley_result):
+    from test_charts import drawn_texts, outside, overlapping
+
+    result, scenario = shapley_result
+    fig = charts.ach_matrix(result)
+    shares = 100 * result["attribution"]["shapley_hypothesis"].to_pandas()
+    texts = [t.get_text() for t in fig.axes[1].texts]
+    for item, row in shares.iterrows():
+        h = row.abs().idxmax()
+        assert f"{h} {row[h]:+.1f}".replace("+0.0", "0.0") in texts, item
+    assert "moved most (pp)" in texts
+    drawn = drawn_texts(fig)
+    assert overlapping(drawn) == [] and outside(fig, drawn) == []
+
+
 def test_shapley_panel_at_scale_sums_the_rest(big_result):
     n = 2000
     rng = np.random.default_rng(5)
