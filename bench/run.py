@@ -570,11 +570,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", default=str(HERE / "RESULTS.md"), help="markdown report path")
     ap.add_argument("--timeout", type=float, default=120.0, help="seconds per scaling case")
     ap.add_argument("--mem-cap-gb", type=float, default=6.0, help="RSS cap per scaling case")
-    ap.add_argument("--only", choices=["whatif"], help="run only these cases")
+    ap.add_argument(
+        "--only",
+        choices=["attribution", "whatif"],
+        help="run one section and print its table (whatif also writes RESULTS_whatif.json)",
+    )
     ap.add_argument(
         "--render", metavar="JSON", help="measure nothing: rewrite the report from saved results"
     )
-    ap.add_argument("--only", choices=["attribution"], help="run one section, print its table")
     args = ap.parse_args(argv)
     argv = sys.argv[1:] if argv is None else argv
     if args.only == "attribution":
