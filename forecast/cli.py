@@ -1,7 +1,8 @@
 """The ``forecast`` command line: run, charts, report, validate, new-evidence, schema.
 
-Exit codes: 0 success, 2 bad input (a message naming the file and field, no traceback,
-nothing written), 1 anything else.
+Exit codes: 0 success, 2 bad input (:class:`forecast.errors.InputError` or
+:class:`forecast.ScenarioError`: a message naming the file and field, no traceback, nothing
+written), 1 anything else ("internal error", the traceback saved to a file in the temp folder).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import traceback
 import warnings
 from pathlib import Path
 
+from .errors import InputError
 from .scenario import (
     EvidenceItem,
     Priors,
@@ -59,30 +61,107 @@ def _format_table(frame, outcome: str) -> str:
     return show.to_string(index=False)
 
 
-def _since_last_run(result, previous_path: Path, outcome: str):
-    """Say what changed since the run saved at ``previous_path`` and keep its trajectory."""
-    from .results import changes_since, keep_previous, load_result
+def _plain(text) -> str:
+    """Analyst text for the terminal: control characters (escape sequences) removed."""
+    return "".join(c for c in str(text) if c.isprintable() or c in "\n\t")
 
-    if not previous_path.exists():
-        return result
+
+CHART_NAMES = ("timeline", "impact", "ach", "sensitivity", "distribution")
+RUN_FILES = ("trajectory.csv", "posterior.nc", "report.html")
+
+
+def _is_chart(name: str) -> bool:
+    from .charts import FORMATS
+
+    stem, _, ext = name.rpartition(".")
+    return stem in CHART_NAMES and ext in FORMATS
+
+
+def _run_set(name: str) -> bool:
+    """The files of a run's set in ``out/``: replaced together (or dropped) by ``forecast run``."""
+    return name in RUN_FILES or _is_chart(name)
+
+
+def _check_out(args) -> Path:
+    """``--out`` as given; InputError when it is a file, the evidence folder (or inside it),
+    or a folder holding the priors file or the evidence folder: a run swaps the whole folder
+    and would write among the analyst's files."""
+    from .errors import InputError
+
+    out = Path(args.out)
+    if out.exists() and not out.is_dir():
+        raise InputError(f"--out {args.out}: exists and is not a folder")
+    real = out.resolve()
+    scenario = [getattr(args, "priors", None), getattr(args, "evidence", None)]
+    evidence = Path(scenario[1]).resolve() if scenario[1] else None
+    if evidence is not None and (real == evidence or evidence in real.parents):
+        raise InputError(f"--out {args.out}: is the evidence folder; choose another output folder")
+    for given in filter(None, scenario):
+        if real in Path(given).resolve().parents:
+            raise InputError(
+                f"--out {args.out}: holds the scenario's {given}; choose another output folder"
+            )
+    if real.name in ("evidence", "indicators") and (real.parent / "priors.yaml").is_file():
+        raise InputError(
+            f"--out {args.out}: is the scenario's {real.name} folder; choose another output folder"
+        )
+    return out
+
+
+def _check_run_settings(args) -> None:
+    from .errors import InputError
+
+    if not 100 <= args.draws <= MAX_DRAWS:
+        raise InputError(
+            f"--draws {args.draws}: draws must be at least 100 and at most {MAX_DRAWS:,}"
+        )
+    if not 0 <= args.seed < 2**63:
+        raise InputError(f"--seed {args.seed}: must be between 0 and 2**63 - 1")
+
+
+MAX_DRAWS = 1_000_000
+
+
+def _previous_result(path: Path):
+    """The earlier run kept at ``path`` (checked as untrusted input: InputError if it is not a
+    forecast result), or None."""
+    from .errors import InputError
+    from .results import load_result
+
+    if not path.exists():
+        return None
     try:
-        previous = load_result(previous_path)
-        changes = changes_since(previous, result)
-    except Exception as exc:  # an unreadable or foreign file: say so, then replace it
-        print(f"\n(note: could not compare with {previous_path}: {exc})")
+        return load_result(path)
+    except InputError as exc:
+        raise InputError(
+            f"{exc}\n  (it is the earlier run in {path.parent}: move it away or choose another --out)"
+        ) from None
+
+
+def _since_last_run(result, previous, previous_path: Path, outcome: str):
+    """Say what changed since the earlier run and keep its trajectory; for a different
+    question, say so in one line and keep nothing of it."""
+    from .results import changes_since, keep_previous, same_question
+
+    if previous is None:
         return result
-    print("\n" + changes.describe(outcome))
+    if not same_question(previous, result):
+        print(
+            f"\n{previous_path} holds a different question, not compared: "
+            f'"{_plain(previous.attrs.get("question"))}" (outcome '
+            f"{_plain(previous.attrs.get('outcome'))}); this run: "
+            f'"{_plain(result.attrs.get("question"))}" (outcome {_plain(outcome)})'
+        )
+        return result
+    changes = changes_since(previous, result)
+    print("\n" + _plain(changes.describe(outcome)))
     return keep_previous(result, previous, changes)
 
 
-def _cmd_run(args) -> int:
-    # imported here: validate, new-evidence and schema need neither xarray nor scipy
-    from .inference import DEFAULT_DRAWS, ForecastWarning, run
-    from .results import save_result, trajectory_frame
+def _compute(args, scenario):
+    """Run the model; returns the result and the ForecastWarnings raised."""
+    from .inference import ForecastWarning, run
 
-    args.draws = DEFAULT_DRAWS if args.draws is None else args.draws
-    scenario = load_scenario(args.priors, args.evidence)
-    label = f"{args.method} route"
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", ForecastWarning)
         result = run(
@@ -90,82 +169,125 @@ def _cmd_run(args) -> int:
             method=args.method,
             draws=args.draws,
             seed=args.seed,
-            progress=_progress_printer(label),
+            progress=_progress_printer(f"{args.method} route"),
         )
     result.attrs["command"] = " ".join(["forecast", *args.argv])
-    frame = trajectory_frame(result)
-    print(scenario.question)
+    result.attrs["evidence_folder"] = str(Path(args.evidence))
+    return result, caught
+
+
+def _print_run(scenario, frame, args) -> None:
+    print(_plain(scenario.question))
     print(
         f"{len(scenario.evidence)} evidence items, {len(scenario.hypotheses)} hypotheses, "
         f"method {args.method}, seed {args.seed}, {args.draws} draws\n"
     )
-    print(_format_table(frame, scenario.outcome))
+    print(_plain(_format_table(frame, scenario.outcome)))
     last = frame.iloc[-1]
     o = scenario.outcome
     print(
         f"\nP({o}) = {last[f'p_{o}']:.1%} (90% judgement band "
         f"{last[f'p_{o}_low']:.1%} to {last[f'p_{o}_high']:.1%}; MCSE {last['mcse']:.4f})"
     )
-    result = _since_last_run(result, Path(args.out) / "posterior.nc", o)
-    paths = save_result(result, args.out)
-    from .charts import save_all
 
-    charts = save_all(result, args.out, formats=("png", "svg"), dpi=200, processes=2)
+
+def _write_run(result, staging: Path, charts: bool) -> list[str]:
+    """Write the run's set into ``staging``; returns the names written."""
+    from .results import save_result
+
+    names = [p.name for p in save_result(result, staging).values()]
+    if charts:
+        from .charts import save_all
+        from .report import write_report
+
+        names += [
+            p.name for p in save_all(result, staging, formats=("png", "svg"), dpi=200, processes=2)
+        ]
+        names.append(write_report(result, staging).name)
+    return names
+
+
+def _cmd_run(args) -> int:
+    # imported here: validate, new-evidence and schema need neither xarray nor scipy
+    from .inference import DEFAULT_DRAWS
+    from .outdir import output_set
+    from .results import trajectory_frame
+
+    args.draws = DEFAULT_DRAWS if args.draws is None else args.draws
+    _check_run_settings(args)
+    out = _check_out(args)
+    scenario = load_scenario(args.priors, args.evidence)
+    with output_set(out, _run_set) as staging:  # out/ changes all at once, or not at all
+        previous = _previous_result(out / "posterior.nc")
+        result, caught = _compute(args, scenario)
+        _print_run(scenario, trajectory_frame(result), args)
+        result = _since_last_run(result, previous, out / "posterior.nc", scenario.outcome)
+        names = _write_run(result, staging, charts=not args.no_charts)
     for w in caught:
-        print(f"WARNING: {w.message}", file=sys.stderr)
-    print("wrote " + ", ".join(str(p) for p in paths.values()))
-    print(f"wrote {len(charts)} charts (PNG, SVG) into {args.out}")
+        print(f"WARNING: {_plain(w.message)}", file=sys.stderr)
+    print("wrote " + ", ".join(str(out / n) for n in names if n in RUN_FILES))
+    if not args.no_charts:
+        print(f"wrote {sum(map(_is_chart, names))} charts (PNG, SVG) into {out}")
     return 0
 
 
 def _saved_result(args):
     """The result saved by ``forecast run`` (``--result``, default ``<out>/posterior.nc``),
-    or None after printing why it cannot be read."""
+    checked as untrusted input; InputError when missing or not a forecast result."""
+    from .errors import InputError
     from .results import load_result
 
     path = Path(args.result) if args.result else Path(args.out) / "posterior.nc"
     if not path.is_file():
-        print(
-            f"error: no saved result at {path}; run 'forecast run --out {args.out}' first "
-            "(or point --result at a posterior.nc)",
-            file=sys.stderr,
+        raise InputError(
+            f"no saved result at {path}; run 'forecast run --out {args.out}' first "
+            "(or point --result at a posterior.nc)"
         )
-        return None
-    try:
-        return load_result(path)
-    except Exception as exc:  # noqa: BLE001 - any unreadable file is bad input here
-        print(f"error: {path} is not a forecast result: {exc}", file=sys.stderr)
-        return None
+    return load_result(path)
 
 
 def _cmd_charts(args) -> int:
     from .charts import chart_formats, save_all
+    from .errors import InputError
+    from .outdir import output_set
 
     try:
         formats = chart_formats(args.format.split(","))
     except ValueError:
-        print(
-            f"error: --format takes png, svg and/or pdf separated by commas; got {args.format!r}",
-            file=sys.stderr,
-        )
-        return BAD_INPUT
+        raise InputError(
+            f"--format takes png, svg and/or pdf separated by commas; got {args.format!r}"
+        ) from None
+    out = _check_out(args)
     result = _saved_result(args)
-    if result is None:
-        return BAD_INPUT
-    paths = save_all(result, args.out, formats=formats, dpi=args.dpi, processes=2)
-    print(f"wrote {len(paths)} charts into {args.out}: " + ", ".join(p.name for p in paths))
+    with output_set(out, lambda name: _is_chart(name) and name.rsplit(".")[-1] in formats) as st:
+        paths = save_all(result, st, formats=formats, dpi=args.dpi, processes=2)
+    print(f"wrote {len(paths)} charts into {out}: " + ", ".join(p.name for p in paths))
     return 0
+
+
+STALE = "the files changed since this result was computed: run `forecast run`"
 
 
 def _cmd_report(args) -> int:
     if args.notebook is not None:
         return _report_notebook(args)
+    from .outdir import output_set
     from .report import write_report
+    from .results import input_changes
 
+    out = _check_out(args)
     result = _saved_result(args)
-    if result is None:
-        return BAD_INPUT
-    print(f"wrote {write_report(result, args.out)}")
+    changed = input_changes(result)
+    warning = None
+    if changed:
+        shown = ", ".join(changed[:10]) + (
+            f" and {len(changed) - 10} more" if len(changed) > 10 else ""
+        )
+        warning = f"{STALE} ({shown})"
+        print(f"WARNING: {_plain(warning)}", file=sys.stderr)
+    with output_set(out, lambda name: name == "report.html") as staging:
+        write_report(result, staging, warning=warning)
+    print(f"wrote {out / 'report.html'}")
     return 0
 
 
@@ -175,11 +297,10 @@ def _report_notebook(args) -> int:
     from .notebook import NotebookError, execute_notebook
 
     notebook = Path(args.notebook)
-    if not notebook.is_file():
-        print(f"error: notebook {notebook} not found", file=sys.stderr)
-        return BAD_INPUT
+    if not notebook.is_file() or notebook.suffix != ".ipynb":
+        raise InputError(f"--notebook {args.notebook}: not a .ipynb file")
     load_scenario(args.priors, args.evidence)  # bad files: every problem listed, exit 2
-    out = Path(args.out)
+    out = _check_out(args)
     parameters = {
         "priors": Path(args.priors),
         "evidence": Path(args.evidence),
@@ -188,7 +309,7 @@ def _report_notebook(args) -> int:
     }
     print(f"executing {notebook} on {args.priors} and {args.evidence} ...", file=sys.stderr)
     try:
-        ipynb, html = execute_notebook(notebook, out, parameters)
+        ipynb, html = execute_notebook(notebook, out, parameters, code=not args.no_code)
     except NotebookError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
@@ -224,7 +345,10 @@ def _cmd_new_evidence(args) -> int:
     hypotheses: list[str] = []
     with contextlib.suppress(ScenarioError):  # a template still helps when files have problems
         hypotheses = list(load_scenario(args.priors, args.evidence).hypotheses)
-    path = new_evidence(args.id, evidence=args.evidence, hypotheses=hypotheses)
+    try:
+        path = new_evidence(args.id, evidence=args.evidence, hypotheses=hypotheses)
+    except ValueError as exc:  # a bad id: new_evidence checks nothing else
+        raise InputError(str(exc)) from None
     print(f"wrote {path}: edit it, then 'forecast validate'")
     return 0
 
@@ -263,6 +387,11 @@ def _parser() -> argparse.ArgumentParser:
         "--draws", type=int, help="draws per step for the band (default forecast.DEFAULT_DRAWS)"
     )
     p.add_argument("--method", choices=["fast", "nuts"], default="fast")
+    p.add_argument(
+        "--no-charts",
+        action="store_true",
+        help="no charts and no report.html (the table, trajectory.csv and posterior.nc only)",
+    )
     p.set_defaults(func=_cmd_run)
 
     def saved(p):
@@ -291,6 +420,11 @@ def _parser() -> argparse.ArgumentParser:
     )
     files(p)
     p.add_argument("--seed", type=int, default=0, help="random seed (with --notebook; default 0)")
+    p.add_argument(
+        "--no-code",
+        action="store_true",
+        help="with --notebook: the HTML export without code cells (a briefing to send)",
+    )
     p.set_defaults(func=_cmd_report)
 
     p = sub.add_parser("validate", help="check the scenario files and say what they hold")
@@ -322,10 +456,10 @@ def main(argv: list[str] | None = None) -> int:
         n = len(exc.problems)
         print(f"error: {n} problem{'s' * (n != 1)} in the scenario files:", file=sys.stderr)
         for problem in exc.problems:
-            print(f"  {problem}", file=sys.stderr)
+            print(f"  {_plain(problem)}", file=sys.stderr)
         return BAD_INPUT
-    except (FileExistsError, ValueError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
+    except (InputError, FileExistsError, PermissionError) as exc:
+        print(f"error: {_plain(exc)}", file=sys.stderr)
         return BAD_INPUT
     except BrokenPipeError:  # e.g. `forecast validate | head`: the reader left; stay quiet
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
@@ -334,7 +468,30 @@ def main(argv: list[str] | None = None) -> int:
         print("interrupted", file=sys.stderr)
         return 1
     except Exception as exc:  # noqa: BLE001 - the last line of defence for a CLI
-        print(f"forecast: internal error: {type(exc).__name__}: {exc}", file=sys.stderr)
-        if os.environ.get("FORECAST_DEBUG"):
-            traceback.print_exc()
-        return 1
+        return _internal_error(exc)
+
+
+def _internal_error(exc: BaseException) -> int:
+    """A defect, not bad input: say so, save the traceback in the temp folder (``out/`` stays
+    as it was), print its path; exit code 1."""
+    import tempfile
+
+    text = "".join(traceback.format_exception(exc))
+    where = "(could not be saved)"
+    try:
+        fd, name = tempfile.mkstemp(prefix="forecast-internal-error-", suffix=".txt")
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(f"forecast {' '.join(sys.argv[1:])}\n\n{text}")
+        where = name
+    except OSError:
+        pass
+    message = _plain(f"{type(exc).__name__}: {exc}")
+    message = message if len(message) <= 300 else message[:300] + "..."
+    print(
+        f"forecast: internal error (a defect, not a problem in your files): {message}\n"
+        f"  the traceback is saved in {where}; please report it with that file",
+        file=sys.stderr,
+    )
+    if os.environ.get("FORECAST_DEBUG"):
+        print(text, file=sys.stderr)
+    return 1

@@ -20,6 +20,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from .errors import InputError
 from .results import atomic_write
 
 __all__ = ["NotebookError", "execute_notebook", "html_export"]
@@ -102,7 +103,7 @@ def execute_notebook(
     ------
     FileNotFoundError
         If ``notebook`` does not exist.
-    ValueError
+    forecast.errors.InputError
         If it is not a notebook (not readable as nbformat 4).
     NotebookError
         If a cell raised; the executed notebook, with the traceback, is written as
@@ -116,8 +117,9 @@ def execute_notebook(
         raise FileNotFoundError(f"notebook {source} not found")
     try:
         nbformat.validate(nbformat.read(str(source), as_version=4))
-    except Exception as exc:  # noqa: BLE001 - JSON, schema or encoding problems alike
-        raise ValueError(f"{source} is not a Jupyter notebook: {exc}") from None
+    except Exception:  # noqa: BLE001 - JSON, schema or encoding problems alike
+        # its content is not echoed: the path may name any file on the machine
+        raise InputError(f"{source} is not a Jupyter notebook (nbformat 4)") from None
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     params = {k: _parameter(v) for k, v in (parameters or {}).items()}
