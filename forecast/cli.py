@@ -489,7 +489,7 @@ def _internal_error(exc: BaseException) -> int:
     message = message if len(message) <= 300 else message[:300] + "..."
     print(
         f"forecast: internal error (a defect, not a problem in your files): {message}\n"
-        f"  the traceback is saved in {where}; please report it with that file",
+        f"  the traceback is saved in {where}\n  (please report it with that file)",
         file=sys.stderr,
     )
     if os.environ.get("FORECAST_DEBUG"):

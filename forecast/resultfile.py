@@ -94,7 +94,7 @@ ALLOWED_FILTERS = {1, 2, 3}  # deflate, shuffle, fletcher32: built into HDF5, no
 def not_a_result(path: str | Path, why: str) -> InputError:
     """The error for a file that is not a forecast result (``why`` cut to 300 characters)."""
     why = why if len(why) <= 300 else why[:300] + "..."
-    return InputError(f"{path}: not a forecast result: {why}")
+    return InputError(f"{path} is not a forecast result: {why}")
 
 
 def _attr_bytes(obj, name: str) -> int:
@@ -198,7 +198,7 @@ def _members(group, prefix: str, path):
 def check_result_file(path: str | Path) -> None:
     """Check the structure of a saved result before anything reads its data.
 
-    Refuses (:class:`~forecast.errors.InputError`, ``"<path>: not a forecast result: ..."``) a
+    Refuses (:class:`~forecast.errors.InputError`, ``"<path> is not a forecast result: ..."``) a
     file that is not a regular file, larger than :data:`MAX_RESULT_BYTES`, not HDF5/netCDF-4;
     external links, soft links, groups or variables a result does not have, virtual datasets,
     external storage, filters other than deflate/shuffle/fletcher32, data types other than

@@ -104,7 +104,7 @@ def load_result(path: str | Path) -> xr.DataTree:
     Raises
     ------
     forecast.errors.InputError
-        ``"<path>: not a forecast result: ..."`` for anything a result does not hold.
+        ``"<path> is not a forecast result: ..."`` for anything a result does not hold.
     """
     check_result_file(path)
     try:
