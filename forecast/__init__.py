@@ -6,6 +6,7 @@
 >>> forecast.trajectory_frame(result).tail(1)  # doctest: +SKIP
 """
 
+from .errors import InputError
 from .scenario import (
     EvidenceItem,
     Problem,
@@ -66,6 +67,7 @@ __all__ = [
     "DEFAULT_DRAWS",
     "EvidenceItem",
     "ForecastWarning",
+    "InputError",
     "Problem",
     "Scenario",
     "ScenarioError",
