@@ -86,11 +86,9 @@ def _check_out(args) -> Path:
     """``--out`` as given; InputError when it is a file, the evidence folder (or inside it),
     or a folder holding the priors file or the evidence folder: a run swaps the whole folder
     and would write among the analyst's files."""
-    from .errors import InputError
-
     out = Path(args.out)
     if out.exists() and not out.is_dir():
-        raise InputError(f"--out {args.out}: exists and is not a folder")
+        raise InputError(f"--out {_plain(args.out)}: exists and is not a folder")
     real = out.resolve()
     scenario = [getattr(args, "priors", None), getattr(args, "evidence", None)]
     evidence = Path(scenario[1]).resolve() if scenario[1] else None
@@ -108,9 +106,10 @@ def _check_out(args) -> Path:
     return out
 
 
-def _check_run_settings(args) -> None:
-    from .errors import InputError
+MAX_DRAWS = 1_000_000
 
+
+def _check_run_settings(args) -> None:
     if not 100 <= args.draws <= MAX_DRAWS:
         raise InputError(
             f"--draws {args.draws}: draws must be at least 100 and at most {MAX_DRAWS:,}"
@@ -119,13 +118,9 @@ def _check_run_settings(args) -> None:
         raise InputError(f"--seed {args.seed}: must be between 0 and 2**63 - 1")
 
 
-MAX_DRAWS = 1_000_000
-
-
 def _previous_result(path: Path):
     """The earlier run kept at ``path`` (checked as untrusted input: InputError if it is not a
     forecast result), or None."""
-    from .errors import InputError
     from .results import load_result
 
     if not path.exists():
@@ -234,7 +229,6 @@ def _cmd_run(args) -> int:
 def _saved_result(args):
     """The result saved by ``forecast run`` (``--result``, default ``<out>/posterior.nc``),
     checked as untrusted input; InputError when missing or not a forecast result."""
-    from .errors import InputError
     from .results import load_result
 
     path = Path(args.result) if args.result else Path(args.out) / "posterior.nc"
@@ -248,7 +242,6 @@ def _saved_result(args):
 
 def _cmd_charts(args) -> int:
     from .charts import chart_formats, save_all
-    from .errors import InputError
     from .outdir import output_set
 
     try:
