@@ -21,6 +21,7 @@ import numpy as np
 from .errors import InputError
 
 __all__ = [
+    "MAX_DATA_BYTES",
     "MAX_RESULT_BYTES",
     "RESULT_SCHEMA",
     "check_result_file",
@@ -28,8 +29,16 @@ __all__ = [
     "not_a_result",
 ]
 
-MAX_RESULT_BYTES = 4 * 2**30
-"""Largest ``posterior.nc`` read (bytes), and the bound on the sum of its declared variables."""
+MAX_RESULT_BYTES = 2**31
+"""Largest ``posterior.nc`` read (bytes)."""
+
+MAX_DATA_BYTES = 2**30
+"""Largest sum of the declared sizes of a result's variables (bytes): a 10,000-item run with
+4,000 draws declares about 170 MB."""
+
+MAX_DATA_RATIO = 1000
+"""Above 64 MiB, the declared data may not exceed this multiple of the file's size (a small
+file declaring gigabytes holds unwritten chunks: reading them would allocate it all)."""
 
 MAX_ATTR_BYTES = 64 * 2**20
 """Largest attribute read (bytes): ``scenario_json`` of a 10,000-item scenario is a few MB."""
@@ -170,6 +179,8 @@ def _check_dataset(ds, where: str, dims: tuple[str, ...], sizes: dict[str, int],
             ok = 1 <= n <= MAX_CHAINS
         elif dim == "step*":
             ok = 1 <= n <= MAX_STEPS
+        elif dim == "draw":  # NUTS: draws per chain, at least 100
+            ok = 1 <= n <= max(sizes["draw"], 100)
         else:
             ok = n == sizes[dim]
         if not ok:
@@ -247,8 +258,8 @@ def check_result_file(path: str | Path) -> None:
         missing = [g for g in REQUIRED_GROUPS if g not in seen]
         if missing:
             raise not_a_result(path, f"group /{missing[0]} missing")
-        if total > MAX_RESULT_BYTES:
-            raise not_a_result(path, f"declares {total} bytes of data")
+        if total > MAX_DATA_BYTES or (total > 2**26 and total > MAX_DATA_RATIO * size):
+            raise not_a_result(path, f"declares {total} bytes of data in a file of {size}")
 
 
 def _finite_in(values, lo: float, hi: float) -> bool:

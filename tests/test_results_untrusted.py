@@ -148,6 +148,17 @@ def _huge_declared(f):
     f["posterior"].create_dataset("p_outcome", (1, 10**9, 4), "f8", chunks=(1, 1024, 4))
 
 
+def _declare_draws(n: int):
+    def change(f):
+        # the declared draws match the variables, which hold no data (unwritten chunks)
+        f.attrs["draws"] = n
+        del f["posterior/p_outcome"], f["posterior/draw"]
+        f["posterior"].create_dataset("draw", (n,), "i8", chunks=(2**16,))
+        f["posterior"].create_dataset("p_outcome", (1, n, 4), "f8", chunks=(1, 2**16, 4))
+
+    return change
+
+
 def _wrong_dimension(f):
     del f["trajectory/p_outcome"]
     f["trajectory"].create_dataset("p_outcome", data=np.full(9, 0.5))
@@ -193,6 +204,8 @@ def _no_scenario(f):
         (_extra_group, "unexpected /payload"),
         (_extra_variable, "unexpected /trajectory/notes"),
         (_huge_declared, "dimension draw of size 1000000000"),
+        (_declare_draws(10**8), "declares 4000001000 bytes"),  # 4 GB: over the bound
+        (_declare_draws(3 * 10**6), "declares 120001000 bytes"),  # 120 MB in a small file
         (_wrong_dimension, "dimension step of size 9"),
         (_virtual, "virtual dataset"),
         (_compound, "unexpected data type"),
@@ -220,3 +233,16 @@ def test_not_hdf5_refused(tmp_path, capsys, content):
     path.write_bytes(content)
     assert main(["charts", "--result", str(path), "--out", str(tmp_path / "out")]) == 2
     assert "not a forecast result" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_a_nuts_result_passes(tmp_path):
+    """The NUTS route's result (4 chains, draws per chain, diagnostics) is a forecast result."""
+    priors, evidence = write_scenario(
+        tmp_path / "s", priors_dict(), [item_dict("a", {"calm": 1, "storm": 2})]
+    )
+    result = forecast.run(forecast.load_scenario(priors, evidence), method="nuts", draws=400)
+    save_result(result, tmp_path / "out")
+    back = load_result(tmp_path / "out" / "posterior.nc")
+    assert back["posterior"].sizes["chain"] == 4
+    assert "r_hat" in back["trajectory"]
