@@ -192,6 +192,12 @@ def _check_dataset(ds, where: str, dims: tuple[str, ...], sizes: dict[str, int],
     return int(np.prod(ds.shape, dtype=np.int64)) * _check_dtype(ds, where, path)
 
 
+def _check_attrs(obj, where: str, path) -> None:
+    for name in obj.attrs:
+        if _attr_bytes(obj, name) > MAX_ATTR_BYTES:
+            raise not_a_result(path, f"{where}: attribute {name!r} larger than {MAX_ATTR_BYTES}")
+
+
 def _members(group, prefix: str, path):
     """``(name, object)`` for every member of ``group``, refusing soft and external links."""
     import h5py
@@ -240,20 +246,19 @@ def check_result_file(path: str | Path) -> None:
         sizes = _dim_sizes(root, path)
         if not 0 <= sizes["draw"] <= 10**8:
             raise not_a_result(path, f"attribute 'draws' out of range: {sizes['draw']}")
-        for obj in (root, *(root[g] for g in root if isinstance(root.get(g), h5py.Group))):
-            for name in obj.attrs:
-                if _attr_bytes(obj, name) > MAX_ATTR_BYTES:
-                    raise not_a_result(path, f"attribute {name!r} larger than {MAX_ATTR_BYTES}")
+        _check_attrs(root, "/", path)
         total = 0
         seen = set()
-        for name, where, group in _members(root, "", path):
+        for name, where, group in _members(root, "", path):  # links checked before following
             if name not in RESULT_SCHEMA or not isinstance(group, h5py.Group):
                 raise not_a_result(path, f"unexpected {where}")
+            _check_attrs(group, where, path)
             seen.add(name)
             variables = RESULT_SCHEMA[name]
             for var, vwhere, ds in _members(group, where, path):
                 if var not in variables or not isinstance(ds, h5py.Dataset):
                     raise not_a_result(path, f"unexpected {vwhere}")
+                _check_attrs(ds, vwhere, path)
                 total += _check_dataset(ds, vwhere, variables[var], sizes, path)
         missing = [g for g in REQUIRED_GROUPS if g not in seen]
         if missing:

@@ -130,6 +130,10 @@ def _external_link(f):
     f["evidence"]["elsewhere"] = h5py.ExternalLink("/etc/passwd", "/")
 
 
+def _external_link_at_the_top(f):
+    f["elsewhere"] = h5py.ExternalLink(str(f.filename) + ".other", "/")
+
+
 def _soft_link(f):
     f["evidence"]["alias"] = h5py.SoftLink("/trajectory/p_outcome")
 
@@ -200,6 +204,7 @@ def _no_scenario(f):
     ("change", "why"),
     [
         (_external_link, "external link"),
+        (_external_link_at_the_top, "/elsewhere: external link"),
         (_soft_link, "soft link"),
         (_extra_group, "unexpected /payload"),
         (_extra_variable, "unexpected /trajectory/notes"),
