@@ -3,9 +3,10 @@ SHELL := /bin/bash
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+DEV_STAMP := $(VENV)/.installed-dev
 ARGS ?=
 
-.PHONY: help run test lint bench lab clean schema lock
+.PHONY: help run test check lint bench lab clean schema lock
 help:  ## list the targets
 	@grep -E '^[a-z]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
 
@@ -15,6 +16,7 @@ FIND_PYTHON = for c in "$$PYTHON" python3.13 python3.12 python3 $$(ls -d $${PYEN
 	  if "$$c" -c 'import sys, venv; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1; then command -v "$$c" || echo "$$c"; break; fi; \
 	done
 
+# Runtime set-up (make run, make lab): requirements.lock and the package.
 $(STAMP): pyproject.toml requirements.lock
 	@py=$$($(FIND_PYTHON)); \
 	if [ -z "$$py" ]; then \
@@ -29,19 +31,29 @@ $(STAMP): pyproject.toml requirements.lock
 	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e .
 	@touch $(STAMP)
 
+# Development set-up (make test, check, lint, bench): requirements-dev.lock on top.
+$(DEV_STAMP): $(STAMP) requirements-dev.lock
+	$(PY) -m pip install --quiet -r requirements.lock -r requirements-dev.lock
+	@touch $(DEV_STAMP)
+
 run: $(STAMP)  ## set up, then forecast the bundled scenario (writes out/)
 	$(VENV)/bin/forecast run $(ARGS)
 
-test: $(STAMP)  ## set up, then run every test (slow ones included)
+test: $(DEV_STAMP)  ## set up, then run every test (slow ones included): what CI runs
 	$(VENV)/bin/ruff check forecast tests bench
 	$(VENV)/bin/ruff format --check forecast tests bench
 	$(PY) -m pytest $(ARGS)
 
-lint: $(STAMP)  ## ruff lint and format check
+check: $(DEV_STAMP)  ## the fast loop: lint and the tests not marked slow
+	$(VENV)/bin/ruff check forecast tests bench
+	$(VENV)/bin/ruff format --check forecast tests bench
+	$(PY) -m pytest -m "not slow" -q $(ARGS)
+
+lint: $(DEV_STAMP)  ## ruff lint and format check
 	$(VENV)/bin/ruff check forecast tests bench
 	$(VENV)/bin/ruff format --check forecast tests bench
 
-bench: $(STAMP)  ## performance benchmarks; writes bench/RESULTS.md
+bench: $(DEV_STAMP)  ## performance benchmarks; writes bench/RESULTS.md
 	$(PY) bench/run.py $(ARGS)
 
 lab: $(STAMP)  ## open the notebooks in JupyterLab (root, e.g. in a container: --allow-root added)
@@ -50,9 +62,15 @@ lab: $(STAMP)  ## open the notebooks in JupyterLab (root, e.g. in a container: -
 schema: $(STAMP)  ## regenerate the JSON Schemas in forecast/schema/
 	$(PY) -m forecast schema --write
 
-lock: $(STAMP)  ## re-resolve pinned versions into requirements.lock
-	$(PY) -m pip install --quiet --upgrade -e '.[dev]'
-	$(PY) -m pip freeze --exclude-editable | grep -v '^forecast' > requirements.lock
+lock: $(STAMP)  ## re-resolve requirements.lock (runtime) and requirements-dev.lock from pyproject.toml
+	rm -rf .lockenv && $(PY) -m venv .lockenv && .lockenv/bin/pip install --quiet --upgrade pip
+	.lockenv/bin/pip install --quiet -e '.[lab]'
+	{ echo "# Runtime: what 'make run' and 'make lab' install (pip install -e '.[lab]'), pinned. 'make lock' rewrites it."; \
+	  .lockenv/bin/pip freeze --exclude-editable | grep -v '^forecast'; } > requirements.lock
+	.lockenv/bin/pip install --quiet -e '.[lab,dev]'
+	{ echo "# Development: tests, lint, the browser test, on top of requirements.lock ('.[dev]'), pinned. 'make lock' rewrites it."; \
+	  .lockenv/bin/pip freeze --exclude-editable | grep -v '^forecast' | grep -vxF -f requirements.lock; } > requirements-dev.lock
+	rm -rf .lockenv
 
 clean:  ## remove the virtual environment and outputs
 	rm -rf $(VENV) out

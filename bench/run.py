@@ -7,9 +7,16 @@ Prints a table and writes bench/RESULTS.md (and a JSON sidecar with every raw fi
 3. scaling: synthetic scenarios, N items x H hypotheses, exact and uncertain, each case in a
    fresh process (time, peak RSS; killed at --timeout seconds or --mem-cap-gb);
 4. the hand-written PyMC baseline (bench/baseline_pymc.py) against forecast, both checked
-   against an importance-sampling reference (bench/reference.py).
+   against an importance-sampling reference (bench/reference.py);
+5. attribution (issue 10): ``forecast.shapley`` on the bundled scenario, 2,000 exact items
+   and 10,000 uncertain items x 5 hypotheses, each in a fresh process.
 
-Options: ``--quick`` (N <= 1000, fewer repeats), ``--no-baseline``, ``--out PATH``.
+6. the live what-if panel (bench/whatif.py): one update, the chart's Python side, a warm run,
+   10,000 items.
+
+Options: ``--quick`` (N <= 1000, fewer repeats), ``--no-baseline``, ``--out PATH``,
+``--only attribution`` or ``--only whatif`` (that section alone: prints its table; whatif also
+writes bench/RESULTS_whatif.json).
 """
 
 from __future__ import annotations
@@ -35,12 +42,19 @@ ROOT = HERE.parent
 sys.path[:0] = [str(ROOT), str(HERE)]
 
 import numpy as np  # noqa: E402
+from whatif import bench_whatif  # noqa: E402
+from whatif import rows as whatif_rows  # noqa: E402
 
 PY = sys.executable
 FORECAST_CLI = str(Path(PY).with_name("forecast"))
 WARM_TARGET_S = 0.020
 COLD_TARGET_S = 3.0
 SCALE_TARGET_S, SCALE_TARGET_MB = 10.0, 2048.0
+ATTRIBUTION_CASES = {  # name: (arguments of _attribution_case.py, target s, MCSE target)
+    "bundled scenario": (["bundled"], 0.3, None),
+    "2,000 exact items x 5 hypotheses": (["2000", "5", "exact"], 5.0, 0.002),
+    "10,000 uncertain items x 5 hypotheses": (["10000", "5", "uncertain"], 30.0, None),
+}
 
 
 # ----------------------------------------------------------------------------- helpers
@@ -375,10 +389,63 @@ def bench_baseline(which: str) -> dict:
     return out
 
 
+# ----------------------------------------------------------------------------- 5. attribution
+def bench_attribution(quick: bool) -> dict:
+    """Each case in fresh processes (median of 3, of 1 for the large cases in --quick)."""
+    out = {}
+    for name, (args, target, _) in ATTRIBUTION_CASES.items():
+        if quick and args[0] == "10000":
+            continue
+        repeats = 3 if args[0] == "bundled" or not quick else 1
+        runs = []
+        for _ in range(repeats):
+            proc = subprocess.run(
+                [PY, str(HERE / "_attribution_case.py"), *args],
+                cwd=ROOT,
+                capture_output=True,
+                text=True,
+                timeout=max(120.0, 10 * target),
+            )
+            if proc.returncode != 0:
+                runs = [{"error": proc.stderr.strip().splitlines()[-1:]}]
+                break
+            runs.append(json.loads(proc.stdout.strip().splitlines()[-1]))
+        if "error" in runs[0]:
+            out[name] = runs[0]
+        else:
+            out[name] = {**runs[-1], "wall": summary([r["wall_s"] for r in runs]),
+                         "cpu": summary([r["cpu_s"] for r in runs])}  # fmt: skip
+        print(f"  attribution {name}: done", file=sys.stderr)
+    return out
+
+
+def attribution_rows(res: dict) -> list[tuple[str, str, str, str, str]]:
+    rows = []
+    for name, got in res.items():
+        target, mcse_target = ATTRIBUTION_CASES[name][1:]
+        if "error" in got:
+            rows.append((f"attribution {name}", "failed", str(got["error"]), "", "MISSED"))
+            continue
+        med = got["wall"]["median"]
+        how = got["method"] + (
+            f", {got['n_permutations']} orders, max MCSE {got['max_mcse']:.4f} "
+            f"(P(h): {got['max_mcse_hypothesis']:.4f})"
+            if got["method"] != "exact"
+            else ""
+        )
+        met = med <= target and (mcse_target is None or got["max_mcse"] <= mcse_target)
+        goal = f"<= {target:g} s" + (f", MCSE <= {mcse_target:g}" if mcse_target else "")
+        rows.append((f"attribution {name} ({how}; CPU {fmt_s(got['cpu']['median'])})",
+                     fmt_s(med), spread(got["wall"]), goal, "met" if met else "MISSED"))  # fmt: skip
+    return rows
+
+
 # ----------------------------------------------------------------------------- report
 def build_rows(res: dict) -> list[tuple[str, str, str, str, str]]:
     """(figure, median, spread, target, verdict) rows of the table."""
     rows = []
+    if "cold" not in res:  # --only whatif
+        return whatif_rows(res["whatif"], summary, fmt_s, spread)
     c = res["cold"]
     cold = c["wall"]["median"]
     rows.append(("cold: `forecast run --out tmp` (wall, charts included)", fmt_s(cold),
@@ -415,6 +482,8 @@ def build_rows(res: dict) -> list[tuple[str, str, str, str, str]]:
             verdict = "met" if met else "MISSED"
         rows.append((name, f"{fmt_s(med)}, {r['peak_rss_mb']:.0f} MB peak RSS",
                      spread(r["run"]), target, verdict))  # fmt: skip
+    if "whatif" in res:
+        rows += whatif_rows(res["whatif"], summary, fmt_s, spread)
     for b in res.get("baseline", []):
         f, pm_ = b["forecast"], b["pymc"]
         tag = f"baseline [{b['scenario']}]"
@@ -432,6 +501,7 @@ def build_rows(res: dict) -> list[tuple[str, str, str, str, str]]:
         rows.append((f"{tag} largest error forecast / PyMC", f"{fe:.4f} / {pe:.4f}",
                      f"reference SE <= {se:.4f}", "forecast smaller",
                      "met" if fe < pe else "MISSED"))  # fmt: skip
+    rows += attribution_rows(res.get("attribution", {}))
     return rows
 
 
@@ -492,11 +562,16 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", default=str(HERE / "RESULTS.md"), help="markdown report path")
     ap.add_argument("--timeout", type=float, default=120.0, help="seconds per scaling case")
     ap.add_argument("--mem-cap-gb", type=float, default=6.0, help="RSS cap per scaling case")
+    ap.add_argument("--only", choices=["whatif"], help="run only these cases")
     ap.add_argument(
         "--render", metavar="JSON", help="measure nothing: rewrite the report from saved results"
     )
+    ap.add_argument("--only", choices=["attribution"], help="run one section, print its table")
     args = ap.parse_args(argv)
     argv = sys.argv[1:] if argv is None else argv
+    if args.only == "attribution":
+        print(table(attribution_rows(bench_attribution(args.quick))))
+        return 0
     if args.render:  # e.g. after editing ANALYSIS.md
         res = json.loads(Path(args.render).read_text())
         rows = build_rows(res)
@@ -505,6 +580,11 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     q = args.quick
     res: dict = {"argv": argv, "machine": machine()}
+    if args.only == "whatif":
+        res["whatif"] = bench_whatif(large=not q)
+        (HERE / "RESULTS_whatif.json").write_text(json.dumps(res, indent=1, default=str))
+        print(table(build_rows(res)))
+        return 0
     print("cold main job ...", file=sys.stderr)
     res["cold"] = bench_cold(2 if q else 5, 1 if q else 3)
     print("warm updates ...", file=sys.stderr)
@@ -523,11 +603,15 @@ def main(argv: list[str] | None = None) -> int:
                 "case": f"uncertain H=5 N={case['N']}",
                 "text": profile_case([str(case["N"]), "5", "uncertain"]),
             }
+    print("what-if panel ...", file=sys.stderr)
+    res["whatif"] = bench_whatif(large=not q)
     if not args.no_baseline:
         res["baseline"] = []
         for which in ("bundled", "synth12"):
             print(f"baseline {which} ...", file=sys.stderr)
             res["baseline"].append(bench_baseline(which))
+    print("attribution ...", file=sys.stderr)
+    res["attribution"] = bench_attribution(q)
     res["self_peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     out = Path(args.out)
     out.with_suffix(".json").write_text(json.dumps(res, indent=1, default=str))

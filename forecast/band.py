@@ -15,11 +15,10 @@ from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 import numpy as np
 from scipy.special import expit
 
+from . import caches
 from .errors import InputError
 from .model import (
-    _TILTS,
     Arrays,
-    _Memo,
     first_alike,
     log_effective,
     log_expected_tilt,
@@ -27,7 +26,14 @@ from .model import (
     row_max,
 )
 
-__all__ = ["band_draws", "clear_caches", "sample_tilted"]
+__all__ = [
+    "NUMPY_ROUTE_MAX",
+    "Workspace",
+    "band_draws",
+    "band_route",
+    "sample_tilted",
+    "workspace",
+]
 
 Progress = Callable[[int, int], None]
 
@@ -84,17 +90,23 @@ def _proposals(mu, sd, r, w, log_c):
     g_star = np.where(mu >= top, np.arange(n_h), np.argmax(mu, axis=1)[:, None])
     log_cost = -log_c  # the plain prior's
     log_norm = np.zeros_like(log_c)
-    rows = np.flatnonzero((log_c <= _PRIOR_RATE).any(axis=1))
+    # log c = -inf: the item rules h out (a zero at reliability 1), and no draw given h
+    # follows it; those pairs keep the plain prior and an infinite cost
+    rows = np.flatnonzero(((log_c <= _PRIOR_RATE) & (log_c > -np.inf)).any(axis=1))
     if rows.size:
         m, s, g, wr = mu[rows], sd[rows], g_star[rows], w[rows, None]
         log_tilt = log_expected_tilt(m, s, np.ones(rows.size), w[rows])  # log E[e^{w z}]
-        norm = np.logaddexp(log_flat[rows, None], (w * log_r)[rows, None] + log_tilt)
-        m_g, s_g = np.take_along_axis(m, g, axis=1), np.take_along_axis(s, g, axis=1)
-        log_a = np.where(g == np.arange(n_h), 0.0, wr * (m - m_g) + wr**2 * (s**2 + s_g**2) / 2)
-        log_p_flat = log_flat[rows, None] - norm  # the mixture's share of prior draws
-        # per outer proposal: a prior draw, or 1 / (inner acceptance) shifted ones
-        per_outer = np.logaddexp(log_p_flat, np.log1p(-np.exp(log_p_flat)) + log_a - log_tilt)
-        mixture = (log_c[rows] <= _PRIOR_RATE) & (per_outer + norm - log_c[rows] < -log_c[rows])
+        with np.errstate(invalid="ignore", divide="ignore"):  # the ruled-out pairs: NaN, unused
+            norm = np.logaddexp(log_flat[rows, None], (w * log_r)[rows, None] + log_tilt)
+            m_g, s_g = np.take_along_axis(m, g, axis=1), np.take_along_axis(s, g, axis=1)
+            log_a = np.where(g == np.arange(n_h), 0.0, wr * (m - m_g) + wr**2 * (s**2 + s_g**2) / 2)
+            log_p_flat = log_flat[rows, None] - norm  # the mixture's share of prior draws
+            # per outer proposal: a prior draw, or 1 / (inner acceptance) shifted ones
+            per_outer = np.logaddexp(log_p_flat, np.log1p(-np.exp(log_p_flat)) + log_a - log_tilt)
+        live = log_c[rows] > -np.inf
+        mixture = (
+            live & (log_c[rows] <= _PRIOR_RATE) & (per_outer + norm - log_c[rows] < -log_c[rows])
+        )
         log_cost[rows] = np.where(mixture, per_outer + norm - log_c[rows], -log_c[rows])
         log_norm[rows] = np.where(mixture, norm, 0.0)
     prior_mode = np.ones(log_c.shape, bool)
@@ -244,14 +256,81 @@ def proposal_rows(mu: np.ndarray, sd: np.ndarray, r: np.ndarray, w: np.ndarray):
     return prior_mode, g_star, p_flat, log_cost
 
 
-_DRAWS = _Memo(256 * 2**20)
-"""Band contributions of items seen lately, per (item, weight, conditioning hypothesis)."""
+class Workspace:
+    """Arrays kept from one run to the next, by name (one workspace per thread).
+
+    A warm run (a what-if move) reuses them instead of allocating and zeroing fresh ones:
+    at 4,000 draws the band's scratch arrays are tens of megabytes per run otherwise.
+    """
+
+    keep_bytes = 64 * 2**20
+    """Arrays larger than this are made anew every time and not kept."""
+
+    def __init__(self) -> None:
+        self._arrays: dict[str, np.ndarray] = {}
+
+    def array(self, name: str, shape: tuple[int, ...], dtype=float) -> np.ndarray:
+        """An array of ``shape`` and ``dtype`` kept under ``name`` (contents undefined).
+
+        The same name gives the same memory while the shape and dtype stay the same, so the
+        caller must be done with the previous contents.
+
+        Examples
+        --------
+        >>> workspace().array("x", (2, 3)).shape
+        (2, 3)
+        """
+        x = self._arrays.get(name)
+        if x is None or x.shape != shape or x.dtype != np.dtype(dtype):
+            x = np.empty(shape, dtype)
+            if x.nbytes <= self.keep_bytes:
+                self._arrays[name] = x
+            else:  # a large scenario's arrays are not held between runs
+                self._arrays.pop(name, None)
+        return x
+
+    def filled(self, name: str, shape: tuple[int, ...], value=0, dtype=float) -> np.ndarray:
+        """:meth:`array` with every entry set to ``value``."""
+        x = self.array(name, shape, dtype)
+        x.fill(value)
+        return x
 
 
-def clear_caches() -> None:
-    """Forget remembered quadratures and band draws (for cold-start measurements)."""
-    _DRAWS.clear()
-    _TILTS.clear()
+_LOCAL = threading.local()
+
+
+def workspace() -> Workspace:
+    """This thread's :class:`Workspace` (the band's two parts run in threads of their own)."""
+    ws = getattr(_LOCAL, "workspace", None)
+    if ws is None:
+        ws = _LOCAL.workspace = Workspace()
+    return ws
+
+
+_PRIORS: dict[tuple, tuple] = {}
+"""The prior draws (uniforms, log pi, p) of the last few (seed, draws, priors)."""
+
+
+def _shared_prior_draws(a: Arrays, draws: int, seed: int):
+    """``u``, ``log_pi``, ``p`` of :func:`band_draws`, read-only, remembered: they depend
+    only on the seed, the number of draws and the priors, which a what-if move keeps."""
+    key = (
+        seed, draws, a.kappa,
+        *(x.tobytes() for x in (a.prior, a.p_mean, a.p_sd)),
+    )  # fmt: skip
+    got = _PRIORS.get(key)
+    if got is None:
+        rng = np.random.default_rng([seed, 0])
+        u = rng.random(draws)
+        log_pi, p = _prior_draws(a, draws, rng)
+        log_pi = np.ascontiguousarray(log_pi)
+        got = (u, log_pi, p)
+        for x in got:
+            x.setflags(write=False)
+        if len(_PRIORS) >= 4:
+            _PRIORS.pop(next(iter(_PRIORS)))
+        _PRIORS[key] = got
+    return got
 
 
 _PARTS = 2
@@ -263,6 +342,24 @@ _RUN = 256  # compiled steps between progress reports
 _CHUNK_ELEMENTS = 4_000_000  # numpy: steps are combined in blocks of about this many numbers
 
 
+NUMPY_ROUTE_MAX = 2**22
+"""The numpy route draws every (uncertain item, conditioning h, h', draw): up to this many
+numbers (32 MiB). Larger scenarios take the compiled route. A size of the problem, never of
+a cache, so that a cache's capacity cannot change a published number."""
+
+
+def band_route(a: Arrays, draws: int) -> str:
+    """``"numpy"`` or ``"compiled"``: how :func:`band_draws` draws the band of ``a``.
+
+    Examples
+    --------
+    >>> band_route(encode(load_scenario()), 4000)  # doctest: +SKIP
+    'numpy'
+    """
+    n_uncertain = int((a.sd > 0).any(axis=1).sum())
+    return "numpy" if n_uncertain * a.n_hypotheses**2 * draws <= NUMPY_ROUTE_MAX else "compiled"
+
+
 def band_draws(
     a: Arrays,
     ids: tuple[str, ...],
@@ -270,6 +367,7 @@ def band_draws(
     draws: int,
     seed: int,
     progress: Progress | None = None,
+    out: np.ndarray | None = None,
 ) -> np.ndarray:
     """Draws of ``P(Y | E_1..k, theta)``, theta ~ P(theta | E_1..k), for every step k.
 
@@ -284,10 +382,12 @@ def band_draws(
     draws, seed : int
     progress : callable, optional
         Called as ``progress(step, n_steps)`` as the steps are done.
+    out : (N+1, S) float array, optional
+        Where to write the draws (e.g. a :class:`Workspace` array); a new array if None.
 
     Returns
     -------
-    (N+1, S) array of probabilities.
+    (N+1, S) array of probabilities (``out`` if given).
 
     Notes
     -----
@@ -307,12 +407,11 @@ def band_draws(
     (14, 4000)
     """
     n_items, n_h = a.mu.shape
-    rng = np.random.default_rng([seed, 0])
-    u = rng.random(draws)
-    log_pi, p = _prior_draws(a, draws, rng)
+    u, log_pi, p = _shared_prior_draws(a, draws, seed)
+    ws = workspace()
     cdf = np.cumsum(p_h, axis=1)
     cdf /= cdf[:, -1:]
-    h_of = np.zeros((n_items + 1, draws), dtype=np.int8 if n_h <= 127 else np.int32)
+    h_of = ws.filled("h_of", (n_items + 1, draws), 0, np.int8 if n_h <= 127 else np.int32)
     for h in range(n_h - 1):  # h_of = how many of the cumulative probabilities lie below u
         h_of += u[None, :] > cdf[:, h, None]
     # last_k[h, s]: the last step at which draw s has hypothesis h (-1: never)
@@ -321,9 +420,9 @@ def band_draws(
     for k in range(n_items + 1):
         last_k[h_of[k], every] = k
     uncertain = (a.sd > 0).any(axis=1)
-    out = np.empty((n_items + 1, draws))
-    # remember every draw only where a whole scenario's draws take an eighth of the store
-    if uncertain.sum() * n_h * n_h * draws * 8 <= _DRAWS.max_bytes // 8:
+    if out is None:
+        out = np.empty((n_items + 1, draws))
+    if band_route(a, draws) == "numpy":
         part = _NumpyPart(a, ids, h_of, log_pi, p, last_k, seed, out)
         _run_steps(a, uncertain, part, progress)
         return out
@@ -371,10 +470,13 @@ def _run_steps(
     (a ``threading.Event``): give up between steps once it is set.
     """
     n_items, n_h = a.mu.shape
+    ws = workspace()
     const = np.zeros(n_h)  # exact parts: the same for every draw
-    drawn = np.zeros((part.draws, n_h, n_h))  # drawn parts: (draw, conditioning h, hypothesis)
+    shape = part.drawn_shape
+    drawn = ws.filled("drawn", shape)  # drawn parts, by draw, conditioning h and hypothesis
     group_const: dict[int, np.ndarray] = {}
-    group_drawn: dict[int, np.ndarray] = {}
+    group_drawn: dict[int, np.ndarray] = {}  # a group's drawn part now, and a spare buffer
+    spare: dict[int, np.ndarray] = {}
     group_w = {int(g): prefix_weights(a, int(g)) for g in np.unique(a.group[a.group >= 0])}
     grouped_steps = np.flatnonzero(a.group >= 0) + 1
     k = 0
@@ -408,15 +510,38 @@ def _run_steps(
                 const += new_const - group_const.get(int(g), 0.0)
                 group_const[int(g)] = new_const
                 if not exact.all():
-                    new_drawn = np.zeros_like(drawn)
+                    new_drawn = spare.pop(int(g), None)
+                    if new_drawn is None:
+                        second = "b" if int(g) in group_drawn else "a"  # two per group
+                        new_drawn = ws.array(f"group {int(g)} {second}", shape)
+                    new_drawn.fill(0.0)
                     for j, w in zip(members[~exact], w_all[~exact], strict=True):
                         part.add(new_drawn, j, float(w), k)
-                    drawn += new_drawn - group_drawn.get(int(g), 0.0)
+                    old = group_drawn.get(int(g))
+                    if old is None:
+                        drawn += new_drawn
+                    else:  # drawn += new - old, the difference first (as the numbers were)
+                        drawn += np.subtract(new_drawn, old, out=ws.array("difference", shape))
+                        spare[int(g)] = old
                     group_drawn[int(g)] = new_drawn
         part.predict(k, const, drawn)
         if progress is not None and k > 0:
             progress(k, n_items)
         k += 1
+
+
+_ROWS: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+
+
+def _log_pi_rows(log_pi: np.ndarray) -> np.ndarray:
+    """``log_pi`` (H, S, H) as rows (S * H, H), row ``s * H + h``; kept for the last array."""
+    got = _ROWS.get(id(log_pi))
+    if got is None or got[0] is not log_pi:
+        n_h = log_pi.shape[0]
+        rows = np.ascontiguousarray(log_pi.transpose(1, 0, 2)).reshape(-1, n_h)
+        _ROWS.clear()
+        _ROWS[id(log_pi)] = got = (log_pi, rows)
+    return got[1]
 
 
 class _NumpyPart:
@@ -430,20 +555,24 @@ class _NumpyPart:
         self.draws, n_h = p.shape
         self.last_needed = last_k.max(axis=1)
         self.row_of = np.arange(self.draws) * n_h  # row of (draw s, hypothesis h): s * H + h
-        self.log_pi_rows = np.ascontiguousarray(log_pi.transpose(1, 0, 2)).reshape(-1, n_h)
-        self.block = max(1, _CHUNK_ELEMENTS // (self.draws * n_h))
-        self.totals = np.zeros((self.block, self.draws, n_h))
+        # the drawn parts as (conditioning h, draw, hypothesis): an item's draws given h are
+        # added to one contiguous block, many times faster than a strided one
+        self.drawn_shape = (n_h, self.draws, n_h)
+        self.every = np.arange(self.draws)
+        self.log_pi_rows = _log_pi_rows(log_pi)
+        self.block = max(1, min(_CHUNK_ELEMENTS // (self.draws * n_h), h_of.shape[0]))
+        self.totals = workspace().filled("totals", (self.block, self.draws, n_h))
         self.consts = np.zeros((self.block, n_h))
         self.n_block = 0
         self.any_drawn = False
 
     def add(self, out: np.ndarray, i: int, w: float, k: int) -> None:
-        """Add item i's ``w log Lr`` draws to ``out`` (S, H, H) for the hypotheses used."""
+        """Add item i's ``w log Lr`` draws to ``out`` (H, S, H) for the hypotheses used."""
         a, draws, seed = self.a, self.draws, self.seed
         log_c = log_expected_tilt(a.mu[i : i + 1], a.sd[i : i + 1], a.r[i : i + 1], [w])[0]
         for h in np.flatnonzero(self.last_needed >= k):
             key = (seed, draws, self.ids[i], a.mu[i].tobytes(), a.sd[i].tobytes(), a.r[i], w, h)
-            x = _DRAWS.get(key)
+            x = caches.DRAWS.get(key)
             if x is None:
                 rng = _item_rng(seed, self.ids[i], int(h))
                 try:
@@ -451,15 +580,15 @@ class _NumpyPart:
                 except ValueError as exc:
                     raise type(exc)(f"evidence item {self.ids[i]!r}: {exc}") from None
                 x = w * log_effective(x, a.r[i])
-                _DRAWS.put(key, x)
-            out[:, h] += x
+                caches.DRAWS.put(key, x)
+            out[h] += x
         self.any_drawn = True
 
     def predict(self, k: int, const: np.ndarray, drawn: np.ndarray) -> None:
         """Keep step k's totals; compute the block's predictives when it is full or last."""
         n = self.n_block
         if self.any_drawn:
-            rows = self.row_of + self.h_of[k]
+            rows = self.h_of[k].astype(np.intp) * self.draws + self.every  # (h, s) in (H*S, H)
             np.take(drawn.reshape(-1, drawn.shape[2]), rows, axis=0, out=self.totals[n])
         self.consts[n] = const
         self.n_block += 1
@@ -476,7 +605,8 @@ class _NumpyPart:
             post = np.exp(log_post - log_post.max(axis=1, keepdims=True))
             self.out[ks] = (post / post.sum(axis=1, keepdims=True)) @ p.T
             return
-        total = np.take(self.log_pi_rows, self.row_of + self.h_of[ks], axis=0)
+        total = workspace().array("total", (n, self.draws, a.n_hypotheses))
+        np.take(self.log_pi_rows, self.row_of + self.h_of[ks], axis=0, out=total)
         total += consts[:n, None, :]
         if self.any_drawn:
             total += self.totals[:n]
@@ -551,6 +681,7 @@ class _CompiledPart:
         self.last_k = np.ascontiguousarray(last_k)
         self.rng = np.random.default_rng(seed_words)
         self.draws = self.p.shape[0]
+        self.drawn_shape = (self.draws, a.n_hypotheses, a.n_hypotheses)  # as the kernels use
         self.out = np.empty((h_of.shape[0], self.draws))
 
     def add(self, out: np.ndarray, i: int, w: float, k: int) -> None:

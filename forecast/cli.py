@@ -8,7 +8,6 @@ written), 1 anything else ("internal error", the traceback saved to a file in th
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import os
 import sys
@@ -22,13 +21,39 @@ from .scenario import (
     EvidenceItem,
     Priors,
     ScenarioError,
+    hypothesis_names,
     load_scenario,
     new_evidence,
+    printable,
 )
 
 __all__ = ["main"]
 
 BAD_INPUT = 2
+MAX_DRAWS = 1_000_000
+MAX_SEED = 2**32 - 1
+LISTED = 200  # items (and groups) listed by validate; the rest are counted
+
+
+def _whole_number(low: int, high: int):
+    """An argparse type: a whole number in [low, high], refused with the range otherwise."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(
+                f"expected a whole number, got {text[:40]!r}"
+            ) from None
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"must be from {low:,} to {high:,}, got {text[:40]}")
+        return value
+
+    return parse
+
+
+def _items(n: int) -> str:
+    return f"{n} evidence item{'s' * (n != 1)}"
 
 
 def _progress_printer(label: str):
@@ -62,12 +87,12 @@ def _format_table(frame, outcome: str) -> str:
 
 
 def _plain(text) -> str:
-    """Analyst text for the terminal: control characters (escape sequences) removed."""
-    return "".join(c for c in str(text) if c.isprintable() or c in "\n\t")
+    """Analyst text for the terminal, line by line (:func:`forecast.scenario.printable`)."""
+    return "\n".join(printable(line, 100_000) for line in str(text).splitlines())
 
 
 CHART_NAMES = ("timeline", "impact", "ach", "sensitivity", "distribution")
-RUN_FILES = ("trajectory.csv", "posterior.nc", "report.html")
+RUN_FILES = ("trajectory.csv", "attribution.csv", "posterior.nc", "report.html")
 
 
 def _is_chart(name: str) -> bool:
@@ -104,18 +129,6 @@ def _check_out(args) -> Path:
             f"--out {args.out}: is the scenario's {real.name} folder; choose another output folder"
         )
     return out
-
-
-MAX_DRAWS = 1_000_000
-
-
-def _check_run_settings(args) -> None:
-    if not 100 <= args.draws <= MAX_DRAWS:
-        raise InputError(
-            f"--draws {args.draws}: draws must be at least 100 and at most {MAX_DRAWS:,}"
-        )
-    if not 0 <= args.seed < 2**63:
-        raise InputError(f"--seed {args.seed}: must be between 0 and 2**63 - 1")
 
 
 def _previous_result(path: Path):
@@ -165,16 +178,17 @@ def _compute(args, scenario):
             draws=args.draws,
             seed=args.seed,
             progress=_progress_printer(f"{args.method} route"),
+            attribution=True,
         )
     result.attrs["command"] = " ".join(["forecast", *args.argv])
     result.attrs["evidence_folder"] = str(Path(args.evidence))
     return result, caught
 
 
-def _print_run(scenario, frame, args) -> None:
-    print(_plain(scenario.question))
+def _print_run(scenario, result, frame, args) -> None:
+    print(printable(scenario.question, 2000))
     print(
-        f"{len(scenario.evidence)} evidence items, {len(scenario.hypotheses)} hypotheses, "
+        f"{_items(len(scenario.evidence))}, {len(scenario.hypotheses)} hypotheses, "
         f"method {args.method}, seed {args.seed}, {args.draws} draws\n"
     )
     print(_plain(_format_table(frame, scenario.outcome)))
@@ -184,6 +198,8 @@ def _print_run(scenario, frame, args) -> None:
         f"\nP({o}) = {last[f'p_{o}']:.1%} (90% judgement band "
         f"{last[f'p_{o}_low']:.1%} to {last[f'p_{o}_high']:.1%}; MCSE {last['mcse']:.4f})"
     )
+    if result["attribution"].attrs["explanation"]:
+        print(_plain(result["attribution"].attrs["explanation"]))
 
 
 def _write_run(result, staging: Path, charts: bool) -> list[str]:
@@ -209,18 +225,17 @@ def _cmd_run(args) -> int:
     from .results import trajectory_frame
 
     args.draws = DEFAULT_DRAWS if args.draws is None else args.draws
-    _check_run_settings(args)
     out = _check_out(args)
     scenario = load_scenario(args.priors, args.evidence)
     with output_set(out, _run_set) as staging:  # out/ changes all at once, or not at all
         previous = _previous_result(out / "posterior.nc")
         result, caught = _compute(args, scenario)
-        _print_run(scenario, trajectory_frame(result), args)
+        _print_run(scenario, result, trajectory_frame(result), args)
         result = _since_last_run(result, previous, out / "posterior.nc", scenario.outcome)
         names = _write_run(result, staging, charts=not args.no_charts)
     for w in caught:
         print(f"WARNING: {_plain(w.message)}", file=sys.stderr)
-    print("wrote " + ", ".join(str(out / n) for n in names if n in RUN_FILES))
+    print("wrote " + ", ".join(str(out / n) for n in names if not _is_chart(n)))
     if not args.no_charts:
         print(f"wrote {sum(map(_is_chart, names))} charts (PNG, SVG) into {out}")
     return 0
@@ -313,21 +328,32 @@ def _report_notebook(args) -> int:
 def _cmd_validate(args) -> int:
     scenario = load_scenario(args.priors, args.evidence)
     p = scenario.priors
-    print(f"{args.priors}: OK: question: {p.question}")
+    print(f"{printable(args.priors)}: OK: question: {printable(p.question, 2000)}")
     print(f"  outcome: {p.outcome}")
     for name, h in p.hypotheses.items():
         print(f"  hypothesis {name}: prior {h.prior:g}, P({p.outcome}|{name}) = {h.p_outcome}")
     if p.prior_strength is not None:
         print(f"  prior strength (Dirichlet kappa): {p.prior_strength:g}")
-    print(f"{args.evidence}: OK: {len(scenario.evidence)} evidence items")
-    for e in scenario.evidence:
-        extra = f", group {e.group}" if e.group else ""
+    print(f"{printable(args.evidence)}: OK: {_items(len(scenario.evidence))}")
+    for e in scenario.evidence[:LISTED]:
+        extra = f", credibility {e.credibility}" if e.credibility is not None else ""
+        extra += f", group {printable(e.group, 100)}" if e.group else ""
         print(f"  {e.date} {e.id}: reliability {e.r:g}{extra}")
+        for name, note in e.notes.items():
+            print(f"      {printable(name, 60)}: {printable(note, 200)}")
+    if len(scenario.evidence) > LISTED:
+        print(f"  ... and {len(scenario.evidence) - LISTED:,} more items, all valid")
     used = sorted({e.group for e in scenario.evidence if e.group})
-    for g in used:
+    for g in used[:LISTED]:
         n = sum(e.group == g for e in scenario.evidence)
         how = "" if g in p.groups else " (not in priors.yaml: default)"
-        print(f"  group {g}: {n} items, correlation {scenario.correlation(g):g}{how}")
+        print(
+            f"  group {printable(g, 100)}: {n} items, correlation {scenario.correlation(g):g}{how}"
+        )
+    for name, why in scenario.ignored[:20]:
+        print(f"  ignored: {printable(name, 200)} ({why})")
+    if len(scenario.ignored) > 20:
+        print(f"  ignored: {len(scenario.ignored) - 20} more files")
     todo = [e.id for e in scenario.evidence if "TODO" in e.title or "TODO" in e.source]
     if todo:
         print(f"note: still a template (TODO): {', '.join(todo)}")
@@ -335,14 +361,20 @@ def _cmd_validate(args) -> int:
 
 
 def _cmd_new_evidence(args) -> int:
-    hypotheses: list[str] = []
-    with contextlib.suppress(ScenarioError):  # a template still helps when files have problems
-        hypotheses = list(load_scenario(args.priors, args.evidence).hypotheses)
+    hypotheses = hypothesis_names(args.priors)  # priors.yaml alone: evidence/ may be broken
     try:
         path = new_evidence(args.id, evidence=args.evidence, hypotheses=hypotheses)
     except ValueError as exc:  # a bad id: new_evidence checks nothing else
+        if isinstance(exc, InputError):
+            raise
         raise InputError(str(exc)) from None
-    print(f"wrote {path}: edit it, then 'forecast validate'")
+    print(f"wrote {printable(path)}: edit it, then 'forecast validate'")
+    if not hypotheses:
+        print(
+            f"note: no hypothesis names could be read from {printable(args.priors)}; "
+            "replace hypothesis_a and hypothesis_b in the template by yours",
+            file=sys.stderr,
+        )
     return 0
 
 
@@ -375,9 +407,13 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("run", help="update the forecast with every evidence item")
     files(p)
     p.add_argument("--out", default="out", help="output folder (out/)")
-    p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     p.add_argument(
-        "--draws", type=int, help="draws per step for the band (default forecast.DEFAULT_DRAWS)"
+        "--seed", type=_whole_number(0, MAX_SEED), default=0, help="random seed (default 0)"
+    )
+    p.add_argument(
+        "--draws",
+        type=_whole_number(100, MAX_DRAWS),
+        help="draws per step for the band, 100 to 1,000,000 (default forecast.DEFAULT_DRAWS)",
     )
     p.add_argument("--method", choices=["fast", "nuts"], default="fast")
     p.add_argument(
@@ -412,7 +448,12 @@ def _parser() -> argparse.ArgumentParser:
         "on --priors/--evidence; writes <out>/<name>.ipynb and <out>/<name>.html",
     )
     files(p)
-    p.add_argument("--seed", type=int, default=0, help="random seed (with --notebook; default 0)")
+    p.add_argument(
+        "--seed",
+        type=_whole_number(0, MAX_SEED),
+        default=0,
+        help="random seed (with --notebook; default 0)",
+    )
     p.add_argument(
         "--no-code",
         action="store_true",
@@ -448,11 +489,12 @@ def main(argv: list[str] | None = None) -> int:
     except ScenarioError as exc:
         n = len(exc.problems)
         print(f"error: {n} problem{'s' * (n != 1)} in the scenario files:", file=sys.stderr)
-        for problem in exc.problems:
-            print(f"  {_plain(problem)}", file=sys.stderr)
+        for line in exc.lines():
+            print(f"  {line}", file=sys.stderr)
         return BAD_INPUT
     except (InputError, FileExistsError, PermissionError) as exc:
-        print(f"error: {_plain(exc)}", file=sys.stderr)
+        lines = [printable(line, 600) for line in str(exc).splitlines()[:50]] or [""]
+        print("error: " + "\n".join(lines), file=sys.stderr)
         return BAD_INPUT
     except BrokenPipeError:  # e.g. `forecast validate | head`: the reader left; stay quiet
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())

@@ -19,7 +19,8 @@ from typing import Literal
 import numpy as np
 import xarray as xr
 
-from .band import Progress, band_draws, clear_caches
+from .band import Progress, band_draws, band_route, workspace
+from .caches import clear_caches
 from .model import (
     Arrays,
     compiled_nuts_model,
@@ -31,7 +32,7 @@ from .model import (
 )
 from .scenario import Scenario
 
-__all__ = ["BAND", "DEFAULT_DRAWS", "ForecastWarning", "clear_caches", "run"]
+__all__ = ["BAND", "DEFAULT_DRAWS", "ForecastWarning", "clear_caches", "live_trajectory", "run"]
 
 DEFAULT_DRAWS = 4000
 """Draws of the band per step (fast route); MCSE of the draws' mean <= 0.5 / sqrt(4000)."""
@@ -78,8 +79,13 @@ def _quantile_mcse(sorted_draws: np.ndarray, q: float) -> np.ndarray:
 # ----------------------------------------------------------------------------- routes
 def _run_fast(scenario: Scenario, a: Arrays, draws: int, seed: int, progress):
     p_h, p_y = probabilities(a)
-    band = band_draws(a, scenario.ids, p_h, draws, seed, progress)
-    ordered = np.sort(band, axis=1)
+    ws = workspace()  # the band's draws are summarised and copied, never kept: reused
+    band = band_draws(
+        a, scenario.ids, p_h, draws, seed, progress, out=ws.array("band", (a.n_items + 1, draws))
+    )
+    ordered = ws.array("ordered", band.shape)
+    ordered[...] = band
+    ordered.sort(axis=1)
     draws_mean = band.mean(axis=1)
     stats = {
         "p_hypothesis": p_h,
@@ -91,22 +97,81 @@ def _run_fast(scenario: Scenario, a: Arrays, draws: int, seed: int, progress):
         "mcse_high": _quantile_mcse(ordered, BAND[1]),
         "draws_mean": draws_mean,
     }
-    # self-check: the draws' mean is an independent Monte Carlo estimate of the probability
-    z = np.abs(stats["draws_mean"] - p_y) / np.maximum(stats["mcse"], 1e-12)
-    bad = np.flatnonzero((z > 4.5) & (np.abs(stats["draws_mean"] - p_y) > 1e-9))
-    if bad.size:
-        warnings.warn(
-            f"Monte Carlo check failed at step(s) {bad.tolist()[:10]}: the band's draws average "
-            f"{stats['draws_mean'][bad[0]]:.4f} but the exact probability is {p_y[bad[0]]:.4f} "
-            f"({z[bad[0]]:.1f} MCSE apart)",
-            ForecastWarning,
-            stacklevel=3,
-        )
+    _check_draws(draws_mean, stats["mcse"], p_y)
     return stats, band.T[None].astype(np.float32), {}
 
 
+def _check_draws(draws_mean: np.ndarray, mcse: np.ndarray, p_y: np.ndarray) -> None:
+    """The self-check: the draws' mean is an independent Monte Carlo estimate of the
+    probability; a ForecastWarning where they are more than 4.5 MCSE apart."""
+    z = np.abs(draws_mean - p_y) / np.maximum(mcse, 1e-12)
+    bad = np.flatnonzero((z > 4.5) & (np.abs(draws_mean - p_y) > 1e-9))
+    if bad.size:
+        warnings.warn(
+            f"Monte Carlo check failed at step(s) {bad.tolist()[:10]}: the band's draws average "
+            f"{draws_mean[bad[0]]:.4f} but the exact probability is {p_y[bad[0]]:.4f} "
+            f"({z[bad[0]]:.1f} MCSE apart)",
+            ForecastWarning,
+            stacklevel=4,
+        )
+
+
+def live_trajectory(
+    a: Arrays, ids: tuple[str, ...], *, draws: int = DEFAULT_DRAWS, seed: int = 0, band: bool = True
+) -> dict[str, np.ndarray]:
+    """The numbers a live view shows, as :func:`run` (fast route) gives them, and no more.
+
+    No DataTree, no MCSE of the band's ends, no sorting of every draw (the band's ends are
+    order statistics, found by partition): what a what-if move needs, in a few ms for the
+    bundled scenario once its items' draws are remembered.
+
+    Parameters
+    ----------
+    a : Arrays
+        The scenario's numbers (:func:`forecast.model.encode`).
+    ids : tuple of str
+        The items' ids in update order (they key the remembered draws).
+    draws, seed : int
+        As for :func:`run`; the same give the same numbers as :func:`run`.
+    band : bool
+        False: the probabilities only (the band's keys are then absent).
+
+    Returns
+    -------
+    dict of arrays
+        ``p_hypothesis`` (N+1, H), ``p_outcome`` (N+1,) and, with ``band``,
+        ``p_outcome_low``, ``p_outcome_high`` (N+1,): equal to the same variables of
+        ``run(scenario, draws=draws, seed=seed)["trajectory"]`` for the scenario ``a`` encodes.
+        A failed Monte Carlo self-check warns (ForecastWarning) as :func:`run` does.
+
+    Examples
+    --------
+    >>> live = live_trajectory(encode(scenario), scenario.ids)  # doctest: +SKIP
+    >>> live["p_outcome"][-1], live["p_outcome_low"][-1]  # doctest: +SKIP
+    (0.61, 0.42)
+    """
+    p_h, p_y = probabilities(a)
+    out = {"p_hypothesis": p_h, "p_outcome": p_y}
+    if not band:
+        return out
+    ws = workspace()
+    draws_band = band_draws(a, ids, p_h, draws, seed, out=ws.array("band", (a.n_items + 1, draws)))
+    ends = []
+    for q in BAND:  # the order statistics linear interpolation needs, and no others
+        pos = q * (draws - 1)
+        ends += [int(np.floor(pos)), min(int(np.floor(pos)) + 1, draws - 1)]
+    ordered = ws.array("ordered", draws_band.shape)
+    ordered[...] = draws_band
+    ordered.partition(sorted(set(ends)), axis=1)
+    out["p_outcome_low"] = _sorted_quantile(ordered, BAND[0])
+    out["p_outcome_high"] = _sorted_quantile(ordered, BAND[1])
+    draws_mean = draws_band.mean(axis=1)
+    _check_draws(draws_mean, _row_std(draws_band, draws_mean) / np.sqrt(draws), p_y)
+    return out
+
+
 def _run_nuts(scenario: Scenario, a: Arrays, draws: int, seed: int, progress, *, chains=4):
-    import arviz as az
+    import arviz_stats as az
     import nutpie
 
     n_items = a.n_items
@@ -172,6 +237,7 @@ def run(
     draws: int = DEFAULT_DRAWS,
     seed: int = 0,
     progress: Progress | None = None,
+    attribution: bool = False,
 ) -> xr.DataTree:
     """Update the forecast with every evidence item in turn.
 
@@ -188,6 +254,9 @@ def run(
         The same seed gives identical numbers.
     progress : callable, optional
         Called as ``progress(step, n_steps)`` after every step.
+    attribution : bool
+        Also attribute the final answer to the items (:func:`forecast.shapley`): node
+        ``/attribution``. Off by default (the what-if panel's warm path never needs it).
 
     Returns
     -------
@@ -195,7 +264,8 @@ def run(
         ``/trajectory`` (dims ``step``, ``hypothesis``): ``p_hypothesis``, ``p_outcome``,
         ``p_outcome_low``, ``p_outcome_high`` (the band), ``mcse``; ``/posterior``:
         ``p_outcome`` draws (``chain``, ``draw``, ``step``); ``/evidence`` (dim
-        ``evidence``): the items, their final weight and effective log-likelihoods.
+        ``evidence``): the items, their final weight and effective log-likelihoods;
+        with ``attribution=True``, ``/attribution`` (:func:`forecast.attribution.attribution_node`).
         Attributes: scenario hash and content, seed, method, package versions.
 
     Examples
@@ -211,7 +281,12 @@ def run(
     a = encode(scenario)
     route = _run_fast if method == "fast" else _run_nuts
     stats, band, diag = route(scenario, a, draws, seed, progress)
-    return _result_tree(scenario, a, stats, band, diag, method=method, draws=draws, seed=seed)
+    tree = _result_tree(scenario, a, stats, band, diag, method=method, draws=draws, seed=seed)
+    if attribution:
+        from .attribution import attribution_node, shapley
+
+        tree["attribution"] = attribution_node(shapley(a, seed=seed), a, scenario)
+    return tree
 
 
 # ----------------------------------------------------------------------------- result
@@ -232,10 +307,9 @@ def _result_tree(scenario, a, stats, band, diag, *, method, draws, seed) -> xr.D
     n_items = a.n_items
     hyps = list(scenario.hypotheses)
     steps = np.arange(n_items + 1)
+    # calendar dates in seconds: years 0001-9999 (nanoseconds would wrap outside 1678-2262)
     dates = np.array(
-        [np.datetime64("NaT", "ns")]
-        + [np.datetime64(e.date.isoformat()) for e in scenario.evidence],
-        dtype="datetime64[ns]",
+        ["NaT", *(e.date.isoformat() for e in scenario.evidence)], dtype="datetime64[s]"
     )
     coords = {
         "step": steps,
@@ -273,7 +347,7 @@ def _result_tree(scenario, a, stats, band, diag, *, method, draws, seed) -> xr.D
             "source": ("evidence", np.array([e.source for e in ev], dtype=object)),
             "date": (
                 "evidence",
-                np.array([e.date.isoformat() for e in ev], dtype="datetime64[ns]"),
+                np.array([e.date.isoformat() for e in ev], dtype="datetime64[s]"),
             ),
             "reliability": ("evidence", a.r),
             "group": ("evidence", np.array([e.group or "" for e in ev], dtype=object)),
@@ -292,6 +366,7 @@ def _result_tree(scenario, a, stats, band, diag, *, method, draws, seed) -> xr.D
         "scenario_json": json.dumps(scenario.to_dict()),  # file order of hypotheses kept
         "input_files": json.dumps(scenario.files, sort_keys=True),
         "method": method,
+        "band_route": band_route(a, draws) if method == "fast" else "nuts",
         "seed": seed,
         "draws": draws,
         "band": json.dumps(list(BAND)),

@@ -12,7 +12,6 @@ and an item of weight ``w`` contributes ``Lr(h) ** w``. The probability needs
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import cache
@@ -20,6 +19,7 @@ from functools import cache
 import numpy as np
 from scipy.special import expit, log_ndtr, logsumexp
 
+from . import caches
 from .scenario import Scenario
 
 __all__ = [
@@ -28,6 +28,7 @@ __all__ = [
     "build_model",
     "encode",
     "expected_p_outcome",
+    "likelihood_row",
     "log_effective",
     "log_expected_tilt",
     "probabilities",
@@ -82,7 +83,36 @@ def _normal_params(value, transform) -> tuple[float, float]:
 
 
 def _logit(p: float) -> float:
-    return float(np.log(p) - np.log1p(-p))
+    """``log p - log(1 - p)``: -inf at 0 and +inf at 1 (a point outcome probability)."""
+    with np.errstate(divide="ignore"):
+        return float(np.log(p) - np.log1p(-p))
+
+
+def _log(x: float) -> float:
+    """``log x``, -inf at 0 (a point likelihood of 0: impossible under the hypothesis)."""
+    with np.errstate(divide="ignore"):
+        return float(np.log(x))
+
+
+def likelihood_row(likelihoods, hypotheses) -> tuple[np.ndarray, np.ndarray]:
+    """One item's ``log L(h) ~ Normal(mu, sd)`` row, as :func:`encode` writes it.
+
+    Parameters
+    ----------
+    likelihoods : mapping of hypothesis name to a number or a 90% interval ``(lo, hi)``
+    hypotheses : sequence of str
+        All the hypotheses, in file order (unnamed ones: mu 0, sd 0).
+
+    Examples
+    --------
+    >>> likelihood_row({"b": 2.0}, ["a", "b"])
+    (array([0.        , 0.69314718]), array([0., 0.]))
+    """
+    names = list(hypotheses)
+    mu, sd = np.zeros(len(names)), np.zeros(len(names))
+    for name, value in likelihoods.items():
+        mu[names.index(name)], sd[names.index(name)] = _normal_params(value, _log)
+    return mu, sd
 
 
 def encode(scenario: Scenario) -> Arrays:
@@ -100,8 +130,7 @@ def encode(scenario: Scenario) -> Arrays:
     n, k = len(scenario.evidence), len(names)
     mu, sd = np.zeros((n, k)), np.zeros((n, k))
     for i, item in enumerate(scenario.evidence):
-        for name, value in item.likelihoods.items():
-            mu[i, names.index(name)], sd[i, names.index(name)] = _normal_params(value, np.log)
+        mu[i], sd[i] = likelihood_row(item.likelihoods, names)
     groups = sorted({e.group for e in scenario.evidence if e.group is not None})
     return Arrays(
         prior=scenario.prior,
@@ -144,9 +173,14 @@ def strength(a: Arrays) -> np.ndarray:
     Intervals at their medians (``exp(mu)``), reliability applied, so strength never depends
     on a draw; ``inf`` for an item that rules a hypothesis out (a zero at reliability 1).
     """
-    if not a.n_items:
+    return _strength_of(a.mu, a.r)
+
+
+def _strength_of(mu: np.ndarray, r: np.ndarray) -> np.ndarray:
+    """:func:`strength` of rows ``mu`` (n, H) with reliabilities ``r`` (n,)."""
+    if not mu.shape[0]:
         return np.zeros(0)
-    le = log_effective(a.mu, a.r)
+    le = log_effective(mu, r)
     return le.max(axis=1) - le.min(axis=1)
 
 
@@ -182,7 +216,7 @@ def prefix_weights(a: Arrays, g: int) -> np.ndarray:
     """
     members = np.flatnonzero(a.group == g)
     m = members.size
-    d = strength(a)[members] if m else np.zeros(0)
+    d = _strength_of(a.mu[members], a.r[members])  # the members only: once per group
     order = np.argsort(-d, kind="stable")  # strongest first, ties to the earlier member
     seen = np.tril(np.ones((m, m), dtype=bool))[:, order]  # row n-1: the first n, by rank
     rank = np.cumsum(seen, axis=1)
@@ -300,7 +334,7 @@ def log_expected_tilt(mu: np.ndarray, sd: np.ndarray, r: np.ndarray, w: np.ndarr
         keys = {i: (mu[i].tobytes(), sd[i].tobytes(), r[i], w[i]) for i in rows}
         todo = []
         for i, key in keys.items():
-            known = _TILTS.get(key)
+            known = caches.TILTS.get(key)
             if known is None:
                 todo.append(i)
             else:
@@ -308,43 +342,8 @@ def log_expected_tilt(mu: np.ndarray, sd: np.ndarray, r: np.ndarray, w: np.ndarr
         if todo:
             out[todo] = _log_tilt_rows(mu[todo], sd[todo], r[todo], w[todo])
             for i in todo:
-                _TILTS.put(keys[i], out[i].copy())
+                caches.TILTS.put(keys[i], out[i].copy())
     return out
-
-
-class _Memo:
-    """A bounded least-recently-used store of arrays, keyed by the exact inputs (bytes)."""
-
-    def __init__(self, max_bytes: int, overhead: int = 0):
-        self.max_bytes = max_bytes
-        self.overhead = overhead  # bytes of key and bookkeeping per entry, beside the value
-        self._items: OrderedDict = OrderedDict()
-        self._bytes = 0
-
-    def get(self, key):
-        value = self._items.get(key)
-        if value is not None:
-            self._items.move_to_end(key)
-        return value
-
-    def put(self, key, value: np.ndarray) -> None:
-        if value.nbytes > self.max_bytes or key in self._items:
-            return
-        value.setflags(write=False)
-        self._items[key] = value
-        self._bytes += value.nbytes + self.overhead
-        while self._bytes > self.max_bytes:
-            _, old = self._items.popitem(last=False)
-            self._bytes -= old.nbytes + self.overhead
-
-    def clear(self) -> None:
-        self._items.clear()
-        self._bytes = 0
-
-
-_TILTS = _Memo(128 * 2**20, overhead=600)
-"""``log c`` of uncertain item rows seen lately (about 200,000 rows; a row's key, two byte
-strings and two floats, and its dictionary entry weigh more than its values)."""
 
 
 def _log_tilt_rows(mu, sd, r, w):
@@ -693,8 +692,13 @@ def _pymc_model(a: Arrays, hypotheses, ids, step: int):
             sd = pm.Data("sd", d["sd"], dims=("evidence", "hypothesis"))
             r = pm.Data("reliability", d["reliability"], dims="evidence")
             z = pm.Normal("z_likelihood", 0.0, 1.0, dims=("evidence", "hypothesis"))
+            # a point likelihood of 0 is log L = -inf: kept out of the arithmetic, so that no
+            # gradient meets inf - inf or 0 * inf
+            impossible = pt.isinf(mu)
             log_lik = pm.Deterministic(
-                "log_likelihood", mu + sd * z, dims=("evidence", "hypothesis")
+                "log_likelihood",
+                pt.switch(impossible, -np.inf, pt.switch(impossible, 0.0, mu) + sd * z),
+                dims=("evidence", "hypothesis"),
             )
             rel = log_lik - pt.max(log_lik, axis=1, keepdims=True)
             # log(r e^rel + 1 - r); r = 1 would give log(0) in the second term: use a tiny floor
@@ -703,7 +707,8 @@ def _pymc_model(a: Arrays, hypotheses, ids, step: int):
             log_1mr = pt.log(pt.switch(pt.ge(r, 1.0), 1.0, 1.0 - r))[:, None]
             mixed = pt.logaddexp(pt.log(r)[:, None] + rel, log_1mr)
             log_lr = pt.switch(one, rel, mixed)
-            log_post = log_post + pt.sum(w[:, None] * log_lr, axis=0)
+            seen = pt.gt(w, 0.0)[:, None]  # items not yet seen: weight 0, even where log Lr = -inf
+            log_post = log_post + pt.sum(pt.switch(seen, w[:, None] * log_lr, 0.0), axis=0)
         pm.Potential("evidence_given_hypothesis", pt.logsumexp(log_post))
         post = pm.Deterministic("p_hypothesis", pt.special.softmax(log_post), dims="hypothesis")
         pm.Deterministic("p_outcome", pt.sum(post * p))

@@ -13,6 +13,7 @@ import html
 import json
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import xarray as xr
 
@@ -185,6 +186,53 @@ def _evidence_table(scenario, impact: pd.DataFrame) -> str:
     )
 
 
+def _what_moved(result: xr.DataTree, top: int = 15) -> str:
+    """ "What moved the answer": the Shapley values (largest first, ``top`` rows and a count of
+    the others), leave-one-out beside them, and the sentence on the last item."""
+    if "attribution" not in result.children:
+        return ""
+    node = result["attribution"]
+    outcome = result.attrs.get("outcome", "the outcome")
+    shap = node["shapley"].values.astype(float)
+    order = np.argsort(-np.abs(shap), kind="stable")
+    exact = node.attrs.get("method") == "exact"
+    rows = []
+    for i in order[:top]:
+        mcse = "" if exact else f" ± {100 * float(node['shapley_mcse'][i]):.1f}"
+        rows.append(
+            f'<tr><td class="id">{_e(node["evidence"].values[i])}</td>'
+            f'<td class="num">{100 * shap[i]:+.1f}{mcse}</td>'
+            f'<td class="num">{100 * float(node["step_move"][i]):+.1f}</td>'
+            f'<td class="num">{_pct(float(node["leave_one_out"][i]), 1)}</td></tr>'
+        )
+    rest = len(shap) - len(rows)
+    if rest > 0:
+        others = float(shap[order[top:]].sum())
+        rows.append(
+            f"<tr><td>{rest} other item{'s' * (rest != 1)}</td>"
+            f'<td class="num">{100 * others:+.1f}</td><td></td><td></td></tr>'
+        )
+    p0, p1 = float(node.attrs["p_prior"]), float(node.attrs["p_final"])
+    how = (
+        "computed exactly over every subset of the items"
+        if exact
+        else f"estimated from {int(node.attrs['n_permutations'])} orders of arrival, "
+        "± one Monte Carlo standard error"
+    )
+    return (
+        f"<p>Each item's Shapley value is its average contribution to P({_e(outcome)}) over "
+        f"every order in which the items could have arrived ({_e(how)}). The values add up to "
+        f"the move from the prior, {_pct(p0, 1)}, to now, {_pct(p1, 1)} "
+        f"({100 * (p1 - p0):+.1f} points). The move at an item's step depends on what was "
+        "known then, and can differ.</p>"
+        f"<p>{_e(node.attrs.get('explanation', ''))}</p>"
+        "<table><thead><tr><th>item</th><th class='num'>Shapley value (points)</th>"
+        "<th class='num'>move at its step (points)</th>"
+        f"<th class='num'>final P({_e(outcome)}) without it</th></tr></thead>"
+        f"<tbody>{''.join(rows)}</tbody></table>"
+    )
+
+
 def _reproducibility(result: xr.DataTree) -> str:
     a = result.attrs
     files = json.loads(a.get("input_files", "{}") or "{}")
@@ -306,7 +354,7 @@ def report_html(result: xr.DataTree, *, warning: str | None = None) -> str:
 <h2>Evidence</h2>
 {_evidence_table(scenario, impact)}
 <h2>What moved it</h2>
-{charts["impact"]}
+{_what_moved(result)}{charts["impact"]}
 <h2>Evidence against hypotheses (ACH)</h2>
 {charts["ach"]}
 <h2>Which judgements matter</h2>

@@ -49,7 +49,8 @@ MAX_STEPS = 1_000_001
 MAX_CHAINS = 64
 
 # group -> variable -> dimensions; a dimension named here has the size the declared scenario
-# implies (see _dim_sizes); "step*" is the earlier run's own step count (bounded by MAX_STEPS)
+# implies (see _dim_sizes); "step*" is the earlier run's own step count (bounded by MAX_STEPS).
+# A new node or variable written by forecast.run must be added here, or its results are refused.
 RESULT_SCHEMA: dict[str, dict[str, tuple[str, ...]]] = {
     "trajectory": {
         "step": ("step",),
@@ -74,6 +75,19 @@ RESULT_SCHEMA: dict[str, dict[str, tuple[str, ...]]] = {
         "draw": ("draw",),
         "step": ("step",),
         "p_outcome": ("chain", "draw", "step"),
+        "hypothesis": ("hypothesis",),
+        "final_p_hypothesis": ("chain", "draw", "hypothesis"),
+        "final_p_given_hypothesis": ("chain", "draw", "hypothesis"),
+    },
+    "attribution": {
+        "evidence": ("evidence",),
+        "hypothesis": ("hypothesis",),
+        "step_move": ("evidence",),
+        "shapley": ("evidence",),
+        "shapley_mcse": ("evidence",),
+        "leave_one_out": ("evidence",),
+        "shapley_hypothesis": ("evidence", "hypothesis"),
+        "shapley_hypothesis_mcse": ("evidence", "hypothesis"),
     },
     "evidence": {
         "evidence": ("evidence",),

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import xarray as xr
 
@@ -44,11 +45,11 @@ def trajectory_frame(result: xr.DataTree) -> pd.DataFrame:
     """
     t = result["trajectory"].dataset
     outcome = result.attrs["outcome"]
-    dates = pd.to_datetime(t["date"].values)
+    days = np.datetime_as_string(t["date"].values.astype("datetime64[D]"), unit="D")
     frame = pd.DataFrame(
         {
             "step": t["step"].values,
-            "date": ["" if pd.isna(d) else d.strftime("%Y-%m-%d") for d in dates],
+            "date": ["" if d == "NaT" else str(d) for d in days],  # years 0001-9999
             "evidence_id": [str(v) for v in t["evidence_id"].values],
         }
     )
@@ -82,7 +83,8 @@ def atomic_write(path: str | Path, write: Callable[[Path], None]) -> None:
 
 
 def save_result(result: xr.DataTree, out: str | Path) -> dict[str, Path]:
-    """Write ``trajectory.csv`` and ``posterior.nc`` into ``out`` (atomically).
+    """Write ``trajectory.csv`` and ``posterior.nc`` into ``out`` (atomically), and
+    ``attribution.csv`` when the result has an ``/attribution`` node.
 
     Returns the paths written, by name.
     """
@@ -90,6 +92,14 @@ def save_result(result: xr.DataTree, out: str | Path) -> dict[str, Path]:
     paths = {"trajectory": out / "trajectory.csv", "posterior": out / "posterior.nc"}
     frame = trajectory_frame(result)
     atomic_write(paths["trajectory"], lambda p: frame.to_csv(p, index=False, float_format="%.6f"))
+    if "attribution" in result.children:
+        from .attribution import attribution_frame
+
+        paths["attribution"] = out / "attribution.csv"
+        shares = attribution_frame(result)
+        atomic_write(
+            paths["attribution"], lambda p: shares.to_csv(p, index=False, float_format="%.8f")
+        )
     atomic_write(paths["posterior"], lambda p: result.to_netcdf(p, engine="netcdf4"))
     return paths
 
@@ -108,7 +118,9 @@ def load_result(path: str | Path) -> xr.DataTree:
     """
     check_result_file(path)
     try:
-        with xr.open_datatree(path, engine="netcdf4") as tree:
+        # dates decoded in seconds: any year 0001-9999 (nanoseconds hold only 1678-2262)
+        times = xr.coders.CFDatetimeCoder(time_unit="s")
+        with xr.open_datatree(path, engine="netcdf4", decode_times=times) as tree:
             result = tree.load().copy()
     except Exception as exc:  # noqa: BLE001 - any failure to decode it is a bad file
         raise not_a_result(path, f"{type(exc).__name__}: {exc}") from None

@@ -2,7 +2,10 @@
 validated :class:`Scenario` the model works on.
 
 Every problem in every file is collected and raised at once as a :class:`ScenarioError`
-whose :class:`Problem` entries name the file, the field and what was expected.
+whose :class:`Problem` entries name the file, the field and what was expected. Files are
+untrusted: sizes, counts, lengths and nesting are bounded and refused up front, symbolic
+links leaving the scenario folder are refused, and values echoed in messages are cut short
+and stripped of control characters (:func:`printable`).
 """
 
 from __future__ import annotations
@@ -13,7 +16,10 @@ import difflib
 import hashlib
 import json
 import math
+import os
 import re
+import stat
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,11 +37,12 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from .yamlsafe import YamlError, load_yaml
+from .yamlsafe import MAX_BYTES, YamlError, decode, load_yaml, parse_yaml, read_bytes
 
 __all__ = [
     "ADMIRALTY",
     "DEFAULT_CORRELATION",
+    "LIMITS",
     "EvidenceItem",
     "Group",
     "Hypothesis",
@@ -44,8 +51,10 @@ __all__ = [
     "Problem",
     "Scenario",
     "ScenarioError",
+    "hypothesis_names",
     "load_scenario",
     "new_evidence",
+    "printable",
 ]
 
 ADMIRALTY = {"A": 0.95, "B": 0.80, "C": 0.60, "D": 0.40, "E": 0.20, "F": 0.50}
@@ -56,11 +65,87 @@ DEFAULT_CORRELATION = 0.5
 
 PRIOR_SUM_TOLERANCE = 1e-6
 
+LIMITS = {
+    "items": 20_000,  # evidence items in a scenario
+    "files": 20_000,  # files in the evidence folder
+    "hypotheses": 1_000,
+    "csv_bytes": 64 << 20,  # one evidence table
+    "name": 100,  # hypothesis, outcome and group names
+    "id": 200,
+    "question": 2_000,
+    "title": 1_000,  # title, source
+    "url": 2_000,
+    "text": 100_000,  # quote, rationale, description, a note
+    "shown_problems": 50,  # problems listed in one error message
+}
+"""Upper limits on what a scenario may hold; anything larger is refused up front."""
+
+TEXT_FIELDS = frozenset(
+    {"question", "outcome", "description", "id", "date", "title", "source", "quote"}
+    | {"rationale", "group", "url", "notes"}
+)
+"""Keys whose YAML values are read as the text written (no YAML 1.1 coercion)."""
+
 Interval = tuple[float, float]
 """A 90% interval ``(lo, hi)``: the 5th and 95th percentiles of an uncertain input."""
 
-_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_GRADE = re.compile(r"([A-Fa-f])\s*-?\s*([0-9])")
+_PERCENT = re.compile(r"\s*([-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?)\s*%\s*")
+_BIDI = "\u061c\u200e\u200f\u2028\u2029\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+
+
+# ----------------------------------------------------------------------------- text
+def printable(text: Any, limit: int = 300) -> str:
+    """Analyst text made safe for a terminal line: cut to ``limit`` characters, tabs and line
+    breaks as spaces, other control characters (escape sequences, NUL, bidirectional
+    overrides) written as ``\\xNN``/``\\uNNNN``.
+
+    Parameters
+    ----------
+    text : Any
+        The text (``str()`` of anything else).
+    limit : int
+        Characters kept; a longer text ends in ``...`` and its length.
+
+    Returns
+    -------
+    str
+        One line with nothing a terminal would interpret.
+
+    Examples
+    --------
+    >>> printable("ok\\x1b]0;pwned\\x07")
+    'ok\\\\x1b]0;pwned\\\\x07'
+    """
+    text = str(text)
+    if len(text) > limit:
+        text = f"{text[:limit]}... ({len(text):,} characters)"
+    out = []
+    for ch in text:
+        if ch in "\t\n\r":
+            out.append(" ")
+        elif unicodedata.category(ch) == "Cc" or ch in _BIDI:
+            out.append(f"\\x{ord(ch):02x}" if ord(ch) < 256 else f"\\u{ord(ch):04x}")
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+def _show(value: Any, limit: int = 120) -> str:
+    """``repr(value)`` for an error message, cut short."""
+    text = repr(value)
+    return text if len(text) <= limit else f"{text[:limit]}... ({len(text):,} characters)"
+
+
+def _control(text: str) -> str | None:
+    """The first control character in ``text`` as ``U+XXXX``, or None."""
+    for ch in text:
+        if unicodedata.category(ch) == "Cc" or ch in _BIDI:
+            return f"U+{ord(ch):04X}"
+    return None
 
 
 # ----------------------------------------------------------------------------- errors
@@ -73,24 +158,48 @@ class Problem:
     message: str
 
     def __str__(self) -> str:
-        where = f"{self.file}: {self.field}" if self.field else self.file
-        return f"{where}: {self.message}"
+        file, field_ = printable(self.file, 300), printable(self.field, 200)
+        where = f"{file}: {field_}" if self.field else file
+        return f"{where}: {printable(self.message, 600)}"
 
 
 class ScenarioError(ValueError):
-    """Bad input: every :class:`Problem` found, in file order."""
+    """Bad input: every :class:`Problem` found, in file order.
+
+    The message lists the first ``LIMITS["shown_problems"]`` and says how many more there are.
+    """
 
     def __init__(self, problems: Iterable[Problem]):
         self.problems = list(problems)
-        super().__init__("\n".join(str(p) for p in self.problems))
+        super().__init__("\n".join(self.lines()))
+
+    def lines(self) -> list[str]:
+        """One line per problem, at most ``LIMITS["shown_problems"]`` and a count of the rest."""
+        shown = LIMITS["shown_problems"]
+        lines = [str(p) for p in self.problems[:shown]]
+        if len(self.problems) > shown:
+            lines.append(f"... and {len(self.problems) - shown:,} more")
+        return lines
 
 
 def _suggest(word: str, choices: Iterable[str]) -> str:
-    close = difflib.get_close_matches(str(word), list(choices), n=1, cutoff=0.6)
+    word = str(word)
+    if len(word) > 100:  # difflib is quadratic; nothing that long is a typo of a name
+        return ""
+    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
     return f"; did you mean '{close[0]}'?" if close else ""
 
 
 # ----------------------------------------------------------------------------- values
+def _percent(value: Any) -> str | None:
+    """'write 0.8' for a value written as a percentage ('80%'), else None."""
+    if isinstance(value, str):
+        m = _PERCENT.fullmatch(value)
+        if m:
+            return f"{value.strip()} is a percentage: write {float(m.group(1)) / 100:g}"
+    return None
+
+
 def _number(value: Any) -> float:
     if isinstance(value, bool):
         raise ValueError
@@ -104,10 +213,22 @@ def _number(value: Any) -> float:
 def _parse_value(value: Any, kind: Literal["probability", "likelihood"]) -> float | Interval:
     """A number or a 90% interval ``[lo, hi]`` (or ``"lo..hi"``), checked for its range."""
     what = "a probability" if kind == "probability" else "a relative likelihood"
-    valid = "strictly between 0 and 1" if kind == "probability" else "positive and finite"
-    expected = f"expected {what} ({valid}) or a 90% interval [lo, hi]"
+    if kind == "probability":
+        valid, inside = "between 0 and 1", "strictly between 0 and 1"
+        expected = "expected a probability (0 to 1) or a 90% interval [lo, hi] with 0 < lo < hi < 1"
+    else:
+        valid, inside = "a finite number >= 0", "positive"
+        expected = (
+            "expected a relative likelihood (a number >= 0; 0: impossible under the hypothesis)"
+            " or a 90% interval [lo, hi] with 0 < lo < hi"
+        )
     if isinstance(value, str) and ".." in value:
         value = value.split("..", 1)
+    parts = value if isinstance(value, list | tuple) else [value]
+    for part in parts:
+        hint = _percent(part)
+        if hint:
+            raise PydanticCustomError("value", f"{hint} ({what} is a fraction)")
     try:
         if isinstance(value, list | tuple):
             if len(value) != 2:
@@ -115,17 +236,26 @@ def _parse_value(value: Any, kind: Literal["probability", "likelihood"]) -> floa
             numbers = tuple(_number(v) for v in value)
         else:
             numbers = (_number(value),)
-    except (ValueError, TypeError):
-        raise PydanticCustomError("value", f"{expected}, got {value!r}") from None
+    except (ValueError, TypeError, OverflowError):
+        raise PydanticCustomError("value", f"{expected}, got {_show(value)}") from None
 
-    def ok(x: float) -> bool:
+    def ok(x: float, point: bool) -> bool:
+        """A point may be 0 (impossible) or, for a probability, 1 (certain); an interval's
+        ends stay strictly inside, since its normal is on the log or logit scale."""
         if not math.isfinite(x):
             return False
-        return 0.0 < x < 1.0 if kind == "probability" else x > 0.0
+        if kind == "probability":
+            return 0.0 <= x <= 1.0 if point else 0.0 < x < 1.0
+        return x >= 0.0 if point else x > 0.0
 
-    bad = [x for x in numbers if not ok(x)]
+    point = len(numbers) == 1
+    bad = [x for x in numbers if not ok(x, point)]
     if bad:
-        raise PydanticCustomError("value", f"{bad[0]!r} is not {valid}; {expected}")
+        hint = ""
+        if kind == "probability" and 1.0 < bad[0] <= 100.0:
+            hint = f"; if {bad[0]:g} is a percentage, write {bad[0] / 100:g}"
+        range_ = valid if point else f"{inside} (as an interval's ends must be)"
+        raise PydanticCustomError("value", f"{bad[0]!r} is not {range_}; {expected}{hint}")
     if len(numbers) == 1:
         return numbers[0]
     lo, hi = numbers
@@ -144,15 +274,40 @@ Likelihood = Annotated[
 ]
 
 
+def _parse_prior(value: Any) -> float:
+    hint = _percent(value)
+    if hint:
+        raise PydanticCustomError("value", f"{hint} (a prior is a probability)")
+    try:
+        p = _number(value)
+    except (ValueError, TypeError, OverflowError):
+        raise PydanticCustomError(
+            "value", f"expected a probability strictly between 0 and 1, got {_show(value)}"
+        ) from None
+    if not (math.isfinite(p) and 0.0 < p < 1.0):
+        hint = f"; if {p:g} is a percentage, write {p / 100:g}" if 1.0 < p <= 100.0 else ""
+        raise PydanticCustomError(
+            "value", f"{p!r} is not a probability strictly between 0 and 1{hint}"
+        )
+    return p
+
+
+PriorProbability = Annotated[float, BeforeValidator(_parse_prior)]
+
+
 def _parse_reliability(value: Any) -> float | str:
     if isinstance(value, str) and value.strip().upper() in ADMIRALTY:
         return value.strip().upper()
+    hint = _percent(value)
+    if hint:
+        raise PydanticCustomError("reliability", f"{hint} (reliability is a number in (0, 1])")
     try:
         r = _number(value)
-    except (ValueError, TypeError):
+    except (ValueError, TypeError, OverflowError):
         raise PydanticCustomError(
             "reliability",
-            f"expected a number in (0, 1] or an Admiralty letter A-F, got {value!r}",
+            "expected a number in (0, 1] or an Admiralty letter A-F, got "
+            f"{_show(value)} (a grade such as B2 adds the information credibility 1-6)",
         ) from None
     if not (math.isfinite(r) and 0.0 < r <= 1.0):
         raise PydanticCustomError(
@@ -164,12 +319,56 @@ def _parse_reliability(value: Any) -> float | str:
 Reliability = Annotated[float | str, BeforeValidator(_parse_reliability)]
 
 
+def _parse_date(value: Any) -> dt.date:
+    """A calendar date written ``YYYY-MM-DD`` (years 0001-9999), or a ``datetime.date``."""
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return value
+    if isinstance(value, str) and _DATE.fullmatch(value.strip()):
+        try:
+            return dt.date.fromisoformat(value.strip())
+        except ValueError:
+            pass
+    raise PydanticCustomError(
+        "date", f"expected a date YYYY-MM-DD, got {_show(value)} (years 0001 to 9999)"
+    )
+
+
+Date = Annotated[dt.date, BeforeValidator(_parse_date)]
+
+
 def _check_name(name: str, what: str) -> str:
-    if not _NAME.match(name):
+    if len(name) > LIMITS["name"]:
+        raise ValueError(f"{what} name {_show(name)} is longer than {LIMITS['name']} characters")
+    if not _NAME.fullmatch(name):
         raise ValueError(
-            f"{what} name {name!r} must start with a letter and use only letters, digits and _"
+            f"{what} name {_show(name)} must start with a letter and use only letters, digits and _"
         )
     return name
+
+
+def _check_id(value: str) -> str:
+    """An item id: letters, digits, ``- _ .`` (no whitespace or control characters)."""
+    if len(value) > LIMITS["id"]:
+        raise ValueError(f"id {_show(value)} is longer than {LIMITS['id']} characters")
+    if not _ID.fullmatch(value):
+        raise ValueError(
+            f"id {_show(value)} may use only letters, digits, '-', '_' and '.' (no spaces or "
+            "control characters), starting with a letter or digit"
+        )
+    return value
+
+
+def _check_group(name: str) -> str:
+    if len(name) > LIMITS["name"]:
+        raise ValueError(f"group name {_show(name)} is longer than {LIMITS['name']} characters")
+    bad = _control(name)
+    if bad:
+        raise ValueError(f"group name {_show(name)} contains the control character {bad}")
+    return name
+
+
+def _text(limit: str, **kw: Any) -> Any:
+    return Field(max_length=LIMITS[limit], **kw)
 
 
 # ----------------------------------------------------------------------------- file models
@@ -180,11 +379,12 @@ class _Strict(BaseModel):
 class Hypothesis(_Strict):
     """One hypothesis in ``priors.yaml``."""
 
-    prior: float = Field(gt=0, lt=1, allow_inf_nan=False, description="Prior probability pi_h.")
+    prior: PriorProbability = Field(description="Prior probability pi_h, in (0, 1).")
     p_outcome: Probability = Field(
-        description="P(outcome | hypothesis): a number in (0, 1) or a 90% interval [lo, hi]."
+        description="P(outcome | hypothesis): a number in [0, 1] or a 90% interval [lo, hi]"
+        " strictly inside (0, 1)."
     )
-    description: str | None = Field(None, description="What the hypothesis says.")
+    description: str | None = _text("text", default=None, description="What it says.")
 
 
 class Group(_Strict):
@@ -197,16 +397,48 @@ class Group(_Strict):
         allow_inf_nan=False,
         description="rho_g: correlation between items of the group (0 <= rho < 1).",
     )
-    description: str | None = None
+    description: str | None = _text("text", default=None)
+
+
+def _prior_sum_problem(hypotheses: Any) -> str | None:
+    """Why the priors of ``hypotheses`` (raw or validated) do not sum to 1, or None.
+
+    None as well when some prior is not a number at all: that is reported on its own.
+    """
+    if not isinstance(hypotheses, dict) or not hypotheses:
+        return None
+    priors = []
+    for h in hypotheses.values():
+        raw = h.prior if isinstance(h, Hypothesis) else (h or {}).get("prior", None)
+        if not isinstance(raw, int | float | str) or isinstance(raw, bool):
+            return None
+        try:
+            priors.append(_number(raw))
+        except (ValueError, OverflowError):
+            return None
+    total = math.fsum(priors)
+    if not math.isfinite(total):
+        return None
+    if abs(total - 100.0) <= 0.5 and max(priors) > 1.0:
+        return (
+            "the priors look like percentages; divide by 100 "
+            f"(they sum to {total:g}: write {priors[0] / 100:g} for {priors[0]:g})"
+        )
+    if abs(total - 1.0) > PRIOR_SUM_TOLERANCE:
+        return f"the priors of the hypotheses sum to {total:.6g}, not 1 (tolerance 1e-6)"
+    return None
 
 
 class Priors(_Strict):
     """The contents of ``priors.yaml``."""
 
-    question: str = Field(min_length=1, description="The question being forecast.")
+    question: str = Field(
+        min_length=1, max_length=LIMITS["question"], description="The question being forecast."
+    )
     outcome: str = Field(description="Name of the outcome, e.g. invasion.")
     hypotheses: dict[str, Hypothesis] = Field(
-        min_length=2, description="Mutually exclusive, exhaustive hypotheses (at least two)."
+        min_length=2,
+        description="Mutually exclusive, exhaustive hypotheses (at least two).",
     )
     prior_strength: float | None = Field(
         None,
@@ -230,6 +462,8 @@ class Priors(_Strict):
             raise ValueError(
                 f"at least two hypotheses are needed (mutually exclusive, exhaustive), got {len(v)}"
             )
+        if isinstance(v, dict) and len(v) > LIMITS["hypotheses"]:
+            raise ValueError(f"{len(v):,} hypotheses; at most {LIMITS['hypotheses']:,}")
         return v
 
     @field_validator("hypotheses")
@@ -237,6 +471,13 @@ class Priors(_Strict):
     def _hypothesis_names(cls, v: dict[str, Hypothesis]) -> dict[str, Hypothesis]:
         for name in v:
             _check_name(name, "hypothesis")
+        return v
+
+    @field_validator("groups")
+    @classmethod
+    def _group_names(cls, v: dict[str, Group]) -> dict[str, Group]:
+        for name in v:
+            _check_group(name)
         return v
 
     @model_validator(mode="after")
@@ -247,13 +488,20 @@ class Priors(_Strict):
                 f"the outcome '{self.outcome}' must not share a name with a hypothesis",
                 {"field": "outcome"},
             )
-        total = sum(h.prior for h in self.hypotheses.values())
-        if abs(total - 1.0) > PRIOR_SUM_TOLERANCE:
+        # trajectory.csv has p_<hypothesis> columns beside p_<outcome>_low and _high
+        band = {f"{self.outcome}_low", f"{self.outcome}_high"}
+        clash = sorted(band & set(self.hypotheses))
+        if clash:
             raise PydanticCustomError(
-                "prior_sum",
-                f"the priors of the hypotheses sum to {total:.6g}, not 1 (tolerance 1e-6)",
+                "value",
+                f"the hypothesis name(s) {', '.join(repr(c) for c in clash)} would give the same "
+                f"output column as the outcome's band (p_{self.outcome}_low, "
+                f"p_{self.outcome}_high); rename them",
                 {"field": "hypotheses"},
             )
+        problem = _prior_sum_problem(self.hypotheses)
+        if problem:
+            raise PydanticCustomError("prior_sum", problem, {"field": "hypotheses"})
         return self
 
 
@@ -263,33 +511,93 @@ class EvidenceItem(_Strict):
     model_config = ConfigDict(coerce_numbers_to_str=True)
 
     id: str = Field(description="Unique identifier (letters, digits, - _ .).")
-    date: dt.date = Field(description="When the item became known (YYYY-MM-DD).")
-    title: str = Field(min_length=1)
-    source: str = Field(min_length=1, description="Who reported it.")
+    date: Date = Field(description="When the item became known (YYYY-MM-DD).")
+    title: str = _text("title", min_length=1)
+    source: str = _text("title", min_length=1, description="Who reported it.")
     likelihoods: dict[str, Likelihood] = Field(
         min_length=1,
+        max_length=LIMITS["hypotheses"],
         description="Relative likelihood of the item under each hypothesis (unnamed: 1).",
     )
-    quote: str | None = Field(None, description="The words the item rests on.")
-    rationale: str | None = Field(None, description="Why these likelihoods.")
+    quote: str | None = _text("text", default=None, description="The words the item rests on.")
+    rationale: str | None = _text("text", default=None, description="Why these likelihoods.")
     reliability: Reliability = Field(
-        1.0, description="Source reliability r in (0, 1] or an Admiralty letter A-F."
+        1.0,
+        description="Source reliability r in (0, 1] or an Admiralty letter A-F; a two-character "
+        "grade such as B2 also sets the credibility.",
     )
-    group: str | None = Field(None, description="Dependence group shared with other items.")
-    url: str | None = None
+    credibility: int | None = Field(
+        None,
+        ge=1,
+        le=6,
+        description="Admiralty information credibility 1-6 (the digit of B2). Kept and shown; it "
+        "does not change the numbers (the likelihoods carry the view of the information).",
+    )
+    group: str | None = Field(
+        None, max_length=LIMITS["name"], description="Dependence group shared with other items."
+    )
+    url: str | None = _text("url", default=None)
+    notes: dict[str, Annotated[str, Field(max_length=LIMITS["text"])]] = Field(
+        default_factory=dict,
+        exclude_if=lambda v: not v,  # no notes: the item's content (and hash) as before
+        max_length=20,
+        description="Free-text notes by name (CSV columns whose name starts with 'note').",
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _admiralty_grade(cls, data: Any) -> Any:
+        """``B2``, ``b2``, ``B-2``: the letter is the reliability, the digit the credibility."""
+        if not isinstance(data, dict) or not isinstance(data.get("reliability"), str):
+            return data
+        m = _GRADE.fullmatch(data["reliability"].strip())
+        if not m:
+            return data
+        letter, digit = m.group(1).upper(), int(m.group(2))
+        if not 1 <= digit <= 6:
+            raise PydanticCustomError(
+                "reliability",
+                f"the information credibility of {_show(data['reliability'])} must be 1-6 "
+                "(Admiralty grades run A1 to F6)",
+                {"field": "reliability"},
+            )
+        given = data.get("credibility")
+        if given is not None and str(given).strip() != str(digit):
+            raise PydanticCustomError(
+                "reliability",
+                f"reliability {data['reliability']!r} says credibility {digit}, but credibility "
+                f"is {_show(given)}; give it once",
+                {"field": "credibility"},
+            )
+        return {**data, "reliability": letter, "credibility": digit}
 
     @field_validator("id")
     @classmethod
     def _id(cls, v: str) -> str:
-        if not _ID.match(v):
-            raise ValueError(f"id {v!r} may use only letters, digits, '-', '_' and '.'")
-        return v
+        return _check_id(v)
+
+    @field_validator("group")
+    @classmethod
+    def _group(cls, v: str | None) -> str | None:
+        return None if v is None else _check_group(v)
 
     @property
     def r(self) -> float:
         """Reliability as a number in (0, 1]."""
         return (
             ADMIRALTY[self.reliability] if isinstance(self.reliability, str) else self.reliability
+        )
+
+    @property
+    def grade(self) -> str:
+        """The Admiralty grade as written in reports: ``B2``, ``B``, ``0.7`` or ``0.7 (3)``."""
+        r = self.reliability if isinstance(self.reliability, str) else f"{self.reliability:g}"
+        if self.credibility is None:
+            return r
+        return (
+            f"{r}{self.credibility}"
+            if isinstance(self.reliability, str)
+            else f"{r} ({self.credibility})"
         )
 
 
@@ -306,6 +614,10 @@ class Scenario:
     evidence: tuple[EvidenceItem, ...]
     files: dict[str, str] = field(default_factory=dict, compare=False)
     """sha256 of every input file, by path (empty when built from a dict)."""
+    ignored: tuple[tuple[str, str], ...] = field(default=(), compare=False)
+    """Entries of the evidence folder that were not read, with the reason (``forecast
+    validate`` lists them): files of other kinds (``x.yaml.txt``), names starting with
+    ``_``, special files (FIFOs, devices)."""
 
     def __post_init__(self) -> None:
         ordered = tuple(sorted(self.evidence, key=lambda e: (e.date, e.id)))
@@ -421,9 +733,18 @@ def _validate(model: type[BaseModel], raw: Any, file: str, problems: list[Proble
     try:
         return model.model_validate(raw)
     except ValidationError as exc:
-        for err in exc.errors():
-            problems.append(_problem_from_pydantic(model, file, err))
+        found = [_problem_from_pydantic(model, file, err) for err in exc.errors()]
+    except RecursionError:  # a structure nested past Python's limit (only from the API)
+        problems.append(Problem(file, "", "is nested too deeply; refused"))
         return None
+    if model is Priors:  # the sum is checked together with the fields, not after them
+        sum_problem = _prior_sum_problem(raw.get("hypotheses"))
+        if sum_problem and not any(p.field == "hypotheses" for p in found):
+            if "percentages" in sum_problem:  # one problem, not one per prior
+                found = [p for p in found if not re.fullmatch(r"hypotheses\..*\.prior", p.field)]
+            found.append(Problem(file, "hypotheses", sum_problem))
+    problems.extend(found)
+    return None
 
 
 def _problem_from_pydantic(model: type[BaseModel], file: str, err: dict) -> Problem:
@@ -438,14 +759,12 @@ def _problem_from_pydantic(model: type[BaseModel], file: str, err: dict) -> Prob
     if kind == "missing":
         return Problem(file, where, "is required but missing")
     msg = err["msg"]
-    if kind in {"value", "reliability", "prior_sum"}:
+    if kind in {"value", "reliability", "prior_sum", "date"}:
         pass
-    elif kind.startswith("date") or (loc and loc[-1] == "date"):
-        msg = f"expected a date YYYY-MM-DD, got {err.get('input')!r}"
     elif kind == "value_error":
         msg = msg.removeprefix("Value error, ")
     else:
-        msg = f"{msg[0].lower()}{msg[1:]}, got {err.get('input')!r}"
+        msg = f"{msg[0].lower()}{msg[1:]}, got {_show(err.get('input'))}"
     return Problem(file, where, msg)
 
 
@@ -463,70 +782,252 @@ def _allowed_keys(model: type[BaseModel], parent: list[str]) -> list[str]:
     return list(getattr(current, "model_fields", {}))
 
 
-def _read_csv(path: Path, problems: list[Problem]) -> list[tuple[str, Any]]:
-    """Rows of an evidence table as ``(where, raw dict)``; columns as in the YAML files."""
-    fields = list(EvidenceItem.model_fields)
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError:
-        problems.append(Problem(str(path), "", "is not UTF-8 text"))
-        return []
-    reader = csv.DictReader(text.splitlines(keepends=True))  # keeps newlines inside quotes
-    header = reader.fieldnames or []
-    if not header:
-        problems.append(Problem(str(path), "", "is empty; expected a header row"))
-        return []
-    ok = True
-    for col in header:
-        if col in fields and col != "likelihoods":
-            continue
-        if col.startswith("likelihood.") and col != "likelihood.":
-            continue
-        allowed = [f for f in fields if f != "likelihoods"] + ["likelihood.<hypothesis>"]
+# ----------------------------------------------------------------------------- evidence tables
+_CSV_FIELDS = [f for f in EvidenceItem.model_fields if f not in {"likelihoods", "notes"}]
+_DELIMITERS = {",": "comma", ";": "semicolon", "\t": "tab"}
+_DECIMAL_COMMA = re.compile(r"[-+]?\d*,\d+(?:[eE][-+]?\d+)?")
+
+
+def _column_key(name: str, hypotheses: list[str]) -> tuple[str, str] | None:
+    """What a CSV header cell names: ``(field, "")``, ``("likelihood", h)``, ``("note", name)``
+    or None when unknown. Field names and the ``likelihood.`` prefix match in any case; the
+    hypothesis part matches a hypothesis of another case when exactly one does."""
+    low = name.strip().lower()
+    if low in _CSV_FIELDS:
+        return (low, "")
+    if low.startswith("likelihood.") and len(low) > len("likelihood."):
+        h = name.strip()[len("likelihood.") :].strip()
+        same = [x for x in hypotheses if x.lower() == h.lower()]
+        return ("likelihood", h if h in hypotheses or len(same) != 1 else same[0])
+    if low.startswith("note"):
+        return ("note", name.strip())
+    return None
+
+
+def _delimiter(header_line: str, hypotheses: list[str]) -> str:
+    """The delimiter (``,`` ``;`` or tab) that splits the header into the most known columns
+    (then the most columns; a comma on a tie)."""
+
+    def score(d: str) -> tuple[int, int]:
+        cells = next(csv.reader([header_line], delimiter=d), [])
+        return (sum(_column_key(c, hypotheses) is not None for c in cells), len(cells))
+
+    return max(_DELIMITERS, key=score)  # max keeps the first of equals: ',' before ';'
+
+
+def _read_csv(
+    path: Path, text: str, problems: list[Problem], hypotheses: list[str]
+) -> list[tuple[str, Any]]:
+    """Rows of an evidence table as ``(where, raw dict)``; columns as in the YAML files.
+
+    The delimiter is detected (comma, semicolon or tab; in a semicolon table a likelihood or
+    reliability written ``0,8`` is 0.8); column names match in any case; columns whose name
+    starts with ``note`` are kept as free text (``notes``); unknown and repeated columns are
+    refused.
+    """
+    file = str(path)
+    if "\x00" in text:
+        line = text.count("\n", 0, text.index("\x00")) + 1
         problems.append(
-            Problem(str(path), f"column '{col}'", f"unknown column{_suggest(col, allowed)}")
+            Problem(file, "", f"line {line} holds a NUL character; save the table as UTF-8 CSV")
         )
-        ok = False
+        return []
+    lines = text.splitlines(keepends=True)  # newlines inside quotes are kept by csv
+    if not any(line.strip() for line in lines):
+        problems.append(Problem(file, "", "is empty; expected a header row"))
+        return []
+    delimiter = _delimiter(lines[0], hypotheses)
+    reader = csv.reader(lines, delimiter=delimiter)
+    try:
+        header = [c.strip() for c in next(reader)]
+    except csv.Error as exc:
+        problems.append(Problem(file, "row 1", f"cannot be read as CSV: {exc}"))
+        return []
+    keys: list[tuple[str, str] | None] = []
+    seen: dict[tuple[str, str], int] = {}
+    allowed = [*_CSV_FIELDS, *(f"likelihood.{h}" for h in hypotheses or ["<hypothesis>"])]
+    ok = True
+    for number, col in enumerate(header, start=1):
+        key = _column_key(col, hypotheses)
+        keys.append(key)
+        if not col:
+            continue  # an unnamed column must stay empty (checked per row)
+        if key is None:
+            problems.append(
+                Problem(
+                    file,
+                    f"column '{col}'",
+                    f"unknown column{_suggest(col.lower(), allowed)} (columns: "
+                    f"{', '.join(_CSV_FIELDS)}, likelihood.<hypothesis>; a column whose name "
+                    "starts with 'note' is kept as free text)",
+                )
+            )
+            ok = False
+            continue
+        norm = (key[0], key[1].lower()) if key[0] == "note" else key
+        if norm in seen:
+            problems.append(
+                Problem(
+                    file,
+                    f"column '{col}'",
+                    f"is given twice (columns {seen[norm]} and {number}); keep one",
+                )
+            )
+            ok = False
+        seen.setdefault(norm, number)
     if not ok:
         return []
     rows = []
-    for row in reader:
-        line_no = reader.line_num  # the line in the file, also after blank lines
-        if None in row:
-            problems.append(
-                Problem(str(path), f"row {line_no}", "has more cells than the header has columns")
-            )
-            continue
-        raw: dict[str, Any] = {}
-        lik: dict[str, str] = {}
-        for col, cell in row.items():
-            cell = (cell or "").strip()
-            if not cell:
+    try:
+        for row in reader:
+            line_no = reader.line_num  # the line in the file, also after blank lines
+            where = f"{path} row {line_no}"
+            if len(row) > len(header):
+                problems.append(
+                    Problem(file, f"row {line_no}", "has more cells than the header has columns")
+                )
                 continue
-            if col.startswith("likelihood."):
-                lik[col.removeprefix("likelihood.")] = cell
-            else:
-                raw[col] = cell
-        if not raw and not lik:
-            continue  # blank line
-        raw["likelihoods"] = lik
-        rows.append((f"{path} row {line_no}", raw))
+            raw: dict[str, Any] = {}
+            lik: dict[str, str] = {}
+            notes: dict[str, str] = {}
+            for key, col, cell in zip(keys, header, row, strict=False):
+                cell = cell.strip()
+                if not cell:
+                    continue
+                if key is None:
+                    problems.append(
+                        Problem(file, f"row {line_no}", f"has a cell in an unnamed column: {col}")
+                    )
+                    continue
+                if delimiter == ";" and key[0] in {"likelihood", "reliability"}:
+                    cell = "..".join(
+                        p.replace(",", ".") if _DECIMAL_COMMA.fullmatch(p.strip()) else p
+                        for p in cell.split("..")
+                    )
+                if key[0] == "likelihood":
+                    lik[key[1]] = cell
+                elif key[0] == "note":
+                    notes[key[1]] = cell
+                else:
+                    raw[key[0]] = cell
+            if not raw and not lik and not notes:
+                continue  # blank line
+            raw["likelihoods"] = lik
+            if notes:
+                raw["notes"] = notes
+            rows.append((where, raw))
+    except csv.Error as exc:
+        problems.append(
+            Problem(
+                file,
+                f"row {reader.line_num}",
+                f"cannot be read as CSV ({exc}); a cell may hold at most "
+                f"{csv.field_size_limit():,} characters",
+            )
+        )
+        return []
     return rows
 
 
-def _evidence_files(folder: Path) -> list[Path]:
-    files = [
-        p
-        for p in folder.iterdir()
-        if p.is_file()
-        and p.suffix.lower() in {".yaml", ".yml", ".csv"}
-        and not p.name.startswith((".", "_"))
-    ]
-    return sorted(files)
+def _csv_column(problem: Problem) -> Problem:
+    """A problem in a CSV row names the column (``likelihood.<h>``), not the YAML field."""
+    if not problem.field:
+        return problem
+    head, _, rest = problem.field.partition(".")
+    if head == "likelihoods":
+        column = f"likelihood.{rest or '<hypothesis>'}"
+    elif head == "notes" and rest:
+        column = rest
+    else:
+        column = problem.field
+    return Problem(problem.file, f"column '{column}'", problem.message)
 
 
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+# ----------------------------------------------------------------------------- files
+@dataclass(frozen=True)
+class _Folder:
+    """What the evidence folder holds: files to read, and files left aside with the reason."""
+
+    read: list[Path]
+    ignored: list[tuple[str, str]]
+
+
+def _inside(path: Path, roots: list[Path]) -> bool:
+    target = path.resolve()
+    return any(target == r or target.is_relative_to(r) for r in roots)
+
+
+def _scenario_file(path: Path, roots: list[Path]) -> str | None:
+    """Why ``path`` must not be read (a link out of the scenario folder, not a regular file,
+    missing), or None."""
+    if path.is_symlink() and not _inside(path, roots):
+        return (
+            "is a symbolic link to a file outside the scenario folder; refused "
+            "(copy the file into the folder instead)"
+        )
+    try:
+        mode = os.stat(path).st_mode
+    except FileNotFoundError:
+        return "is a broken symbolic link" if path.is_symlink() else "file not found"
+    except OSError as exc:
+        return f"cannot be read ({exc.strerror})"
+    if not stat.S_ISREG(mode):
+        return "is not a regular file; not read"
+    return None
+
+
+def _evidence_folder(folder: Path, roots: list[Path], problems: list[Problem]) -> _Folder:
+    """Sort the entries of the evidence folder into files to read and files left aside."""
+    read: list[Path] = []
+    ignored: list[tuple[str, str]] = []
+    try:
+        names = sorted(os.listdir(folder))
+    except OSError as exc:
+        problems.append(Problem(str(folder), "", f"cannot be read ({exc.strerror})"))
+        return _Folder([], [])
+    if len(names) > LIMITS["files"]:
+        problems.append(
+            Problem(
+                str(folder),
+                "",
+                f"holds {len(names):,} entries; at most {LIMITS['files']:,} are read "
+                "(use an evidence table, evidence/*.csv, for many items)",
+            )
+        )
+        return _Folder([], [])
+    for name in names:
+        if name.startswith("."):
+            continue  # hidden files (editors' swap files, .DS_Store): not mentioned
+        path = folder / name
+        known = path.suffix.lower() in {".yaml", ".yml", ".csv"}
+        if path.is_dir() and not path.is_symlink():
+            continue
+        if not known:
+            ignored.append((name, "not .yaml, .yml or .csv"))
+            continue
+        if name.startswith("_"):
+            ignored.append((name, "starts with _"))
+            continue
+        why = _scenario_file(path, roots)
+        if why is None:
+            read.append(path)
+        elif "symbolic link to a file outside" in why or "broken" in why:
+            problems.append(Problem(str(path), "", why))
+        else:
+            ignored.append((name, why.removeprefix("is ").split(";")[0] + ": skipped"))
+    return _Folder(read, ignored)
+
+
+def _read_file(path: Path, limit: int, problems: list[Problem]) -> tuple[str, str] | None:
+    """``(sha256, text)`` of a scenario file, or None after recording why not."""
+    try:
+        data = read_bytes(path, limit=limit)
+        return hashlib.sha256(data).hexdigest(), decode(data)
+    except YamlError as exc:
+        problems.append(Problem(str(path), "", str(exc)))
+    except OSError as exc:
+        problems.append(Problem(str(path), "", f"cannot be read ({exc.strerror})"))
+    return None
 
 
 def load_scenario(
@@ -540,7 +1041,9 @@ def load_scenario(
         The priors file (``priors.yaml``).
     evidence : str or Path
         The evidence folder: every ``*.yaml``/``*.yml`` file is one item, every ``*.csv``
-        a table of items. Files starting with ``.`` or ``_`` are ignored.
+        a table of items. Files starting with ``.`` or ``_``, and files of other kinds, are
+        not read (``Scenario.ignored`` lists them); symbolic links leaving the scenario
+        folder are refused.
 
     Returns
     -------
@@ -561,39 +1064,60 @@ def load_scenario(
     priors_path, evidence_dir = Path(priors), Path(evidence)
     problems: list[Problem] = []
     files: dict[str, str] = {}
+    roots = [priors_path.parent.resolve()]
+    if evidence_dir.is_dir():
+        roots.append(evidence_dir.resolve())
 
     parsed_priors = None
-    if not priors_path.is_file():
-        problems.append(Problem(str(priors_path), "", "file not found"))
-    else:
-        files[str(priors_path)] = _sha256(priors_path)
+    why = _scenario_file(priors_path, roots[:1])
+    if why is not None:
+        problems.append(Problem(str(priors_path), "", why))
+    elif (got := _read_file(priors_path, MAX_BYTES, problems)) is not None:
+        files[str(priors_path)] = got[0]
         try:
-            raw = load_yaml(priors_path)
+            raw = parse_yaml(got[1], text_keys=TEXT_FIELDS)
         except YamlError as exc:
             problems.append(Problem(str(priors_path), "", str(exc)))
         else:
             parsed_priors = _validate(Priors, raw, str(priors_path), problems)
+    hypotheses = list(parsed_priors.hypotheses) if parsed_priors else []
 
     items: list[tuple[str, EvidenceItem | None]] = []
     csv_rows: set[str] = set()
+    ignored: list[tuple[str, str]] = []
     if not evidence_dir.is_dir():
         problems.append(Problem(str(evidence_dir), "", "evidence folder not found"))
     else:
-        for path in _evidence_files(evidence_dir):
-            files[str(path)] = _sha256(path)
-            if path.suffix.lower() == ".csv":
-                rows = _read_csv(path, problems)
+        folder = _evidence_folder(evidence_dir, roots, problems)
+        ignored = folder.ignored
+        for path in folder.read:
+            is_csv = path.suffix.lower() == ".csv"
+            got = _read_file(path, LIMITS["csv_bytes"] if is_csv else MAX_BYTES, problems)
+            if got is None:
+                continue
+            files[str(path)] = got[0]
+            if is_csv:
+                rows = _read_csv(path, got[1], problems, hypotheses)
                 csv_rows.update(where for where, _ in rows)
             else:
                 try:
-                    rows = [(str(path), load_yaml(path))]
+                    rows = [(str(path), parse_yaml(got[1], text_keys=TEXT_FIELDS))]
                 except YamlError as exc:
                     problems.append(Problem(str(path), "", str(exc)))
                     continue
+            if len(items) + len(rows) > LIMITS["items"]:
+                problems.append(
+                    Problem(
+                        str(evidence_dir),
+                        "",
+                        f"holds more than {LIMITS['items']:,} evidence items; refused",
+                    )
+                )
+                break
             for where, raw in rows:
                 items.append((where, _validate(EvidenceItem, raw, where, problems)))
     try:
-        return _assemble(parsed_priors, items, files, problems)
+        return _assemble(parsed_priors, items, files, problems, ignored=ignored)
     except ScenarioError as exc:
         if not csv_rows:
             raise
@@ -602,23 +1126,22 @@ def load_scenario(
         ) from None
 
 
-def _csv_column(problem: Problem) -> Problem:
-    """A problem in a CSV row names the column (``likelihood.<h>``), not the YAML field."""
-    if not problem.field:
-        return problem
-    head, _, rest = problem.field.partition(".")
-    column = f"likelihood.{rest or '<hypothesis>'}" if head == "likelihoods" else problem.field
-    return Problem(problem.file, f"column '{column}'", problem.message)
-
-
 def _assemble(
     priors: Priors | None,
     items: list[tuple[str, EvidenceItem | None]],
     files: dict[str, str],
     problems: list[Problem],
+    *,
+    ignored: list[tuple[str, str]] | None = None,
 ) -> Scenario:
     """Cross-file checks, then the Scenario (or every problem at once)."""
+    if len(items) > LIMITS["items"]:
+        problems.append(
+            Problem("evidence", "", f"{len(items):,} items; at most {LIMITS['items']:,}")
+        )
+        raise ScenarioError(problems)
     seen: dict[str, str] = {}
+    names = list(priors.hypotheses) if priors is not None else []
     for where, item in items:
         if item is None:
             continue
@@ -630,7 +1153,6 @@ def _assemble(
             seen[item.id] = where
         if priors is None:
             continue
-        names = list(priors.hypotheses)
         for name in item.likelihoods:
             if name not in priors.hypotheses:
                 problems.append(
@@ -651,21 +1173,114 @@ def _assemble(
                         f"group '{item.group}' is not defined in priors.yaml{hint}",
                     )
                 )
+    if priors is not None and not problems:
+        problems += _ruled_out_problems(priors, items)
     if problems:
         raise ScenarioError(problems)
     assert priors is not None
-    return Scenario(priors=priors, evidence=tuple(i for _, i in items if i), files=files)
+    return Scenario(
+        priors=priors,
+        evidence=tuple(i for _, i in items if i),
+        files=files,
+        ignored=tuple(ignored or ()),
+    )
+
+
+def hypothesis_names(priors: str | Path = "priors.yaml") -> list[str]:
+    """The hypothesis names of a priors file, read from it alone.
+
+    Works when the file has other problems (a bad prior, a missing question) and whatever
+    the evidence folder holds: only the ``hypotheses`` mapping must be readable.
+
+    Parameters
+    ----------
+    priors : str or Path
+        The priors file.
+
+    Returns
+    -------
+    list of str
+        Valid names in file order; empty when the file or its ``hypotheses`` cannot be read.
+
+    Examples
+    --------
+    >>> hypothesis_names("priors.yaml")  # doctest: +SKIP
+    ['de_escalation', 'coercive_bluff', 'deception']
+    """
+    path = Path(priors)
+    if _scenario_file(path, [path.parent.resolve()]) is not None:
+        return []
+    try:
+        raw = load_yaml(path, text_keys=TEXT_FIELDS)
+    except (YamlError, OSError):
+        return []
+    hypotheses = raw.get("hypotheses") if isinstance(raw, dict) else None
+    if not isinstance(hypotheses, dict):
+        return []
+    return [
+        h
+        for h in hypotheses
+        if isinstance(h, str) and len(h) <= LIMITS["name"] and _NAME.fullmatch(h)
+    ][: LIMITS["hypotheses"]]
+
+
+def _ruled_out_problems(
+    priors: Priors, items: list[tuple[str, EvidenceItem | None]]
+) -> list[Problem]:
+    """Zeros that leave nothing possible: an item impossible under every hypothesis, or
+    fully reliable items that together rule out every hypothesis (docs/model.md)."""
+    names = list(priors.hypotheses)
+    problems = []
+    ruled_out: dict[str, list[str]] = {}  # hypothesis -> items (reliability 1) ruling it out
+    for where, item in items:
+        if item is None:
+            continue
+        zeros = [h for h in names if item.likelihoods.get(h, 1.0) == 0.0]
+        if len(zeros) == len(names):
+            problems.append(
+                Problem(
+                    where,
+                    "likelihoods",
+                    "the item is impossible under every hypothesis (every likelihood is 0);"
+                    " at least one must be positive",
+                )
+            )
+        elif item.r >= 1.0:
+            for h in zeros:
+                ruled_out.setdefault(h, []).append(item.id)
+    if not problems and len(ruled_out) == len(names):
+        culprits = sorted({i for ids in ruled_out.values() for i in ids})
+        problems.append(
+            Problem(
+                "evidence",
+                "likelihoods",
+                "together the items rule out every hypothesis (a likelihood of 0 at"
+                f" reliability 1 rules its hypothesis out): {', '.join(culprits)}",
+            )
+        )
+    return problems
 
 
 # ----------------------------------------------------------------------------- templates
+TEMPLATE_README_SECTION = "Scenario files"
+"""The README section the evidence template points to (a test checks that it exists)."""
+
 _TEMPLATE = """\
-# Evidence item {id}: one file per item.  Fields: see README.md ("Evidence files").
+# Evidence item {id}: one file per item. Every field is described in README.md, section
+# "{section}".
 # Until you edit the likelihoods this item is neutral (all 1) and changes nothing.
 id: {id}
-date: {today}              # YYYY-MM-DD: when the item became known
+date: {today}   # today, the day this template was written: change it to when the item became known (YYYY-MM-DD)
 title: "TODO: a short title"
 source: "TODO: who reported it"
-reliability: F                 # Admiralty A-F (A .95 B .80 C .60 D .40 E .20 F .50) or a number in (0, 1]
+# Reliability is yours to choose (then remove the '#'): an Admiralty grade A-F
+# (A .95, B .80, C .60, D .40, E .20, F .50 = cannot be judged), optionally with the
+# information credibility 1-6 (B2: kept and shown, it does not change the numbers), or a
+# number in (0, 1]. Left out, it is 1 (the source is taken as fully reliable).
+# reliability: B2
+# A witness who is right 80% of the time is entered as likelihoods (0.8 under the hypothesis
+# the report supports, 0.2 under the others) with reliability 1. Use reliability instead for a
+# report that may carry no information at all: reliability is the chance that it does.
 # group: some-group            # items sharing a group are not independent (see priors.yaml groups:)
 # url: https://...
 quote: >-
@@ -686,14 +1301,19 @@ def new_evidence(
 ) -> Path:
     """Write a commented template ``evidence/<id>.yaml`` for a new item.
 
+    The template passes validation as written when ``hypotheses`` are the scenario's (it is
+    neutral: every likelihood 1); its date is today's and its reliability is left out (1),
+    each with a comment asking the analyst to set it.
+
     Parameters
     ----------
     id : str
-        The new item's id (letters, digits, ``-``, ``_``, ``.``).
+        The new item's id (letters, digits, ``-``, ``_``, ``.``; no whitespace).
     evidence : str or Path
         The evidence folder (created if missing).
     hypotheses : iterable of str
-        Hypothesis names to list under ``likelihoods`` (each at 1, i.e. neutral).
+        Hypothesis names to list under ``likelihoods`` (each at 1, i.e. neutral), e.g.
+        ``hypothesis_names("priors.yaml")``.
     today : date, optional
         The date to write (default: today).
 
@@ -715,18 +1335,23 @@ def new_evidence(
     >>> new_evidence("satellite-2022-02-20", hypotheses=["de_escalation", "deception"])  # doctest: +SKIP
     PosixPath('evidence/satellite-2022-02-20.yaml')
     """
-    if not _ID.match(id):
-        raise ValueError(f"id {id!r} may use only letters, digits, '-', '_' and '.'")
+    _check_id(id)
     folder = Path(evidence)
     folder.mkdir(parents=True, exist_ok=True)
     for suffix in (".yaml", ".yml"):
         if (folder / f"{id}{suffix}").exists():
             raise FileExistsError(f"{folder / (id + suffix)} exists; not overwritten")
     names = list(hypotheses) or ["hypothesis_a", "hypothesis_b"]
+    width = max(len(n) for n in names) + 4
     lines = "\n".join(
-        f"  {n}: 1                 # a number or a 90% interval [lo, hi]" for n in names
+        f"  {f'{n}: 1':<{width}}  # a number or a 90% interval [lo, hi]" for n in names
     )
-    text = _TEMPLATE.format(id=id, today=(today or dt.date.today()).isoformat(), likelihoods=lines)
+    text = _TEMPLATE.format(
+        id=id,
+        today=(today or dt.date.today()).isoformat(),
+        likelihoods=lines,
+        section=TEMPLATE_README_SECTION,
+    )
     path = folder / f"{id}.yaml"
     with open(path, "x", encoding="utf-8") as fh:  # "x": never overwrite, even in a race
         fh.write(text)

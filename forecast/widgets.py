@@ -1,4 +1,4 @@
-"""An interactive what-if panel for JupyterLab (ipywidgets).
+"""An interactive what-if panel for JupyterLab (ipywidgets and an ipympl figure).
 
 >>> import forecast
 >>> panel = forecast.what_if(forecast.load_scenario("priors.yaml", "evidence"))  # doctest: +SKIP
@@ -20,34 +20,57 @@ For every evidence item the panel has three controls:
 A neutral item (``s = 0`` or ``r = 0``) still counts in its dependence group, exactly as the
 limit of a very weak item would; switching it off removes it from the group too.
 
-Every change rebuilds the scenario through the public :class:`~forecast.Scenario` methods
-(:func:`scenario_for`) and re-runs :func:`forecast.run` (the fast route: quadrature and exact
-draws, no model compilation; about 15 ms for the bundled scenario, since only the changed
-item is recomputed), then redraws the headline and, about 0.3 s later, the timeline. Sliders
-report only when released (``continuous_update=False``).
+How a move is computed: the controls describe the scenario :func:`scenario_for` builds, but a
+move does not build or validate it. :class:`Encoded` writes the arrays that
+``encode(scenario_for(...))`` would give (only the changed items' rows are recomputed, by the
+same code), and :func:`forecast.inference.live_trajectory` gives the probability and the band
+at every step, equal to :func:`forecast.run`'s, from the per-item memo and arrays kept from one
+move to the next (a few ms for the bundled scenario). The full result (``panel.result``, a
+DataTree equal to ``forecast.run(panel.scenario)``) is built when it is asked for.
+
+The chart is an ipympl figure: a move replaces the data of its lines and band, and the
+browser redraws the same canvas. Sliders report while they move (``continuous_update``);
+the widget manager in the browser keeps at most one message per control in flight and sends
+only the latest value when the kernel is free again, and the panel itself coalesces any
+request made while an update runs, so updates never queue behind each other.
 """
 
 from __future__ import annotations
 
+import html
 import io
 import math
 import warnings
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import ipywidgets as W
+import numpy as np
 import xarray as xr
 
-from .inference import DEFAULT_DRAWS, ForecastWarning, run
+from .inference import DEFAULT_DRAWS, ForecastWarning, live_trajectory, run
+from .model import (
+    Arrays,
+    encode,
+    expected_p_outcome,
+    likelihood_row,
+    log_expected_tilt,
+    log_posterior_by_step,
+    step_weights,
+)
 from .results import final_band
 from .scenario import EvidenceItem, Scenario, ScenarioError
 
 __all__ = [
     "DIAGNOSTICITY_MAX",
+    "LIST_ALL",
+    "Encoded",
     "Setting",
     "WhatIf",
+    "format_headline",
     "headline",
+    "importance",
     "scale_likelihoods",
     "scenario_for",
     "what_if",
@@ -55,6 +78,17 @@ __all__ = [
 
 DIAGNOSTICITY_MAX = 3.0
 """Upper end of the diagnosticity slider."""
+
+LIST_ALL = 40
+"""Up to this many items the panel lists them all; above, the :data:`SHOWN` that matter most
+(:func:`importance`) and a filter box for the rest."""
+
+SHOWN = 25
+"""Items listed at once in a large scenario (the filter's first matches)."""
+
+LIVE_BAND = 2_000_000
+"""Steps times draws above which a move computes the probability only and the band waits for
+the **Band** button or ``panel.result`` (10,000 items at 4,000 draws would take seconds)."""
 
 _TOL = 1e-9
 
@@ -156,42 +190,228 @@ def _changes(item: EvidenceItem, setting: Setting) -> dict[str, Any]:
     return changes
 
 
+def format_headline(outcome: str, p: float, low: float, high: float | None = None) -> str:
+    """``"P(invasion) = 44.2% (90% band 25.3-63.5%)"``; ``low`` None: the probability alone.
+
+    >>> format_headline("rain", 0.442, 0.253, 0.635)
+    'P(rain) = 44.2% (90% band 25.3-63.5%)'
+    """
+    if low is None or high is None:
+        return f"P({outcome}) = {p:.1%}"
+    return f"P({outcome}) = {p:.1%} (90% band {low * 100:.1f}-{high * 100:.1f}%)"
+
+
 def headline(result: xr.DataTree) -> str:
     """The final probability and band: ``"P(invasion) = 44.2% (90% band 25.3-63.5%)"``."""
-    p, lo, hi = final_band(result)
-    return f"P({result.attrs['outcome']}) = {p:.1%} (90% band {lo * 100:.1f}-{hi * 100:.1f}%)"
+    return format_headline(result.attrs["outcome"], *final_band(result))
 
 
-def _png(result: xr.DataTree, dpi: int) -> bytes:
-    from .charts import timeline
+def _is_default(item: EvidenceItem, setting: Setting) -> bool:
+    r = item.r if setting.reliability is None else setting.reliability
+    return setting.include and abs(setting.diagnosticity - 1.0) <= _TOL and abs(r - item.r) <= _TOL
 
-    buf = io.BytesIO()
-    timeline(result).savefig(buf, format="png", dpi=dpi)
-    return buf.getvalue()
+
+def _valid_likelihoods(likelihoods: Mapping[str, Any]) -> bool:
+    """What validation would accept of scaled likelihoods: positive and finite numbers."""
+    for value in likelihoods.values():
+        for x in value if isinstance(value, list | tuple) else (value,):
+            if not (math.isfinite(x) and x > 0.0):
+                return False
+    return True
+
+
+class Encoded:
+    """A scenario's arrays, and those of any what-if settings, without building a Scenario.
+
+    ``Encoded(scenario).arrays(settings)`` equals ``encode(scenario_for(scenario, settings))``
+    number for number: the changed items' rows are written by the same code
+    (:func:`scale_likelihoods`, :func:`forecast.model.likelihood_row`), the others copied.
+
+    Examples
+    --------
+    >>> enc = Encoded(scenario)  # doctest: +SKIP
+    >>> a, ids = enc.arrays({"maxar-new-deployments": Setting(diagnosticity=2.0)})  # doctest: +SKIP
+    """
+
+    def __init__(self, scenario: Scenario) -> None:
+        self.scenario = scenario
+        self.base = encode(scenario)
+        self.ids = scenario.ids
+        self.index = {id: i for i, id in enumerate(self.ids)}
+        self._group_names = sorted({e.group for e in scenario.evidence if e.group is not None})
+        self._rows: dict[tuple[str, Setting], tuple[np.ndarray, np.ndarray, float]] = {}
+
+    def _row(self, id: str, setting: Setting) -> tuple[np.ndarray, np.ndarray, float] | None:
+        """(mu, sd, r) of one changed item; None if its likelihoods would not validate.
+
+        Raises ValueError for a diagnosticity below 0 or a reliability outside [0, 1].
+        """
+        key = (id, setting)
+        got = self._rows.get(key)
+        if got is None:
+            i = self.index[id]
+            item = self.scenario.evidence[i]
+            changes = _changes(item, setting)
+            mu, sd = self.base.mu[i], self.base.sd[i]
+            if "likelihoods" in changes:
+                if not _valid_likelihoods(changes["likelihoods"]):
+                    return None
+                mu, sd = likelihood_row(changes["likelihoods"], self.scenario.hypotheses)
+            got = (mu, sd, float(changes.get("reliability", item.r)))
+            if len(self._rows) > 4096:
+                self._rows.clear()
+            self._rows[key] = got
+        return got
+
+    def arrays(self, settings: Mapping[str, Setting]) -> tuple[Arrays, tuple[str, ...]] | None:
+        """The arrays and ids ``settings`` describe; None if the scenario would not validate
+        (then :func:`scenario_for` says why).
+
+        Raises KeyError for an unknown id, ValueError as :func:`scenario_for` does.
+        """
+        a = self.base
+        unknown = [id for id in settings if id not in self.index]
+        if unknown:
+            raise KeyError(f"no evidence item {unknown[0]!r}")
+        mu, sd, r = a.mu, a.sd, a.r
+        keep = np.ones(a.n_items, dtype=bool)
+        copied = False
+        for id, setting in settings.items():
+            i = self.index[id]
+            if not setting.include:
+                keep[i] = False
+                continue
+            row = self._row(id, setting)
+            if row is None:
+                return None
+            if not copied:
+                mu, sd, r, copied = mu.copy(), sd.copy(), r.copy(), True
+            mu[i], sd[i], r[i] = row
+        if keep.all():
+            group, rho = a.group, a.rho
+            ids = self.ids
+        else:
+            mu, sd, r = mu[keep], sd[keep], r[keep]
+            ids = tuple(id for id, k in zip(self.ids, keep, strict=True) if k)
+            # groups numbered as encode does: the names of the groups still present, sorted
+            present = np.unique(a.group[keep & (a.group >= 0)])
+            renumber = np.full(len(self._group_names) + 1, -1)
+            renumber[present] = np.arange(present.size)
+            group = renumber[a.group[keep]]
+            rho = a.rho[present]
+        arrays = Arrays(
+            prior=a.prior, kappa=a.kappa, p_mean=a.p_mean, p_sd=a.p_sd,
+            mu=mu, sd=sd, r=r, group=group, rho=rho,
+        )  # fmt: skip
+        return arrays, ids
+
+
+def importance(
+    a: Arrays, result: xr.DataTree | None = None, ids: tuple[str, ...] | None = None
+) -> np.ndarray:
+    """How much each item matters, (N,): larger first in the panel's list.
+
+    The items' attribution (``|shapley|`` summed over every dimension but ``evidence``) if
+    ``result`` has an ``attribution`` node (taken in the order of ``ids`` when given and the
+    node has an ``evidence`` coordinate); otherwise leave-one-out on the encoded arrays:
+    how far P(outcome) after the last item moves, in probability, without the item (its
+    ``log E[Lr_i(h) ** w_i]`` at the last step taken out; exact for items in no group, for
+    a grouped item the group's other weights are kept as they are).
+
+    Examples
+    --------
+    >>> importance(encode(scenario)).argmax()  # the item that matters most  # doctest: +SKIP
+    10
+    """
+    n = a.n_items
+    if result is not None and "attribution" in result.children:
+        shap = result["attribution"].to_dataset().get("shapley")
+        if shap is not None and "evidence" in shap.dims:
+            other = [d for d in shap.dims if d != "evidence"]
+            total = np.abs(shap).sum(dim=other)
+            if ids is not None and "evidence" in total.coords:
+                total = total.sel(evidence=list(ids))
+            return total.values.astype(float)
+    if n == 0:
+        return np.zeros(0)
+    log_post = log_posterior_by_step(a)[-1]
+    contrib = log_expected_tilt(a.mu, a.sd, a.r, step_weights(a, n))
+    e_p = expected_p_outcome(a)
+
+    def p_outcome(lp: np.ndarray) -> np.ndarray:
+        p = np.exp(lp - lp.max(axis=-1, keepdims=True))
+        return (p / p.sum(axis=-1, keepdims=True)) @ e_p
+
+    return np.abs(p_outcome(log_post[None, :] - contrib) - p_outcome(log_post))
+
+
+@dataclass
+class _State:
+    """The numbers of the latest successful update (what the panel shows)."""
+
+    changed: dict[str, Setting]
+    arrays: Arrays
+    ids: tuple[str, ...]
+    live: dict[str, np.ndarray]
+    notes: list[str]
+
+
+class _Controls(Mapping):
+    """``panel.controls[id]``: the item's widgets, made when first asked for (a scenario of
+    10,000 items lists a few dozen)."""
+
+    def __init__(self, panel: WhatIf) -> None:
+        self._panel = panel
+        self._made: dict[str, dict[str, W.Widget]] = {}
+
+    def __getitem__(self, id: str) -> dict[str, W.Widget]:
+        got = self._made.get(id)
+        if got is None:
+            if id not in self._panel.encoded.index:
+                raise KeyError(id)
+            got = self._made[id] = self._panel._make_controls(id)
+        return got
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._panel.base.ids)
+
+    def __len__(self) -> int:
+        return len(self._panel.base.ids)
+
+    def made(self) -> dict[str, dict[str, W.Widget]]:
+        """The widgets made so far, by id."""
+        return self._made
 
 
 class WhatIf(W.VBox):
-    """The what-if panel: a headline, a status line, the controls and the timeline.
+    """The what-if panel: a headline, a status line, the timeline and the controls.
 
     Attributes
     ----------
     base : Scenario
         The scenario as written.
     scenario : Scenario
-        The scenario the controls describe (after the latest update).
+        The scenario the controls describe (after the latest update; built when asked for).
     result : xarray.DataTree
-        ``forecast.run(scenario, seed=seed, draws=draws)``: the latest result.
+        ``forecast.run(scenario, seed=seed, draws=draws)``: built when first asked for after
+        an update (a move computes only what the panel shows).
     base_result : xarray.DataTree
-        The result of the scenario as written.
-    controls : dict
+        The result of the scenario as written (built when asked for).
+    live : dict of arrays
+        What the latest update computed (:func:`forecast.inference.live_trajectory`):
+        ``p_outcome``, ``p_hypothesis`` and, unless the band waits, ``p_outcome_low`` and
+        ``p_outcome_high``, at every step.
+    controls : mapping
         By evidence id: ``{"include": Checkbox, "diagnosticity": FloatSlider,
         "reliability": FloatSlider}``.
     headline : ipywidgets.HTML
-        Shows :func:`headline` of the latest result in bold (:attr:`text` is the plain text).
+        Shows :attr:`text` in bold.
     status : ipywidgets.HTML
         What the controls change, and any warning or problem of the last update.
-    chart : ipywidgets.Image
-        The timeline (PNG) of the latest result.
+    chart : ipympl Canvas
+        The timeline, an interactive matplotlib figure (:attr:`figure`); a move replaces the
+        data of :attr:`traces` (``"outcome"``, ``"band"``, ``"as written"``, and
+        ``"hypotheses"``, a dict by name) and the browser redraws the same canvas.
     """
 
     def __init__(
@@ -200,172 +420,430 @@ class WhatIf(W.VBox):
         *,
         seed: int = 0,
         draws: int = DEFAULT_DRAWS,
-        dpi: int = 72,
+        dpi: int = 80,
+        result: xr.DataTree | None = None,
     ) -> None:
         self.base = scenario
         self.seed = seed
         self.draws = draws
         self.dpi = dpi
         self.updates = 0
+        self.encoded = Encoded(scenario)
+        n = len(scenario.ids)
+        self.live_band = (n + 1) * draws <= LIVE_BAND
         self._hold = False
-        self.result: xr.DataTree | None = None
-        self.base_result: xr.DataTree | None = None
+        self._busy = False
+        self._pending = False
+        self._changed: dict[str, Setting] = {}
+        self._state: _State | None = None
+        self._scenario: Scenario | None = None
+        self._result: xr.DataTree | None = None
+        self._base_result = result
+        self.controls = _Controls(self)
+
         self.headline = W.HTML(layout=W.Layout(margin="0 0 2px 0"))
         self.headline.add_class("forecast-whatif-headline")
-        self.status = W.HTML()
-        self.chart = W.Image(format="png", layout=W.Layout(max_width="100%", height="auto"))
-        self.controls: dict[str, dict[str, W.Widget]] = {}
-        rows: list[W.Widget] = [
-            W.HTML(
-                "<b>evidence item</b> (tick to include)",
-                layout=W.Layout(width="250px"),
-            ),
-            W.HTML(
-                "<b>diagnosticity</b> s (ratios<sup>s</sup>)",
-                layout=W.Layout(width="210px"),
-            ),
-            W.HTML("<b>reliability</b> r", layout=W.Layout(width="210px")),
-        ]
-        slider = {"continuous_update": False, "readout_format": ".2f", "description": ""}
-        for e in scenario.evidence:
-            include = W.Checkbox(
-                value=True,
-                description=e.id,
-                indent=False,
-                description_allow_html=False,
-                tooltip=f"{e.date} {e.title}",
-                layout=W.Layout(width="250px"),
-            )
-            s = W.FloatSlider(
-                value=1.0,
-                min=0.0,
-                max=DIAGNOSTICITY_MAX,
-                step=0.1,
-                tooltip="likelihood ratios to the power s: 0 proves nothing, 1 as written",
-                layout=W.Layout(width="210px"),
-                **slider,
-            )
-            r = W.FloatSlider(
-                value=e.r,
-                min=0.0,
-                max=1.0,
-                step=0.05,
-                tooltip=f"source reliability (as written: {e.reliability})",
-                layout=W.Layout(width="210px"),
-                **slider,
-            )
-            for w in (include, s, r):
-                w.observe(self._changed, names="value")
-                w.add_class("forecast-whatif-control")
-            s.add_class("forecast-whatif-diagnosticity")
-            r.add_class("forecast-whatif-reliability")
-            self.controls[e.id] = {"include": include, "diagnosticity": s, "reliability": r}
-            rows += [include, s, r]
-        grid = W.GridBox(
-            rows,
-            layout=W.Layout(
-                grid_template_columns="250px 210px 210px",
-                grid_gap="0px 8px",
-                align_items="center",
-            ),
+        self.status = W.HTML(layout=W.Layout(max_height="3.2em", overflow="hidden"))
+        self._make_chart()
+
+        # the list of items: all of them, or those that matter most and a filter box
+        ranks = importance(self.encoded.base, result, scenario.ids)
+        self._order = np.argsort(-ranks, kind="stable")
+        self._rows = W.VBox(layout=W.Layout(flex="0 0 auto"))
+        self.filter = W.Text(
+            placeholder=f"filter the {n:,} items by id or title",
+            continuous_update=True,
+            layout=W.Layout(width="98%", display="" if n > LIST_ALL else "none"),
         )
+        self.filter.add_class("forecast-whatif-filter")
+        self.filter.observe(lambda _: self._list(), names="value")
+        self._list()
+        scroll = W.Box(
+            [self._rows],
+            # a block, not a flex box: its children keep their height and it scrolls
+            layout=W.Layout(display="block", max_height="440px", overflow="hidden auto"),
+        )
+        scroll.add_class("forecast-whatif-controls")
         reset = W.Button(description="Reset", tooltip="back to the scenario as written")
         reset.on_click(lambda _: self.reset())
-        controls = W.VBox([grid, reset], layout=W.Layout(flex="0 0 auto"))
+        buttons = [reset]
+        if not self.live_band:
+            band = W.Button(description="Band", tooltip="compute the 90% band (a full run)")
+            band.on_click(lambda _: self.show_band())
+            buttons.append(band)
+        controls = W.VBox(
+            [self.filter, scroll, W.HBox(buttons)],
+            layout=W.Layout(flex="0 1 460px", min_width="450px"),
+        )
         body = W.HBox(
-            [controls, self.chart],
+            [self.chart, controls],
             layout=W.Layout(flex_flow="row wrap", align_items="flex-start", grid_gap="12px"),
         )
         super().__init__([self.headline, self.status, body])
         self.add_class("forecast-whatif")
         self.update()
+        self._base_live = self._state.live
+        self._set_canvas_image(self.snapshot())
+
+    def _set_canvas_image(self, png: bytes) -> None:
+        """What ipympl sets when a figure is displayed on its own (here it is a child of the
+        panel): the first image the browser draws on the canvas, and the canvas's size."""
+        import base64
+
+        self.chart._data_url = "data:image/png;base64," + base64.b64encode(png).decode("ascii")
+        self.chart._size = tuple(self.figure.get_size_inches() * self.figure.dpi)
+
+    # -- the parts
+    def _make_chart(self) -> None:
+        from ipympl.backend_nbagg import Canvas, FigureManager
+        from matplotlib.figure import Figure
+        from matplotlib.patches import Patch
+
+        base = self.base
+        self.figure = fig = Figure(figsize=(6.0, 3.9), dpi=self.dpi)
+        canvas = Canvas(fig)
+        FigureManager(canvas, 0)  # ipympl's canvas needs its manager; no pyplot state
+        canvas.toolbar_visible = False
+        canvas.header_visible = False
+        canvas.footer_visible = False
+        canvas.resizable = False
+        canvas.capture_scroll = False
+        canvas.add_class("forecast-whatif-chart")
+        canvas.layout = W.Layout(flex="0 0 auto")
+        ax = fig.add_axes((0.1, 0.13, 0.87, 0.77))
+        n = len(base.ids)
+        marker = {"marker": "o", "markersize": 3} if n <= LIST_ALL else {}
+        hyp = {
+            h: ax.plot([], [], lw=1, alpha=0.6, color=f"C{j % 10}", label=f"P({h})")[0]
+            for j, h in enumerate(base.hypotheses)
+        }
+        written = ax.plot([], [], color="0.45", ls="--", lw=1.2, label="as written")[0]
+        outcome = ax.plot([], [], color="black", lw=2, label=f"P({base.outcome})", **marker)[0]
+        self.traces: dict[str, Any] = {
+            "hypotheses": hyp, "as written": written, "outcome": outcome, "band": None,
+        }  # fmt: skip
+        for line in [*hyp.values(), written, outcome]:
+            line.set_animated(True)  # drawn over a saved background (blitting), not by draw()
+        self._background = None
+        canvas.mpl_connect("draw_event", self._redrawn)
+        ax.set_ylim(0, 1)
+        ax.set_xlim(0, max(n, 1))
+        ax.set_ylabel("probability")
+        ax.set_xlabel("evidence items applied (date order); 0 = the prior")
+        ax.grid(alpha=0.3)
+        band = Patch(color="black", alpha=0.15, lw=0, label="90% band")
+        ax.legend(
+            handles=[outcome, band, written, *hyp.values()],
+            loc="upper left", fontsize=7, ncols=2, framealpha=0.8,
+        )  # fmt: skip
+        title = base.question if len(base.question) <= 70 else base.question[:69] + "…"
+        ax.set_title(title, fontsize=9, loc="left")
+        self.chart = canvas
+
+    def _make_controls(self, id: str) -> dict[str, W.Widget]:
+        e = self.base.evidence[self.encoded.index[id]]
+        setting = self._changed.get(id, Setting())
+        include = W.Checkbox(
+            value=setting.include,
+            description=f"{id}: {e.title}" if len(e.title) < 60 else f"{id}: {e.title[:57]}…",
+            indent=False,
+            description_allow_html=False,
+            tooltip=f"{e.date} {e.title} (tick to include)",
+            layout=W.Layout(width="440px"),
+        )
+        common = {
+            "continuous_update": True,
+            "readout_format": ".2f",
+            "style": {"description_width": "90px"},
+            "layout": W.Layout(width="440px"),  # the track itself about 255 px
+        }
+        s = W.FloatSlider(
+            value=setting.diagnosticity,
+            min=0.0,
+            max=DIAGNOSTICITY_MAX,
+            step=0.05,
+            description="diagnosticity",
+            tooltip="likelihood ratios to the power s: 0 proves nothing, 1 as written",
+            **common,
+        )
+        r = W.FloatSlider(
+            value=e.r if setting.reliability is None else setting.reliability,
+            min=0.0,
+            max=1.0,
+            step=0.05,
+            description="reliability",
+            tooltip=f"source reliability (as written: {e.reliability})",
+            **common,
+        )
+        for w in (include, s, r):
+            w.observe(lambda _, id=id: self._moved(id), names="value")
+            w.add_class("forecast-whatif-control")
+        s.add_class("forecast-whatif-diagnosticity")
+        r.add_class("forecast-whatif-reliability")
+        box = W.VBox([include, s, r], layout=W.Layout(margin="0 0 6px 0", flex="0 0 auto"))
+        box.add_class("forecast-whatif-item")
+        return {"include": include, "diagnosticity": s, "reliability": r, "box": box}
+
+    def _list(self) -> None:
+        """Show the items: all of them, or the filter's matches (those that matter most
+        first), at most :data:`SHOWN`."""
+        ids = self.base.ids
+        if len(ids) <= LIST_ALL:
+            shown, more = list(ids), 0
+        else:
+            words = self.filter.value.strip().lower()
+            order = [ids[i] for i in self._order]
+            if words:
+                titles = {e.id: e.title.lower() for e in self.base.evidence}
+                order = [id for id in order if words in id.lower() or words in titles[id]]
+            changed = [id for id in order if id in self._changed]  # moved ones stay listed
+            rest = [id for id in order if id not in self._changed]
+            picked = (changed + rest)[: max(SHOWN, len(changed))]
+            shown, more = picked, len(order) - len(picked)
+        rows = [self.controls[id]["box"] for id in shown]
+        if len(ids) > LIST_ALL:
+            what = "matching" if self.filter.value.strip() else "listed by how much they matter"
+            note = f"{len(shown)} items {what}"
+            if more:
+                note += f"; {more:,} more: narrow the filter"
+            rows.insert(0, W.HTML(f"<span style='color:#666'>{_escape(note)}</span>"))
+        self._rows.children = rows
 
     # -- the callback logic (pure apart from redrawing the widgets)
     def settings(self) -> dict[str, Setting]:
-        """The controls' current values, by evidence id."""
-        return {
-            id: Setting(
-                include=bool(c["include"].value),
-                diagnosticity=float(c["diagnosticity"].value),
-                reliability=float(c["reliability"].value),
-            )
-            for id, c in self.controls.items()
-        }
+        """Every item's setting, by evidence id (the controls' current values)."""
+        return {e.id: self._changed.get(e.id, Setting(reliability=e.r)) for e in self.base.evidence}
 
     def scenario_for(self, settings: Mapping[str, Setting] | None = None) -> Scenario:
         """:func:`scenario_for` of the base scenario and ``settings`` (default: the controls)."""
-        return scenario_for(self.base, self.settings() if settings is None else settings)
+        return scenario_for(self.base, self._changed if settings is None else settings)
 
-    def update(self) -> xr.DataTree:
-        """Re-run the scenario the controls describe; redraw the headline and the timeline.
+    def _moved(self, id: str) -> None:
+        """A control of ``id`` moved: keep its setting, then update (coalesced)."""
+        if self._hold:
+            return
+        c = self.controls[id]
+        e = self.base.evidence[self.encoded.index[id]]
+        setting = Setting(
+            include=bool(c["include"].value),
+            diagnosticity=float(c["diagnosticity"].value),
+            reliability=float(c["reliability"].value),
+        )
+        if _is_default(e, setting):
+            self._changed.pop(id, None)
+        else:
+            self._changed[id] = setting
+        self.request_update()
 
-        Returns the new result (also kept as :attr:`result`). A problem (a scenario that
-        does not validate) is shown in :attr:`status` and the previous result is kept.
-        """
+    def request_update(self) -> None:
+        """Update now, or, if an update is running, once it is done with the latest state:
+        requests made meanwhile are coalesced into one."""
+        self._pending = True
+        if self._busy:
+            return
+        self._busy = True
         try:
-            scenario = self.scenario_for()
+            while self._pending:
+                self._pending = False
+                self.update()
+        finally:
+            self._busy = False
+
+    def compute(
+        self, settings: Mapping[str, Setting]
+    ) -> tuple[Arrays, tuple[str, ...], dict[str, np.ndarray]]:
+        """What an update computes for ``settings`` (changed items only), without showing it:
+        the arrays, the ids and :func:`~forecast.inference.live_trajectory`.
+
+        Raises ScenarioError, ValueError or KeyError for settings whose scenario would not
+        validate (:func:`scenario_for` says why).
+        """
+        got = self.encoded.arrays(settings)
+        if got is None:  # a scaled likelihood out of range: validation says which
+            scenario_for(self.base, settings)
+            raise ValueError("the scenario does not validate")
+        a, ids = got
+        live = live_trajectory(a, ids, draws=self.draws, seed=self.seed, band=self.live_band)
+        return a, ids, live
+
+    def update(self) -> dict[str, np.ndarray] | None:
+        """Recompute what the panel shows for the controls' settings; redraw the headline and
+        the timeline in place.
+
+        Returns :attr:`live` (None if nothing was updated). A problem (settings whose
+        scenario does not validate) is shown in :attr:`status` and the previous numbers
+        are kept. The full result is :attr:`result`, built when asked for.
+        """
+        changed = dict(self._changed)
+        try:
             with warnings.catch_warnings(record=True) as caught:
                 warnings.simplefilter("always", ForecastWarning)
-                result = run(scenario, seed=self.seed, draws=self.draws)
+                a, ids, live = self.compute(changed)
         except (ScenarioError, ValueError, KeyError) as exc:
             self.status.value = f"<span style='color:#b00'>not updated: {_escape(exc)}</span>"
-            return self.result
-        self.scenario, self.result = scenario, result
-        if self.base_result is None:
-            self.base_result = result
+            return None
+        self._state = _State(changed, a, ids, live, [str(w.message) for w in caught])
+        self._scenario = self._result = None
         self.updates += 1
+        self._show()
+        return live
+
+    def _show(self) -> None:
+        state = self._state
         self.headline.value = f"<span style='font-size:1.3em'><b>{_escape(self.text)}</b></span>"
-        notes = [_escape(str(w.message)) for w in caught]
+        notes = [_escape(n) for n in state.notes]
         self.status.value = " ".join(
             [self._describe()] + [f"<span style='color:#b00'>WARNING: {n}</span>" for n in notes]
         )
-        self.chart.value = _png(result, self.dpi)
-        return result
+        self.update_chart()
+
+    def update_chart(self) -> None:
+        """Replace the timeline's data with :attr:`live`'s (lines by ``set_data``, the band
+        by a new ``fill_between``) and ask the browser to redraw the canvas."""
+        live = self.live
+        x = np.arange(live["p_outcome"].size)
+        t = self.traces
+        t["outcome"].set_data(x, live["p_outcome"])
+        for j, line in enumerate(t["hypotheses"].values()):
+            line.set_data(x, live["p_hypothesis"][:, j])
+        ax = t["outcome"].axes
+        if t["band"] is not None:
+            t["band"].remove()
+            t["band"] = None
+        if "p_outcome_low" in live:
+            t["band"] = ax.fill_between(
+                x, live["p_outcome_low"], live["p_outcome_high"],
+                color="black", alpha=0.15, lw=0, label="90% band", animated=True,
+            )  # fmt: skip
+        if self.updates == 1 or not self._state.changed:
+            t["as written"].set_data(x, live["p_outcome"])
+        xlim = (0, max(x[-1], 1))
+        if self.chart.syncing_data_url:
+            # no browser has shown the canvas yet (ipympl draws it when one does): nothing
+            # to send, and a draw now would replace its first image with one it cannot read
+            ax.set_xlim(*xlim)
+            return
+        if self._background is None or ax.get_xlim() != xlim:
+            ax.set_xlim(*xlim)
+            self.chart.draw()  # the background anew (the axis changed); _redrawn adds the data
+        else:  # the saved background, the data drawn over it, the changed pixels sent
+            self.chart.restore_region(self._background)
+            self._draw_traces()
+            self.chart.blit(self.figure.bbox)
+
+    def _draw_traces(self) -> None:
+        t = self.traces
+        ax = t["outcome"].axes
+        for artist in [t["band"], *t["hypotheses"].values(), t["as written"], t["outcome"]]:
+            if artist is not None:
+                ax.draw_artist(artist)
+
+    def _redrawn(self, event=None) -> None:
+        """After a full draw (the browser asked for one, or the axis changed): keep the
+        background without the data, then draw the data over it."""
+        if self.chart.is_saving():  # savefig draws every artist itself
+            return
+        self._background = self.chart.copy_from_bbox(self.figure.bbox)
+        self._draw_traces()
+
+    @property
+    def live(self) -> dict[str, np.ndarray]:
+        return self._state.live
 
     @property
     def text(self) -> str:
-        """The headline as plain text: :func:`headline` of :attr:`result`."""
-        return headline(self.result)
+        """The headline as plain text: :func:`headline` of :attr:`result`, from :attr:`live`."""
+        live = self.live
+        if "p_outcome_low" in live:
+            p, lo, hi = (live[k][-1] for k in ("p_outcome", "p_outcome_low", "p_outcome_high"))
+            return format_headline(self.base.outcome, p, lo, hi)
+        if self._result is not None:
+            return headline(self._result)
+        n = len(self._state.ids)
+        return (
+            f"{format_headline(self.base.outcome, live['p_outcome'][-1], None)} "
+            f"(90% band: not computed live at {n:,} items; press Band)"
+        )
 
-    def reset(self) -> xr.DataTree:
+    @property
+    def scenario(self) -> Scenario:
+        """The scenario of the latest update (:func:`scenario_for`; validated when built)."""
+        if self._scenario is None:
+            self._scenario = scenario_for(self.base, self._state.changed)
+        return self._scenario
+
+    @property
+    def result(self) -> xr.DataTree:
+        """``forecast.run(scenario, seed=seed, draws=draws)`` of the latest update."""
+        if self._result is None:
+            if not self._state.changed and self._base_result is not None:
+                self._result = self._base_result
+            else:
+                self._result = run(self.scenario, seed=self.seed, draws=self.draws)
+        return self._result
+
+    @property
+    def base_result(self) -> xr.DataTree:
+        """``forecast.run`` of the scenario as written."""
+        if self._base_result is None:
+            if not self._state.changed:
+                self._base_result = self.result
+            else:
+                self._base_result = run(self.base, seed=self.seed, draws=self.draws)
+        return self._base_result
+
+    def show_band(self) -> xr.DataTree:
+        """Build :attr:`result` and show its band (for scenarios whose band waits)."""
+        result = self.result
+        t = result["trajectory"]
+        self._state.live = {
+            k: t[k].values for k in ("p_outcome", "p_hypothesis", "p_outcome_low", "p_outcome_high")
+        }
+        self._show()
+        return result
+
+    def reset(self) -> dict[str, np.ndarray] | None:
         """Every control back to the scenario as written (one update)."""
         self._hold = True
         try:
-            for e in self.base.evidence:
-                c = self.controls[e.id]
+            for id, c in self.controls.made().items():
+                e = self.base.evidence[self.encoded.index[id]]
                 c["include"].value = True
                 c["diagnosticity"].value = 1.0
                 c["reliability"].value = e.r
+            self._changed.clear()
         finally:
             self._hold = False
         return self.update()
 
-    def _changed(self, change=None) -> None:
-        if not self._hold:
-            self.update()
-
     def _describe(self) -> str:
         parts = []
-        settings = self.settings()
-        for e in self.base.evidence:
-            s = settings[e.id]
+        for id, s in self._state.changed.items():
+            e = self.base.evidence[self.encoded.index[id]]
             if not s.include:
-                parts.append(f"without {e.id}")
+                parts.append(f"without {id}")
                 continue
             bits = []
             if abs(s.diagnosticity - 1.0) > _TOL:
                 bits.append(f"s={s.diagnosticity:g}")
             if s.reliability is not None and abs(s.reliability - e.r) > _TOL:
                 bits.append(f"r={s.reliability:g}")
-            if bits:
-                parts.append(f"{e.id} {' '.join(bits)}")
+            parts.append(f"{id} {' '.join(bits)}")
         if not parts:
             return "<span style='color:#666'>the scenario as written; move a control</span>"
-        base = float(self.base_result["trajectory"]["p_outcome"][-1])
+        if len(parts) > 6:
+            parts = parts[:6] + [f"and {len(parts) - 6} more"]
+        base = float(self._base_live["p_outcome"][-1])
         return (
             f"<span style='color:#666'>what if: {_escape('; '.join(parts))} "
             f"(as written: {base:.1%})</span>"
         )
+
+    def snapshot(self) -> bytes:
+        """The timeline as it is now, a PNG (for viewers without a kernel)."""
+        buf = io.BytesIO()
+        self.figure.savefig(buf, format="png", dpi=self.dpi)
+        return buf.getvalue()
 
     def _repr_mimebundle_(self, **kwargs):
         """The widget, plus a static HTML snapshot for viewers without a kernel (nbconvert)."""
@@ -373,7 +851,9 @@ class WhatIf(W.VBox):
         if isinstance(bundle, dict):
             import base64
 
-            png = base64.b64encode(bytes(self.chart.value)).decode("ascii")
+            snapshot = self.snapshot()
+            self._set_canvas_image(snapshot)
+            png = base64.b64encode(snapshot).decode("ascii")
             bundle["text/html"] = (
                 f"<div>{self.headline.value}<br>{self.status.value}<br>"
                 f"<img alt='timeline' src='data:image/png;base64,{png}'></div>"
@@ -382,13 +862,16 @@ class WhatIf(W.VBox):
 
 
 def _escape(value: Any) -> str:
-    import html
-
     return html.escape(str(value))
 
 
 def what_if(
-    scenario: Scenario, *, seed: int = 0, draws: int = DEFAULT_DRAWS, dpi: int = 72
+    scenario: Scenario,
+    *,
+    seed: int = 0,
+    draws: int = DEFAULT_DRAWS,
+    dpi: int = 80,
+    result: xr.DataTree | None = None,
 ) -> WhatIf:
     """An interactive what-if panel for ``scenario`` (show it as a cell's last expression).
 
@@ -397,10 +880,13 @@ def what_if(
     scenario : Scenario
         From :func:`forecast.load_scenario`.
     seed, draws : int
-        Passed to :func:`forecast.run` on every change (the band's draws; the probability
-        is exact whatever they are).
+        As for :func:`forecast.run` (the band's draws; the probability is exact whatever
+        they are): the panel's numbers equal ``forecast.run``'s with the same ones.
     dpi : int
-        Resolution of the timeline image.
+        Resolution of the timeline.
+    result : xarray.DataTree, optional
+        ``forecast.run(scenario)`` if already computed; its ``attribution``, if any, orders
+        the items of a large scenario.
 
     Returns
     -------
@@ -412,6 +898,7 @@ def what_if(
     --------
     >>> panel = what_if(scenario)  # doctest: +SKIP
     >>> panel.controls["maxar-new-deployments"]["diagnosticity"].value = 2.0  # doctest: +SKIP
-    >>> panel.headline.value  # doctest: +SKIP
+    >>> panel.text  # doctest: +SKIP
+    'P(invasion) = 64.1% (90% band 44.0-80.2%)'
     """
-    return WhatIf(scenario, seed=seed, draws=draws, dpi=dpi)
+    return WhatIf(scenario, seed=seed, draws=draws, dpi=dpi, result=result)

@@ -65,8 +65,8 @@ def test_tilted_draws_match_importance_weights(sampler, case):
 
 @pytest.fixture
 def compiled_route(monkeypatch):
-    """Every scenario takes the large scenarios' route (too small a store to remember)."""
-    monkeypatch.setattr(band, "_DRAWS", forecast.model._Memo(0))
+    """Every scenario takes the large scenarios' route."""
+    monkeypatch.setattr(band, "NUMPY_ROUTE_MAX", 0)
 
 
 def test_compiled_route_same_seed_same_numbers(uncertain_scenario, compiled_route):
@@ -89,7 +89,7 @@ def test_too_costly_item_is_refused_by_name(route, monkeypatch):
     """Extreme intervals against a hypothesis that later evidence revives: the band would
     need about 1e8 tries per draw, so it is refused with the item named (not a hang)."""
     if route == "compiled":
-        monkeypatch.setattr(band, "_DRAWS", forecast.model._Memo(0))
+        monkeypatch.setattr(band, "NUMPY_ROUTE_MAX", 0)
     far, near = [1e-33, 1e-19], [1e19, 1e33]
     items = [
         {"id": "extreme", "date": "2022-02-15", "title": "t", "source": "s",

@@ -23,6 +23,7 @@ import time
 import urllib.request
 from pathlib import Path
 
+import numpy as np
 import pytest
 from conftest import ROOT
 
@@ -210,52 +211,134 @@ def test_ukraine_notebook_in_jupyterlab(lab, browser, tmp_path):
     charts = page.locator(".jp-OutputArea-output img").evaluate_all(
         "imgs => imgs.filter(i => i.naturalWidth > 300).length"
     )
-    assert charts >= 6  # timeline, impact, ACH, sensitivity, what-if timeline, the panel's
+    assert charts >= 5  # timeline, impact, ACH, sensitivity, what-if timeline
 
-    # the what-if panel: move the diagnosticity slider of one item with the mouse
+    check_what_if_panel(page, fail, screenshot)
+    page.close()
+
+
+def check_what_if_panel(page, fail, screenshot: Path) -> None:
+    """Drag a diagnosticity slider across its range in one gesture: the headline follows
+    during the drag and the chart's canvas is redrawn in place; then, at 1366x768, move the
+    last item's slider and see the headline stay in view."""
+    from playwright.sync_api import Error as PlaywrightError
+
     panel = page.locator(".forecast-whatif")
     headline = page.locator(".forecast-whatif-headline")
-    panel.scroll_into_view_if_needed()
+    panel.evaluate("e => e.scrollIntoView({block: 'start'})")
     before = headline.text_content().strip()
     assert HEADLINE.match(before), before
-    panel_img = panel.locator("img").first
-    src_before = panel_img.get_attribute("src")
-    slider = page.locator(".forecast-whatif-diagnosticity").nth(10)  # maxar-new-deployments
-    handle = slider.locator(".noUi-handle")
-    handle.scroll_into_view_if_needed()
-    box = handle.bounding_box()
-    assert box is not None
-    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
-    page.mouse.move(x, y)
-    page.mouse.down()
-    page.mouse.move(x + 70, y, steps=10)
-    page.mouse.up()
+    # the timeline is an ipympl canvas: mark it, to see later that it is the same element
+    canvas = panel.locator(".forecast-whatif-chart canvas").first
     try:
         page.wait_for_function(
-            "old => document.querySelector('.forecast-whatif-headline').textContent.trim() !== old",
-            arg=before,
-            timeout=UPDATE * 1000,
-        )
-        page.wait_for_function(
-            "old => document.querySelector('.forecast-whatif img').src !== old",
-            arg=src_before,
+            """() => { const c = document.querySelector('.forecast-whatif-chart canvas');
+                       return c && c.width > 300 && c.toDataURL().length > 5000; }""",
             timeout=UPDATE * 1000,
         )
     except PlaywrightError:
-        fail(f"the headline did not change after moving the slider (still {before!r})")
-    after = headline.text_content().strip()
-    assert HEADLINE.match(after) and after != before
-    readout = float(slider.locator(".widget-readout").text_content())
-    assert readout > 1.0
-    p_before, p_after = (float(re.search(r"= (\d+\.\d)%", t)[1]) for t in (before, after))
-    assert p_after > p_before  # more weight on the imagery: invasion more likely
-    assert "maxar-new-deployments s=" in panel.text_content()
+        fail("the what-if panel's chart did not draw")
+    canvas.evaluate("c => { c.dataset.marked = 'yes'; }")
+    pixels_before = canvas.evaluate("c => c.toDataURL()")
+    assert panel.locator("img").count() == 0
 
-    # the screenshot: the panel at the top of the view
+    item = page.locator(".forecast-whatif-item", has_text="maxar-new-deployments")
+    slider = item.locator(".forecast-whatif-diagnosticity")
+    handle = slider.locator(".noUi-handle")
+    handle.scroll_into_view_if_needed()  # the controls scroll in their own box
+    track = slider.locator(".noUi-base").bounding_box()
+    assert track is not None and track["width"] >= 250, track  # issue 11: wide enough to aim
+    box = handle.bounding_box()
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    seen = [before]
+
+    def settled() -> None:
+        """Wait until the panel shows the slider's current value (condition, not a sleep)."""
+        page.wait_for_function(
+            r"""() => {
+                const item = Array.from(document.querySelectorAll('.forecast-whatif-item'))
+                    .find(e => e.textContent.includes('maxar-new-deployments'));
+                const v = parseFloat(item.querySelector(
+                    '.forecast-whatif-diagnosticity .widget-readout').textContent);
+                const status = document.querySelector('.forecast-whatif').textContent;
+                const m = status.match(/maxar-new-deployments s=([0-9.]+)/);
+                return Math.abs(v - 1) < 1e-9 ? !m : (m && Math.abs(parseFloat(m[1]) - v) < 1e-9);
+            }""",
+            timeout=UPDATE * 1000,
+        )
+
+    # one gesture: press, to the left end, across to the right end, release
+    left, right = track["x"] + 2, track["x"] + track["width"] - 2
+    path = list(np.linspace(x, left, 4)[1:]) + list(np.linspace(left, right, 9)[1:])
+    page.mouse.move(x, y)
+    page.mouse.down()
+    try:
+        for px in path:
+            page.mouse.move(float(px), y, steps=3)
+            settled()
+            text = headline.text_content().strip()
+            if text != seen[-1]:
+                seen.append(text)
+    except PlaywrightError:
+        fail(f"the headline did not follow the slider during the drag (saw {seen})")
+    finally:
+        page.mouse.up()
+    assert len(seen) >= 4, f"the headline changed {len(seen) - 1} times during the drag: {seen}"
+    assert all(HEADLINE.match(t) for t in seen), seen
+    readout = float(slider.locator(".widget-readout").text_content())
+    assert readout == pytest.approx(3.0)
+    p = [float(re.search(r"= (\d+\.\d)%", t)[1]) for t in seen]
+    assert p[-1] > p[0]  # more weight on the imagery: invasion more likely
+    try:  # the same canvas element, with new pixels
+        page.wait_for_function(
+            "old => { const c = document.querySelector('.forecast-whatif-chart canvas');"
+            " return c.dataset.marked === 'yes' && c.toDataURL() !== old; }",
+            arg=pixels_before,
+            timeout=UPDATE * 1000,
+        )
+    except PlaywrightError:
+        fail("the what-if chart's canvas was not redrawn in place")
+    assert panel.locator("img").count() == 0  # no image re-rendered into the page
+
+    # a 1366x768 laptop: the last item's slider moved, the headline still in view
+    page.set_viewport_size({"width": 1366, "height": 768})
     panel.evaluate("e => e.scrollIntoView({block: 'start'})")
-    page.wait_for_timeout(500)
+    last = page.locator(".forecast-whatif-item").last
+    last_handle = last.locator(".forecast-whatif-diagnosticity .noUi-handle")
+    last_handle.scroll_into_view_if_needed()
+    box = last_handle.bounding_box()
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    old = headline.text_content().strip()
+
+    def headline_in_view() -> bool:
+        return headline.evaluate(
+            """e => { const r = e.getBoundingClientRect();
+                      if (r.top < 0 || r.bottom > window.innerHeight || r.width === 0) return false;
+                      const hit = document.elementFromPoint(r.left + 5, (r.top + r.bottom) / 2);
+                      return e.contains(hit); }"""
+        )
+
+    assert headline_in_view(), "the headline is out of view when the last item's slider shows"
+    page.mouse.move(x, y)
+    page.mouse.down()
+    try:
+        page.mouse.move(x - 80, y, steps=4)
+        page.wait_for_function(
+            "old => document.querySelector('.forecast-whatif-headline').textContent.trim() !== old",
+            arg=old,
+            timeout=UPDATE * 1000,
+        )
+        assert headline_in_view(), "the headline left the view while the last slider moved"
+    except PlaywrightError:
+        fail("the headline did not change while the last item's slider moved")
+    finally:
+        page.mouse.up()
+    assert headline_in_view()
+
+    # the screenshot: the panel on a laptop-sized screen
+    panel.evaluate("e => e.scrollIntoView({block: 'start'})")
+    page.wait_for_function("() => document.fonts.status === 'loaded'")
     page.screenshot(path=str(screenshot))
     assert screenshot.stat().st_size > 20_000
     if os.environ.get("FORECAST_SCREENSHOT"):
         shutil.copy(screenshot, ROOT / "docs" / "jupyterlab.png")
-    page.close()

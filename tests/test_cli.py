@@ -234,11 +234,12 @@ BAD_INPUTS = {
         "prior_strenght: 20",
         "priors.yaml: prior_strenght: unknown key 'prior_strenght'; did you mean 'prior_strength'",
     ),
-    "zero-likelihood": (
+    "negative-likelihood": (
         "evidence/maxar-new-deployments.yaml",
         "de_escalation: [0.15, 0.5]",
-        "de_escalation: 0",
-        "evidence/maxar-new-deployments.yaml: likelihoods.de_escalation: 0.0 is not positive",
+        "de_escalation: -0.5",
+        "evidence/maxar-new-deployments.yaml: likelihoods.de_escalation: -0.5 is not a finite"
+        " number >= 0",
     ),
     "bad-date": (
         "evidence/maxar-new-deployments.yaml",
@@ -305,19 +306,19 @@ def test_bad_input_leaves_existing_out_untouched(bundled, capsys):
     (out / "posterior.nc").write_bytes(b"\x89HDF\r\n\x1a\n old result")
     (out / "notes.md").write_text("keep me")
     before = snapshot(out)
-    _break(bundled, *BAD_INPUTS["zero-likelihood"][:3])
+    _break(bundled, *BAD_INPUTS["negative-likelihood"][:3])
     assert main(["run", "--draws", DRAWS]) == 2
     assert "likelihoods.de_escalation" in capsys.readouterr().err
     assert snapshot(out) == before
 
 
 def test_several_problems_reported_at_once(bundled, capsys):
-    for case in ("priors-typo", "zero-likelihood", "reliability-G"):
+    for case in ("priors-typo", "negative-likelihood", "reliability-G"):
         _break(bundled, *BAD_INPUTS[case][:3])
     assert main(["validate"]) == 2
     err = capsys.readouterr().err
     assert err.startswith("error: 3 problems in the scenario files:")
-    for case in ("priors-typo", "zero-likelihood", "reliability-G"):
+    for case in ("priors-typo", "negative-likelihood", "reliability-G"):
         assert BAD_INPUTS[case][3] in err
 
 
@@ -351,8 +352,12 @@ def test_missing_files_exit_2(tmp_path, monkeypatch, capsys):
     ("args", "message"),
     [
         (["run", "--method", "mcmc"], "invalid choice: 'mcmc'"),
-        (["run", "--draws", "many"], "invalid int value"),
-        (["run", "--draws", "50"], "draws must be at least 100"),
+        (["run", "--draws", "many"], "expected a whole number"),
+        (["run", "--draws", "50"], "must be from 100 to 1,000,000"),
+        (["run", "--draws", str(10**7)], "must be from 100 to 1,000,000"),
+        (["run", "--seed", str(2**64)], "must be from 0 to 4,294,967,295"),
+        (["run", "--seed", "-1"], "must be from 0 to"),
+        (["report", "--notebook", "x.ipynb", "--seed", str(2**64)], "must be from 0 to"),
         (["frobnicate"], "invalid choice"),
         ([], "required"),
     ],
@@ -419,12 +424,15 @@ def test_new_evidence_refuses_a_bad_id(bundled, capsys):
 
 
 def test_new_evidence_works_when_the_scenario_has_problems(bundled, capsys):
-    _break(bundled, *BAD_INPUTS["zero-likelihood"][:3])
+    _break(bundled, *BAD_INPUTS["negative-likelihood"][:3])
     assert main(["new-evidence", "fresh"]) == 0
     capsys.readouterr()
     text = (bundled / "evidence" / "fresh.yaml").read_text()
     assert "id: fresh" in text
-    assert "hypothesis_a: 1" in text  # no hypotheses known: placeholder names
+    # the names come from priors.yaml alone, whatever evidence/ holds
+    assert "hypothesis_a" not in text
+    for h in ("de_escalation", "coercive_bluff", "deception"):
+        assert f"  {h}: 1 " in text
 
 
 # ----------------------------------------------------------------------------- since last run

@@ -8,7 +8,6 @@ import pytest
 
 import forecast
 from forecast import band, inference
-from forecast.model import _Memo
 
 
 @pytest.fixture(autouse=True)
@@ -34,6 +33,21 @@ def test_warm_run_after_edit_equals_cold_run(uncertain_scenario):
     cold = _arrays(forecast.run(edited, draws=1000, seed=3))
     for key in cold:
         np.testing.assert_array_equal(warm[key], cold[key], err_msg=key)
+
+
+@pytest.mark.parametrize("capacity", [0, 4096, 2**40])
+def test_cache_size_changes_no_number(uncertain_scenario, monkeypatch, capacity):
+    """A store's capacity decides what is remembered, never which route or which number."""
+    from forecast import caches
+
+    default = _arrays(forecast.run(uncertain_scenario, draws=1000, seed=3))
+    inference.clear_caches()
+    monkeypatch.setattr(caches.DRAWS, "max_bytes", capacity)
+    monkeypatch.setattr(caches.TILTS, "max_bytes", capacity)
+    for _ in range(2):  # cold, then warm with whatever fitted
+        resized = _arrays(forecast.run(uncertain_scenario, draws=1000, seed=3))
+        for key in default:
+            np.testing.assert_array_equal(resized[key], default[key], err_msg=key)
 
 
 @pytest.mark.parametrize("change", ["updated", "without", "with_item"])
@@ -71,7 +85,7 @@ def test_edit_samples_only_what_changed(uncertain_scenario, monkeypatch, change)
 def test_draws_only_where_used_agree_with_full_draws(uncertain_scenario, monkeypatch):
     """Large scenarios draw an item only for the (draw, hypothesis) pairs a later step uses."""
     full_run = forecast.run(uncertain_scenario, draws=4000, seed=8)
-    monkeypatch.setattr(band, "_DRAWS", _Memo(0))  # too small to remember: subset route
+    monkeypatch.setattr(band, "NUMPY_ROUTE_MAX", 0)  # the large scenarios' route
     part_run = forecast.run(uncertain_scenario, draws=4000, seed=8)
     full, part = full_run["trajectory"], part_run["trajectory"]
     np.testing.assert_allclose(part["p_outcome"], full["p_outcome"], rtol=1e-12)

@@ -69,8 +69,9 @@ def test_dependence_group_weights_by_hand():
     s = scenario(items, groups={"g": {"correlation": 0.5}})
     a = encode(s)
     np.testing.assert_allclose(step_weights(a, 1), [1, 0, 0, 0])
-    np.testing.assert_allclose(step_weights(a, 2), [1 / 1.5, 1 / 1.5, 0, 0])
-    np.testing.assert_allclose(step_weights(a, 4), [0.5, 0.5, 0.5, 1])
+    # equally strong: ranks by arrival, 1, n_eff(2) - 1 = 1/3, n_eff(3) - n_eff(2) = 1/6
+    np.testing.assert_allclose(step_weights(a, 2), [1, 1 / 3, 0, 0])
+    np.testing.assert_allclose(step_weights(a, 4), [1, 1 / 3, 1 / 6, 1])
     log_odds0 = np.log(0.4 / 0.6)
     expect = (
         log_odds0
@@ -84,7 +85,7 @@ def test_dependence_group_weights_by_hand():
 def test_undefined_group_uses_default_correlation():
     items = [item_dict("a", {"storm": 4.0}, group="x"), item_dict("b", {"storm": 4.0}, group="x")]
     w = step_weights(encode(scenario(items)), 2)
-    np.testing.assert_allclose(w, [1 / 1.5, 1 / 1.5])
+    np.testing.assert_allclose(w, [1, 1 / 3])
 
 
 def test_ties_in_date_broken_by_id():
@@ -279,7 +280,9 @@ def test_result_layout(uncertain_scenario):
     assert result["evidence"]["log_likelihood"].dims == ("evidence", "hypothesis")
     assert result.attrs["scenario_hash"] == uncertain_scenario.hash
     np.testing.assert_allclose(t["p_hypothesis"].sum("hypothesis"), 1.0, atol=1e-12)
-    np.testing.assert_allclose(result["evidence"]["weight"], [1, 1 / 1.6, 1 / 1.6, 1])
+    # group imagery (rho 0.6): c (storm x3.5 at r 0.7, strength 0.69) outranks the earlier b
+    # (calm x0.52, strength 0.65): c weighs 1, b n_eff(2) - 1 = 2 / 1.6 - 1
+    np.testing.assert_allclose(result["evidence"]["weight"], [1, 2 / 1.6 - 1, 1, 1])
 
 
 # ----------------------------------------------------------------------------- PyMC model
@@ -289,6 +292,18 @@ def test_build_model_coords_and_potential_match_quadrature(uncertain_scenario):
     assert list(model.coords["evidence"]) == ["a", "b", "c", "d"]
     assert model.named_vars_to_dims["z_likelihood"] == ("evidence", "hypothesis")
     np.testing.assert_allclose(model["weight"].get_value(), [1, 1, 0, 0])
+    # the potential's prior mean is the marginal likelihood sum_h E[pi_h] prod_i c_i(h):
+    # at step 3 the group's later item c outranks b (weights 1, 1/4, 1)
+    import pymc as pm
+
+    from forecast.model import log_posterior_by_step
+
+    model = forecast.build_model(uncertain_scenario, step=3)
+    np.testing.assert_allclose(model["weight"].get_value(), [1, 2 / 1.6 - 1, 1, 0])
+    draws = pm.draw(model["evidence_given_hypothesis"], draws=40_000, random_seed=7)
+    x = np.exp(draws)
+    expected = np.exp(logsumexp(log_posterior_by_step(encode(uncertain_scenario))[3]))
+    assert abs(x.mean() - expected) < 4.5 * x.std() / np.sqrt(x.size), (x.mean(), expected)
 
 
 def test_exact_model_point_probability(exact_scenario):

@@ -31,7 +31,7 @@ def _pyproject() -> dict:
 
 def test_environment_yml_matches_pyproject():
     project = _pyproject()["project"]
-    specs = project["dependencies"] + project["optional-dependencies"]["dev"]
+    specs = project["dependencies"] + sum(project["optional-dependencies"].values(), [])
     wanted = dict(_requirement(s) for s in specs)
     assert len(wanted) == len(specs), "a dependency is listed twice in pyproject.toml"
     assert all(v is not None for v in wanted.values()), wanted
@@ -50,6 +50,30 @@ def test_environment_yml_matches_pyproject():
     have.pop("pip", None)
     assert python == project["requires-python"].removeprefix(">=")
     assert have == wanted
+
+
+def _lock(name: str) -> dict[str, str]:
+    pins = {}
+    for line in (ROOT / name).read_text().splitlines():
+        if line.strip() and not line.startswith("#"):
+            package, _, version = line.partition("==")
+            assert version, f"{name}: {line!r} is not pinned"
+            pins[re.sub(r"[-_.]+", "-", package).lower()] = version
+    return pins
+
+
+def test_runtime_and_dev_locks_are_apart_and_complete():
+    """make run installs requirements.lock alone: every runtime and lab dependency, no test
+    or lint tool; requirements-dev.lock adds the dev extra and nothing the runtime pins."""
+    project = _pyproject()["project"]
+    runtime, dev = _lock("requirements.lock"), _lock("requirements-dev.lock")
+    assert not set(runtime) & set(dev)
+    for spec in project["dependencies"] + project["optional-dependencies"]["lab"]:
+        assert _requirement(spec)[0] in runtime, spec
+    for spec in project["optional-dependencies"]["dev"]:
+        name = _requirement(spec)[0]
+        assert name in dev and name not in runtime, spec
+    assert {"pytest", "ruff", "playwright", "hypothesis"} <= set(dev)
 
 
 def test_requirement_parser():

@@ -41,7 +41,7 @@ def saved(tmp_path_factory) -> Path:
     first = forecast.run(scenario.without("c"), draws=200, seed=1)
     from forecast.results import keep_previous
 
-    result = keep_previous(forecast.run(scenario, draws=200, seed=1), first)
+    result = keep_previous(forecast.run(scenario, draws=200, seed=1, attribution=True), first)
     save_result(result, folder / "out")
     return folder / "out" / "posterior.nc"
 
@@ -81,7 +81,7 @@ def every_output(folder: Path) -> str:
 
 def test_genuine_result_loads(saved):
     result = load_result(saved)
-    assert "previous_trajectory" in result.children
+    assert {"previous_trajectory", "attribution"} <= set(result.children)
     assert list(result["trajectory"]["evidence_id"].values) == ["", "a", "b", "c"]
 
 
