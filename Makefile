@@ -36,8 +36,9 @@ $(DEV_STAMP): $(STAMP) requirements-dev.lock
 	$(PY) -m pip install --quiet -r requirements.lock -r requirements-dev.lock
 	@touch $(DEV_STAMP)
 
-run: $(STAMP)  ## set up, then forecast the bundled scenario (writes out/)
+run: $(STAMP)  ## set up, then forecast the bundled scenario and score it (writes out/)
 	$(VENV)/bin/forecast run $(ARGS)
+	$(VENV)/bin/forecast score
 
 test: $(DEV_STAMP)  ## set up, then run every test (slow ones included): what CI runs
 	$(VENV)/bin/ruff check forecast tests bench
@@ -55,6 +56,7 @@ lint: $(DEV_STAMP)  ## ruff lint and format check
 
 bench: $(DEV_STAMP)  ## performance benchmarks; writes bench/RESULTS.md
 	$(PY) bench/run.py $(ARGS)
+	$(PY) bench/watch_case.py  # forecast watch (issue 13): writes bench/WATCH.md
 
 lab: $(STAMP)  ## open the notebooks in JupyterLab (root, e.g. in a container: --allow-root added)
 	$(VENV)/bin/jupyter lab notebooks/ $$([ "$$(id -u)" = 0 ] && echo --allow-root) $(ARGS)

@@ -42,6 +42,7 @@ ROOT = HERE.parent
 sys.path[:0] = [str(ROOT), str(HERE)]
 
 import numpy as np  # noqa: E402
+from charts_bench import bench_charts, chart_rows  # noqa: E402
 from whatif import bench_whatif  # noqa: E402
 from whatif import rows as whatif_rows  # noqa: E402
 
@@ -484,6 +485,7 @@ def build_rows(res: dict) -> list[tuple[str, str, str, str, str]]:
                      spread(r["run"]), target, verdict))  # fmt: skip
     if "whatif" in res:
         rows += whatif_rows(res["whatif"], summary, fmt_s, spread)
+    rows += chart_rows(res.get("charts_at_scale", []))  # bench/charts_bench.py
     for b in res.get("baseline", []):
         f, pm_ = b["forecast"], b["pymc"]
         tag = f"baseline [{b['scenario']}]"
@@ -502,7 +504,13 @@ def build_rows(res: dict) -> list[tuple[str, str, str, str, str]]:
                      f"reference SE <= {se:.4f}", "forecast smaller",
                      "met" if fe < pe else "MISSED"))  # fmt: skip
     rows += attribution_rows(res.get("attribution", {}))
-    return rows
+    return rows + _scoring_rows(res)
+
+
+def _scoring_rows(res: dict) -> list:
+    from scoring_cases import scoring_rows
+
+    return scoring_rows(res.get("scoring", {}))
 
 
 def table(rows) -> str:
@@ -605,6 +613,12 @@ def main(argv: list[str] | None = None) -> int:
             }
     print("what-if panel ...", file=sys.stderr)
     res["whatif"] = bench_whatif(large=not q)
+    print("scoring (issue 14) ...", file=sys.stderr)
+    from scoring_cases import bench_scoring
+
+    res["scoring"] = bench_scoring(quick=q)
+    print("charts at scale ...", file=sys.stderr)
+    res["charts_at_scale"] = bench_charts(q)  # bench/charts_bench.py
     if not args.no_baseline:
         res["baseline"] = []
         for which in ("bundled", "synth12"):

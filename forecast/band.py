@@ -368,6 +368,7 @@ def band_draws(
     seed: int,
     progress: Progress | None = None,
     out: np.ndarray | None = None,
+    final: dict | None = None,
 ) -> np.ndarray:
     """Draws of ``P(Y | E_1..k, theta)``, theta ~ P(theta | E_1..k), for every step k.
 
@@ -384,6 +385,10 @@ def band_draws(
         Called as ``progress(step, n_steps)`` as the steps are done.
     out : (N+1, S) float array, optional
         Where to write the draws (e.g. a :class:`Workspace` array); a new array if None.
+    final : dict, optional
+        If given, filled with the last step's draws: ``"p_hypothesis"`` (S, H), each draw's
+        ``P(h | E_1..N, theta)``, and ``"p_given_hypothesis"`` (S, H), its ``p_h``
+        (what :func:`forecast.indicators.watch` needs for the band of an indicator).
 
     Returns
     -------
@@ -424,20 +429,25 @@ def band_draws(
         out = np.empty((n_items + 1, draws))
     if band_route(a, draws) == "numpy":
         part = _NumpyPart(a, ids, h_of, log_pi, p, last_k, seed, out)
-        _run_steps(a, uncertain, part, progress)
+        const, drawn = _run_steps(a, uncertain, part, progress)
+        if final is not None:  # the numpy part's drawn parts are by conditioning h first
+            final.update(_final_draws(log_pi, h_of[-1], p, const, drawn.transpose(1, 0, 2)))
         return out
 
     shared = _CompiledPart.shared(a, ids, uncertain, last_k.max(axis=1))
     bounds = np.linspace(0, draws, _PARTS + 1).astype(int)
     stop = threading.Event()  # set when a part failed or the user interrupted
+    finals: list[dict] = [{}] * _PARTS
 
     def run_part(j: int) -> None:
         sl = slice(bounds[j], bounds[j + 1])
         part = _CompiledPart(
             a, shared, h_of[:, sl], log_pi[:, sl], p[sl], last_k[:, sl], [seed, 1, j]
         )
-        _run_steps(a, uncertain, part, progress if j == 0 else None, stop)
+        state = _run_steps(a, uncertain, part, progress if j == 0 else None, stop)
         out[:, sl] = part.out
+        if final is not None:
+            finals[j] = _final_draws(log_pi[:, sl], h_of[-1, sl], p[sl], *state)
 
     pool = ThreadPoolExecutor(_PARTS)
     try:
@@ -449,7 +459,19 @@ def band_draws(
     errors = [e for e in (f.exception() for f in parts) if not isinstance(e, _Stopped | None)]
     if errors:
         raise errors[0]
+    if final is not None:
+        final.update({key: np.concatenate([f[key] for f in finals]) for key in finals[0]})
     return out
+
+
+def _final_draws(log_pi, h_last, p, const, drawn) -> dict:
+    """Each draw's ``P(h | E_1..N, theta)`` and ``p_h`` at the last step (see band_draws);
+    ``drawn`` (draw, conditioning h, hypothesis)."""
+    every = np.arange(p.shape[0])
+    log_post = log_pi[h_last, every] + const + drawn[every, h_last]
+    log_post -= row_max(log_post)[:, None]
+    post = np.exp(log_post)
+    return {"p_hypothesis": post / post.sum(axis=1, keepdims=True), "p_given_hypothesis": p}
 
 
 class _Stopped(Exception):
@@ -462,12 +484,13 @@ def _run_steps(
     part,
     progress: Progress | None,
     stop: threading.Event | None = None,
-) -> None:
+) -> tuple[np.ndarray, np.ndarray]:
     """Every step for one part's draws: the items' contributions, then each predictive.
 
     ``part`` adds an item's draws (``add``), fills a step's predictives (``predict``) and,
     if compiled, runs a stretch of items in no group at once (``free_steps``). ``stop``
-    (a ``threading.Event``): give up between steps once it is set.
+    (a ``threading.Event``): give up between steps once it is set. Returns the last step's
+    ``const`` (H,) and ``drawn`` (S, H, H) parts of the draws' log posteriors.
     """
     n_items, n_h = a.mu.shape
     ws = workspace()
@@ -528,6 +551,7 @@ def _run_steps(
         if progress is not None and k > 0:
             progress(k, n_items)
         k += 1
+    return const, drawn
 
 
 _ROWS: dict[int, tuple[np.ndarray, np.ndarray]] = {}

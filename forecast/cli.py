@@ -1,4 +1,4 @@
-"""The ``forecast`` command line: run, charts, report, validate, new-evidence, schema.
+"""The ``forecast`` command line: run, charts, report, score, validate, new-evidence, schema.
 
 Exit codes: 0 success, 2 bad input (:class:`forecast.errors.InputError` or
 :class:`forecast.ScenarioError`: a message naming the file and field, no traceback, nothing
@@ -8,6 +8,7 @@ written), 1 anything else ("internal error", the traceback saved to a file in th
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import sys
@@ -91,8 +92,8 @@ def _plain(text) -> str:
     return "\n".join(printable(line, 100_000) for line in str(text).splitlines())
 
 
-CHART_NAMES = ("timeline", "impact", "ach", "sensitivity", "distribution")
-RUN_FILES = ("trajectory.csv", "attribution.csv", "posterior.nc", "report.html")
+CHART_NAMES = ("timeline", "impact", "ach", "sensitivity", "distribution", "watch")
+RUN_FILES = ("trajectory.csv", "attribution.csv", "watch.csv", "posterior.nc", "report.html")
 
 
 def _is_chart(name: str) -> bool:
@@ -227,12 +228,16 @@ def _cmd_run(args) -> int:
     args.draws = DEFAULT_DRAWS if args.draws is None else args.draws
     out = _check_out(args)
     scenario = load_scenario(args.priors, args.evidence)
+    indicators = _indicators(args, scenario)  # bad indicator files: exit 2 before any work
     with output_set(out, _run_set) as staging:  # out/ changes all at once, or not at all
         previous = _previous_result(out / "posterior.nc")
         result, caught = _compute(args, scenario)
         _print_run(scenario, result, trajectory_frame(result), args)
         result = _since_last_run(result, previous, out / "posterior.nc", scenario.outcome)
+        watch_table = None if indicators is None else _watch_into(result, indicators)
         names = _write_run(result, staging, charts=not args.no_charts)
+        if watch_table is not None:
+            names += _write_watch(result, watch_table, staging, top=5, charts=not args.no_charts)
     for w in caught:
         print(f"WARNING: {_plain(w.message)}", file=sys.stderr)
     print("wrote " + ", ".join(str(out / n) for n in names if not _is_chart(n)))
@@ -269,8 +274,20 @@ def _cmd_charts(args) -> int:
     result = _saved_result(args)
     with output_set(out, lambda name: _is_chart(name) and name.rsplit(".")[-1] in formats) as st:
         paths = save_all(result, st, formats=formats, dpi=args.dpi, processes=2)
+        paths += _saved_watch_chart(result, st, formats, args.dpi)
     print(f"wrote {len(paths)} charts into {out}: " + ", ".join(p.name for p in paths))
     return 0
+
+
+def _saved_watch_chart(result, out, formats, dpi) -> list:
+    """The watch chart again, when the saved run ranked indicators (node ``/watch``)."""
+    if "watch" not in result.children:
+        return []
+    from .charts import save_watch_chart
+    from .indicators import watch_frame
+
+    table = watch_frame(result["watch"].to_dataset())
+    return save_watch_chart(result, table, out, formats=formats, dpi=dpi) if len(table) else []
 
 
 STALE = "the files changed since this result was computed: run `forecast run`"
@@ -325,6 +342,131 @@ def _report_notebook(args) -> int:
     return 0
 
 
+def _cmd_score(args) -> int:
+    """``score``: score the resolved scenarios, calibration across them, optionally recalibrate."""
+    import pandas as pd
+
+    from .results import atomic_write
+    from .scoring import calibration, load_scenarios, postmortem, score_entries
+
+    loaded = load_scenarios(args.dirs)  # bad files anywhere: every problem listed, exit 2
+    names = _unique_names([n for n, _, _ in loaded], [str(d) for d in args.dirs])
+    loaded = [(n, s, f) for n, (_, s, f) in zip(names, loaded, strict=True)]
+    scores = score_entries(loaded)
+    scored = scores.attrs["scored"]
+    unresolved = scores.attrs["unresolved"]
+    if unresolved:
+        print(f"not resolved (skipped): {_some(unresolved)}")
+    if not scored:
+        print(
+            "error: no resolved scenario to score; add a 'resolution:' block to priors.yaml "
+            "(outcome, date, source)",
+            file=sys.stderr,
+        )
+        return BAD_INPUT
+    late = [s for s in scored if s.excluded]
+    for s in late[:10]:
+        date = s.scenario.priors.resolution.date
+        print(
+            f"note: {s.name}: {len(s.excluded)} item{'s' * (len(s.excluded) != 1)} dated on or "
+            f"after the resolution ({date}) not used for scoring (hindsight): "
+            f"{_some(s.excluded)}"
+        )
+    if len(late) > 10:
+        print(f"note: and {len(late) - 10} more scenarios with items after their resolution")
+    recal = None
+    if args.recalibrate:
+        from .inference import ForecastWarning
+        from .recalibration import recalibrate
+
+        print(
+            f"recalibrating on {len(scored)} resolved scenarios (PyMC, nutpie) ...", file=sys.stderr
+        )
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", ForecastWarning)
+            recal = recalibrate(
+                list(scored),
+                unresolved=[s for _, s, _ in loaded if s.priors.resolution is None],
+                unresolved_names=unresolved,
+                seed=args.seed,
+            )
+        for w in caught:
+            print(f"WARNING: {w.message}", file=sys.stderr)
+    cal = calibration(scores)
+    out = Path(args.out)
+    post = pd.concat([postmortem(s, seed=args.seed) for s in scored], ignore_index=True)
+    tables = {
+        "scores.csv": scores,
+        "postmortem.csv": post,
+        "calibration.csv": cal.table,
+        "score_summary.csv": cal.summary,
+    }
+    for name, frame in tables.items():
+        atomic_write(out / name, lambda p, f=frame: f.to_csv(p, index=False))
+    written = [str(out / n) for n in tables]
+    from .score_charts import calibration_chart, save_chart, score_chart
+
+    if len(scored) == 1:
+        written += [str(p) for p in save_chart(score_chart(scored[0]), out, "score")]
+    else:
+        written += [str(p) for p in save_chart(calibration_chart(cal), out, "calibration")]
+    if recal is not None:
+        written += [str(p) for p in recal.save(out)]
+    print(_score_table(scores))
+    print("wrote " + ", ".join(written))
+    if recal is not None:
+        print(recal.describe())
+    if len(scored) > 1:
+        print(cal.describe())
+    else:
+        print(_score_line(scored[0]))
+    return 0
+
+
+def _some(names, limit: int = 10) -> str:
+    """At most ``limit`` names, then how many more (bounded output at 10,000 scenarios)."""
+    names = list(names)
+    more = f" and {len(names) - limit} more" if len(names) > limit else ""
+    return ", ".join(names[:limit]) + more
+
+
+def _unique_names(names: list[str], paths: list[str]) -> list[str]:
+    """Folder names, or the paths as given where two folders share a name."""
+    dup = {n for n in names if names.count(n) > 1}
+    return [p if n in dup else n for n, p in zip(names, paths, strict=True)]
+
+
+def _score_table(scores, limit: int = 20) -> str:
+    show = scores[
+        ["scenario", "outcome_happened", "resolved_on", "final_p", "brier", "log_score"]
+        + ["baseline_score", "time_avg_brier", "time_avg_log_score", "days"]
+    ].copy()
+    show["outcome_happened"] = show["outcome_happened"].map({True: "yes", False: "no"})
+    show["final_p"] = (show["final_p"] * 100).map("{:.1f}%".format)
+    for c in ["brier", "log_score", "time_avg_brier", "time_avg_log_score"]:
+        show[c] = show[c].map("{:.3f}".format)
+    show["baseline_score"] = show["baseline_score"].map("{:.1f}".format)
+    show.columns = [
+        "scenario", "happened", "resolved_on", "final_p", "brier", "log_score", "baseline",
+        "avg_brier", "avg_log_score", "days",
+    ]  # fmt: skip
+    text = show.head(limit).to_string(index=False)
+    if len(show) > limit:
+        text += f"\n... and {len(show) - limit} more rows in scores.csv"
+    return text
+
+
+def _score_line(scored) -> str:
+    r, o = scored.row, scored.scenario.outcome
+    how = "happened" if r["outcome_happened"] else "did not happen"
+    return (
+        f"{o} {how} (resolved {r['resolved_on']}): final P({o}) = {r['final_p']:.1%}, "
+        f"Brier {r['brier']:.3f}, log score {r['log_score']:.3f}, baseline score "
+        f"{r['baseline_score']:.1f}; over {r['days']} days: Brier {r['time_avg_brier']:.3f}, "
+        f"log score {r['time_avg_log_score']:.3f}"
+    )
+
+
 def _cmd_validate(args) -> int:
     scenario = load_scenario(args.priors, args.evidence)
     p = scenario.priors
@@ -334,6 +476,10 @@ def _cmd_validate(args) -> int:
         print(f"  hypothesis {name}: prior {h.prior:g}, P({p.outcome}|{name}) = {h.p_outcome}")
     if p.prior_strength is not None:
         print(f"  prior strength (Dirichlet kappa): {p.prior_strength:g}")
+    if p.resolution is not None:
+        r = p.resolution
+        how = "happened" if r.outcome else "did not happen"
+        print(f"  resolution: {p.outcome} {how} on {r.date} (opened {p.opened or 'first item'})")
     print(f"{printable(args.evidence)}: OK: {_items(len(scenario.evidence))}")
     for e in scenario.evidence[:LISTED]:
         extra = f", credibility {e.credibility}" if e.credibility is not None else ""
@@ -357,7 +503,22 @@ def _cmd_validate(args) -> int:
     todo = [e.id for e in scenario.evidence if "TODO" in e.title or "TODO" in e.source]
     if todo:
         print(f"note: still a template (TODO): {', '.join(todo)}")
+    _validate_indicators(args, scenario)
     return 0
+
+
+def _validate_indicators(args, scenario) -> None:
+    """``validate`` checks the indicators too, when there are any (bad ones: exit 2)."""
+    indicators = _indicators(args, scenario)
+    if indicators is None:
+        return
+    print(f"indicators: OK: {len(indicators)} indicators")
+    latest = max((e.date for e in scenario.evidence), default=None)
+    for ind in indicators:
+        state = " (recorded as evidence)" if ind.id in scenario.ids else ""
+        if not state and latest is not None and ind.by < latest:
+            state = " (overdue: record it with 'forecast observe ID --not-seen')"
+        print(f"  by {ind.by} {ind.id}{state}")
 
 
 def _cmd_new_evidence(args) -> int:
@@ -375,6 +536,161 @@ def _cmd_new_evidence(args) -> int:
             "replace hypothesis_a and hypothesis_b in the template by yours",
             file=sys.stderr,
         )
+    return 0
+
+
+def _indicators(args, scenario):
+    """The validated indicators of ``--indicators`` (default: ``indicators/`` beside the
+    evidence folder, when it exists), or None when there are none."""
+    from .indicators import load_indicators
+
+    folder = args.indicators
+    if folder is None:
+        folder = Path(args.evidence).resolve().parent / "indicators"
+        if not folder.is_dir():
+            return None
+    return load_indicators(folder, scenario)
+
+
+def _watch_result(args, scenario):
+    """The saved ``<out>/posterior.nc`` when it is of this very scenario (and has the band's
+    last-step draws), else a fresh fast run (not saved)."""
+    from .inference import DEFAULT_DRAWS, run
+    from .results import load_result
+
+    saved = Path(args.out) / "posterior.nc"
+    if saved.is_file() and args.draws is None:
+        with contextlib.suppress(Exception):  # unreadable: compute afresh
+            result = load_result(saved)
+            if (
+                result.attrs.get("scenario_hash") == scenario.hash
+                and "final_p_hypothesis" in result["posterior"]
+                and int(result.attrs.get("seed", -1)) == args.seed
+            ):
+                return result
+    draws = DEFAULT_DRAWS if args.draws is None else args.draws
+    return run(scenario, draws=draws, seed=args.seed, progress=_progress_printer("fast route"))
+
+
+def _watch_into(result, indicators, *, rank_by: str = "shift", k: int = 3):
+    """The ranked indicators (:func:`forecast.watch`), also kept in the result (node
+    ``/watch``: the report's "What would change the assessment")."""
+    import xarray as xr
+
+    from .indicators import watch, watch_dataset
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        frame = watch(result, indicators, rank_by=rank_by, k=k)
+    for w in caught:
+        print(f"WARNING: {w.message}", file=sys.stderr)
+    result["watch"] = xr.DataTree(dataset=watch_dataset(frame))
+    return frame
+
+
+def _write_watch(result, frame, out, *, top: int | None, charts: bool = True) -> list[str]:
+    """Print the ranked table (``top`` rows, None: all) and the best set, write
+    ``<out>/watch.csv`` and the watch chart; returns the names written."""
+    from .charts import save_watch_chart
+    from .indicators import write_watch_csv
+
+    print(_format_watch(frame, top))
+    path = write_watch_csv(frame, out)
+    drawn = save_watch_chart(result, frame, out) if len(frame) and charts else []
+    return [Path(path).name, *(Path(c).name for c in drawn)]
+
+
+def _format_watch(frame, top: int | None) -> str:
+    """The ranked indicators as text: what each would do to P(outcome), overdue ones marked."""
+    o, p_y = frame.attrs["outcome"], frame.attrs["p_outcome"]
+    lines = [f"\nWhat to watch (P({o}) now {p_y:.1%}; ranked by {frame.attrs['rank_by']}):"]
+    if frame.empty:
+        lines.append("  no indicator left to watch")
+    show = frame if top is None else frame.head(top)
+    width = min(max((len(i) for i in show["indicator_id"]), default=10), 40)
+    band = f"p_{o}_if_seen_low" in frame.columns
+    for _, row in show.iterrows():
+        seen = f"{row[f'p_{o}_if_seen']:.1%}"
+        nots = f"{row[f'p_{o}_if_not_seen']:.1%}"
+        if band:
+            seen += f" ({row[f'p_{o}_if_seen_low']:.0%}-{row[f'p_{o}_if_seen_high']:.0%})"
+            nots += f" ({row[f'p_{o}_if_not_seen_low']:.0%}-{row[f'p_{o}_if_not_seen_high']:.0%})"
+        flag = "  OVERDUE" if row["overdue"] else ""
+        lines.append(
+            f"  {row['indicator_id'][:width]:<{width}}  by {row['by']}  P(seen) "
+            f"{row['p_seen']:5.1%}  if seen {seen}, if not {nots}; shift "
+            f"{row['expected_shift']:.3f}, {row['info_hypotheses_bits']:.3f} bits{flag}"
+        )
+    if top is not None and len(frame) > top:
+        lines.append(f"  ... and {len(frame) - top} more (all in watch.csv)")
+    overdue = list(frame["indicator_id"][frame["overdue"]])
+    if overdue:
+        lines.append(
+            f"  {len(overdue)} overdue (their date is before the latest evidence, "
+            f"{frame.attrs['latest_evidence']}): not seen by its date? record it with "
+            f"'forecast observe ID --not-seen' ({', '.join(overdue[:5])}"
+            f"{', ...' if len(overdue) > 5 else ''})"
+        )
+    best = frame.attrs["best_set"]
+    if len(best["indicators"]) > 1:
+        lines.append(
+            f"  watching the top {len(best['indicators'])} together: expected shift "
+            f"{best['expected_shift']:.3f} ({', '.join(best['indicators'])})"
+        )
+    if frame.attrs["observed"]:
+        lines.append(f"  already recorded as evidence: {', '.join(frame.attrs['observed'])}")
+    return "\n".join(lines)
+
+
+def _cmd_watch(args) -> int:
+    from .indicators import MAX_SET
+    from .inference import ForecastWarning
+
+    if not 1 <= args.k <= MAX_SET:
+        print(f"error: --k must be between 1 and {MAX_SET}, got {args.k}", file=sys.stderr)
+        return BAD_INPUT
+    scenario = load_scenario(args.priors, args.evidence)
+    indicators = _indicators(args, scenario)
+    if indicators is None:
+        folder = Path(args.evidence).resolve().parent / "indicators"
+        print(f"error: no indicators folder {folder}; give one with --indicators", file=sys.stderr)
+        return BAD_INPUT
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ForecastWarning)
+        result = _watch_result(args, scenario)
+        frame = _watch_into(result, indicators, rank_by=args.rank_by, k=args.k)
+        names = _write_watch(result, frame, args.out, top=20)
+        print("wrote " + ", ".join(str(Path(args.out) / n) for n in names))
+    for w in caught:
+        print(f"WARNING: {w.message}", file=sys.stderr)
+    return 0
+
+
+def _cmd_observe(args) -> int:
+    import datetime as dt
+
+    from .indicators import observe
+
+    scenario = load_scenario(args.priors, args.evidence)
+    folder = args.indicators or Path(args.evidence).resolve().parent / "indicators"
+    try:
+        date = dt.date.fromisoformat(args.date) if args.date else None
+    except ValueError:
+        print(f"error: --date expects YYYY-MM-DD, got {args.date!r}", file=sys.stderr)
+        return BAD_INPUT
+    try:
+        path = observe(
+            args.id,
+            args.seen,
+            indicators=folder,
+            evidence=args.evidence,
+            scenario=scenario,
+            date=date,
+        )
+    except KeyError as exc:
+        print(f"error: {exc.args[0]}", file=sys.stderr)
+        return BAD_INPUT
+    print(f"wrote {path}: fill in its source and quote, then 'forecast run'")
     return 0
 
 
@@ -421,6 +737,11 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="no charts and no report.html (the table, trajectory.csv and posterior.nc only)",
     )
+    p.add_argument(
+        "--indicators",
+        default=None,
+        help="indicators folder: writes watch.csv (default: indicators/ beside the evidence)",
+    )
     p.set_defaults(func=_cmd_run)
 
     def saved(p):
@@ -461,14 +782,74 @@ def _parser() -> argparse.ArgumentParser:
     )
     p.set_defaults(func=_cmd_report)
 
+    p = sub.add_parser(
+        "score",
+        help="score resolved scenarios (scores.csv, postmortem.csv, calibration.csv, "
+        "score_summary.csv); --recalibrate fits the diagnosticity exponent s",
+    )
+    p.add_argument(
+        "dirs", nargs="*", default=["."], metavar="DIR",
+        help="scenario folders, each with priors.yaml and evidence/ (default: .)",
+    )  # fmt: skip
+    p.add_argument("--out", default="out", help="output folder (out/)")
+    p.add_argument(
+        "--recalibrate",
+        action="store_true",
+        help="fit one diagnosticity exponent s shared by all items (PyMC, nutpie; at least "
+        "five resolved scenarios); unresolved scenarios given get P(outcome) integrated over s",
+    )
+    p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    p.set_defaults(func=_cmd_score)
+
     p = sub.add_parser("validate", help="check the scenario files and say what they hold")
     files(p)
+    p.add_argument(
+        "--indicators", default=None, help="indicators folder (default: beside the evidence)"
+    )
     p.set_defaults(func=_cmd_validate)
 
     p = sub.add_parser("new-evidence", help="write a template evidence/<ID>.yaml")
     p.add_argument("id", help="the new item's id")
     files(p)
     p.set_defaults(func=_cmd_new_evidence)
+
+    def indicators(p):
+        p.add_argument(
+            "--indicators",
+            default=None,
+            help="indicators folder (default: indicators/ beside the evidence folder, if any)",
+        )
+
+    p = sub.add_parser(
+        "watch", help="rank the indicators by what seeing them would change; write watch.csv"
+    )
+    files(p)
+    indicators(p)
+    p.add_argument("--out", default="out", help="output folder (out/)")
+    p.add_argument(
+        "--rank-by",
+        choices=["shift", "info_hypotheses", "info_outcome"],
+        default="shift",
+        help="expected shift of P(outcome) (default) or expected information in bits",
+    )
+    p.add_argument("--k", type=int, default=3, help="size of the best set to watch (3, max 10)")
+    p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    p.add_argument("--draws", type=int, help="draws for the band (default: as forecast run)")
+    p.set_defaults(func=_cmd_watch)
+
+    p = sub.add_parser(
+        "observe", help="record an indicator as seen or not seen: writes evidence/<ID>.yaml"
+    )
+    p.add_argument("id", help="the indicator's id")
+    how = p.add_mutually_exclusive_group(required=True)
+    how.add_argument("--seen", dest="seen", action="store_true", help="it was seen")
+    how.add_argument(
+        "--not-seen", dest="seen", action="store_false", help="it was not seen by its date"
+    )
+    p.add_argument("--date", default=None, help="the evidence date YYYY-MM-DD (default: today)")
+    files(p)
+    indicators(p)
+    p.set_defaults(func=_cmd_observe)
 
     p = sub.add_parser("schema", help="print (or --write) the JSON Schemas of the files")
     p.add_argument("--write", action="store_true", help="write them into forecast/schema/")

@@ -18,6 +18,7 @@ from typing import Literal
 
 import numpy as np
 import xarray as xr
+from scipy.special import expit
 
 from .band import Progress, band_draws, band_route, workspace
 from .caches import clear_caches
@@ -80,9 +81,11 @@ def _quantile_mcse(sorted_draws: np.ndarray, q: float) -> np.ndarray:
 def _run_fast(scenario: Scenario, a: Arrays, draws: int, seed: int, progress):
     p_h, p_y = probabilities(a)
     ws = workspace()  # the band's draws are summarised and copied, never kept: reused
+    final: dict = {}
     band = band_draws(
-        a, scenario.ids, p_h, draws, seed, progress, out=ws.array("band", (a.n_items + 1, draws))
-    )
+        a, scenario.ids, p_h, draws, seed, progress,
+        out=ws.array("band", (a.n_items + 1, draws)), final=final,
+    )  # fmt: skip
     ordered = ws.array("ordered", band.shape)
     ordered[...] = band
     ordered.sort(axis=1)
@@ -96,6 +99,7 @@ def _run_fast(scenario: Scenario, a: Arrays, draws: int, seed: int, progress):
         "mcse_low": _quantile_mcse(ordered, BAND[0]),
         "mcse_high": _quantile_mcse(ordered, BAND[1]),
         "draws_mean": draws_mean,
+        "final": {key: value[None] for key, value in final.items()},  # (chain, draw, H)
     }
     _check_draws(draws_mean, stats["mcse"], p_y)
     return stats, band.T[None].astype(np.float32), {}
@@ -194,6 +198,12 @@ def _run_nuts(scenario: Scenario, a: Arrays, draws: int, seed: int, progress, *,
         )
         post = trace["posterior"]
         y = post["p_outcome"].values  # (chain, draw)
+        if k == n_items and "z_p_outcome" in post:  # the last step's draws, as the fast route
+            z_p = post["z_p_outcome"].values
+            stats["final"] = {
+                "p_hypothesis": post["p_hypothesis"].values,
+                "p_given_hypothesis": expit(a.p_mean + a.p_sd * z_p),
+            }
         band[..., k] = y
         stats["p_outcome"][k] = y.mean()
         stats["p_hypothesis"][k] = post["p_hypothesis"].values.mean(axis=(0, 1))
@@ -338,6 +348,11 @@ def _result_tree(scenario, a, stats, band, diag, *, method, draws, seed) -> xr.D
         {"p_outcome": (("chain", "draw", "step"), band)},
         coords={"chain": np.arange(band.shape[0]), "draw": np.arange(band.shape[1]), "step": steps},
     )
+    # the last step's per-draw P(h | E, theta) and p_h: the band of an indicator (watch)
+    for key, value in stats.get("final", {}).items():
+        posterior[f"final_{key}"] = (("chain", "draw", "hypothesis"), value)
+    if stats.get("final"):
+        posterior = posterior.assign_coords(hypothesis=hyps)
     final_w = step_weights(a, n_items)
     log_c = log_expected_tilt(a.mu, a.sd, a.r, final_w) if n_items else np.zeros((0, len(hyps)))
     ev = scenario.evidence

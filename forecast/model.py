@@ -31,6 +31,8 @@ __all__ = [
     "likelihood_row",
     "log_effective",
     "log_expected_tilt",
+    "logit_normal_mean",
+    "normal_params",
     "probabilities",
     "step_weights",
 ]
@@ -539,10 +541,28 @@ def _log_psi_numeric(d, m, s, log_r, log_1mr, w):
     return np.logaddexp(log_ndtr((m - d) / s), below)
 
 
+def logit_normal_mean(mean: np.ndarray, sd: np.ndarray) -> np.ndarray:
+    """``E[expit(X)]`` for ``X ~ Normal(mean, sd)`` (any shape; sd 0 = exact), by 64-point
+    Gauss-Hermite quadrature: the mean of a probability given as a 90% interval.
+
+    Examples
+    --------
+    >>> float(logit_normal_mean(np.array(0.0), np.array(1.0)))
+    0.5
+    """
+    mean, sd = np.asarray(mean, dtype=float), np.asarray(sd, dtype=float)
+    nodes = mean[..., None] + np.sqrt(2.0) * sd[..., None] * _GH_X
+    return expit(nodes) @ _GH_W / np.sqrt(np.pi)
+
+
+normal_params = _normal_params
+"""``(mean, sd)`` of a number or 90% interval on a transformed scale (``np.log``, ``logit``)."""
+logit = _logit
+
+
 def expected_p_outcome(a: Arrays) -> np.ndarray:
     """``E[p_h]``: P(outcome | h), logit-normal ones averaged by Gauss-Hermite quadrature."""
-    nodes = a.p_mean[:, None] + np.sqrt(2.0) * a.p_sd[:, None] * _GH_X[None, :]
-    return expit(nodes) @ _GH_W / np.sqrt(np.pi)
+    return logit_normal_mean(a.p_mean, a.p_sd)
 
 
 # ----------------------------------------------------------------------------- probability

@@ -269,6 +269,62 @@ def _reproducibility(result: xr.DataTree) -> str:
     )
 
 
+def how_it_resolved(scenario, *, limit: int = 3) -> str:
+    """The report's "How it resolved" section (HTML), empty for an unresolved scenario: what
+    happened, the scores (docs/model.md, "Scoring a resolved question"), the items that pushed
+    toward and away from what happened (by their step's change of ``ln p_o``) and the score
+    chart."""
+    from .scenario import ScenarioError
+    from .score_charts import score_chart
+    from .scoring import postmortem, score_scenario
+
+    res = scenario.priors.resolution
+    if res is None:
+        return ""
+    try:
+        scored = score_scenario(scenario, name="scenario")
+    except ScenarioError as exc:  # e.g. no day before the resolution to score
+        return f"<h2>How it resolved</h2>\n<p>Not scored: {_e(exc)}</p>\n"
+    r = scored.row
+    o = scenario.outcome
+    what = "happened" if res.outcome else "did not happen"
+    source = f" ({_e(res.source)})" if res.source else ""
+    post = postmortem(scored).sort_values("step_change_log_score", kind="stable")
+
+    def names(rows) -> str:
+        return ", ".join(
+            f"<code>{_e(x.evidence_id)}</code> ({x.step_change_log_score:+.3f})"
+            for x in rows.itertuples()
+        )
+
+    toward = post[post["step_change_log_score"] > 0].iloc[::-1].head(limit)
+    away = post[post["step_change_log_score"] < 0].head(limit)
+    lines = [
+        f"<p><strong>{_e(o)} {what}</strong>, known on {_e(res.date)}{source}. "
+        f"The forecast gave it {_pct(r['final_p'] if res.outcome else 1 - r['final_p'], 1)} "
+        f"at the end: Brier {r['brier']:.3f} (lower is better), log score "
+        f"{r['log_score']:.3f} (higher is better), baseline score {r['baseline_score']:.1f}; "
+        f"averaged over the {r['days']} days from {_e(scored.opened)}: Brier "
+        f"{r['time_avg_brier']:.3f}, log score {r['time_avg_log_score']:.3f}.</p>"
+    ]
+    if toward.size:
+        lines.append(f"<p>Pushed toward what happened: {names(toward)}.</p>")
+    if away.size:
+        lines.append(f"<p>Pushed away from it: {names(away)}.</p>")
+    if scored.excluded:
+        lines.append(
+            f'<p class="meta">{len(scored.excluded)} item(s) dated on or after the '
+            "resolution are not scored (hindsight).</p>"
+        )
+    chart = _figure(
+        score_chart(scored),
+        "score",
+        f"P({o}) standing at the end of each day, the resolution marked; below, each day's "
+        "Brier score.",
+    )
+    return "<h2>How it resolved</h2>\n" + "\n".join(lines) + chart + "\n"
+
+
 def report_html(result: xr.DataTree, *, warning: str | None = None) -> str:
     """The briefing report as one self-contained HTML document.
 
@@ -361,10 +417,65 @@ def report_html(result: xr.DataTree, *, warning: str | None = None) -> str:
 {top}
 {charts["sensitivity"]}
 {charts["distribution"]}
-<h2>Reproducibility</h2>
+{_watch_section(result)}{how_it_resolved(scenario)}<h2>Reproducibility</h2>
 {_reproducibility(result)}
 </body>
 </html>
+"""
+
+
+def _watch_section(result: xr.DataTree, top: int = 10) -> str:
+    """ "What would change the assessment": the indicators ranked by ``forecast run`` (node
+    ``/watch``), the best few, and the watch chart; empty when the run had no indicators."""
+    if "watch" not in result.children:
+        return ""
+    from .charts import watch_chart
+    from .indicators import watch_frame
+
+    table = watch_frame(result["watch"].to_dataset())
+    o = table.attrs["outcome"]
+    rows = []
+    for _, r in table.head(top).iterrows():
+        late = ' <span class="up">overdue</span>' if r["overdue"] else ""
+        rows.append(
+            f'<tr><td class="id">{_e(r["indicator_id"])}</td><td>{_e(r["title"])}{late}</td>'
+            f'<td class="num">{_e(r["by"])}</td><td class="num">{_pct(r["p_seen"], 0)}</td>'
+            f'<td class="num">{_pct(r[f"p_{o}_if_seen"], 1)}</td>'
+            f'<td class="num">{_pct(r[f"p_{o}_if_not_seen"], 1)}</td>'
+            f'<td class="num">{r["expected_shift"]:.3f}</td>'
+            f'<td class="num">{r["info_hypotheses_bits"]:.3f}</td></tr>'
+        )
+    more = f'<p class="meta">{len(table) - top} more in watch.csv.</p>' if len(table) > top else ""
+    best = table.attrs["best_set"]
+    together = (
+        f"<p>Watching the top {len(best['indicators'])} together "
+        f"({_e(', '.join(best['indicators']))}) would move P({_e(o)}) by "
+        f"{best['expected_shift']:.3f} on average.</p>"
+        if len(best["indicators"]) > 1
+        else ""
+    )
+    recorded = table.attrs.get("observed") or []
+    recorded_text = (
+        f'<p class="meta">Already recorded as evidence: {_e(", ".join(recorded))}.</p>'
+        if recorded
+        else ""
+    )
+    chart = _figure(
+        watch_chart(result, table),
+        "watch",
+        f"For each indicator, where P({o}) would go if it is seen (filled dot) and if it is not "
+        f"seen by its date (open dot), around today's {_pct(table.attrs['p_outcome'], 1)}; "
+        "sorted by the expected shift.",
+    )
+    return f"""<h2>What would change the assessment</h2>
+<p>Indicators to watch, ranked by how far seeing them (or not) would move P({_e(o)}) on
+average: the expected shift weighs each outcome by its probability. Bits: the expected
+information about the hypotheses.</p>
+<table class="evidence"><tr><th>Indicator</th><th>What would be seen</th><th class="num">By</th>
+<th class="num">P(seen)</th><th class="num">P({_e(o)}) if seen</th>
+<th class="num">if not</th><th class="num">Expected shift</th><th class="num">Bits</th></tr>
+{"".join(rows)}</table>
+{more}{together}{recorded_text}{chart}
 """
 
 

@@ -47,6 +47,7 @@ MAX_STEPS = 1_000_001
 """Largest number of steps of a kept earlier trajectory (its scenario is not in the file)."""
 
 MAX_CHAINS = 64
+MAX_INDICATORS = 100_000
 
 # group -> variable -> dimensions; a dimension named here has the size the declared scenario
 # implies (see _dim_sizes); "step*" is the earlier run's own step count (bounded by MAX_STEPS).
@@ -100,6 +101,7 @@ RESULT_SCHEMA: dict[str, dict[str, tuple[str, ...]]] = {
         "weight": ("evidence",),
         "log_likelihood": ("evidence", "hypothesis"),
     },
+    "watch": {"indicator": ("indicator",), "*": ("indicator",)},  # columns by outcome name
     "previous_trajectory": {
         "step": ("step*",),
         "evidence_id": ("step*",),
@@ -193,6 +195,8 @@ def _check_dataset(ds, where: str, dims: tuple[str, ...], sizes: dict[str, int],
             ok = 1 <= n <= MAX_CHAINS
         elif dim == "step*":
             ok = 1 <= n <= MAX_STEPS
+        elif dim == "indicator":
+            ok = 0 <= n <= MAX_INDICATORS
         elif dim == "draw":  # NUTS: draws per chain, at least 100
             ok = 1 <= n <= max(sizes["draw"], 100)
         else:
@@ -270,10 +274,11 @@ def check_result_file(path: str | Path) -> None:
             seen.add(name)
             variables = RESULT_SCHEMA[name]
             for var, vwhere, ds in _members(group, where, path):
-                if var not in variables or not isinstance(ds, h5py.Dataset):
+                dims = variables.get(var, variables.get("*"))
+                if dims is None or not isinstance(ds, h5py.Dataset):
                     raise not_a_result(path, f"unexpected {vwhere}")
                 _check_attrs(ds, vwhere, path)
-                total += _check_dataset(ds, vwhere, variables[var], sizes, path)
+                total += _check_dataset(ds, vwhere, dims, sizes, path)
         missing = [g for g in REQUIRED_GROUPS if g not in seen]
         if missing:
             raise not_a_result(path, f"group /{missing[0]} missing")

@@ -49,6 +49,7 @@ __all__ = [
     "Interval",
     "Priors",
     "Problem",
+    "Resolution",
     "Scenario",
     "ScenarioError",
     "hypothesis_names",
@@ -82,7 +83,7 @@ LIMITS = {
 
 TEXT_FIELDS = frozenset(
     {"question", "outcome", "description", "id", "date", "title", "source", "quote"}
-    | {"rationale", "group", "url", "notes"}
+    | {"rationale", "group", "url", "notes", "by"}
 )
 """Keys whose YAML values are read as the text written (no YAML 1.1 coercion)."""
 
@@ -429,6 +430,30 @@ def _prior_sum_problem(hypotheses: Any) -> str | None:
     return None
 
 
+def _parse_happened(value: Any) -> bool:
+    """``true`` or ``false`` (also as text: the key ``outcome`` is read as text elsewhere)."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in {"true", "false"}:
+        return value.strip().lower() == "true"
+    raise PydanticCustomError(
+        "bool", f"expected true or false (did the outcome happen), got {_show(value)}"
+    )
+
+
+class Resolution(_Strict):
+    """How the question resolved (``resolution:`` in ``priors.yaml``)."""
+
+    outcome: Annotated[bool, BeforeValidator(_parse_happened)] = Field(
+        description="Did the outcome happen (true or false)."
+    )
+    date: Date = Field(description="When the outcome became known (YYYY-MM-DD).")
+    source: str | None = Field(None, description="What the resolution rests on.")
+    hypothesis: str | None = Field(
+        None, description="Which hypothesis turned out true, when known."
+    )
+
+
 class Priors(_Strict):
     """The contents of ``priors.yaml``."""
 
@@ -448,6 +473,14 @@ class Priors(_Strict):
     )
     groups: dict[str, Group] = Field(
         default_factory=dict, description="Dependence groups and their correlations."
+    )
+    opened: Date | None = Field(
+        None, description="When the forecast was first made (default: the first item's date)."
+    )
+    # ``None | Resolution``, not ``Resolution | None``: the unknown-key hint reads the last
+    # member of the annotation for the keys allowed under ``resolution``.
+    resolution: None | Resolution = Field(
+        None, description="How the question resolved (optional; enables `forecast score`)."
     )
 
     @field_validator("outcome")
@@ -502,6 +535,27 @@ class Priors(_Strict):
         problem = _prior_sum_problem(self.hypotheses)
         if problem:
             raise PydanticCustomError("prior_sum", problem, {"field": "hypotheses"})
+        return self
+
+    @model_validator(mode="after")
+    def _resolution_consistent(self) -> Priors:
+        res = self.resolution
+        if res is None:
+            return self
+        if res.hypothesis is not None and res.hypothesis not in self.hypotheses:
+            names = list(self.hypotheses)
+            raise PydanticCustomError(
+                "value",
+                f"unknown hypothesis '{res.hypothesis}'{_suggest(res.hypothesis, names)}"
+                f" (hypotheses: {', '.join(names)})",
+                {"field": "resolution.hypothesis"},
+            )
+        if self.opened is not None and not self.opened < res.date:
+            raise PydanticCustomError(
+                "value",
+                f"opened ({self.opened}) must be before resolution.date ({res.date})",
+                {"field": "opened"},
+            )
         return self
 
 
@@ -783,48 +837,100 @@ def _allowed_keys(model: type[BaseModel], parent: list[str]) -> list[str]:
 
 
 # ----------------------------------------------------------------------------- evidence tables
-_CSV_FIELDS = [f for f in EvidenceItem.model_fields if f not in {"likelihoods", "notes"}]
 _DELIMITERS = {",": "comma", ";": "semicolon", "\t": "tab"}
 _DECIMAL_COMMA = re.compile(r"[-+]?\d*,\d+(?:[eE][-+]?\d+)?")
 
 
-def _column_key(name: str, hypotheses: list[str]) -> tuple[str, str] | None:
-    """What a CSV header cell names: ``(field, "")``, ``("likelihood", h)``, ``("note", name)``
+@dataclass(frozen=True)
+class _Columns:
+    """How a table's columns map onto a file model: plain fields, one column per hypothesis
+    for the dict field ``mapping`` (``<mapping without s>.<hypothesis>``), free-text notes."""
+
+    fields: tuple[str, ...]
+    mapping: str
+    notes: bool
+
+    @classmethod
+    def of(cls, model: type[BaseModel], mapping: str) -> _Columns:
+        names = tuple(f for f in model.model_fields if f not in {mapping, "notes"})
+        return cls(names, mapping, "notes" in model.model_fields)
+
+    @property
+    def prefix(self) -> str:
+        return f"{self.mapping.removesuffix('s')}."
+
+
+_EVIDENCE_COLUMNS = _Columns.of(EvidenceItem, "likelihoods")
+
+
+def _column_key(
+    name: str, hypotheses: list[str], columns: _Columns | None = None
+) -> tuple[str, str] | None:
+    """What a CSV header cell names: ``(field, "")``, ``("mapping", h)``, ``("note", name)``
     or None when unknown. Field names and the ``likelihood.`` prefix match in any case; the
     hypothesis part matches a hypothesis of another case when exactly one does."""
-    low = name.strip().lower()
-    if low in _CSV_FIELDS:
+    columns = columns or _EVIDENCE_COLUMNS
+    low, prefix = name.strip().lower(), columns.prefix
+    if low in columns.fields:
         return (low, "")
-    if low.startswith("likelihood.") and len(low) > len("likelihood."):
-        h = name.strip()[len("likelihood.") :].strip()
+    if low.startswith(prefix) and len(low) > len(prefix):
+        h = name.strip()[len(prefix) :].strip()
         same = [x for x in hypotheses if x.lower() == h.lower()]
-        return ("likelihood", h if h in hypotheses or len(same) != 1 else same[0])
-    if low.startswith("note"):
+        return ("mapping", h if h in hypotheses or len(same) != 1 else same[0])
+    if columns.notes and low.startswith("note"):
         return ("note", name.strip())
     return None
 
 
-def _delimiter(header_line: str, hypotheses: list[str]) -> str:
+def _delimiter(header_line: str, hypotheses: list[str], columns: _Columns) -> str:
     """The delimiter (``,`` ``;`` or tab) that splits the header into the most known columns
     (then the most columns; a comma on a tie)."""
 
     def score(d: str) -> tuple[int, int]:
         cells = next(csv.reader([header_line], delimiter=d), [])
-        return (sum(_column_key(c, hypotheses) is not None for c in cells), len(cells))
+        return (sum(_column_key(c, hypotheses, columns) is not None for c in cells), len(cells))
 
     return max(_DELIMITERS, key=score)  # max keeps the first of equals: ',' before ';'
 
 
-def _read_csv(
-    path: Path, text: str, problems: list[Problem], hypotheses: list[str]
+def read_table(
+    path: Path,
+    text: str,
+    problems: list[Problem],
+    hypotheses: list[str],
+    *,
+    model: type[BaseModel] | None = None,
+    mapping: str = "likelihoods",
 ) -> list[tuple[str, Any]]:
-    """Rows of an evidence table as ``(where, raw dict)``; columns as in the YAML files.
+    """Rows of a table of items as ``(where, raw dict)``; columns as in the YAML files.
 
     The delimiter is detected (comma, semicolon or tab; in a semicolon table a likelihood or
     reliability written ``0,8`` is 0.8); column names match in any case; columns whose name
-    starts with ``note`` are kept as free text (``notes``); unknown and repeated columns are
-    refused.
+    starts with ``note`` are kept as free text (``notes``, where the model has it); unknown
+    and repeated columns are refused (recorded in ``problems``).
+
+    Parameters
+    ----------
+    path : Path
+        The file (named in problems and in each row's ``where``).
+    text : str
+        Its contents.
+    problems : list of Problem
+        Where problems are recorded.
+    hypotheses : list of str
+        The hypotheses' names (column names match them in any case).
+    model : pydantic model, optional
+        The file model whose fields are the columns (default :class:`EvidenceItem`).
+    mapping : str
+        Its dict field given as one column per hypothesis, ``<mapping without s>.<h>``
+        (``likelihood.<h>``; indicators: ``p_seen.<h>``).
+
+    Examples
+    --------
+    >>> read_table(Path("t.csv"), "id,likelihood.a\nx,2\n", [], ["a"])  # doctest: +SKIP
+    [('t.csv row 2', {'id': 'x', 'likelihoods': {'a': '2'}})]
     """
+    columns = _EVIDENCE_COLUMNS if model is None else _Columns.of(model, mapping)
     file = str(path)
     if "\x00" in text:
         line = text.count("\n", 0, text.index("\x00")) + 1
@@ -836,7 +942,7 @@ def _read_csv(
     if not any(line.strip() for line in lines):
         problems.append(Problem(file, "", "is empty; expected a header row"))
         return []
-    delimiter = _delimiter(lines[0], hypotheses)
+    delimiter = _delimiter(lines[0], hypotheses, columns)
     reader = csv.reader(lines, delimiter=delimiter)
     try:
         header = [c.strip() for c in next(reader)]
@@ -845,10 +951,10 @@ def _read_csv(
         return []
     keys: list[tuple[str, str] | None] = []
     seen: dict[tuple[str, str], int] = {}
-    allowed = [*_CSV_FIELDS, *(f"likelihood.{h}" for h in hypotheses or ["<hypothesis>"])]
+    allowed = [*columns.fields, *(f"{columns.prefix}{h}" for h in hypotheses or ["<hypothesis>"])]
     ok = True
     for number, col in enumerate(header, start=1):
-        key = _column_key(col, hypotheses)
+        key = _column_key(col, hypotheses, columns)
         keys.append(key)
         if not col:
             continue  # an unnamed column must stay empty (checked per row)
@@ -858,8 +964,12 @@ def _read_csv(
                     file,
                     f"column '{col}'",
                     f"unknown column{_suggest(col.lower(), allowed)} (columns: "
-                    f"{', '.join(_CSV_FIELDS)}, likelihood.<hypothesis>; a column whose name "
-                    "starts with 'note' is kept as free text)",
+                    f"{', '.join(columns.fields)}, {columns.prefix}<hypothesis>"
+                    + (
+                        "; a column whose name starts with 'note' is kept as free text)"
+                        if columns.notes
+                        else ")"
+                    ),
                 )
             )
             ok = False
@@ -899,12 +1009,12 @@ def _read_csv(
                         Problem(file, f"row {line_no}", f"has a cell in an unnamed column: {col}")
                     )
                     continue
-                if delimiter == ";" and key[0] in {"likelihood", "reliability"}:
+                if delimiter == ";" and key[0] in {"mapping", "reliability"}:
                     cell = "..".join(
                         p.replace(",", ".") if _DECIMAL_COMMA.fullmatch(p.strip()) else p
                         for p in cell.split("..")
                     )
-                if key[0] == "likelihood":
+                if key[0] == "mapping":
                     lik[key[1]] = cell
                 elif key[0] == "note":
                     notes[key[1]] = cell
@@ -912,7 +1022,7 @@ def _read_csv(
                     raw[key[0]] = cell
             if not raw and not lik and not notes:
                 continue  # blank line
-            raw["likelihoods"] = lik
+            raw[columns.mapping] = lik
             if notes:
                 raw["notes"] = notes
             rows.append((where, raw))
@@ -1097,7 +1207,7 @@ def load_scenario(
                 continue
             files[str(path)] = got[0]
             if is_csv:
-                rows = _read_csv(path, got[1], problems, hypotheses)
+                rows = read_table(path, got[1], problems, hypotheses)
                 csv_rows.update(where for where, _ in rows)
             else:
                 try:
@@ -1356,3 +1466,29 @@ def new_evidence(
     with open(path, "x", encoding="utf-8") as fh:  # "x": never overwrite, even in a race
         fh.write(text)
     return path
+
+
+# ----------------------------------------------------------------------------- shared helpers
+# Other input files (indicators/) are read and checked with the same machinery.
+StrictModel = _Strict
+"""Base of the file models: unknown keys refused, values frozen, text stripped."""
+check_id = _check_id
+"""``check_id(value)``: the id, or ValueError (letters, digits, ``- _ .``, a bounded length)."""
+validate_model = _validate
+"""``validate_model(model, raw, where, problems)``: the model, or None after recording why."""
+read_file = _read_file
+"""``read_file(path, limit, problems)``: ``(sha256, text)`` of an input file, or None."""
+suggest = _suggest
+
+
+def folder_files(folder: Path, problems: list[Problem]) -> list[Path]:
+    """The ``.yaml``, ``.yml`` and ``.csv`` files of an input folder to read, as for
+    ``evidence/`` (links leaving the folder and special files refused or skipped).
+
+    Examples
+    --------
+    >>> folder_files(Path("indicators"), [])  # doctest: +SKIP
+    [PosixPath('indicators/drills-end.yaml'), ...]
+    """
+    folder = Path(folder)
+    return _evidence_folder(folder, [folder.resolve(), folder.parent.resolve()], problems).read

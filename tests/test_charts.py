@@ -355,19 +355,15 @@ def test_leave_one_out_against_probabilities_of_the_reduced_scenario(uncertain_s
 
 def test_reduced_weight_items_are_flagged_and_hatched(uncertain_result):
     table = charts.impact_table(uncertain_result)
-    # a: reliability B; b and c: group imagery (weight 1/1.6); c also 0.7; d: reliability 1
+    # a: reliability B; b and c: group imagery, c the stronger (rank 1, weight 1), b rank 2
+    # (weight n_eff(2) - n_eff(1) = 2/1.6 - 1 = 0.25); c also reliability 0.7; d: reliability 1
     assert table["reduced_reliability"].tolist() == [True, False, True, False]
-    assert table["reduced_weight"].tolist() == [False, True, True, False]
-    np.testing.assert_allclose(table.loc[["b", "c"], "weight"], 1 / 1.6)
+    assert table["reduced_weight"].tolist() == [False, True, False, False]
+    np.testing.assert_allclose(table.loc[["b", "c"], "weight"], [2 / 1.6 - 1, 1.0])
     fig = charts._impact_figure(uncertain_result, table)
     bars = [p for p in fig.axes[0].patches if p.get_height() > 0.5][:4]
     hatches = [b.get_hatch() or "" for b in bars]
-    assert hatches == [
-        charts.RELIABILITY_HATCH,
-        charts.GROUP_HATCH,
-        charts.RELIABILITY_HATCH + charts.GROUP_HATCH,
-        "",
-    ]
+    assert hatches == [charts.RELIABILITY_HATCH, charts.GROUP_HATCH, charts.RELIABILITY_HATCH, ""]
     legend = [t.get_text() for t in fig.legends[0].get_texts()]
     assert "reliability below 1" in legend
     assert "weight below 1 (dependence group)" in legend

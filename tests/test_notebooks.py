@@ -127,6 +127,7 @@ def repo_copy(tmp_path, monkeypatch) -> Path:
     shutil.copytree(ROOT / "notebooks", work / "notebooks")
     shutil.copy(ROOT / "priors.yaml", work / "priors.yaml")
     shutil.copytree(ROOT / "evidence", work / "evidence")
+    shutil.copytree(ROOT / "indicators", work / "indicators")
     (tmp_path / "tmp").mkdir()
     monkeypatch.setenv("TMPDIR", str(tmp_path / "tmp"))
     return work

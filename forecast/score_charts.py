@@ -1,0 +1,166 @@
+"""Charts of a track record: the ``score`` chart of one resolved question and the
+``calibration`` chart (reliability diagram) across questions. They draw; the numbers come
+from :mod:`forecast.scoring`."""
+
+from __future__ import annotations
+
+import matplotlib as mpl
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+
+from .charts import INK, LABEL_SIZE, MUTED, OKABE_ITO, SMALL_SIZE, TICK_SIZE, TITLE_SIZE
+from .scoring import Calibration, Scored
+
+__all__ = ["calibration_chart", "save_chart", "score_chart"]
+
+LINE = OKABE_ITO["blue"]
+RESOLVED = OKABE_ITO["vermillion"]
+
+
+def score_chart(scored: Scored) -> Figure:
+    """The forecast standing at the end of each day, the resolution marked, and the daily
+    Brier score under it.
+
+    Parameters
+    ----------
+    scored : Scored
+        One resolved scenario (:func:`forecast.scoring.score_scenario`).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Examples
+    --------
+    >>> score_chart(forecast.score(".").attrs["scored"][0]).savefig("score.png")  # doctest: +SKIP
+    """
+    fig = Figure(figsize=(8.0, 5.2), layout="constrained")
+    top, bottom = fig.subplots(2, 1, sharex=True, height_ratios=[2.2, 1])
+    days = pd.to_datetime(scored.days)
+    end = pd.Timestamp(scored.scenario.priors.resolution.date)
+    # the forecast holds from the start of each day to the end of it: a step line
+    x = np.append(days, end)
+    y = np.append(scored.daily_p, scored.daily_p[-1])
+    o = float(scored.happened)
+    outcome = scored.scenario.outcome
+    top.step(
+        x, y * 100, where="post", color=LINE, lw=2, label=f"P({outcome}) at the end of the day"
+    )
+    top.axvline(end, color=RESOLVED, lw=1.5, ls="--")
+    what = "happened" if scored.happened else "did not happen"
+    top.annotate(
+        f"resolved {end:%d %b %Y}: {outcome} {what}",
+        (end, o * 100),
+        xytext=(-6, -14 if o else 6),
+        textcoords="offset points",
+        ha="right",
+        color=RESOLVED,
+        fontsize=SMALL_SIZE,
+    )
+    top.plot([end], [o * 100], "o", color=RESOLVED, ms=7)
+    top.set_ylim(-3, 103)
+    top.set_ylabel(f"P({outcome}) (%)", fontsize=LABEL_SIZE, color=INK)
+    row = scored.row
+    top.set_title(
+        f"How the forecast fared: final {row['final_p']:.1%}, Brier {row['brier']:.3f}, "
+        f"log score {row['log_score']:.3f}",
+        fontsize=TITLE_SIZE,
+        color=INK,
+        loc="left",
+    )
+    top.legend(loc="upper left", fontsize=SMALL_SIZE, frameon=False)
+    brier = (scored.daily_p - o) ** 2
+    bottom.bar(days + pd.Timedelta(hours=12), brier, width=0.8, color=MUTED)
+    bottom.axhline(
+        row["time_avg_brier"], color=INK, lw=1, ls=":", label=f"mean {row['time_avg_brier']:.3f}"
+    )
+    bottom.set_ylim(0, 1)
+    bottom.set_ylabel("daily Brier\n(lower is better)", fontsize=LABEL_SIZE, color=INK)
+    bottom.legend(loc="upper left", fontsize=SMALL_SIZE, frameon=False)
+    for ax in (top, bottom):
+        ax.tick_params(labelsize=TICK_SIZE)
+        ax.spines[["top", "right"]].set_visible(False)
+        ax.grid(axis="y", color="#dddddd", lw=0.6)
+    fig.autofmt_xdate()
+    return fig
+
+
+def calibration_chart(cal: Calibration) -> Figure:
+    """Reliability diagram: the observed rate of each bin of forecasts (Wilson 90% interval)
+    against the bin's mean forecast, the count shown per bin, CORP in the title.
+
+    Examples
+    --------
+    >>> calibration_chart(forecast.calibration(scores)).savefig("calibration.png")  # doctest: +SKIP
+    """
+    fig = Figure(figsize=(6.4, 6.4), layout="constrained")
+    ax = fig.subplots()
+    t = cal.table
+    ax.plot([0, 100], [0, 100], color=MUTED, lw=1, ls="--", label="perfect calibration")
+    full = t[t["n"] > 0]
+    ax.errorbar(
+        full["mean_forecast"] * 100,
+        full["observed_rate"] * 100,
+        yerr=np.clip(  # Wilson's ends can miss a rate of 0 or 1 by rounding (1e-17)
+            [
+                (full["observed_rate"] - full["lo90"]) * 100,
+                (full["hi90"] - full["observed_rate"]) * 100,
+            ],
+            0,
+            None,
+        ),
+        fmt="o",
+        color=LINE,
+        ecolor=LINE,
+        capsize=3,
+        label="observed rate (90% Wilson interval)",
+    )
+    for _, r in t.iterrows():
+        ax.text(
+            (r["bin_lo"] + r["bin_hi"]) * 50,
+            1.5,
+            f"n={int(r['n'])}",
+            ha="center",
+            fontsize=SMALL_SIZE,
+            color=INK if r["n"] else MUTED,
+        )
+    for edge in np.arange(1, 10) * 10:
+        ax.axvline(edge, color="#eeeeee", lw=0.6, zorder=0)
+    s = cal.summary.iloc[0]
+    ax.set_title(
+        f"Calibration of {int(s['n'])} resolved questions\nBrier {s['mean_brier']:.3f} = "
+        f"MCB {s['mcb']:.3f} - DSC {s['dsc']:.3f} + UNC {s['unc']:.3f}",
+        fontsize=TITLE_SIZE,
+        color=INK,
+        loc="left",
+    )
+    ax.set_xlim(0, 100)
+    ax.set_ylim(0, 100)
+    ax.set_xlabel("forecast (final P, %)", fontsize=LABEL_SIZE)
+    ax.set_ylabel("how often it happened (%)", fontsize=LABEL_SIZE)
+    ax.tick_params(labelsize=TICK_SIZE)
+    ax.spines[["top", "right"]].set_visible(False)
+    ax.legend(loc="upper left", fontsize=SMALL_SIZE, frameon=False)
+    return fig
+
+
+def save_chart(fig: Figure, out, name: str, *, dpi: int = 200) -> list:
+    """Write ``fig`` as ``<out>/<name>.png`` (``dpi``) and ``.svg`` (text kept as text, no
+    timestamp), atomically; returns the paths."""
+    from pathlib import Path
+
+    from .results import atomic_write
+
+    paths = []
+    for fmt in ("png", "svg"):
+        path = Path(out) / f"{name}.{fmt}"
+        metadata = {"Date": None} if fmt == "svg" else {}
+
+        def write(p, fmt=fmt, metadata=metadata):
+            with mpl.rc_context({"svg.fonttype": "none", "svg.hashsalt": name}):
+                fig.savefig(p, format=fmt, dpi=dpi, metadata=metadata)
+
+        atomic_write(path, write)
+        paths.append(path)
+    return paths

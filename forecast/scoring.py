@@ -1,0 +1,483 @@
+"""Scoring resolved questions: the final and time-averaged scores, the post-mortem, and
+calibration across questions with the CORP decomposition of the Brier score.
+
+Every number follows docs/model.md ("Scoring a resolved question"). The probability scored
+is the coherent probability of :func:`forecast.model.probabilities`, computed on the items
+dated before ``resolution.date`` only (later items are hindsight).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .model import Arrays, encode, expected_p_outcome, probabilities
+from .scenario import Problem, Scenario, ScenarioError, load_scenario
+
+__all__ = [
+    "CALIBRATION_COLUMNS",
+    "POSTMORTEM_COLUMNS",
+    "SCORE_COLUMNS",
+    "SUMMARY_COLUMNS",
+    "Calibration",
+    "Scored",
+    "calibration",
+    "corp",
+    "load_scenarios",
+    "postmortem",
+    "score",
+    "score_entries",
+    "score_scenario",
+    "shapley_log_score",
+    "wilson_interval",
+]
+
+SCORE_COLUMNS = [
+    "scenario",
+    "question",
+    "outcome_happened",
+    "resolved_on",
+    "final_p",
+    "brier",
+    "log_score",
+    "baseline_score",
+    "time_avg_brier",
+    "time_avg_log_score",
+    "days",
+    "hypothesis_log_score",
+]
+"""Columns of ``scores.csv``, one row per resolved scenario."""
+
+CALIBRATION_COLUMNS = ["bin_lo", "bin_hi", "n", "mean_forecast", "observed_rate", "lo90", "hi90"]
+"""Columns of ``calibration.csv``, one row per bin of ``final_p``."""
+
+SUMMARY_COLUMNS = ["n", "mean_brier", "mean_log_score", "mcb", "dsc", "unc"]
+"""Columns of ``score_summary.csv`` (one row)."""
+
+POSTMORTEM_COLUMNS = ["scenario", "evidence_id", "step_change_log_score", "shapley_log_score"]
+"""Columns of ``postmortem.csv``, one row per item used for scoring."""
+
+N_BINS = 10
+Z90 = 1.6448536269514722  # the 95th percentile of the standard normal
+
+
+# ----------------------------------------------------------------------------- one question
+@dataclass(frozen=True, eq=False)
+class Scored:
+    """One resolved scenario, scored.
+
+    Attributes
+    ----------
+    name : str
+        The scenario's name (its folder's name).
+    scenario : Scenario
+        The whole scenario, hindsight items included.
+    arrays : Arrays
+        The encoded scenario restricted to the items used (dated before the resolution).
+    excluded : tuple of str
+        Ids of the items dated on or after ``resolution.date`` (not used).
+    opened : date
+        The first day scored (``opened``, default the first item's date).
+    p_hypothesis, p_outcome : arrays (k+1, H) and (k+1,)
+        The coherent probabilities after each used item (row 0: the prior).
+    days : array of datetime64[D]
+        Every calendar day from ``opened`` to the day before the resolution.
+    daily_p : array
+        P(outcome) standing at the end of each of ``days``.
+    row : dict
+        The ``scores.csv`` row.
+    """
+
+    name: str
+    scenario: Scenario
+    arrays: Arrays
+    excluded: tuple[str, ...]
+    opened: dt.date
+    p_hypothesis: np.ndarray
+    p_outcome: np.ndarray
+    days: np.ndarray
+    daily_p: np.ndarray
+    row: dict
+
+    @property
+    def happened(self) -> bool:
+        return bool(self.scenario.priors.resolution.outcome)
+
+    @property
+    def log_p_observed(self) -> np.ndarray:
+        """``ln p_o`` at every step (k+1,): the log score the forecast had after each item."""
+        return log_p_observed(self.p_outcome, self.happened)
+
+    @property
+    def used_ids(self) -> tuple[str, ...]:
+        return self.scenario.ids[: self.arrays.n_items]
+
+    @property
+    def used_dates(self) -> tuple[dt.date, ...]:
+        return tuple(e.date for e in self.scenario.evidence[: self.arrays.n_items])
+
+
+def log_p_observed(p: np.ndarray | float, happened: bool) -> np.ndarray:
+    """``ln p_o``: ``ln p`` if the outcome happened, else ``ln(1 - p)`` (natural log)."""
+    p = np.asarray(p, dtype=float)
+    return np.log(p) if happened else np.log1p(-p)
+
+
+def _first_items(a: Arrays, k: int) -> Arrays:
+    """The arrays of the first ``k`` items (the priors unchanged)."""
+    return dataclasses.replace(a, mu=a.mu[:k], sd=a.sd[:k], r=a.r[:k], group=a.group[:k])
+
+
+def score_scenario(scenario: Scenario, *, name: str = "scenario", file: str = "priors.yaml"):
+    """Score one resolved scenario (docs/model.md, "Scoring a resolved question").
+
+    Parameters
+    ----------
+    scenario : Scenario
+        With ``resolution`` set in its priors.
+    name : str
+        The ``scenario`` column of the row.
+    file : str
+        The priors file, named in errors.
+
+    Returns
+    -------
+    Scored
+
+    Raises
+    ------
+    ValueError
+        If the scenario has no resolution.
+    ScenarioError
+        If no day can be scored (``opened``, or the first item's date when ``opened`` is not
+        given, is not before ``resolution.date``).
+
+    Examples
+    --------
+    >>> scored = score_scenario(forecast.load_scenario())  # doctest: +SKIP
+    >>> scored.row["brier"]  # doctest: +SKIP
+    0.311
+    """
+    res = scenario.priors.resolution
+    if res is None:
+        raise ValueError(f"{name}: no resolution in priors.yaml; nothing to score")
+    dates = np.array([e.date for e in scenario.evidence], dtype="datetime64[D]")
+    resolved = np.datetime64(res.date, "D")
+    k = int(np.searchsorted(dates, resolved, side="left"))  # items dated before the resolution
+    opened = scenario.priors.opened or (scenario.evidence[0].date if scenario.evidence else None)
+    if opened is None or not opened < res.date:
+        raise ScenarioError(
+            [
+                Problem(
+                    file,
+                    "opened",
+                    "no day to score: give 'opened:' (when the forecast was first made), a "
+                    f"date before resolution.date ({res.date})"
+                    + (f"; the first item is dated {opened}" if opened else ""),
+                )
+            ]
+        )
+    a = _first_items(encode(scenario), k)
+    p_h, p_y = probabilities(a)
+    happened = bool(res.outcome)
+    o = float(happened)
+    final_p = float(p_y[-1])
+    log_score = float(log_p_observed(final_p, happened))
+
+    days = np.arange(np.datetime64(opened, "D"), resolved)
+    standing = np.searchsorted(dates[:k], days, side="right")  # items dated <= d
+    daily_p = p_y[standing]
+    h_log = ""
+    if res.hypothesis is not None:
+        h_log = float(np.log(p_h[-1, scenario.hypotheses.index(res.hypothesis)]))
+    row = {
+        "scenario": name,
+        "question": scenario.question,
+        "outcome_happened": happened,
+        "resolved_on": res.date.isoformat(),
+        "final_p": final_p,
+        "brier": (final_p - o) ** 2,
+        "log_score": log_score,
+        "baseline_score": 100.0 * (1.0 + log_score / np.log(2.0)),
+        "time_avg_brier": float(np.mean((daily_p - o) ** 2)),
+        "time_avg_log_score": float(np.mean(log_p_observed(daily_p, happened))),
+        "days": int(days.size),
+        "hypothesis_log_score": h_log,
+    }
+    return Scored(
+        name=name,
+        scenario=scenario,
+        arrays=a,
+        excluded=scenario.ids[k:],
+        opened=opened,
+        p_hypothesis=p_h,
+        p_outcome=p_y,
+        days=days,
+        daily_p=daily_p,
+        row=row,
+    )
+
+
+# ----------------------------------------------------------------------------- many questions
+def load_scenarios(folders: Iterable[str | Path]) -> list[tuple[str, Scenario, str]]:
+    """Read scenario folders (``priors.yaml`` + ``evidence/``): ``(name, scenario, priors file)``.
+
+    Every problem of every folder is raised at once as one :class:`ScenarioError`.
+    """
+    loaded, problems = [], []
+    for folder in folders:
+        folder = Path(folder)
+        priors = folder / "priors.yaml"
+        try:
+            scenario = load_scenario(priors, folder / "evidence")
+        except ScenarioError as exc:
+            problems += exc.problems
+            continue
+        loaded.append((folder.resolve().name or str(folder), scenario, str(priors)))
+    if problems:
+        raise ScenarioError(problems)
+    return loaded
+
+
+def score(scenarios, *, names: Iterable[str] | None = None) -> pd.DataFrame:
+    """The ``scores.csv`` table of the resolved scenarios among ``scenarios``.
+
+    Parameters
+    ----------
+    scenarios : Scenario, folder, or an iterable of them
+        Scenarios, or folders holding ``priors.yaml`` and ``evidence/``.
+    names : iterable of str, optional
+        The ``scenario`` column (default: the folder names, or ``scenario-<n>``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns :data:`SCORE_COLUMNS`, one row per resolved scenario. ``attrs["unresolved"]``
+        lists the names skipped for having no resolution, ``attrs["scored"]`` holds the
+        :class:`Scored` objects (for :func:`postmortem` and the charts).
+
+    Examples
+    --------
+    >>> forecast.score(".")[["final_p", "brier", "log_score"]]  # doctest: +SKIP
+    """
+    if isinstance(scenarios, Scenario | str | Path):
+        scenarios = [scenarios]
+    entries: list[tuple[str, Scenario, str]] = []
+    folders = []
+    for i, s in enumerate(scenarios):
+        if isinstance(s, Scenario):
+            entries.append((f"scenario-{i + 1}", s, "priors.yaml"))
+        else:
+            folders.append((i, s))
+    if folders:
+        for (i, _), entry in zip(folders, load_scenarios(f for _, f in folders), strict=True):
+            entries.insert(i, entry)
+    if names is not None:
+        names = list(names)
+        if len(names) != len(entries):
+            raise ValueError(f"{len(names)} names for {len(entries)} scenarios")
+        entries = [(n, s, f) for n, (_, s, f) in zip(names, entries, strict=True)]
+    return score_entries(entries)
+
+
+def score_entries(entries: Iterable[tuple[str, Scenario, str]]) -> pd.DataFrame:
+    """:func:`score` of ``(name, scenario, priors file)`` triples (as :func:`load_scenarios`
+    returns); the file is named in errors."""
+    entries = list(entries)
+    scored = [
+        score_scenario(s, name=n, file=f) for n, s, f in entries if s.priors.resolution is not None
+    ]
+    frame = pd.DataFrame([s.row for s in scored], columns=SCORE_COLUMNS)
+    frame.attrs["unresolved"] = [n for n, s, _ in entries if s.priors.resolution is None]
+    frame.attrs["scored"] = scored
+    return frame
+
+
+# ----------------------------------------------------------------------------- post-mortem
+def shapley_log_score(scored: Scored, *, seed: int = 0) -> np.ndarray:
+    """Each used item's order-free share of ``ln p_o`` (final minus prior), (k,).
+
+    Calls :func:`forecast.attribution.shapley` with ``value`` mapping hypothesis probabilities
+    to ``ln p_o``. Returns NaNs when ``forecast.attribution`` is not installed.
+    """
+    try:
+        from .attribution import shapley
+    except ImportError:
+        return np.full(scored.arrays.n_items, np.nan)
+    ep = expected_p_outcome(scored.arrays)
+    happened = scored.happened
+
+    def value(p_h: np.ndarray) -> np.ndarray:
+        return log_p_observed(p_h @ ep, happened)[..., None]
+
+    return np.asarray(shapley(scored.arrays, value=value, seed=seed).values)[:, 0]
+
+
+def postmortem(scored: Scored, *, seed: int = 0) -> pd.DataFrame:
+    """Per used item, what it did to the log score of what happened.
+
+    ``step_change_log_score``: ``ln p_o`` after the item's step minus before it (they add up
+    to the final minus the prior log score); ``shapley_log_score``: the order-free share
+    (:func:`shapley_log_score`).
+    """
+    return pd.DataFrame(
+        {
+            "scenario": scored.name,
+            "evidence_id": list(scored.used_ids),
+            "step_change_log_score": np.diff(scored.log_p_observed),
+            "shapley_log_score": shapley_log_score(scored, seed=seed),
+        },
+        columns=POSTMORTEM_COLUMNS,
+    )
+
+
+# ----------------------------------------------------------------------------- calibration
+def wilson_interval(k, n, z: float = Z90) -> tuple[np.ndarray, np.ndarray]:
+    """Wilson score interval of a binomial rate ``k / n`` (90% by default); NaN where n = 0.
+
+    Examples
+    --------
+    >>> wilson_interval(3, 10)
+    (array(0.1347...), array(0.5817...))  # doctest: +SKIP
+    """
+    k, n = np.asarray(k, dtype=float), np.asarray(n, dtype=float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        phat = k / n
+        denom = 1.0 + z**2 / n
+        centre = (phat + z**2 / (2 * n)) / denom
+        half = z / denom * np.sqrt(phat * (1 - phat) / n + z**2 / (4 * n**2))
+    return centre - half, centre + half
+
+
+def pav(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Isotonic (non-decreasing in ``x``) regression of ``y`` by pool-adjacent-violators,
+    equal values of ``x`` pooled first (so equal forecasts get equal fitted values)."""
+    from scipy.optimize import isotonic_regression
+
+    x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+    values, inverse, counts = np.unique(x, return_inverse=True, return_counts=True)
+    means = np.bincount(inverse, weights=y, minlength=values.size) / counts
+    fitted = isotonic_regression(means, weights=counts.astype(float), increasing=True).x
+    return fitted[inverse]
+
+
+def corp(p, o) -> dict[str, float]:
+    """The CORP decomposition of the mean Brier score (Dimitriadis, Gneiting, Jordan 2021).
+
+    With ``c`` the forecasts recalibrated by PAV (:func:`pav`) and ``obar`` the base rate:
+    ``MCB = mean (p - o)^2 - mean (c - o)^2``, ``DSC = mean (obar - o)^2 - mean (c - o)^2``,
+    ``UNC = mean (obar - o)^2``; ``mean_brier = MCB - DSC + UNC`` exactly.
+
+    Examples
+    --------
+    >>> d = corp([0.2, 0.7, 0.9], [0, 1, 1])
+    >>> round(d["mcb"] - d["dsc"] + d["unc"] - d["mean_brier"], 12)
+    0.0
+    """
+    p, o = np.asarray(p, dtype=float), np.asarray(o, dtype=float)
+    c = pav(p, o)
+    obar = o.mean()
+    brier, brier_c, unc = np.mean((p - o) ** 2), np.mean((c - o) ** 2), np.mean((obar - o) ** 2)
+    return {"mean_brier": brier, "mcb": brier - brier_c, "dsc": unc - brier_c, "unc": unc}
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """Calibration across resolved questions.
+
+    Attributes
+    ----------
+    table : DataFrame
+        ``calibration.csv``: ten bins of ``final_p`` (:data:`CALIBRATION_COLUMNS`).
+    summary : DataFrame
+        ``score_summary.csv``: one row, :data:`SUMMARY_COLUMNS`.
+    recalibrated : ndarray
+        The forecasts recalibrated by PAV (CORP), in the order of the scores.
+    """
+
+    table: pd.DataFrame
+    summary: pd.DataFrame
+    recalibrated: np.ndarray
+
+    def describe(self) -> str:
+        """One line: the mean Brier score and its CORP decomposition."""
+        s = self.summary.iloc[0]
+        n = int(s["n"])
+        return (
+            f"{n} resolved question{'s' * (n != 1)}: mean Brier {s['mean_brier']:.4f}"
+            f" = MCB {s['mcb']:.4f} - DSC {s['dsc']:.4f} + UNC {s['unc']:.4f}; "
+            f"mean log score {s['mean_log_score']:.4f}"
+        )
+
+
+def calibration(scores: pd.DataFrame) -> Calibration:
+    """Reliability table and CORP decomposition of a ``scores.csv`` table.
+
+    Parameters
+    ----------
+    scores : DataFrame
+        With columns ``final_p``, ``outcome_happened`` and ``log_score`` (as :func:`score`
+        returns, or ``scores.csv`` read back).
+
+    Returns
+    -------
+    Calibration
+        Bins ``[0, 0.1), ..., [0.9, 1]`` (a forecast of exactly 0.1 is in the second), each
+        with its count, mean forecast, observed rate and Wilson 90% interval (empty bins:
+        ``n = 0`` and the rest empty); the CORP decomposition ``MCB - DSC + UNC``.
+
+    Examples
+    --------
+    >>> cal = forecast.calibration(forecast.score(folders))  # doctest: +SKIP
+    >>> print(cal.describe())  # doctest: +SKIP
+    """
+    p = scores["final_p"].to_numpy(dtype=float)
+    o = scores["outcome_happened"].astype(bool).to_numpy(dtype=float)
+    edges = (
+        np.arange(N_BINS + 1) / N_BINS
+    )  # k / 10 exactly as written (0.3, not 0.30000000000000004)
+    b = np.clip(np.searchsorted(edges, p, side="right") - 1, 0, N_BINS - 1)
+    n = np.bincount(b, minlength=N_BINS)
+    hits = np.bincount(b, weights=o, minlength=N_BINS)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean_p = np.bincount(b, weights=p, minlength=N_BINS) / n
+        rate = hits / n
+    lo, hi = wilson_interval(hits, n)
+    table = pd.DataFrame(
+        {
+            "bin_lo": edges[:-1],
+            "bin_hi": edges[1:],
+            "n": n,
+            "mean_forecast": mean_p,
+            "observed_rate": rate,
+            "lo90": lo,
+            "hi90": hi,
+        },
+        columns=CALIBRATION_COLUMNS,
+    )
+    if p.size:
+        d = corp(p, o)
+        c = pav(p, o)
+    else:
+        d = dict.fromkeys(["mean_brier", "mcb", "dsc", "unc"], np.nan)
+        c = np.zeros(0)
+    summary = pd.DataFrame(
+        [
+            {
+                "n": int(p.size),
+                "mean_brier": d["mean_brier"],
+                "mean_log_score": float(scores["log_score"].astype(float).mean()),
+                "mcb": d["mcb"],
+                "dsc": d["dsc"],
+                "unc": d["unc"],
+            }
+        ],
+        columns=SUMMARY_COLUMNS,
+    )
+    return Calibration(table=table, summary=summary, recalibrated=c)
