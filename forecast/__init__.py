@@ -6,6 +6,7 @@
 >>> forecast.trajectory_frame(result).tail(1)  # doctest: +SKIP
 """
 
+from .errors import InputError
 from .scenario import (
     EvidenceItem,
     Problem,
@@ -86,6 +87,7 @@ __all__ = [
     "EvidenceItem",
     "ForecastWarning",
     "Indicator",
+    "InputError",
     "Problem",
     "Scenario",
     "ScenarioError",

@@ -16,6 +16,7 @@ import numpy as np
 from scipy.special import expit
 
 from . import caches
+from .errors import InputError
 from .model import (
     Arrays,
     first_alike,
@@ -171,7 +172,7 @@ def sample_tilted(
     modes = _proposals(mu[None], sd[None], r_arr, w_arr, log_c[None])
     prior_mode, g_star, log_norm, log_cost = (m[0, h] for m in modes)
     if log_cost > np.log(MAX_PROPOSALS):
-        raise ValueError(_too_costly(log_cost))
+        raise InputError(_too_costly(log_cost))
     with np.errstate(divide="ignore"):
         log_r, log_1mr = np.log(r), np.log1p(-r)
     log_flat = w * log_1mr  # the floor (1 - r)^w of the tilt
@@ -601,7 +602,7 @@ class _NumpyPart:
                 try:
                     x = sample_tilted(a.mu[i], a.sd[i], a.r[i], w, h, draws, rng, log_c=log_c)
                 except ValueError as exc:
-                    raise ValueError(f"evidence item {self.ids[i]!r}: {exc}") from None
+                    raise type(exc)(f"evidence item {self.ids[i]!r}: {exc}") from None
                 x = w * log_effective(x, a.r[i])
                 caches.DRAWS.put(key, x)
             out[h] += x
@@ -675,7 +676,7 @@ class _CompiledPart:
         if bad.size:
             j = bad[0]
             cost = log_cost[j][used[j]].max()
-            raise ValueError(f"evidence item {ids[rows[j]]!r}: {_too_costly(cost)}")
+            raise InputError(f"evidence item {ids[rows[j]]!r}: {_too_costly(cost)}")
         n_free = free.size
         proposals = tuple(np.zeros(a.mu.shape, m.dtype) for m in (prior_mode, g_star, p_flat))
         for full, part in zip(proposals, (prior_mode, g_star, p_flat), strict=True):

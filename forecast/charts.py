@@ -2120,6 +2120,22 @@ def chart_formats(formats: Sequence[str]) -> list[str]:
     return list(dict.fromkeys(formats))
 
 
+def _die_with_parent(parent: int) -> None:
+    """In a forked child: be killed when the parent dies (Linux ``PR_SET_PDEATHSIG``), so that
+    a killed ``forecast run`` leaves no renderer writing files behind it."""
+    import contextlib
+    import ctypes
+    import os
+    import signal
+    import sys
+
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):  # 1: PR_SET_PDEATHSIG
+            ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL, 0, 0, 0)
+    if os.getppid() != parent:  # the parent died before the line above
+        os._exit(1)
+
+
 def _in_forks(fn, shares: list[list[str]]) -> None:
     """Run ``fn(share)`` for every share: all but the first in forked children (Linux and
     macOS), the first here; sequentially where fork is unavailable or fails. A share whose
@@ -2134,6 +2150,7 @@ def _in_forks(fn, shares: list[list[str]]) -> None:
         return
     children: list[tuple[int, list[str]]] = []
     failed: list[list[str]] = []
+    parent = os.getpid()
     try:
         for share in shares[1:]:
             with warnings.catch_warnings():
@@ -2146,6 +2163,7 @@ def _in_forks(fn, shares: list[list[str]]) -> None:
             if pid == 0:  # the child renders its share and leaves without any clean-up
                 code = 1
                 try:
+                    _die_with_parent(parent)
                     fn(share)
                     code = 0
                 finally:

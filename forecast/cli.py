@@ -1,7 +1,8 @@
 """The ``forecast`` command line: run, charts, report, score, validate, new-evidence, schema.
 
-Exit codes: 0 success, 2 bad input (a message naming the file and field, no traceback,
-nothing written), 1 anything else.
+Exit codes: 0 success, 2 bad input (:class:`forecast.errors.InputError` or
+:class:`forecast.ScenarioError`: a message naming the file and field, no traceback, nothing
+written), 1 anything else ("internal error", the traceback saved to a file in the temp folder).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import traceback
 import warnings
 from pathlib import Path
 
+from .errors import InputError
 from .scenario import (
     EvidenceItem,
     Priors,
@@ -85,31 +87,90 @@ def _format_table(frame, outcome: str) -> str:
     return show.to_string(index=False)
 
 
-def _since_last_run(result, previous_path: Path, outcome: str):
-    """Say what changed since the run saved at ``previous_path`` and keep its trajectory."""
-    from .results import changes_since, keep_previous, load_result
+def _plain(text) -> str:
+    """Analyst text for the terminal, line by line (:func:`forecast.scenario.printable`)."""
+    return "\n".join(printable(line, 100_000) for line in str(text).splitlines())
 
-    if not previous_path.exists():
-        return result
+
+CHART_NAMES = ("timeline", "impact", "ach", "sensitivity", "distribution", "watch")
+RUN_FILES = ("trajectory.csv", "attribution.csv", "watch.csv", "posterior.nc", "report.html")
+
+
+def _is_chart(name: str) -> bool:
+    from .charts import FORMATS
+
+    stem, _, ext = name.rpartition(".")
+    return stem in CHART_NAMES and ext in FORMATS
+
+
+def _run_set(name: str) -> bool:
+    """The files of a run's set in ``out/``: replaced together (or dropped) by ``forecast run``."""
+    return name in RUN_FILES or _is_chart(name)
+
+
+def _check_out(args) -> Path:
+    """``--out`` as given; InputError when it is a file, the evidence folder (or inside it),
+    or a folder holding the priors file or the evidence folder: a run swaps the whole folder
+    and would write among the analyst's files."""
+    out = Path(args.out)
+    if out.exists() and not out.is_dir():
+        raise InputError(f"--out {_plain(args.out)}: exists and is not a folder")
+    real = out.resolve()
+    scenario = [getattr(args, "priors", None), getattr(args, "evidence", None)]
+    evidence = Path(scenario[1]).resolve() if scenario[1] else None
+    if evidence is not None and (real == evidence or evidence in real.parents):
+        raise InputError(f"--out {args.out}: is the evidence folder; choose another output folder")
+    for given in filter(None, scenario):
+        if real in Path(given).resolve().parents:
+            raise InputError(
+                f"--out {args.out}: holds the scenario's {given}; choose another output folder"
+            )
+    if real.name in ("evidence", "indicators") and (real.parent / "priors.yaml").is_file():
+        raise InputError(
+            f"--out {args.out}: is the scenario's {real.name} folder; choose another output folder"
+        )
+    return out
+
+
+def _previous_result(path: Path):
+    """The earlier run kept at ``path`` (checked as untrusted input: InputError if it is not a
+    forecast result), or None."""
+    from .results import load_result
+
+    if not path.exists():
+        return None
     try:
-        previous = load_result(previous_path)
-        changes = changes_since(previous, result)
-    except Exception as exc:  # an unreadable or foreign file: say so, then replace it
-        print(f"\n(note: could not compare with {previous_path}: {exc})")
+        return load_result(path)
+    except InputError as exc:
+        raise InputError(
+            f"{exc}\n  (it is the earlier run in {path.parent}: move it away or choose another --out)"
+        ) from None
+
+
+def _since_last_run(result, previous, previous_path: Path, outcome: str):
+    """Say what changed since the earlier run and keep its trajectory; for a different
+    question, say so in one line and keep nothing of it."""
+    from .results import changes_since, keep_previous, same_question
+
+    if previous is None:
         return result
-    print("\n" + changes.describe(outcome))
+    if not same_question(previous, result):
+        print(
+            f"\n{previous_path} holds a different question, not compared: "
+            f'"{_plain(previous.attrs.get("question"))}" (outcome '
+            f"{_plain(previous.attrs.get('outcome'))}); this run: "
+            f'"{_plain(result.attrs.get("question"))}" (outcome {_plain(outcome)})'
+        )
+        return result
+    changes = changes_since(previous, result)
+    print("\n" + _plain(changes.describe(outcome)))
     return keep_previous(result, previous, changes)
 
 
-def _cmd_run(args) -> int:
-    # imported here: validate, new-evidence and schema need neither xarray nor scipy
-    from .inference import DEFAULT_DRAWS, ForecastWarning, run
-    from .results import save_result, trajectory_frame
+def _compute(args, scenario):
+    """Run the model; returns the result and the ForecastWarnings raised."""
+    from .inference import ForecastWarning, run
 
-    args.draws = DEFAULT_DRAWS if args.draws is None else args.draws
-    scenario = load_scenario(args.priors, args.evidence)
-    indicators = _indicators(args, scenario)  # bad indicator files: exit 2 before any work
-    label = f"{args.method} route"
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", ForecastWarning)
         result = run(
@@ -117,17 +178,21 @@ def _cmd_run(args) -> int:
             method=args.method,
             draws=args.draws,
             seed=args.seed,
-            progress=_progress_printer(label),
+            progress=_progress_printer(f"{args.method} route"),
             attribution=True,
         )
     result.attrs["command"] = " ".join(["forecast", *args.argv])
-    frame = trajectory_frame(result)
+    result.attrs["evidence_folder"] = str(Path(args.evidence))
+    return result, caught
+
+
+def _print_run(scenario, result, frame, args) -> None:
     print(printable(scenario.question, 2000))
     print(
         f"{_items(len(scenario.evidence))}, {len(scenario.hypotheses)} hypotheses, "
         f"method {args.method}, seed {args.seed}, {args.draws} draws\n"
     )
-    print(_format_table(frame, scenario.outcome))
+    print(_plain(_format_table(frame, scenario.outcome)))
     last = frame.iloc[-1]
     o = scenario.outcome
     print(
@@ -135,59 +200,82 @@ def _cmd_run(args) -> int:
         f"{last[f'p_{o}_low']:.1%} to {last[f'p_{o}_high']:.1%}; MCSE {last['mcse']:.4f})"
     )
     if result["attribution"].attrs["explanation"]:
-        print(result["attribution"].attrs["explanation"])
-    result = _since_last_run(result, Path(args.out) / "posterior.nc", o)
-    watch_table = None if indicators is None else _watch_into(result, indicators)
-    paths = save_result(result, args.out)
-    from .charts import save_all
+        print(_plain(result["attribution"].attrs["explanation"]))
 
-    charts = save_all(result, args.out, formats=("png", "svg"), dpi=200, processes=2)
+
+def _write_run(result, staging: Path, charts: bool) -> list[str]:
+    """Write the run's set into ``staging``; returns the names written."""
+    from .results import save_result
+
+    names = [p.name for p in save_result(result, staging).values()]
+    if charts:
+        from .charts import save_all
+        from .report import write_report
+
+        names += [
+            p.name for p in save_all(result, staging, formats=("png", "svg"), dpi=200, processes=2)
+        ]
+        names.append(write_report(result, staging).name)
+    return names
+
+
+def _cmd_run(args) -> int:
+    # imported here: validate, new-evidence and schema need neither xarray nor scipy
+    from .inference import DEFAULT_DRAWS
+    from .outdir import output_set
+    from .results import trajectory_frame
+
+    args.draws = DEFAULT_DRAWS if args.draws is None else args.draws
+    out = _check_out(args)
+    scenario = load_scenario(args.priors, args.evidence)
+    indicators = _indicators(args, scenario)  # bad indicator files: exit 2 before any work
+    with output_set(out, _run_set) as staging:  # out/ changes all at once, or not at all
+        previous = _previous_result(out / "posterior.nc")
+        result, caught = _compute(args, scenario)
+        _print_run(scenario, result, trajectory_frame(result), args)
+        result = _since_last_run(result, previous, out / "posterior.nc", scenario.outcome)
+        watch_table = None if indicators is None else _watch_into(result, indicators)
+        names = _write_run(result, staging, charts=not args.no_charts)
+        if watch_table is not None:
+            names += _write_watch(result, watch_table, staging, top=5, charts=not args.no_charts)
     for w in caught:
-        print(f"WARNING: {w.message}", file=sys.stderr)
-    print("wrote " + ", ".join(str(p) for p in paths.values()))
-    print(f"wrote {len(charts)} charts (PNG, SVG) into {args.out}")
-    if watch_table is not None:
-        _write_watch(result, watch_table, args.out, top=5)
+        print(f"WARNING: {_plain(w.message)}", file=sys.stderr)
+    print("wrote " + ", ".join(str(out / n) for n in names if not _is_chart(n)))
+    if not args.no_charts:
+        print(f"wrote {sum(map(_is_chart, names))} charts (PNG, SVG) into {out}")
     return 0
 
 
 def _saved_result(args):
     """The result saved by ``forecast run`` (``--result``, default ``<out>/posterior.nc``),
-    or None after printing why it cannot be read."""
+    checked as untrusted input; InputError when missing or not a forecast result."""
     from .results import load_result
 
     path = Path(args.result) if args.result else Path(args.out) / "posterior.nc"
     if not path.is_file():
-        print(
-            f"error: no saved result at {path}; run 'forecast run --out {args.out}' first "
-            "(or point --result at a posterior.nc)",
-            file=sys.stderr,
+        raise InputError(
+            f"no saved result at {path}; run 'forecast run --out {args.out}' first "
+            "(or point --result at a posterior.nc)"
         )
-        return None
-    try:
-        return load_result(path)
-    except Exception as exc:  # noqa: BLE001 - any unreadable file is bad input here
-        print(f"error: {path} is not a forecast result: {exc}", file=sys.stderr)
-        return None
+    return load_result(path)
 
 
 def _cmd_charts(args) -> int:
     from .charts import chart_formats, save_all
+    from .outdir import output_set
 
     try:
         formats = chart_formats(args.format.split(","))
     except ValueError:
-        print(
-            f"error: --format takes png, svg and/or pdf separated by commas; got {args.format!r}",
-            file=sys.stderr,
-        )
-        return BAD_INPUT
+        raise InputError(
+            f"--format takes png, svg and/or pdf separated by commas; got {args.format!r}"
+        ) from None
+    out = _check_out(args)
     result = _saved_result(args)
-    if result is None:
-        return BAD_INPUT
-    paths = save_all(result, args.out, formats=formats, dpi=args.dpi, processes=2)
-    paths += _saved_watch_chart(result, args.out, formats, args.dpi)
-    print(f"wrote {len(paths)} charts into {args.out}: " + ", ".join(p.name for p in paths))
+    with output_set(out, lambda name: _is_chart(name) and name.rsplit(".")[-1] in formats) as st:
+        paths = save_all(result, st, formats=formats, dpi=args.dpi, processes=2)
+        paths += _saved_watch_chart(result, st, formats, args.dpi)
+    print(f"wrote {len(paths)} charts into {out}: " + ", ".join(p.name for p in paths))
     return 0
 
 
@@ -202,15 +290,29 @@ def _saved_watch_chart(result, out, formats, dpi) -> list:
     return save_watch_chart(result, table, out, formats=formats, dpi=dpi) if len(table) else []
 
 
+STALE = "the files changed since this result was computed: run `forecast run`"
+
+
 def _cmd_report(args) -> int:
     if args.notebook is not None:
         return _report_notebook(args)
+    from .outdir import output_set
     from .report import write_report
+    from .results import input_changes
 
+    out = _check_out(args)
     result = _saved_result(args)
-    if result is None:
-        return BAD_INPUT
-    print(f"wrote {write_report(result, args.out)}")
+    changed = input_changes(result)
+    warning = None
+    if changed:
+        shown = ", ".join(changed[:10]) + (
+            f" and {len(changed) - 10} more" if len(changed) > 10 else ""
+        )
+        warning = f"{STALE} ({shown})"
+        print(f"WARNING: {_plain(warning)}", file=sys.stderr)
+    with output_set(out, lambda name: name == "report.html") as staging:
+        write_report(result, staging, warning=warning)
+    print(f"wrote {out / 'report.html'}")
     return 0
 
 
@@ -221,10 +323,9 @@ def _report_notebook(args) -> int:
 
     notebook = Path(args.notebook)
     if not notebook.is_file():
-        print(f"error: notebook {notebook} not found", file=sys.stderr)
-        return BAD_INPUT
+        raise InputError(f"notebook {notebook} not found")
     load_scenario(args.priors, args.evidence)  # bad files: every problem listed, exit 2
-    out = Path(args.out)
+    out = _check_out(args)
     parameters = {
         "priors": Path(args.priors),
         "evidence": Path(args.evidence),
@@ -233,7 +334,7 @@ def _report_notebook(args) -> int:
     }
     print(f"executing {notebook} on {args.priors} and {args.evidence} ...", file=sys.stderr)
     try:
-        ipynb, html = execute_notebook(notebook, out, parameters)
+        ipynb, html = execute_notebook(notebook, out, parameters, code=not args.no_code)
     except NotebookError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
@@ -422,7 +523,12 @@ def _validate_indicators(args, scenario) -> None:
 
 def _cmd_new_evidence(args) -> int:
     hypotheses = hypothesis_names(args.priors)  # priors.yaml alone: evidence/ may be broken
-    path = new_evidence(args.id, evidence=args.evidence, hypotheses=hypotheses)
+    try:
+        path = new_evidence(args.id, evidence=args.evidence, hypotheses=hypotheses)
+    except ValueError as exc:  # a bad id: new_evidence checks nothing else
+        if isinstance(exc, InputError):
+            raise
+        raise InputError(str(exc)) from None
     print(f"wrote {printable(path)}: edit it, then 'forecast validate'")
     if not hypotheses:
         print(
@@ -482,16 +588,16 @@ def _watch_into(result, indicators, *, rank_by: str = "shift", k: int = 3):
     return frame
 
 
-def _write_watch(result, frame, out, *, top: int | None) -> None:
+def _write_watch(result, frame, out, *, top: int | None, charts: bool = True) -> list[str]:
     """Print the ranked table (``top`` rows, None: all) and the best set, write
-    ``<out>/watch.csv`` and the watch chart."""
+    ``<out>/watch.csv`` and the watch chart; returns the names written."""
     from .charts import save_watch_chart
     from .indicators import write_watch_csv
 
     print(_format_watch(frame, top))
     path = write_watch_csv(frame, out)
-    charts = save_watch_chart(result, frame, out) if len(frame) else []
-    print(f"wrote {path}" + "".join(f", {c}" for c in charts))
+    drawn = save_watch_chart(result, frame, out) if len(frame) and charts else []
+    return [Path(path).name, *(Path(c).name for c in drawn)]
 
 
 def _format_watch(frame, top: int | None) -> str:
@@ -553,7 +659,8 @@ def _cmd_watch(args) -> int:
         warnings.simplefilter("always", ForecastWarning)
         result = _watch_result(args, scenario)
         frame = _watch_into(result, indicators, rank_by=args.rank_by, k=args.k)
-        _write_watch(result, frame, args.out, top=20)
+        names = _write_watch(result, frame, args.out, top=20)
+        print("wrote " + ", ".join(str(Path(args.out) / n) for n in names))
     for w in caught:
         print(f"WARNING: {w.message}", file=sys.stderr)
     return 0
@@ -626,6 +733,11 @@ def _parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--method", choices=["fast", "nuts"], default="fast")
     p.add_argument(
+        "--no-charts",
+        action="store_true",
+        help="no charts and no report.html (the table, trajectory.csv and posterior.nc only)",
+    )
+    p.add_argument(
         "--indicators",
         default=None,
         help="indicators folder: writes watch.csv (default: indicators/ beside the evidence)",
@@ -662,6 +774,11 @@ def _parser() -> argparse.ArgumentParser:
         type=_whole_number(0, MAX_SEED),
         default=0,
         help="random seed (with --notebook; default 0)",
+    )
+    p.add_argument(
+        "--no-code",
+        action="store_true",
+        help="with --notebook: the HTML export without code cells (a briefing to send)",
     )
     p.set_defaults(func=_cmd_report)
 
@@ -756,7 +873,7 @@ def main(argv: list[str] | None = None) -> int:
         for line in exc.lines():
             print(f"  {line}", file=sys.stderr)
         return BAD_INPUT
-    except (FileExistsError, ValueError) as exc:
+    except (InputError, FileExistsError, PermissionError) as exc:
         lines = [printable(line, 600) for line in str(exc).splitlines()[:50]] or [""]
         print("error: " + "\n".join(lines), file=sys.stderr)
         return BAD_INPUT
@@ -767,7 +884,30 @@ def main(argv: list[str] | None = None) -> int:
         print("interrupted", file=sys.stderr)
         return 1
     except Exception as exc:  # noqa: BLE001 - the last line of defence for a CLI
-        print(f"forecast: internal error: {type(exc).__name__}: {exc}", file=sys.stderr)
-        if os.environ.get("FORECAST_DEBUG"):
-            traceback.print_exc()
-        return 1
+        return _internal_error(exc)
+
+
+def _internal_error(exc: BaseException) -> int:
+    """A defect, not bad input: say so, save the traceback in the temp folder (``out/`` stays
+    as it was), print its path; exit code 1."""
+    import tempfile
+
+    text = "".join(traceback.format_exception(exc))
+    where = "(could not be saved)"
+    try:
+        fd, name = tempfile.mkstemp(prefix="forecast-internal-error-", suffix=".txt")
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(f"forecast {' '.join(sys.argv[1:])}\n\n{text}")
+        where = name
+    except OSError:
+        pass
+    message = _plain(f"{type(exc).__name__}: {exc}")
+    message = message if len(message) <= 300 else message[:300] + "..."
+    print(
+        f"forecast: internal error (a defect, not a problem in your files): {message}\n"
+        f"  the traceback is saved in {where}\n  (please report it with that file)",
+        file=sys.stderr,
+    )
+    if os.environ.get("FORECAST_DEBUG"):
+        print(text, file=sys.stderr)
+    return 1

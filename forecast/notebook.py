@@ -20,6 +20,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from .errors import InputError
 from .results import atomic_write
 
 __all__ = ["NotebookError", "execute_notebook", "html_export"]
@@ -37,15 +38,25 @@ def _parameter(value: Any) -> Any:
     return str(Path(value).absolute()) if isinstance(value, os.PathLike) else value
 
 
-def html_export(notebook: Any) -> str:
-    """A notebook (a ``NotebookNode`` or a path) as one self-contained HTML page.
+def html_export(notebook: Any, *, code: bool = True) -> str:
+    """A notebook (a ``NotebookNode`` or a path) as one self-contained, static HTML page.
 
     JupyterLab's look (nbconvert's ``lab`` template); images are embedded as ``data:``
     URIs. Widgets are shown by their static snapshot (the what-if panel's headline and
-    timeline), so the page loads no script from the network.
+    timeline). The page runs no script and loads nothing: every ``<script>`` element is
+    removed and a Content-Security-Policy (``forecast.report.CSP``) forbids scripts and
+    remote loads, so that markup which reached an output (e.g. analyst text in an unescaped
+    table) stays inert. ``code=False`` leaves out the code cells' source and the prompts (a
+    briefing to send: the text, tables and charts).
+
+    Examples
+    --------
+    >>> Path("brief.html").write_text(html_export("out/ukraine_2022.ipynb", code=False))  # doctest: +SKIP
     """
     import nbformat
     from nbconvert import HTMLExporter
+
+    from .report import CSP
 
     if not isinstance(notebook, nbformat.NotebookNode):
         notebook = nbformat.read(str(notebook), as_version=4)
@@ -56,12 +67,18 @@ def html_export(notebook: Any) -> str:
             data = output.get("data", {})
             if "application/vnd.jupyter.widget-view+json" in data and len(data) > 1:
                 del data["application/vnd.jupyter.widget-view+json"]
-    exporter = HTMLExporter(template_name="lab", embed_images=True)
-    body, _ = exporter.from_notebook_node(notebook)
-    # MathJax and require.js come from a CDN; the notebooks use neither
-    return re.sub(
-        r"<script[^>]*\bsrc=\"https?://[^\"]*\"[^>]*>\s*</script>\s*", "", body, flags=re.I
+    exporter = HTMLExporter(
+        template_name="lab",
+        embed_images=True,
+        exclude_input=not code,
+        exclude_input_prompt=not code,
+        exclude_output_prompt=not code,
     )
+    body, _ = exporter.from_notebook_node(notebook)
+    # no script at all (MathJax and require.js from a CDN, the template's own, any in an output)
+    body = re.sub(r"<script\b.*?</script\s*>", "", body, flags=re.I | re.S)
+    body = re.sub(r"<script\b[^>]*>", "", body, flags=re.I)
+    return re.sub(r"(<head\b[^>]*>)", lambda m: f"{m[1]}\n{CSP}", body, count=1, flags=re.I)
 
 
 def execute_notebook(
@@ -72,6 +89,7 @@ def execute_notebook(
     kernel_name: str | None = None,
     timeout: float = 600,
     cwd: str | Path | None = None,
+    code: bool = True,
 ) -> tuple[Path, Path]:
     """Execute ``notebook`` top to bottom with ``parameters``; write it and its HTML export.
 
@@ -92,6 +110,9 @@ def execute_notebook(
         Seconds allowed per cell.
     cwd : str or Path, optional
         The kernel's working directory (default: the notebook's folder, as in JupyterLab).
+    code : bool
+        Whether the HTML export shows the code cells (``False``: a briefing without code;
+        the executed ``.ipynb`` keeps them).
 
     Returns
     -------
@@ -102,7 +123,7 @@ def execute_notebook(
     ------
     FileNotFoundError
         If ``notebook`` does not exist.
-    ValueError
+    forecast.errors.InputError
         If it is not a notebook (not readable as nbformat 4).
     NotebookError
         If a cell raised; the executed notebook, with the traceback, is written as
@@ -116,8 +137,9 @@ def execute_notebook(
         raise FileNotFoundError(f"notebook {source} not found")
     try:
         nbformat.validate(nbformat.read(str(source), as_version=4))
-    except Exception as exc:  # noqa: BLE001 - JSON, schema or encoding problems alike
-        raise ValueError(f"{source} is not a Jupyter notebook: {exc}") from None
+    except Exception:  # noqa: BLE001 - JSON, schema or encoding problems alike
+        # its content is not echoed: the path may name any file on the machine
+        raise InputError(f"{source} is not a Jupyter notebook (nbformat 4)") from None
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     params = {k: _parameter(v) for k, v in (parameters or {}).items()}
@@ -150,6 +172,6 @@ def execute_notebook(
         partial.unlink(missing_ok=True)
     ipynb, html = out / f"{source.stem}.ipynb", out / f"{source.stem}.html"
     atomic_write(ipynb, lambda p: nbformat.write(executed, str(p)))
-    page = html_export(executed)
+    page = html_export(executed, code=code)
     atomic_write(html, lambda p: p.write_text(page, encoding="utf-8"))
     return ipynb, html

@@ -29,7 +29,7 @@ from .charts import (
 from .results import PREVIOUS, atomic_write, final_band, scenario_of
 from .scenario import EvidenceItem
 
-__all__ = ["report_html", "write_report"]
+__all__ = ["CSP", "report_html", "write_report"]
 
 _CSS = """
 :root { --ink: #222; --muted: #666; --rule: #ddd; --accent: #0072B2; }
@@ -42,6 +42,7 @@ h2 { font-size: 1.2em; margin: 2em 0 0.5em; border-bottom: 1px solid var(--rule)
 .lead { font-size: 1.15em; margin: 0.4em 0 1em; }
 .lead strong { color: var(--accent); }
 .meta { color: var(--muted); font-size: 0.85em; }
+.warning { background: #fff3cd; border: 1px solid #d9a400; padding: 8px 12px; font-weight: 600; }
 .changes { border-left: 3px solid var(--muted); padding-left: 0.8em; }
 figure { margin: 0.8em 0 1.6em; }
 figure svg { display: block; max-width: 100%; height: auto; }
@@ -63,6 +64,19 @@ code, pre { font-family: "DejaVu Sans Mono", Menlo, Consolas, monospace; font-si
 pre { background: #f7f7f7; padding: 8px 10px; overflow-x: auto; }
 @media print { body { max-width: none; } figure { break-inside: avoid; } }
 """
+
+
+CSP = (
+    '<meta http-equiv="Content-Security-Policy" content="default-src \'none\'; '
+    "style-src 'unsafe-inline'; img-src data:; font-src data:; script-src 'none'; "
+    "connect-src 'none'; form-action 'none'; base-uri 'none'\">"
+)
+"""The page's Content-Security-Policy: no script, nothing loaded from anywhere (inline styles
+and ``data:`` images only). Used by the report and by the notebook export."""
+
+
+def _warning(text: str | None) -> str:
+    return f'<p class="warning">WARNING: {_e(text)}</p>\n' if text else ""
 
 
 def _e(value) -> str:
@@ -311,7 +325,7 @@ def how_it_resolved(scenario, *, limit: int = 3) -> str:
     return "<h2>How it resolved</h2>\n" + "\n".join(lines) + chart + "\n"
 
 
-def report_html(result: xr.DataTree) -> str:
+def report_html(result: xr.DataTree, *, warning: str | None = None) -> str:
     """The briefing report as one self-contained HTML document.
 
     Parameters
@@ -326,7 +340,9 @@ def report_html(result: xr.DataTree) -> str:
         hypotheses; the evidence table (quotes, sources, reliability, likelihoods, each
         item's change and the rationale, all HTML-escaped); the impact, ACH, sensitivity and
         distribution charts (inline SVG); a reproducibility block (command, scenario hash,
-        seed, input file hashes, package versions). No script, no external resource.
+        seed, input file hashes, package versions). No script, no external resource (a
+        Content-Security-Policy says so to the browser too). ``warning``, if given, is shown
+        at the top (e.g. that the input files changed since the result was computed).
 
     Examples
     --------
@@ -378,11 +394,12 @@ def report_html(result: xr.DataTree) -> str:
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
+{CSP}
 <title>{_e(scenario.question)}</title>
 <style>{_CSS}</style>
 </head>
 <body>
-<p class="meta">Forecast briefing · {_e(_as_of(result))} · scenario {_e(scenario.hash[:8])}</p>
+{_warning(warning)}<p class="meta">Forecast briefing · {_e(_as_of(result))} · scenario {_e(scenario.hash[:8])}</p>
 <h1>{_e(scenario.question)}</h1>
 <p class="lead">{_lead(result)}</p>
 <p class="meta">{_e(exactness)} {n} evidence item{"s" * (n != 1)}, {len(scenario.hypotheses)} hypotheses.</p>
@@ -462,7 +479,7 @@ information about the hypotheses.</p>
 """
 
 
-def write_report(result: xr.DataTree, out: str | Path) -> Path:
+def write_report(result: xr.DataTree, out: str | Path, *, warning: str | None = None) -> Path:
     """Write ``report.html`` into the folder ``out`` (atomically) and return its path.
 
     Examples
@@ -471,6 +488,6 @@ def write_report(result: xr.DataTree, out: str | Path) -> Path:
     PosixPath('out/report.html')
     """
     path = Path(out) / "report.html"
-    text = report_html(result)
+    text = report_html(result, warning=warning)
     atomic_write(path, lambda p: p.write_text(text, encoding="utf-8"))
     return path

@@ -13,6 +13,8 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from .errors import InputError
+from .resultfile import check_result_file, check_result_values, not_a_result
 from .scenario import Scenario
 
 __all__ = [
@@ -20,8 +22,10 @@ __all__ = [
     "atomic_write",
     "changes_since",
     "final_band",
+    "input_changes",
     "keep_previous",
     "load_result",
+    "same_question",
     "save_result",
     "scenario_of",
     "trajectory_frame",
@@ -101,16 +105,91 @@ def save_result(result: xr.DataTree, out: str | Path) -> dict[str, Path]:
 
 
 def load_result(path: str | Path) -> xr.DataTree:
-    """Read a saved ``posterior.nc`` (fully into memory, the file is closed)."""
-    # dates decoded in seconds: any year 0001-9999 (nanoseconds hold only 1678-2262)
-    times = xr.coders.CFDatetimeCoder(time_unit="s")
-    with xr.open_datatree(path, engine="netcdf4", decode_times=times) as tree:
-        return tree.load().copy()
+    """Read a saved ``posterior.nc`` (fully into memory, the file is closed).
+
+    The file is untrusted input: its structure is checked before any data is read
+    (:func:`forecast.resultfile.check_result_file`), its values after
+    (:func:`forecast.resultfile.check_result_values`).
+
+    Raises
+    ------
+    forecast.errors.InputError
+        ``"<path> is not a forecast result: ..."`` for anything a result does not hold.
+    """
+    check_result_file(path)
+    try:
+        # dates decoded in seconds: any year 0001-9999 (nanoseconds hold only 1678-2262)
+        times = xr.coders.CFDatetimeCoder(time_unit="s")
+        with xr.open_datatree(path, engine="netcdf4", decode_times=times) as tree:
+            result = tree.load().copy()
+    except Exception as exc:  # noqa: BLE001 - any failure to decode it is a bad file
+        raise not_a_result(path, f"{type(exc).__name__}: {exc}") from None
+    try:
+        check_result_values(result, path)
+    except (KeyError, TypeError, ValueError) as exc:
+        if isinstance(exc, InputError):
+            raise
+        raise not_a_result(path, f"{type(exc).__name__}: {exc}") from None
+    return result
 
 
 def scenario_of(result: xr.DataTree) -> Scenario:
     """The scenario a result was computed from (stored in its attributes)."""
     return Scenario.from_dict(json.loads(result.attrs["scenario_json"]), name="posterior.nc")
+
+
+def input_changes(result: xr.DataTree) -> list[str]:
+    """The input files that differ from those the result was computed from.
+
+    Compares the sha256 of every file recorded in the result (attribute ``input_files``, paths
+    as given to ``forecast run``, relative to the current directory) with the file on disk,
+    and lists evidence files (``*.yaml``, ``*.yml``, ``*.csv``) new in the evidence folder
+    (attribute ``evidence_folder``, set by ``forecast run``). Empty when nothing changed or no files were recorded.
+
+    Examples
+    --------
+    >>> input_changes(load_result("out/posterior.nc"))  # doctest: +SKIP
+    ['evidence/new-item.yaml (new)']
+    """
+    import hashlib
+
+    try:
+        files = json.loads(str(result.attrs.get("input_files", "{}")) or "{}")
+    except ValueError:
+        return []
+    if not isinstance(files, dict):
+        return []
+    changed = []
+    for name, digest in files.items():
+        path = Path(str(name))
+        if not path.is_file():
+            changed.append(f"{name} (gone)")
+        elif hashlib.sha256(path.read_bytes()).hexdigest() != digest:
+            changed.append(f"{name} (edited)")
+    folder = Path(str(result.attrs.get("evidence_folder", "")))
+    if str(folder) not in ("", ".") and folder.is_dir():
+        for path in sorted(folder.iterdir()):
+            new = path.suffix.lower() in (".yaml", ".yml", ".csv") and not path.name.startswith(".")
+            if new and path.is_file() and str(path) not in files:
+                changed.append(f"{path} (new)")
+    return changed
+
+
+def same_question(previous: xr.DataTree, current: xr.DataTree) -> bool:
+    """Whether two results answer the same question: same question text, outcome and
+    hypothesis names (in any order).
+
+    Examples
+    --------
+    >>> same_question(load_result("out/posterior.nc"), run(scenario))  # doctest: +SKIP
+    True
+    """
+
+    def key(result):
+        hyps = sorted(str(h) for h in result["trajectory"]["hypothesis"].values)
+        return str(result.attrs.get("question")), str(result.attrs.get("outcome")), hyps
+
+    return key(previous) == key(current)
 
 
 # ----------------------------------------------------------------------------- since last run

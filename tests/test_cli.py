@@ -477,13 +477,16 @@ def test_second_run_says_what_changed_and_keeps_the_previous_trajectory(bundled,
     assert again["previous_trajectory"].attrs["created"] == before.attrs["created"]
 
 
-def test_unreadable_earlier_result_is_noted_and_replaced(bundled, capsys):
+def test_unreadable_earlier_result_is_refused_and_kept(bundled, capsys):
+    """A file in out/ that is not a forecast result is untrusted: refused, exit 2, out/ as it was."""
     (bundled / "out").mkdir()
     (bundled / "out" / "posterior.nc").write_text("not a netCDF file")
-    assert main(["run", "--draws", DRAWS]) == 0
-    out = capsys.readouterr().out
-    assert "(note: could not compare with out/posterior.nc" in out
-    assert "previous_trajectory" not in forecast.load_result("out/posterior.nc").children
+    before = snapshot(bundled / "out")
+    assert main(["run", "--draws", DRAWS]) == 2
+    err = capsys.readouterr().err
+    assert "out/posterior.nc is not a forecast result" in err
+    assert "move it away or choose another --out" in err
+    assert snapshot(bundled / "out") == before
 
 
 def test_changes_since_reports_settings():
@@ -519,3 +522,200 @@ def test_reordered_hypotheses_count_as_changed_priors():
     a = forecast.run(s, draws=200)
     b = forecast.run(forecast.Scenario.from_dict(data), draws=200)
     assert forecast.changes_since(a, b).priors_changed
+
+
+# ----------------------------------------------------------------------------- one out/ per question
+def other_scenario(folder: Path) -> tuple[str, str]:
+    from conftest import item_dict, priors_dict, write_scenario
+
+    priors, evidence = write_scenario(
+        folder,
+        priors_dict(question="Will the cable be cut?", outcome="cut"),
+        [item_dict("a", {"calm": 1, "storm": 2})],
+    )
+    return str(priors), str(evidence)
+
+
+def test_second_question_into_the_same_out_is_not_compared(bundled, tmp_path, capsys):
+    assert main(["run", "--draws", DRAWS, "--no-charts"]) == 0
+    question = forecast.load_scenario("priors.yaml", "evidence").question
+    capsys.readouterr()
+    priors, evidence = other_scenario(tmp_path / "other")
+    assert main(["run", "--priors", priors, "--evidence", evidence, "--draws", DRAWS]) == 0
+    out = capsys.readouterr().out
+    lines = [line for line in out.splitlines() if "different question" in line]
+    assert len(lines) == 1
+    assert question in lines[0] and "Will the cable be cut?" in lines[0]
+    assert "Since the run of" not in out and "P(cut)" not in out.split("different")[1]
+    result = forecast.load_result("out/posterior.nc")
+    assert "previous_trajectory" not in result.children
+    assert "Russia" not in Path("out/report.html").read_text()  # nothing of it drawn or said
+
+
+# ----------------------------------------------------------------------------- report and charts
+def chart_files(folder: Path) -> set[str]:
+    return {p.name for p in folder.iterdir() if p.suffix in (".png", ".svg", ".pdf")}
+
+
+def test_run_writes_report_and_charts_no_charts_writes_neither(bundled, capsys):
+    assert main(["run", "--draws", DRAWS]) == 0
+    out = capsys.readouterr().out
+    assert "report.html" in out
+    names = {p.name for p in Path("out").iterdir()}
+    assert {"trajectory.csv", "posterior.nc", "report.html"} <= names
+    assert len(chart_files(Path("out"))) == 10
+    report = Path("out/report.html").read_text()
+    assert report.count("<svg") >= 5  # the charts, inline
+    assert 'http-equiv="Content-Security-Policy"' in report
+
+    (bundled / "evidence" / "late.yaml").write_text(
+        "id: late\ndate: 2022-02-17\ntitle: Late report\nsource: test\n"
+        "likelihoods:\n  deception: 2.0\n"
+    )
+    assert main(["run", "--draws", DRAWS, "--no-charts"]) == 0
+    out = capsys.readouterr().out
+    names = {p.name for p in Path("out").iterdir()}
+    assert names == {"trajectory.csv", "attribution.csv", "posterior.nc"}  # no old charts
+    assert "charts" not in out.split("P(invasion) =")[1] and "report.html" not in out
+    assert "late" in Path("out/trajectory.csv").read_text()
+
+
+def test_report_says_when_the_files_changed(bundled, capsys):
+    assert main(["run", "--draws", DRAWS, "--no-charts"]) == 0
+    assert main(["report"]) == 0
+    _, err = capsys.readouterr()
+    assert "changed since" not in err
+    assert "WARNING" not in Path("out/report.html").read_text()
+
+    first = sorted((bundled / "evidence").glob("*.yaml"))[0]
+    first.write_text(first.read_text().replace("title:", "title: Revised -", 1))
+    assert main(["report"]) == 0
+    _, err = capsys.readouterr()
+    message = "the files changed since this result was computed: run `forecast run`"
+    assert message in err and f"evidence/{first.name} (edited)" in err
+    page = Path("out/report.html").read_text()
+    assert page.index(message) < page.index("<h1>")  # at the top
+
+    (bundled / "evidence" / "new-one.yaml").write_text(first.read_text())
+    assert main(["report"]) == 0
+    assert "evidence/new-one.yaml (new)" in capsys.readouterr().err
+
+
+# ----------------------------------------------------------------------------- errors
+@pytest.mark.parametrize("exc", [RuntimeError("boom"), ValueError("a defect, not input")])
+def test_internal_error_exit_1_traceback_saved_out_unchanged(bundled, capsys, monkeypatch, exc):
+    assert main(["run", "--draws", DRAWS, "--no-charts"]) == 0
+    before = snapshot(bundled / "out")
+    capsys.readouterr()
+
+    def broken(*args, **kwargs):
+        raise exc
+
+    monkeypatch.setattr("forecast.results.save_result", broken)
+    assert main(["run", "--draws", DRAWS, "--seed", "3"]) == 1
+    err = capsys.readouterr().err
+    assert "internal error" in err and "bad input" not in err
+    saved = Path(re.search(r"traceback is saved in (\S+)", err)[1])
+    assert saved.is_file() and "Traceback" in saved.read_text() and str(exc) in saved.read_text()
+    assert "Traceback" not in err
+    saved.unlink()
+    assert snapshot(bundled / "out") == before
+    assert not list(bundled.glob(".out.*"))  # no staging left
+
+
+@pytest.mark.parametrize("out", ["evidence", "evidence/sub", ".", "..", "priors.yaml"])
+def test_out_may_not_hold_the_scenario(bundled, capsys, out):
+    before = snapshot(bundled)
+    assert main(["run", "--draws", DRAWS, "--out", out]) == 2
+    err = capsys.readouterr().err
+    assert "--out" in err and "Traceback" not in err
+    assert snapshot(bundled) == before
+
+
+# ----------------------------------------------------------------------------- one set, one writer
+def wait_for(condition, what: str, timeout: float = 300) -> None:
+    import time
+
+    end = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > end:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.01)
+
+
+def session_processes(sid: int) -> list[int]:
+    """Processes still alive in the session ``sid`` (zombies excluded)."""
+    alive = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if fields[0] != "Z" and int(fields[3]) == sid:
+            alive.append(int(stat.parent.name))
+    return alive
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="/proc and PDEATHSIG")
+def test_killed_run_leaves_the_old_set_and_no_worker(bundled):
+    import signal
+
+    args = [sys.executable, "-m", "forecast", "run", "--draws", DRAWS]
+    done = subprocess.run([*args, "--seed", "1"], env=subprocess_env(), capture_output=True)
+    assert done.returncode == 0, done.stderr
+    old = snapshot(bundled / "out")
+    staging = bundled / ".out.forecast-staging"
+
+    proc = subprocess.Popen(
+        [*args, "--seed", "2"],
+        env=subprocess_env(),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    # mid-way: the charts are being drawn (the renderer has forked) into the staging folder
+    wait_for(
+        lambda: staging.is_dir() and any(".png" in p.name for p in staging.iterdir()),
+        "the run to draw its charts",
+    )
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=60)
+    left = snapshot(staging)  # what the killed run left; a surviving worker would add to it
+    wait_for(lambda: not session_processes(proc.pid), "the chart workers to end", timeout=120)
+    assert snapshot(staging) == left, "a chart worker outlived the run and kept writing"
+    assert snapshot(bundled / "out") == old  # the old set, whole
+
+    done = subprocess.run([*args, "--seed", "2"], env=subprocess_env(), capture_output=True)
+    assert done.returncode == 0, done.stderr
+    new = snapshot(bundled / "out")
+    assert set(new) == set(old)  # the new set, whole (the band's draws follow the seed)
+    assert all(new[k] != old[k] for k in ("posterior.nc", "trajectory.csv", "report.html"))
+    assert not staging.exists() and not list(bundled.glob(".out.*"))
+
+
+def test_concurrent_runs_wait_for_each_other(bundled):
+    args = [sys.executable, "-m", "forecast", "run", "--draws", DRAWS]
+    staging = bundled / ".out.forecast-staging"
+    first = subprocess.Popen(
+        [*args, "--seed", "1"], env=subprocess_env(), stdout=subprocess.PIPE, text=True
+    )
+    wait_for(staging.is_dir, "the first run to hold out/")
+    second = subprocess.Popen(
+        [*args, "--seed", "2"],
+        env=subprocess_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    _, err2 = second.communicate(timeout=600)
+    first.communicate(timeout=600)
+    assert first.returncode == 0 and second.returncode == 0
+    assert "another forecast command is writing into" in err2
+    result = forecast.load_result("out/posterior.nc")
+    assert int(result.attrs["seed"]) == 2  # the second run's set, whole
+    frame = pd.read_csv("out/trajectory.csv", keep_default_na=False)
+    np.testing.assert_allclose(
+        frame["p_invasion_low"], result["trajectory"]["p_outcome_low"], atol=1e-6
+    )
+    assert "--seed 2" in Path("out/report.html").read_text()
+    assert len(chart_files(Path("out"))) == 10

@@ -316,3 +316,52 @@ def test_report_notebook_failing_cell(tmp_path, capsys, monkeypatch):
     assert (out / "failing.failed.ipynb").is_file()
     assert not (out / "failing.ipynb").exists() and not (out / "failing.html").exists()
     assert not list(out.glob(".*partial*"))
+
+
+@pytest.mark.slow
+def test_report_notebook_no_code_is_a_static_briefing(tmp_path, capsys, monkeypatch):
+    """Analyst text never becomes markup in the export (the Styler tables included), the page
+    runs no script and loads nothing (CSP), --no-code leaves the code out, dates are dates and
+    descriptions are shown in full."""
+    monkeypatch.setenv("TMPDIR", str(tmp_path))
+    script = "<script>alert(1)</script>"
+    img = '<img src="https://evil.example/b.gif">'
+    description = "A long description of the calm hypothesis, " * 6 + "END-OF-DESCRIPTION"
+    priors = {
+        "question": f"Will it happen? {img}",
+        "outcome": "event",
+        "hypotheses": {
+            "calm": {"prior": 0.6, "p_outcome": 0.1, "description": description},
+            "storm": {"prior": 0.4, "p_outcome": 0.8, "description": script},
+        },
+    }
+    items = [
+        item_dict("a", {"storm": [1.5, 3.0]}, group=script, title=img),
+        item_dict("b", {"calm": 2.0}, date="2022-02-16", group=img, source=script),
+    ]
+    p, e = write_scenario(tmp_path / "hostile", priors, items)
+    out = tmp_path / "report"
+    code = main(
+        report_args(
+            ROOT / "notebooks" / "ukraine_2022.ipynb", out, "--no-code", priors=p, evidence=e
+        )
+    )
+    assert code == 0, capsys.readouterr().err
+    page = (out / "ukraine_2022.html").read_text(encoding="utf-8")
+    check_html(out / "ukraine_2022.html")
+    assert not re.search(r"<script", page, re.I)  # none at all, not only none from a CDN
+    assert '<img src="https://evil' not in page and "evil.example" in page  # shown as text
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert re.search(
+        r'<meta http-equiv="Content-Security-Policy" content="default-src \'none\';[^"]*'
+        r"script-src 'none'",
+        page,
+    )
+    assert page.index("Content-Security-Policy") < page.index("evil.example")
+    # no code: neither the source of a cell nor a prompt
+    assert "forecast.impact_table(result)" not in page and "In&nbsp;[" not in page
+    assert "2022-02-15" in page and "2022-02-15 00:00:00" not in page
+    assert "END-OF-DESCRIPTION" in page
+    # the executed notebook keeps its code
+    nb = nbformat.read(str(out / "ukraine_2022.ipynb"), as_version=4)
+    assert any("forecast.impact_table(result)" in c for c in code_cells(nb))

@@ -202,3 +202,18 @@ def test_report_says_what_changed_since_the_kept_run(uncertain_scenario):
         assert html.escape(line) in page
     assert "The dashed line is the earlier run." in page
     assert '<p class="changes">' not in forecast.report_html(before)
+
+
+def test_report_carries_a_csp_and_an_escaped_warning_at_the_top(hostile_report):
+    result, text = hostile_report
+    csp = re.search(r'<meta http-equiv="Content-Security-Policy" content="([^"]*)">', text)
+    assert csp is not None and text.index(csp.group(0)) < text.index("<body>")
+    policy = dict(part.strip().split(" ", 1) for part in csp.group(1).split(";"))
+    assert policy["default-src"] == "'none'" and policy["script-src"] == "'none'"
+    assert "WARNING" not in text
+
+    page = report_html(result, warning=f"the files changed {HOSTILE}")
+    warning = page.index("WARNING: the files changed")
+    assert warning < page.index("<h1>")
+    assert html.escape(HOSTILE) in page[warning : page.index("<h1>")]
+    assert "<script>" not in page

@@ -1,0 +1,351 @@
+"""A saved ``posterior.nc`` is untrusted input: its structure is checked before any data is read.
+
+A netCDF-4 file is an HDF5 file, and HDF5 lets a variable take its bytes from elsewhere
+(external storage, virtual datasets, external links) or from a filter plugin, and lets a
+6 KB file declare a variable of gigabytes. :func:`check_result_file` walks the file with h5py's
+low-level API, reading only the structure and a few small attributes, and refuses anything a
+result of :func:`forecast.run` does not hold: exit 2, ``not a forecast result: ...``. Only then
+does :func:`forecast.results.load_result` let xarray read the data, and
+:func:`check_result_values` checks shapes and values against the scenario the file declares.
+
+>>> check_result_file("out/posterior.nc")  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+
+from .errors import InputError
+
+__all__ = [
+    "MAX_DATA_BYTES",
+    "MAX_RESULT_BYTES",
+    "RESULT_SCHEMA",
+    "check_result_file",
+    "check_result_values",
+    "not_a_result",
+]
+
+MAX_RESULT_BYTES = 2**31
+"""Largest ``posterior.nc`` read (bytes)."""
+
+MAX_DATA_BYTES = 2**30
+"""Largest sum of the declared sizes of a result's variables (bytes): a 10,000-item run with
+4,000 draws declares about 170 MB."""
+
+MAX_DATA_RATIO = 1000
+"""Above 64 MiB, the declared data may not exceed this multiple of the file's size (a small
+file declaring gigabytes holds unwritten chunks: reading them would allocate it all)."""
+
+MAX_ATTR_BYTES = 64 * 2**20
+"""Largest attribute read (bytes): ``scenario_json`` of a 10,000-item scenario is a few MB."""
+
+MAX_STEPS = 1_000_001
+"""Largest number of steps of a kept earlier trajectory (its scenario is not in the file)."""
+
+MAX_CHAINS = 64
+MAX_INDICATORS = 100_000
+
+# group -> variable -> dimensions; a dimension named here has the size the declared scenario
+# implies (see _dim_sizes); "step*" is the earlier run's own step count (bounded by MAX_STEPS).
+# A new node or variable written by forecast.run must be added here, or its results are refused.
+RESULT_SCHEMA: dict[str, dict[str, tuple[str, ...]]] = {
+    "trajectory": {
+        "step": ("step",),
+        "hypothesis": ("hypothesis",),
+        "evidence_id": ("step",),
+        "date": ("step",),
+        "p_hypothesis": ("step", "hypothesis"),
+        "prior": ("hypothesis",),
+        "expected_p_outcome": ("hypothesis",),
+        "p_outcome": ("step",),
+        "p_outcome_low": ("step",),
+        "p_outcome_high": ("step",),
+        "mcse": ("step",),
+        "mcse_low": ("step",),
+        "mcse_high": ("step",),
+        "r_hat": ("step",),
+        "ess_bulk": ("step",),
+        "divergences": ("step",),
+    },
+    "posterior": {
+        "chain": ("chain",),
+        "draw": ("draw",),
+        "step": ("step",),
+        "p_outcome": ("chain", "draw", "step"),
+        "hypothesis": ("hypothesis",),
+        "final_p_hypothesis": ("chain", "draw", "hypothesis"),
+        "final_p_given_hypothesis": ("chain", "draw", "hypothesis"),
+    },
+    "attribution": {
+        "evidence": ("evidence",),
+        "hypothesis": ("hypothesis",),
+        "step_move": ("evidence",),
+        "shapley": ("evidence",),
+        "shapley_mcse": ("evidence",),
+        "leave_one_out": ("evidence",),
+        "shapley_hypothesis": ("evidence", "hypothesis"),
+        "shapley_hypothesis_mcse": ("evidence", "hypothesis"),
+    },
+    "evidence": {
+        "evidence": ("evidence",),
+        "hypothesis": ("hypothesis",),
+        "title": ("evidence",),
+        "source": ("evidence",),
+        "date": ("evidence",),
+        "reliability": ("evidence",),
+        "group": ("evidence",),
+        "weight": ("evidence",),
+        "log_likelihood": ("evidence", "hypothesis"),
+    },
+    "watch": {"indicator": ("indicator",), "*": ("indicator",)},  # columns by outcome name
+    "previous_trajectory": {
+        "step": ("step*",),
+        "evidence_id": ("step*",),
+        "date": ("step*",),
+        "p_outcome": ("step*",),
+        "p_outcome_low": ("step*",),
+        "p_outcome_high": ("step*",),
+    },
+}
+REQUIRED_GROUPS = ("trajectory", "posterior", "evidence")
+REQUIRED_ATTRS = ("question", "outcome", "scenario_json")
+ALLOWED_FILTERS = {1, 2, 3}  # deflate, shuffle, fletcher32: built into HDF5, no plugin loaded
+
+
+def not_a_result(path: str | Path, why: str) -> InputError:
+    """The error for a file that is not a forecast result (``why`` cut to 300 characters)."""
+    why = why if len(why) <= 300 else why[:300] + "..."
+    return InputError(f"{path} is not a forecast result: {why}")
+
+
+def _attr_bytes(obj, name: str) -> int:
+    import h5py
+
+    attr = h5py.h5a.open(obj.id, name.encode())
+    try:
+        return int(attr.get_storage_size())
+    finally:
+        attr.close()
+
+
+def _text_attr(obj, name: str, path) -> str:
+    if name not in obj.attrs:
+        raise not_a_result(path, f"attribute {name!r} missing")
+    if _attr_bytes(obj, name) > MAX_ATTR_BYTES:
+        raise not_a_result(path, f"attribute {name!r} larger than {MAX_ATTR_BYTES} bytes")
+    value = obj.attrs[name]
+    if isinstance(value, bytes):
+        value = value.decode("utf-8", "replace")
+    if not isinstance(value, str):
+        raise not_a_result(path, f"attribute {name!r} is not text")
+    return value
+
+
+def _dim_sizes(root, path) -> dict[str, int]:
+    """The dimension sizes the file's own scenario declares (read from a bounded attribute)."""
+    try:
+        data = json.loads(_text_attr(root, "scenario_json", path))
+        n_items = len(data["evidence"])
+        n_hyp = len(data["priors"]["hypotheses"])
+    except (ValueError, KeyError, TypeError) as exc:
+        raise not_a_result(path, f"attribute 'scenario_json' is not a scenario ({exc})") from None
+    draws = root.attrs.get("draws", 0)
+    try:
+        draws = int(np.asarray(draws).reshape(-1)[0])
+    except (ValueError, TypeError, IndexError):
+        raise not_a_result(path, "attribute 'draws' is not a number") from None
+    return {"step": n_items + 1, "evidence": n_items, "hypothesis": n_hyp, "draw": draws}
+
+
+def _check_dtype(ds, where: str, path) -> int:
+    """Bytes per element of an allowed dataset type (numbers, booleans or UTF-8/ASCII text)."""
+    import h5py
+
+    dt = ds.dtype
+    if h5py.check_string_dtype(dt) is not None:
+        return 16 if h5py.check_vlen_dtype(dt) is not None or dt.kind == "O" else dt.itemsize
+    if dt.kind in "biuf" and dt.itemsize <= 8 and dt.fields is None:
+        return dt.itemsize
+    if dt.kind == "S":
+        return dt.itemsize
+    raise not_a_result(path, f"{where}: unexpected data type {dt}")
+
+
+def _check_dataset(ds, where: str, dims: tuple[str, ...], sizes: dict[str, int], path) -> int:
+    import h5py
+
+    plist = ds.id.get_create_plist()
+    layout = plist.get_layout()
+    if layout not in (h5py.h5d.COMPACT, h5py.h5d.CONTIGUOUS, h5py.h5d.CHUNKED):
+        raise not_a_result(path, f"{where}: virtual dataset (data from other files)")
+    if plist.get_external_count():
+        raise not_a_result(path, f"{where}: external storage (data from other files)")
+    for k in range(plist.get_nfilters()):
+        code = plist.get_filter(k)[0]
+        if code not in ALLOWED_FILTERS:
+            raise not_a_result(path, f"{where}: unexpected filter {code}")
+    if len(ds.shape) != len(dims):
+        raise not_a_result(path, f"{where}: {len(ds.shape)} dimensions, expected {len(dims)}")
+    for dim, n in zip(dims, ds.shape, strict=True):
+        if dim == "chain":
+            ok = 1 <= n <= MAX_CHAINS
+        elif dim == "step*":
+            ok = 1 <= n <= MAX_STEPS
+        elif dim == "indicator":
+            ok = 0 <= n <= MAX_INDICATORS
+        elif dim == "draw":  # NUTS: draws per chain, at least 100
+            ok = 1 <= n <= max(sizes["draw"], 100)
+        else:
+            ok = n == sizes[dim]
+        if not ok:
+            raise not_a_result(
+                path,
+                f"{where}: dimension {dim.rstrip('*')} of size {n} (the scenario implies "
+                f"{sizes.get(dim.rstrip('*'), 'less')})",
+            )
+    return int(np.prod(ds.shape, dtype=np.int64)) * _check_dtype(ds, where, path)
+
+
+def _check_attrs(obj, where: str, path) -> None:
+    for name in obj.attrs:
+        if _attr_bytes(obj, name) > MAX_ATTR_BYTES:
+            raise not_a_result(path, f"{where}: attribute {name!r} larger than {MAX_ATTR_BYTES}")
+
+
+def _members(group, prefix: str, path):
+    """``(name, object)`` for every member of ``group``, refusing soft and external links."""
+    import h5py
+
+    for name in group:
+        where = f"{prefix}/{name}"
+        link = group.get(name, getlink=True)
+        if isinstance(link, h5py.ExternalLink):
+            raise not_a_result(path, f"{where}: external link to another file")
+        if not isinstance(link, h5py.HardLink):
+            raise not_a_result(path, f"{where}: soft link")
+        yield name, where, group[name]
+
+
+def check_result_file(path: str | Path) -> None:
+    """Check the structure of a saved result before anything reads its data.
+
+    Refuses (:class:`~forecast.errors.InputError`, ``"<path> is not a forecast result: ..."``) a
+    file that is not a regular file, larger than :data:`MAX_RESULT_BYTES`, not HDF5/netCDF-4;
+    external links, soft links, groups or variables a result does not have, virtual datasets,
+    external storage, filters other than deflate/shuffle/fletcher32, data types other than
+    numbers and text, and dimensions other than those the file's own scenario implies.
+
+    Examples
+    --------
+    >>> check_result_file("out/posterior.nc")  # doctest: +SKIP
+    """
+    import h5py
+
+    path = Path(path)
+    if not path.is_file():
+        raise not_a_result(path, "not a regular file")
+    size = path.stat().st_size
+    if size > MAX_RESULT_BYTES:
+        raise not_a_result(path, f"{size} bytes, more than {MAX_RESULT_BYTES}")
+    with path.open("rb") as fh:
+        if fh.read(8) != b"\x89HDF\r\n\x1a\n":
+            raise not_a_result(path, "not a netCDF-4 (HDF5) file")
+    try:
+        root = h5py.File(path, "r")
+    except OSError as exc:
+        raise not_a_result(path, f"unreadable HDF5 file ({exc})") from None
+    with root:
+        for name in REQUIRED_ATTRS:
+            _text_attr(root, name, path)
+        sizes = _dim_sizes(root, path)
+        if not 0 <= sizes["draw"] <= 10**8:
+            raise not_a_result(path, f"attribute 'draws' out of range: {sizes['draw']}")
+        _check_attrs(root, "/", path)
+        total = 0
+        seen = set()
+        for name, where, group in _members(root, "", path):  # links checked before following
+            if name not in RESULT_SCHEMA or not isinstance(group, h5py.Group):
+                raise not_a_result(path, f"unexpected {where}")
+            _check_attrs(group, where, path)
+            seen.add(name)
+            variables = RESULT_SCHEMA[name]
+            for var, vwhere, ds in _members(group, where, path):
+                dims = variables.get(var, variables.get("*"))
+                if dims is None or not isinstance(ds, h5py.Dataset):
+                    raise not_a_result(path, f"unexpected {vwhere}")
+                _check_attrs(ds, vwhere, path)
+                total += _check_dataset(ds, vwhere, dims, sizes, path)
+        missing = [g for g in REQUIRED_GROUPS if g not in seen]
+        if missing:
+            raise not_a_result(path, f"group /{missing[0]} missing")
+        if total > MAX_DATA_BYTES or (total > 2**26 and total > MAX_DATA_RATIO * size):
+            raise not_a_result(path, f"declares {total} bytes of data in a file of {size}")
+
+
+def _finite_in(values, lo: float, hi: float) -> bool:
+    v = np.asarray(values, dtype=float)
+    return bool(np.all(np.isfinite(v)) and np.all((v >= lo) & (v <= hi)))
+
+
+def check_result_values(result, path: str | Path = "posterior.nc") -> None:
+    """Check a loaded result's shapes and values against the scenario it declares.
+
+    Raises :class:`~forecast.errors.InputError` (``not a forecast result: ...``) when the
+    scenario does not validate, the coordinates do not match it (hypotheses, evidence ids,
+    steps), or a probability is outside 0..1, not finite, or the hypotheses' probabilities do
+    not sum to 1.
+
+    Examples
+    --------
+    >>> check_result_values(load_result("out/posterior.nc"))  # doctest: +SKIP
+    """
+    from .scenario import Scenario, ScenarioError
+
+    try:
+        scenario = Scenario.from_dict(json.loads(result.attrs["scenario_json"]), name="result")
+    except (ScenarioError, ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise not_a_result(path, f"its scenario does not validate: {exc}") from None
+    t = result["trajectory"]
+    n = len(scenario.evidence)
+    checks = [
+        (
+            "trajectory/hypothesis",
+            [str(h) for h in t["hypothesis"].values] == list(scenario.hypotheses),
+        ),
+        (
+            "evidence/hypothesis",
+            [str(h) for h in result["evidence"]["hypothesis"].values] == list(scenario.hypotheses),
+        ),
+        ("trajectory/step", np.array_equal(np.asarray(t["step"].values), np.arange(n + 1))),
+        (
+            "trajectory/evidence_id",
+            [str(v) for v in t["evidence_id"].values] == ["", *scenario.ids],
+        ),
+        (
+            "evidence/evidence",
+            [str(v) for v in result["evidence"]["evidence"].values] == list(scenario.ids),
+        ),
+        ("result attribute outcome", str(result.attrs.get("outcome")) == scenario.outcome),
+        ("result attribute method", str(result.attrs.get("method", "fast")) in ("fast", "nuts")),
+    ]
+    for key in ("p_hypothesis", "p_outcome", "p_outcome_low", "p_outcome_high", "prior"):
+        checks.append((f"trajectory/{key} (0..1)", _finite_in(t[key].values, 0, 1)))
+    sums = np.asarray(t["p_hypothesis"].values, dtype=float).sum(axis=1)
+    checks.append(("trajectory/p_hypothesis (sums to 1)", bool(np.allclose(sums, 1, atol=1e-6))))
+    checks.append(("trajectory/mcse", _finite_in(t["mcse"].values, 0, 1)))
+    draws = np.asarray(result["posterior"]["p_outcome"].values, dtype=float)
+    checks.append(("posterior/p_outcome (0..1)", bool(np.all((draws >= 0) & (draws <= 1)))))
+    ev = result["evidence"]
+    checks.append(("evidence/reliability (0..1)", _finite_in(ev["reliability"].values, 0, 1)))
+    checks.append(("evidence/weight (0..1)", _finite_in(ev["weight"].values, 0, 1)))
+    if "previous_trajectory" in result.children:
+        prev = result["previous_trajectory"]
+        for key in ("p_outcome", "p_outcome_low", "p_outcome_high"):
+            checks.append((f"previous_trajectory/{key}", _finite_in(prev[key].values, 0, 1)))
+    bad = [what for what, ok in checks if not ok]
+    if bad:
+        raise not_a_result(path, f"{bad[0]} does not match its scenario or is out of range")
