@@ -1987,10 +1987,14 @@ def figures(
     *,
     impact: pd.DataFrame | None = None,
     sensitivity: pd.DataFrame | None = None,
+    names: Sequence[str] | None = None,
 ) -> dict[str, Figure]:
-    """Every chart of :data:`CHARTS`, by name; ``impact`` and ``sensitivity`` are the tables
-    of :func:`impact_table` and :func:`sensitivity_table` if already computed."""
-    return {name: build() for name, build in _builders(result, impact, sensitivity).items()}
+    """Every chart of :data:`CHARTS` and, when the run ranked indicators, ``watch`` (or
+    those in ``names``), by name; ``impact`` and
+    ``sensitivity`` are the tables of :func:`impact_table` and :func:`sensitivity_table` if
+    already computed."""
+    builders = _builders(result, impact, sensitivity)
+    return {name: build() for name, build in builders.items() if names is None or name in names}
 
 
 def _builders(
@@ -2007,13 +2011,20 @@ def _builders(
         impact = _impact_table(result, a) if impact is None else impact
         if sensitivity is None:
             sensitivity = _sensitivity_table(result, scenario, a)
-    return {
+    builders = {
         "timeline": lambda: timeline(result),
         "impact": lambda: _impact_figure(result, impact),
         "ach": lambda: _ach_figure(result, impact),
         "sensitivity": lambda: _sensitivity_figure(result, sensitivity),
         "distribution": lambda: distribution(result),
     }
+    if "watch" in result.children:  # the run ranked indicators: their chart too
+        from .indicators import watch_frame
+
+        table = watch_frame(result["watch"].to_dataset())
+        if len(table):
+            builders["watch"] = lambda: watch_chart(result, table)
+    return builders
 
 
 def _save(fig: Figure, path: Path, fmt: str, dpi: int, salt: str) -> None:
@@ -2036,7 +2047,18 @@ def svg_text(fig: Figure, *, salt: str = "forecast") -> str:
     """
     buf = io.BytesIO()
     _save(fig, buf, "svg", 100, salt)
-    text = buf.getvalue().decode("utf-8")
+    return inline_svg(buf.getvalue().decode("utf-8"), salt=salt)
+
+
+def inline_svg(text: str, *, salt: str) -> str:
+    """An SVG document written by :func:`save_all` (whose ids were salted with the chart's
+    name) as the inline ``<svg>`` element :func:`svg_text` gives for the same figure.
+
+    Examples
+    --------
+    >>> inline_svg(Path("out/timeline.svg").read_text(), salt="timeline")  # doctest: +SKIP
+    '<svg width=...'
+    """
     text = text[text.index("<svg") :]
     text = re.sub(r"<metadata>.*?</metadata>\s*", "", text, flags=re.DOTALL)
     text = re.sub(r'\s+xmlns(:\w+)?="[^"]*"', "", text)
@@ -2074,7 +2096,8 @@ def save_all(
     Returns
     -------
     list of Path
-        The files written: timeline, impact, ach, sensitivity, distribution, each format.
+        The files written: timeline, impact, ach, sensitivity, distribution (and watch when
+        the run ranked indicators), each format.
 
     Raises
     ------

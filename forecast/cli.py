@@ -212,10 +212,10 @@ def _write_run(result, staging: Path, charts: bool) -> list[str]:
         from .charts import save_all
         from .report import write_report
 
-        names += [
-            p.name for p in save_all(result, staging, formats=("png", "svg"), dpi=200, processes=2)
-        ]
-        names.append(write_report(result, staging).name)
+        saved = save_all(result, staging, formats=("png", "svg"), dpi=200, processes=2)
+        names += [p.name for p in saved]
+        svgs = {p.stem: p for p in saved if p.suffix == ".svg"}  # drawn once, for both
+        names.append(write_report(result, staging, svg_files=svgs).name)
     return names
 
 
@@ -236,8 +236,8 @@ def _cmd_run(args) -> int:
         result = _since_last_run(result, previous, out / "posterior.nc", scenario.outcome)
         watch_table = None if indicators is None else _watch_into(result, indicators)
         names = _write_run(result, staging, charts=not args.no_charts)
-        if watch_table is not None:
-            names += _write_watch(result, watch_table, staging, top=5, charts=not args.no_charts)
+        if watch_table is not None:  # its chart, if any, drawn by save_all with the others
+            names += _write_watch(result, watch_table, staging, top=5, charts=False)
     for w in caught:
         print(f"WARNING: {_plain(w.message)}", file=sys.stderr)
     print("wrote " + ", ".join(str(out / n) for n in names if not _is_chart(n)))
@@ -274,20 +274,8 @@ def _cmd_charts(args) -> int:
     result = _saved_result(args)
     with output_set(out, lambda name: _is_chart(name) and name.rsplit(".")[-1] in formats) as st:
         paths = save_all(result, st, formats=formats, dpi=args.dpi, processes=2)
-        paths += _saved_watch_chart(result, st, formats, args.dpi)
     print(f"wrote {len(paths)} charts into {out}: " + ", ".join(p.name for p in paths))
     return 0
-
-
-def _saved_watch_chart(result, out, formats, dpi) -> list:
-    """The watch chart again, when the saved run ranked indicators (node ``/watch``)."""
-    if "watch" not in result.children:
-        return []
-    from .charts import save_watch_chart
-    from .indicators import watch_frame
-
-    table = watch_frame(result["watch"].to_dataset())
-    return save_watch_chart(result, table, out, formats=formats, dpi=dpi) if len(table) else []
 
 
 STALE = "the files changed since this result was computed: run `forecast run`"

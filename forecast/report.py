@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import html
 import json
+from collections.abc import Mapping
 from pathlib import Path
 
 import numpy as np
@@ -23,6 +24,7 @@ from .charts import (
     _pct,
     figures,
     impact_table,
+    inline_svg,
     sensitivity_table,
     svg_text,
 )
@@ -96,8 +98,12 @@ def _reliability(item: EvidenceItem) -> str:
     return f"{item.r:g}"
 
 
+def _svg_figure(svg: str, caption: str) -> str:
+    return f"<figure>{svg}<figcaption>{_e(caption)}</figcaption></figure>"
+
+
 def _figure(fig, salt: str, caption: str) -> str:
-    return f"<figure>{svg_text(fig, salt=salt)}<figcaption>{_e(caption)}</figcaption></figure>"
+    return _svg_figure(svg_text(fig, salt=salt), caption)
 
 
 def _lead(result: xr.DataTree) -> str:
@@ -325,7 +331,12 @@ def how_it_resolved(scenario, *, limit: int = 3) -> str:
     return "<h2>How it resolved</h2>\n" + "\n".join(lines) + chart + "\n"
 
 
-def report_html(result: xr.DataTree, *, warning: str | None = None) -> str:
+def report_html(
+    result: xr.DataTree,
+    *,
+    warning: str | None = None,
+    svg_files: Mapping[str, Path] | None = None,
+) -> str:
     """The briefing report as one self-contained HTML document.
 
     Parameters
@@ -343,6 +354,8 @@ def report_html(result: xr.DataTree, *, warning: str | None = None) -> str:
         seed, input file hashes, package versions). No script, no external resource (a
         Content-Security-Policy says so to the browser too). ``warning``, if given, is shown
         at the top (e.g. that the input files changed since the result was computed).
+        ``svg_files``: charts already written by :func:`forecast.save_all` for this result
+        (``{"timeline": Path("out/timeline.svg"), ...}``), inlined instead of drawn again.
 
     Examples
     --------
@@ -377,9 +390,18 @@ def report_html(result: xr.DataTree, *, warning: str | None = None) -> str:
         "high end of its 90% interval, all others at their centre; the largest swings on top.",
         "distribution": "The draws behind the judgement band at the last step.",
     }
+    saved = {
+        name: inline_svg(Path(path).read_text(encoding="utf-8"), salt=name)
+        for name, path in (svg_files or {}).items()
+        if name in captions or name == "watch"
+    }
+    watch_svg = saved.pop("watch", None)
+    drawn = figures(
+        result, impact=impact, sensitivity=sens, names=[n for n in captions if n not in saved]
+    )
     charts = {
-        name: _figure(fig, name, captions[name])
-        for name, fig in figures(result, impact=impact, sensitivity=sens).items()
+        name: _svg_figure(saved[name] if name in saved else svg_text(drawn[name], salt=name), cap)
+        for name, cap in captions.items()
     }
     top = ""
     if len(sens):
@@ -417,14 +439,14 @@ def report_html(result: xr.DataTree, *, warning: str | None = None) -> str:
 {top}
 {charts["sensitivity"]}
 {charts["distribution"]}
-{_watch_section(result)}{how_it_resolved(scenario)}<h2>Reproducibility</h2>
+{_watch_section(result, svg=watch_svg)}{how_it_resolved(scenario)}<h2>Reproducibility</h2>
 {_reproducibility(result)}
 </body>
 </html>
 """
 
 
-def _watch_section(result: xr.DataTree, top: int = 10) -> str:
+def _watch_section(result: xr.DataTree, top: int = 10, svg: str | None = None) -> str:
     """ "What would change the assessment": the indicators ranked by ``forecast run`` (node
     ``/watch``), the best few, and the watch chart; empty when the run had no indicators."""
     if "watch" not in result.children:
@@ -460,9 +482,8 @@ def _watch_section(result: xr.DataTree, top: int = 10) -> str:
         if recorded
         else ""
     )
-    chart = _figure(
-        watch_chart(result, table),
-        "watch",
+    chart = _svg_figure(
+        svg or svg_text(watch_chart(result, table), salt="watch"),
         f"For each indicator, where P({o}) would go if it is seen (filled dot) and if it is not "
         f"seen by its date (open dot), around today's {_pct(table.attrs['p_outcome'], 1)}; "
         "sorted by the expected shift.",
@@ -479,7 +500,13 @@ information about the hypotheses.</p>
 """
 
 
-def write_report(result: xr.DataTree, out: str | Path, *, warning: str | None = None) -> Path:
+def write_report(
+    result: xr.DataTree,
+    out: str | Path,
+    *,
+    warning: str | None = None,
+    svg_files: Mapping[str, Path] | None = None,
+) -> Path:
     """Write ``report.html`` into the folder ``out`` (atomically) and return its path.
 
     Examples
@@ -488,6 +515,6 @@ def write_report(result: xr.DataTree, out: str | Path, *, warning: str | None = 
     PosixPath('out/report.html')
     """
     path = Path(out) / "report.html"
-    text = report_html(result, warning=warning)
+    text = report_html(result, warning=warning, svg_files=svg_files)
     atomic_write(path, lambda p: p.write_text(text, encoding="utf-8"))
     return path
