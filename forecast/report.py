@@ -93,8 +93,13 @@ def _value(v) -> str:
 
 
 def _reliability(item: EvidenceItem) -> str:
+    """``B2 (0.80), credibility 2``: the Admiralty grade as written (the digit, information
+    credibility, is shown and does not change the numbers), or the number."""
     if isinstance(item.reliability, str):
-        return f"{item.reliability} ({item.r:.2f})"
+        text = f"{item.grade} ({item.r:.2f})"
+        if item.credibility is not None:
+            text += f", credibility {item.credibility} (not in the numbers)"
+        return text
     return f"{item.r:g}"
 
 
@@ -161,9 +166,27 @@ def _hypothesis_table(result: xr.DataTree, scenario) -> str:
     )
 
 
-def _evidence_table(scenario, impact: pd.DataFrame) -> str:
+EVIDENCE_ROWS = 60
+"""Above this many items the evidence table shows the :data:`EVIDENCE_SHOWN` that moved the
+answer most (by their Shapley value, else their move at their step), in update order."""
+EVIDENCE_SHOWN = 50
+
+
+def _evidence_table(scenario, impact: pd.DataFrame, shapley: pd.Series | None = None) -> str:
     rows = []
-    for k, item in enumerate(scenario.evidence, start=1):
+    items = list(enumerate(scenario.evidence, start=1))
+    note = ""
+    if len(items) > EVIDENCE_ROWS:
+        size = (shapley if shapley is not None else impact["change_pp"]).abs()
+        keep = set(size.sort_values(ascending=False, kind="stable").index[:EVIDENCE_SHOWN])
+        items = [(k, item) for k, item in items if item.id in keep]
+        by = "share of the move (Shapley value)" if shapley is not None else "move at their step"
+        note = (
+            f'<p class="meta">The {EVIDENCE_SHOWN} items with the largest {by} of '
+            f"{len(scenario.evidence):,}, in the order of the update; every item is in "
+            "trajectory.csv and attribution.csv.</p>"
+        )
+    for k, item in items:
         lik = "<br>".join(f"{_e(h)}: {_e(_value(v))}" for h, v in item.likelihoods.items())
         change = float(impact.loc[item.id, "change_pp"])
         cls = "up" if change > 0.05 else ("down" if change < -0.05 else "")
@@ -180,7 +203,7 @@ def _evidence_table(scenario, impact: pd.DataFrame) -> str:
             f"<td>{_e(_reliability(item))}{group}</td>"
             f"<td>{lik}</td>"
             f'<td class="num {cls}">{change:+.1f} pp</td>'
-            f"<td>{_e(item.rationale or '')}</td></tr>"
+            f"<td>{_e(item.rationale or '')}{_notes(item)}</td></tr>"
         )
     if not rows:
         return "<p>No evidence items yet: the forecast is the prior.</p>"
@@ -188,7 +211,22 @@ def _evidence_table(scenario, impact: pd.DataFrame) -> str:
         '<table class="evidence"><thead><tr><th class="num">#</th><th>id</th><th>date</th>'
         "<th>title and quote</th><th>source</th><th>reliability</th><th>likelihoods</th>"
         '<th class="num">change</th><th>rationale</th></tr></thead>'
-        f"<tbody>{''.join(rows)}</tbody></table>"
+        f"<tbody>{''.join(rows)}</tbody></table>{note}"
+    )
+
+
+def _shapley(result: xr.DataTree) -> pd.Series | None:
+    """Each item's Shapley value for P(outcome), by id, when the run attributed the answer."""
+    if "attribution" not in result.children:
+        return None
+    node = result["attribution"]
+    return pd.Series(node["shapley"].values.astype(float), index=node["evidence"].values)
+
+
+def _notes(item: EvidenceItem) -> str:
+    """The free-text ``note...`` columns of an evidence table, under the rationale."""
+    return "".join(
+        f'<div class="meta">{_e(name)}: {_e(text)}</div>' for name, text in item.notes.items()
     )
 
 
@@ -430,7 +468,7 @@ def report_html(
 <h2>Hypotheses</h2>
 {_hypothesis_table(result, scenario)}
 <h2>Evidence</h2>
-{_evidence_table(scenario, impact)}
+{_evidence_table(scenario, impact, _shapley(result))}
 <h2>What moved it</h2>
 {_what_moved(result)}{charts["impact"]}
 <h2>Evidence against hypotheses (ACH)</h2>

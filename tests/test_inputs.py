@@ -481,7 +481,7 @@ def test_yaml_numbers_still_numbers(tmp_path):
 
 
 # ----------------------------------------------------------------------------- limits
-def _refused_quickly(p: Path, e: Path, match: str, limit: float = 3.0) -> str:
+def assert_refused_quickly(p: Path, e: Path, match: str, limit: float = 3.0) -> str:
     start = time.perf_counter()
     text = messages(p, e)
     assert time.perf_counter() - start < limit
@@ -493,17 +493,17 @@ def _refused_quickly(p: Path, e: Path, match: str, limit: float = 3.0) -> str:
 def test_file_size_limit(tmp_path):
     p, e = write_scenario(tmp_path, priors_dict(), [])
     (e / "z.yaml").write_text(HEAD + "likelihoods: {storm: 2}\nquote: '" + "x" * MAX_BYTES + "'\n")
-    _refused_quickly(p, e, r"z\.yaml: is larger than 1,048,576 bytes; refused")
+    assert_refused_quickly(p, e, r"z\.yaml: is larger than 1,048,576 bytes; refused")
 
 
 def test_file_count_and_item_count_limits(tmp_path, monkeypatch):
     items = [item_dict(f"i{k}", {"storm": 2}) for k in range(6)]
     p, e = write_scenario(tmp_path, priors_dict(), items)
     monkeypatch.setitem(LIMITS, "files", 5)
-    _refused_quickly(p, e, r"holds 6 entries; at most 5 are read")
+    assert_refused_quickly(p, e, r"holds 6 entries; at most 5 are read")
     monkeypatch.setitem(LIMITS, "files", 100)
     monkeypatch.setitem(LIMITS, "items", 5)
-    _refused_quickly(p, e, r"more than 5 evidence items; refused")
+    assert_refused_quickly(p, e, r"more than 5 evidence items; refused")
     with pytest.raises(ScenarioError, match="at most 5"):
         forecast.Scenario.from_dict(
             {
@@ -523,19 +523,19 @@ def test_string_length_limits(tmp_path, field, length, match):
     item[field] = "x" * length
     p, e = write_scenario(tmp_path, priors_dict(), [])
     (e / "a.yaml").write_text(yaml.safe_dump(item))
-    text = _refused_quickly(p, e, match, limit=2.0)
+    text = assert_refused_quickly(p, e, match, limit=2.0)
     assert "x" * 400 not in text
 
 
 def test_question_length_limit(tmp_path):
     p, e = write_scenario(tmp_path, priors_dict(question="q" * 100_000), [])
-    _refused_quickly(p, e, "at most 2000 characters", limit=2.0)
+    assert_refused_quickly(p, e, "at most 2000 characters", limit=2.0)
 
 
 def test_nesting_depth_limit(tmp_path):
     p, e = write_scenario(tmp_path, priors_dict(), [])
     (e / "z.yaml").write_text(HEAD + "likelihoods: " + "[" * 500 + "]" * 500 + "\n")
-    _refused_quickly(p, e, r"nested deeper than 20 levels")
+    assert_refused_quickly(p, e, r"nested deeper than 20 levels")
 
 
 def test_alias_expansion_bytes_limit(tmp_path):
@@ -548,7 +548,7 @@ def test_alias_expansion_bytes_limit(tmp_path):
         + "]\n"
     )
     assert (e / "z.yaml").stat().st_size < 45_000
-    _refused_quickly(p, e, rf"characters through aliases \(limit {MAX_CHARS:,}\); refused")
+    assert_refused_quickly(p, e, rf"characters through aliases \(limit {MAX_CHARS:,}\); refused")
 
 
 def test_recursive_alias_refused(tmp_path):
@@ -561,7 +561,7 @@ def test_recursive_alias_refused(tmp_path):
 def test_control_characters_in_yaml_refused_with_the_line(tmp_path, char):
     p, e = write_scenario(tmp_path, priors_dict(), [])
     (e / "z.yaml").write_text(HEAD + f"quote: a{char}b\nlikelihoods: {{storm: 2}}\n")
-    text = _refused_quickly(p, e, rf"line 5: the control character U\+{ord(char):04X}")
+    text = assert_refused_quickly(p, e, rf"line 5: the control character U\+{ord(char):04X}")
     assert char not in text
 
 

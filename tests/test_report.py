@@ -7,6 +7,7 @@ import html
 import re
 from html.parser import HTMLParser
 
+import numpy as np
 import pytest
 from conftest import item_dict, priors_dict, write_scenario
 
@@ -217,3 +218,40 @@ def test_report_carries_a_csp_and_an_escaped_warning_at_the_top(hostile_report):
     assert warning < page.index("<h1>")
     assert html.escape(HOSTILE) in page[warning : page.index("<h1>")]
     assert "<script>" not in page
+
+
+def test_report_shows_grades_and_notes_escaped(tmp_path):
+    """Issue 11 points 7-8: a two-character Admiralty grade and a table's note columns are
+    shown beside the item (escaped), and the grade's digit does not change the numbers."""
+    priors = priors_dict()
+    items = [
+        item_dict("graded", {"storm": 3.0}, reliability="b-2", notes={"note_desk": "<b>two</b>"}),
+        item_dict("plain", {"calm": 2.0}, date="2022-02-16", reliability="B"),
+    ]
+    s = forecast.Scenario.from_dict({"priors": priors, "evidence": items})
+    html = forecast.report_html(forecast.run(s, draws=200, seed=1))
+    assert "B2 (0.80), credibility 2 (not in the numbers)" in html
+    assert "note_desk: &lt;b&gt;two&lt;/b&gt;" in html and "<b>two</b>" not in html
+    same = forecast.Scenario.from_dict(
+        {"priors": priors, "evidence": [dict(items[0], reliability="B", notes={}), items[1]]}
+    )
+    np.testing.assert_array_equal(
+        forecast.probabilities(forecast.encode(s))[1],
+        forecast.probabilities(forecast.encode(same))[1],
+    )
+
+
+def test_report_evidence_table_bounded_at_scale(monkeypatch):
+    """Thousands of items: the table shows the items that moved the answer most, and says so."""
+    from forecast import report
+
+    monkeypatch.setattr(report, "EVIDENCE_ROWS", 3)
+    monkeypatch.setattr(report, "EVIDENCE_SHOWN", 2)
+    items = [item_dict(f"i{k}", {"storm": 1.0 + k}, date=f"2022-02-{10 + k}") for k in range(5)]
+    s = forecast.Scenario.from_dict({"priors": priors_dict(), "evidence": items})
+    html = forecast.report_html(forecast.run(s, draws=200, seed=1, attribution=True))
+    table = html[html.index('<table class="evidence">') :]
+    table = table[: table.index("</table>")]
+    assert table.count("<tr>") == 1 + 2  # the header and the two largest
+    assert ">i4<" in table and ">i3<" in table and ">i0<" not in table
+    assert "The 2 items with the largest share of the move (Shapley value) of 5" in html
