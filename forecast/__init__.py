@@ -62,8 +62,8 @@ _LAZY = {
     "postmortem": "scoring",
     "recalibrate": "recalibration",
     "synthetic_portfolio": "recalibration",
-    "score_chart": "score_charts",
-    "calibration_chart": "score_charts",
+    "score_chart": "charts.score",
+    "calibration_chart": "charts.score",
 }
 
 

@@ -392,7 +392,7 @@ def _cmd_score(args) -> int:
     for name, frame in tables.items():
         atomic_write(out / name, lambda p, f=frame: f.to_csv(p, index=False))
     written = [str(out / n) for n in tables]
-    from .score_charts import calibration_chart, save_chart, score_chart
+    from .charts.score import calibration_chart, save_chart, score_chart
 
     if len(scored) == 1:
         written += [str(p) for p in save_chart(score_chart(scored[0]), out, "score")]

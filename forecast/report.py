@@ -18,16 +18,9 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from .charts import (
-    _as_of,
-    _check_result,
-    _pct,
-    figures,
-    impact_table,
-    inline_svg,
-    sensitivity_table,
-    svg_text,
-)
+from .analysis import check_result, impact_table, sensitivity_table
+from .charts.export import figures, inline_svg, svg_text
+from .charts.style import as_of, pct
 from .results import PREVIOUS, atomic_write, final_band, scenario_of
 from .scenario import EvidenceItem
 
@@ -117,22 +110,22 @@ def _lead(result: xr.DataTree) -> str:
     p, lo, hi = final_band(result)
     p0 = float(t["p_outcome"][0])
     n = t.sizes["step"] - 1
-    when = _as_of(result).replace("as of ", "As of ", 1)
+    when = as_of(result).replace("as of ", "As of ", 1)
     if n == 0:
         when = "Before any evidence"
     items = f"after {n} evidence item{'s' * (n != 1)}" if n else "on the priors alone"
     since = (
-        f", up from {_pct(p0, 0)} before the evidence"
+        f", up from {pct(p0, 0)} before the evidence"
         if p > p0 + 0.005
-        else (f", down from {_pct(p0, 0)} before the evidence" if p < p0 - 0.005 else "")
+        else (f", down from {pct(p0, 0)} before the evidence" if p < p0 - 0.005 else "")
     )
     if abs(hi - lo) < 1e-6:
         band = "every input is exact, so there is no judgement band"
     else:
-        band = f"90% judgement band {_pct(lo, 0)} to {_pct(hi, 0)}"
+        band = f"90% judgement band {pct(lo, 0)} to {pct(hi, 0)}"
     return (
         f"{_e(when)}, {_e(items)}, the probability of <strong>{_e(outcome)}</strong> is "
-        f"<strong>{_pct(p, 0)}</strong> ({_e(band)}){_e(since)}."
+        f"<strong>{pct(p, 0)}</strong> ({_e(band)}){_e(since)}."
     )
 
 
@@ -154,7 +147,7 @@ def _hypothesis_table(result: xr.DataTree, scenario) -> str:
         now = float(t["p_hypothesis"].sel(hypothesis=name)[-1])
         rows.append(
             f"<tr><td><code>{_e(name)}</code></td><td>{_e(h.description or '')}</td>"
-            f'<td class="num">{_pct(h.prior, 1)}</td><td class="num">{_pct(now, 1)}</td>'
+            f'<td class="num">{pct(h.prior, 1)}</td><td class="num">{pct(now, 1)}</td>'
             f'<td class="num">{_e(_value(h.p_outcome))}</td></tr>'
         )
     kappa = scenario.priors.prior_strength
@@ -247,7 +240,7 @@ def _what_moved(result: xr.DataTree, top: int = 15) -> str:
             f'<tr><td class="id">{_e(node["evidence"].values[i])}</td>'
             f'<td class="num">{100 * shap[i]:+.1f}{mcse}</td>'
             f'<td class="num">{100 * float(node["step_move"][i]):+.1f}</td>'
-            f'<td class="num">{_pct(float(node["leave_one_out"][i]), 1)}</td></tr>'
+            f'<td class="num">{pct(float(node["leave_one_out"][i]), 1)}</td></tr>'
         )
     rest = len(shap) - len(rows)
     if rest > 0:
@@ -266,7 +259,7 @@ def _what_moved(result: xr.DataTree, top: int = 15) -> str:
     return (
         f"<p>Each item's Shapley value is its average contribution to P({_e(outcome)}) over "
         f"every order in which the items could have arrived ({_e(how)}). The values add up to "
-        f"the move from the prior, {_pct(p0, 1)}, to now, {_pct(p1, 1)} "
+        f"the move from the prior, {pct(p0, 1)}, to now, {pct(p1, 1)} "
         f"({100 * (p1 - p0):+.1f} points). The move at an item's step depends on what was "
         "known then, and can differ.</p>"
         f"<p>{_e(node.attrs.get('explanation', ''))}</p>"
@@ -318,8 +311,8 @@ def how_it_resolved(scenario, *, limit: int = 3) -> str:
     happened, the scores (docs/model.md, "Scoring a resolved question"), the items that pushed
     toward and away from what happened (by their step's change of ``ln p_o``) and the score
     chart."""
+    from .charts.score import score_chart
     from .scenario import ScenarioError
-    from .score_charts import score_chart
     from .scoring import postmortem, score_scenario
 
     res = scenario.priors.resolution
@@ -345,7 +338,7 @@ def how_it_resolved(scenario, *, limit: int = 3) -> str:
     away = post[post["step_change_log_score"] < 0].head(limit)
     lines = [
         f"<p><strong>{_e(o)} {what}</strong>, known on {_e(res.date)}{source}. "
-        f"The forecast gave it {_pct(r['final_p'] if res.outcome else 1 - r['final_p'], 1)} "
+        f"The forecast gave it {pct(r['final_p'] if res.outcome else 1 - r['final_p'], 1)} "
         f"at the end: Brier {r['brier']:.3f} (lower is better), log score "
         f"{r['log_score']:.3f} (higher is better), baseline score {r['baseline_score']:.1f}; "
         f"averaged over the {r['days']} days from {_e(scored.opened)}: Brier "
@@ -399,7 +392,7 @@ def report_html(
     --------
     >>> Path("report.html").write_text(report_html(result))  # doctest: +SKIP
     """
-    _check_result(result)
+    check_result(result)
     scenario = scenario_of(result)
     outcome = scenario.outcome
     impact = impact_table(result)
@@ -447,7 +440,7 @@ def report_html(
         top = (
             f"<p>The input that matters most: <code>{_e(row['input'])}</code> "
             f"(interval {row['lo']:g}–{row['hi']:g}) moves the probability between "
-            f"{_pct(row['p_low'], 1)} and {_pct(row['p_high'], 1)}.</p>"
+            f"{pct(row['p_low'], 1)} and {pct(row['p_high'], 1)}.</p>"
         )
     return f"""<!DOCTYPE html>
 <html lang="en">
@@ -459,7 +452,7 @@ def report_html(
 <style>{_CSS}</style>
 </head>
 <body>
-{_warning(warning)}<p class="meta">Forecast briefing · {_e(_as_of(result))} · scenario {_e(scenario.hash[:8])}</p>
+{_warning(warning)}<p class="meta">Forecast briefing · {_e(as_of(result))} · scenario {_e(scenario.hash[:8])}</p>
 <h1>{_e(scenario.question)}</h1>
 <p class="lead">{_lead(result)}</p>
 <p class="meta">{_e(exactness)} {n} evidence item{"s" * (n != 1)}, {len(scenario.hypotheses)} hypotheses.</p>
@@ -499,9 +492,9 @@ def _watch_section(result: xr.DataTree, top: int = 10, svg: str | None = None) -
         late = ' <span class="up">overdue</span>' if r["overdue"] else ""
         rows.append(
             f'<tr><td class="id">{_e(r["indicator_id"])}</td><td>{_e(r["title"])}{late}</td>'
-            f'<td class="num">{_e(r["by"])}</td><td class="num">{_pct(r["p_seen"], 0)}</td>'
-            f'<td class="num">{_pct(r[f"p_{o}_if_seen"], 1)}</td>'
-            f'<td class="num">{_pct(r[f"p_{o}_if_not_seen"], 1)}</td>'
+            f'<td class="num">{_e(r["by"])}</td><td class="num">{pct(r["p_seen"], 0)}</td>'
+            f'<td class="num">{pct(r[f"p_{o}_if_seen"], 1)}</td>'
+            f'<td class="num">{pct(r[f"p_{o}_if_not_seen"], 1)}</td>'
             f'<td class="num">{r["expected_shift"]:.3f}</td>'
             f'<td class="num">{r["info_hypotheses_bits"]:.3f}</td></tr>'
         )
@@ -523,7 +516,7 @@ def _watch_section(result: xr.DataTree, top: int = 10, svg: str | None = None) -
     chart = _svg_figure(
         svg or svg_text(watch_chart(result, table), salt="watch"),
         f"For each indicator, where P({o}) would go if it is seen (filled dot) and if it is not "
-        f"seen by its date (open dot), around today's {_pct(table.attrs['p_outcome'], 1)}; "
+        f"seen by its date (open dot), around today's {pct(table.attrs['p_outcome'], 1)}; "
         "sorted by the expected shift.",
     )
     return f"""<h2>What would change the assessment</h2>

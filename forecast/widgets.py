@@ -49,6 +49,7 @@ import ipywidgets as W
 import numpy as np
 import xarray as xr
 
+from .analysis import TOL, Setting, scale_likelihoods, scenario_for, setting_changes
 from .inference import DEFAULT_DRAWS, ForecastWarning, live_trajectory, run
 from .model import (
     Arrays,
@@ -90,105 +91,6 @@ LIVE_BAND = 2_000_000
 """Steps times draws above which a move computes the probability only and the band waits for
 the **Band** button or ``panel.result`` (10,000 items at 4,000 draws would take seconds)."""
 
-_TOL = 1e-9
-
-
-@dataclass(frozen=True)
-class Setting:
-    """The what-if controls of one evidence item.
-
-    ``include``: keep the item; ``diagnosticity``: the power ``s`` applied to its likelihoods
-    (1 = as written); ``reliability``: ``r`` in [0, 1], or None for the item's own.
-    """
-
-    include: bool = True
-    diagnosticity: float = 1.0
-    reliability: float | None = None
-
-
-def scale_likelihoods(likelihoods: Mapping[str, Any], s: float) -> dict[str, Any]:
-    """Every likelihood raised to the power ``s`` (every log-likelihood times ``s``).
-
-    A number ``L`` becomes ``L ** s``, an interval ``(lo, hi)`` becomes
-    ``[lo ** s, hi ** s]``; ``s = 0`` gives neutral likelihoods (all 1).
-
-    >>> scale_likelihoods({"a": 4.0, "b": (0.5, 2.0)}, 0.5)
-    {'a': 2.0, 'b': [0.7071067811865476, 1.4142135623730951]}
-    """
-    if not (math.isfinite(s) and s >= 0):
-        raise ValueError(f"diagnosticity must be a finite number >= 0, got {s!r}")
-    out: dict[str, Any] = {}
-    for name, value in likelihoods.items():
-        if s < _TOL:
-            out[name] = 1.0
-        elif isinstance(value, tuple | list):
-            lo, hi = float(value[0]) ** s, float(value[1]) ** s
-            # a vanishing s can round an interval to one number: then it is one
-            out[name] = [lo, hi] if lo < hi else math.sqrt(lo * hi)
-        else:
-            out[name] = float(value) ** s
-    return out
-
-
-def scenario_for(scenario: Scenario, settings: Mapping[str, Setting]) -> Scenario:
-    """The scenario the what-if controls describe (a pure function of its inputs).
-
-    Parameters
-    ----------
-    scenario : Scenario
-        The scenario as written.
-    settings : mapping of evidence id to :class:`Setting`
-        Items not named keep their values. A setting equal to the item's own values
-        changes nothing, so moving the controls back restores ``scenario`` exactly.
-
-    Returns
-    -------
-    Scenario
-        Items switched off left out, the others' likelihoods scaled by
-        :func:`scale_likelihoods` and reliability replaced, through one
-        :meth:`Scenario.replace_evidence`; validated like any scenario.
-
-    Raises
-    ------
-    KeyError
-        For an id that is not an evidence item.
-    ValueError
-        For a diagnosticity below 0 or a reliability outside [0, 1].
-    """
-    unknown = [id for id in settings if id not in scenario.ids]
-    if unknown:
-        raise KeyError(f"no evidence item {unknown[0]!r}")
-    items: list[EvidenceItem | dict] = []
-    for item in scenario.evidence:
-        setting = settings.get(item.id)
-        if setting is None:
-            items.append(item)
-        elif setting.include:
-            changes = _changes(item, setting)
-            items.append(
-                item.model_dump(mode="json", exclude_none=True) | changes if changes else item
-            )
-    unchanged = len(items) == len(scenario.evidence) and all(
-        isinstance(e, EvidenceItem) for e in items
-    )
-    return scenario if unchanged else scenario.replace_evidence(items)  # validated once
-
-
-def _changes(item: EvidenceItem, setting: Setting) -> dict[str, Any]:
-    """The fields of ``item`` that ``setting`` changes (empty: none)."""
-    s = float(setting.diagnosticity)
-    r = item.r if setting.reliability is None else float(setting.reliability)
-    if not (0.0 <= r <= 1.0):
-        raise ValueError(f"reliability of {item.id} must be between 0 and 1, got {r!r}")
-    if r < _TOL:  # carries no information: the limit r -> 0
-        return {"likelihoods": scale_likelihoods(item.likelihoods, 0.0)}
-    changes: dict[str, Any] = {}
-    if abs(s - 1.0) > _TOL:
-        changes["likelihoods"] = scale_likelihoods(item.likelihoods, s)
-    if abs(r - item.r) > _TOL:
-        changes["reliability"] = r
-    return changes
-
 
 def format_headline(outcome: str, p: float, low: float, high: float | None = None) -> str:
     """``"P(invasion) = 44.2% (90% band 25.3-63.5%)"``; ``low`` None: the probability alone.
@@ -208,7 +110,7 @@ def headline(result: xr.DataTree) -> str:
 
 def _is_default(item: EvidenceItem, setting: Setting) -> bool:
     r = item.r if setting.reliability is None else setting.reliability
-    return setting.include and abs(setting.diagnosticity - 1.0) <= _TOL and abs(r - item.r) <= _TOL
+    return setting.include and abs(setting.diagnosticity - 1.0) <= TOL and abs(r - item.r) <= TOL
 
 
 def _valid_likelihoods(likelihoods: Mapping[str, Any]) -> bool:
@@ -251,7 +153,7 @@ class Encoded:
         if got is None:
             i = self.index[id]
             item = self.scenario.evidence[i]
-            changes = _changes(item, setting)
+            changes = setting_changes(item, setting)
             mu, sd = self.base.mu[i], self.base.sd[i]
             if "likelihoods" in changes:
                 if not _valid_likelihoods(changes["likelihoods"]):
@@ -824,9 +726,9 @@ class WhatIf(W.VBox):
                 parts.append(f"without {id}")
                 continue
             bits = []
-            if abs(s.diagnosticity - 1.0) > _TOL:
+            if abs(s.diagnosticity - 1.0) > TOL:
                 bits.append(f"s={s.diagnosticity:g}")
-            if s.reliability is not None and abs(s.reliability - e.r) > _TOL:
+            if s.reliability is not None and abs(s.reliability - e.r) > TOL:
                 bits.append(f"r={s.reliability:g}")
             parts.append(f"{id} {' '.join(bits)}")
         if not parts:

@@ -27,6 +27,8 @@ from scipy.special import expit, logit
 
 import forecast
 from forecast import charts
+from forecast.charts.export import in_forks
+from forecast.charts.impact import impact_figure
 from forecast.cli import main
 from forecast.model import encode, probabilities
 
@@ -305,7 +307,7 @@ def test_impact_table_equals_the_trajectorys_step_differences(uncertain_result):
 
 def test_impact_chart_draws_the_tables_numbers(uncertain_result):
     table = charts.impact_table(uncertain_result)
-    fig = charts._impact_figure(uncertain_result, table)
+    fig = impact_figure(uncertain_result, table)
     ax = fig.axes[0]
     bars = [p for p in ax.patches if p.get_height() > 0.5][: len(table)]
     np.testing.assert_allclose([b.get_x() for b in bars], 100 * table["p_before"], atol=1e-9)
@@ -360,7 +362,7 @@ def test_reduced_weight_items_are_flagged_and_hatched(uncertain_result):
     assert table["reduced_reliability"].tolist() == [True, False, True, False]
     assert table["reduced_weight"].tolist() == [False, True, False, False]
     np.testing.assert_allclose(table.loc[["b", "c"], "weight"], [2 / 1.6 - 1, 1.0])
-    fig = charts._impact_figure(uncertain_result, table)
+    fig = impact_figure(uncertain_result, table)
     bars = [p for p in fig.axes[0].patches if p.get_height() > 0.5][:4]
     hatches = [b.get_hatch() or "" for b in bars]
     assert hatches == [charts.RELIABILITY_HATCH, charts.GROUP_HATCH, charts.RELIABILITY_HATCH, ""]
@@ -594,7 +596,7 @@ def test_forked_rendering_reaps_children_when_the_parent_fails(tmp_path):
         (tmp_path / share[0]).write_text("done")
 
     with pytest.raises(RuntimeError, match="parent share failed"):
-        charts._in_forks(fn, [["parent"], ["child"]])
+        in_forks(fn, [["parent"], ["child"]])
     assert (tmp_path / "child").read_text() == "done"  # the child finished before the raise
     with pytest.raises(ChildProcessError):
         os.waitpid(-1, os.WNOHANG)  # no child left unreaped (no zombie)
@@ -610,5 +612,5 @@ def test_forked_rendering_redoes_a_failed_childs_share(tmp_path):
             raise RuntimeError("child failed")
         (tmp_path / share[0]).write_text("done")
 
-    charts._in_forks(fn, [["a"], ["b"]])
+    in_forks(fn, [["a"], ["b"]])
     assert (tmp_path / "a").exists() and (tmp_path / "b").exists()

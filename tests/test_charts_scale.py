@@ -24,6 +24,8 @@ from matplotlib.dates import ConciseDateFormatter
 
 import forecast
 from forecast import charts
+from forecast.charts.ach import ach_figure
+from forecast.charts.export import save_figure
 from forecast.model import Arrays, encode, probabilities
 
 DRAWS = 300
@@ -142,7 +144,7 @@ def test_every_chart_of_2000_items_is_bounded_in_every_format(big_result, tmp_pa
 def test_a_high_dpi_is_lowered_to_keep_the_bound(big_result, tmp_path):
     fig = charts.timeline(big_result)
     path = tmp_path / "t.png"
-    charts._save(fig, path, "png", 600, "t")
+    save_figure(fig, path, "png", 600, "t")
     assert max(png_size(path)) <= charts.MAX_PIXELS
 
 
@@ -484,7 +486,7 @@ def test_ach_marks_ruled_out_cells_without_nan():
     ll[0, list(s.hypotheses).index("calm")] = -np.inf  # as a likelihood of 0 gives
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        fig = charts._ach_figure(result, None)
+        fig = ach_figure(result, None)
         svg = charts.svg_text(fig)
     assert "ruled out" in svg and "∞ (rules out)" in svg
     image = fig.axes[0].images[0].get_array()

@@ -325,8 +325,8 @@ def test_nothing_resolved_exit_2(tmp_path, capsys):
 
 # ----------------------------------------------------------------------------- charts, report
 def test_score_chart_and_report_section(resolved):
+    from forecast.charts.score import calibration_chart, score_chart
     from forecast.report import how_it_resolved
-    from forecast.score_charts import calibration_chart, score_chart
 
     frame = score(resolved)
     scored = frame.attrs["scored"][0]

@@ -9,8 +9,8 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from .charts import INK, LABEL_SIZE, MUTED, OKABE_ITO, SMALL_SIZE, TICK_SIZE, TITLE_SIZE
-from .scoring import Calibration, Scored
+from ..scoring import Calibration, Scored
+from .style import INK, LABEL_SIZE, MUTED, OKABE_ITO, SMALL_SIZE, TICK_SIZE, TITLE_SIZE
 
 __all__ = ["calibration_chart", "save_chart", "score_chart"]
 
@@ -150,7 +150,7 @@ def save_chart(fig: Figure, out, name: str, *, dpi: int = 200) -> list:
     timestamp), atomically; returns the paths."""
     from pathlib import Path
 
-    from .results import atomic_write
+    from ..results import atomic_write
 
     paths = []
     for fmt in ("png", "svg"):

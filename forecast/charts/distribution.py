@@ -1,0 +1,128 @@
+"""The distribution chart: the judgement band of P(outcome) at one step, as a histogram
+of the draws."""
+
+from __future__ import annotations
+
+import numpy as np
+import xarray as xr
+from matplotlib.figure import Figure
+
+from ..analysis import check_result
+from .style import (
+    BAND_COLOUR,
+    DOWN,
+    INK,
+    LABEL_SIZE,
+    OKABE_ITO,
+    TICK_SIZE,
+    as_of,
+    decorate,
+    new_figure,
+    percent_axis,
+    percent_limits,
+    style_axes,
+    subtitle,
+)
+
+
+def distribution(result: xr.DataTree, *, step: int = -1) -> Figure:
+    """Where the answer could move: the draws of ``P(Y | E, theta)`` at one step.
+
+    Parameters
+    ----------
+    result : xarray.DataTree
+        From :func:`forecast.run` or :func:`forecast.load_result`.
+    step : int
+        The step (0 = the prior; negative counts from the end; default the last).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        A histogram of the draws in ``/posterior`` (percent), the 90% judgement band shaded,
+        the probability (solid line) and the band's ends (dashed) marked and written out.
+
+    Notes
+    -----
+    Drawn with matplotlib rather than ``arviz_plots.plot_dist``: that plot makes its own
+    figure and marks the draws' own mean and interval, whereas this chart marks the exact
+    probability and the band stored in ``/trajectory``, and handles exact inputs (every draw
+    the same number) without a density estimate.
+
+    Examples
+    --------
+    >>> distribution(result, step=0)  # the prior's band  # doctest: +SKIP
+    """
+    check_result(result)
+    n_steps = result["trajectory"].sizes["step"]
+    if not -n_steps <= step < n_steps:
+        raise ValueError(f"step must be in {-n_steps}..{n_steps - 1}, got {step}")
+    k = step % n_steps
+    outcome = result.attrs.get("outcome", "outcome")
+    t = result["trajectory"].isel(step=k)
+    draws = 100 * result["posterior"]["p_outcome"].isel(step=k).values.astype(float).ravel()
+    p, lo, hi = (100 * float(t[v]) for v in ("p_outcome", "p_outcome_low", "p_outcome_high"))
+    fig = new_figure(10.0, 5.4)
+    ax = fig.subplots()
+    last_id = result["trajectory"]["evidence_id"].values[k]
+    what = (
+        "the prior"
+        if k == 0
+        else f"after all {k} items"
+        if k == n_steps - 1
+        else f"after item {k} ({last_id})"
+    )
+    subtitle(
+        ax,
+        f"Where P({outcome}) could move if the judgements were pinned down: "
+        f"{what}, {as_of(result, k)}",
+        7.0,
+    )
+    spread = float(np.ptp(draws)) if draws.size else 0.0
+    if spread < 1e-6:
+        ax.axvline(p, color=DOWN, linewidth=2.5)
+        ax.text(
+            0.02,
+            0.95,
+            f"Every input is exact: every draw is {p:.1f}%, the band has no width.",
+            transform=ax.transAxes,
+            ha="left",
+            va="top",
+            fontsize=TICK_SIZE,
+            color=INK,
+        )
+        ax.set_xlim(max(0, p - 10), min(100, p + 10))
+        ax.set_yticks([])
+    else:
+        ax.axvspan(
+            lo,
+            hi,
+            color=BAND_COLOUR,
+            alpha=0.25,
+            linewidth=0,
+            label=f"90% judgement band {lo:.1f}–{hi:.1f}%",
+        )
+        bins = np.histogram_bin_edges(draws, bins="fd")
+        if bins.size > 81:
+            bins = np.linspace(draws.min(), draws.max(), 81)
+        ax.hist(
+            draws,
+            bins=bins,
+            density=True,
+            color=OKABE_ITO["grey"],
+            alpha=0.9,
+            edgecolor="white",
+            linewidth=0.4,
+            label=f"{draws.size} draws",
+        )
+        for edge in (lo, hi):
+            ax.axvline(edge, color=BAND_COLOUR, linewidth=1.4, linestyle="--")
+        ax.axvline(p, color=DOWN, linewidth=2.2, label=f"P({outcome}) = {p:.1f}%")
+        ax.set_xlim(*percent_limits(np.concatenate([draws, [p]]), pad=2.0))
+        ax.set_ylabel("density", fontsize=LABEL_SIZE)
+        ax.tick_params(axis="y", labelleft=False, left=False)
+        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=TICK_SIZE, frameon=False)
+    percent_axis(ax.xaxis)
+    ax.set_xlabel(f"P({outcome} | evidence, judgements)", fontsize=LABEL_SIZE)
+    style_axes(ax, grid="")
+    decorate(fig, result)
+    return fig

@@ -1,0 +1,271 @@
+"""Exporting charts: the formats, deterministic saving (SVG text as text, no timestamps,
+atomic writes), SVG for inlining in HTML, and :func:`save_all`, which draws every chart,
+optionally in forked worker processes that die with their parent."""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Sequence
+from pathlib import Path
+
+import matplotlib as mpl
+import pandas as pd
+import xarray as xr
+from matplotlib.figure import Figure
+
+from ..analysis import check_result, impact_table_for, sensitivity_table_for
+from ..model import (
+    encode,
+)
+from ..results import atomic_write, scenario_of
+from .ach import ach_figure
+from .distribution import distribution
+from .impact import impact_figure
+from .sensitivity import sensitivity_figure
+from .style import MAX_PIXELS
+from .timeline import timeline
+from .watch import watch_chart
+
+CHARTS = ("timeline", "impact", "ach", "sensitivity", "distribution")
+"""The charts :func:`save_all` writes, in this order (the file names without suffix)."""
+
+
+def figures(
+    result: xr.DataTree,
+    *,
+    impact: pd.DataFrame | None = None,
+    sensitivity: pd.DataFrame | None = None,
+    names: Sequence[str] | None = None,
+) -> dict[str, Figure]:
+    """Every chart of :data:`CHARTS` and, when the run ranked indicators, ``watch`` (or
+    those in ``names``), by name; ``impact`` and
+    ``sensitivity`` are the tables of :func:`impact_table` and :func:`sensitivity_table` if
+    already computed."""
+    builders = _builders(result, impact, sensitivity)
+    return {name: build() for name, build in builders.items() if names is None or name in names}
+
+
+def _builders(
+    result: xr.DataTree,
+    impact: pd.DataFrame | None = None,
+    sensitivity: pd.DataFrame | None = None,
+) -> dict:
+    """A function drawing each chart of :data:`CHARTS`, by name; the tables are computed
+    here, once (the scenario decoded once for both)."""
+    check_result(result)
+    if impact is None or sensitivity is None:
+        scenario = scenario_of(result)
+        a = encode(scenario)
+        impact = impact_table_for(result, a) if impact is None else impact
+        if sensitivity is None:
+            sensitivity = sensitivity_table_for(result, scenario, a)
+    builders = {
+        "timeline": lambda: timeline(result),
+        "impact": lambda: impact_figure(result, impact),
+        "ach": lambda: ach_figure(result, impact),
+        "sensitivity": lambda: sensitivity_figure(result, sensitivity),
+        "distribution": lambda: distribution(result),
+    }
+    if "watch" in result.children:  # the run ranked indicators: their chart too
+        from ..indicators import watch_frame
+
+        table = watch_frame(result["watch"].to_dataset())
+        if len(table):
+            builders["watch"] = lambda: watch_chart(result, table)
+    return builders
+
+
+def save_figure(fig: Figure, path: Path, fmt: str, dpi: int, salt: str) -> None:
+    """Save deterministically: SVG text as text (editable, searchable), no timestamps; a
+    PNG at most :data:`MAX_PIXELS` a side (a ``dpi`` that would exceed it is lowered)."""
+    dpi = min(dpi, (MAX_PIXELS - 1) / max(fig.get_size_inches()))
+    metadata = {"Date": None} if fmt == "svg" else ({"CreationDate": None} if fmt == "pdf" else {})
+    # PNG: fast zlib level (a few percent larger files, about a third of the encoding time)
+    extra = {"pil_kwargs": {"compress_level": 1}} if fmt == "png" else {}
+    with mpl.rc_context({"svg.fonttype": "none", "svg.hashsalt": salt, "pdf.fonttype": 42}):
+        fig.savefig(path, format=fmt, dpi=dpi, metadata=metadata, **extra)
+
+
+def svg_text(fig: Figure, *, salt: str = "forecast") -> str:
+    """The figure as an inline ``<svg>`` element for HTML: text kept as text, no XML
+    prolog, no metadata block, no namespace URLs (HTML5 needs none).
+
+    Every element id is prefixed with ``salt`` (and so is every reference to one), so that
+    several charts can share one page.
+    """
+    buf = io.BytesIO()
+    save_figure(fig, buf, "svg", 100, salt)
+    return inline_svg(buf.getvalue().decode("utf-8"), salt=salt)
+
+
+def inline_svg(text: str, *, salt: str) -> str:
+    """An SVG document written by :func:`save_all` (whose ids were salted with the chart's
+    name) as the inline ``<svg>`` element :func:`svg_text` gives for the same figure.
+
+    Examples
+    --------
+    >>> inline_svg(Path("out/timeline.svg").read_text(), salt="timeline")  # doctest: +SKIP
+    '<svg width=...'
+    """
+    text = text[text.index("<svg") :]
+    text = re.sub(r"<metadata>.*?</metadata>\s*", "", text, flags=re.DOTALL)
+    text = re.sub(r'\s+xmlns(:\w+)?="[^"]*"', "", text)
+    # element ids unique on the page: prefix every id and every reference to one
+    prefix = re.sub(r"[^A-Za-z0-9_-]", "-", salt)
+    text = re.sub(r'\bid="([^"]+)"', rf'id="{prefix}-\1"', text)
+    text = re.sub(r"url\(#([^)]+)\)", rf"url(#{prefix}-\1)", text)
+    return re.sub(r'href="#([^"]+)"', rf'href="#{prefix}-\1"', text)
+
+
+def save_all(
+    result: xr.DataTree,
+    out: str | Path,
+    *,
+    formats: Sequence[str] = ("png", "svg"),
+    dpi: int = 200,
+    processes: int = 1,
+) -> list[Path]:
+    """Write every chart into ``out`` as ``<name>.<format>`` (atomically).
+
+    Parameters
+    ----------
+    result : xarray.DataTree
+        From :func:`forecast.run` or :func:`forecast.load_result`.
+    out : str or Path
+        The folder (created if missing).
+    formats : sequence of {"png", "svg", "pdf"}
+        File formats; SVG and PDF keep the text as text.
+    dpi : int
+        Resolution of the PNG files.
+    processes : int
+        Render in this many forked processes (the command line uses 2; keep 1 inside a
+        Jupyter kernel, whose threads make forking unsafe).
+
+    Returns
+    -------
+    list of Path
+        The files written: timeline, impact, ach, sensitivity, distribution (and watch when
+        the run ranked indicators), each format.
+
+    Raises
+    ------
+    ValueError
+        For an unknown format.
+
+    Examples
+    --------
+    >>> save_all(result, "out", formats=("png", "pdf"))  # doctest: +SKIP
+    """
+    formats = chart_formats(formats)
+    out = Path(out)
+    build = _builders(result)
+    names = list(build)
+
+    def write(share: list[str]) -> None:
+        # each figure drawn in the process that writes it, its formats in order; the layout
+        # is found once, for the first format, and kept for the others
+        for name in share:
+            fig = build[name]()
+            for fmt in formats:
+                path = out / f"{name}.{fmt}"
+                atomic_write(path, lambda p, f=fmt, g=fig, n=name: save_figure(g, p, f, dpi, n))
+                fig.set_layout_engine("none")
+
+    n = max(processes, 1)
+    in_forks(write, [names[k::n] for k in range(n)])
+    return [out / f"{name}.{fmt}" for name in names for fmt in formats]
+
+
+FORMATS = ("png", "svg", "pdf")
+
+
+def chart_formats(formats: Sequence[str]) -> list[str]:
+    """``formats`` normalised (``" .PNG"`` is ``"png"``, blanks dropped), or ValueError."""
+    formats = [f.strip().lower().lstrip(".") for f in formats]
+    formats = [f for f in formats if f]
+    bad = [f for f in formats if f not in FORMATS]
+    if bad or not formats:
+        raise ValueError(
+            f"chart format must be one of {', '.join(FORMATS)}; got {', '.join(bad) or 'none'}"
+        )
+    return list(dict.fromkeys(formats))
+
+
+def _die_with_parent(parent: int) -> None:
+    """In a forked child: be killed when the parent dies (Linux ``PR_SET_PDEATHSIG``), so that
+    a killed ``forecast run`` leaves no renderer writing files behind it."""
+    import contextlib
+    import ctypes
+    import os
+    import signal
+    import sys
+
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):  # 1: PR_SET_PDEATHSIG
+            ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL, 0, 0, 0)
+    if os.getppid() != parent:  # the parent died before the line above
+        os._exit(1)
+
+
+def in_forks(fn, shares: list[list[str]]) -> None:
+    """Run ``fn(share)`` for every share: all but the first in forked children (Linux and
+    macOS), the first here; sequentially where fork is unavailable or fails. A share whose
+    child failed is done again here, so that a real error surfaces with its traceback.
+    Every child is waited for, whatever happens here."""
+    import os
+    import warnings
+
+    if len(shares) == 1 or not hasattr(os, "fork"):
+        for share in shares:
+            fn(share)
+        return
+    children: list[tuple[int, list[str]]] = []
+    failed: list[list[str]] = []
+    parent = os.getpid()
+    try:
+        for share in shares[1:]:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", DeprecationWarning)  # fork with BLAS threads
+                try:
+                    pid = os.fork()
+                except OSError:
+                    failed.append(share)
+                    continue
+            if pid == 0:  # the child renders its share and leaves without any clean-up
+                code = 1
+                try:
+                    _die_with_parent(parent)
+                    fn(share)
+                    code = 0
+                finally:
+                    os._exit(code)
+            children.append((pid, share))
+        fn(shares[0])
+    finally:
+        for pid, share in children:
+            _, status = os.waitpid(pid, 0)
+            if os.waitstatus_to_exitcode(status) != 0:
+                failed.append(share)
+    for share in failed:
+        fn(share)
+
+
+def save_watch_chart(
+    result: xr.DataTree,
+    table: pd.DataFrame,
+    out: str | Path,
+    *,
+    formats: Sequence[str] = ("png", "svg"),
+    dpi: int = 200,
+) -> list[Path]:
+    """Write the :func:`watch_chart` into ``out`` as ``watch.<format>`` (atomically)."""
+    fig = watch_chart(result, table)
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for fmt in chart_formats(formats):
+        path = out / f"watch.{fmt}"
+        atomic_write(path, lambda p, f=fmt: save_figure(fig, p, f, dpi, "watch"))
+        paths.append(path)
+    return paths

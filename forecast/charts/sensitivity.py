@@ -1,0 +1,166 @@
+"""The sensitivity chart: how far the final probability moves when each interval input
+goes to its low or high end (a tornado chart)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
+from matplotlib.transforms import blended_transform_factory
+
+from ..analysis import sensitivity_table
+from .style import (
+    INK,
+    LABEL_SIZE,
+    MUTED,
+    OKABE_ITO,
+    ROW_HEIGHT,
+    SMALL_SIZE,
+    TICK_SIZE,
+    TOP_N,
+    as_of,
+    bottom_legend,
+    decorate,
+    empty_panel,
+    legend_height,
+    new_figure,
+    percent_axis,
+    percent_limits,
+    plain,
+    style_axes,
+    subtitle,
+    text_width,
+)
+
+
+def sensitivity(result: xr.DataTree, *, top: int = TOP_N) -> Figure:
+    """Tornado chart: which uncertain inputs move the final probability most.
+
+    Parameters
+    ----------
+    result : xarray.DataTree
+        From :func:`forecast.run` or :func:`forecast.load_result`.
+    top : int
+        How many inputs to show (the largest swings).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        One row per input (each likelihood interval of each item, each ``p_outcome``
+        interval), largest swing on top: the final probability with the input at the low
+        end of its 90% interval (sky blue) and at the high end (orange), every other input
+        at its centre (the solid line). The dashed line is the forecast itself, with every
+        interval integrated over.
+
+    Notes
+    -----
+    The prior strength ``kappa`` is left out: the probability does not depend on it
+    (``E[pi] = pi``), only the width of the judgement band does. The figure says so in
+    its footer when the scenario has a ``prior_strength``. See :func:`sensitivity_table`.
+
+    Examples
+    --------
+    >>> sensitivity(result).savefig("sensitivity.png", dpi=200)  # doctest: +SKIP
+    """
+    return sensitivity_figure(result, sensitivity_table(result), top=top)
+
+
+def sensitivity_figure(result: xr.DataTree, table: pd.DataFrame, *, top: int = TOP_N) -> Figure:
+    """The sensitivity chart drawn from a :func:`~forecast.analysis.sensitivity_table`,
+    its ``top`` rows."""
+    if top < 1:
+        raise ValueError(f"top must be at least 1, got {top}")
+    outcome = result.attrs.get("outcome", "outcome")
+    shown = table.head(top)
+    n = len(shown)
+    labels = [plain(s) for s in shown["input"]]
+    p_low, p_high = 100 * shown["p_low"].to_numpy(), 100 * shown["p_high"].to_numpy()
+    notes = []
+    kappa = table.attrs.get("prior_strength")
+    if kappa is not None:
+        notes.append(
+            f"Prior strength (kappa = {kappa:g}) is not shown: it changes only the width of the "
+            "judgement band, never the probability (E[pi] = pi)."
+        )
+    side = [
+        f"[{lo:g}, {hi:g}]: {a:.1f}% / {b:.1f}%"
+        for lo, hi, a, b in zip(shown["lo"], shown["hi"], p_low, p_high, strict=True)
+    ]
+    label_w = text_width(labels or ["x"], TICK_SIZE)
+    side_w = text_width(side or ["x"], SMALL_SIZE) + 0.25
+    plot_w = 5.5
+    width = max(10.0, label_w + plot_w + side_w + 0.6)
+    height = 1.5 + ROW_HEIGHT * 1.15 * (max(n, 2) + 0.8) + 0.75 + legend_height(2)
+    height += 0.16 * len(notes)
+    fig = new_figure(width, height, footer_lines=1 + len(notes), legend_rows=2)
+    ax = fig.subplots()
+    total = len(table)
+    p_centre, p_final = 100 * table.attrs["p_centre"], 100 * table.attrs["p_final"]
+    if n == 0:
+        empty_panel(ax, "No uncertain inputs: every likelihood and probability is a number.")
+        decorate(fig, result, notes=notes)
+        return fig
+    y = np.arange(n)
+    low_c, high_c = OKABE_ITO["sky_blue"], OKABE_ITO["orange"]
+    for k in range(n):
+        bars = [(p_low[k], low_c), (p_high[k], high_c)]
+        bars.sort(key=lambda b: -abs(b[0] - p_centre))  # the longer first, the shorter on top
+        for value, colour in bars:
+            ax.barh(
+                y[k],
+                value - p_centre,
+                left=p_centre,
+                height=0.64,
+                color=colour,
+                edgecolor="white",
+                linewidth=0.6,
+            )
+    ax.axvline(p_centre, color=INK, linewidth=1.1, zorder=3)
+    ax.axvline(p_final, color=MUTED, linewidth=1.1, linestyle="--", zorder=3)
+    lo, hi = percent_limits(np.concatenate([p_low, p_high, [p_centre, p_final]]), pad=2.0)
+    ax.set_xlim(lo, hi)
+    trans = blended_transform_factory(ax.transAxes, ax.transData)
+    for k in range(n):
+        ax.text(
+            1.02,
+            y[k],
+            side[k],
+            transform=trans,
+            ha="left",
+            va="center",
+            fontsize=SMALL_SIZE,
+            color=INK,
+        )
+    ax.text(
+        1.02,
+        -1.0,
+        "interval: P at lo / at hi",
+        transform=trans,
+        ha="left",
+        va="center",
+        fontsize=SMALL_SIZE,
+        color=MUTED,
+    )
+    ax.set_yticks(y, labels, fontsize=TICK_SIZE)
+    ax.set_ylim(n - 0.5, -1.35)
+    percent_axis(ax.xaxis)
+    ax.set_xlabel(f"final P({outcome})", fontsize=LABEL_SIZE)
+    style_axes(ax, grid="x")
+    what = f"top {n} of {total}" if total > n else f"all {total}"
+    subtitle(
+        ax,
+        f"Sensitivity of P({outcome}) to the uncertain inputs ({what}), {as_of(result)}",
+        plot_w + side_w,
+    )
+    handles = [
+        Patch(facecolor=low_c, label="input at the low end of its 90% interval"),
+        Patch(facecolor=high_c, label="input at the high end"),
+        Line2D([], [], color=INK, label=f"every input at its centre {p_centre:.1f}%"),
+        Line2D([], [], color=MUTED, linestyle="--", label=f"the forecast {p_final:.1f}%"),
+    ]
+    bottom_legend(fig, handles, ncols=2, footer_lines=1 + len(notes))
+    decorate(fig, result, notes=notes)
+    return fig

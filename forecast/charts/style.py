@@ -1,0 +1,344 @@
+"""Shared look of the charts: the Okabe-Ito colours, font sizes, row heights and size
+limits, the formatting of numbers, dates and labels, and the figure frame every chart uses
+(title, as-of date, footer, legend, percent axes)."""
+
+from __future__ import annotations
+
+import functools
+import json
+import math
+import re
+from collections.abc import Sequence
+
+import matplotlib as mpl
+import numpy as np
+import pandas as pd
+import xarray as xr
+from matplotlib.backends.backend_agg import RendererAgg
+from matplotlib.figure import Figure
+from matplotlib.font_manager import FontProperties
+from matplotlib.ticker import MaxNLocator, PercentFormatter
+
+OKABE_ITO = {
+    "black": "#000000",
+    "orange": "#E69F00",
+    "sky_blue": "#56B4E9",
+    "green": "#009E73",
+    "yellow": "#F0E442",
+    "blue": "#0072B2",
+    "vermillion": "#D55E00",
+    "purple": "#CC79A7",
+    "grey": "#999999",
+}
+"""The Okabe-Ito palette (Okabe & Ito 2008), distinguishable with every common colour-vision
+deficiency."""
+
+UP = OKABE_ITO["vermillion"]  # an item that raises the outcome's probability
+DOWN = OKABE_ITO["blue"]  # an item that lowers it
+BAND_COLOUR = OKABE_ITO["sky_blue"]
+INK = "#222222"
+MUTED = "#666666"
+HYPOTHESIS_COLOURS = [
+    OKABE_ITO[k]
+    for k in ("blue", "vermillion", "green", "purple", "orange", "sky_blue", "black", "yellow")
+]
+LINESTYLES = ["-", "--", ":", "-."]
+
+# font sizes (points) and layout (inches)
+TITLE_SIZE = 13.0
+SUBTITLE_SIZE = 10.5
+LABEL_SIZE = 10.0
+TICK_SIZE = 9.0
+SMALL_SIZE = 8.0
+FOOTER_SIZE = 7.5
+ROW_HEIGHT = 0.3
+"""Height of one evidence row in the per-item charts (inches)."""
+STEP_WIDTH = 0.27
+"""Minimum width of one step on the timeline (inches): 9-point labels rotated upright."""
+TOP_N = 15
+"""Inputs shown by :func:`sensitivity`."""
+MAX_PIXELS = 4000
+"""No image is wider or taller than this, in pixels at the default 200 dpi (and a higher
+``dpi`` is lowered to keep it so)."""
+MAX_INCHES = 19.5
+"""Largest side of a figure (inches): 3,900 px at 200 dpi."""
+LABEL_CHARS = 48
+"""Longer ids and names are cut to this many characters (with an ellipsis) in the charts."""
+TITLE_LINES = 3
+"""Longest title (the question) in lines; a longer question ends with an ellipsis."""
+
+RELIABILITY_HATCH = "///"
+GROUP_HATCH = "\\\\\\"  # three backslashes; with RELIABILITY_HATCH: cross-hatched
+
+
+# ----------------------------------------------------------------------------- helpers
+def plain(text: str) -> str:
+    """User text for matplotlib: a ``$`` must not start mathtext."""
+    return str(text).replace("$", r"\$")
+
+
+def shorten(text, limit: int = LABEL_CHARS) -> str:
+    """``text`` cut to ``limit`` characters in the middle, the cut marked with an ellipsis:
+    the start and the end stay (names that differ only at their end stay apart)."""
+    text = str(text)
+    if len(text) <= limit:
+        return text
+    tail = (limit - 1) // 3
+    return text[: limit - 1 - tail] + "…" + text[len(text) - tail :]
+
+
+def format_ratio(log_ratio: float) -> str:
+    """A ratio written from its natural log, readable at any size.
+
+    Never exponentiates a large number: the decimal exponent is taken from the log.
+
+    Parameters
+    ----------
+    log_ratio : float
+        ``log`` of the ratio (natural log); ``inf`` for a ratio without bound (an item
+        that rules a hypothesis out).
+
+    Returns
+    -------
+    str
+        ``"×1.7"`` (ratios from 1 to 9999.9 with one decimal, from 0.1 to 1 with two),
+        ``"×2.3e+12"`` and
+        ``"×4.0e-05"`` beyond, ``">1e300"`` and ``"<1e-300"`` past the documented range,
+        ``"×∞"`` and ``"×0"`` for infinite logs.
+
+    Examples
+    --------
+    >>> format_ratio(0.53), format_ratio(28.5), format_ratio(2000.0)
+    ('×1.7', '×2.4e+12', '>1e300')
+    """
+    x = float(log_ratio)
+    if math.isnan(x):
+        return "×?"
+    if math.isinf(x):
+        return "×∞" if x > 0 else "×0"
+    decimal = x / math.log(10)
+    if decimal > 300:
+        return ">1e300"
+    if decimal < -300:
+        return "<1e-300"
+    if 0 <= decimal < 4 and round(math.exp(x), 1) < 10_000:
+        return f"×{math.exp(x):.1f}"
+    if -1 <= decimal < 0 and round(math.exp(x), 2) >= 0.1:
+        return f"×{math.exp(x):.2f}"
+    exponent = math.floor(decimal)
+    mantissa = 10 ** (decimal - exponent)
+    if round(mantissa, 1) >= 10:
+        mantissa, exponent = mantissa / 10, exponent + 1
+    return f"×{mantissa:.1f}e{exponent:+03d}"
+
+
+def text_width(
+    texts: Sequence[str], size: float, *, weight: str = "normal", mono: bool = False
+) -> float:
+    """Width in inches of the widest of ``texts`` at ``size`` points (DejaVu metrics)."""
+    if not texts:
+        return 0.0
+    family = "DejaVu Sans Mono" if mono else tuple(mpl.rcParams["font.family"])
+    return max(_one_width(t, size, weight, family) for t in texts)
+
+
+@functools.lru_cache(maxsize=4096)
+def _one_width(text: str, size: float, weight: str, family) -> float:
+    """Width in inches of one text (remembered: wrapping measures the same words often)."""
+    prop = FontProperties(size=size, weight=weight, family=family)
+    return _RENDERER.get_text_width_height_descent(text, prop, ismath=False)[0] / 72.0
+
+
+_RENDERER = RendererAgg(1, 1, 72)
+
+
+def signed(x: float, digits: int) -> str:
+    """``+1.4``, ``-0.3``, or ``0.0`` when it rounds to zero (never ``-0.0``)."""
+    text = f"{x:+.{digits}f}"
+    return text[1:] if float(text) == 0 else text
+
+
+def pct(p: float, digits: int = 1) -> str:
+    """A probability in percent: ``pct(0.4663)`` is ``"46.6%"``."""
+    return f"{100 * p:.{digits}f}%"
+
+
+def format_day(ts: pd.Timestamp, *, year: bool = True) -> str:
+    """A date as "16 Feb 2022" (or "16 Feb" without the year)."""
+    return f"{ts.day} {ts:%b %Y}" if year else f"{ts.day} {ts:%b}"
+
+
+def evidence_dates(result: xr.DataTree) -> pd.DatetimeIndex:
+    """Date of every step (NaT for the prior)."""
+    return pd.DatetimeIndex(pd.to_datetime(result["trajectory"]["date"].values))
+
+
+def as_of(result: xr.DataTree, step: int | None = None) -> str:
+    """'as of 16 Feb 2022' (the latest evidence date up to ``step``), or 'prior only'."""
+    dates = evidence_dates(result)
+    if step is not None:
+        dates = dates[: step + 1]
+    seen = dates[~dates.isna()]
+    return f"as of {format_day(seen.max())}" if len(seen) else "prior only, before any evidence"
+
+
+def _footer(result: xr.DataTree) -> str:
+    a = result.attrs
+    created = str(a.get("created", ""))[:10] or "unknown date"
+    versions = json.loads(a.get("versions", "{}") or "{}")
+    parts = [
+        f"scenario {str(a.get('scenario_hash', ''))[:8]}",
+        f"run {created}",
+        f"seed {a.get('seed', '?')}",
+        f"{a.get('method', 'fast')} route, {a.get('draws', '?')} draws",
+    ]
+    if versions.get("forecast"):
+        parts.append(f"forecast {versions['forecast']}")
+    return "  ·  ".join(parts)
+
+
+def _footer_height(lines: int) -> float:
+    return 0.1 + 0.155 * lines
+
+
+def legend_height(rows: int) -> float:
+    """Inches taken by a bottom legend of ``rows`` rows (0 without one)."""
+    return 0.12 + 0.2 * rows if rows else 0.0
+
+
+def new_figure(
+    width: float, height: float, *, footer_lines: int = 1, legend_rows: int = 0
+) -> Figure:
+    """A constrained-layout figure with room at the bottom for a legend and the footer,
+    at most :data:`MAX_INCHES` a side.
+
+    Created through pyplot so that JupyterLab's inline backend knows how to show it, then
+    closed at once so that pyplot keeps no reference (drawing and saving still work).
+    """
+    import matplotlib.pyplot as plt
+
+    width, height = min(width, MAX_INCHES), min(height, MAX_INCHES)
+    fig = plt.figure(figsize=(width, height), layout="constrained")
+    plt.close(fig)
+    bottom = (_footer_height(footer_lines) + legend_height(legend_rows)) / height
+    fig.get_layout_engine().set(rect=(0.0, bottom, 1.0, 1.0 - bottom), w_pad=0.06, h_pad=0.06)
+    return fig
+
+
+def bottom_legend(fig: Figure, handles: list, *, ncols: int, footer_lines: int = 1) -> None:
+    """A legend in the strip reserved above the footer (outside the layout's rect)."""
+    rows = math.ceil(len(handles) / ncols)
+    y = (_footer_height(footer_lines) + legend_height(rows) / 2) / fig.get_figheight()
+    with mpl.rc_context({"hatch.linewidth": 0.6, "hatch.color": "white"}):
+        fig.legend(
+            handles=handles,
+            loc="center",
+            bbox_to_anchor=(0.5, y),
+            ncols=ncols,
+            fontsize=SMALL_SIZE,
+            frameon=False,
+            columnspacing=2.0,
+        )
+
+
+def wrap_text(text: str, size: float, width: float, *, weight: str = "normal") -> str:
+    """Greedy word wrap of ``text`` to ``width`` inches at ``size`` points."""
+    nbsp = "\u00a0"
+    # an as-of date stays on one line
+    text = re.sub(r"as of \d{1,2} \w{3}( \d{4})?", lambda m: m[0].replace(" ", nbsp), str(text))
+    lines: list[str] = []
+    for paragraph in text.split("\n"):
+        start = len(lines)
+        for word in paragraph.split(" "):
+            if not word:
+                continue
+            if (
+                len(lines) > start
+                and text_width([f"{lines[-1]} {word}".replace(nbsp, " ")], size, weight=weight)
+                <= width
+            ):
+                lines[-1] = f"{lines[-1]} {word}"
+            else:
+                lines.append(word)
+    return "\n".join(lines).replace(nbsp, " ")
+
+
+def percent_axis(axis) -> None:
+    """Whole-percent ticks (data in percent), never a rounded half-step label."""
+    axis.set_major_formatter(PercentFormatter(100, decimals=0))
+    axis.set_major_locator(MaxNLocator(nbins=7, steps=[1, 2, 5, 10], integer=True))
+
+
+def decorate(fig: Figure, result: xr.DataTree, *, notes: Sequence[str] = ()) -> None:
+    """The question as the title, and the footer (notes, then the run's metadata)."""
+    width = fig.get_figwidth() - 0.5
+    question = plain(result.attrs.get("question", ""))
+    title = wrap_text(question, TITLE_SIZE, width, weight="bold")
+    if title.count("\n") >= TITLE_LINES:  # a long question: its start, then an ellipsis
+        title = "\n".join(title.split("\n")[:TITLE_LINES])[:-1] + "…"
+    fig.suptitle(title, fontsize=TITLE_SIZE, fontweight="bold", color=INK, x=0.5)
+    lines = [*(wrap_text(plain(n), FOOTER_SIZE, width) for n in notes), _footer(result)]
+    fig.text(
+        0.01,
+        0.06 / fig.get_figheight(),
+        "\n".join(lines),
+        fontsize=FOOTER_SIZE,
+        color=MUTED,
+        ha="left",
+        va="bottom",
+        linespacing=1.4,
+    )
+
+
+def subtitle(ax, text: str, width: float) -> None:
+    """The panel's title, left-aligned, wrapped to ``width`` inches."""
+    ax.set_title(
+        wrap_text(plain(text), SUBTITLE_SIZE, width),
+        loc="left",
+        fontsize=SUBTITLE_SIZE,
+        color=INK,
+        pad=8,
+    )
+
+
+def style_axes(ax, *, grid: str = "y") -> None:
+    """The common look of an axes: no top and right spines, grey axis lines, a light grid
+    along ``grid`` ("x", "y" or "")."""
+    ax.tick_params(labelsize=TICK_SIZE, colors=INK)
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    for side in ("left", "bottom"):
+        ax.spines[side].set_color("#999999")
+    if grid:
+        ax.grid(axis=grid, color="#e3e3e3", linewidth=0.8)
+        ax.set_axisbelow(True)
+
+
+def percent_limits(values: np.ndarray, *, pad: float = 4.0) -> tuple[float, float]:
+    """Axis limits in percent around ``values``: rounded to 5, inside 0..100."""
+    lo, hi = float(np.nanmin(values)), float(np.nanmax(values))
+    lo = max(0.0, math.floor((lo - pad) / 5.0) * 5.0)
+    hi = min(100.0, math.ceil((hi + pad) / 5.0) * 5.0)
+    if hi - lo < 10:
+        mid = (hi + lo) / 2
+        lo, hi = max(0.0, mid - 5), min(100.0, mid + 5)
+    return lo, hi
+
+
+def empty_panel(ax, message: str) -> None:
+    """Replace an axes' content by a centred ``message`` (a chart with nothing to show)."""
+    ax.text(
+        0.5,
+        0.5,
+        plain(message),
+        ha="center",
+        va="center",
+        fontsize=LABEL_SIZE,
+        color=MUTED,
+        transform=ax.transAxes,
+        wrap=True,
+    )
+    ax.set_xticks([])
+    ax.set_yticks([])
+    for spine in ax.spines.values():
+        spine.set_visible(False)

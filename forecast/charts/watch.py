@@ -1,0 +1,152 @@
+"""The watch chart: the indicators to watch, P(outcome) if each is seen and if it is not
+seen by its date."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.transforms import blended_transform_factory
+
+from .style import (
+    BAND_COLOUR,
+    DOWN,
+    INK,
+    LABEL_SIZE,
+    MUTED,
+    ROW_HEIGHT,
+    SMALL_SIZE,
+    TICK_SIZE,
+    TOP_N,
+    UP,
+    as_of,
+    bottom_legend,
+    decorate,
+    empty_panel,
+    legend_height,
+    new_figure,
+    percent_axis,
+    percent_limits,
+    plain,
+    style_axes,
+    subtitle,
+    text_width,
+)
+
+
+def watch_chart(result: xr.DataTree, table: pd.DataFrame, *, top: int = TOP_N) -> Figure:
+    """What to watch: where P(outcome) would go if each indicator is seen, and if not.
+
+    Parameters
+    ----------
+    result : xarray.DataTree
+        From :func:`forecast.run` or :func:`forecast.load_result`.
+    table : pandas.DataFrame
+        From :func:`forecast.watch` (its order is kept: best first).
+    top : int
+        How many indicators to show (the rest are counted in the subtitle).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        One row per indicator: today's P(outcome) (the vertical line), P(outcome | seen)
+        (filled, vermillion when it raises the probability, blue when it lowers it) and
+        P(outcome | not seen) (open circle), joined by a thin line; the 90% judgement band
+        of each as a bar when some input is an interval. On the right: P(seen) and the
+        expected shift.
+
+    Examples
+    --------
+    >>> watch_chart(result, forecast.watch(result, "indicators")).savefig("watch.png")  # doctest: +SKIP
+    """
+    outcome = table.attrs.get("outcome", result.attrs.get("outcome", "outcome"))
+    shown = table.head(top)
+    n = len(shown)
+    labels = [plain(s) for s in shown["indicator_id"]]
+    seen = 100 * shown[f"p_{outcome}_if_seen"].to_numpy(dtype=float)
+    nots = 100 * shown[f"p_{outcome}_if_not_seen"].to_numpy(dtype=float)
+    now = 100 * float(table.attrs.get("p_outcome", np.nan))
+    band = f"p_{outcome}_if_seen_low" in shown.columns
+    side = [
+        f"P(seen) {p:.0%}  shift {s:.3f}" + ("  OVERDUE" if late else "")
+        for p, s, late in zip(
+            shown["p_seen"], shown["expected_shift"], shown["overdue"], strict=True
+        )
+    ]
+    label_w = text_width(labels or ["x"], TICK_SIZE)
+    side_w = text_width(side or ["x"], SMALL_SIZE) + 0.25
+    plot_w = 5.5
+    width = max(10.0, label_w + plot_w + side_w + 0.6)
+    notes = []
+    if band:
+        notes.append(
+            "Bars: the 90% judgement band of P(outcome | seen) (upper bar, filled dot) and of "
+            "P(outcome | not seen) (lower bar, open dot), from the band's draws weighted by "
+            "the chance of each observation."
+        )
+    height = 1.5 + ROW_HEIGHT * 1.4 * (max(n, 2) + 0.8) + 0.75 + legend_height(2)
+    height += 0.16 * len(notes)
+    fig = new_figure(width, height, footer_lines=1 + len(notes), legend_rows=2)
+    ax = fig.subplots()
+    if n == 0:
+        empty_panel(ax, "No indicator left to watch.")
+        decorate(fig, result, notes=notes)
+        return fig
+    y = np.arange(n)
+    colours = [UP if s > now else DOWN for s in seen]
+    dy = 0.17 if band else 0.0  # with bands: "if seen" on the upper bar, "not seen" below
+    if band:
+        for name, off in (("seen", -dy), ("not_seen", dy)):
+            lo = 100 * shown[f"p_{outcome}_if_{name}_low"].to_numpy(dtype=float)
+            hi = 100 * shown[f"p_{outcome}_if_{name}_high"].to_numpy(dtype=float)
+            ax.barh(y + off, hi - lo, left=lo, height=0.26, color=BAND_COLOUR, alpha=0.45, lw=0)
+    for k in range(n):
+        ax.plot([seen[k], nots[k]], [y[k] - dy, y[k] + dy], color="#bbbbbb", lw=1.2, zorder=2)
+    ax.scatter(seen, y - dy, s=46, color=colours, zorder=4)
+    ax.scatter(nots, y + dy, s=46, facecolor="white", edgecolor=colours, linewidth=1.4, zorder=4)
+    ax.axvline(now, color=INK, linewidth=1.1, zorder=3)
+    values = [seen, nots, [now]]
+    if band:
+        values += [
+            100 * shown[c].to_numpy(dtype=float)
+            for c in shown.columns
+            if c.endswith(("_low", "_high"))
+        ]
+    lo, hi = percent_limits(np.concatenate(values), pad=2.0)
+    ax.set_xlim(lo, hi)
+    trans = blended_transform_factory(ax.transAxes, ax.transData)
+    for k in range(n):
+        ax.text(1.02, y[k], side[k], transform=trans, ha="left", va="center",
+                fontsize=SMALL_SIZE, color=INK)  # fmt: skip
+    ax.set_yticks(y, labels, fontsize=TICK_SIZE)
+    ax.set_ylim(n - 0.5, -0.7)
+    percent_axis(ax.xaxis)
+    ax.set_xlabel(f"P({outcome}) after the observation", fontsize=LABEL_SIZE)
+    style_axes(ax, grid="x")
+    total = len(table)
+    what = f"top {n} of {total}" if total > n else f"all {total}"
+    subtitle(
+        ax,
+        f"What would change P({outcome}): indicators by expected shift ({what}), {as_of(result)}",
+        plot_w + side_w,
+    )
+    handles = [
+        Line2D([], [], color=INK, label=f"P({outcome}) now {now:.1f}%"),
+        Line2D([], [], marker="o", ls="", color=UP, label="if seen (raises it)"),
+        Line2D([], [], marker="o", ls="", color=DOWN, label="if seen (lowers it)"),
+        Line2D(
+            [],
+            [],
+            marker="o",
+            ls="",
+            markerfacecolor="white",
+            markeredgecolor=MUTED,
+            color=MUTED,
+            label="if not seen by its date",
+        ),  # fmt: skip
+    ]
+    bottom_legend(fig, handles, ncols=2, footer_lines=1 + len(notes))
+    decorate(fig, result, notes=notes)
+    return fig
