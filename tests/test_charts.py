@@ -614,3 +614,15 @@ def test_forked_rendering_redoes_a_failed_childs_share(tmp_path):
 
     in_forks(fn, [["a"], ["b"]])
     assert (tmp_path / "a").exists() and (tmp_path / "b").exists()
+
+
+def test_ach_shows_two_character_grades():
+    """Issue 11 point 8: a B2 grade is shown next to its item in the ACH chart."""
+    items = [
+        item_dict("graded", {"storm": 3.0}, reliability="B2"),
+        item_dict("lettered", {"calm": 2.0}, date="2022-02-16", reliability="C"),
+    ]
+    s = forecast.Scenario.from_dict({"priors": priors_dict(), "evidence": items})
+    fig = forecast.ach_matrix(forecast.run(s, draws=200, seed=1))
+    labels = [t.get_text() for ax in fig.axes for t in ax.get_yticklabels()]
+    assert "graded [B2]" in labels and "lettered" in labels

@@ -20,6 +20,7 @@ from ..analysis import (
     most_important,
     split_log,
 )
+from ..results import scenario_of
 from .impact import column_text, others_label
 from .style import (
     FOOTER_SIZE,
@@ -98,15 +99,26 @@ def _ach_rows(result: xr.DataTree, table: pd.DataFrame | None):
     ids = evidence_ids(result)
     n_h = result["evidence"].sizes["hypothesis"]
     values = result["evidence"]["log_likelihood"].values.astype(float).reshape(len(ids), n_h)
+    grades = _grades(result)
     if table is None or len(ids) <= MAX_ROWS:
-        return [shorten(i) for i in ids], values, 0, [[i] for i in range(len(ids))]
+        labels = [shorten(i) + grades.get(i, "") for i in ids]
+        return labels, values, 0, [[i] for i in range(len(ids))]
     shown, rest = most_important(table)
     left_out = np.setdiff1d(np.arange(len(ids)), shown)
     finite, ruled_out = split_log(values[left_out])
     combined = np.where(ruled_out.sum(axis=0) > 0, -np.inf, finite.sum(axis=0))
-    labels = [shorten(ids[i]) for i in shown] + [f"{others_label(rest)} (together)"]
+    labels = [shorten(ids[i]) + grades.get(ids[i], "") for i in shown]
+    labels.append(f"{others_label(rest)} (together)")
     members = [[int(i)] for i in shown] + [left_out.tolist()]
     return labels, np.vstack([values[shown], combined[None, :]]), rest, members
+
+
+def _grades(result: xr.DataTree) -> dict[str, str]:
+    """`` [B2]`` for items graded with a two-character Admiralty grade (source reliability
+    and information credibility; the digit is shown, it does not change the numbers)."""
+    return {
+        e.id: f" [{e.grade}]" for e in scenario_of(result).evidence if e.credibility is not None
+    }
 
 
 def _moved_most(result: xr.DataTree, members: list[list[int]]) -> list[str] | None:
