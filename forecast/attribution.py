@@ -494,11 +494,14 @@ def describe_last(
         return ""
     k = len(ids) - 1
     step, phi = 100 * float(att.step_move[k, 0]), 100 * float(att.values[k, 0])
-    mcse = f" (MCSE {100 * float(att.mcse[k, 0]):.1f})" if not att.exact else ""
+    mcse = 100 * float(att.mcse[k, 0])
+    # one decimal, or as many as a small move needs to show (0.004 points, not 0.0)
+    digits = max(1, min(4, int(-np.floor(np.log10(max(abs(step), abs(phi), mcse, 1e-12))))))
+    err = "" if att.exact else f" (MCSE {mcse:.{digits}f})"
     text = (
-        f"The last item added, {ids[k]}, moved P({outcome}) by {step:+.1f} points at its step; "
-        f"its Shapley value (its average contribution over every order of arrival) is "
-        f"{phi:+.1f} points{mcse}."
+        f"The last item added, {ids[k]}, moved P({outcome}) by {step:+.{digits}f} points at "
+        f"its step; its Shapley value (its average contribution over every order of arrival) "
+        f"is {phi:+.{digits}f} points{err}."
     )
     why = explain_move(att, a, k, hypotheses, outcome)
     if why:

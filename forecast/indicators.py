@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 from pydantic import ConfigDict, Field, field_validator
 
+from .errors import InputError
 from .scenario import (
     LIMITS,
     TEXT_FIELDS,
@@ -515,9 +516,9 @@ def watch(
     from .results import scenario_of
 
     if rank_by not in RANK_BY:
-        raise ValueError(f"rank_by must be one of {', '.join(RANK_BY)}, got {rank_by!r}")
+        raise InputError(f"rank_by must be one of {', '.join(RANK_BY)}, got {rank_by!r}")
     if not 1 <= k <= MAX_SET:
-        raise ValueError(f"k must be between 1 and {MAX_SET}, got {k}")
+        raise InputError(f"k must be between 1 and {MAX_SET}, got {k}")
     scenario = scenario_of(result)
     all_indicators = _as_indicators(indicators, scenario)
     evidence_ids = set(scenario.ids)

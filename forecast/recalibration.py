@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 from scipy.special import logsumexp
 
+from .errors import InputError
 from .model import Arrays, encode, expected_p_outcome, probabilities, row_max, subset_weights
 from .scenario import Scenario
 
@@ -344,7 +345,7 @@ def recalibrate(
 
     arrays, outcomes = _resolved_arrays(scores)
     if len(arrays) < MIN_QUESTIONS:
-        raise ValueError(
+        raise InputError(
             f"recalibration needs at least {MIN_QUESTIONS} resolved scenarios, got {len(arrays)}"
         )
     port = portfolio(arrays, outcomes)

@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .errors import InputError
 from .model import Arrays, encode, expected_p_outcome, probabilities
 from .scenario import Problem, Scenario, ScenarioError, load_scenario
 
@@ -166,7 +167,7 @@ def score_scenario(scenario: Scenario, *, name: str = "scenario", file: str = "p
     """
     res = scenario.priors.resolution
     if res is None:
-        raise ValueError(f"{name}: no resolution in priors.yaml; nothing to score")
+        raise InputError(f"{name}: no resolution in priors.yaml; nothing to score")
     dates = np.array([e.date for e in scenario.evidence], dtype="datetime64[D]")
     resolved = np.datetime64(res.date, "D")
     k = int(np.searchsorted(dates, resolved, side="left"))  # items dated before the resolution
