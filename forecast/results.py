@@ -21,6 +21,7 @@ __all__ = [
     "Changes",
     "atomic_write",
     "changes_since",
+    "dataset",
     "final_band",
     "input_changes",
     "keep_previous",
@@ -29,7 +30,72 @@ __all__ = [
     "save_result",
     "scenario_of",
     "trajectory_frame",
+    "variable",
 ]
+
+
+def dataset(result: xr.DataTree, node: str) -> xr.Dataset:
+    """The variables of one node of a result, as a typed ``xarray.Dataset``.
+
+    ``result[node]`` is typed ``DataTree | DataArray``; this accessor says which, so that
+    callers need no cast.
+
+    Parameters
+    ----------
+    result : xarray.DataTree
+        A result of :func:`forecast.run` (or loaded by :func:`load_result`).
+    node : str
+        The node's name, e.g. ``"trajectory"``.
+
+    Returns
+    -------
+    xarray.Dataset
+        The node's variables (a view of the tree's data, not a copy).
+
+    Raises
+    ------
+    KeyError
+        If the result has no node called ``node``.
+
+    Examples
+    --------
+    >>> dataset(result, "trajectory")["p_outcome"].values[-1]  # doctest: +SKIP
+    0.44
+    """
+    tree = result[node]
+    if not isinstance(tree, xr.DataTree):
+        raise KeyError(f"{node!r} is a variable of the result, not a node")
+    return tree.dataset
+
+
+def variable(result: xr.DataTree, node: str, name: str) -> xr.DataArray:
+    """One variable of one node of a result, as a typed ``xarray.DataArray``.
+
+    Parameters
+    ----------
+    result : xarray.DataTree
+        A result of :func:`forecast.run` (or loaded by :func:`load_result`).
+    node : str
+        The node's name, e.g. ``"trajectory"``.
+    name : str
+        The variable's name in that node, e.g. ``"p_outcome"``.
+
+    Returns
+    -------
+    xarray.DataArray
+        The variable, with its coordinates.
+
+    Raises
+    ------
+    KeyError
+        If the node or the variable is missing.
+
+    Examples
+    --------
+    >>> variable(result, "trajectory", "p_outcome").values[-1]  # doctest: +SKIP
+    0.44
+    """
+    return dataset(result, node)[name]
 
 
 def trajectory_frame(result: xr.DataTree) -> pd.DataFrame:
