@@ -32,7 +32,7 @@ _LAZY = {
     "attribution_frame": "attribution",
     "explain_move": "attribution",
     "shapley": "attribution",
-    "build_model": "model",
+    "build_model": "pymc_model",
     "encode": "model",
     "probabilities": "model",
     "Changes": "results",

@@ -96,7 +96,7 @@ def add_item(out, last_k, k, mu, sd, rep, r, w, prior_mode, g_star, p_flat, rng)
     ``out[s, h]`` is the running total of draw ``s`` given hypothesis ``h``; the pair is
     used when ``last_k[h, s] >= k``. Hypotheses that the item leaves exact at the same
     value (typically all it does not name) tilt its prior alike, so they share one draw:
-    ``rep`` (H,) maps each to the first of them (:func:`forecast.model.first_alike`).
+    ``rep`` (H,) maps each to the first of them (:func:`forecast.quadrature.first_alike`).
     """
     n_h = mu.shape[0]
     n_draws = out.shape[0]

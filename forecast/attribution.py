@@ -30,14 +30,8 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from .model import (
-    Arrays,
-    expected_p_outcome,
-    log_expected_tilt,
-    rank_weight,
-    row_max,
-    subset_weights,
-)
+from .model import Arrays, expected_p_outcome, rank_weight, subset_weights
+from .quadrature import log_expected_tilt, row_max
 from .scenario import Scenario
 
 __all__ = [

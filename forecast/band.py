@@ -17,14 +17,8 @@ from scipy.special import expit
 
 from . import caches
 from .errors import InputError
-from .model import (
-    Arrays,
-    first_alike,
-    log_effective,
-    log_expected_tilt,
-    prefix_weights,
-    row_max,
-)
+from .model import Arrays, prefix_weights
+from .quadrature import first_alike, log_effective, log_expected_tilt, row_max
 
 __all__ = [
     "NUMPY_ROUTE_MAX",

@@ -228,7 +228,8 @@ def seen_probabilities(indicators: Sequence[Indicator], hypotheses: Sequence[str
     ``q_h`` of an interval is the mean of its logit-normal (docs/model.md), by the same
     Gauss-Hermite quadrature as ``E[p_h]``.
     """
-    from .model import logit, logit_normal_mean, normal_params
+    from .model import logit, normal_params
+    from .quadrature import logit_normal_mean
 
     m = np.zeros((len(indicators), len(hypotheses)))
     s = np.zeros_like(m)

@@ -4,7 +4,7 @@ The fast route (MODEL.md, "Computing it"): the probability at every step from pe
 expectations (:func:`forecast.model.probabilities`), the judgement band from exact draws of
 ``P(theta | E_1..k)`` (:func:`forecast.band.band_draws`).
 
-The NUTS route samples :func:`forecast.model.build_model` with nutpie at every step.
+The NUTS route samples :func:`forecast.pymc_model.build_model` with nutpie at every step.
 """
 
 from __future__ import annotations
@@ -22,15 +22,9 @@ from scipy.special import expit
 
 from .band import Progress, band_draws, band_route, workspace
 from .caches import clear_caches
-from .model import (
-    Arrays,
-    compiled_nuts_model,
-    encode,
-    expected_p_outcome,
-    log_expected_tilt,
-    probabilities,
-    step_weights,
-)
+from .model import Arrays, encode, expected_p_outcome, probabilities, step_weights
+from .pymc_model import compiled_nuts_model
+from .quadrature import log_expected_tilt
 from .scenario import Scenario
 
 __all__ = ["BAND", "DEFAULT_DRAWS", "ForecastWarning", "clear_caches", "live_trajectory", "run"]

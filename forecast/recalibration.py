@@ -26,7 +26,8 @@ import numpy as np
 import pandas as pd
 from scipy.special import logsumexp
 
-from .model import Arrays, encode, expected_p_outcome, probabilities, row_max, subset_weights
+from .model import Arrays, encode, expected_p_outcome, probabilities, subset_weights
+from .quadrature import row_max
 from .scenario import Scenario
 
 __all__ = [
