@@ -14,7 +14,7 @@ import warnings
 from datetime import UTC, datetime
 from functools import cache
 from importlib.metadata import PackageNotFoundError, version
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import xarray as xr
@@ -100,8 +100,11 @@ def _run_fast(scenario: Scenario, a: Arrays, draws: int, seed: int, progress):
 
 
 def _check_draws(draws_mean: np.ndarray, mcse: np.ndarray, p_y: np.ndarray) -> None:
-    """The self-check: the draws' mean is an independent Monte Carlo estimate of the
-    probability; a ForecastWarning where they are more than 4.5 MCSE apart."""
+    """The self-check of the band's draws against the exact probability.
+
+    The draws' mean is an independent Monte Carlo estimate of the probability; a
+    ForecastWarning where they are more than 4.5 MCSE apart.
+    """
     z = np.abs(draws_mean - p_y) / np.maximum(mcse, 1e-12)
     bad = np.flatnonzero((z > 4.5) & (np.abs(draws_mean - p_y) > 1e-9))
     if bad.size:
@@ -174,7 +177,7 @@ def _run_nuts(scenario: Scenario, a: Arrays, draws: int, seed: int, progress, *,
 
     n_items = a.n_items
     keys = ("p_outcome", "p_outcome_low", "p_outcome_high", "mcse", "mcse_low", "mcse_high")
-    stats = {k: np.empty(n_items + 1) for k in keys}
+    stats: dict[str, Any] = {k: np.empty(n_items + 1) for k in keys}
     stats["p_hypothesis"] = np.empty((n_items + 1, a.n_hypotheses))
     per_chain = max(draws // chains, 100)
     band = np.empty((chains, per_chain, n_items + 1), dtype=np.float32)

@@ -92,10 +92,12 @@ class Arrays:
 
     @property
     def n_items(self) -> int:
+        """The number of evidence items, N."""
         return self.mu.shape[0]
 
     @property
     def n_hypotheses(self) -> int:
+        """The number of hypotheses, H."""
         return self.prior.shape[0]
 
 
@@ -174,13 +176,16 @@ def encode(scenario: Scenario) -> Arrays:
 
 
 def n_eff(rho, n):
-    """The design effect: ``n`` items of a group with correlation ``rho`` carry
-    ``n / (1 + rho * (n - 1))`` independent items' worth (numbers or arrays; 0 for n = 0)."""
+    """The design effect: the independent items' worth of a group's ``n`` items.
+
+    ``n`` items of a group with correlation ``rho`` carry ``n / (1 + rho * (n - 1))`` independent items' worth (numbers or arrays; 0 for n = 0).
+    """
     return n / (1.0 + rho * (n - 1))
 
 
 def rank_weight(rho, rank):
-    """Weight of the item at ``rank`` (1 = strongest) among a group's items seen:
+    """Weight of the item at ``rank`` (1 = strongest) among a group's items seen.
+
     ``n_eff(rank) - n_eff(rank - 1)`` (docs/model.md, "Dependent evidence").
 
     Examples
@@ -236,8 +241,9 @@ def subset_weights(a: Arrays, included: np.ndarray) -> np.ndarray:
 
 
 def prefix_weights(a: Arrays, g: int) -> np.ndarray:
-    """Weights of group ``g``'s members as the group grows: ``W[j, n - 1]`` is the weight of
-    its ``j``-th member (update order) once its first ``n`` members are seen (0 for ``j >= n``).
+    """Weights of group ``g``'s members as the group grows.
+
+    ``W[j, n - 1]`` is the weight of its ``j``-th member (update order) once its first ``n`` members are seen (0 for ``j >= n``).
     """
     members = np.flatnonzero(a.group == g)
     m = members.size

@@ -17,6 +17,7 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
+import numpy.typing as npt
 from scipy.special import expit, log_ndtr
 
 from . import caches
@@ -84,11 +85,13 @@ def _gauss_legendre(edges: np.ndarray, x: np.ndarray = _GL_X, v: np.ndarray = _G
 
 
 def _log_phi(z, log_r, log_1mr, w):
-    """log of ``phi(z) = (r e^z + 1 - r)^w``."""
+    """Log of ``phi(z) = (r e^z + 1 - r)^w``."""
     return w * np.logaddexp(log_r + z, log_1mr)
 
 
-def log_expected_tilt(mu: np.ndarray, sd: np.ndarray, r: np.ndarray, w: np.ndarray) -> np.ndarray:
+def log_expected_tilt(
+    mu: npt.ArrayLike, sd: npt.ArrayLike, r: npt.ArrayLike, w: npt.ArrayLike
+) -> np.ndarray:
     """``log c(h) = log E[Lr(h) ** w]`` for every item and hypothesis.
 
     Parameters
@@ -161,9 +164,8 @@ def _log_tilt_rows(mu, sd, r, w):
 
     def job(idx: np.ndarray, m: int) -> None:
         cols = np.argsort(~kept[idx], axis=1, kind="stable")[:, :m]  # kept, in order
-        vals = _tilt_uncertain(
-            *(np.take_along_axis(x[idx], cols, axis=1) for x in (mu, sd)), r[idx], w[idx]
-        )
+        mu_kept, sd_kept = (np.take_along_axis(x[idx], cols, axis=1) for x in (mu, sd))
+        vals = _tilt_uncertain(mu_kept, sd_kept, r[idx], w[idx])
         position = np.cumsum(kept[idx], axis=1) - 1  # of each kept entry among the kept
         out[idx] = np.take_along_axis(vals, np.take_along_axis(position, rep[idx], axis=1), axis=1)
 
@@ -237,8 +239,9 @@ def _log_cdf_others(d, mg, sg, unc_other):
 
 
 def _log_continuous(mh, sh, wh, log_r, log_1mr, mg, sg, unc_other, d0):
-    """``log E[psi(D); D > d0]``: the density of ``D = max`` of the uncertain others above
-    the atom, ``g_D(d) = G(d) * sum_g pdf_g(d) / Phi_g(d)``, by composite Gauss-Legendre.
+    """``log E[psi(D); D > d0]``, by composite Gauss-Legendre.
+
+    The density of ``D = max`` of the uncertain others above the atom, ``g_D(d) = G(d) * sum_g pdf_g(d) / Phi_g(d)``, by composite Gauss-Legendre.
 
     Shapes: ``mh, sh, wh, d0`` (n, h); ``log_r, log_1mr`` (n, 1); ``mg, sg`` (n, 1, u);
     ``unc_other`` (n, h, u), with at least one uncertain other in every (n, h).
@@ -284,7 +287,7 @@ def _log_continuous(mh, sh, wh, log_r, log_1mr, mg, sg, unc_other, d0):
 
 
 def _log_psi(d, m, s, log_r, log_1mr, w):
-    """log E[phi(min(0, X - d))], X ~ Normal(m, s) (s = 0: X = m); arrays broadcast."""
+    """Log E[phi(min(0, X - d))], X ~ Normal(m, s) (s = 0: X = m); arrays broadcast."""
     exact = s <= 0
     z_exact = np.minimum(m - d, 0.0)
     out = _log_phi(z_exact, log_r, log_1mr, w)
@@ -312,7 +315,7 @@ def _log_psi(d, m, s, log_r, log_1mr, w):
 
 
 def _log_psi_numeric(d, m, s, log_r, log_1mr, w):
-    """log psi for r < 1 and w < 1: P(X >= d) + integral_{-inf}^{d} phi(x - d) f(x) dx."""
+    """Log psi for r < 1 and w < 1: P(X >= d) + integral_{-inf}^{d} phi(x - d) f(x) dx."""
     d, m, s, log_r, log_1mr, w = np.broadcast_arrays(d, m, s, log_r, log_1mr, w)
     lo = m - _TAIL * s
     hi = np.maximum(np.minimum(d, m + _TAIL * s), lo)
@@ -332,8 +335,9 @@ def _log_psi_numeric(d, m, s, log_r, log_1mr, w):
 
 
 def logit_normal_mean(mean: np.ndarray, sd: np.ndarray) -> np.ndarray:
-    """``E[expit(X)]`` for ``X ~ Normal(mean, sd)`` (any shape; sd 0 = exact), by 64-point
-    Gauss-Hermite quadrature: the mean of a probability given as a 90% interval.
+    """``E[expit(X)]`` for ``X ~ Normal(mean, sd)`` (any shape; sd 0 = exact).
+
+    By 64-point Gauss-Hermite quadrature: the mean of a probability given as a 90% interval.
 
     Examples
     --------

@@ -149,8 +149,9 @@ def atomic_write(path: str | Path, write: Callable[[Path], None]) -> None:
 
 
 def save_result(result: xr.DataTree, out: str | Path) -> dict[str, Path]:
-    """Write ``trajectory.csv`` and ``posterior.nc`` into ``out`` (atomically), and
-    ``attribution.csv`` when the result has an ``/attribution`` node.
+    """Write ``trajectory.csv`` and ``posterior.nc`` into ``out`` (atomically).
+
+    Also ``attribution.csv`` when the result has an ``/attribution`` node.
 
     Returns the paths written, by name.
     """
@@ -242,8 +243,9 @@ def input_changes(result: xr.DataTree) -> list[str]:
 
 
 def same_question(previous: xr.DataTree, current: xr.DataTree) -> bool:
-    """Whether two results answer the same question: same question text, outcome and
-    hypothesis names (in any order).
+    """Whether two results answer the same question.
+
+    The same question text, outcome and hypothesis names (in any order).
 
     Examples
     --------
@@ -293,6 +295,7 @@ class Changes:
 
     @property
     def inputs_changed(self) -> bool:
+        """Whether any evidence item or the priors changed (run settings aside)."""
         return bool(self.added or self.removed or self.edited or self.priors_changed)
 
     def describe(self, outcome: str) -> str:
@@ -329,8 +332,9 @@ def _items(ids) -> str:
 
 def final_band(result: xr.DataTree) -> tuple[float, float, float]:
     """The outcome's probability after the last item and its band, ``(p, low, high)``."""
-    t = result["trajectory"]
-    return tuple(float(t[k][-1]) for k in ("p_outcome", "p_outcome_low", "p_outcome_high"))
+    t = dataset(result, "trajectory")
+    p, low, high = (float(t[k][-1]) for k in ("p_outcome", "p_outcome_low", "p_outcome_high"))
+    return p, low, high
 
 
 def changes_since(previous: xr.DataTree, current: xr.DataTree) -> Changes:
