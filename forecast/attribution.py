@@ -4,7 +4,7 @@ Shapley values, leave-one-out, and the move at each item's step, all from one ta
 "Attribution").
 
 The value of a subset ``S`` of the items is computed from the coherent probability of
-MODEL.md on that subset alone, group weights recomputed by strength rank:
+docs/model.md on that subset alone, group weights recomputed by strength rank:
 
     P(h | E_S) ∝ E[pi_h] * prod_{i in S} E[ Lr_i(h) ** w_i(S) ]
 

@@ -1,4 +1,4 @@
-"""The judgement band: exact draws of ``P(Y | E_1..k, theta)`` at every step (MODEL.md).
+"""The judgement band: exact draws of ``P(Y | E_1..k, theta)`` at every step (docs/model.md).
 
 Draw ``h``, then ``pi ~ Dirichlet(kappa pi + e_h)``, ``p`` from its prior, and each item's
 likelihoods from its prior tilted by ``Lr(h) ** w`` (rejection sampling). One pass over the

@@ -1,6 +1,6 @@
 """Running the model: the fast exact route and the NUTS route, both giving one DataTree.
 
-The fast route (MODEL.md, "Computing it"): the probability at every step from per-item
+The fast route (docs/model.md, "Computing it"): the probability at every step from per-item
 expectations (:func:`forecast.model.probabilities`), the judgement band from exact draws of
 ``P(theta | E_1..k)`` (:func:`forecast.band.band_draws`).
 

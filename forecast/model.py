@@ -102,7 +102,7 @@ class Arrays:
 
 
 def _normal_params(value, transform) -> tuple[float, float]:
-    """(mean, sd) in transformed space of a number or of a 90% interval (MODEL.md)."""
+    """(mean, sd) in transformed space of a number or of a 90% interval (docs/model.md)."""
     if isinstance(value, tuple | list):
         lo, hi = transform(value[0]), transform(value[1])
         return (lo + hi) / 2.0, (hi - lo) / (2.0 * Z90)
@@ -309,7 +309,7 @@ def _log_c_by_step(a: Arrays) -> tuple[np.ndarray, dict[int, np.ndarray]]:
 def log_posterior_by_step(a: Arrays) -> np.ndarray:
     """Unnormalised ``log P(h | E_1..k)`` for every step k = 0..N, shape (N+1, H).
 
-    ``log E[pi_h] + sum_{i<=k} log E[Lr_i(h) ** w_i(k)]`` (MODEL.md, "The probability").
+    ``log E[pi_h] + sum_{i<=k} log E[Lr_i(h) ** w_i(k)]`` (docs/model.md, "The probability").
     """
     n_items, n_h = a.mu.shape
     log_c, by_group = _log_c_by_step(a)

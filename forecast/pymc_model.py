@@ -16,7 +16,7 @@ __all__ = ["build_model", "compiled_nuts_model", "model_data"]
 
 
 def build_model(scenario: Scenario, step: int | None = None):
-    """The PyMC model of MODEL.md ("The PyMC model") at step ``k``.
+    """The PyMC model of docs/model.md ("The PyMC model") at step ``k``.
 
     Every uncertain input is a random variable: ``pi ~ Dirichlet(kappa * prior)`` (when
     ``prior_strength`` is set), ``logit p_h ~ Normal`` and ``log L_i(h) ~ Normal``

@@ -109,7 +109,7 @@ def trajectory_frame(result: xr.DataTree) -> pd.DataFrame:
     >>> trajectory_frame(result).iloc[-1]["p_invasion"]  # doctest: +SKIP
     0.44
     """
-    t = result["trajectory"].dataset
+    t = dataset(result, "trajectory")
     outcome = result.attrs["outcome"]
     days = np.datetime_as_string(t["date"].values.astype("datetime64[D]"), unit="D")
     frame = pd.DataFrame(
@@ -253,8 +253,8 @@ def same_question(previous: xr.DataTree, current: xr.DataTree) -> bool:
     True
     """
 
-    def key(result):
-        hyps = sorted(str(h) for h in result["trajectory"]["hypothesis"].values)
+    def key(result: xr.DataTree) -> tuple[str, str, list[str]]:
+        hyps = sorted(str(h) for h in variable(result, "trajectory", "hypothesis").values)
         return str(result.attrs.get("question")), str(result.attrs.get("outcome")), hyps
 
     return key(previous) == key(current)
