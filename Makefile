@@ -43,11 +43,13 @@ run: $(STAMP)  ## set up, then forecast the bundled scenario and score it (write
 test: $(DEV_STAMP)  ## set up, then run every test (slow ones included): what CI runs
 	$(VENV)/bin/ruff check forecast tests bench
 	$(VENV)/bin/ruff format --check forecast tests bench
+	$(VENV)/bin/mypy forecast
 	$(PY) -m pytest $(ARGS)
 
-check: $(DEV_STAMP)  ## the fast loop: lint and the tests not marked slow
+check: $(DEV_STAMP)  ## the fast loop: lint, types and the tests not marked slow
 	$(VENV)/bin/ruff check forecast tests bench
 	$(VENV)/bin/ruff format --check forecast tests bench
+	$(VENV)/bin/mypy forecast
 	$(PY) -m pytest -m "not slow" -q $(ARGS)
 
 lint: $(DEV_STAMP)  ## ruff lint and format check

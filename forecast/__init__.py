@@ -6,6 +6,8 @@
 >>> forecast.trajectory_frame(result).tail(1)  # doctest: +SKIP
 """
 
+from typing import TYPE_CHECKING, Any
+
 from .errors import InputError
 from .scenario import (
     EvidenceItem,
@@ -16,6 +18,38 @@ from .scenario import (
     load_scenario,
     new_evidence,
 )
+
+# The lazy names below, for type checkers and editors. Chart functions come from their own
+# modules: forecast.charts names a module and its function alike (forecast.charts.timeline),
+# which a type checker reads as a redefinition.
+if TYPE_CHECKING:
+    from .analysis import impact_table, sensitivity_table
+    from .attribution import Attribution, attribution_frame, explain_move, shapley
+    from .caches import clear_caches
+    from .charts.ach import ach_matrix
+    from .charts.distribution import distribution
+    from .charts.export import save_all
+    from .charts.impact import impact
+    from .charts.score import calibration_chart, score_chart
+    from .charts.sensitivity import sensitivity
+    from .charts.timeline import timeline
+    from .charts.watch import watch_chart
+    from .indicators import Indicator, load_indicators, observe, watch
+    from .inference import BAND, DEFAULT_DRAWS, ForecastWarning, run
+    from .model import encode, probabilities
+    from .pymc_model import build_model
+    from .recalibration import recalibrate, synthetic_portfolio
+    from .report import report_html, write_report
+    from .results import (
+        Changes,
+        changes_since,
+        load_result,
+        save_result,
+        scenario_of,
+        trajectory_frame,
+    )
+    from .scoring import calibration, postmortem, score
+    from .widgets import what_if
 
 __version__ = "0.1.0"
 
@@ -32,7 +66,7 @@ _LAZY = {
     "attribution_frame": "attribution",
     "explain_move": "attribution",
     "shapley": "attribution",
-    "build_model": "model",
+    "build_model": "pymc_model",
     "encode": "model",
     "probabilities": "model",
     "Changes": "results",
@@ -67,7 +101,7 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str):
+def __getattr__(name: str) -> Any:
     if name in _LAZY:
         import importlib
 

@@ -17,9 +17,11 @@ import numpy as np
 
 
 def _jit(fn):
-    """``numba.njit``, releasing the GIL, with the machine code cached on disk where numba
-    finds a writable place (beside this file or in the user's cache); else compiled afresh
-    in each process (a few seconds)."""
+    """``numba.njit``, releasing the GIL, with the machine code cached on disk.
+
+    Cached where numba finds a writable place (beside this file or in the user's cache); else compiled afresh
+    in each process (a few seconds).
+    """
     try:
         return numba.njit(cache=True, nogil=True, error_model="numpy")(fn)
     except RuntimeError:  # "cannot cache function ...: no locator available"
@@ -38,8 +40,9 @@ def _log_add(a: float, b: float) -> float:
 
 @_jit
 def _fill(x, mu, sd, unc, exact_top, rng, h=-1, shift_h=0.0, g=-1, shift_g=0.0):
-    """Draw the uncertain entries ``unc`` of ``x``: ``mu + sd * N(0, 1)``, moved by
-    ``shift_h`` at ``h`` and ``shift_g`` at ``g``.
+    """Draw the uncertain entries ``unc`` of ``x``: ``mu + sd * N(0, 1)``, moved.
+
+    Moved by ``shift_h`` at ``h`` and ``shift_g`` at ``g``.
 
     The exact entries of ``x`` hold their values already, the largest being ``exact_top``.
     Returns ``max(x)`` (by a loop: ``x.max()`` costs as much again as the draw).
@@ -96,7 +99,7 @@ def add_item(out, last_k, k, mu, sd, rep, r, w, prior_mode, g_star, p_flat, rng)
     ``out[s, h]`` is the running total of draw ``s`` given hypothesis ``h``; the pair is
     used when ``last_k[h, s] >= k``. Hypotheses that the item leaves exact at the same
     value (typically all it does not name) tilt its prior alike, so they share one draw:
-    ``rep`` (H,) maps each to the first of them (:func:`forecast.model.first_alike`).
+    ``rep`` (H,) maps each to the first of them (:func:`forecast.quadrature.first_alike`).
     """
     n_h = mu.shape[0]
     n_draws = out.shape[0]

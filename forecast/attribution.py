@@ -1,9 +1,10 @@
-"""Order-free attribution of the answer to the evidence: Shapley values, leave-one-out, and
-the move at each item's step, all from one table of ``log c_i(h; w)`` (docs/model.md,
+"""Order-free attribution of the answer to the evidence.
+
+Shapley values, leave-one-out, and the move at each item's step, all from one table of ``log c_i(h; w)`` (docs/model.md,
 "Attribution").
 
 The value of a subset ``S`` of the items is computed from the coherent probability of
-MODEL.md on that subset alone, group weights recomputed by strength rank:
+docs/model.md on that subset alone, group weights recomputed by strength rank:
 
     P(h | E_S) ∝ E[pi_h] * prod_{i in S} E[ Lr_i(h) ** w_i(S) ]
 
@@ -30,14 +31,9 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from .model import (
-    Arrays,
-    expected_p_outcome,
-    log_expected_tilt,
-    rank_weight,
-    row_max,
-    subset_weights,
-)
+from .model import Arrays, expected_p_outcome, rank_weight, subset_weights
+from .quadrature import log_expected_tilt, row_max
+from .results import dataset
 from .scenario import Scenario
 
 __all__ = [
@@ -235,13 +231,12 @@ def _walks(t: _Tables, value: Value, perms: np.ndarray) -> np.ndarray:
     n_p, n = perms.shape
     n_h = t.log_prior.size
     rows = np.arange(n_p)[:, None]
-    has_zero = t.has_zero
     # log posterior after each arrival: the prior, then running sums of the increments
     fin = np.empty((n_p, n + 1, n_h))
     fin[:, 0] = t.log_prior
     fin[:, 1:] = t.fin[perms]
     zero = None
-    if has_zero:
+    if t.has_zero:
         zero = np.zeros((n_p, n + 1, n_h), np.int64)
         zero[:, 1:] = t.zero[perms]
     when = np.empty_like(perms)
@@ -255,10 +250,10 @@ def _walks(t: _Tables, value: Value, perms: np.ndarray) -> np.ndarray:
         # a member's arrival changes the group's total (weaker members' ranks shift)
         at = np.sort(tg, axis=1) + 1
         fin[rows, at] = np.diff(gf, axis=1)
-        if has_zero:
+        if zero is not None:
             zero[rows, at] = np.diff(gz, axis=1)
     np.cumsum(fin, axis=1, out=fin)
-    if has_zero:
+    if zero is not None:
         np.cumsum(zero, axis=1, out=zero)
     moves = np.diff(_values(value, fin, zero), axis=1)  # (P, N, K) in time order
     return moves[rows, when]  # by item
@@ -390,9 +385,11 @@ def shapley(
 
 # ----------------------------------------------------------------------------- in words
 def _mean_context(t: _Tables, item: int, n: int, seed: int, draws: int = 512) -> np.ndarray:
-    """``P(h)`` just before ``item`` arrives, averaged over every order of arrival (H,):
-    exact (Shapley weights over the subsets without it) up to :data:`MAX_EXACT` items,
-    otherwise from ``draws`` random orders."""
+    """``P(h)`` just before ``item`` arrives, averaged over every order of arrival (H,).
+
+    Exact (Shapley weights over the subsets without it) up to :data:`MAX_EXACT` items,
+    otherwise from ``draws`` random orders.
+    """
     others = np.delete(np.arange(n), item)
     if n <= MAX_EXACT:
         codes = np.arange(2 ** (n - 1))
@@ -411,8 +408,10 @@ def _mean_context(t: _Tables, item: int, n: int, seed: int, draws: int = 512) ->
 
 
 def _main_flow(delta: np.ndarray, ep: np.ndarray, sign: float) -> tuple[int, int]:
-    """The pair (from, to) whose share of the probability moved by ``delta`` (H,) (losers give
-    to gainers in proportion) moves P(outcome) most in the direction ``sign``."""
+    """The pair (from, to) of hypotheses that moves P(outcome) most in the direction ``sign``.
+
+    Of the probability moved by ``delta`` (H,), losers give to gainers in proportion.
+    """
     gain = np.clip(delta, 0.0, None)
     flow = np.clip(-delta, 0.0, None)[:, None] * gain[None, :] / max(gain.sum(), 1e-300)
     effect = flow * (ep[None, :] - ep[:, None])  # [from, to]
@@ -428,7 +427,8 @@ def explain_move(
     hypotheses: list[str] | tuple[str, ...],
     outcome: str,
 ) -> str:
-    """One sentence on why an item's move at its step and its Shapley value differ in sign;
+    """One sentence on why an item's move at its step and its Shapley value differ in sign.
+
     ``""`` when they agree.
 
     ``att`` is :func:`shapley` with the default value (``P(outcome)`` then every ``P(h)``).
@@ -481,8 +481,9 @@ def explain_move(
 def describe_last(
     att: Attribution, a: Arrays, ids: list[str] | tuple[str, ...], hypotheses, outcome: str
 ) -> str:
-    """What the last item added did, in words: its step move, its Shapley value and, when
-    they differ in sign, why (:func:`explain_move`). ``""`` with no evidence.
+    """What the last item added did, in words.
+
+    Its step move, its Shapley value and, when they differ in sign, why (:func:`explain_move`). ``""`` with no evidence.
 
     Examples
     --------
@@ -568,7 +569,7 @@ def attribution_frame(result: xr.DataTree) -> pd.DataFrame:
     >>> attribution_frame(forecast.run(scenario, attribution=True)).columns  # doctest: +SKIP
     Index(['evidence_id', 'step_move', 'shapley', 'shapley_mcse', 'leave_one_out'], ...)
     """
-    node = result["attribution"]
+    node = dataset(result, "attribution")
     frame = pd.DataFrame({"evidence_id": [str(v) for v in node["evidence"].values]})
     for name in CSV_COLUMNS[1:]:
         frame[name] = node[name].values

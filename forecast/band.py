@@ -1,4 +1,4 @@
-"""The judgement band: exact draws of ``P(Y | E_1..k, theta)`` at every step (MODEL.md).
+"""The judgement band: exact draws of ``P(Y | E_1..k, theta)`` at every step (docs/model.md).
 
 Draw ``h``, then ``pi ~ Dirichlet(kappa pi + e_h)``, ``p`` from its prior, and each item's
 likelihoods from its prior tilted by ``Lr(h) ** w`` (rejection sampling). One pass over the
@@ -17,14 +17,8 @@ from scipy.special import expit
 
 from . import caches
 from .errors import InputError
-from .model import (
-    Arrays,
-    first_alike,
-    log_effective,
-    log_expected_tilt,
-    prefix_weights,
-    row_max,
-)
+from .model import Arrays, prefix_weights
+from .quadrature import first_alike, log_effective, log_expected_tilt, row_max
 
 __all__ = [
     "NUMPY_ROUTE_MAX",
@@ -227,7 +221,7 @@ def sample_tilted(
 
 
 def _prior_draws(a: Arrays, size: int, rng: np.random.Generator):
-    """log pi draws for each conditioning h, (H, S, H), and p_outcome draws (S, H)."""
+    """Log pi draws for each conditioning h, (H, S, H), and p_outcome draws (S, H)."""
     n_h = a.n_hypotheses
     if a.kappa is None:
         log_pi = np.broadcast_to(np.log(a.prior), (n_h, size, n_h))
@@ -300,7 +294,7 @@ _LOCAL = threading.local()
 
 
 def workspace() -> Workspace:
-    """This thread's :class:`Workspace` (the band's two parts run in threads of their own)."""
+    """The :class:`Workspace` of this thread (the band's two parts run in threads of their own)."""
     ws = getattr(_LOCAL, "workspace", None)
     if ws is None:
         ws = _LOCAL.workspace = Workspace()
@@ -312,8 +306,10 @@ _PRIORS: dict[tuple, tuple] = {}
 
 
 def _shared_prior_draws(a: Arrays, draws: int, seed: int):
-    """``u``, ``log_pi``, ``p`` of :func:`band_draws`, read-only, remembered: they depend
-    only on the seed, the number of draws and the priors, which a what-if move keeps."""
+    """``u``, ``log_pi``, ``p`` of :func:`band_draws`, read-only, remembered.
+
+    They depend only on the seed, the number of draws and the priors, which a what-if move keeps.
+    """
     key = (
         seed, draws, a.kappa,
         *(x.tobytes() for x in (a.prior, a.p_mean, a.p_sd)),
@@ -465,8 +461,10 @@ def band_draws(
 
 
 def _final_draws(log_pi, h_last, p, const, drawn) -> dict:
-    """Each draw's ``P(h | E_1..N, theta)`` and ``p_h`` at the last step (see band_draws);
-    ``drawn`` (draw, conditioning h, hypothesis)."""
+    """Each draw's ``P(h | E_1..N, theta)`` and ``p_h`` at the last step (see band_draws).
+
+    ``drawn`` (draw, conditioning h, hypothesis).
+    """
     every = np.arange(p.shape[0])
     log_post = log_pi[h_last, every] + const + drawn[every, h_last]
     log_post -= row_max(log_post)[:, None]
@@ -569,8 +567,10 @@ def _log_pi_rows(log_pi: np.ndarray) -> np.ndarray:
 
 
 class _NumpyPart:
-    """Vectorised draws for every draw of every hypothesis still in use, remembered; the
-    predictives in blocks of steps."""
+    """Vectorised draws for every draw of every hypothesis still in use, remembered.
+
+    The predictives in blocks of steps.
+    """
 
     compiled = False
 
@@ -600,7 +600,7 @@ class _NumpyPart:
             if x is None:
                 rng = _item_rng(seed, self.ids[i], int(h))
                 try:
-                    x = sample_tilted(a.mu[i], a.sd[i], a.r[i], w, h, draws, rng, log_c=log_c)
+                    x = sample_tilted(a.mu[i], a.sd[i], a.r[i], w, int(h), draws, rng, log_c=log_c)
                 except ValueError as exc:
                     raise type(exc)(f"evidence item {self.ids[i]!r}: {exc}") from None
                 x = w * log_effective(x, a.r[i])
@@ -640,15 +640,18 @@ class _NumpyPart:
 
 
 class _CompiledPart:
-    """Compiled draws for the (draw, hypothesis) pairs a later step uses, one stream; each
-    step's predictives as soon as it is reached."""
+    """Compiled draws for the (draw, hypothesis) pairs a later step uses, one stream.
+
+    Each step's predictives as soon as it is reached.
+    """
 
     compiled = True
 
     @staticmethod
     def shared(a: Arrays, ids, uncertain: np.ndarray, last_needed: np.ndarray) -> dict:
-        """What every part uses, computed once: the proposals of the uncertain items at
-        every weight they take (those in no group in (N, H) arrays, grouped ones by
+        """What every part uses, computed once.
+
+        The proposals of the uncertain items at every weight they take (those in no group in (N, H) arrays, grouped ones by
         ``(item, weight)``), and the exact items' ``log Lr`` rows.
 
         Raises ValueError (naming the item) where a pair that some draw uses would need
@@ -657,17 +660,17 @@ class _CompiledPart:
         from . import _compiled  # loaded here, not in both threads at once
 
         free = np.flatnonzero(uncertain & (a.group < 0))
-        rows, weights, steps = [free], [np.ones(free.size)], [free + 1]
+        row_parts, weight_parts, step_parts = [free], [np.ones(free.size)], [free + 1]
         for g in np.unique(a.group[a.group >= 0]):  # a group's weight changes as it grows
             members = np.flatnonzero(a.group == g)
             table = prefix_weights(a, int(g))
             for n in range(1, members.size + 1):
                 unc = uncertain[members[:n]]
                 seen = members[:n][unc]
-                rows.append(seen)
-                weights.append(table[:n, n - 1][unc])
-                steps.append(np.full(seen.size, members[n - 1] + 1))
-        rows, weights, steps = (np.concatenate(x) for x in (rows, weights, steps))
+                row_parts.append(seen)
+                weight_parts.append(table[:n, n - 1][unc])
+                step_parts.append(np.full(seen.size, members[n - 1] + 1))
+        rows, weights, steps = (np.concatenate(x) for x in (row_parts, weight_parts, step_parts))
         prior_mode, g_star, p_flat, log_cost = proposal_rows(
             a.mu[rows], a.sd[rows], a.r[rows], weights
         )
@@ -698,7 +701,7 @@ class _CompiledPart:
 
     def __init__(self, a, shared, h_of, log_pi, p, last_k, seed_words):
         self.kernels = shared["kernels"]
-        self.a, self.shared = a, shared
+        self.a, self.common = a, shared
         self.h_of = np.ascontiguousarray(h_of)
         self.log_pi = np.ascontiguousarray(log_pi)
         self.p = np.ascontiguousarray(p)
@@ -710,7 +713,7 @@ class _CompiledPart:
 
     def add(self, out: np.ndarray, i: int, w: float, k: int) -> None:
         """Add item i's ``w log Lr`` draws to ``out`` for the pairs used from step k on."""
-        a, s = self.a, self.shared
+        a, s = self.a, self.common
         modes = s["grouped"][int(i), float(w)]
         self.kernels.add_item(
             out, self.last_k, k, a.mu[i], a.sd[i], s["alike"][i], float(a.r[i]), float(w),
@@ -719,7 +722,7 @@ class _CompiledPart:
 
     def free_steps(self, k0: int, k1: int, const: np.ndarray, drawn: np.ndarray) -> None:
         """Steps k0 .. k1 - 1, whose items are in no group, and their predictives."""
-        a, s = self.a, self.shared
+        a, s = self.a, self.common
         self.kernels.free_steps(
             k0, k1, self.out, a.mu, a.sd, s["alike"], a.r, s["uncertain"], s["exact_add"],
             s["proposals"], self.last_k, self.h_of, self.log_pi, const, drawn, self.p, self.rng,

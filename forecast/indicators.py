@@ -1,5 +1,6 @@
-"""Indicators: what to watch next, what each sighting would do to the forecast, and turning a
-sighting (or its absence) into an evidence item.
+"""Indicators: what to watch next and what each sighting would do to the forecast.
+
+And turning a sighting (or its absence) into an evidence item.
 
 An indicator file (``indicators/<id>.yaml``, or rows of a CSV) names something that may be
 seen by a date, with ``p_seen``, the absolute probability of seeing it under every
@@ -229,7 +230,8 @@ def seen_probabilities(indicators: Sequence[Indicator], hypotheses: Sequence[str
     ``q_h`` of an interval is the mean of its logit-normal (docs/model.md), by the same
     Gauss-Hermite quadrature as ``E[p_h]``.
     """
-    from .model import logit, logit_normal_mean, normal_params
+    from .model import logit, normal_params
+    from .quadrature import logit_normal_mean
 
     m = np.zeros((len(indicators), len(hypotheses)))
     s = np.zeros_like(m)
@@ -250,7 +252,7 @@ def _bits(p: np.ndarray, axis: int = -1) -> np.ndarray:
     return entr(p).sum(axis=axis) / np.log(2.0)
 
 
-def _binary_bits(p: np.ndarray) -> np.ndarray:
+def _binary_bits(p: np.ndarray | float) -> np.ndarray:
     from scipy.special import entr
 
     return (entr(p) + entr(1.0 - p)) / np.log(2.0)
@@ -344,8 +346,10 @@ def best_set(p_hypothesis: np.ndarray, p_outcome_given: np.ndarray, q: np.ndarra
 
 
 def _weighted_quantiles(values: np.ndarray, weights: np.ndarray, probs) -> np.ndarray:
-    """Quantiles of weighted draws, row by row (M, S): the weighted empirical CDF at the
-    draws' mid-points, interpolated linearly."""
+    """Quantiles of weighted draws, row by row (M, S).
+
+    The weighted empirical CDF at the draws' mid-points, interpolated linearly.
+    """
     order = np.argsort(values, axis=1)
     v = np.take_along_axis(values, order, axis=1)
     w = np.take_along_axis(weights, order, axis=1)
@@ -424,8 +428,9 @@ _BAND_CHUNK = 32
 
 
 def _weight_checks(w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Effective sample size of each row's importance weights, and Pareto k-hat (arviz-stats'
-    PSIS) where the ESS is below half the draws (NaN elsewhere: not needed, see below).
+    """Effective sample size of each row's importance weights, and Pareto k-hat.
+
+    Pareto k-hat (arviz-stats' PSIS) where the ESS is below half the draws (NaN elsewhere: not needed, see below).
 
     The weights are probabilities, bounded by 1, so their variance is finite and the ESS
     measures the loss; k-hat is the check for a heavy tail, computed where the weights are
@@ -606,8 +611,10 @@ def watch(
 
 
 def current(result, scenario: Scenario) -> tuple[np.ndarray, np.ndarray, float]:
-    """``P(h | E)`` (last step), ``E[p_h]`` and ``P(Y | E)``: the fast route's stored
-    exact values, recomputed with :func:`forecast.model.probabilities` after a NUTS run."""
+    """``P(h | E)`` (last step), ``E[p_h]`` and ``P(Y | E)``.
+
+    The fast route's stored exact values, recomputed with :func:`forecast.model.probabilities` after a NUTS run.
+    """
     traj = result["trajectory"]
     e_p = np.asarray(traj["expected_p_outcome"].values, dtype=float)
     if result.attrs.get("method", "fast") == "fast":
@@ -740,8 +747,10 @@ def _evidence_yaml(item: dict, indicator: Indicator, seen: bool, folder: Path) -
 
 # ----------------------------------------------------------------------------- stored
 def watch_dataset(frame: pd.DataFrame):
-    """The :func:`watch` table as an ``xarray.Dataset`` (dim ``indicator``), its ``attrs`` as
-    JSON text: ``forecast run`` keeps it in ``posterior.nc`` (node ``/watch``) for the report."""
+    """The :func:`watch` table as an ``xarray.Dataset`` (dim ``indicator``).
+
+    Its ``attrs`` as JSON text: ``forecast run`` keeps it in ``posterior.nc`` (node ``/watch``) for the report.
+    """
     import json
 
     import xarray as xr

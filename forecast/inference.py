@@ -1,10 +1,10 @@
 """Running the model: the fast exact route and the NUTS route, both giving one DataTree.
 
-The fast route (MODEL.md, "Computing it"): the probability at every step from per-item
+The fast route (docs/model.md, "Computing it"): the probability at every step from per-item
 expectations (:func:`forecast.model.probabilities`), the judgement band from exact draws of
 ``P(theta | E_1..k)`` (:func:`forecast.band.band_draws`).
 
-The NUTS route samples :func:`forecast.model.build_model` with nutpie at every step.
+The NUTS route samples :func:`forecast.pymc_model.build_model` with nutpie at every step.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import warnings
 from datetime import UTC, datetime
 from functools import cache
 from importlib.metadata import PackageNotFoundError, version
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import xarray as xr
@@ -22,15 +22,9 @@ from scipy.special import expit
 
 from .band import Progress, band_draws, band_route, workspace
 from .caches import clear_caches
-from .model import (
-    Arrays,
-    compiled_nuts_model,
-    encode,
-    expected_p_outcome,
-    log_expected_tilt,
-    probabilities,
-    step_weights,
-)
+from .model import Arrays, encode, expected_p_outcome, probabilities, step_weights
+from .pymc_model import compiled_nuts_model
+from .quadrature import log_expected_tilt
 from .scenario import Scenario
 
 __all__ = ["BAND", "DEFAULT_DRAWS", "ForecastWarning", "clear_caches", "live_trajectory", "run"]
@@ -106,8 +100,11 @@ def _run_fast(scenario: Scenario, a: Arrays, draws: int, seed: int, progress):
 
 
 def _check_draws(draws_mean: np.ndarray, mcse: np.ndarray, p_y: np.ndarray) -> None:
-    """The self-check: the draws' mean is an independent Monte Carlo estimate of the
-    probability; a ForecastWarning where they are more than 4.5 MCSE apart."""
+    """The self-check of the band's draws against the exact probability.
+
+    The draws' mean is an independent Monte Carlo estimate of the probability; a
+    ForecastWarning where they are more than 4.5 MCSE apart.
+    """
     z = np.abs(draws_mean - p_y) / np.maximum(mcse, 1e-12)
     bad = np.flatnonzero((z > 4.5) & (np.abs(draws_mean - p_y) > 1e-9))
     if bad.size:
@@ -180,7 +177,7 @@ def _run_nuts(scenario: Scenario, a: Arrays, draws: int, seed: int, progress, *,
 
     n_items = a.n_items
     keys = ("p_outcome", "p_outcome_low", "p_outcome_high", "mcse", "mcse_low", "mcse_high")
-    stats = {k: np.empty(n_items + 1) for k in keys}
+    stats: dict[str, Any] = {k: np.empty(n_items + 1) for k in keys}
     stats["p_hypothesis"] = np.empty((n_items + 1, a.n_hypotheses))
     per_chain = max(draws // chains, 100)
     band = np.empty((chains, per_chain, n_items + 1), dtype=np.float32)

@@ -1,5 +1,6 @@
-"""Learning from the track record: one diagnosticity exponent ``s`` shared by every item of
-every resolved question, fitted with PyMC (nutpie).
+"""Learning from the track record: one diagnosticity exponent ``s``.
+
+Shared by every item of every resolved question, fitted with PyMC (nutpie).
 
 Every likelihood is raised to ``s`` before the reliability is applied, as the what-if
 slider does: ``Lr_i(h; s) = r_i * (L_i(h) / max_g L_i(g)) ** s + 1 - r_i``. The model is
@@ -21,14 +22,19 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 from scipy.special import logsumexp
 
 from .errors import InputError
-from .model import Arrays, encode, expected_p_outcome, probabilities, row_max, subset_weights
+from .model import Arrays, encode, expected_p_outcome, probabilities, subset_weights
+from .quadrature import row_max
 from .scenario import Scenario
+
+if TYPE_CHECKING:
+    import xarray as xr
 
 __all__ = [
     "MIN_QUESTIONS",
@@ -82,6 +88,7 @@ class Portfolio:
 
     @property
     def n_questions(self) -> int:
+        """The number of questions, Q."""
         return self.log_prior.shape[0]
 
     def data(self) -> dict[str, np.ndarray]:
@@ -132,8 +139,9 @@ def portfolio(arrays: Sequence[Arrays], outcomes: Sequence[bool] | None = None) 
 
 
 def p_outcome_at(port: Portfolio, s: np.ndarray | float) -> np.ndarray:
-    """``P_q(Y | E_q, s)`` for every value of ``s`` (S,) and question: (S, Q) (NumPy twin of
-    the PyTensor graph; at ``s = 1`` with exact inputs, the coherent probability).
+    """``P_q(Y | E_q, s)`` for every value of ``s`` (S,) and question: (S, Q).
+
+    The NumPy twin of the PyTensor graph; at ``s = 1`` with exact inputs, the coherent probability).
 
     Examples
     --------
@@ -155,8 +163,9 @@ def p_outcome_at(port: Portfolio, s: np.ndarray | float) -> np.ndarray:
 
 # ----------------------------------------------------------------------------- PyMC model
 def build_recalibration_model(port: Portfolio):
-    """The PyMC model of the module docstring; every number is ``pm.Data`` (no fixed shapes),
-    so one compiled model serves every portfolio.
+    """The PyMC model of the module docstring.
+
+    Every number is ``pm.Data`` (no fixed shapes), so one compiled model serves every portfolio.
 
     Returns
     -------
@@ -236,7 +245,7 @@ class Recalibration:
         Failed convergence checks (R-hat > 1.01, bulk ESS < 400, divergences).
     """
 
-    posterior: object
+    posterior: xr.DataTree
     table: pd.DataFrame
     predictions: pd.DataFrame
     problems: list[str] = field(default_factory=list)

@@ -21,6 +21,7 @@ __all__ = [
     "Changes",
     "atomic_write",
     "changes_since",
+    "dataset",
     "final_band",
     "input_changes",
     "keep_previous",
@@ -29,7 +30,72 @@ __all__ = [
     "save_result",
     "scenario_of",
     "trajectory_frame",
+    "variable",
 ]
+
+
+def dataset(result: xr.DataTree, node: str) -> xr.Dataset:
+    """The variables of one node of a result, as a typed ``xarray.Dataset``.
+
+    ``result[node]`` is typed ``DataTree | DataArray``; this accessor says which, so that
+    callers need no cast.
+
+    Parameters
+    ----------
+    result : xarray.DataTree
+        A result of :func:`forecast.run` (or loaded by :func:`load_result`).
+    node : str
+        The node's name, e.g. ``"trajectory"``.
+
+    Returns
+    -------
+    xarray.Dataset
+        The node's variables (a view of the tree's data, not a copy).
+
+    Raises
+    ------
+    KeyError
+        If the result has no node called ``node``.
+
+    Examples
+    --------
+    >>> dataset(result, "trajectory")["p_outcome"].values[-1]  # doctest: +SKIP
+    0.44
+    """
+    tree = result[node]
+    if not isinstance(tree, xr.DataTree):
+        raise KeyError(f"{node!r} is a variable of the result, not a node")
+    return tree.dataset
+
+
+def variable(result: xr.DataTree, node: str, name: str) -> xr.DataArray:
+    """One variable of one node of a result, as a typed ``xarray.DataArray``.
+
+    Parameters
+    ----------
+    result : xarray.DataTree
+        A result of :func:`forecast.run` (or loaded by :func:`load_result`).
+    node : str
+        The node's name, e.g. ``"trajectory"``.
+    name : str
+        The variable's name in that node, e.g. ``"p_outcome"``.
+
+    Returns
+    -------
+    xarray.DataArray
+        The variable, with its coordinates.
+
+    Raises
+    ------
+    KeyError
+        If the node or the variable is missing.
+
+    Examples
+    --------
+    >>> variable(result, "trajectory", "p_outcome").values[-1]  # doctest: +SKIP
+    0.44
+    """
+    return dataset(result, node)[name]
 
 
 def trajectory_frame(result: xr.DataTree) -> pd.DataFrame:
@@ -43,7 +109,7 @@ def trajectory_frame(result: xr.DataTree) -> pd.DataFrame:
     >>> trajectory_frame(result).iloc[-1]["p_invasion"]  # doctest: +SKIP
     0.44
     """
-    t = result["trajectory"].dataset
+    t = dataset(result, "trajectory")
     outcome = result.attrs["outcome"]
     days = np.datetime_as_string(t["date"].values.astype("datetime64[D]"), unit="D")
     frame = pd.DataFrame(
@@ -83,8 +149,9 @@ def atomic_write(path: str | Path, write: Callable[[Path], None]) -> None:
 
 
 def save_result(result: xr.DataTree, out: str | Path) -> dict[str, Path]:
-    """Write ``trajectory.csv`` and ``posterior.nc`` into ``out`` (atomically), and
-    ``attribution.csv`` when the result has an ``/attribution`` node.
+    """Write ``trajectory.csv`` and ``posterior.nc`` into ``out`` (atomically).
+
+    Also ``attribution.csv`` when the result has an ``/attribution`` node.
 
     Returns the paths written, by name.
     """
@@ -176,8 +243,9 @@ def input_changes(result: xr.DataTree) -> list[str]:
 
 
 def same_question(previous: xr.DataTree, current: xr.DataTree) -> bool:
-    """Whether two results answer the same question: same question text, outcome and
-    hypothesis names (in any order).
+    """Whether two results answer the same question.
+
+    The same question text, outcome and hypothesis names (in any order).
 
     Examples
     --------
@@ -185,8 +253,8 @@ def same_question(previous: xr.DataTree, current: xr.DataTree) -> bool:
     True
     """
 
-    def key(result):
-        hyps = sorted(str(h) for h in result["trajectory"]["hypothesis"].values)
+    def key(result: xr.DataTree) -> tuple[str, str, list[str]]:
+        hyps = sorted(str(h) for h in variable(result, "trajectory", "hypothesis").values)
         return str(result.attrs.get("question")), str(result.attrs.get("outcome")), hyps
 
     return key(previous) == key(current)
@@ -227,6 +295,7 @@ class Changes:
 
     @property
     def inputs_changed(self) -> bool:
+        """Whether any evidence item or the priors changed (run settings aside)."""
         return bool(self.added or self.removed or self.edited or self.priors_changed)
 
     def describe(self, outcome: str) -> str:
@@ -263,8 +332,9 @@ def _items(ids) -> str:
 
 def final_band(result: xr.DataTree) -> tuple[float, float, float]:
     """The outcome's probability after the last item and its band, ``(p, low, high)``."""
-    t = result["trajectory"]
-    return tuple(float(t[k][-1]) for k in ("p_outcome", "p_outcome_low", "p_outcome_high"))
+    t = dataset(result, "trajectory")
+    p, low, high = (float(t[k][-1]) for k in ("p_outcome", "p_outcome_low", "p_outcome_high"))
+    return p, low, high
 
 
 def changes_since(previous: xr.DataTree, current: xr.DataTree) -> Changes:

@@ -1,5 +1,6 @@
-"""Scoring resolved questions: the final and time-averaged scores, the post-mortem, and
-calibration across questions with the CORP decomposition of the Brier score.
+"""Scoring resolved questions.
+
+The final and time-averaged scores, the post-mortem, and calibration across questions with the CORP decomposition of the Brier score.
 
 Every number follows docs/model.md ("Scoring a resolved question"). The probability scored
 is the coherent probability of :func:`forecast.model.probabilities`, computed on the items
@@ -108,7 +109,10 @@ class Scored:
 
     @property
     def happened(self) -> bool:
-        return bool(self.scenario.priors.resolution.outcome)
+        """Whether the outcome happened (the resolution's ``outcome``)."""
+        resolution = self.scenario.priors.resolution
+        assert resolution is not None  # only resolved scenarios are scored
+        return bool(resolution.outcome)
 
     @property
     def log_p_observed(self) -> np.ndarray:
@@ -117,10 +121,12 @@ class Scored:
 
     @property
     def used_ids(self) -> tuple[str, ...]:
+        """The ids of the items scored (those dated before the resolution), in order."""
         return self.scenario.ids[: self.arrays.n_items]
 
     @property
     def used_dates(self) -> tuple[dt.date, ...]:
+        """The dates of the items scored, in order."""
         return tuple(e.date for e in self.scenario.evidence[: self.arrays.n_items])
 
 
@@ -194,7 +200,7 @@ def score_scenario(scenario: Scenario, *, name: str = "scenario", file: str = "p
     days = np.arange(np.datetime64(opened, "D"), resolved)
     standing = np.searchsorted(dates[:k], days, side="right")  # items dated <= d
     daily_p = p_y[standing]
-    h_log = ""
+    h_log: float | str = ""  # blank when the resolution names no hypothesis
     if res.hypothesis is not None:
         h_log = float(np.log(p_h[-1, scenario.hypotheses.index(res.hypothesis)]))
     row = {
@@ -288,8 +294,10 @@ def score(scenarios, *, names: Iterable[str] | None = None) -> pd.DataFrame:
 
 
 def score_entries(entries: Iterable[tuple[str, Scenario, str]]) -> pd.DataFrame:
-    """:func:`score` of ``(name, scenario, priors file)`` triples (as :func:`load_scenarios`
-    returns); the file is named in errors."""
+    """:func:`score` of ``(name, scenario, priors file)`` triples.
+
+    As :func:`load_scenarios` returns them; the file is named in errors.
+    """
     entries = list(entries)
     scored = [
         score_scenario(s, name=n, file=f) for n, s, f in entries if s.priors.resolution is not None
@@ -357,8 +365,10 @@ def wilson_interval(k, n, z: float = Z90) -> tuple[np.ndarray, np.ndarray]:
 
 
 def pav(x: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """Isotonic (non-decreasing in ``x``) regression of ``y`` by pool-adjacent-violators,
-    equal values of ``x`` pooled first (so equal forecasts get equal fitted values)."""
+    """Isotonic (non-decreasing in ``x``) regression of ``y`` by pool-adjacent-violators.
+
+    Equal values of ``x`` pooled first (so equal forecasts get equal fitted values).
+    """
     from scipy.optimize import isotonic_regression
 
     x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
