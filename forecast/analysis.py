@@ -47,7 +47,7 @@ EPS = 1e-12
 
 def evidence_ids(result: xr.DataTree) -> list[str]:
     """The evidence ids of a result, in the order of its steps."""
-    return [str(v) for v in result["evidence"]["evidence"].values]
+    return [str(v) for v in result["evidence"].to_dataset()["evidence"].values]
 
 
 def check_result(result) -> None:
@@ -135,7 +135,7 @@ def impact_table(result: xr.DataTree) -> pd.DataFrame:
 
 def impact_table_for(result: xr.DataTree, a: Arrays) -> pd.DataFrame:
     """:func:`impact_table` on the scenario's encoded arrays ``a`` (already decoded)."""
-    t, ev = result["trajectory"], result["evidence"]
+    t, ev = result["trajectory"].to_dataset(), result["evidence"].to_dataset()
     p = t["p_outcome"].values.astype(float)
     ids = evidence_ids(result)
     terms = ev["log_likelihood"].values.astype(float).reshape(len(ids), a.n_hypotheses)
@@ -386,7 +386,7 @@ def sensitivity_table_for(result: xr.DataTree, scenario: Scenario, a: Arrays) ->
     frame = frame[columns].sort_values("swing", ascending=False, kind="stable")
     frame = frame.reset_index(drop=True)
     frame.attrs["p_centre"] = float(p_h @ ep)
-    frame.attrs["p_final"] = float(result["trajectory"]["p_outcome"].values[-1])
+    frame.attrs["p_final"] = float(result["trajectory"].to_dataset()["p_outcome"].values[-1])
     frame.attrs["prior_strength"] = scenario.priors.prior_strength
     return frame
 

@@ -105,7 +105,7 @@ def _figure(fig, salt: str, caption: str) -> str:
 
 
 def _lead(result: xr.DataTree) -> str:
-    t = result["trajectory"]
+    t = result["trajectory"].to_dataset()
     outcome = result.attrs.get("outcome", "the outcome")
     p, lo, hi = final_band(result)
     p0 = float(t["p_outcome"][0])
@@ -139,7 +139,7 @@ def _since_previous(result: xr.DataTree) -> str:
 
 
 def _hypothesis_table(result: xr.DataTree, scenario) -> str:
-    t = result["trajectory"]
+    t = result["trajectory"].to_dataset()
     outcome = scenario.outcome
     rows = []
     for name in (str(v) for v in t["hypothesis"].values):  # file order, as in the charts
@@ -212,7 +212,7 @@ def _shapley(result: xr.DataTree) -> pd.Series | None:
     """Each item's Shapley value for P(outcome), by id, when the run attributed the answer."""
     if "attribution" not in result.children:
         return None
-    node = result["attribution"]
+    node = result["attribution"].to_dataset()
     return pd.Series(node["shapley"].values.astype(float), index=node["evidence"].values)
 
 
@@ -228,7 +228,7 @@ def _what_moved(result: xr.DataTree, top: int = 15) -> str:
     the others), leave-one-out beside them, and the sentence on the last item."""
     if "attribution" not in result.children:
         return ""
-    node = result["attribution"]
+    node = result["attribution"].to_dataset()
     outcome = result.attrs.get("outcome", "the outcome")
     shap = node["shapley"].values.astype(float)
     order = np.argsort(-np.abs(shap), kind="stable")
@@ -398,7 +398,7 @@ def report_html(
     impact = impact_table(result)
     sens = sensitivity_table(result)
     n = len(scenario.evidence)
-    t = result["trajectory"]
+    t = result["trajectory"].to_dataset()
     final_mcse = float(t["mcse"][-1])
     if result.attrs.get("method", "fast") == "fast":
         exactness = (

@@ -697,7 +697,7 @@ class WhatIf(W.VBox):
     def show_band(self) -> xr.DataTree:
         """Build :attr:`result` and show its band (for scenarios whose band waits)."""
         result = self.result
-        t = result["trajectory"]
+        t = result["trajectory"].to_dataset()
         self._state.live = {
             k: t[k].values for k in ("p_outcome", "p_hypothesis", "p_outcome_low", "p_outcome_high")
         }

@@ -170,7 +170,7 @@ def format_day(ts: pd.Timestamp, *, year: bool = True) -> str:
 
 def evidence_dates(result: xr.DataTree) -> pd.DatetimeIndex:
     """Date of every step (NaT for the prior)."""
-    return pd.DatetimeIndex(pd.to_datetime(result["trajectory"]["date"].values))
+    return pd.DatetimeIndex(pd.to_datetime(result["trajectory"].to_dataset()["date"].values))
 
 
 def as_of(result: xr.DataTree, step: int | None = None) -> str:

@@ -70,7 +70,7 @@ def timeline(result: xr.DataTree, *, ax=None, hypotheses: bool = True) -> Figure
     >>> fig.savefig("timeline.png", dpi=200)  # doctest: +SKIP
     """
     check_result(result)
-    t = result["trajectory"]
+    t = result["trajectory"].to_dataset()
     n_steps = t.sizes["step"]
     if n_steps - 1 > MAX_ROWS:
         return _dated_timeline(result, ax=ax, hypotheses=hypotheses)
@@ -197,14 +197,14 @@ def _dates_below(ax, n_items: int) -> None:
 def _timeline_geometry(result: xr.DataTree, plot_w: float) -> tuple[float, float]:
     """The right x limit (in steps) leaving room for the last value's label, and the width
     of one step in inches, for a plot ``plot_w`` inches wide."""
-    n_steps = result["trajectory"].sizes["step"]
+    n_steps = result["trajectory"].to_dataset().sizes["step"]
     room = _end_label_room(result) + 0.15
     span = (n_steps + 0.2) / max(1.0 - room / plot_w, 0.2)
     return -0.6 + span, plot_w / span
 
 
 def _hypothesis_labels(result: xr.DataTree) -> list[str]:
-    ph = result["trajectory"]["p_hypothesis"]
+    ph = result["trajectory"].to_dataset()["p_hypothesis"]
     return [
         f"{shorten(h, 36)}  {pct(float(ph.sel(hypothesis=h)[-1]))}" for h in ph["hypothesis"].values
     ]
@@ -239,7 +239,7 @@ def _outcome_panel(
     ax, result: xr.DataTree, steps: np.ndarray, *, right: float, width: float, outside: bool = True
 ) -> None:
     """The outcome's probability and band at x = ``steps`` (step numbers, or dates)."""
-    t = result["trajectory"]
+    t = result["trajectory"].to_dataset()
     outcome = result.attrs.get("outcome", "outcome")
     dated = t.sizes["step"] - 1 > MAX_ROWS
     # on a date axis the probability holds between items: steps, no markers
@@ -338,9 +338,11 @@ def _previous_line(result: xr.DataTree):
     their neighbours."""
     if PREVIOUS not in result.children:
         return None
-    prev = result[PREVIOUS]
+    prev = result[PREVIOUS].to_dataset()
     ids = [str(v) for v in prev["evidence_id"].values]
-    where = {str(v): k for k, v in enumerate(result["trajectory"]["evidence_id"].values)}
+    where = {
+        str(v): k for k, v in enumerate(result["trajectory"].to_dataset()["evidence_id"].values)
+    }
     where[""] = 0
     known = np.array([where.get(i, np.nan) for i in ids], dtype=float)
     idx = np.arange(len(ids))
@@ -355,7 +357,7 @@ def _previous_line(result: xr.DataTree):
 
 
 def _hypothesis_panel(ax, result: xr.DataTree, steps: np.ndarray, *, width: float) -> None:
-    t = result["trajectory"]
+    t = result["trajectory"].to_dataset()
     dated = t.sizes["step"] - 1 > MAX_ROWS
     names = [str(h) for h in t["hypothesis"].values]
     for j, (name, label) in enumerate(zip(names, _hypothesis_labels(result), strict=True)):
