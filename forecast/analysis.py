@@ -323,11 +323,11 @@ def sensitivity_table_for(result: xr.DataTree, scenario: Scenario, a: Arrays) ->
         value = scenario.priors.hypotheses[name].p_outcome
         if isinstance(value, list | tuple):
             lo, hi = map(float, value)
-            ends = []
+            at_ends = []
             for end in (lo, hi):
                 changed = ep.copy()
                 changed[j] = end
-                ends.append(float(p_h @ changed))
+                at_ends.append(float(p_h @ changed))
             rows.append(
                 {
                     "input": f"P({outcome} | {name})",
@@ -337,11 +337,14 @@ def sensitivity_table_for(result: xr.DataTree, scenario: Scenario, a: Arrays) ->
                     "lo": lo,
                     "hi": hi,
                     "centre": float(ep[j]),
-                    "p_low": ends[0],
-                    "p_high": ends[1],
+                    "p_low": at_ends[0],
+                    "p_high": at_ends[1],
                 }
             )
-    item, hyp, lows, highs = [], [], [], []
+    item: list[int] = []
+    hyp: list[int] = []
+    lows: list[float] = []
+    highs: list[float] = []
     for i, e in enumerate(scenario.evidence):
         for name, value in e.likelihoods.items():
             if isinstance(value, list | tuple):
@@ -350,7 +353,7 @@ def sensitivity_table_for(result: xr.DataTree, scenario: Scenario, a: Arrays) ->
                 lows.append(float(value[0]))
                 highs.append(float(value[1]))
     item_a, hyp_a = np.array(item, dtype=int), np.array(hyp, dtype=int)
-    ends = {}
+    ends: dict[str, np.ndarray] = {}
     for key, values in (("p_low", lows), ("p_high", highs)):
         mu = centre.mu[item_a].copy()
         mu[np.arange(item_a.size), hyp_a] = np.log(np.array(values, dtype=float))
@@ -409,12 +412,12 @@ def _final_with_rows(
     out = np.empty((items.size, a.n_hypotheses))
     free = a.group[items] < 0
     if free.any():
-        k = np.flatnonzero(free)
-        old_f, old_r = split_log(log_lr[items[k]])
-        new_f, new_r = split_log(log_effective(mu[k], a.r[items[k]]))
-        out[k] = _p_hypothesis(base_f - old_f + new_f, base_r - old_r + new_r)
+        rows = np.flatnonzero(free)
+        old_f, old_r = split_log(log_lr[items[rows]])
+        new_f, new_r = split_log(log_effective(mu[rows], a.r[items[rows]]))
+        out[rows] = _p_hypothesis(base_f - old_f + new_f, base_r - old_r + new_r)
     for k in np.flatnonzero(~free):
-        i = items[k]
+        i = int(items[k])
         members = np.flatnonzero(a.group == a.group[i])
         group_mu = a.mu[members].copy()
         group_mu[members == i] = mu[k]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import functools
 import json
 import os
 import sys
@@ -16,6 +17,7 @@ import time
 import traceback
 import warnings
 from pathlib import Path
+from typing import TYPE_CHECKING, Literal
 
 from .errors import InputError
 from .scenario import (
@@ -27,6 +29,9 @@ from .scenario import (
     new_evidence,
     printable,
 )
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["main"]
 
@@ -390,7 +395,7 @@ def _cmd_score(args) -> int:
         "score_summary.csv": cal.summary,
     }
     for name, frame in tables.items():
-        atomic_write(out / name, lambda p, f=frame: f.to_csv(p, index=False))
+        atomic_write(out / name, functools.partial(_write_csv, frame))
     written = [str(out / n) for n in tables]
     from .charts.score import calibration_chart, save_chart, score_chart
 
@@ -560,7 +565,17 @@ def _watch_result(args, scenario):
     return run(scenario, draws=draws, seed=args.seed, progress=_progress_printer("fast route"))
 
 
-def _watch_into(result, indicators, *, rank_by: str = "shift", k: int = 3):
+def _write_csv(frame: pd.DataFrame, path: Path) -> None:
+    frame.to_csv(path, index=False)
+
+
+def _watch_into(
+    result,
+    indicators,
+    *,
+    rank_by: Literal["shift", "info_hypotheses", "info_outcome"] = "shift",
+    k: int = 3,
+):
     """The ranked indicators (:func:`forecast.watch`), also kept in the result (node
     ``/watch``: the report's "What would change the assessment")."""
     import xarray as xr

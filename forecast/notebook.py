@@ -173,5 +173,9 @@ def execute_notebook(
     ipynb, html = out / f"{source.stem}.ipynb", out / f"{source.stem}.html"
     atomic_write(ipynb, lambda p: nbformat.write(executed, str(p)))
     page = html_export(executed, code=code)
-    atomic_write(html, lambda p: p.write_text(page, encoding="utf-8"))
+
+    def write_page(p: Path) -> None:
+        p.write_text(page, encoding="utf-8")
+
+    atomic_write(html, write_page)
     return ipynb, html

@@ -547,5 +547,9 @@ def write_report(
     """
     path = Path(out) / "report.html"
     text = report_html(result, warning=warning, svg_files=svg_files)
-    atomic_write(path, lambda p: p.write_text(text, encoding="utf-8"))
+
+    def write(p: Path) -> None:
+        p.write_text(text, encoding="utf-8")
+
+    atomic_write(path, write)
     return path

@@ -35,7 +35,7 @@ from pydantic import (
     field_validator,
     model_validator,
 )
-from pydantic_core import PydanticCustomError
+from pydantic_core import ErrorDetails, PydanticCustomError
 
 from .yamlsafe import MAX_BYTES, YamlError, decode, load_yaml, parse_yaml, read_bytes
 
@@ -801,7 +801,7 @@ def _validate(model: type[BaseModel], raw: Any, file: str, problems: list[Proble
     return None
 
 
-def _problem_from_pydantic(model: type[BaseModel], file: str, err: dict) -> Problem:
+def _problem_from_pydantic(model: type[BaseModel], file: str, err: ErrorDetails) -> Problem:
     loc = [str(p) for p in err["loc"]]
     where = ".".join(loc) or (err.get("ctx") or {}).get("field", "")  # model checks: ctx names it
     kind = err["type"]

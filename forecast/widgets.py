@@ -92,7 +92,7 @@ LIVE_BAND = 2_000_000
 the **Band** button or ``panel.result`` (10,000 items at 4,000 draws would take seconds)."""
 
 
-def format_headline(outcome: str, p: float, low: float, high: float | None = None) -> str:
+def format_headline(outcome: str, p: float, low: float | None, high: float | None = None) -> str:
     """``"P(invasion) = 44.2% (90% band 25.3-63.5%)"``; ``low`` None: the probability alone.
 
     >>> format_headline("rain", 0.442, 0.253, 0.635)
@@ -230,7 +230,7 @@ def importance(
         shap = result["attribution"].to_dataset().get("shapley")
         if shap is not None and "evidence" in shap.dims:
             other = [d for d in shap.dims if d != "evidence"]
-            total = np.abs(shap).sum(dim=other)
+            total = abs(shap).sum(dim=other)
             if ids is not None and "evidence" in total.coords:
                 total = total.sel(evidence=list(ids))
             return total.values.astype(float)
@@ -384,7 +384,7 @@ class WhatIf(W.VBox):
         super().__init__([self.headline, self.status, body])
         self.add_class("forecast-whatif")
         self.update()
-        self._base_live = self._state.live
+        self._base_live = self._current.live
         self._set_canvas_image(self.snapshot())
 
     def _set_canvas_image(self, png: bytes) -> None:
@@ -414,7 +414,7 @@ class WhatIf(W.VBox):
         canvas.layout = W.Layout(flex="0 0 auto")
         ax = fig.add_axes((0.1, 0.13, 0.87, 0.77))
         n = len(base.ids)
-        marker = {"marker": "o", "markersize": 3} if n <= LIST_ALL else {}
+        marker: dict[str, Any] = {"marker": "o", "markersize": 3} if n <= LIST_ALL else {}
         hyp = {
             h: ax.plot([], [], lw=1, alpha=0.6, color=f"C{j % 10}", label=f"P({h})")[0]
             for j, h in enumerate(base.hypotheses)
@@ -591,7 +591,7 @@ class WhatIf(W.VBox):
         return live
 
     def _show(self) -> None:
-        state = self._state
+        state = self._current
         self.headline.value = f"<span style='font-size:1.3em'><b>{_escape(self.text)}</b></span>"
         notes = [_escape(n) for n in state.notes]
         self.status.value = " ".join(
@@ -617,7 +617,7 @@ class WhatIf(W.VBox):
                 x, live["p_outcome_low"], live["p_outcome_high"],
                 color="black", alpha=0.15, lw=0, label="90% band", animated=True,
             )  # fmt: skip
-        if self.updates == 1 or not self._state.changed:
+        if self.updates == 1 or not self._current.changed:
             t["as written"].set_data(x, live["p_outcome"])
         xlim = (0, max(x[-1], 1))
         if self.chart.syncing_data_url:
@@ -649,8 +649,14 @@ class WhatIf(W.VBox):
         self._draw_traces()
 
     @property
+    def _current(self) -> _State:
+        """The state of the last :meth:`update` (one runs in ``__init__``)."""
+        assert self._state is not None, "update() runs in __init__"
+        return self._state
+
+    @property
     def live(self) -> dict[str, np.ndarray]:
-        return self._state.live
+        return self._current.live
 
     @property
     def text(self) -> str:
@@ -661,7 +667,7 @@ class WhatIf(W.VBox):
             return format_headline(self.base.outcome, p, lo, hi)
         if self._result is not None:
             return headline(self._result)
-        n = len(self._state.ids)
+        n = len(self._current.ids)
         return (
             f"{format_headline(self.base.outcome, live['p_outcome'][-1], None)} "
             f"(90% band: not computed live at {n:,} items; press Band)"
@@ -671,14 +677,14 @@ class WhatIf(W.VBox):
     def scenario(self) -> Scenario:
         """The scenario of the latest update (:func:`scenario_for`; validated when built)."""
         if self._scenario is None:
-            self._scenario = scenario_for(self.base, self._state.changed)
+            self._scenario = scenario_for(self.base, self._current.changed)
         return self._scenario
 
     @property
     def result(self) -> xr.DataTree:
         """``forecast.run(scenario, seed=seed, draws=draws)`` of the latest update."""
         if self._result is None:
-            if not self._state.changed and self._base_result is not None:
+            if not self._current.changed and self._base_result is not None:
                 self._result = self._base_result
             else:
                 self._result = run(self.scenario, seed=self.seed, draws=self.draws)
@@ -688,7 +694,7 @@ class WhatIf(W.VBox):
     def base_result(self) -> xr.DataTree:
         """``forecast.run`` of the scenario as written."""
         if self._base_result is None:
-            if not self._state.changed:
+            if not self._current.changed:
                 self._base_result = self.result
             else:
                 self._base_result = run(self.base, seed=self.seed, draws=self.draws)
@@ -698,7 +704,7 @@ class WhatIf(W.VBox):
         """Build :attr:`result` and show its band (for scenarios whose band waits)."""
         result = self.result
         t = result["trajectory"].to_dataset()
-        self._state.live = {
+        self._current.live = {
             k: t[k].values for k in ("p_outcome", "p_hypothesis", "p_outcome_low", "p_outcome_high")
         }
         self._show()
@@ -720,7 +726,7 @@ class WhatIf(W.VBox):
 
     def _describe(self) -> str:
         parts = []
-        for id, s in self._state.changed.items():
+        for id, s in self._current.changed.items():
             e = self.base.evidence[self.encoded.index[id]]
             if not s.include:
                 parts.append(f"without {id}")

@@ -109,7 +109,7 @@ def distribution(result: xr.DataTree, *, step: int = -1) -> Figure:
             bins = np.linspace(draws.min(), draws.max(), 81)
         ax.hist(
             draws,
-            bins=bins,
+            bins=bins.tolist(),
             density=True,
             color=OKABE_ITO["grey"],
             alpha=0.9,

@@ -4,10 +4,12 @@ optionally in forked worker processes that die with their parent."""
 
 from __future__ import annotations
 
+import functools
 import io
 import re
 from collections.abc import Sequence
 from pathlib import Path
+from typing import IO, Any
 
 import matplotlib as mpl
 import pandas as pd
@@ -76,13 +78,13 @@ def _builders(
     return builders
 
 
-def save_figure(fig: Figure, path: Path, fmt: str, dpi: int, salt: str) -> None:
+def save_figure(fig: Figure, path: Path | IO[bytes], fmt: str, dpi: int, salt: str) -> None:
     """Save deterministically: SVG text as text (editable, searchable), no timestamps; a
     PNG at most :data:`MAX_PIXELS` a side (a ``dpi`` that would exceed it is lowered)."""
     dpi = min(dpi, (MAX_PIXELS - 1) / max(fig.get_size_inches()))
     metadata = {"Date": None} if fmt == "svg" else ({"CreationDate": None} if fmt == "pdf" else {})
     # PNG: fast zlib level (a few percent larger files, about a third of the encoding time)
-    extra = {"pil_kwargs": {"compress_level": 1}} if fmt == "png" else {}
+    extra: dict[str, Any] = {"pil_kwargs": {"compress_level": 1}} if fmt == "png" else {}
     with mpl.rc_context({"svg.fonttype": "none", "svg.hashsalt": salt, "pdf.fonttype": 42}):
         fig.savefig(path, format=fmt, dpi=dpi, metadata=metadata, **extra)
 
@@ -169,7 +171,7 @@ def save_all(
             fig = build[name]()
             for fmt in formats:
                 path = out / f"{name}.{fmt}"
-                atomic_write(path, lambda p, f=fmt, g=fig, n=name: save_figure(g, p, f, dpi, n))
+                atomic_write(path, functools.partial(save_figure, fig, fmt=fmt, dpi=dpi, salt=name))
                 fig.set_layout_engine("none")
 
     n = max(processes, 1)
@@ -266,6 +268,6 @@ def save_watch_chart(
     paths = []
     for fmt in chart_formats(formats):
         path = out / f"watch.{fmt}"
-        atomic_write(path, lambda p, f=fmt: save_figure(fig, p, f, dpi, "watch"))
+        atomic_write(path, functools.partial(save_figure, fig, fmt=fmt, dpi=dpi, salt="watch"))
         paths.append(path)
     return paths

@@ -38,7 +38,9 @@ def score_chart(scored: Scored) -> Figure:
     fig = Figure(figsize=(8.0, 5.2), layout="constrained")
     top, bottom = fig.subplots(2, 1, sharex=True, height_ratios=[2.2, 1])
     days = pd.to_datetime(scored.days)
-    end = pd.Timestamp(scored.scenario.priors.resolution.date)
+    resolution = scored.scenario.priors.resolution
+    assert resolution is not None, "a scored scenario is resolved"
+    end = pd.Timestamp(resolution.date)
     # the forecast holds from the start of each day to the end of it: a step line
     x = np.append(days, end)
     y = np.append(scored.daily_p, scored.daily_p[-1])
@@ -125,7 +127,7 @@ def calibration_chart(cal: Calibration) -> Figure:
             fontsize=SMALL_SIZE,
             color=INK if r["n"] else MUTED,
         )
-    for edge in np.arange(1, 10) * 10:
+    for edge in range(10, 100, 10):
         ax.axvline(edge, color="#eeeeee", lw=0.6, zorder=0)
     s = cal.summary.iloc[0]
     ax.set_title(

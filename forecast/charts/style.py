@@ -17,6 +17,7 @@ import xarray as xr
 from matplotlib.backends.backend_agg import RendererAgg
 from matplotlib.figure import Figure
 from matplotlib.font_manager import FontProperties
+from matplotlib.layout_engine import ConstrainedLayoutEngine
 from matplotlib.ticker import MaxNLocator, PercentFormatter
 
 OKABE_ITO = {
@@ -221,7 +222,9 @@ def new_figure(
     fig = plt.figure(figsize=(width, height), layout="constrained")
     plt.close(fig)
     bottom = (_footer_height(footer_lines) + legend_height(legend_rows)) / height
-    fig.get_layout_engine().set(rect=(0.0, bottom, 1.0, 1.0 - bottom), w_pad=0.06, h_pad=0.06)
+    engine = fig.get_layout_engine()
+    assert isinstance(engine, ConstrainedLayoutEngine)
+    engine.set(rect=(0.0, bottom, 1.0, 1.0 - bottom), w_pad=0.06, h_pad=0.06)
     return fig
 
 

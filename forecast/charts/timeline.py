@@ -222,7 +222,7 @@ def _end_texts(result: xr.DataTree) -> tuple[str, str]:
 
 
 def _step_labels(ax, labels: list[str], *, rotate: bool) -> None:
-    ax.xaxis.set_major_locator(FixedLocator(np.arange(len(labels))))
+    ax.xaxis.set_major_locator(FixedLocator(range(len(labels))))
     ax.set_xticklabels(
         labels,
         rotation=90 if rotate else 0,
