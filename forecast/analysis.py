@@ -46,13 +46,12 @@ EPS = 1e-12
 
 
 def evidence_ids(result: xr.DataTree) -> list[str]:
-    """The evidence ids of a result, in the order of its steps."""
+    """Return the evidence ids of a result, in the order of its steps."""
     return [str(v) for v in result["evidence"].to_dataset()["evidence"].values]
 
 
 def check_result(result) -> None:
-    """Raise ``TypeError`` unless ``result`` is a result of :func:`forecast.run` (a
-    DataTree with ``/trajectory`` and ``/evidence``).
+    """Raise ``TypeError`` unless ``result`` is a result of :func:`forecast.run` (a DataTree with ``/trajectory`` and ``/evidence``).
 
     >>> check_result({"trajectory": 1})  # doctest: +SKIP
     TypeError: expected the result of forecast.run ...
@@ -67,8 +66,10 @@ def check_result(result) -> None:
 
 
 def split_log(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Log values as (finite part, count of ``-inf``): sums and differences of these never
-    meet ``-inf - (-inf)``."""
+    """Log values as (finite part, count of ``-inf``).
+
+    Sums and differences of these never meet ``-inf - (-inf)``.
+    """
     x = np.asarray(x, dtype=float)
     return np.where(np.isfinite(x), x, 0.0), np.isneginf(x).astype(int)
 
@@ -89,8 +90,7 @@ def _log_prior(a: Arrays) -> np.ndarray:
 
 # ----------------------------------------------------------------------------- impact
 def impact_table(result: xr.DataTree) -> pd.DataFrame:
-    """How much each evidence item moved the outcome's probability, and the final
-    probability without it.
+    """How much each evidence item moved the outcome's probability, and the final probability without it.
 
     Parameters
     ----------
@@ -174,7 +174,7 @@ def impact_table_for(result: xr.DataTree, a: Arrays) -> pd.DataFrame:
 
 
 def leave_one_out(a: Arrays, terms: np.ndarray | None = None) -> tuple[float, np.ndarray]:
-    """The final probability of the outcome, and without each item in turn.
+    """Return the final probability of the outcome, and without each item in turn.
 
     Parameters
     ----------
@@ -230,7 +230,7 @@ def leave_one_out(a: Arrays, terms: np.ndarray | None = None) -> tuple[float, np
 
 
 def attribution_of(result: xr.DataTree) -> xr.Dataset | None:
-    """The result's attribution node (Shapley values), when it has one for these items."""
+    """Return the result's attribution node (Shapley values), when it has one for these items."""
     if "attribution" not in result.children:
         return None
     node = result["attribution"].to_dataset()
@@ -244,8 +244,7 @@ def attribution_of(result: xr.DataTree) -> xr.Dataset | None:
 
 
 def most_important(table: pd.DataFrame) -> tuple[np.ndarray, int]:
-    """The rows of an :func:`impact_table` that a chart shows, most important first, and how
-    many are left out.
+    """Return the rows of an :func:`impact_table` that a chart shows, most important first, and how many are left out.
 
     Importance is the size of the item's Shapley value when the table has one, else of its
     leave-one-out change. Every row up to :data:`MAX_ROWS` items; above, the
@@ -264,8 +263,7 @@ def most_important(table: pd.DataFrame) -> tuple[np.ndarray, int]:
 
 # ----------------------------------------------------------------------------- sensitivity
 def sensitivity_table(result: xr.DataTree) -> pd.DataFrame:
-    """The final probability with each uncertain input at the low and at the high end of its
-    interval, every other input at its centre.
+    """Return the final probability with each uncertain input at the low and at the high end of its interval, every other input at its centre.
 
     Parameters
     ----------
@@ -402,8 +400,10 @@ def _final_with_rows(
     items: np.ndarray,
     mu: np.ndarray,
 ) -> np.ndarray:
-    """P(h | every item) (K, H) with row ``items[k]``'s exact log-likelihoods replaced by
-    ``mu[k]``, one replacement at a time (``a`` exact: every sd 0).
+    """Return P(h | every item) (K, H) with each row ``items[k]`` replaced by ``mu[k]``.
+
+    Row ``items[k]``'s exact log-likelihoods are replaced by ``mu[k]``, one replacement at a
+    time (``a`` exact: every sd 0).
 
     An item in no group changes its own term only; a grouped item's new strength can
     change its group's ranks, so the group's terms are recomputed (:func:`subset_weights`).
@@ -482,7 +482,7 @@ def scale_likelihoods(likelihoods: Mapping[str, Any], s: float) -> dict[str, Any
 
 
 def scenario_for(scenario: Scenario, settings: Mapping[str, Setting]) -> Scenario:
-    """The scenario the what-if controls describe (a pure function of its inputs).
+    """Return the scenario the what-if controls describe (a pure function of its inputs).
 
     Parameters
     ----------
@@ -526,7 +526,7 @@ def scenario_for(scenario: Scenario, settings: Mapping[str, Setting]) -> Scenari
 
 
 def setting_changes(item: EvidenceItem, setting: Setting) -> dict[str, Any]:
-    """The fields of ``item`` that ``setting`` changes (empty: none)."""
+    """Return the fields of ``item`` that ``setting`` changes (empty: none)."""
     s = float(setting.diagnosticity)
     r = item.r if setting.reliability is None else float(setting.reliability)
     if not (0.0 <= r <= 1.0):

@@ -42,7 +42,7 @@ LISTED = 200  # items (and groups) listed by validate; the rest are counted
 
 
 def _whole_number(low: int, high: int):
-    """An argparse type: a whole number in [low, high], refused with the range otherwise."""
+    """Return an argparse type: a whole number in [low, high], refused with the range otherwise."""
 
     def parse(text: str) -> int:
         try:
@@ -63,7 +63,7 @@ def _items(n: int) -> str:
 
 
 def _progress_printer(label: str):
-    """A progress callback that stays silent for the first second, then reports on stderr."""
+    """Return a progress callback that stays silent for the first second, then reports on stderr."""
     start = time.monotonic()
     shown = False
 
@@ -109,14 +109,12 @@ def _is_chart(name: str) -> bool:
 
 
 def _run_set(name: str) -> bool:
-    """The files of a run's set in ``out/``: replaced together (or dropped) by ``forecast run``."""
+    """Return the files of a run's set in ``out/``: replaced together (or dropped) by ``forecast run``."""
     return name in RUN_FILES or _is_chart(name)
 
 
 def _check_out(args) -> Path:
-    """``--out`` as given; InputError when it is a file, the evidence folder (or inside it),
-    or a folder holding the priors file or the evidence folder: a run swaps the whole folder
-    and would write among the analyst's files."""
+    """``--out`` as given; InputError when it is a file, the evidence folder (or inside it), or a folder holding the priors file or the evidence folder: a run swaps the whole folder and would write among the analyst's files."""
     out = Path(args.out)
     if out.exists() and not out.is_dir():
         raise InputError(f"--out {_plain(args.out)}: exists and is not a folder")
@@ -138,8 +136,10 @@ def _check_out(args) -> Path:
 
 
 def _previous_result(path: Path):
-    """The earlier run kept at ``path`` (checked as untrusted input: InputError if it is not a
-    forecast result), or None."""
+    """Return the earlier run kept at ``path``, or None.
+
+    Checked as untrusted input: InputError if it is not a forecast result.
+    """
     from .results import load_result
 
     if not path.exists():
@@ -153,8 +153,10 @@ def _previous_result(path: Path):
 
 
 def _since_last_run(result, previous, previous_path: Path, outcome: str):
-    """Say what changed since the earlier run and keep its trajectory; for a different
-    question, say so in one line and keep nothing of it."""
+    """Say what changed since the earlier run and keep its trajectory.
+
+    For a different question, say so in one line and keep nothing of it.
+    """
     from .results import changes_since, keep_previous, same_question
 
     if previous is None:
@@ -252,8 +254,10 @@ def _cmd_run(args) -> int:
 
 
 def _saved_result(args):
-    """The result saved by ``forecast run`` (``--result``, default ``<out>/posterior.nc``),
-    checked as untrusted input; InputError when missing or not a forecast result."""
+    """Return the result saved by ``forecast run`` (``--result``, default ``<out>/posterior.nc``), checked as untrusted input.
+
+    InputError when missing or not a forecast result.
+    """
     from .results import load_result
 
     path = Path(args.result) if args.result else Path(args.out) / "posterior.nc"
@@ -310,8 +314,11 @@ def _cmd_report(args) -> int:
 
 
 def _report_notebook(args) -> int:
-    """``report --notebook``: execute the notebook on the scenario (papermill), write the
-    executed notebook and its HTML export into ``--out``, its charts into ``<out>/<name>/``."""
+    """``report --notebook``.
+
+    Execute the notebook on the scenario (papermill), write the executed notebook and its HTML
+    export into ``--out``, its charts into ``<out>/<name>/``.
+    """
     from .notebook import NotebookError, execute_notebook
 
     notebook = Path(args.notebook)
@@ -533,8 +540,10 @@ def _cmd_new_evidence(args) -> int:
 
 
 def _indicators(args, scenario):
-    """The validated indicators of ``--indicators`` (default: ``indicators/`` beside the
-    evidence folder, when it exists), or None when there are none."""
+    """Return the validated indicators of ``--indicators``, or None when there are none.
+
+    The default is ``indicators/`` beside the evidence folder, when it exists.
+    """
     from .indicators import load_indicators
 
     folder = args.indicators
@@ -546,8 +555,7 @@ def _indicators(args, scenario):
 
 
 def _watch_result(args, scenario):
-    """The saved ``<out>/posterior.nc`` when it is of this very scenario (and has the band's
-    last-step draws), else a fresh fast run (not saved)."""
+    """Return the saved ``<out>/posterior.nc`` when it is of this very scenario (and has the band's last-step draws), else a fresh fast run (not saved)."""
     from .inference import DEFAULT_DRAWS, run
     from .results import load_result
 
@@ -576,8 +584,10 @@ def _watch_into(
     rank_by: Literal["shift", "info_hypotheses", "info_outcome"] = "shift",
     k: int = 3,
 ):
-    """The ranked indicators (:func:`forecast.watch`), also kept in the result (node
-    ``/watch``: the report's "What would change the assessment")."""
+    """Return the ranked indicators (:func:`forecast.watch`), also kept in the result.
+
+    They are kept in the node ``/watch``: the report's "What would change the assessment".
+    """
     import xarray as xr
 
     from .indicators import watch, watch_dataset
@@ -592,8 +602,10 @@ def _watch_into(
 
 
 def _write_watch(result, frame, out, *, top: int | None, charts: bool = True) -> list[str]:
-    """Print the ranked table (``top`` rows, None: all) and the best set, write
-    ``<out>/watch.csv`` and the watch chart; returns the names written."""
+    """Print the ranked table and the best set, write ``<out>/watch.csv`` and the watch chart.
+
+    The table shows ``top`` rows (None: all). Returns the names written.
+    """
     from .charts import save_watch_chart
     from .indicators import write_watch_csv
 
@@ -604,7 +616,7 @@ def _write_watch(result, frame, out, *, top: int | None, charts: bool = True) ->
 
 
 def _format_watch(frame, top: int | None) -> str:
-    """The ranked indicators as text: what each would do to P(outcome), overdue ones marked."""
+    """Return the ranked indicators as text: what each would do to P(outcome), overdue ones marked."""
     o, p_y = frame.attrs["outcome"], frame.attrs["p_outcome"]
     lines = [f"\nWhat to watch (P({o}) now {p_y:.1%}; ranked by {frame.attrs['rank_by']}):"]
     if frame.empty:
@@ -891,8 +903,11 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _internal_error(exc: BaseException) -> int:
-    """A defect, not bad input: say so, save the traceback in the temp folder (``out/`` stays
-    as it was), print its path; exit code 1."""
+    """Report a defect, not bad input.
+
+    Say so, save the traceback in the temp folder (``out/`` stays as it was), print its path; exit
+    code 1.
+    """
     import tempfile
 
     text = "".join(traceback.format_exception(exc))

@@ -39,7 +39,7 @@ def _parameter(value: Any) -> Any:
 
 
 def html_export(notebook: Any, *, code: bool = True) -> str:
-    """A notebook (a ``NotebookNode`` or a path) as one self-contained, static HTML page.
+    """Return a notebook (a ``NotebookNode`` or a path) as one self-contained, static HTML page.
 
     JupyterLab's look (nbconvert's ``lab`` template); images are embedded as ``data:``
     URIs. Widgets are shown by their static snapshot (the what-if panel's headline and

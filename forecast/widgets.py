@@ -104,7 +104,7 @@ def format_headline(outcome: str, p: float, low: float | None, high: float | Non
 
 
 def headline(result: xr.DataTree) -> str:
-    """The final probability and band: ``"P(invasion) = 44.2% (90% band 25.3-63.5%)"``."""
+    """Return the final probability and band: ``"P(invasion) = 44.2% (90% band 25.3-63.5%)"``."""
     return format_headline(result.attrs["outcome"], *final_band(result))
 
 
@@ -114,7 +114,7 @@ def _is_default(item: EvidenceItem, setting: Setting) -> bool:
 
 
 def _valid_likelihoods(likelihoods: Mapping[str, Any]) -> bool:
-    """What validation would accept of scaled likelihoods: positive and finite numbers."""
+    """Return what validation would accept of scaled likelihoods: positive and finite numbers."""
     for value in likelihoods.values():
         for x in value if isinstance(value, list | tuple) else (value,):
             if not (math.isfinite(x) and x > 0.0):
@@ -166,8 +166,9 @@ class Encoded:
         return got
 
     def arrays(self, settings: Mapping[str, Setting]) -> tuple[Arrays, tuple[str, ...]] | None:
-        """The arrays and ids ``settings`` describe; None if the scenario would not validate
-        (then :func:`scenario_for` says why).
+        """Return the arrays and ids ``settings`` describe.
+
+        None if the scenario would not validate (then :func:`scenario_for` says why).
 
         Raises KeyError for an unknown id, ValueError as :func:`scenario_for` does.
         """
@@ -259,8 +260,10 @@ class _State:
 
 
 class _Controls(Mapping):
-    """``panel.controls[id]``: the item's widgets, made when first asked for (a scenario of
-    10,000 items lists a few dozen)."""
+    """``panel.controls[id]``.
+
+    The item's widgets, made when first asked for (a scenario of 10,000 items lists a few dozen).
+    """
 
     def __init__(self, panel: WhatIf) -> None:
         self._panel = panel
@@ -281,7 +284,7 @@ class _Controls(Mapping):
         return len(self._panel.base.ids)
 
     def made(self) -> dict[str, dict[str, W.Widget]]:
-        """The widgets made so far, by id."""
+        """Return the widgets made so far, by id."""
         return self._made
 
 
@@ -388,8 +391,10 @@ class WhatIf(W.VBox):
         self._set_canvas_image(self.snapshot())
 
     def _set_canvas_image(self, png: bytes) -> None:
-        """What ipympl sets when a figure is displayed on its own (here it is a child of the
-        panel): the first image the browser draws on the canvas, and the canvas's size."""
+        """Return what ipympl sets when a figure is displayed on its own (here it is a child of the panel).
+
+        The first image the browser draws on the canvas, and the canvas's size.
+        """
         import base64
 
         self.chart._data_url = "data:image/png;base64," + base64.b64encode(png).decode("ascii")
@@ -487,8 +492,7 @@ class WhatIf(W.VBox):
         return {"include": include, "diagnosticity": s, "reliability": r, "box": box}
 
     def _list(self) -> None:
-        """Show the items: all of them, or the filter's matches (those that matter most
-        first), at most :data:`SHOWN`."""
+        """Show the items: all of them, or the filter's matches (those that matter most first), at most :data:`SHOWN`."""
         ids = self.base.ids
         if len(ids) <= LIST_ALL:
             shown, more = list(ids), 0
@@ -521,7 +525,7 @@ class WhatIf(W.VBox):
         return scenario_for(self.base, self._changed if settings is None else settings)
 
     def _moved(self, id: str) -> None:
-        """A control of ``id`` moved: keep its setting, then update (coalesced)."""
+        """Keep the setting of the control of ``id`` that moved, then update (coalesced)."""
         if self._hold:
             return
         c = self.controls[id]
@@ -538,8 +542,10 @@ class WhatIf(W.VBox):
         self.request_update()
 
     def request_update(self) -> None:
-        """Update now, or, if an update is running, once it is done with the latest state:
-        requests made meanwhile are coalesced into one."""
+        """Update now, or, if an update is running, once it is done with the latest state.
+
+        Requests made meanwhile are coalesced into one.
+        """
         self._pending = True
         if self._busy:
             return
@@ -554,8 +560,9 @@ class WhatIf(W.VBox):
     def compute(
         self, settings: Mapping[str, Setting]
     ) -> tuple[Arrays, tuple[str, ...], dict[str, np.ndarray]]:
-        """What an update computes for ``settings`` (changed items only), without showing it:
-        the arrays, the ids and :func:`~forecast.inference.live_trajectory`.
+        """Return what an update computes for ``settings`` (changed items only), without showing it.
+
+        The arrays, the ids and :func:`~forecast.inference.live_trajectory`.
 
         Raises ScenarioError, ValueError or KeyError for settings whose scenario would not
         validate (:func:`scenario_for` says why).
@@ -569,8 +576,9 @@ class WhatIf(W.VBox):
         return a, ids, live
 
     def update(self) -> dict[str, np.ndarray] | None:
-        """Recompute what the panel shows for the controls' settings; redraw the headline and
-        the timeline in place.
+        """Recompute what the panel shows for the controls' settings.
+
+        Redraw the headline and the timeline in place.
 
         Returns :attr:`live` (None if nothing was updated). A problem (settings whose
         scenario does not validate) is shown in :attr:`status` and the previous numbers
@@ -600,8 +608,7 @@ class WhatIf(W.VBox):
         self.update_chart()
 
     def update_chart(self) -> None:
-        """Replace the timeline's data with :attr:`live`'s (lines by ``set_data``, the band
-        by a new ``fill_between``) and ask the browser to redraw the canvas."""
+        """Replace the timeline's data with :attr:`live`'s (lines by ``set_data``, the band by a new ``fill_between``) and ask the browser to redraw the canvas."""
         live = self.live
         x = np.arange(live["p_outcome"].size)
         t = self.traces
@@ -641,8 +648,10 @@ class WhatIf(W.VBox):
                 ax.draw_artist(artist)
 
     def _redrawn(self, event=None) -> None:
-        """After a full draw (the browser asked for one, or the axis changed): keep the
-        background without the data, then draw the data over it."""
+        """After a full draw (the browser asked for one, or the axis changed).
+
+        Keep the background without the data, then draw the data over it.
+        """
         if self.chart.is_saving():  # savefig draws every artist itself
             return
         self._background = self.chart.copy_from_bbox(self.figure.bbox)
@@ -656,6 +665,7 @@ class WhatIf(W.VBox):
 
     @property
     def live(self) -> dict[str, np.ndarray]:
+        """The live trajectory of the last update (:func:`~forecast.inference.live_trajectory`)."""
         return self._current.live
 
     @property
@@ -748,13 +758,13 @@ class WhatIf(W.VBox):
         )
 
     def snapshot(self) -> bytes:
-        """The timeline as it is now, a PNG (for viewers without a kernel)."""
+        """Return the timeline as it is now, a PNG (for viewers without a kernel)."""
         buf = io.BytesIO()
         self.figure.savefig(buf, format="png", dpi=self.dpi)
         return buf.getvalue()
 
     def _repr_mimebundle_(self, **kwargs):
-        """The widget, plus a static HTML snapshot for viewers without a kernel (nbconvert)."""
+        """Return the widget, plus a static HTML snapshot for viewers without a kernel (nbconvert)."""
         bundle = super()._repr_mimebundle_(**kwargs)
         if isinstance(bundle, dict):
             import base64
@@ -781,7 +791,7 @@ def what_if(
     dpi: int = 80,
     result: xr.DataTree | None = None,
 ) -> WhatIf:
-    """An interactive what-if panel for ``scenario`` (show it as a cell's last expression).
+    """Return an interactive what-if panel for ``scenario`` (show it as a cell's last expression).
 
     Parameters
     ----------

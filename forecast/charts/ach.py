@@ -1,5 +1,4 @@
-"""The ACH matrix: each evidence item's log-likelihood ratio under each hypothesis (analysis
-of competing hypotheses), the most important items first."""
+"""The ACH matrix: each evidence item's log-likelihood ratio under each hypothesis (analysis of competing hypotheses), the most important items first."""
 
 from __future__ import annotations
 
@@ -94,8 +93,11 @@ def ach_matrix(result: xr.DataTree) -> Figure:
 
 
 def _ach_rows(result: xr.DataTree, table: pd.DataFrame | None):
-    """Row labels and log-likelihood rows (R, H) of the ACH chart, how many items the last
-    row combines (0: none), and each row's items (their positions in update order)."""
+    """Row labels and log-likelihood rows (R, H) of the ACH chart.
+
+    Also how many items the last row combines (0: none), and each row's items (their positions
+    in update order).
+    """
     ids = evidence_ids(result)
     n_h = result["evidence"].to_dataset().sizes["hypothesis"]
     values = (
@@ -119,16 +121,18 @@ def _ach_rows(result: xr.DataTree, table: pd.DataFrame | None):
 
 
 def _grades(result: xr.DataTree) -> dict[str, str]:
-    """`` [B2]`` for items graded with a two-character Admiralty grade (source reliability
-    and information credibility; the digit is shown, it does not change the numbers)."""
+    """`` [B2]`` for items graded with a two-character Admiralty grade.
+
+    The grade is source reliability and information credibility; the digit is shown, it does not
+    change the numbers.
+    """
     return {
         e.id: f" [{e.grade}]" for e in scenario_of(result).evidence if e.credibility is not None
     }
 
 
 def _moved_most(result: xr.DataTree, members: list[list[int]]) -> list[str] | None:
-    """For each ACH row, the hypothesis whose final probability its items moved most, by
-    their Shapley values for P(h) (``shapley_hypothesis`` of the attribution), or None."""
+    """For each ACH row, the hypothesis whose final probability its items moved most, by their Shapley values for P(h) (``shapley_hypothesis`` of the attribution), or None."""
     node = attribution_of(result)
     if node is None or "shapley_hypothesis" not in node:
         return None
@@ -151,8 +155,10 @@ def _centred(values: np.ndarray) -> np.ndarray:
 
 
 def ach_figure(result: xr.DataTree, table: pd.DataFrame | None) -> Figure:
-    """The ACH matrix drawn from an :func:`~forecast.analysis.impact_table` (or None: rows
-    in the order of the evidence)."""
+    """Return the ACH matrix drawn from an :func:`~forecast.analysis.impact_table`.
+
+    With ``table`` None the rows are in the order of the evidence.
+    """
     ev = result["evidence"].to_dataset()
     names = [str(h) for h in ev["hypothesis"].values]
     labels, values, rest, members = _ach_rows(result, table)

@@ -1,5 +1,7 @@
-"""The distribution chart: the judgement band of P(outcome) at one step, as a histogram
-of the draws."""
+"""The distribution chart.
+
+The judgement band of P(outcome) at one step, as a histogram of the draws.
+"""
 
 from __future__ import annotations
 

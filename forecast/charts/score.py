@@ -1,6 +1,8 @@
-"""Charts of a track record: the ``score`` chart of one resolved question and the
-``calibration`` chart (reliability diagram) across questions. They draw; the numbers come
-from :mod:`forecast.scoring`."""
+"""Charts of a track record.
+
+The ``score`` chart of one resolved question and the ``calibration`` chart (reliability diagram)
+across questions. They draw; the numbers come from :mod:`forecast.scoring`.
+"""
 
 from __future__ import annotations
 
@@ -19,8 +21,7 @@ RESOLVED = OKABE_ITO["vermillion"]
 
 
 def score_chart(scored: Scored) -> Figure:
-    """The forecast standing at the end of each day, the resolution marked, and the daily
-    Brier score under it.
+    """Return the forecast standing at the end of each day, the resolution marked, and the daily Brier score under it.
 
     Parameters
     ----------
@@ -89,8 +90,7 @@ def score_chart(scored: Scored) -> Figure:
 
 
 def calibration_chart(cal: Calibration) -> Figure:
-    """Reliability diagram: the observed rate of each bin of forecasts (Wilson 90% interval)
-    against the bin's mean forecast, the count shown per bin, CORP in the title.
+    """Reliability diagram: the observed rate of each bin of forecasts (Wilson 90% interval) against the bin's mean forecast, the count shown per bin, CORP in the title.
 
     Examples
     --------
@@ -148,8 +148,10 @@ def calibration_chart(cal: Calibration) -> Figure:
 
 
 def save_chart(fig: Figure, out, name: str, *, dpi: int = 200) -> list:
-    """Write ``fig`` as ``<out>/<name>.png`` (``dpi``) and ``.svg`` (text kept as text, no
-    timestamp), atomically; returns the paths."""
+    """Write ``fig`` as ``<out>/<name>.png`` (``dpi``) and ``.svg`` (text kept as text, no timestamp), atomically.
+
+    Returns the paths.
+    """
     from pathlib import Path
 
     from ..results import atomic_write
