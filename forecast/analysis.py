@@ -51,7 +51,9 @@ def evidence_ids(result: xr.DataTree) -> list[str]:
 
 
 def check_result(result) -> None:
-    """Raise ``TypeError`` unless ``result`` is a result of :func:`forecast.run` (a DataTree with ``/trajectory`` and ``/evidence``).
+    """Raise ``TypeError`` unless ``result`` is a result of :func:`forecast.run`.
+
+    That is a DataTree with ``/trajectory`` and ``/evidence``.
 
     >>> check_result({"trajectory": 1})  # doctest: +SKIP
     TypeError: expected the result of forecast.run ...
@@ -90,7 +92,9 @@ def _log_prior(a: Arrays) -> np.ndarray:
 
 # ----------------------------------------------------------------------------- impact
 def impact_table(result: xr.DataTree) -> pd.DataFrame:
-    """How much each evidence item moved the outcome's probability, and the final probability without it.
+    """How much each evidence item moved the outcome's probability.
+
+    Also the final probability without each item.
 
     Parameters
     ----------
@@ -244,7 +248,9 @@ def attribution_of(result: xr.DataTree) -> xr.Dataset | None:
 
 
 def most_important(table: pd.DataFrame) -> tuple[np.ndarray, int]:
-    """Return the rows of an :func:`impact_table` that a chart shows, most important first, and how many are left out.
+    """Return the rows of an :func:`impact_table` that a chart shows, most important first.
+
+    Also how many are left out.
 
     Importance is the size of the item's Shapley value when the table has one, else of its
     leave-one-out change. Every row up to :data:`MAX_ROWS` items; above, the
@@ -263,7 +269,9 @@ def most_important(table: pd.DataFrame) -> tuple[np.ndarray, int]:
 
 # ----------------------------------------------------------------------------- sensitivity
 def sensitivity_table(result: xr.DataTree) -> pd.DataFrame:
-    """Return the final probability with each uncertain input at the low and at the high end of its interval, every other input at its centre.
+    """Return the final probability with each uncertain input at either end of its interval.
+
+    One input at its low and at its high end at a time, every other input at its centre.
 
     Parameters
     ----------

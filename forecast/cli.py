@@ -109,12 +109,19 @@ def _is_chart(name: str) -> bool:
 
 
 def _run_set(name: str) -> bool:
-    """Return the files of a run's set in ``out/``: replaced together (or dropped) by ``forecast run``."""
+    """Return the files of a run's set in ``out/``.
+
+    ``forecast run`` replaces them together (or drops them).
+    """
     return name in RUN_FILES or _is_chart(name)
 
 
 def _check_out(args) -> Path:
-    """``--out`` as given; InputError when it is a file, the evidence folder (or inside it), or a folder holding the priors file or the evidence folder: a run swaps the whole folder and would write among the analyst's files."""
+    """Return ``--out`` as given, refused where a run would write among the analyst's files.
+
+    InputError when it is a file, the evidence folder (or inside it), or a folder holding the priors
+    file or the evidence folder: a run swaps the whole folder.
+    """
     out = Path(args.out)
     if out.exists() and not out.is_dir():
         raise InputError(f"--out {_plain(args.out)}: exists and is not a folder")
@@ -254,9 +261,10 @@ def _cmd_run(args) -> int:
 
 
 def _saved_result(args):
-    """Return the result saved by ``forecast run`` (``--result``, default ``<out>/posterior.nc``), checked as untrusted input.
+    """Return the result saved by ``forecast run``, checked as untrusted input.
 
-    InputError when missing or not a forecast result.
+    From ``--result``, default ``<out>/posterior.nc``; InputError when missing or not a forecast
+    result.
     """
     from .results import load_result
 
@@ -314,7 +322,7 @@ def _cmd_report(args) -> int:
 
 
 def _report_notebook(args) -> int:
-    """``report --notebook``.
+    """Run ``report --notebook``.
 
     Execute the notebook on the scenario (papermill), write the executed notebook and its HTML
     export into ``--out``, its charts into ``<out>/<name>/``.
@@ -555,7 +563,10 @@ def _indicators(args, scenario):
 
 
 def _watch_result(args, scenario):
-    """Return the saved ``<out>/posterior.nc`` when it is of this very scenario (and has the band's last-step draws), else a fresh fast run (not saved)."""
+    """Return the saved ``<out>/posterior.nc`` if it is of this scenario, else a fast run.
+
+    The saved result must also have the band's last-step draws; the fresh fast run is not saved.
+    """
     from .inference import DEFAULT_DRAWS, run
     from .results import load_result
 
@@ -616,7 +627,10 @@ def _write_watch(result, frame, out, *, top: int | None, charts: bool = True) ->
 
 
 def _format_watch(frame, top: int | None) -> str:
-    """Return the ranked indicators as text: what each would do to P(outcome), overdue ones marked."""
+    """Return the ranked indicators as text.
+
+    What each would do to P(outcome), overdue ones marked.
+    """
     o, p_y = frame.attrs["outcome"], frame.attrs["p_outcome"]
     lines = [f"\nWhat to watch (P({o}) now {p_y:.1%}; ranked by {frame.attrs['rank_by']}):"]
     if frame.empty:

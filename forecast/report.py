@@ -133,7 +133,10 @@ def _lead(result: xr.DataTree) -> str:
 
 
 def _since_previous(result: xr.DataTree) -> str:
-    """Return what changed since the run kept beside this one (``forecast run`` into the same folder)."""
+    """Return what changed since the run kept beside this one.
+
+    That run is the one ``forecast run`` found in the same folder.
+    """
     if PREVIOUS not in result.children or not result[PREVIOUS].attrs.get("changes"):
         return ""
     lines = str(result[PREVIOUS].attrs["changes"]).splitlines()

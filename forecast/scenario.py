@@ -1,4 +1,7 @@
-"""Scenario files: ``priors.yaml`` and ``evidence/*.yaml|*.csv``, their validation, and the validated :class:`Scenario` the model works on.
+"""Scenario files, their validation, and the validated :class:`Scenario`.
+
+The files are ``priors.yaml`` and ``evidence/*.yaml|*.csv``; the model works on the
+:class:`Scenario`.
 
 Every problem in every file is collected and raised at once as a :class:`ScenarioError`
 whose :class:`Problem` entries name the file, the field and what was expected. Files are
@@ -243,7 +246,8 @@ def _parse_value(value: Any, kind: Literal["probability", "likelihood"]) -> floa
     def ok(x: float, point: bool) -> bool:
         """Tell whether ``x`` is in range.
 
-        A point may be 0 (impossible) or, for a probability, 1 (certain); an interval's ends stay strictly inside, since its normal is on the log or logit scale.
+        A point may be 0 (impossible) or, for a probability, 1 (certain); an interval's ends
+        stay strictly inside, since its normal is on the log or logit scale.
         """
         if not math.isfinite(x):
             return False
@@ -433,7 +437,10 @@ def _prior_sum_problem(hypotheses: Any) -> str | None:
 
 
 def _parse_happened(value: Any) -> bool:
-    """Return ``true`` or ``false`` (also as text: the key ``outcome`` is read as text elsewhere)."""
+    """Return ``true`` or ``false``, also given as text.
+
+    The key ``outcome`` is read as text elsewhere.
+    """
     if isinstance(value, bool):
         return value
     if isinstance(value, str) and value.strip().lower() in {"true", "false"}:
@@ -1055,7 +1062,7 @@ def read_table(
 
 
 def _csv_column(problem: Problem) -> Problem:
-    """Rename a problem in a CSV row: it names the column (``likelihood.<h>``), not the YAML field."""
+    """Rename a problem in a CSV row after its column (``likelihood.<h>``), not its YAML field."""
     if not problem.field:
         return problem
     head, _, rest = problem.field.partition(".")
@@ -1083,7 +1090,10 @@ def _inside(path: Path, roots: list[Path]) -> bool:
 
 
 def _scenario_file(path: Path, roots: list[Path]) -> str | None:
-    """Why ``path`` must not be read (a link out of the scenario folder, not a regular file, missing), or None."""
+    """Why ``path`` must not be read, or None.
+
+    A link out of the scenario folder, not a regular file, missing.
+    """
     if path.is_symlink() and not _inside(path, roots):
         return (
             "is a symbolic link to a file outside the scenario folder; refused "
@@ -1499,7 +1509,9 @@ suggest = _suggest
 
 
 def folder_files(folder: Path, problems: list[Problem]) -> list[Path]:
-    """Return the ``.yaml``, ``.yml`` and ``.csv`` files of an input folder to read, as for ``evidence/`` (links leaving the folder and special files refused or skipped).
+    """Return the ``.yaml``, ``.yml`` and ``.csv`` files of an input folder to read.
+
+    As for ``evidence/``: links leaving the folder and special files refused or skipped.
 
     Examples
     --------

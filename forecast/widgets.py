@@ -391,9 +391,10 @@ class WhatIf(W.VBox):
         self._set_canvas_image(self.snapshot())
 
     def _set_canvas_image(self, png: bytes) -> None:
-        """Return what ipympl sets when a figure is displayed on its own (here it is a child of the panel).
+        """Return what ipympl sets when a figure is displayed on its own.
 
-        The first image the browser draws on the canvas, and the canvas's size.
+        Here it is a child of the panel. That is the first image the browser draws on the
+        canvas, and the canvas's size.
         """
         import base64
 
@@ -492,7 +493,10 @@ class WhatIf(W.VBox):
         return {"include": include, "diagnosticity": s, "reliability": r, "box": box}
 
     def _list(self) -> None:
-        """Show the items: all of them, or the filter's matches (those that matter most first), at most :data:`SHOWN`."""
+        """Show the items: all of them, or the filter's matches, at most :data:`SHOWN`.
+
+        Those that matter most first.
+        """
         ids = self.base.ids
         if len(ids) <= LIST_ALL:
             shown, more = list(ids), 0
@@ -608,7 +612,10 @@ class WhatIf(W.VBox):
         self.update_chart()
 
     def update_chart(self) -> None:
-        """Replace the timeline's data with :attr:`live`'s (lines by ``set_data``, the band by a new ``fill_between``) and ask the browser to redraw the canvas."""
+        """Replace the timeline's data with :attr:`live`'s and ask the browser to redraw.
+
+        Lines by ``set_data``, the band by a new ``fill_between``.
+        """
         live = self.live
         x = np.arange(live["p_outcome"].size)
         t = self.traces
@@ -764,7 +771,10 @@ class WhatIf(W.VBox):
         return buf.getvalue()
 
     def _repr_mimebundle_(self, **kwargs):
-        """Return the widget, plus a static HTML snapshot for viewers without a kernel (nbconvert)."""
+        """Return the widget, plus a static HTML snapshot.
+
+        The snapshot is for viewers without a kernel (nbconvert).
+        """
         bundle = super()._repr_mimebundle_(**kwargs)
         if isinstance(bundle, dict):
             import base64

@@ -196,7 +196,10 @@ class _Loader(yaml.SafeLoader):
             seen[key] = line
 
     def _text(self, node: yaml.Node, deep: bool) -> Any:
-        """Return a free-text value: a plain scalar as written, a mapping of such (notes) likewise."""
+        """Return a free-text value: a plain scalar as written.
+
+        A mapping of such (notes) likewise.
+        """
         if isinstance(node, yaml.ScalarNode) and node.tag in _TEXT_TAGS:
             return node.value
         if isinstance(node, yaml.MappingNode) and all(

@@ -1,4 +1,7 @@
-"""The ACH matrix: each evidence item's log-likelihood ratio under each hypothesis (analysis of competing hypotheses), the most important items first."""
+"""The ACH matrix (analysis of competing hypotheses).
+
+Each evidence item's log-likelihood ratio under each hypothesis, the most important items first.
+"""
 
 from __future__ import annotations
 
@@ -132,7 +135,10 @@ def _grades(result: xr.DataTree) -> dict[str, str]:
 
 
 def _moved_most(result: xr.DataTree, members: list[list[int]]) -> list[str] | None:
-    """For each ACH row, the hypothesis whose final probability its items moved most, by their Shapley values for P(h) (``shapley_hypothesis`` of the attribution), or None."""
+    """For each ACH row, the hypothesis whose final probability its items moved most, or None.
+
+    Measured by their Shapley values for P(h) (``shapley_hypothesis`` of the attribution).
+    """
     node = attribution_of(result)
     if node is None or "shapley_hypothesis" not in node:
         return None

@@ -1,4 +1,9 @@
-"""Exporting charts: the formats, deterministic saving (SVG text as text, no timestamps, atomic writes), SVG for inlining in HTML, and :func:`save_all`, which draws every chart, optionally in forked worker processes that die with their parent."""
+"""Exporting charts: formats, deterministic saving, inline SVG and :func:`save_all`.
+
+Saving is deterministic (SVG text as text, no timestamps, atomic writes); SVG is made for inlining
+in HTML; :func:`save_all` draws every chart, optionally in forked worker processes that die with
+their parent.
+"""
 
 from __future__ import annotations
 
@@ -38,7 +43,9 @@ def figures(
     sensitivity: pd.DataFrame | None = None,
     names: Sequence[str] | None = None,
 ) -> dict[str, Figure]:
-    """Every chart of :data:`CHARTS` and, when the run ranked indicators, ``watch`` (or those in ``names``), by name.
+    """Every chart of :data:`CHARTS` (or those in ``names``), by name.
+
+    Also ``watch`` when the run ranked indicators.
 
     ``impact`` and ``sensitivity`` are the tables of :func:`impact_table` and
     :func:`sensitivity_table` if already computed.
@@ -107,7 +114,10 @@ def svg_text(fig: Figure, *, salt: str = "forecast") -> str:
 
 
 def inline_svg(text: str, *, salt: str) -> str:
-    """Return an SVG document written by :func:`save_all` (whose ids were salted with the chart's name) as the inline ``<svg>`` element :func:`svg_text` gives for the same figure.
+    """Return an SVG document written by :func:`save_all` as an inline ``<svg>`` element.
+
+    Its ids were salted with the chart's name; the element is the one :func:`svg_text` gives for the
+    same figure.
 
     Examples
     --------
@@ -199,7 +209,10 @@ def chart_formats(formats: Sequence[str]) -> list[str]:
 
 
 def _die_with_parent(parent: int) -> None:
-    """In a forked child: be killed when the parent dies (Linux ``PR_SET_PDEATHSIG``), so that a killed ``forecast run`` leaves no renderer writing files behind it."""
+    """In a forked child: be killed when the parent dies (Linux ``PR_SET_PDEATHSIG``).
+
+    So that a killed ``forecast run`` leaves no renderer writing files behind it.
+    """
     import contextlib
     import ctypes
     import os

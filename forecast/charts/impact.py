@@ -1,4 +1,7 @@
-"""The impact chart: each item's leave-one-out change (and its Shapley value when the result holds an attribution), as a waterfall or a ranked bar chart."""
+"""The impact chart: each item's leave-one-out change, and its Shapley value.
+
+The Shapley value when the result holds an attribution: a ranked bar chart, else a waterfall.
+"""
 
 from __future__ import annotations
 
@@ -82,7 +85,10 @@ def impact_figure(result: xr.DataTree, table: pd.DataFrame) -> Figure:
 
 
 def others_label(count: int) -> str:
-    """Return the label of the row that stands for ``count`` items not shown: "+ 1,975 other items"."""
+    """Return the label of the row that stands for ``count`` items not shown.
+
+    For example "+ 1,975 other items".
+    """
     return f"+ {count:,} other item{'s' if count != 1 else ''}"
 
 
@@ -133,7 +139,10 @@ def column_text(ax, y: float, text: str, *, colour: str = INK, x: float = 1.03) 
 
 
 def _loo_panel(ax, table: pd.DataFrame, rows: np.ndarray, panel_w: float, outcome: str) -> None:
-    """Leave-one-out: the final probability without each item of ``rows`` (at y = 0, 1, ...) against the final probability with every item."""
+    """Leave-one-out: the final probability without each item of ``rows``.
+
+    The items at y = 0, 1, ..., against the final probability with every item.
+    """
     p_wo = 100 * table["p_without"].to_numpy()[rows]
     p_all = 100 * table.attrs["p_final"]
     y = np.arange(rows.size)
@@ -259,7 +268,11 @@ def _waterfall_figure(result: xr.DataTree, table: pd.DataFrame) -> Figure:
 
 
 def _shapley_figure(result: xr.DataTree, table: pd.DataFrame) -> Figure:
-    """With an attribution: each item's Shapley value (its share of the move from the prior to now), the most important first, the rest and the total as rows; leave-one-out beside."""
+    """With an attribution: each item's Shapley value, the most important first.
+
+    The Shapley value is its share of the move from the prior to now; the rest and the total as
+    rows; leave-one-out beside.
+    """
     outcome = result.attrs.get("outcome", "outcome")
     node = attribution_of(result)
     shown, rest = most_important(table)

@@ -21,7 +21,9 @@ RESOLVED = OKABE_ITO["vermillion"]
 
 
 def score_chart(scored: Scored) -> Figure:
-    """Return the forecast standing at the end of each day, the resolution marked, and the daily Brier score under it.
+    """Return the forecast standing at the end of each day, and the daily Brier score under it.
+
+    The resolution is marked.
 
     Parameters
     ----------
@@ -90,7 +92,9 @@ def score_chart(scored: Scored) -> Figure:
 
 
 def calibration_chart(cal: Calibration) -> Figure:
-    """Reliability diagram: the observed rate of each bin of forecasts (Wilson 90% interval) against the bin's mean forecast, the count shown per bin, CORP in the title.
+    """Reliability diagram: the observed rate of each bin of forecasts against its mean forecast.
+
+    The rate with its Wilson 90% interval, the count shown per bin, CORP in the title.
 
     Examples
     --------
@@ -148,7 +152,9 @@ def calibration_chart(cal: Calibration) -> Figure:
 
 
 def save_chart(fig: Figure, out, name: str, *, dpi: int = 200) -> list:
-    """Write ``fig`` as ``<out>/<name>.png`` (``dpi``) and ``.svg`` (text kept as text, no timestamp), atomically.
+    """Write ``fig`` as ``<out>/<name>.png`` (``dpi``) and ``.svg``, atomically.
+
+    The SVG keeps text as text and has no timestamp.
 
     Returns the paths.
     """

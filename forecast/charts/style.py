@@ -214,7 +214,9 @@ def legend_height(rows: int) -> float:
 def new_figure(
     width: float, height: float, *, footer_lines: int = 1, legend_rows: int = 0
 ) -> Figure:
-    """Return a constrained-layout figure with room at the bottom for a legend and the footer, at most :data:`MAX_INCHES` a side.
+    """Return a constrained-layout figure with room at the bottom for a legend and the footer.
+
+    At most :data:`MAX_INCHES` a side.
 
     Created through pyplot so that JupyterLab's inline backend knows how to show it, then
     closed at once so that pyplot keeps no reference (drawing and saving still work).

@@ -198,7 +198,10 @@ def _dates_below(ax, n_items: int) -> None:
 
 
 def _timeline_geometry(result: xr.DataTree, plot_w: float) -> tuple[float, float]:
-    """Return the right x limit (in steps) leaving room for the last value's label, and the width of one step in inches, for a plot ``plot_w`` inches wide."""
+    """Return the right x limit (in steps) leaving room for the last value's label.
+
+    Also the width of one step in inches, for a plot ``plot_w`` inches wide.
+    """
     n_steps = result["trajectory"].to_dataset().sizes["step"]
     room = _end_label_room(result) + 0.15
     span = (n_steps + 0.2) / max(1.0 - room / plot_w, 0.2)
@@ -335,7 +338,9 @@ def _outcome_panel(
 
 
 def _previous_line(result: xr.DataTree):
-    """Return the earlier run's outcome probability (x in current steps, y in percent, label), if the result keeps one.
+    """Return the earlier run's outcome probability, if the result keeps one.
+
+    As x in current steps, y in percent, and a label.
 
     Its items sit at their current steps; removed ones between their neighbours.
     """

@@ -1,4 +1,7 @@
-"""The watch chart: the indicators to watch, P(outcome) if each is seen and if it is not seen by its date."""
+"""The watch chart: the indicators to watch.
+
+P(outcome) if each is seen, and if it is not seen by its date.
+"""
 
 from __future__ import annotations
 
