@@ -46,13 +46,14 @@ EPS = 1e-12
 
 
 def evidence_ids(result: xr.DataTree) -> list[str]:
-    """The evidence ids of a result, in the order of its steps."""
-    return [str(v) for v in result["evidence"]["evidence"].values]
+    """Return the evidence ids of a result, in the order of its steps."""
+    return [str(v) for v in result["evidence"].to_dataset()["evidence"].values]
 
 
 def check_result(result) -> None:
-    """Raise ``TypeError`` unless ``result`` is a result of :func:`forecast.run` (a
-    DataTree with ``/trajectory`` and ``/evidence``).
+    """Raise ``TypeError`` unless ``result`` is a result of :func:`forecast.run`.
+
+    That is a DataTree with ``/trajectory`` and ``/evidence``.
 
     >>> check_result({"trajectory": 1})  # doctest: +SKIP
     TypeError: expected the result of forecast.run ...
@@ -67,8 +68,10 @@ def check_result(result) -> None:
 
 
 def split_log(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Log values as (finite part, count of ``-inf``): sums and differences of these never
-    meet ``-inf - (-inf)``."""
+    """Log values as (finite part, count of ``-inf``).
+
+    Sums and differences of these never meet ``-inf - (-inf)``.
+    """
     x = np.asarray(x, dtype=float)
     return np.where(np.isfinite(x), x, 0.0), np.isneginf(x).astype(int)
 
@@ -89,8 +92,9 @@ def _log_prior(a: Arrays) -> np.ndarray:
 
 # ----------------------------------------------------------------------------- impact
 def impact_table(result: xr.DataTree) -> pd.DataFrame:
-    """How much each evidence item moved the outcome's probability, and the final
-    probability without it.
+    """How much each evidence item moved the outcome's probability.
+
+    Also the final probability without each item.
 
     Parameters
     ----------
@@ -135,7 +139,7 @@ def impact_table(result: xr.DataTree) -> pd.DataFrame:
 
 def impact_table_for(result: xr.DataTree, a: Arrays) -> pd.DataFrame:
     """:func:`impact_table` on the scenario's encoded arrays ``a`` (already decoded)."""
-    t, ev = result["trajectory"], result["evidence"]
+    t, ev = result["trajectory"].to_dataset(), result["evidence"].to_dataset()
     p = t["p_outcome"].values.astype(float)
     ids = evidence_ids(result)
     terms = ev["log_likelihood"].values.astype(float).reshape(len(ids), a.n_hypotheses)
@@ -174,7 +178,7 @@ def impact_table_for(result: xr.DataTree, a: Arrays) -> pd.DataFrame:
 
 
 def leave_one_out(a: Arrays, terms: np.ndarray | None = None) -> tuple[float, np.ndarray]:
-    """The final probability of the outcome, and without each item in turn.
+    """Return the final probability of the outcome, and without each item in turn.
 
     Parameters
     ----------
@@ -230,7 +234,7 @@ def leave_one_out(a: Arrays, terms: np.ndarray | None = None) -> tuple[float, np
 
 
 def attribution_of(result: xr.DataTree) -> xr.Dataset | None:
-    """The result's attribution node (Shapley values), when it has one for these items."""
+    """Return the result's attribution node (Shapley values), when it has one for these items."""
     if "attribution" not in result.children:
         return None
     node = result["attribution"].to_dataset()
@@ -244,8 +248,9 @@ def attribution_of(result: xr.DataTree) -> xr.Dataset | None:
 
 
 def most_important(table: pd.DataFrame) -> tuple[np.ndarray, int]:
-    """The rows of an :func:`impact_table` that a chart shows, most important first, and how
-    many are left out.
+    """Return the rows of an :func:`impact_table` that a chart shows, most important first.
+
+    Also how many are left out.
 
     Importance is the size of the item's Shapley value when the table has one, else of its
     leave-one-out change. Every row up to :data:`MAX_ROWS` items; above, the
@@ -264,8 +269,9 @@ def most_important(table: pd.DataFrame) -> tuple[np.ndarray, int]:
 
 # ----------------------------------------------------------------------------- sensitivity
 def sensitivity_table(result: xr.DataTree) -> pd.DataFrame:
-    """The final probability with each uncertain input at the low and at the high end of its
-    interval, every other input at its centre.
+    """Return the final probability with each uncertain input at either end of its interval.
+
+    One input at its low and at its high end at a time, every other input at its centre.
 
     Parameters
     ----------
@@ -323,11 +329,11 @@ def sensitivity_table_for(result: xr.DataTree, scenario: Scenario, a: Arrays) ->
         value = scenario.priors.hypotheses[name].p_outcome
         if isinstance(value, list | tuple):
             lo, hi = map(float, value)
-            ends = []
+            at_ends = []
             for end in (lo, hi):
                 changed = ep.copy()
                 changed[j] = end
-                ends.append(float(p_h @ changed))
+                at_ends.append(float(p_h @ changed))
             rows.append(
                 {
                     "input": f"P({outcome} | {name})",
@@ -337,11 +343,14 @@ def sensitivity_table_for(result: xr.DataTree, scenario: Scenario, a: Arrays) ->
                     "lo": lo,
                     "hi": hi,
                     "centre": float(ep[j]),
-                    "p_low": ends[0],
-                    "p_high": ends[1],
+                    "p_low": at_ends[0],
+                    "p_high": at_ends[1],
                 }
             )
-    item, hyp, lows, highs = [], [], [], []
+    item: list[int] = []
+    hyp: list[int] = []
+    lows: list[float] = []
+    highs: list[float] = []
     for i, e in enumerate(scenario.evidence):
         for name, value in e.likelihoods.items():
             if isinstance(value, list | tuple):
@@ -350,7 +359,7 @@ def sensitivity_table_for(result: xr.DataTree, scenario: Scenario, a: Arrays) ->
                 lows.append(float(value[0]))
                 highs.append(float(value[1]))
     item_a, hyp_a = np.array(item, dtype=int), np.array(hyp, dtype=int)
-    ends = {}
+    ends: dict[str, np.ndarray] = {}
     for key, values in (("p_low", lows), ("p_high", highs)):
         mu = centre.mu[item_a].copy()
         mu[np.arange(item_a.size), hyp_a] = np.log(np.array(values, dtype=float))
@@ -386,7 +395,7 @@ def sensitivity_table_for(result: xr.DataTree, scenario: Scenario, a: Arrays) ->
     frame = frame[columns].sort_values("swing", ascending=False, kind="stable")
     frame = frame.reset_index(drop=True)
     frame.attrs["p_centre"] = float(p_h @ ep)
-    frame.attrs["p_final"] = float(result["trajectory"]["p_outcome"].values[-1])
+    frame.attrs["p_final"] = float(result["trajectory"].to_dataset()["p_outcome"].values[-1])
     frame.attrs["prior_strength"] = scenario.priors.prior_strength
     return frame
 
@@ -399,8 +408,10 @@ def _final_with_rows(
     items: np.ndarray,
     mu: np.ndarray,
 ) -> np.ndarray:
-    """P(h | every item) (K, H) with row ``items[k]``'s exact log-likelihoods replaced by
-    ``mu[k]``, one replacement at a time (``a`` exact: every sd 0).
+    """Return P(h | every item) (K, H) with each row ``items[k]`` replaced by ``mu[k]``.
+
+    Row ``items[k]``'s exact log-likelihoods are replaced by ``mu[k]``, one replacement at a
+    time (``a`` exact: every sd 0).
 
     An item in no group changes its own term only; a grouped item's new strength can
     change its group's ranks, so the group's terms are recomputed (:func:`subset_weights`).
@@ -409,12 +420,12 @@ def _final_with_rows(
     out = np.empty((items.size, a.n_hypotheses))
     free = a.group[items] < 0
     if free.any():
-        k = np.flatnonzero(free)
-        old_f, old_r = split_log(log_lr[items[k]])
-        new_f, new_r = split_log(log_effective(mu[k], a.r[items[k]]))
-        out[k] = _p_hypothesis(base_f - old_f + new_f, base_r - old_r + new_r)
+        rows = np.flatnonzero(free)
+        old_f, old_r = split_log(log_lr[items[rows]])
+        new_f, new_r = split_log(log_effective(mu[rows], a.r[items[rows]]))
+        out[rows] = _p_hypothesis(base_f - old_f + new_f, base_r - old_r + new_r)
     for k in np.flatnonzero(~free):
-        i = items[k]
+        i = int(items[k])
         members = np.flatnonzero(a.group == a.group[i])
         group_mu = a.mu[members].copy()
         group_mu[members == i] = mu[k]
@@ -479,7 +490,7 @@ def scale_likelihoods(likelihoods: Mapping[str, Any], s: float) -> dict[str, Any
 
 
 def scenario_for(scenario: Scenario, settings: Mapping[str, Setting]) -> Scenario:
-    """The scenario the what-if controls describe (a pure function of its inputs).
+    """Return the scenario the what-if controls describe (a pure function of its inputs).
 
     Parameters
     ----------
@@ -523,7 +534,7 @@ def scenario_for(scenario: Scenario, settings: Mapping[str, Setting]) -> Scenari
 
 
 def setting_changes(item: EvidenceItem, setting: Setting) -> dict[str, Any]:
-    """The fields of ``item`` that ``setting`` changes (empty: none)."""
+    """Return the fields of ``item`` that ``setting`` changes (empty: none)."""
     s = float(setting.diagnosticity)
     r = item.r if setting.reliability is None else float(setting.reliability)
     if not (0.0 <= r <= 1.0):

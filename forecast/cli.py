@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import functools
 import json
 import os
 import sys
@@ -16,6 +17,7 @@ import time
 import traceback
 import warnings
 from pathlib import Path
+from typing import TYPE_CHECKING, Literal
 
 from .errors import InputError
 from .scenario import (
@@ -28,6 +30,9 @@ from .scenario import (
     printable,
 )
 
+if TYPE_CHECKING:
+    import pandas as pd
+
 __all__ = ["main"]
 
 BAD_INPUT = 2
@@ -37,7 +42,7 @@ LISTED = 200  # items (and groups) listed by validate; the rest are counted
 
 
 def _whole_number(low: int, high: int):
-    """An argparse type: a whole number in [low, high], refused with the range otherwise."""
+    """Return an argparse type: a whole number in [low, high], refused with the range otherwise."""
 
     def parse(text: str) -> int:
         try:
@@ -58,7 +63,7 @@ def _items(n: int) -> str:
 
 
 def _progress_printer(label: str):
-    """A progress callback that stays silent for the first second, then reports on stderr."""
+    """Return a progress callback that stays silent for the first second, then reports on stderr."""
     start = time.monotonic()
     shown = False
 
@@ -104,14 +109,19 @@ def _is_chart(name: str) -> bool:
 
 
 def _run_set(name: str) -> bool:
-    """The files of a run's set in ``out/``: replaced together (or dropped) by ``forecast run``."""
+    """Return the files of a run's set in ``out/``.
+
+    ``forecast run`` replaces them together (or drops them).
+    """
     return name in RUN_FILES or _is_chart(name)
 
 
 def _check_out(args) -> Path:
-    """``--out`` as given; InputError when it is a file, the evidence folder (or inside it),
-    or a folder holding the priors file or the evidence folder: a run swaps the whole folder
-    and would write among the analyst's files."""
+    """Return ``--out`` as given, refused where a run would write among the analyst's files.
+
+    InputError when it is a file, the evidence folder (or inside it), or a folder holding the priors
+    file or the evidence folder: a run swaps the whole folder.
+    """
     out = Path(args.out)
     if out.exists() and not out.is_dir():
         raise InputError(f"--out {_plain(args.out)}: exists and is not a folder")
@@ -133,8 +143,10 @@ def _check_out(args) -> Path:
 
 
 def _previous_result(path: Path):
-    """The earlier run kept at ``path`` (checked as untrusted input: InputError if it is not a
-    forecast result), or None."""
+    """Return the earlier run kept at ``path``, or None.
+
+    Checked as untrusted input: InputError if it is not a forecast result.
+    """
     from .results import load_result
 
     if not path.exists():
@@ -148,8 +160,10 @@ def _previous_result(path: Path):
 
 
 def _since_last_run(result, previous, previous_path: Path, outcome: str):
-    """Say what changed since the earlier run and keep its trajectory; for a different
-    question, say so in one line and keep nothing of it."""
+    """Say what changed since the earlier run and keep its trajectory.
+
+    For a different question, say so in one line and keep nothing of it.
+    """
     from .results import changes_since, keep_previous, same_question
 
     if previous is None:
@@ -247,8 +261,11 @@ def _cmd_run(args) -> int:
 
 
 def _saved_result(args):
-    """The result saved by ``forecast run`` (``--result``, default ``<out>/posterior.nc``),
-    checked as untrusted input; InputError when missing or not a forecast result."""
+    """Return the result saved by ``forecast run``, checked as untrusted input.
+
+    From ``--result``, default ``<out>/posterior.nc``; InputError when missing or not a forecast
+    result.
+    """
     from .results import load_result
 
     path = Path(args.result) if args.result else Path(args.out) / "posterior.nc"
@@ -305,8 +322,11 @@ def _cmd_report(args) -> int:
 
 
 def _report_notebook(args) -> int:
-    """``report --notebook``: execute the notebook on the scenario (papermill), write the
-    executed notebook and its HTML export into ``--out``, its charts into ``<out>/<name>/``."""
+    """Run ``report --notebook``.
+
+    Execute the notebook on the scenario (papermill), write the executed notebook and its HTML
+    export into ``--out``, its charts into ``<out>/<name>/``.
+    """
     from .notebook import NotebookError, execute_notebook
 
     notebook = Path(args.notebook)
@@ -390,7 +410,7 @@ def _cmd_score(args) -> int:
         "score_summary.csv": cal.summary,
     }
     for name, frame in tables.items():
-        atomic_write(out / name, lambda p, f=frame: f.to_csv(p, index=False))
+        atomic_write(out / name, functools.partial(_write_csv, frame))
     written = [str(out / n) for n in tables]
     from .charts.score import calibration_chart, save_chart, score_chart
 
@@ -528,8 +548,10 @@ def _cmd_new_evidence(args) -> int:
 
 
 def _indicators(args, scenario):
-    """The validated indicators of ``--indicators`` (default: ``indicators/`` beside the
-    evidence folder, when it exists), or None when there are none."""
+    """Return the validated indicators of ``--indicators``, or None when there are none.
+
+    The default is ``indicators/`` beside the evidence folder, when it exists.
+    """
     from .indicators import load_indicators
 
     folder = args.indicators
@@ -541,8 +563,10 @@ def _indicators(args, scenario):
 
 
 def _watch_result(args, scenario):
-    """The saved ``<out>/posterior.nc`` when it is of this very scenario (and has the band's
-    last-step draws), else a fresh fast run (not saved)."""
+    """Return the saved ``<out>/posterior.nc`` if it is of this scenario, else a fast run.
+
+    The saved result must also have the band's last-step draws; the fresh fast run is not saved.
+    """
     from .inference import DEFAULT_DRAWS, run
     from .results import load_result
 
@@ -560,9 +584,21 @@ def _watch_result(args, scenario):
     return run(scenario, draws=draws, seed=args.seed, progress=_progress_printer("fast route"))
 
 
-def _watch_into(result, indicators, *, rank_by: str = "shift", k: int = 3):
-    """The ranked indicators (:func:`forecast.watch`), also kept in the result (node
-    ``/watch``: the report's "What would change the assessment")."""
+def _write_csv(frame: pd.DataFrame, path: Path) -> None:
+    frame.to_csv(path, index=False)
+
+
+def _watch_into(
+    result,
+    indicators,
+    *,
+    rank_by: Literal["shift", "info_hypotheses", "info_outcome"] = "shift",
+    k: int = 3,
+):
+    """Return the ranked indicators (:func:`forecast.watch`), also kept in the result.
+
+    They are kept in the node ``/watch``: the report's "What would change the assessment".
+    """
     import xarray as xr
 
     from .indicators import watch, watch_dataset
@@ -577,8 +613,10 @@ def _watch_into(result, indicators, *, rank_by: str = "shift", k: int = 3):
 
 
 def _write_watch(result, frame, out, *, top: int | None, charts: bool = True) -> list[str]:
-    """Print the ranked table (``top`` rows, None: all) and the best set, write
-    ``<out>/watch.csv`` and the watch chart; returns the names written."""
+    """Print the ranked table and the best set, write ``<out>/watch.csv`` and the watch chart.
+
+    The table shows ``top`` rows (None: all). Returns the names written.
+    """
     from .charts import save_watch_chart
     from .indicators import write_watch_csv
 
@@ -589,7 +627,10 @@ def _write_watch(result, frame, out, *, top: int | None, charts: bool = True) ->
 
 
 def _format_watch(frame, top: int | None) -> str:
-    """The ranked indicators as text: what each would do to P(outcome), overdue ones marked."""
+    """Return the ranked indicators as text.
+
+    What each would do to P(outcome), overdue ones marked.
+    """
     o, p_y = frame.attrs["outcome"], frame.attrs["p_outcome"]
     lines = [f"\nWhat to watch (P({o}) now {p_y:.1%}; ranked by {frame.attrs['rank_by']}):"]
     if frame.empty:
@@ -876,8 +917,11 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _internal_error(exc: BaseException) -> int:
-    """A defect, not bad input: say so, save the traceback in the temp folder (``out/`` stays
-    as it was), print its path; exit code 1."""
+    """Report a defect, not bad input.
+
+    Say so, save the traceback in the temp folder (``out/`` stays as it was), print its path; exit
+    code 1.
+    """
     import tempfile
 
     text = "".join(traceback.format_exception(exc))

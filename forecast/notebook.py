@@ -39,7 +39,7 @@ def _parameter(value: Any) -> Any:
 
 
 def html_export(notebook: Any, *, code: bool = True) -> str:
-    """A notebook (a ``NotebookNode`` or a path) as one self-contained, static HTML page.
+    """Return a notebook (a ``NotebookNode`` or a path) as one self-contained, static HTML page.
 
     JupyterLab's look (nbconvert's ``lab`` template); images are embedded as ``data:``
     URIs. Widgets are shown by their static snapshot (the what-if panel's headline and
@@ -173,5 +173,9 @@ def execute_notebook(
     ipynb, html = out / f"{source.stem}.ipynb", out / f"{source.stem}.html"
     atomic_write(ipynb, lambda p: nbformat.write(executed, str(p)))
     page = html_export(executed, code=code)
-    atomic_write(html, lambda p: p.write_text(page, encoding="utf-8"))
+
+    def write_page(p: Path) -> None:
+        p.write_text(page, encoding="utf-8")
+
+    atomic_write(html, write_page)
     return ipynb, html

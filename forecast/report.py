@@ -86,8 +86,11 @@ def _value(v) -> str:
 
 
 def _reliability(item: EvidenceItem) -> str:
-    """``B2 (0.80), credibility 2``: the Admiralty grade as written (the digit, information
-    credibility, is shown and does not change the numbers), or the number."""
+    """``B2 (0.80), credibility 2``.
+
+    The Admiralty grade as written (the digit, information credibility, is shown and does not change
+    the numbers), or the number.
+    """
     if isinstance(item.reliability, str):
         text = f"{item.grade} ({item.r:.2f})"
         if item.credibility is not None:
@@ -105,7 +108,7 @@ def _figure(fig, salt: str, caption: str) -> str:
 
 
 def _lead(result: xr.DataTree) -> str:
-    t = result["trajectory"]
+    t = result["trajectory"].to_dataset()
     outcome = result.attrs.get("outcome", "the outcome")
     p, lo, hi = final_band(result)
     p0 = float(t["p_outcome"][0])
@@ -130,7 +133,10 @@ def _lead(result: xr.DataTree) -> str:
 
 
 def _since_previous(result: xr.DataTree) -> str:
-    """What changed since the run kept beside this one (``forecast run`` into the same folder)."""
+    """Return what changed since the run kept beside this one.
+
+    That run is the one ``forecast run`` found in the same folder.
+    """
     if PREVIOUS not in result.children or not result[PREVIOUS].attrs.get("changes"):
         return ""
     lines = str(result[PREVIOUS].attrs["changes"]).splitlines()
@@ -139,7 +145,7 @@ def _since_previous(result: xr.DataTree) -> str:
 
 
 def _hypothesis_table(result: xr.DataTree, scenario) -> str:
-    t = result["trajectory"]
+    t = result["trajectory"].to_dataset()
     outcome = scenario.outcome
     rows = []
     for name in (str(v) for v in t["hypothesis"].values):  # file order, as in the charts
@@ -212,23 +218,26 @@ def _shapley(result: xr.DataTree) -> pd.Series | None:
     """Each item's Shapley value for P(outcome), by id, when the run attributed the answer."""
     if "attribution" not in result.children:
         return None
-    node = result["attribution"]
+    node = result["attribution"].to_dataset()
     return pd.Series(node["shapley"].values.astype(float), index=node["evidence"].values)
 
 
 def _notes(item: EvidenceItem) -> str:
-    """The free-text ``note...`` columns of an evidence table, under the rationale."""
+    """Return the free-text ``note...`` columns of an evidence table, under the rationale."""
     return "".join(
         f'<div class="meta">{_e(name)}: {_e(text)}</div>' for name, text in item.notes.items()
     )
 
 
 def _what_moved(result: xr.DataTree, top: int = 15) -> str:
-    """ "What moved the answer": the Shapley values (largest first, ``top`` rows and a count of
-    the others), leave-one-out beside them, and the sentence on the last item."""
+    """Return "What moved the answer".
+
+    The Shapley values (largest first, ``top`` rows and a count of the others), leave-one-out beside
+    them, and the sentence on the last item.
+    """
     if "attribution" not in result.children:
         return ""
-    node = result["attribution"]
+    node = result["attribution"].to_dataset()
     outcome = result.attrs.get("outcome", "the outcome")
     shap = node["shapley"].values.astype(float)
     order = np.argsort(-np.abs(shap), kind="stable")
@@ -307,10 +316,11 @@ def _reproducibility(result: xr.DataTree) -> str:
 
 
 def how_it_resolved(scenario, *, limit: int = 3) -> str:
-    """The report's "How it resolved" section (HTML), empty for an unresolved scenario: what
-    happened, the scores (docs/model.md, "Scoring a resolved question"), the items that pushed
-    toward and away from what happened (by their step's change of ``ln p_o``) and the score
-    chart."""
+    """Return the report's "How it resolved" section (HTML), empty for an unresolved scenario.
+
+    What happened, the scores (docs/model.md, "Scoring a resolved question"), the items that pushed
+    toward and away from what happened (by their step's change of ``ln p_o``) and the score chart.
+    """
     from .charts.score import score_chart
     from .scenario import ScenarioError
     from .scoring import postmortem, score_scenario
@@ -368,7 +378,7 @@ def report_html(
     warning: str | None = None,
     svg_files: Mapping[str, Path] | None = None,
 ) -> str:
-    """The briefing report as one self-contained HTML document.
+    """Return the briefing report as one self-contained HTML document.
 
     Parameters
     ----------
@@ -398,7 +408,7 @@ def report_html(
     impact = impact_table(result)
     sens = sensitivity_table(result)
     n = len(scenario.evidence)
-    t = result["trajectory"]
+    t = result["trajectory"].to_dataset()
     final_mcse = float(t["mcse"][-1])
     if result.attrs.get("method", "fast") == "fast":
         exactness = (
@@ -478,8 +488,11 @@ def report_html(
 
 
 def _watch_section(result: xr.DataTree, top: int = 10, svg: str | None = None) -> str:
-    """ "What would change the assessment": the indicators ranked by ``forecast run`` (node
-    ``/watch``), the best few, and the watch chart; empty when the run had no indicators."""
+    """Return "What would change the assessment".
+
+    The indicators ranked by ``forecast run`` (node ``/watch``), the best few, and the watch chart;
+    empty when the run had no indicators.
+    """
     if "watch" not in result.children:
         return ""
     from .charts import watch_chart
@@ -547,5 +560,9 @@ def write_report(
     """
     path = Path(out) / "report.html"
     text = report_html(result, warning=warning, svg_files=svg_files)
-    atomic_write(path, lambda p: p.write_text(text, encoding="utf-8"))
+
+    def write(p: Path) -> None:
+        p.write_text(text, encoding="utf-8")
+
+    atomic_write(path, write)
     return path

@@ -1,5 +1,7 @@
-"""Scenario files: ``priors.yaml`` and ``evidence/*.yaml|*.csv``, their validation, and the
-validated :class:`Scenario` the model works on.
+"""Scenario files, their validation, and the validated :class:`Scenario`.
+
+The files are ``priors.yaml`` and ``evidence/*.yaml|*.csv``; the model works on the
+:class:`Scenario`.
 
 Every problem in every file is collected and raised at once as a :class:`ScenarioError`
 whose :class:`Problem` entries name the file, the field and what was expected. Files are
@@ -35,7 +37,7 @@ from pydantic import (
     field_validator,
     model_validator,
 )
-from pydantic_core import PydanticCustomError
+from pydantic_core import ErrorDetails, PydanticCustomError
 
 from .yamlsafe import MAX_BYTES, YamlError, decode, load_yaml, parse_yaml, read_bytes
 
@@ -100,9 +102,10 @@ _BIDI = "\u061c\u200e\u200f\u2028\u2029\u202a\u202b\u202c\u202d\u202e\u2066\u206
 
 # ----------------------------------------------------------------------------- text
 def printable(text: Any, limit: int = 300) -> str:
-    """Analyst text made safe for a terminal line: cut to ``limit`` characters, tabs and line
-    breaks as spaces, other control characters (escape sequences, NUL, bidirectional
-    overrides) written as ``\\xNN``/``\\uNNNN``.
+    r"""Analyst text made safe for a terminal line.
+
+    Cut to ``limit`` characters, tabs and line breaks as spaces, other control characters (escape
+    sequences, NUL, bidirectional overrides) written as ``\xNN``/``\uNNNN``.
 
     Parameters
     ----------
@@ -118,8 +121,8 @@ def printable(text: Any, limit: int = 300) -> str:
 
     Examples
     --------
-    >>> printable("ok\\x1b]0;pwned\\x07")
-    'ok\\\\x1b]0;pwned\\\\x07'
+    >>> printable("ok\x1b]0;pwned\x07")
+    'ok\\x1b]0;pwned\\x07'
     """
     text = str(text)
     if len(text) > limit:
@@ -142,7 +145,7 @@ def _show(value: Any, limit: int = 120) -> str:
 
 
 def _control(text: str) -> str | None:
-    """The first control character in ``text`` as ``U+XXXX``, or None."""
+    """Return the first control character in ``text`` as ``U+XXXX``, or None."""
     for ch in text:
         if unicodedata.category(ch) == "Cc" or ch in _BIDI:
             return f"U+{ord(ch):04X}"
@@ -212,7 +215,7 @@ def _number(value: Any) -> float:
 
 
 def _parse_value(value: Any, kind: Literal["probability", "likelihood"]) -> float | Interval:
-    """A number or a 90% interval ``[lo, hi]`` (or ``"lo..hi"``), checked for its range."""
+    """Return a number or a 90% interval ``[lo, hi]`` (or ``"lo..hi"``), checked for its range."""
     what = "a probability" if kind == "probability" else "a relative likelihood"
     if kind == "probability":
         valid, inside = "between 0 and 1", "strictly between 0 and 1"
@@ -241,8 +244,11 @@ def _parse_value(value: Any, kind: Literal["probability", "likelihood"]) -> floa
         raise PydanticCustomError("value", f"{expected}, got {_show(value)}") from None
 
     def ok(x: float, point: bool) -> bool:
-        """A point may be 0 (impossible) or, for a probability, 1 (certain); an interval's
-        ends stay strictly inside, since its normal is on the log or logit scale."""
+        """Tell whether ``x`` is in range.
+
+        A point may be 0 (impossible) or, for a probability, 1 (certain); an interval's ends
+        stay strictly inside, since its normal is on the log or logit scale.
+        """
         if not math.isfinite(x):
             return False
         if kind == "probability":
@@ -321,7 +327,7 @@ Reliability = Annotated[float | str, BeforeValidator(_parse_reliability)]
 
 
 def _parse_date(value: Any) -> dt.date:
-    """A calendar date written ``YYYY-MM-DD`` (years 0001-9999), or a ``datetime.date``."""
+    """Return a calendar date written ``YYYY-MM-DD`` (years 0001-9999), or a ``datetime.date``."""
     if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
         return value
     if isinstance(value, str) and _DATE.fullmatch(value.strip()):
@@ -348,7 +354,7 @@ def _check_name(name: str, what: str) -> str:
 
 
 def _check_id(value: str) -> str:
-    """An item id: letters, digits, ``- _ .`` (no whitespace or control characters)."""
+    """Return an item id: letters, digits, ``- _ .`` (no whitespace or control characters)."""
     if len(value) > LIMITS["id"]:
         raise ValueError(f"id {_show(value)} is longer than {LIMITS['id']} characters")
     if not _ID.fullmatch(value):
@@ -431,7 +437,10 @@ def _prior_sum_problem(hypotheses: Any) -> str | None:
 
 
 def _parse_happened(value: Any) -> bool:
-    """``true`` or ``false`` (also as text: the key ``outcome`` is read as text elsewhere)."""
+    """Return ``true`` or ``false``, also given as text.
+
+    The key ``outcome`` is read as text elsewhere.
+    """
     if isinstance(value, bool):
         return value
     if isinstance(value, str) and value.strip().lower() in {"true", "false"}:
@@ -680,14 +689,17 @@ class Scenario:
     # -- convenient views
     @property
     def hypotheses(self) -> tuple[str, ...]:
+        """Hypothesis names, in the order of ``priors.yaml``."""
         return tuple(self.priors.hypotheses)
 
     @property
     def outcome(self) -> str:
+        """The outcome whose probability is forecast (``outcome`` in ``priors.yaml``)."""
         return self.priors.outcome
 
     @property
     def question(self) -> str:
+        """The question asked (``question`` in ``priors.yaml``)."""
         return self.priors.question
 
     @property
@@ -697,16 +709,17 @@ class Scenario:
 
     @property
     def ids(self) -> tuple[str, ...]:
+        """Evidence item ids, in update order."""
         return tuple(e.id for e in self.evidence)
 
     def correlation(self, group: str) -> float:
-        """rho of a dependence group (0.5 when priors.yaml does not define it)."""
+        """Rho of a dependence group (0.5 when priors.yaml does not define it)."""
         spec = self.priors.groups.get(group)
         return spec.correlation if spec is not None else DEFAULT_CORRELATION
 
     # -- editing (what-if analysis); each returns a new validated scenario
     def replace_evidence(self, evidence: Iterable[EvidenceItem | dict]) -> Scenario:
-        """The same priors with another evidence list (validated)."""
+        """Return the same priors with another evidence list (validated)."""
         data = self.to_dict()
         data["evidence"] = [
             e.model_dump(mode="json", exclude_none=True) if isinstance(e, EvidenceItem) else e
@@ -715,18 +728,18 @@ class Scenario:
         return Scenario.from_dict(data)
 
     def without(self, *ids: str) -> Scenario:
-        """The scenario with the named evidence items left out."""
+        """Return the scenario with the named evidence items left out."""
         unknown = set(ids) - set(self.ids)
         if unknown:
             raise KeyError(f"no evidence item {sorted(unknown)}")
         return self.replace_evidence(e for e in self.evidence if e.id not in ids)
 
     def with_item(self, item: EvidenceItem | dict) -> Scenario:
-        """The scenario with one more evidence item."""
+        """Return the scenario with one more evidence item."""
         return self.replace_evidence([*self.evidence, item])
 
     def updated(self, id: str, **changes: Any) -> Scenario:
-        """The scenario with fields of one item changed, e.g. ``reliability=0.5``."""
+        """Return the scenario with fields of one item changed, e.g. ``reliability=0.5``."""
         items = []
         for e in self.evidence:
             d = e.model_dump(mode="json", exclude_none=True)
@@ -766,6 +779,7 @@ class Scenario:
         return _assemble(priors, items, {}, problems)
 
     def canonical_json(self) -> str:
+        """Return the scenario as compact JSON with sorted keys: equal scenarios, equal text."""
         return json.dumps(self.to_dict(), sort_keys=True, separators=(",", ":"))
 
     @property
@@ -801,7 +815,7 @@ def _validate(model: type[BaseModel], raw: Any, file: str, problems: list[Proble
     return None
 
 
-def _problem_from_pydantic(model: type[BaseModel], file: str, err: dict) -> Problem:
+def _problem_from_pydantic(model: type[BaseModel], file: str, err: ErrorDetails) -> Problem:
     loc = [str(p) for p in err["loc"]]
     where = ".".join(loc) or (err.get("ctx") or {}).get("field", "")  # model checks: ctx names it
     kind = err["type"]
@@ -843,8 +857,11 @@ _DECIMAL_COMMA = re.compile(r"[-+]?\d*,\d+(?:[eE][-+]?\d+)?")
 
 @dataclass(frozen=True)
 class _Columns:
-    """How a table's columns map onto a file model: plain fields, one column per hypothesis
-    for the dict field ``mapping`` (``<mapping without s>.<hypothesis>``), free-text notes."""
+    """How a table's columns map onto a file model.
+
+    Plain fields, one column per hypothesis for the dict field ``mapping`` (``<mapping without
+    s>.<hypothesis>``), free-text notes.
+    """
 
     fields: tuple[str, ...]
     mapping: str
@@ -866,9 +883,12 @@ _EVIDENCE_COLUMNS = _Columns.of(EvidenceItem, "likelihoods")
 def _column_key(
     name: str, hypotheses: list[str], columns: _Columns | None = None
 ) -> tuple[str, str] | None:
-    """What a CSV header cell names: ``(field, "")``, ``("mapping", h)``, ``("note", name)``
-    or None when unknown. Field names and the ``likelihood.`` prefix match in any case; the
-    hypothesis part matches a hypothesis of another case when exactly one does."""
+    """Return what a CSV header cell names.
+
+    ``(field, "")``, ``("mapping", h)``, ``("note", name)`` or None when unknown. Field names and
+    the ``likelihood.`` prefix match in any case; the hypothesis part matches a hypothesis of
+    another case when exactly one does.
+    """
     columns = columns or _EVIDENCE_COLUMNS
     low, prefix = name.strip().lower(), columns.prefix
     if low in columns.fields:
@@ -883,8 +903,10 @@ def _column_key(
 
 
 def _delimiter(header_line: str, hypotheses: list[str], columns: _Columns) -> str:
-    """The delimiter (``,`` ``;`` or tab) that splits the header into the most known columns
-    (then the most columns; a comma on a tie)."""
+    """Return the delimiter (``,`` ``;`` or tab) that splits the header into the most known columns.
+
+    Then the most columns; a comma on a tie.
+    """
 
     def score(d: str) -> tuple[int, int]:
         cells = next(csv.reader([header_line], delimiter=d), [])
@@ -902,7 +924,7 @@ def read_table(
     model: type[BaseModel] | None = None,
     mapping: str = "likelihoods",
 ) -> list[tuple[str, Any]]:
-    """Rows of a table of items as ``(where, raw dict)``; columns as in the YAML files.
+    r"""Rows of a table of items as ``(where, raw dict)``; columns as in the YAML files.
 
     The delimiter is detected (comma, semicolon or tab; in a semicolon table a likelihood or
     reliability written ``0,8`` is 0.8); column names match in any case; columns whose name
@@ -1040,7 +1062,7 @@ def read_table(
 
 
 def _csv_column(problem: Problem) -> Problem:
-    """A problem in a CSV row names the column (``likelihood.<h>``), not the YAML field."""
+    """Rename a problem in a CSV row after its column (``likelihood.<h>``), not its YAML field."""
     if not problem.field:
         return problem
     head, _, rest = problem.field.partition(".")
@@ -1068,8 +1090,10 @@ def _inside(path: Path, roots: list[Path]) -> bool:
 
 
 def _scenario_file(path: Path, roots: list[Path]) -> str | None:
-    """Why ``path`` must not be read (a link out of the scenario folder, not a regular file,
-    missing), or None."""
+    """Why ``path`` must not be read, or None.
+
+    A link out of the scenario folder, not a regular file, missing.
+    """
     if path.is_symlink() and not _inside(path, roots):
         return (
             "is a symbolic link to a file outside the scenario folder; refused "
@@ -1297,7 +1321,7 @@ def _assemble(
 
 
 def hypothesis_names(priors: str | Path = "priors.yaml") -> list[str]:
-    """The hypothesis names of a priors file, read from it alone.
+    """Return the hypothesis names of a priors file, read from it alone.
 
     Works when the file has other problems (a bad prior, a missing question) and whatever
     the evidence folder holds: only the ``hypotheses`` mapping must be readable.
@@ -1337,8 +1361,11 @@ def hypothesis_names(priors: str | Path = "priors.yaml") -> list[str]:
 def _ruled_out_problems(
     priors: Priors, items: list[tuple[str, EvidenceItem | None]]
 ) -> list[Problem]:
-    """Zeros that leave nothing possible: an item impossible under every hypothesis, or
-    fully reliable items that together rule out every hypothesis (docs/model.md)."""
+    """Zeros that leave nothing possible.
+
+    An item impossible under every hypothesis, or fully reliable items that together rule out every
+    hypothesis (docs/model.md).
+    """
     names = list(priors.hypotheses)
     problems = []
     ruled_out: dict[str, list[str]] = {}  # hypothesis -> items (reliability 1) ruling it out
@@ -1482,8 +1509,9 @@ suggest = _suggest
 
 
 def folder_files(folder: Path, problems: list[Problem]) -> list[Path]:
-    """The ``.yaml``, ``.yml`` and ``.csv`` files of an input folder to read, as for
-    ``evidence/`` (links leaving the folder and special files refused or skipped).
+    """Return the ``.yaml``, ``.yml`` and ``.csv`` files of an input folder to read.
+
+    As for ``evidence/``: links leaving the folder and special files refused or skipped.
 
     Examples
     --------

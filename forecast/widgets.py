@@ -92,7 +92,7 @@ LIVE_BAND = 2_000_000
 the **Band** button or ``panel.result`` (10,000 items at 4,000 draws would take seconds)."""
 
 
-def format_headline(outcome: str, p: float, low: float, high: float | None = None) -> str:
+def format_headline(outcome: str, p: float, low: float | None, high: float | None = None) -> str:
     """``"P(invasion) = 44.2% (90% band 25.3-63.5%)"``; ``low`` None: the probability alone.
 
     >>> format_headline("rain", 0.442, 0.253, 0.635)
@@ -104,7 +104,7 @@ def format_headline(outcome: str, p: float, low: float, high: float | None = Non
 
 
 def headline(result: xr.DataTree) -> str:
-    """The final probability and band: ``"P(invasion) = 44.2% (90% band 25.3-63.5%)"``."""
+    """Return the final probability and band: ``"P(invasion) = 44.2% (90% band 25.3-63.5%)"``."""
     return format_headline(result.attrs["outcome"], *final_band(result))
 
 
@@ -114,7 +114,7 @@ def _is_default(item: EvidenceItem, setting: Setting) -> bool:
 
 
 def _valid_likelihoods(likelihoods: Mapping[str, Any]) -> bool:
-    """What validation would accept of scaled likelihoods: positive and finite numbers."""
+    """Return what validation would accept of scaled likelihoods: positive and finite numbers."""
     for value in likelihoods.values():
         for x in value if isinstance(value, list | tuple) else (value,):
             if not (math.isfinite(x) and x > 0.0):
@@ -166,8 +166,9 @@ class Encoded:
         return got
 
     def arrays(self, settings: Mapping[str, Setting]) -> tuple[Arrays, tuple[str, ...]] | None:
-        """The arrays and ids ``settings`` describe; None if the scenario would not validate
-        (then :func:`scenario_for` says why).
+        """Return the arrays and ids ``settings`` describe.
+
+        None if the scenario would not validate (then :func:`scenario_for` says why).
 
         Raises KeyError for an unknown id, ValueError as :func:`scenario_for` does.
         """
@@ -230,7 +231,7 @@ def importance(
         shap = result["attribution"].to_dataset().get("shapley")
         if shap is not None and "evidence" in shap.dims:
             other = [d for d in shap.dims if d != "evidence"]
-            total = np.abs(shap).sum(dim=other)
+            total = abs(shap).sum(dim=other)
             if ids is not None and "evidence" in total.coords:
                 total = total.sel(evidence=list(ids))
             return total.values.astype(float)
@@ -259,8 +260,10 @@ class _State:
 
 
 class _Controls(Mapping):
-    """``panel.controls[id]``: the item's widgets, made when first asked for (a scenario of
-    10,000 items lists a few dozen)."""
+    """``panel.controls[id]``.
+
+    The item's widgets, made when first asked for (a scenario of 10,000 items lists a few dozen).
+    """
 
     def __init__(self, panel: WhatIf) -> None:
         self._panel = panel
@@ -281,7 +284,7 @@ class _Controls(Mapping):
         return len(self._panel.base.ids)
 
     def made(self) -> dict[str, dict[str, W.Widget]]:
-        """The widgets made so far, by id."""
+        """Return the widgets made so far, by id."""
         return self._made
 
 
@@ -384,12 +387,15 @@ class WhatIf(W.VBox):
         super().__init__([self.headline, self.status, body])
         self.add_class("forecast-whatif")
         self.update()
-        self._base_live = self._state.live
+        self._base_live = self._current.live
         self._set_canvas_image(self.snapshot())
 
     def _set_canvas_image(self, png: bytes) -> None:
-        """What ipympl sets when a figure is displayed on its own (here it is a child of the
-        panel): the first image the browser draws on the canvas, and the canvas's size."""
+        """Return what ipympl sets when a figure is displayed on its own.
+
+        Here it is a child of the panel. That is the first image the browser draws on the
+        canvas, and the canvas's size.
+        """
         import base64
 
         self.chart._data_url = "data:image/png;base64," + base64.b64encode(png).decode("ascii")
@@ -414,7 +420,7 @@ class WhatIf(W.VBox):
         canvas.layout = W.Layout(flex="0 0 auto")
         ax = fig.add_axes((0.1, 0.13, 0.87, 0.77))
         n = len(base.ids)
-        marker = {"marker": "o", "markersize": 3} if n <= LIST_ALL else {}
+        marker: dict[str, Any] = {"marker": "o", "markersize": 3} if n <= LIST_ALL else {}
         hyp = {
             h: ax.plot([], [], lw=1, alpha=0.6, color=f"C{j % 10}", label=f"P({h})")[0]
             for j, h in enumerate(base.hypotheses)
@@ -487,8 +493,10 @@ class WhatIf(W.VBox):
         return {"include": include, "diagnosticity": s, "reliability": r, "box": box}
 
     def _list(self) -> None:
-        """Show the items: all of them, or the filter's matches (those that matter most
-        first), at most :data:`SHOWN`."""
+        """Show the items: all of them, or the filter's matches, at most :data:`SHOWN`.
+
+        Those that matter most first.
+        """
         ids = self.base.ids
         if len(ids) <= LIST_ALL:
             shown, more = list(ids), 0
@@ -521,7 +529,7 @@ class WhatIf(W.VBox):
         return scenario_for(self.base, self._changed if settings is None else settings)
 
     def _moved(self, id: str) -> None:
-        """A control of ``id`` moved: keep its setting, then update (coalesced)."""
+        """Keep the setting of the control of ``id`` that moved, then update (coalesced)."""
         if self._hold:
             return
         c = self.controls[id]
@@ -538,8 +546,10 @@ class WhatIf(W.VBox):
         self.request_update()
 
     def request_update(self) -> None:
-        """Update now, or, if an update is running, once it is done with the latest state:
-        requests made meanwhile are coalesced into one."""
+        """Update now, or, if an update is running, once it is done with the latest state.
+
+        Requests made meanwhile are coalesced into one.
+        """
         self._pending = True
         if self._busy:
             return
@@ -554,8 +564,9 @@ class WhatIf(W.VBox):
     def compute(
         self, settings: Mapping[str, Setting]
     ) -> tuple[Arrays, tuple[str, ...], dict[str, np.ndarray]]:
-        """What an update computes for ``settings`` (changed items only), without showing it:
-        the arrays, the ids and :func:`~forecast.inference.live_trajectory`.
+        """Return what an update computes for ``settings`` (changed items only), without showing it.
+
+        The arrays, the ids and :func:`~forecast.inference.live_trajectory`.
 
         Raises ScenarioError, ValueError or KeyError for settings whose scenario would not
         validate (:func:`scenario_for` says why).
@@ -569,8 +580,9 @@ class WhatIf(W.VBox):
         return a, ids, live
 
     def update(self) -> dict[str, np.ndarray] | None:
-        """Recompute what the panel shows for the controls' settings; redraw the headline and
-        the timeline in place.
+        """Recompute what the panel shows for the controls' settings.
+
+        Redraw the headline and the timeline in place.
 
         Returns :attr:`live` (None if nothing was updated). A problem (settings whose
         scenario does not validate) is shown in :attr:`status` and the previous numbers
@@ -591,7 +603,7 @@ class WhatIf(W.VBox):
         return live
 
     def _show(self) -> None:
-        state = self._state
+        state = self._current
         self.headline.value = f"<span style='font-size:1.3em'><b>{_escape(self.text)}</b></span>"
         notes = [_escape(n) for n in state.notes]
         self.status.value = " ".join(
@@ -600,8 +612,10 @@ class WhatIf(W.VBox):
         self.update_chart()
 
     def update_chart(self) -> None:
-        """Replace the timeline's data with :attr:`live`'s (lines by ``set_data``, the band
-        by a new ``fill_between``) and ask the browser to redraw the canvas."""
+        """Replace the timeline's data with :attr:`live`'s and ask the browser to redraw.
+
+        Lines by ``set_data``, the band by a new ``fill_between``.
+        """
         live = self.live
         x = np.arange(live["p_outcome"].size)
         t = self.traces
@@ -617,7 +631,7 @@ class WhatIf(W.VBox):
                 x, live["p_outcome_low"], live["p_outcome_high"],
                 color="black", alpha=0.15, lw=0, label="90% band", animated=True,
             )  # fmt: skip
-        if self.updates == 1 or not self._state.changed:
+        if self.updates == 1 or not self._current.changed:
             t["as written"].set_data(x, live["p_outcome"])
         xlim = (0, max(x[-1], 1))
         if self.chart.syncing_data_url:
@@ -641,16 +655,25 @@ class WhatIf(W.VBox):
                 ax.draw_artist(artist)
 
     def _redrawn(self, event=None) -> None:
-        """After a full draw (the browser asked for one, or the axis changed): keep the
-        background without the data, then draw the data over it."""
+        """After a full draw (the browser asked for one, or the axis changed).
+
+        Keep the background without the data, then draw the data over it.
+        """
         if self.chart.is_saving():  # savefig draws every artist itself
             return
         self._background = self.chart.copy_from_bbox(self.figure.bbox)
         self._draw_traces()
 
     @property
+    def _current(self) -> _State:
+        """The state of the last :meth:`update` (one runs in ``__init__``)."""
+        assert self._state is not None, "update() runs in __init__"
+        return self._state
+
+    @property
     def live(self) -> dict[str, np.ndarray]:
-        return self._state.live
+        """The live trajectory of the last update (:func:`~forecast.inference.live_trajectory`)."""
+        return self._current.live
 
     @property
     def text(self) -> str:
@@ -661,7 +684,7 @@ class WhatIf(W.VBox):
             return format_headline(self.base.outcome, p, lo, hi)
         if self._result is not None:
             return headline(self._result)
-        n = len(self._state.ids)
+        n = len(self._current.ids)
         return (
             f"{format_headline(self.base.outcome, live['p_outcome'][-1], None)} "
             f"(90% band: not computed live at {n:,} items; press Band)"
@@ -671,14 +694,14 @@ class WhatIf(W.VBox):
     def scenario(self) -> Scenario:
         """The scenario of the latest update (:func:`scenario_for`; validated when built)."""
         if self._scenario is None:
-            self._scenario = scenario_for(self.base, self._state.changed)
+            self._scenario = scenario_for(self.base, self._current.changed)
         return self._scenario
 
     @property
     def result(self) -> xr.DataTree:
         """``forecast.run(scenario, seed=seed, draws=draws)`` of the latest update."""
         if self._result is None:
-            if not self._state.changed and self._base_result is not None:
+            if not self._current.changed and self._base_result is not None:
                 self._result = self._base_result
             else:
                 self._result = run(self.scenario, seed=self.seed, draws=self.draws)
@@ -688,7 +711,7 @@ class WhatIf(W.VBox):
     def base_result(self) -> xr.DataTree:
         """``forecast.run`` of the scenario as written."""
         if self._base_result is None:
-            if not self._state.changed:
+            if not self._current.changed:
                 self._base_result = self.result
             else:
                 self._base_result = run(self.base, seed=self.seed, draws=self.draws)
@@ -697,8 +720,8 @@ class WhatIf(W.VBox):
     def show_band(self) -> xr.DataTree:
         """Build :attr:`result` and show its band (for scenarios whose band waits)."""
         result = self.result
-        t = result["trajectory"]
-        self._state.live = {
+        t = result["trajectory"].to_dataset()
+        self._current.live = {
             k: t[k].values for k in ("p_outcome", "p_hypothesis", "p_outcome_low", "p_outcome_high")
         }
         self._show()
@@ -720,7 +743,7 @@ class WhatIf(W.VBox):
 
     def _describe(self) -> str:
         parts = []
-        for id, s in self._state.changed.items():
+        for id, s in self._current.changed.items():
             e = self.base.evidence[self.encoded.index[id]]
             if not s.include:
                 parts.append(f"without {id}")
@@ -742,13 +765,16 @@ class WhatIf(W.VBox):
         )
 
     def snapshot(self) -> bytes:
-        """The timeline as it is now, a PNG (for viewers without a kernel)."""
+        """Return the timeline as it is now, a PNG (for viewers without a kernel)."""
         buf = io.BytesIO()
         self.figure.savefig(buf, format="png", dpi=self.dpi)
         return buf.getvalue()
 
     def _repr_mimebundle_(self, **kwargs):
-        """The widget, plus a static HTML snapshot for viewers without a kernel (nbconvert)."""
+        """Return the widget, plus a static HTML snapshot.
+
+        The snapshot is for viewers without a kernel (nbconvert).
+        """
         bundle = super()._repr_mimebundle_(**kwargs)
         if isinstance(bundle, dict):
             import base64
@@ -775,7 +801,7 @@ def what_if(
     dpi: int = 80,
     result: xr.DataTree | None = None,
 ) -> WhatIf:
-    """An interactive what-if panel for ``scenario`` (show it as a cell's last expression).
+    """Return an interactive what-if panel for ``scenario`` (show it as a cell's last expression).
 
     Parameters
     ----------

@@ -70,7 +70,7 @@ class YamlError(ValueError):
 
 
 def read_bytes(path: str | Path, *, limit: int = MAX_BYTES) -> bytes:
-    """The bytes of a regular file of at most ``limit`` bytes.
+    """Return the bytes of a regular file of at most ``limit`` bytes.
 
     Parameters
     ----------
@@ -196,7 +196,10 @@ class _Loader(yaml.SafeLoader):
             seen[key] = line
 
     def _text(self, node: yaml.Node, deep: bool) -> Any:
-        """A free-text value: a plain scalar as written, a mapping of such (notes) likewise."""
+        """Return a free-text value: a plain scalar as written.
+
+        A mapping of such (notes) likewise.
+        """
         if isinstance(node, yaml.ScalarNode) and node.tag in _TEXT_TAGS:
             return node.value
         if isinstance(node, yaml.MappingNode) and all(
@@ -270,7 +273,7 @@ def _tab_indented(text: str, upto: int | None) -> int | None:
 
 
 def parse_yaml(text: str, *, text_keys: frozenset[str] = frozenset()) -> Any:
-    """Parse one YAML document safely.
+    r"""Parse one YAML document safely.
 
     Parameters
     ----------
@@ -295,7 +298,7 @@ def parse_yaml(text: str, *, text_keys: frozenset[str] = frozenset()) -> Any:
 
     Examples
     --------
-    >>> parse_yaml("title: 0b101\\nn: 0b101", text_keys=frozenset({"title"}))
+    >>> parse_yaml("title: 0b101\nn: 0b101", text_keys=frozenset({"title"}))
     {'title': '0b101', 'n': 5}
     """
     try:
@@ -360,7 +363,7 @@ def load_yaml(path: str | Path, *, text_keys: frozenset[str] = frozenset()) -> A
 
 
 def _reader_error(exc: yaml.reader.ReaderError, text: str) -> YamlError:
-    """A character YAML does not accept (a control character, NUL): where and which."""
+    """Return a character YAML does not accept (a control character, NUL): where and which."""
     line = text.count("\n", 0, exc.position) + 1
     character = exc.character if isinstance(exc.character, int) else ord(str(exc.character))
     return YamlError(

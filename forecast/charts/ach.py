@@ -1,5 +1,7 @@
-"""The ACH matrix: each evidence item's log-likelihood ratio under each hypothesis (analysis
-of competing hypotheses), the most important items first."""
+"""The ACH matrix (analysis of competing hypotheses).
+
+Each evidence item's log-likelihood ratio under each hypothesis, the most important items first.
+"""
 
 from __future__ import annotations
 
@@ -88,17 +90,25 @@ def ach_matrix(result: xr.DataTree) -> Figure:
     >>> ach_matrix(result).savefig("ach.svg")  # doctest: +SKIP
     """
     check_result(result)
-    if result["evidence"].sizes.get("evidence", 0) > MAX_ROWS:
+    if result["evidence"].to_dataset().sizes.get("evidence", 0) > MAX_ROWS:
         return ach_figure(result, impact_table(result))
     return ach_figure(result, None)
 
 
 def _ach_rows(result: xr.DataTree, table: pd.DataFrame | None):
-    """Row labels and log-likelihood rows (R, H) of the ACH chart, how many items the last
-    row combines (0: none), and each row's items (their positions in update order)."""
+    """Row labels and log-likelihood rows (R, H) of the ACH chart.
+
+    Also how many items the last row combines (0: none), and each row's items (their positions
+    in update order).
+    """
     ids = evidence_ids(result)
-    n_h = result["evidence"].sizes["hypothesis"]
-    values = result["evidence"]["log_likelihood"].values.astype(float).reshape(len(ids), n_h)
+    n_h = result["evidence"].to_dataset().sizes["hypothesis"]
+    values = (
+        result["evidence"]
+        .to_dataset()["log_likelihood"]
+        .values.astype(float)
+        .reshape(len(ids), n_h)
+    )
     grades = _grades(result)
     if table is None or len(ids) <= MAX_ROWS:
         labels = [shorten(i) + grades.get(i, "") for i in ids]
@@ -114,21 +124,26 @@ def _ach_rows(result: xr.DataTree, table: pd.DataFrame | None):
 
 
 def _grades(result: xr.DataTree) -> dict[str, str]:
-    """`` [B2]`` for items graded with a two-character Admiralty grade (source reliability
-    and information credibility; the digit is shown, it does not change the numbers)."""
+    """`` [B2]`` for items graded with a two-character Admiralty grade.
+
+    The grade is source reliability and information credibility; the digit is shown, it does not
+    change the numbers.
+    """
     return {
         e.id: f" [{e.grade}]" for e in scenario_of(result).evidence if e.credibility is not None
     }
 
 
 def _moved_most(result: xr.DataTree, members: list[list[int]]) -> list[str] | None:
-    """For each ACH row, the hypothesis whose final probability its items moved most, by
-    their Shapley values for P(h) (``shapley_hypothesis`` of the attribution), or None."""
+    """For each ACH row, the hypothesis whose final probability its items moved most, or None.
+
+    Measured by their Shapley values for P(h) (``shapley_hypothesis`` of the attribution).
+    """
     node = attribution_of(result)
     if node is None or "shapley_hypothesis" not in node:
         return None
     shares = 100 * node["shapley_hypothesis"].values.astype(float)
-    names = [str(h) for h in result["evidence"]["hypothesis"].values]
+    names = [str(h) for h in result["evidence"].to_dataset()["hypothesis"].values]
     texts = []
     for items in members:
         row = shares[items].sum(axis=0)
@@ -146,13 +161,15 @@ def _centred(values: np.ndarray) -> np.ndarray:
 
 
 def ach_figure(result: xr.DataTree, table: pd.DataFrame | None) -> Figure:
-    """The ACH matrix drawn from an :func:`~forecast.analysis.impact_table` (or None: rows
-    in the order of the evidence)."""
-    ev = result["evidence"]
+    """Return the ACH matrix drawn from an :func:`~forecast.analysis.impact_table`.
+
+    With ``table`` None the rows are in the order of the evidence.
+    """
+    ev = result["evidence"].to_dataset()
     names = [str(h) for h in ev["hypothesis"].values]
     labels, values, rest, members = _ach_rows(result, table)
     n, n_h = len(labels), len(names)
-    ph = result["trajectory"]["p_hypothesis"].isel(step=-1).values
+    ph = result["trajectory"].to_dataset()["p_hypothesis"].isel(step=-1).values
     col_labels = [f"{shorten(h, 30)}\n{pct(float(p))} now" for h, p in zip(names, ph, strict=True)]
     label_w = text_width(labels or ["x"], TICK_SIZE)
     name_w = text_width([shorten(h, 30) for h in names], TICK_SIZE)

@@ -1,5 +1,7 @@
-"""The distribution chart: the judgement band of P(outcome) at one step, as a histogram
-of the draws."""
+"""The distribution chart.
+
+The judgement band of P(outcome) at one step, as a histogram of the draws.
+"""
 
 from __future__ import annotations
 
@@ -53,17 +55,20 @@ def distribution(result: xr.DataTree, *, step: int = -1) -> Figure:
     >>> distribution(result, step=0)  # the prior's band  # doctest: +SKIP
     """
     check_result(result)
-    n_steps = result["trajectory"].sizes["step"]
+    n_steps = result["trajectory"].to_dataset().sizes["step"]
     if not -n_steps <= step < n_steps:
         raise ValueError(f"step must be in {-n_steps}..{n_steps - 1}, got {step}")
     k = step % n_steps
     outcome = result.attrs.get("outcome", "outcome")
-    t = result["trajectory"].isel(step=k)
-    draws = 100 * result["posterior"]["p_outcome"].isel(step=k).values.astype(float).ravel()
+    t = result["trajectory"].to_dataset().isel(step=k)
+    draws = (
+        100
+        * result["posterior"].to_dataset()["p_outcome"].isel(step=k).values.astype(float).ravel()
+    )
     p, lo, hi = (100 * float(t[v]) for v in ("p_outcome", "p_outcome_low", "p_outcome_high"))
     fig = new_figure(10.0, 5.4)
     ax = fig.subplots()
-    last_id = result["trajectory"]["evidence_id"].values[k]
+    last_id = result["trajectory"].to_dataset()["evidence_id"].values[k]
     what = (
         "the prior"
         if k == 0
@@ -106,7 +111,7 @@ def distribution(result: xr.DataTree, *, step: int = -1) -> Figure:
             bins = np.linspace(draws.min(), draws.max(), 81)
         ax.hist(
             draws,
-            bins=bins,
+            bins=bins.tolist(),
             density=True,
             color=OKABE_ITO["grey"],
             alpha=0.9,

@@ -1,13 +1,18 @@
-"""Exporting charts: the formats, deterministic saving (SVG text as text, no timestamps,
-atomic writes), SVG for inlining in HTML, and :func:`save_all`, which draws every chart,
-optionally in forked worker processes that die with their parent."""
+"""Exporting charts: formats, deterministic saving, inline SVG and :func:`save_all`.
+
+Saving is deterministic (SVG text as text, no timestamps, atomic writes); SVG is made for inlining
+in HTML; :func:`save_all` draws every chart, optionally in forked worker processes that die with
+their parent.
+"""
 
 from __future__ import annotations
 
+import functools
 import io
 import re
 from collections.abc import Sequence
 from pathlib import Path
+from typing import IO, Any
 
 import matplotlib as mpl
 import pandas as pd
@@ -38,10 +43,13 @@ def figures(
     sensitivity: pd.DataFrame | None = None,
     names: Sequence[str] | None = None,
 ) -> dict[str, Figure]:
-    """Every chart of :data:`CHARTS` and, when the run ranked indicators, ``watch`` (or
-    those in ``names``), by name; ``impact`` and
-    ``sensitivity`` are the tables of :func:`impact_table` and :func:`sensitivity_table` if
-    already computed."""
+    """Every chart of :data:`CHARTS` (or those in ``names``), by name.
+
+    Also ``watch`` when the run ranked indicators.
+
+    ``impact`` and ``sensitivity`` are the tables of :func:`impact_table` and
+    :func:`sensitivity_table` if already computed.
+    """
     builders = _builders(result, impact, sensitivity)
     return {name: build() for name, build in builders.items() if names is None or name in names}
 
@@ -51,8 +59,10 @@ def _builders(
     impact: pd.DataFrame | None = None,
     sensitivity: pd.DataFrame | None = None,
 ) -> dict:
-    """A function drawing each chart of :data:`CHARTS`, by name; the tables are computed
-    here, once (the scenario decoded once for both)."""
+    """Return a function drawing each chart of :data:`CHARTS`, by name.
+
+    The tables are computed here, once (the scenario decoded once for both).
+    """
     check_result(result)
     if impact is None or sensitivity is None:
         scenario = scenario_of(result)
@@ -76,20 +86,24 @@ def _builders(
     return builders
 
 
-def save_figure(fig: Figure, path: Path, fmt: str, dpi: int, salt: str) -> None:
-    """Save deterministically: SVG text as text (editable, searchable), no timestamps; a
-    PNG at most :data:`MAX_PIXELS` a side (a ``dpi`` that would exceed it is lowered)."""
+def save_figure(fig: Figure, path: Path | IO[bytes], fmt: str, dpi: int, salt: str) -> None:
+    """Save deterministically.
+
+    SVG text as text (editable, searchable), no timestamps; a PNG at most :data:`MAX_PIXELS` a side
+    (a ``dpi`` that would exceed it is lowered).
+    """
     dpi = min(dpi, (MAX_PIXELS - 1) / max(fig.get_size_inches()))
     metadata = {"Date": None} if fmt == "svg" else ({"CreationDate": None} if fmt == "pdf" else {})
     # PNG: fast zlib level (a few percent larger files, about a third of the encoding time)
-    extra = {"pil_kwargs": {"compress_level": 1}} if fmt == "png" else {}
+    extra: dict[str, Any] = {"pil_kwargs": {"compress_level": 1}} if fmt == "png" else {}
     with mpl.rc_context({"svg.fonttype": "none", "svg.hashsalt": salt, "pdf.fonttype": 42}):
         fig.savefig(path, format=fmt, dpi=dpi, metadata=metadata, **extra)
 
 
 def svg_text(fig: Figure, *, salt: str = "forecast") -> str:
-    """The figure as an inline ``<svg>`` element for HTML: text kept as text, no XML
-    prolog, no metadata block, no namespace URLs (HTML5 needs none).
+    """Return the figure as an inline ``<svg>`` element for HTML.
+
+    Text kept as text, no XML prolog, no metadata block, no namespace URLs (HTML5 needs none).
 
     Every element id is prefixed with ``salt`` (and so is every reference to one), so that
     several charts can share one page.
@@ -100,8 +114,10 @@ def svg_text(fig: Figure, *, salt: str = "forecast") -> str:
 
 
 def inline_svg(text: str, *, salt: str) -> str:
-    """An SVG document written by :func:`save_all` (whose ids were salted with the chart's
-    name) as the inline ``<svg>`` element :func:`svg_text` gives for the same figure.
+    """Return an SVG document written by :func:`save_all` as an inline ``<svg>`` element.
+
+    Its ids were salted with the chart's name; the element is the one :func:`svg_text` gives for the
+    same figure.
 
     Examples
     --------
@@ -169,7 +185,7 @@ def save_all(
             fig = build[name]()
             for fmt in formats:
                 path = out / f"{name}.{fmt}"
-                atomic_write(path, lambda p, f=fmt, g=fig, n=name: save_figure(g, p, f, dpi, n))
+                atomic_write(path, functools.partial(save_figure, fig, fmt=fmt, dpi=dpi, salt=name))
                 fig.set_layout_engine("none")
 
     n = max(processes, 1)
@@ -181,7 +197,7 @@ FORMATS = ("png", "svg", "pdf")
 
 
 def chart_formats(formats: Sequence[str]) -> list[str]:
-    """``formats`` normalised (``" .PNG"`` is ``"png"``, blanks dropped), or ValueError."""
+    """Return ``formats`` normalised (``" .PNG"`` is ``"png"``, blanks dropped), or ValueError."""
     formats = [f.strip().lower().lstrip(".") for f in formats]
     formats = [f for f in formats if f]
     bad = [f for f in formats if f not in FORMATS]
@@ -193,8 +209,10 @@ def chart_formats(formats: Sequence[str]) -> list[str]:
 
 
 def _die_with_parent(parent: int) -> None:
-    """In a forked child: be killed when the parent dies (Linux ``PR_SET_PDEATHSIG``), so that
-    a killed ``forecast run`` leaves no renderer writing files behind it."""
+    """In a forked child: be killed when the parent dies (Linux ``PR_SET_PDEATHSIG``).
+
+    So that a killed ``forecast run`` leaves no renderer writing files behind it.
+    """
     import contextlib
     import ctypes
     import os
@@ -209,10 +227,12 @@ def _die_with_parent(parent: int) -> None:
 
 
 def in_forks(fn, shares: list[list[str]]) -> None:
-    """Run ``fn(share)`` for every share: all but the first in forked children (Linux and
-    macOS), the first here; sequentially where fork is unavailable or fails. A share whose
-    child failed is done again here, so that a real error surfaces with its traceback.
-    Every child is waited for, whatever happens here."""
+    """Run ``fn(share)`` for every share.
+
+    All but the first in forked children (Linux and macOS), the first here; sequentially where fork
+    is unavailable or fails. A share whose child failed is done again here, so that a real error
+    surfaces with its traceback. Every child is waited for, whatever happens here.
+    """
     import os
     import warnings
 
@@ -266,6 +286,6 @@ def save_watch_chart(
     paths = []
     for fmt in chart_formats(formats):
         path = out / f"watch.{fmt}"
-        atomic_write(path, lambda p, f=fmt: save_figure(fig, p, f, dpi, "watch"))
+        atomic_write(path, functools.partial(save_figure, fig, fmt=fmt, dpi=dpi, salt="watch"))
         paths.append(path)
     return paths

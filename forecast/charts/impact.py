@@ -1,5 +1,7 @@
-"""The impact chart: each item's leave-one-out change (and its Shapley value when the
-result holds an attribution), as a waterfall or a ranked bar chart."""
+"""The impact chart: each item's leave-one-out change, and its Shapley value.
+
+The Shapley value when the result holds an attribution: a ranked bar chart, else a waterfall.
+"""
 
 from __future__ import annotations
 
@@ -44,7 +46,7 @@ from .style import (
 
 
 def impact(result: xr.DataTree) -> Figure:
-    """Each item's impact: a waterfall in update order, and leave-one-out beside it.
+    r"""Each item's impact: a waterfall in update order, and leave-one-out beside it.
 
     Parameters
     ----------
@@ -57,7 +59,7 @@ def impact(result: xr.DataTree) -> Figure:
         Left: one floating bar per item, from the outcome's probability before the item to
         after it (vermillion: raised it; blue: lowered it), the change written beside it in
         percentage points and in log-odds. Hatching marks items whose weight was reduced:
-        ``///`` a source reliability below 1, ``\\\\\\`` a final weight below 1 from a
+        ``///`` a source reliability below 1, ``\\\`` a final weight below 1 from a
         dependence group. Right: the final probability with each item left out, sorted,
         against the final probability with every item (the vertical line).
 
@@ -73,15 +75,20 @@ def impact(result: xr.DataTree) -> Figure:
 
 
 def impact_figure(result: xr.DataTree, table: pd.DataFrame) -> Figure:
-    """The impact chart drawn from an :func:`~forecast.analysis.impact_table`: ranked
-    Shapley bars when the table has them, else the leave-one-out waterfall."""
+    """Return the impact chart drawn from an :func:`~forecast.analysis.impact_table`.
+
+    Ranked Shapley bars when the table has them, else the leave-one-out waterfall.
+    """
     if "shapley" in table.columns and len(table):
         return _shapley_figure(result, table)
     return _waterfall_figure(result, table)
 
 
 def others_label(count: int) -> str:
-    """The label of the row that stands for ``count`` items not shown: "+ 1,975 other items"."""
+    """Return the label of the row that stands for ``count`` items not shown.
+
+    For example "+ 1,975 other items".
+    """
     return f"+ {count:,} other item{'s' if count != 1 else ''}"
 
 
@@ -132,8 +139,10 @@ def column_text(ax, y: float, text: str, *, colour: str = INK, x: float = 1.03) 
 
 
 def _loo_panel(ax, table: pd.DataFrame, rows: np.ndarray, panel_w: float, outcome: str) -> None:
-    """Leave-one-out: the final probability without each item of ``rows`` (at y = 0, 1, ...)
-    against the final probability with every item."""
+    """Leave-one-out: the final probability without each item of ``rows``.
+
+    The items at y = 0, 1, ..., against the final probability with every item.
+    """
     p_wo = 100 * table["p_without"].to_numpy()[rows]
     p_all = 100 * table.attrs["p_final"]
     y = np.arange(rows.size)
@@ -163,8 +172,10 @@ def _loo_panel(ax, table: pd.DataFrame, rows: np.ndarray, panel_w: float, outcom
 
 
 def _waterfall_figure(result: xr.DataTree, table: pd.DataFrame) -> Figure:
-    """Without an attribution: each item's move at its step (a waterfall in update order),
-    and leave-one-out beside it."""
+    """Without an attribution.
+
+    Each item's move at its step (a waterfall in update order), and leave-one-out beside it.
+    """
     outcome = result.attrs.get("outcome", "outcome")
     important, rest = most_important(table)
     shown = np.sort(important)  # in update order
@@ -257,8 +268,11 @@ def _waterfall_figure(result: xr.DataTree, table: pd.DataFrame) -> Figure:
 
 
 def _shapley_figure(result: xr.DataTree, table: pd.DataFrame) -> Figure:
-    """With an attribution: each item's Shapley value (its share of the move from the prior
-    to now), the most important first, the rest and the total as rows; leave-one-out beside."""
+    """With an attribution: each item's Shapley value, the most important first.
+
+    The Shapley value is its share of the move from the prior to now; the rest and the total as
+    rows; leave-one-out beside.
+    """
     outcome = result.attrs.get("outcome", "outcome")
     node = attribution_of(result)
     shown, rest = most_important(table)

@@ -1,6 +1,8 @@
-"""Charts of a track record: the ``score`` chart of one resolved question and the
-``calibration`` chart (reliability diagram) across questions. They draw; the numbers come
-from :mod:`forecast.scoring`."""
+"""Charts of a track record.
+
+The ``score`` chart of one resolved question and the ``calibration`` chart (reliability diagram)
+across questions. They draw; the numbers come from :mod:`forecast.scoring`.
+"""
 
 from __future__ import annotations
 
@@ -19,8 +21,9 @@ RESOLVED = OKABE_ITO["vermillion"]
 
 
 def score_chart(scored: Scored) -> Figure:
-    """The forecast standing at the end of each day, the resolution marked, and the daily
-    Brier score under it.
+    """Return the forecast standing at the end of each day, and the daily Brier score under it.
+
+    The resolution is marked.
 
     Parameters
     ----------
@@ -38,7 +41,9 @@ def score_chart(scored: Scored) -> Figure:
     fig = Figure(figsize=(8.0, 5.2), layout="constrained")
     top, bottom = fig.subplots(2, 1, sharex=True, height_ratios=[2.2, 1])
     days = pd.to_datetime(scored.days)
-    end = pd.Timestamp(scored.scenario.priors.resolution.date)
+    resolution = scored.scenario.priors.resolution
+    assert resolution is not None, "a scored scenario is resolved"
+    end = pd.Timestamp(resolution.date)
     # the forecast holds from the start of each day to the end of it: a step line
     x = np.append(days, end)
     y = np.append(scored.daily_p, scored.daily_p[-1])
@@ -87,8 +92,9 @@ def score_chart(scored: Scored) -> Figure:
 
 
 def calibration_chart(cal: Calibration) -> Figure:
-    """Reliability diagram: the observed rate of each bin of forecasts (Wilson 90% interval)
-    against the bin's mean forecast, the count shown per bin, CORP in the title.
+    """Reliability diagram: the observed rate of each bin of forecasts against its mean forecast.
+
+    The rate with its Wilson 90% interval, the count shown per bin, CORP in the title.
 
     Examples
     --------
@@ -125,7 +131,7 @@ def calibration_chart(cal: Calibration) -> Figure:
             fontsize=SMALL_SIZE,
             color=INK if r["n"] else MUTED,
         )
-    for edge in np.arange(1, 10) * 10:
+    for edge in range(10, 100, 10):
         ax.axvline(edge, color="#eeeeee", lw=0.6, zorder=0)
     s = cal.summary.iloc[0]
     ax.set_title(
@@ -146,8 +152,12 @@ def calibration_chart(cal: Calibration) -> Figure:
 
 
 def save_chart(fig: Figure, out, name: str, *, dpi: int = 200) -> list:
-    """Write ``fig`` as ``<out>/<name>.png`` (``dpi``) and ``.svg`` (text kept as text, no
-    timestamp), atomically; returns the paths."""
+    """Write ``fig`` as ``<out>/<name>.png`` (``dpi``) and ``.svg``, atomically.
+
+    The SVG keeps text as text and has no timestamp.
+
+    Returns the paths.
+    """
     from pathlib import Path
 
     from ..results import atomic_write

@@ -1,5 +1,8 @@
-"""The sensitivity chart: how far the final probability moves when each interval input
-goes to its low or high end (a tornado chart)."""
+"""The sensitivity chart.
+
+How far the final probability moves when each interval input goes to its low or high end (a tornado
+chart).
+"""
 
 from __future__ import annotations
 
@@ -69,8 +72,10 @@ def sensitivity(result: xr.DataTree, *, top: int = TOP_N) -> Figure:
 
 
 def sensitivity_figure(result: xr.DataTree, table: pd.DataFrame, *, top: int = TOP_N) -> Figure:
-    """The sensitivity chart drawn from a :func:`~forecast.analysis.sensitivity_table`,
-    its ``top`` rows."""
+    """Return the sensitivity chart of a :func:`~forecast.analysis.sensitivity_table`.
+
+    It draws the table's ``top`` rows.
+    """
     if top < 1:
         raise ValueError(f"top must be at least 1, got {top}")
     outcome = result.attrs.get("outcome", "outcome")

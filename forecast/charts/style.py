@@ -1,6 +1,8 @@
-"""Shared look of the charts: the Okabe-Ito colours, font sizes, row heights and size
-limits, the formatting of numbers, dates and labels, and the figure frame every chart uses
-(title, as-of date, footer, legend, percent axes)."""
+"""Shared look of the charts.
+
+The Okabe-Ito colours, font sizes, row heights and size limits, the formatting of numbers, dates and
+labels, and the figure frame every chart uses (title, as-of date, footer, legend, percent axes).
+"""
 
 from __future__ import annotations
 
@@ -17,6 +19,7 @@ import xarray as xr
 from matplotlib.backends.backend_agg import RendererAgg
 from matplotlib.figure import Figure
 from matplotlib.font_manager import FontProperties
+from matplotlib.layout_engine import ConstrainedLayoutEngine
 from matplotlib.ticker import MaxNLocator, PercentFormatter
 
 OKABE_ITO = {
@@ -78,8 +81,10 @@ def plain(text: str) -> str:
 
 
 def shorten(text, limit: int = LABEL_CHARS) -> str:
-    """``text`` cut to ``limit`` characters in the middle, the cut marked with an ellipsis:
-    the start and the end stay (names that differ only at their end stay apart)."""
+    """``text`` cut to ``limit`` characters in the middle, the cut marked with an ellipsis.
+
+    The start and the end stay (names that differ only at their end stay apart).
+    """
     text = str(text)
     if len(text) <= limit:
         return text
@@ -88,7 +93,7 @@ def shorten(text, limit: int = LABEL_CHARS) -> str:
 
 
 def format_ratio(log_ratio: float) -> str:
-    """A ratio written from its natural log, readable at any size.
+    """Return a ratio written from its natural log, readable at any size.
 
     Never exponentiates a large number: the decimal exponent is taken from the log.
 
@@ -159,18 +164,18 @@ def signed(x: float, digits: int) -> str:
 
 
 def pct(p: float, digits: int = 1) -> str:
-    """A probability in percent: ``pct(0.4663)`` is ``"46.6%"``."""
+    """Return a probability in percent: ``pct(0.4663)`` is ``"46.6%"``."""
     return f"{100 * p:.{digits}f}%"
 
 
 def format_day(ts: pd.Timestamp, *, year: bool = True) -> str:
-    """A date as "16 Feb 2022" (or "16 Feb" without the year)."""
+    """Return a date as "16 Feb 2022" (or "16 Feb" without the year)."""
     return f"{ts.day} {ts:%b %Y}" if year else f"{ts.day} {ts:%b}"
 
 
 def evidence_dates(result: xr.DataTree) -> pd.DatetimeIndex:
     """Date of every step (NaT for the prior)."""
-    return pd.DatetimeIndex(pd.to_datetime(result["trajectory"]["date"].values))
+    return pd.DatetimeIndex(pd.to_datetime(result["trajectory"].to_dataset()["date"].values))
 
 
 def as_of(result: xr.DataTree, step: int | None = None) -> str:
@@ -209,8 +214,9 @@ def legend_height(rows: int) -> float:
 def new_figure(
     width: float, height: float, *, footer_lines: int = 1, legend_rows: int = 0
 ) -> Figure:
-    """A constrained-layout figure with room at the bottom for a legend and the footer,
-    at most :data:`MAX_INCHES` a side.
+    """Return a constrained-layout figure with room at the bottom for a legend and the footer.
+
+    At most :data:`MAX_INCHES` a side.
 
     Created through pyplot so that JupyterLab's inline backend knows how to show it, then
     closed at once so that pyplot keeps no reference (drawing and saving still work).
@@ -221,12 +227,14 @@ def new_figure(
     fig = plt.figure(figsize=(width, height), layout="constrained")
     plt.close(fig)
     bottom = (_footer_height(footer_lines) + legend_height(legend_rows)) / height
-    fig.get_layout_engine().set(rect=(0.0, bottom, 1.0, 1.0 - bottom), w_pad=0.06, h_pad=0.06)
+    engine = fig.get_layout_engine()
+    assert isinstance(engine, ConstrainedLayoutEngine)
+    engine.set(rect=(0.0, bottom, 1.0, 1.0 - bottom), w_pad=0.06, h_pad=0.06)
     return fig
 
 
 def bottom_legend(fig: Figure, handles: list, *, ncols: int, footer_lines: int = 1) -> None:
-    """A legend in the strip reserved above the footer (outside the layout's rect)."""
+    """Return a legend in the strip reserved above the footer (outside the layout's rect)."""
     rows = math.ceil(len(handles) / ncols)
     y = (_footer_height(footer_lines) + legend_height(rows) / 2) / fig.get_figheight()
     with mpl.rc_context({"hatch.linewidth": 0.6, "hatch.color": "white"}):
@@ -270,7 +278,7 @@ def percent_axis(axis) -> None:
 
 
 def decorate(fig: Figure, result: xr.DataTree, *, notes: Sequence[str] = ()) -> None:
-    """The question as the title, and the footer (notes, then the run's metadata)."""
+    """Return the question as the title, and the footer (notes, then the run's metadata)."""
     width = fig.get_figwidth() - 0.5
     question = plain(result.attrs.get("question", ""))
     title = wrap_text(question, TITLE_SIZE, width, weight="bold")
@@ -291,7 +299,7 @@ def decorate(fig: Figure, result: xr.DataTree, *, notes: Sequence[str] = ()) -> 
 
 
 def subtitle(ax, text: str, width: float) -> None:
-    """The panel's title, left-aligned, wrapped to ``width`` inches."""
+    """Return the panel's title, left-aligned, wrapped to ``width`` inches."""
     ax.set_title(
         wrap_text(plain(text), SUBTITLE_SIZE, width),
         loc="left",
@@ -302,8 +310,10 @@ def subtitle(ax, text: str, width: float) -> None:
 
 
 def style_axes(ax, *, grid: str = "y") -> None:
-    """The common look of an axes: no top and right spines, grey axis lines, a light grid
-    along ``grid`` ("x", "y" or "")."""
+    """Return the common look of an axes.
+
+    No top and right spines, grey axis lines, a light grid along ``grid`` ("x", "y" or "").
+    """
     ax.tick_params(labelsize=TICK_SIZE, colors=INK)
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)

@@ -1,6 +1,8 @@
-"""The probability timeline: P(outcome) and its band after each evidence item, the
-hypotheses' probabilities below; above :data:`~forecast.analysis.MAX_ROWS` items the x
-axis is the date."""
+"""The probability timeline.
+
+P(outcome) and its band after each evidence item, the hypotheses' probabilities below; above
+:data:`~forecast.analysis.MAX_ROWS` items the x axis is the date.
+"""
 
 from __future__ import annotations
 
@@ -40,7 +42,7 @@ from .style import (
 
 
 def timeline(result: xr.DataTree, *, ax=None, hypotheses: bool = True) -> Figure:
-    """The outcome's probability after every evidence item, with the judgement band.
+    """Return the outcome's probability after every evidence item, with the judgement band.
 
     Parameters
     ----------
@@ -70,7 +72,7 @@ def timeline(result: xr.DataTree, *, ax=None, hypotheses: bool = True) -> Figure
     >>> fig.savefig("timeline.png", dpi=200)  # doctest: +SKIP
     """
     check_result(result)
-    t = result["trajectory"]
+    t = result["trajectory"].to_dataset()
     n_steps = t.sizes["step"]
     if n_steps - 1 > MAX_ROWS:
         return _dated_timeline(result, ax=ax, hypotheses=hypotheses)
@@ -126,9 +128,10 @@ DATED_PLOT_WIDTH = 11.0
 
 
 def step_dates(result: xr.DataTree) -> np.ndarray:
-    """x of every step on a date axis (matplotlib date numbers, days): an item at its date,
-    the items of one day spread evenly across that day in update order, the prior just
-    before the first item (2% of the span, at least half a day).
+    """X of every step on a date axis (matplotlib date numbers, days).
+
+    An item at its date, the items of one day spread evenly across that day in update order, the
+    prior just before the first item (2% of the span, at least half a day).
 
     Examples
     --------
@@ -148,7 +151,7 @@ def step_dates(result: xr.DataTree) -> np.ndarray:
 
 
 def _dated_timeline(result: xr.DataTree, *, ax=None, hypotheses: bool = True) -> Figure:
-    """The timeline with the date as its x axis (above :data:`MAX_ROWS` items)."""
+    """Return the timeline with the date as its x axis (above :data:`MAX_ROWS` items)."""
     x = step_dates(result)
     n_items = x.size - 1
     if ax is not None:
@@ -175,7 +178,7 @@ def _dated_timeline(result: xr.DataTree, *, ax=None, hypotheses: bool = True) ->
 
 
 def _dated_right(result: xr.DataTree, x: np.ndarray, plot_w: float) -> float:
-    """The right x limit on a date axis leaving room for the last value's label."""
+    """Return the right x limit on a date axis leaving room for the last value's label."""
     room = _end_label_room(result) + 0.15
     span = float(x[-1] - x[0])
     left_pad = 0.01 * span
@@ -195,16 +198,18 @@ def _dates_below(ax, n_items: int) -> None:
 
 
 def _timeline_geometry(result: xr.DataTree, plot_w: float) -> tuple[float, float]:
-    """The right x limit (in steps) leaving room for the last value's label, and the width
-    of one step in inches, for a plot ``plot_w`` inches wide."""
-    n_steps = result["trajectory"].sizes["step"]
+    """Return the right x limit (in steps) leaving room for the last value's label.
+
+    Also the width of one step in inches, for a plot ``plot_w`` inches wide.
+    """
+    n_steps = result["trajectory"].to_dataset().sizes["step"]
     room = _end_label_room(result) + 0.15
     span = (n_steps + 0.2) / max(1.0 - room / plot_w, 0.2)
     return -0.6 + span, plot_w / span
 
 
 def _hypothesis_labels(result: xr.DataTree) -> list[str]:
-    ph = result["trajectory"]["p_hypothesis"]
+    ph = result["trajectory"].to_dataset()["p_hypothesis"]
     return [
         f"{shorten(h, 36)}  {pct(float(ph.sel(hypothesis=h)[-1]))}" for h in ph["hypothesis"].values
     ]
@@ -222,7 +227,7 @@ def _end_texts(result: xr.DataTree) -> tuple[str, str]:
 
 
 def _step_labels(ax, labels: list[str], *, rotate: bool) -> None:
-    ax.xaxis.set_major_locator(FixedLocator(np.arange(len(labels))))
+    ax.xaxis.set_major_locator(FixedLocator(range(len(labels))))
     ax.set_xticklabels(
         labels,
         rotation=90 if rotate else 0,
@@ -238,8 +243,8 @@ def _step_labels(ax, labels: list[str], *, rotate: bool) -> None:
 def _outcome_panel(
     ax, result: xr.DataTree, steps: np.ndarray, *, right: float, width: float, outside: bool = True
 ) -> None:
-    """The outcome's probability and band at x = ``steps`` (step numbers, or dates)."""
-    t = result["trajectory"]
+    """Return the outcome's probability and band at x = ``steps`` (step numbers, or dates)."""
+    t = result["trajectory"].to_dataset()
     outcome = result.attrs.get("outcome", "outcome")
     dated = t.sizes["step"] - 1 > MAX_ROWS
     # on a date axis the probability holds between items: steps, no markers
@@ -333,14 +338,19 @@ def _outcome_panel(
 
 
 def _previous_line(result: xr.DataTree):
-    """The earlier run's outcome probability (x in current steps, y in percent, label), if
-    the result keeps one. Its items sit at their current steps; removed ones between
-    their neighbours."""
+    """Return the earlier run's outcome probability, if the result keeps one.
+
+    As x in current steps, y in percent, and a label.
+
+    Its items sit at their current steps; removed ones between their neighbours.
+    """
     if PREVIOUS not in result.children:
         return None
-    prev = result[PREVIOUS]
+    prev = result[PREVIOUS].to_dataset()
     ids = [str(v) for v in prev["evidence_id"].values]
-    where = {str(v): k for k, v in enumerate(result["trajectory"]["evidence_id"].values)}
+    where = {
+        str(v): k for k, v in enumerate(result["trajectory"].to_dataset()["evidence_id"].values)
+    }
     where[""] = 0
     known = np.array([where.get(i, np.nan) for i in ids], dtype=float)
     idx = np.arange(len(ids))
@@ -355,7 +365,7 @@ def _previous_line(result: xr.DataTree):
 
 
 def _hypothesis_panel(ax, result: xr.DataTree, steps: np.ndarray, *, width: float) -> None:
-    t = result["trajectory"]
+    t = result["trajectory"].to_dataset()
     dated = t.sizes["step"] - 1 > MAX_ROWS
     names = [str(h) for h in t["hypothesis"].values]
     for j, (name, label) in enumerate(zip(names, _hypothesis_labels(result), strict=True)):

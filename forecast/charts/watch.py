@@ -1,5 +1,7 @@
-"""The watch chart: the indicators to watch, P(outcome) if each is seen and if it is not
-seen by its date."""
+"""The watch chart: the indicators to watch.
+
+P(outcome) if each is seen, and if it is not seen by its date.
+"""
 
 from __future__ import annotations
 
@@ -37,7 +39,7 @@ from .style import (
 
 
 def watch_chart(result: xr.DataTree, table: pd.DataFrame, *, top: int = TOP_N) -> Figure:
-    """What to watch: where P(outcome) would go if each indicator is seen, and if not.
+    """Return what to watch: where P(outcome) would go if each indicator is seen, and if not.
 
     Parameters
     ----------
