@@ -40,10 +40,11 @@ from __future__ import annotations
 import html
 import io
 import math
+import os
 import warnings
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import ipywidgets as W
 import numpy as np
@@ -62,6 +63,11 @@ from .model import (
 )
 from .results import final_band
 from .scenario import EvidenceItem, Scenario, ScenarioError
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from .indicators import Indicator
 
 __all__ = [
     "DIAGNOSTICITY_MAX",
@@ -86,6 +92,9 @@ LIST_ALL = 40
 
 SHOWN = 25
 """Items listed at once in a large scenario (the filter's first matches)."""
+
+PRETEND_SHOWN = 20
+"""At most this many indicators get a "pretend seen / not seen" toggle (in the given order)."""
 
 LIVE_BAND = 2_000_000
 """Steps times draws above which a move computes the probability only and the band waits for
@@ -327,8 +336,14 @@ class WhatIf(W.VBox):
         draws: int = DEFAULT_DRAWS,
         dpi: int = 80,
         result: xr.DataTree | None = None,
+        indicators: Sequence[Indicator] = (),
     ) -> None:
         self.base = scenario
+        self._items = {e.id: e for e in scenario.evidence}
+        # indicators already recorded as evidence have nothing left to pretend
+        self.indicators = [i for i in indicators if i.id not in self._items]
+        self.pretend: dict[str, bool] = {}
+        self._pretended = scenario
         self.seed = seed
         self.draws = draws
         self.dpi = dpi
@@ -377,7 +392,7 @@ class WhatIf(W.VBox):
             band.on_click(lambda _: self.show_band())
             buttons.append(band)
         controls = W.VBox(
-            [self.filter, scroll, W.HBox(buttons)],
+            [self.filter, scroll, W.HBox(buttons), *self._make_pretend()],
             layout=W.Layout(flex="0 1 460px", min_width="450px"),
         )
         body = W.HBox(
@@ -389,6 +404,66 @@ class WhatIf(W.VBox):
         self.update()
         self._base_live = self._current.live
         self._set_canvas_image(self.snapshot())
+
+    def _make_pretend(self) -> list[W.Widget]:
+        """Make the folded section of "pretend seen / not seen" toggles, one per indicator.
+
+        None without indicators; :attr:`pretend_controls` holds the toggles by indicator id.
+        """
+        self.pretend_controls: dict[str, W.ToggleButtons] = {}
+        if not self.indicators:
+            return []
+        rows = []
+        for ind in self.indicators[:PRETEND_SHOWN]:
+            toggle = W.ToggleButtons(
+                options=[("—", None), ("seen", True), ("not seen", False)],
+                value=None,
+                tooltips=["as now", f"pretend seen by {ind.by}", f"pretend not seen by {ind.by}"],
+                style={"button_width": "70px"},
+            )
+            toggle.observe(
+                lambda change, id=ind.id: self._pretend_moved(id, change["new"]), "value"
+            )
+            self.pretend_controls[ind.id] = toggle
+            label = W.HTML(
+                f"<span title='{_escape(ind.title)}'>{_escape(ind.id)}</span>",
+                layout=W.Layout(width="190px", overflow="hidden"),
+            )
+            rows.append(W.HBox([label, toggle]))
+        more = len(self.indicators) - PRETEND_SHOWN
+        if more > 0:
+            rows.append(W.HTML(f"<span style='color:#666'>and {more:,} more indicators</span>"))
+        box = W.Accordion([W.VBox(rows)], titles=("Indicators: pretend seen / not seen",))
+        box.selected_index = None  # folded: the item list keeps the room
+        return [box]
+
+    def _pretend_moved(self, id: str, seen: bool | None) -> None:
+        """Pretend an indicator seen, not seen, or neither (its toggle moved), then update.
+
+        A sighting is added as ``forecast observe`` would record it, dated the indicator's
+        ``by``.
+        """
+        if self._hold:
+            return
+        if seen is None:
+            self.pretend.pop(id, None)
+        else:
+            self.pretend[id] = bool(seen)
+        self._rebase()
+        self.request_update()
+
+    def _rebase(self) -> None:
+        """The scenario the settings apply to: as written, plus the pretended sightings."""
+        from .indicators import indicator_evidence
+
+        scenario = self.base
+        found = {i.id: i for i in self.indicators}
+        for id, seen in self.pretend.items():
+            item = indicator_evidence(found[id], seen, found[id].by)
+            scenario = scenario.with_item(item | {"source": "pretended in the what-if panel"})
+        self._pretended = scenario
+        self.encoded = Encoded(scenario)
+        self._scenario = self._result = None
 
     def _set_canvas_image(self, png: bytes) -> None:
         """Return what ipympl sets when a figure is displayed on its own.
@@ -449,7 +524,7 @@ class WhatIf(W.VBox):
         self.chart = canvas
 
     def _make_controls(self, id: str) -> dict[str, W.Widget]:
-        e = self.base.evidence[self.encoded.index[id]]
+        e = self._items[id]
         setting = self._changed.get(id, Setting())
         include = W.Checkbox(
             value=setting.include,
@@ -526,14 +601,14 @@ class WhatIf(W.VBox):
 
     def scenario_for(self, settings: Mapping[str, Setting] | None = None) -> Scenario:
         """:func:`scenario_for` of the base scenario and ``settings`` (default: the controls)."""
-        return scenario_for(self.base, self._changed if settings is None else settings)
+        return scenario_for(self._pretended, self._changed if settings is None else settings)
 
     def _moved(self, id: str) -> None:
         """Keep the setting of the control of ``id`` that moved, then update (coalesced)."""
         if self._hold:
             return
         c = self.controls[id]
-        e = self.base.evidence[self.encoded.index[id]]
+        e = self._items[id]
         setting = Setting(
             include=bool(c["include"].value),
             diagnosticity=float(c["diagnosticity"].value),
@@ -573,7 +648,7 @@ class WhatIf(W.VBox):
         """
         got = self.encoded.arrays(settings)
         if got is None:  # a scaled likelihood out of range: validation says which
-            scenario_for(self.base, settings)
+            scenario_for(self._pretended, settings)
             raise ValueError("the scenario does not validate")
         a, ids = got
         live = live_trajectory(a, ids, draws=self.draws, seed=self.seed, band=self.live_band)
@@ -631,7 +706,7 @@ class WhatIf(W.VBox):
                 x, live["p_outcome_low"], live["p_outcome_high"],
                 color="black", alpha=0.15, lw=0, label="90% band", animated=True,
             )  # fmt: skip
-        if self.updates == 1 or not self._current.changed:
+        if self.updates == 1 or (not self._current.changed and not self.pretend):
             t["as written"].set_data(x, live["p_outcome"])
         xlim = (0, max(x[-1], 1))
         if self.chart.syncing_data_url:
@@ -694,14 +769,14 @@ class WhatIf(W.VBox):
     def scenario(self) -> Scenario:
         """The scenario of the latest update (:func:`scenario_for`; validated when built)."""
         if self._scenario is None:
-            self._scenario = scenario_for(self.base, self._current.changed)
+            self._scenario = scenario_for(self._pretended, self._current.changed)
         return self._scenario
 
     @property
     def result(self) -> xr.DataTree:
         """``forecast.run(scenario, seed=seed, draws=draws)`` of the latest update."""
         if self._result is None:
-            if not self._current.changed and self._base_result is not None:
+            if not self._current.changed and not self.pretend and self._base_result is not None:
                 self._result = self._base_result
             else:
                 self._result = run(self.scenario, seed=self.seed, draws=self.draws)
@@ -711,7 +786,7 @@ class WhatIf(W.VBox):
     def base_result(self) -> xr.DataTree:
         """``forecast.run`` of the scenario as written."""
         if self._base_result is None:
-            if not self._current.changed:
+            if not self._current.changed and not self.pretend:
                 self._base_result = self.result
             else:
                 self._base_result = run(self.base, seed=self.seed, draws=self.draws)
@@ -732,19 +807,25 @@ class WhatIf(W.VBox):
         self._hold = True
         try:
             for id, c in self.controls.made().items():
-                e = self.base.evidence[self.encoded.index[id]]
+                e = self._items[id]
                 c["include"].value = True
                 c["diagnosticity"].value = 1.0
                 c["reliability"].value = e.r
             self._changed.clear()
+            for toggle in self.pretend_controls.values():
+                toggle.value = None
+            self.pretend.clear()
+            self._rebase()
         finally:
             self._hold = False
         return self.update()
 
     def _describe(self) -> str:
-        parts = []
+        parts = [
+            f"pretend {id} {'seen' if seen else 'not seen'}" for id, seen in self.pretend.items()
+        ]
         for id, s in self._current.changed.items():
-            e = self.base.evidence[self.encoded.index[id]]
+            e = self._items[id]
             if not s.include:
                 parts.append(f"without {id}")
                 continue
@@ -800,6 +881,7 @@ def what_if(
     draws: int = DEFAULT_DRAWS,
     dpi: int = 80,
     result: xr.DataTree | None = None,
+    indicators: str | Path | Sequence[Indicator] | None = None,
 ) -> WhatIf:
     """Return an interactive what-if panel for ``scenario`` (show it as a cell's last expression).
 
@@ -815,6 +897,11 @@ def what_if(
     result : xarray.DataTree, optional
         ``forecast.run(scenario)`` if already computed; its ``attribution``, if any, orders
         the items of a large scenario.
+    indicators : folder or sequence of Indicator, optional
+        Indicators (:func:`forecast.load_indicators`): each gets a "pretend seen / not
+        seen" toggle, which adds it to the scenario as ``forecast observe`` would record
+        it (dated its ``by``). With point ``p_seen`` the panel then shows exactly
+        ``P(outcome | seen)`` of :func:`forecast.watch`.
 
     Returns
     -------
@@ -829,4 +916,10 @@ def what_if(
     >>> panel.text  # doctest: +SKIP
     'P(invasion) = 64.1% (90% band 44.0-80.2%)'
     """
-    return WhatIf(scenario, seed=seed, draws=draws, dpi=dpi, result=result)
+    if isinstance(indicators, str | os.PathLike):
+        from .indicators import load_indicators
+
+        indicators = load_indicators(indicators, scenario)
+    return WhatIf(
+        scenario, seed=seed, draws=draws, dpi=dpi, result=result, indicators=indicators or ()
+    )

@@ -420,3 +420,71 @@ def test_large_scenario_lists_what_matters_with_a_filter(large):
     assert "band" in panel.text  # the band waits for the button at this size
     # generous bounds here (a loaded machine); bench/ measures against 2 s and 200 ms
     assert build < 20 and move < 2, (build, move)
+
+
+# ----------------------------------------------------------------------------- indicators
+def test_pretend_seen_and_not_seen_is_the_observed_scenario(bundled, tmp_path):
+    """Issue 13 point 5: a "pretend seen / not seen" toggle per indicator adds it as
+    `forecast observe` would record it; with point p_seen the panel's final P(outcome) is
+    exactly watch's prediction. Item controls still apply, and Reset undoes both."""
+    from forecast.indicators import Indicator, indicator_evidence
+
+    point = Indicator(
+        id="talks-held",
+        title="Talks held",
+        by="2022-02-20",
+        p_seen={"de_escalation": 0.7, "coercive_bluff": 0.5, "deception": 0.2},
+    )
+    interval = Indicator(
+        id="hospitals",
+        title="Field hospitals forward",
+        by="2022-02-18",
+        p_seen={"de_escalation": [0.02, 0.1], "coercive_bluff": [0.1, 0.3], "deception": 0.6},
+    )
+    p = what_if(bundled, seed=0, draws=DRAWS, indicators=[point, interval])
+    base = p.live["p_outcome"][-1]
+    table = forecast.watch(forecast.run(bundled, seed=0, draws=DRAWS), [point])
+    for seen, column in ((True, "p_invasion_if_seen"), (False, "p_invasion_if_not_seen")):
+        p.pretend_controls["talks-held"].value = seen
+        item = indicator_evidence(point, seen, point.by)
+        want = forecast.run(
+            bundled.with_item(item | {"source": "pretended in the what-if panel"}),
+            seed=0,
+            draws=DRAWS,
+        )
+        assert_live_is_run(p.live, want)
+        assert p.live["p_outcome"][-1] == pytest.approx(float(table[column].iloc[0]), abs=1e-12)
+        assert ("seen" if seen else "not seen") in p.status.value
+    # an item's control on top of a pretended sighting, then an interval indicator too
+    p.controls[ITEM]["include"].value = False
+    p.pretend_controls["hospitals"].value = True
+    want = forecast.run(
+        scenario_for(
+            bundled.with_item(
+                indicator_evidence(point, False, point.by)
+                | {"source": "pretended in the what-if panel"}
+            ).with_item(
+                indicator_evidence(interval, True, interval.by)
+                | {"source": "pretended in the what-if panel"}
+            ),
+            {ITEM: Setting(include=False)},
+        ),
+        seed=0,
+        draws=DRAWS,
+    )
+    assert_live_is_run(p.live, want)
+    assert_same_result(p.result, want)
+    p.reset()
+    assert p.pretend == {} and p.pretend_controls["talks-held"].value is None
+    assert p.live["p_outcome"][-1] == base
+
+
+def test_recorded_indicators_get_no_toggle(bundled):
+    from forecast.indicators import Indicator
+
+    recorded = Indicator(
+        id=ITEM, title="already evidence", by="2022-02-20", p_seen={"deception": 0.5,
+        "de_escalation": 0.5, "coercive_bluff": 0.5},
+    )  # fmt: skip
+    p = what_if(bundled, seed=0, draws=DRAWS, indicators=[recorded])
+    assert p.pretend_controls == {}
