@@ -1,54 +1,15 @@
-"""Shared fixtures: small scenarios written to temporary folders, Agg backend, fixed seeds."""
+"""Shared fixtures: small scenarios written to temporary folders, Agg backend, fixed seeds.
+
+Plain helper functions and constants are in helpers.py."""
 
 from __future__ import annotations
-
-from pathlib import Path
 
 import matplotlib
 import numpy as np
 import pytest
-import yaml
+from helpers import item_dict, priors_dict, write_scenario
 
 matplotlib.use("Agg")
-
-ROOT = Path(__file__).resolve().parent.parent
-
-
-def write_scenario(folder: Path, priors: dict, items: list[dict]) -> tuple[Path, Path]:
-    """Write priors.yaml and evidence/<id>.yaml files; returns (priors path, evidence dir)."""
-    folder.mkdir(parents=True, exist_ok=True)
-    priors_path = folder / "priors.yaml"
-    priors_path.write_text(yaml.safe_dump(priors, sort_keys=False))
-    evidence = folder / "evidence"
-    evidence.mkdir(exist_ok=True)
-    for item in items:
-        (evidence / f"{item['id']}.yaml").write_text(yaml.safe_dump(item, sort_keys=False))
-    return priors_path, evidence
-
-
-def priors_dict(**over) -> dict:
-    base = {
-        "question": "Will it happen?",
-        "outcome": "event",
-        "hypotheses": {
-            "calm": {"prior": 0.6, "p_outcome": 0.1},
-            "storm": {"prior": 0.4, "p_outcome": 0.8},
-        },
-    }
-    base.update(over)
-    return base
-
-
-def item_dict(id: str, likelihoods: dict, date: str = "2022-02-15", **over) -> dict:
-    base = {
-        "id": id,
-        "date": date,
-        "title": f"item {id}",
-        "source": "test",
-        "likelihoods": likelihoods,
-    }
-    base.update(over)
-    return base
 
 
 @pytest.fixture

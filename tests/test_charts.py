@@ -19,7 +19,7 @@ import matplotlib as mpl
 import matplotlib.pyplot as plt
 import numpy as np
 import pytest
-from conftest import ROOT, item_dict, priors_dict, write_scenario
+from helpers import ROOT, item_dict, priors_dict, write_scenario
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.text import Text

@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import ROOT
+from helpers import ROOT
 
 import forecast
 from forecast.cli import main
@@ -526,7 +526,7 @@ def test_reordered_hypotheses_count_as_changed_priors():
 
 # ----------------------------------------------------------------------------- one out/ per question
 def other_scenario(folder: Path) -> tuple[str, str]:
-    from conftest import item_dict, priors_dict, write_scenario
+    from helpers import item_dict, priors_dict, write_scenario
 
     priors, evidence = write_scenario(
         folder,

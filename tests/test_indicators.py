@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
-from conftest import ROOT, item_dict, write_scenario
+from helpers import ROOT, item_dict, write_scenario
 
 import forecast
 from forecast import ScenarioError

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from conftest import ROOT, item_dict, write_scenario
+from helpers import ROOT, item_dict, write_scenario
 
 import forecast
 from forecast.cli import main

@@ -9,7 +9,7 @@ from html.parser import HTMLParser
 
 import numpy as np
 import pytest
-from conftest import item_dict, priors_dict, write_scenario
+from helpers import item_dict, priors_dict, write_scenario
 
 import forecast
 from forecast.cli import main

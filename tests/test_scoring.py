@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
-from conftest import ROOT, item_dict, priors_dict, write_scenario
+from helpers import ROOT, item_dict, priors_dict, write_scenario
 
 import forecast
 from forecast.cli import main
