@@ -44,3 +44,33 @@ def item_dict(id: str, likelihoods: dict, date: str = "2022-02-15", **over) -> d
     }
     base.update(over)
     return base
+
+
+def forbid_sampling(monkeypatch) -> list[str]:
+    """Make every route to a new sample record its name and raise; returns the record.
+
+    Patched where the callers look the names up: ``forecast.run`` (lazy attribute),
+    ``forecast.inference.run`` (the CLI and widgets import it from there at call time) and
+    ``band_draws`` both in ``forecast.band`` and as imported into ``forecast.inference``.
+    A test asserts the returned list is empty after the code under test ran.
+    """
+    import forecast
+    import forecast.band
+    import forecast.inference
+
+    calls: list[str] = []
+    targets = [
+        (forecast, "run"),
+        (forecast.inference, "run"),
+        (forecast.inference, "band_draws"),
+        (forecast.band, "band_draws"),
+    ]
+    for module, name in targets:
+        where = f"{module.__name__}.{name}"
+
+        def refuse(*args, _where=where, **kwargs):
+            calls.append(_where)
+            raise AssertionError(f"{_where} called: must not re-sample")
+
+        monkeypatch.setattr(module, name, refuse)
+    return calls

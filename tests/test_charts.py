@@ -19,7 +19,7 @@ import matplotlib as mpl
 import matplotlib.pyplot as plt
 import numpy as np
 import pytest
-from helpers import ROOT, item_dict, priors_dict, write_scenario
+from helpers import ROOT, forbid_sampling, item_dict, priors_dict, write_scenario
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.text import Text
@@ -541,8 +541,9 @@ def test_cli_run_writes_every_chart(tmp_path, capsys):
 def test_cli_charts_redraws_from_posterior_nc(uncertain_result, tmp_path, capsys, monkeypatch):
     out = tmp_path / "out"
     forecast.save_result(uncertain_result, out)
-    monkeypatch.setattr(forecast, "run", lambda *a, **k: pytest.fail("charts must not re-sample"))
+    calls = forbid_sampling(monkeypatch)
     code = main(["charts", "--format", "png,svg,pdf", "--out", str(out)])
+    assert calls == [], "charts must not re-sample"
     assert code == 0, capsys.readouterr().err
     for name in charts.CHARTS:
         for fmt in ("png", "svg", "pdf"):
