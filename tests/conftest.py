@@ -7,7 +7,7 @@ from __future__ import annotations
 import matplotlib
 import numpy as np
 import pytest
-from helpers import item_dict, priors_dict, write_scenario
+from helpers import HOSTILE, URL, item_dict, priors_dict, write_scenario
 
 matplotlib.use("Agg")
 
@@ -57,4 +57,36 @@ def uncertain_scenario(tmp_path):
         item_dict("d", {"calm": 2.0, "storm": [0.5, 1.2]}, date="2022-02-18"),
     ]
     p, e = write_scenario(tmp_path, priors, items)
+    return load_scenario(p, e)
+
+
+@pytest.fixture
+def uncertain_result(uncertain_scenario):
+    """``uncertain_scenario`` run with 400 draws, seed 1."""
+    import forecast
+
+    return forecast.run(uncertain_scenario, draws=400, seed=1)
+
+
+@pytest.fixture
+def hostile_scenario(tmp_path):
+    """Text fields with HTML in them, a URL, intervals, a group."""
+    from forecast import load_scenario
+
+    priors = priors_dict(question="Will <b>it</b> happen & when?", prior_strength=10)
+    priors["hypotheses"]["storm"]["p_outcome"] = [0.6, 0.9]
+    items = [
+        item_dict(
+            "alpha-1",
+            {"storm": [1.5, 4.0]},
+            quote=HOSTILE,
+            rationale=HOSTILE,
+            url=URL,
+            reliability="B",
+            group="g",
+        ),
+        item_dict("beta_2", {"calm": 2.0}, date="2022-02-16", source=HOSTILE, group="g"),
+        item_dict("gamma.3", {"storm": 0.5}, date="2022-02-17", title=HOSTILE),
+    ]
+    p, e = write_scenario(tmp_path / "s", priors, items)
     return load_scenario(p, e)

@@ -7,6 +7,8 @@ from pathlib import Path
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
+HOSTILE = "<script>alert('x')</script> & \"quoted\""
+URL = "https://example.org/source?id=1&x=2"
 
 
 def write_scenario(folder: Path, priors: dict, items: list[dict]) -> tuple[Path, Path]:
