@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import shutil
 from pathlib import Path
 
 import yaml
@@ -46,6 +48,25 @@ def item_dict(id: str, likelihoods: dict, date: str = "2022-02-15", **over) -> d
     }
     base.update(over)
     return base
+
+
+def copy_bundled(work: Path, *folders: str) -> Path:
+    """Copy the bundled ``priors.yaml`` and ``evidence/`` into ``work`` (created), with the
+    repository's other named folders (``"indicators"``, ``"notebooks"``); returns ``work``."""
+    work.mkdir(parents=True, exist_ok=True)
+    shutil.copy(ROOT / "priors.yaml", work / "priors.yaml")
+    for name in ("evidence", *folders):
+        shutil.copytree(ROOT / name, work / name)
+    return work
+
+
+def snapshot(folder: Path) -> dict[str, str]:
+    """sha256 of every file below ``folder``, by relative path."""
+    return {
+        str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
 
 
 def forbid_sampling(monkeypatch) -> list[str]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import hashlib
 import os
 import re
 import shutil
@@ -14,7 +13,15 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from helpers import ROOT, forbid_sampling, item_dict, priors_dict, write_scenario
+from helpers import (
+    ROOT,
+    copy_bundled,
+    forbid_sampling,
+    item_dict,
+    priors_dict,
+    snapshot,
+    write_scenario,
+)
 
 import forecast
 from forecast import charts
@@ -31,21 +38,9 @@ FINAL = re.compile(
 @pytest.fixture
 def bundled(tmp_path, monkeypatch) -> Path:
     """A copy of the bundled priors.yaml and evidence/, and the current directory."""
-    work = tmp_path / "scenario"
-    work.mkdir()
-    shutil.copy(ROOT / "priors.yaml", work / "priors.yaml")
-    shutil.copytree(ROOT / "evidence", work / "evidence")
+    work = copy_bundled(tmp_path / "scenario")
     monkeypatch.chdir(work)
     return work
-
-
-def snapshot(folder: Path) -> dict[str, str]:
-    """sha256 of every file below ``folder``, by relative path."""
-    return {
-        str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
-        for p in sorted(folder.rglob("*"))
-        if p.is_file()
-    }
 
 
 def columns(scenario) -> list[str]:
