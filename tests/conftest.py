@@ -1,54 +1,15 @@
-"""Shared fixtures: small scenarios written to temporary folders, Agg backend, fixed seeds."""
+"""Shared fixtures: small scenarios written to temporary folders, Agg backend, fixed seeds.
+
+Plain helper functions and constants are in helpers.py."""
 
 from __future__ import annotations
-
-from pathlib import Path
 
 import matplotlib
 import numpy as np
 import pytest
-import yaml
+from helpers import HOSTILE, URL, item_dict, priors_dict, write_scenario
 
 matplotlib.use("Agg")
-
-ROOT = Path(__file__).resolve().parent.parent
-
-
-def write_scenario(folder: Path, priors: dict, items: list[dict]) -> tuple[Path, Path]:
-    """Write priors.yaml and evidence/<id>.yaml files; returns (priors path, evidence dir)."""
-    folder.mkdir(parents=True, exist_ok=True)
-    priors_path = folder / "priors.yaml"
-    priors_path.write_text(yaml.safe_dump(priors, sort_keys=False))
-    evidence = folder / "evidence"
-    evidence.mkdir(exist_ok=True)
-    for item in items:
-        (evidence / f"{item['id']}.yaml").write_text(yaml.safe_dump(item, sort_keys=False))
-    return priors_path, evidence
-
-
-def priors_dict(**over) -> dict:
-    base = {
-        "question": "Will it happen?",
-        "outcome": "event",
-        "hypotheses": {
-            "calm": {"prior": 0.6, "p_outcome": 0.1},
-            "storm": {"prior": 0.4, "p_outcome": 0.8},
-        },
-    }
-    base.update(over)
-    return base
-
-
-def item_dict(id: str, likelihoods: dict, date: str = "2022-02-15", **over) -> dict:
-    base = {
-        "id": id,
-        "date": date,
-        "title": f"item {id}",
-        "source": "test",
-        "likelihoods": likelihoods,
-    }
-    base.update(over)
-    return base
 
 
 @pytest.fixture
@@ -96,4 +57,36 @@ def uncertain_scenario(tmp_path):
         item_dict("d", {"calm": 2.0, "storm": [0.5, 1.2]}, date="2022-02-18"),
     ]
     p, e = write_scenario(tmp_path, priors, items)
+    return load_scenario(p, e)
+
+
+@pytest.fixture
+def uncertain_result(uncertain_scenario):
+    """``uncertain_scenario`` run with 400 draws, seed 1."""
+    import forecast
+
+    return forecast.run(uncertain_scenario, draws=400, seed=1)
+
+
+@pytest.fixture
+def hostile_scenario(tmp_path):
+    """Text fields with HTML in them, a URL, intervals, a group."""
+    from forecast import load_scenario
+
+    priors = priors_dict(question="Will <b>it</b> happen & when?", prior_strength=10)
+    priors["hypotheses"]["storm"]["p_outcome"] = [0.6, 0.9]
+    items = [
+        item_dict(
+            "alpha-1",
+            {"storm": [1.5, 4.0]},
+            quote=HOSTILE,
+            rationale=HOSTILE,
+            url=URL,
+            reliability="B",
+            group="g",
+        ),
+        item_dict("beta_2", {"calm": 2.0}, date="2022-02-16", source=HOSTILE, group="g"),
+        item_dict("gamma.3", {"storm": 0.5}, date="2022-02-17", title=HOSTILE),
+    ]
+    p, e = write_scenario(tmp_path / "s", priors, items)
     return load_scenario(p, e)

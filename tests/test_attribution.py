@@ -11,7 +11,7 @@ import math
 import numpy as np
 import pytest
 import xarray as xr
-from conftest import ROOT, item_dict, write_scenario
+from helpers import ROOT, item_dict, write_scenario
 
 import forecast
 from forecast.attribution import CSV_COLUMNS, explain_move, shapley

@@ -25,7 +25,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import ROOT
+from helpers import ROOT, copy_bundled
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
@@ -64,10 +64,7 @@ def lab(tmp_path_factory):
     """``jupyter lab`` from this environment on a free port of 127.0.0.1, with a random token,
     its root a temporary copy of the notebooks; shut down at the end whatever happens."""
     base = tmp_path_factory.mktemp("lab")
-    root = base / "repo"
-    shutil.copytree(ROOT / "notebooks", root / "notebooks")
-    shutil.copy(ROOT / "priors.yaml", root / "priors.yaml")
-    shutil.copytree(ROOT / "evidence", root / "evidence")
+    root = copy_bundled(base / "repo", "notebooks")
     # a private Jupyter configuration: no user settings, workspaces or news pop-ups
     env = {k: v for k, v in os.environ.items() if k != "MPLBACKEND"}
     for var, sub in [

@@ -13,13 +13,12 @@ import math
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 import matplotlib as mpl
 import matplotlib.pyplot as plt
 import numpy as np
 import pytest
-from conftest import ROOT, item_dict, priors_dict, write_scenario
+from helpers import ROOT, item_dict, priors_dict
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.text import Text
@@ -29,7 +28,6 @@ import forecast
 from forecast import charts
 from forecast.charts.export import in_forks
 from forecast.charts.impact import impact_figure
-from forecast.cli import main
 from forecast.model import encode, probabilities
 
 DRAWS = 400
@@ -111,11 +109,6 @@ def bundled_result():
     return forecast.run(
         forecast.load_scenario(ROOT / "priors.yaml", ROOT / "evidence"), draws=DRAWS, seed=1
     )
-
-
-@pytest.fixture
-def uncertain_result(uncertain_scenario):
-    return forecast.run(uncertain_scenario, draws=DRAWS, seed=1)
 
 
 @pytest.fixture
@@ -506,67 +499,6 @@ def test_save_all_in_two_processes_writes_the_same_files(uncertain_result, tmp_p
 def test_save_all_rejects_unknown_formats(uncertain_result, tmp_path):
     with pytest.raises(ValueError, match="chart format must be one of png, svg, pdf; got gif"):
         charts.save_all(uncertain_result, tmp_path, formats=("png", "gif"))
-
-
-def _files(tmp_path: Path):
-    return write_scenario(
-        tmp_path / "scenario",
-        priors_dict(),
-        [item_dict("a", {"storm": [1.5, 4.0]}), item_dict("b", {"calm": 2.0}, date="2022-02-16")],
-    )
-
-
-def test_cli_run_writes_every_chart(tmp_path, capsys):
-    priors, evidence = _files(tmp_path)
-    out = tmp_path / "out"
-    code = main(
-        [
-            "run",
-            "--priors",
-            str(priors),
-            "--evidence",
-            str(evidence),
-            "--out",
-            str(out),
-            "--draws",
-            "400",
-        ]
-    )
-    assert code == 0, capsys.readouterr().err
-    for name in charts.CHARTS:
-        assert (out / f"{name}.png").is_file()
-        assert (out / f"{name}.svg").is_file()
-
-
-def test_cli_charts_redraws_from_posterior_nc(uncertain_result, tmp_path, capsys, monkeypatch):
-    out = tmp_path / "out"
-    forecast.save_result(uncertain_result, out)
-    monkeypatch.setattr(forecast, "run", lambda *a, **k: pytest.fail("charts must not re-sample"))
-    code = main(["charts", "--format", "png,svg,pdf", "--out", str(out)])
-    assert code == 0, capsys.readouterr().err
-    for name in charts.CHARTS:
-        for fmt in ("png", "svg", "pdf"):
-            assert (out / f"{name}.{fmt}").is_file()
-    # --result elsewhere, charts written into --out
-    other = tmp_path / "other"
-    code = main(
-        ["charts", "--format", "svg", "--out", str(other), "--result", str(out / "posterior.nc")]
-    )
-    assert code == 0
-    assert sorted(p.name for p in other.iterdir()) == sorted(f"{c}.svg" for c in charts.CHARTS)
-
-
-def test_cli_charts_without_posterior_is_bad_input(tmp_path, capsys):
-    code = main(["charts", "--out", str(tmp_path / "nowhere")])
-    assert code == 2
-    err = capsys.readouterr().err
-    assert "no saved result at" in err and "posterior.nc" in err and "forecast run" in err
-
-
-def test_cli_charts_rejects_unknown_format(uncertain_result, tmp_path, capsys):
-    forecast.save_result(uncertain_result, tmp_path)
-    assert main(["charts", "--format", "png,gif", "--out", str(tmp_path)]) == 2
-    assert "--format takes png, svg and/or pdf" in capsys.readouterr().err
 
 
 def test_timeline_draws_the_previous_run_at_the_items_current_steps(uncertain_scenario):

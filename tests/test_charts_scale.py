@@ -17,7 +17,7 @@ import matplotlib as mpl
 import numpy as np
 import pytest
 import xarray as xr
-from conftest import item_dict, priors_dict
+from helpers import item_dict, priors_dict
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from matplotlib.dates import ConciseDateFormatter

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import hashlib
 import os
 import re
 import shutil
@@ -14,9 +13,18 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import ROOT
+from helpers import (
+    ROOT,
+    copy_bundled,
+    forbid_sampling,
+    item_dict,
+    priors_dict,
+    snapshot,
+    write_scenario,
+)
 
 import forecast
+from forecast import charts
 from forecast.cli import main
 
 DRAWS = "400"
@@ -30,21 +38,9 @@ FINAL = re.compile(
 @pytest.fixture
 def bundled(tmp_path, monkeypatch) -> Path:
     """A copy of the bundled priors.yaml and evidence/, and the current directory."""
-    work = tmp_path / "scenario"
-    work.mkdir()
-    shutil.copy(ROOT / "priors.yaml", work / "priors.yaml")
-    shutil.copytree(ROOT / "evidence", work / "evidence")
+    work = copy_bundled(tmp_path / "scenario")
     monkeypatch.chdir(work)
     return work
-
-
-def snapshot(folder: Path) -> dict[str, str]:
-    """sha256 of every file below ``folder``, by relative path."""
-    return {
-        str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
-        for p in sorted(folder.rglob("*"))
-        if p.is_file()
-    }
 
 
 def columns(scenario) -> list[str]:
@@ -526,8 +522,6 @@ def test_reordered_hypotheses_count_as_changed_priors():
 
 # ----------------------------------------------------------------------------- one out/ per question
 def other_scenario(folder: Path) -> tuple[str, str]:
-    from conftest import item_dict, priors_dict, write_scenario
-
     priors, evidence = write_scenario(
         folder,
         priors_dict(question="Will the cable be cut?", outcome="cut"),
@@ -719,3 +713,103 @@ def test_concurrent_runs_wait_for_each_other(bundled):
     )
     assert "--seed 2" in Path("out/report.html").read_text()
     assert len(chart_files(Path("out"))) == 10
+
+
+# forecast charts and forecast report (moved from test_charts.py and test_report.py)
+
+
+def two_item_files(tmp_path: Path):
+    """Two items (one interval, one exact) under the default priors, in tmp_path/scenario."""
+    return write_scenario(
+        tmp_path / "scenario",
+        priors_dict(),
+        [item_dict("a", {"storm": [1.5, 4.0]}), item_dict("b", {"calm": 2.0}, date="2022-02-16")],
+    )
+
+
+def test_cli_run_writes_every_chart(tmp_path, capsys):
+    priors, evidence = two_item_files(tmp_path)
+    out = tmp_path / "out"
+    code = main(
+        [
+            "run",
+            "--priors",
+            str(priors),
+            "--evidence",
+            str(evidence),
+            "--out",
+            str(out),
+            "--draws",
+            "400",
+        ]
+    )
+    assert code == 0, capsys.readouterr().err
+    for name in charts.CHARTS:
+        assert (out / f"{name}.png").is_file()
+        assert (out / f"{name}.svg").is_file()
+
+
+def test_cli_charts_redraws_from_posterior_nc(uncertain_result, tmp_path, capsys, monkeypatch):
+    out = tmp_path / "out"
+    forecast.save_result(uncertain_result, out)
+    calls = forbid_sampling(monkeypatch)
+    code = main(["charts", "--format", "png,svg,pdf", "--out", str(out)])
+    assert calls == [], "charts must not re-sample"
+    assert code == 0, capsys.readouterr().err
+    for name in charts.CHARTS:
+        for fmt in ("png", "svg", "pdf"):
+            assert (out / f"{name}.{fmt}").is_file()
+    # --result elsewhere, charts written into --out
+    other = tmp_path / "other"
+    code = main(
+        ["charts", "--format", "svg", "--out", str(other), "--result", str(out / "posterior.nc")]
+    )
+    assert code == 0
+    assert sorted(p.name for p in other.iterdir()) == sorted(f"{c}.svg" for c in charts.CHARTS)
+
+
+def test_cli_charts_without_posterior_is_bad_input(tmp_path, capsys):
+    code = main(["charts", "--out", str(tmp_path / "nowhere")])
+    assert code == 2
+    err = capsys.readouterr().err
+    assert "no saved result at" in err and "posterior.nc" in err and "forecast run" in err
+
+
+def test_cli_charts_rejects_unknown_format(uncertain_result, tmp_path, capsys):
+    forecast.save_result(uncertain_result, tmp_path)
+    assert main(["charts", "--format", "png,gif", "--out", str(tmp_path)]) == 2
+    assert "--format takes png, svg and/or pdf" in capsys.readouterr().err
+
+
+def test_cli_report_from_posterior(hostile_scenario, tmp_path, capsys):
+    out = tmp_path / "out"
+    result = forecast.run(hostile_scenario, draws=int(DRAWS), seed=1)
+    forecast.save_result(result, out)
+    assert main(["report", "--out", str(out)]) == 0, capsys.readouterr().err
+    text = (out / "report.html").read_text(encoding="utf-8")
+    assert "alpha-1" in text and "<svg" in text
+    assert str(out / "report.html") in capsys.readouterr().out
+
+
+def test_cli_report_after_run(tmp_path, capsys):
+    p, e = write_scenario(tmp_path / "s", priors_dict(), [item_dict("only", {"storm": 3.0})])
+    out = tmp_path / "out"
+    args = ["run", "--priors", str(p), "--evidence", str(e), "--out", str(out), "--draws", "400"]
+    assert main(args) == 0
+    assert main(["report", "--out", str(out)]) == 0
+    text = (out / "report.html").read_text(encoding="utf-8")
+    assert "forecast run --priors" in text  # the command is recorded
+
+
+def test_cli_report_without_posterior_is_bad_input(tmp_path, capsys):
+    assert main(["report", "--out", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert f"no saved result at {tmp_path / 'posterior.nc'}" in err
+    assert not (tmp_path / "report.html").exists()
+
+
+def test_cli_report_with_a_file_that_is_not_a_result(tmp_path, capsys):
+    bad = tmp_path / "posterior.nc"
+    bad.write_text("not netcdf")
+    assert main(["report", "--out", str(tmp_path)]) == 2
+    assert "is not a forecast result" in capsys.readouterr().err

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
-from conftest import ROOT, item_dict, write_scenario
+from helpers import ROOT, copy_bundled, item_dict, write_scenario
 
 import forecast
 from forecast import ScenarioError
@@ -368,11 +368,7 @@ def test_csv_indicators_read_like_yaml(tmp_path):
 # ----------------------------------------------------------------------------- CLI
 @pytest.fixture
 def bundled(tmp_path, monkeypatch) -> Path:
-    work = tmp_path / "scenario"
-    work.mkdir()
-    shutil.copy(ROOT / "priors.yaml", work / "priors.yaml")
-    shutil.copytree(ROOT / "evidence", work / "evidence")
-    shutil.copytree(ROOT / "indicators", work / "indicators")
+    work = copy_bundled(tmp_path / "scenario", "indicators")
     monkeypatch.chdir(work)
     return work
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import yaml
-from conftest import ROOT, item_dict, priors_dict, write_scenario
+from helpers import ROOT, item_dict, priors_dict, write_scenario
 
 import forecast
 from forecast import ScenarioError, load_scenario

@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 import pytest
-from conftest import item_dict, priors_dict
+from helpers import item_dict, priors_dict
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import integrate

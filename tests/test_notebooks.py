@@ -4,14 +4,12 @@
 from __future__ import annotations
 
 import ast
-import hashlib
 import re
-import shutil
 from pathlib import Path
 
 import nbformat
 import pytest
-from conftest import ROOT, item_dict, write_scenario
+from helpers import ROOT, copy_bundled, item_dict, snapshot, write_scenario
 
 import forecast
 from forecast.cli import main
@@ -51,14 +49,6 @@ def errors(nb) -> list[str]:
 
 def stdout(cell) -> str:
     return "".join(o.text for o in cell.get("outputs", []) if o.output_type == "stream")
-
-
-def snapshot(folder: Path) -> dict[str, str]:
-    return {
-        str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
-        for p in sorted(folder.rglob("*"))
-        if p.is_file()
-    }
 
 
 def test_the_notebooks_exist():
@@ -122,12 +112,7 @@ def test_only_the_public_api(path):
 def repo_copy(tmp_path, monkeypatch) -> Path:
     """notebooks/, priors.yaml and evidence/ copied, as JupyterLab would see the repo; the
     kernel's temporary files go below tmp_path too."""
-    work = tmp_path / "repo"
-    work.mkdir()
-    shutil.copytree(ROOT / "notebooks", work / "notebooks")
-    shutil.copy(ROOT / "priors.yaml", work / "priors.yaml")
-    shutil.copytree(ROOT / "evidence", work / "evidence")
-    shutil.copytree(ROOT / "indicators", work / "indicators")
+    work = copy_bundled(tmp_path / "repo", "notebooks", "indicators")
     (tmp_path / "tmp").mkdir()
     monkeypatch.setenv("TMPDIR", str(tmp_path / "tmp"))
     return work

@@ -8,7 +8,7 @@ import tomllib
 
 import pytest
 import yaml
-from conftest import ROOT
+from helpers import ROOT
 
 import forecast
 from forecast.scenario import EvidenceItem, Priors

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 import xarray as xr
 import yaml
-from conftest import item_dict, priors_dict, write_scenario
+from helpers import item_dict, priors_dict, write_scenario
 
 import forecast
 from forecast.cli import main

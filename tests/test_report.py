@@ -9,37 +9,12 @@ from html.parser import HTMLParser
 
 import numpy as np
 import pytest
-from conftest import item_dict, priors_dict, write_scenario
+from helpers import HOSTILE, URL, item_dict, priors_dict
 
 import forecast
-from forecast.cli import main
 from forecast.report import report_html, write_report
 
 DRAWS = 400
-HOSTILE = "<script>alert('x')</script> & \"quoted\""
-URL = "https://example.org/source?id=1&x=2"
-
-
-@pytest.fixture
-def hostile_scenario(tmp_path):
-    """Text fields with HTML in them, a URL, intervals, a group."""
-    priors = priors_dict(question="Will <b>it</b> happen & when?", prior_strength=10)
-    priors["hypotheses"]["storm"]["p_outcome"] = [0.6, 0.9]
-    items = [
-        item_dict(
-            "alpha-1",
-            {"storm": [1.5, 4.0]},
-            quote=HOSTILE,
-            rationale=HOSTILE,
-            url=URL,
-            reliability="B",
-            group="g",
-        ),
-        item_dict("beta_2", {"calm": 2.0}, date="2022-02-16", source=HOSTILE, group="g"),
-        item_dict("gamma.3", {"storm": 0.5}, date="2022-02-17", title=HOSTILE),
-    ]
-    p, e = write_scenario(tmp_path / "s", priors, items)
-    return forecast.load_scenario(p, e)
 
 
 @pytest.fixture
@@ -147,40 +122,6 @@ def test_write_report_is_atomic(hostile_report, tmp_path):
     assert path == tmp_path / "out" / "report.html"
     assert path.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
     assert not list((tmp_path / "out").glob(".*.tmp"))
-
-
-def test_cli_report_from_posterior(hostile_scenario, tmp_path, capsys):
-    out = tmp_path / "out"
-    result = forecast.run(hostile_scenario, draws=DRAWS, seed=1)
-    forecast.save_result(result, out)
-    assert main(["report", "--out", str(out)]) == 0, capsys.readouterr().err
-    text = (out / "report.html").read_text(encoding="utf-8")
-    assert "alpha-1" in text and "<svg" in text
-    assert str(out / "report.html") in capsys.readouterr().out
-
-
-def test_cli_report_after_run(tmp_path, capsys):
-    p, e = write_scenario(tmp_path / "s", priors_dict(), [item_dict("only", {"storm": 3.0})])
-    out = tmp_path / "out"
-    args = ["run", "--priors", str(p), "--evidence", str(e), "--out", str(out), "--draws", "400"]
-    assert main(args) == 0
-    assert main(["report", "--out", str(out)]) == 0
-    text = (out / "report.html").read_text(encoding="utf-8")
-    assert "forecast run --priors" in text  # the command is recorded
-
-
-def test_cli_report_without_posterior_is_bad_input(tmp_path, capsys):
-    assert main(["report", "--out", str(tmp_path)]) == 2
-    err = capsys.readouterr().err
-    assert f"no saved result at {tmp_path / 'posterior.nc'}" in err
-    assert not (tmp_path / "report.html").exists()
-
-
-def test_cli_report_with_a_file_that_is_not_a_result(tmp_path, capsys):
-    bad = tmp_path / "posterior.nc"
-    bad.write_text("not netcdf")
-    assert main(["report", "--out", str(tmp_path)]) == 2
-    assert "is not a forecast result" in capsys.readouterr().err
 
 
 def test_report_lists_hypotheses_in_file_order(uncertain_scenario):

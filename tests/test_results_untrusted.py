@@ -14,7 +14,7 @@ import h5py
 import numpy as np
 import pytest
 import xarray as xr
-from conftest import item_dict, priors_dict, write_scenario
+from helpers import item_dict, priors_dict, write_scenario
 
 import forecast
 from forecast.cli import main

@@ -8,14 +8,13 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import shutil
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 import yaml
-from conftest import ROOT, item_dict, priors_dict, write_scenario
+from helpers import ROOT, copy_bundled, item_dict, priors_dict, write_scenario
 
 import forecast
 from forecast.cli import main
@@ -229,10 +228,7 @@ def test_bundled_scenario_is_resolved():
 # ----------------------------------------------------------------------------- CLI
 @pytest.fixture
 def bundled(tmp_path, monkeypatch) -> Path:
-    work = tmp_path / "ukraine"
-    work.mkdir()
-    shutil.copy(ROOT / "priors.yaml", work / "priors.yaml")
-    shutil.copytree(ROOT / "evidence", work / "evidence")
+    work = copy_bundled(tmp_path / "ukraine")
     monkeypatch.chdir(work)
     return work
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import yaml
-from conftest import item_dict, priors_dict, write_scenario
+from helpers import item_dict, priors_dict, write_scenario
 
 import forecast
 from forecast import Problem, Scenario, ScenarioError, load_scenario

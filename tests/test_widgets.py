@@ -9,7 +9,7 @@ import ipywidgets
 import numpy as np
 import pytest
 import xarray as xr
-from conftest import ROOT
+from helpers import ROOT
 
 import forecast
 from forecast.widgets import (

@@ -13,7 +13,7 @@ import warnings
 
 import numpy as np
 import pytest
-from conftest import item_dict, priors_dict
+from helpers import item_dict, priors_dict
 
 import forecast
 from forecast import ScenarioError
