@@ -32,13 +32,25 @@ class Spec:
         return self.mu.shape[0]
 
     def weights(self, k: int) -> np.ndarray:
-        """w_i(k) for the first k items (MODEL.md, "Dependent evidence")."""
+        """w_i(k) for the first k items (MODEL.md, "Dependent evidence"): a group's items seen
+        share n_eff(n) = n / (1 + rho (n - 1)) by strength rank, the strongest first (ties to
+        the earlier item), the one at rank j weighing n_eff(j) - n_eff(j - 1)."""
+
+        def n_eff(rho: float, n: int) -> float:
+            return n / (1.0 + rho * (n - 1))
+
+        def strength(i: int) -> float:  # max - min of log Lr at the medians, r applied
+            lr = self.r[i] * np.exp(self.mu[i] - self.mu[i].max()) + (1.0 - self.r[i])
+            return float(np.log(lr.max()) - np.log(lr.min()))
+
         w = np.ones(k)
-        for i in range(k):
-            g = self.group[i]
-            if g is not None:
-                n = sum(1 for j in range(k) if self.group[j] == g)
-                w[i] = 1.0 / (1.0 + self.rho.get(g, 0.5) * (n - 1))
+        for g in {self.group[i] for i in range(k)} - {None}:
+            rho = self.rho.get(g, 0.5)
+            members = sorted(
+                (i for i in range(k) if self.group[i] == g), key=lambda i: (-strength(i), i)
+            )
+            for rank, i in enumerate(members, start=1):
+                w[i] = n_eff(rho, rank) - n_eff(rho, rank - 1)
         return w
 
 
