@@ -35,11 +35,12 @@ if TYPE_CHECKING:
     from .charts.timeline import timeline
     from .charts.watch import watch_chart
     from .indicators import Indicator, load_indicators, observe, watch
-    from .inference import BAND, DEFAULT_DRAWS, ForecastWarning, run
+    from .inference import DEFAULT_DRAWS, ForecastWarning, run
     from .model import encode, probabilities
     from .pymc_model import build_model
     from .recalibration import recalibrate, synthetic_portfolio
     from .report import report_html, write_report
+    from .result_schema import BAND
     from .results import (
         Changes,
         changes_since,
@@ -57,7 +58,7 @@ __version__ = "0.1.0"
 # the report matplotlib, so that reading and checking scenario files (``forecast validate``)
 # stays quick.
 _LAZY = {
-    "BAND": "inference",
+    "BAND": "result_schema",
     "DEFAULT_DRAWS": "inference",
     "ForecastWarning": "inference",
     "run": "inference",

@@ -34,6 +34,7 @@ from .model import (
     strength,
     subset_weights,
 )
+from .result_schema import ATTRIBUTION, EVIDENCE, TRAJECTORY, check_result, dataset, has_node
 from .results import scenario_of
 from .scenario import EvidenceItem, Scenario
 
@@ -47,24 +48,7 @@ EPS = 1e-12
 
 def evidence_ids(result: xr.DataTree) -> list[str]:
     """Return the evidence ids of a result, in the order of its steps."""
-    return [str(v) for v in result["evidence"].to_dataset()["evidence"].values]
-
-
-def check_result(result) -> None:
-    """Raise ``TypeError`` unless ``result`` is a result of :func:`forecast.run`.
-
-    That is a DataTree with ``/trajectory`` and ``/evidence``.
-
-    >>> check_result({"trajectory": 1})  # doctest: +SKIP
-    TypeError: expected the result of forecast.run ...
-    """
-    if not isinstance(result, xr.DataTree) or not {"trajectory", "evidence"} <= set(
-        result.children
-    ):
-        raise TypeError(
-            "expected the result of forecast.run or forecast.load_result (an xarray.DataTree "
-            f"with /trajectory and /evidence), got {type(result).__name__}"
-        )
+    return [str(v) for v in dataset(result, EVIDENCE)["evidence"].values]
 
 
 def split_log(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -112,7 +96,7 @@ def impact_table(result: xr.DataTree) -> pd.DataFrame:
         ``reduced_weight``, ``p_without`` (the final probability with the item left out,
         equal to ``probabilities(encode(scenario.without(id)))``) and ``without_pp``
         (``p_without`` minus the final probability with every item, in percentage points).
-        When the result holds an attribution (``result["attribution"]``), also ``shapley``
+        When the result holds an attribution (``result[ATTRIBUTION]``), also ``shapley``
         and ``shapley_mcse`` (fractions: the item's Shapley value for the final
         probability and its Monte Carlo standard error, 0 when exact). ``attrs`` holds
         ``p_final`` (the exact final probability with every item), ``p_prior`` and
@@ -139,7 +123,7 @@ def impact_table(result: xr.DataTree) -> pd.DataFrame:
 
 def impact_table_for(result: xr.DataTree, a: Arrays) -> pd.DataFrame:
     """:func:`impact_table` on the scenario's encoded arrays ``a`` (already decoded)."""
-    t, ev = result["trajectory"].to_dataset(), result["evidence"].to_dataset()
+    t, ev = dataset(result, TRAJECTORY), dataset(result, EVIDENCE)
     p = t["p_outcome"].values.astype(float)
     ids = evidence_ids(result)
     terms = ev["log_likelihood"].values.astype(float).reshape(len(ids), a.n_hypotheses)
@@ -235,9 +219,9 @@ def leave_one_out(a: Arrays, terms: np.ndarray | None = None) -> tuple[float, np
 
 def attribution_of(result: xr.DataTree) -> xr.Dataset | None:
     """Return the result's attribution node (Shapley values), when it has one for these items."""
-    if "attribution" not in result.children:
+    if not has_node(result, ATTRIBUTION):
         return None
-    node = result["attribution"].to_dataset()
+    node = dataset(result, ATTRIBUTION)
     if "shapley" not in node or "evidence" not in node.dims:
         return None
     if [str(v) for v in node["evidence"].values] != evidence_ids(result):
@@ -395,7 +379,7 @@ def sensitivity_table_for(result: xr.DataTree, scenario: Scenario, a: Arrays) ->
     frame = frame[columns].sort_values("swing", ascending=False, kind="stable")
     frame = frame.reset_index(drop=True)
     frame.attrs["p_centre"] = float(p_h @ ep)
-    frame.attrs["p_final"] = float(result["trajectory"].to_dataset()["p_outcome"].values[-1])
+    frame.attrs["p_final"] = float(dataset(result, TRAJECTORY)["p_outcome"].values[-1])
     frame.attrs["prior_strength"] = scenario.priors.prior_strength
     return frame
 

@@ -33,7 +33,7 @@ import xarray as xr
 
 from .model import Arrays, expected_p_outcome, rank_weight, subset_weights
 from .quadrature import log_expected_tilt, row_max
-from .results import dataset
+from .result_schema import ATTRIBUTION, dataset
 from .scenario import Scenario
 
 __all__ = [
@@ -569,7 +569,7 @@ def attribution_frame(result: xr.DataTree) -> pd.DataFrame:
     >>> attribution_frame(forecast.run(scenario, attribution=True)).columns  # doctest: +SKIP
     Index(['evidence_id', 'step_move', 'shapley', 'shapley_mcse', 'leave_one_out'], ...)
     """
-    node = dataset(result, "attribution")
+    node = dataset(result, ATTRIBUTION)
     frame = pd.DataFrame({"evidence_id": [str(v) for v in node["evidence"].values]})
     for name in CSV_COLUMNS[1:]:
         frame[name] = node[name].values

@@ -78,13 +78,13 @@ def _progress_printer(label: str):
     return progress
 
 
-def _format_table(frame, outcome: str) -> str:
+def _format_table(frame, outcome: str, band: str) -> str:
     cols = [c for c in frame.columns if c.startswith("p_") and not c.endswith(("_low", "_high"))]
     show = frame[["step", "date", "evidence_id"]].copy()
     show["evidence_id"] = show["evidence_id"].replace("", "(prior)")
     for c in cols:
         show[c] = (frame[c] * 100).map("{:5.1f}%".format)
-    show[f"{outcome} 90% band"] = [
+    show[f"{outcome} {band} band"] = [
         f"{lo * 100:4.1f}-{hi * 100:4.1f}%"
         for lo, hi in zip(frame[f"p_{outcome}_low"], frame[f"p_{outcome}_high"], strict=True)
     ]
@@ -206,15 +206,17 @@ def _print_run(scenario, result, frame, args) -> None:
         f"{_items(len(scenario.evidence))}, {len(scenario.hypotheses)} hypotheses, "
         f"method {args.method}, seed {args.seed}, {args.draws} draws\n"
     )
-    print(_plain(_format_table(frame, scenario.outcome)))
+    from .result_schema import ATTRIBUTION, band_label
+
+    print(_plain(_format_table(frame, scenario.outcome, band_label(result))))
     last = frame.iloc[-1]
     o = scenario.outcome
     print(
-        f"\nP({o}) = {last[f'p_{o}']:.1%} (90% judgement band "
+        f"\nP({o}) = {last[f'p_{o}']:.1%} ({band_label(result)} judgement band "
         f"{last[f'p_{o}_low']:.1%} to {last[f'p_{o}_high']:.1%}; MCSE {last['mcse']:.4f})"
     )
-    if result["attribution"].attrs["explanation"]:
-        print(_plain(result["attribution"].attrs["explanation"]))
+    if result[ATTRIBUTION].attrs["explanation"]:
+        print(_plain(result[ATTRIBUTION].attrs["explanation"]))
 
 
 def _write_run(result, staging: Path, charts: bool) -> list[str]:
@@ -568,6 +570,7 @@ def _watch_result(args, scenario):
     The saved result must also have the band's last-step draws; the fresh fast run is not saved.
     """
     from .inference import DEFAULT_DRAWS, run
+    from .result_schema import POSTERIOR
     from .results import load_result
 
     saved = Path(args.out) / "posterior.nc"
@@ -576,7 +579,7 @@ def _watch_result(args, scenario):
             result = load_result(saved)
             if (
                 result.attrs.get("scenario_hash") == scenario.hash
-                and "final_p_hypothesis" in result["posterior"]
+                and "final_p_hypothesis" in result[POSTERIOR]
                 and int(result.attrs.get("seed", -1)) == args.seed
             ):
                 return result
@@ -602,13 +605,14 @@ def _watch_into(
     import xarray as xr
 
     from .indicators import watch, watch_dataset
+    from .result_schema import WATCH
 
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         frame = watch(result, indicators, rank_by=rank_by, k=k)
     for w in caught:
         print(f"WARNING: {w.message}", file=sys.stderr)
-    result["watch"] = xr.DataTree(dataset=watch_dataset(frame))
+    result[WATCH] = xr.DataTree(dataset=watch_dataset(frame))
     return frame
 
 

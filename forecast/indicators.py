@@ -517,7 +517,8 @@ def watch(
     """
     import pandas as pd
 
-    from .inference import BAND, ForecastWarning
+    from .inference import ForecastWarning
+    from .result_schema import BAND, POSTERIOR
     from .results import scenario_of
 
     if rank_by not in RANK_BY:
@@ -547,7 +548,7 @@ def watch(
         }
     )
     checks: dict[str, Any] = {}
-    post = result["posterior"]
+    post = result[POSTERIOR]
     has_draws = "final_p_hypothesis" in post
     scenario_uncertain = bool(
         np.ptp(np.asarray(post["p_outcome"].isel(step=-1).values, dtype=float)) > 0
@@ -615,7 +616,9 @@ def current(result, scenario: Scenario) -> tuple[np.ndarray, np.ndarray, float]:
 
     The fast route's stored exact values, recomputed with :func:`forecast.model.probabilities` after a NUTS run.
     """
-    traj = result["trajectory"]
+    from .result_schema import TRAJECTORY, dataset
+
+    traj = dataset(result, TRAJECTORY)
     e_p = np.asarray(traj["expected_p_outcome"].values, dtype=float)
     if result.attrs.get("method", "fast") == "fast":
         p_h = np.asarray(traj["p_hypothesis"].values[-1], dtype=float)

@@ -9,9 +9,7 @@ The NUTS route samples :func:`forecast.pymc_model.build_model` with nutpie at ev
 
 from __future__ import annotations
 
-import json
 import warnings
-from datetime import UTC, datetime
 from functools import cache
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any, Literal
@@ -22,18 +20,15 @@ from scipy.special import expit
 
 from .band import Progress, band_draws, band_route, workspace
 from .caches import clear_caches
-from .model import Arrays, encode, expected_p_outcome, probabilities, step_weights
+from .model import Arrays, encode, probabilities
 from .pymc_model import compiled_nuts_model
-from .quadrature import log_expected_tilt
+from .result_schema import ATTRIBUTION, BAND, build_result
 from .scenario import Scenario
 
 __all__ = ["BAND", "DEFAULT_DRAWS", "ForecastWarning", "clear_caches", "live_trajectory", "run"]
 
 DEFAULT_DRAWS = 4000
 """Draws of the band per step (fast route); MCSE of the draws' mean <= 0.5 / sqrt(4000)."""
-
-BAND = (0.05, 0.95)
-"""The judgement band: 5th and 95th percentiles of P(Y | E_1..k, theta)."""
 
 
 class ForecastWarning(UserWarning):
@@ -288,11 +283,15 @@ def run(
     a = encode(scenario)
     route = _run_fast if method == "fast" else _run_nuts
     stats, band, diag = route(scenario, a, draws, seed, progress)
-    tree = _result_tree(scenario, a, stats, band, diag, method=method, draws=draws, seed=seed)
+    tree = build_result(
+        scenario, a, stats, band, diag, method=method, draws=draws, seed=seed,
+        band_route=band_route(a, draws) if method == "fast" else "nuts",
+        versions=package_versions(),
+    )  # fmt: skip
     if attribution:
         from .attribution import attribution_node, shapley
 
-        tree["attribution"] = attribution_node(shapley(a, seed=seed), a, scenario)
+        tree[ATTRIBUTION] = attribution_node(shapley(a, seed=seed), a, scenario)
     return tree
 
 
@@ -308,88 +307,3 @@ def package_versions() -> dict[str, str]:
         except PackageNotFoundError:
             out[name] = "not installed"
     return out
-
-
-def _result_tree(scenario, a, stats, band, diag, *, method, draws, seed) -> xr.DataTree:
-    n_items = a.n_items
-    hyps = list(scenario.hypotheses)
-    steps = np.arange(n_items + 1)
-    # calendar dates in seconds: years 0001-9999 (nanoseconds would wrap outside 1678-2262)
-    dates = np.array(
-        ["NaT", *(e.date.isoformat() for e in scenario.evidence)], dtype="datetime64[s]"
-    )
-    coords = {
-        "step": steps,
-        "hypothesis": hyps,
-        "evidence_id": ("step", np.array(["", *scenario.ids], dtype=object)),
-        "date": ("step", dates),
-    }
-    data = {
-        "p_hypothesis": (("step", "hypothesis"), stats["p_hypothesis"]),
-        "prior": ("hypothesis", a.prior),
-        "expected_p_outcome": ("hypothesis", expected_p_outcome(a)),
-    }
-    for key in ("p_outcome", "p_outcome_low", "p_outcome_high", "mcse", "mcse_low", "mcse_high"):
-        data[key] = ("step", stats[key])
-    for key, value in diag.items():
-        data[key] = ("step", value)
-    trajectory = xr.Dataset(data, coords=coords)
-    trajectory["p_outcome"].attrs["long_name"] = f"P({scenario.outcome} | evidence so far)"
-    trajectory["mcse"].attrs["long_name"] = (
-        "Monte Carlo standard error of the draws' mean (fast route: the draws are an "
-        "independent check; the probability itself is exact)"
-        if method == "fast"
-        else "Monte Carlo standard error of the posterior mean"
-    )
-    posterior = xr.Dataset(
-        {"p_outcome": (("chain", "draw", "step"), band)},
-        coords={"chain": np.arange(band.shape[0]), "draw": np.arange(band.shape[1]), "step": steps},
-    )
-    # the last step's per-draw P(h | E, theta) and p_h: the band of an indicator (watch)
-    for key, value in stats.get("final", {}).items():
-        posterior[f"final_{key}"] = (("chain", "draw", "hypothesis"), value)
-    if stats.get("final"):
-        posterior = posterior.assign_coords(hypothesis=hyps)
-    final_w = step_weights(a, n_items)
-    log_c = log_expected_tilt(a.mu, a.sd, a.r, final_w) if n_items else np.zeros((0, len(hyps)))
-    ev = scenario.evidence
-    evidence = xr.Dataset(
-        {
-            "title": ("evidence", np.array([e.title for e in ev], dtype=object)),
-            "source": ("evidence", np.array([e.source for e in ev], dtype=object)),
-            "date": (
-                "evidence",
-                np.array([e.date.isoformat() for e in ev], dtype="datetime64[s]"),
-            ),
-            "reliability": ("evidence", a.r),
-            "group": ("evidence", np.array([e.group or "" for e in ev], dtype=object)),
-            "weight": ("evidence", final_w),
-            "log_likelihood": (("evidence", "hypothesis"), log_c),
-        },
-        coords={"evidence": np.array(scenario.ids, dtype=object), "hypothesis": hyps},
-    )
-    evidence["log_likelihood"].attrs["long_name"] = (
-        "log E[Lr_i(h)^w_i] at the final step: the item's effective log-likelihood"
-    )
-    attrs = {
-        "question": scenario.question,
-        "outcome": scenario.outcome,
-        "scenario_hash": scenario.hash,
-        "scenario_json": json.dumps(scenario.to_dict()),  # file order of hypotheses kept
-        "input_files": json.dumps(scenario.files, sort_keys=True),
-        "method": method,
-        "band_route": band_route(a, draws) if method == "fast" else "nuts",
-        "seed": seed,
-        "draws": draws,
-        "band": json.dumps(list(BAND)),
-        "created": datetime.now(UTC).isoformat(timespec="seconds"),
-        "versions": json.dumps(package_versions(), sort_keys=True),
-    }
-    return xr.DataTree.from_dict(
-        {
-            "/": xr.Dataset(attrs=attrs),
-            "trajectory": trajectory,
-            "posterior": posterior,
-            "evidence": evidence,
-        }  # fmt: skip
-    )

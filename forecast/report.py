@@ -18,10 +18,20 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from .analysis import check_result, impact_table, sensitivity_table
+from .analysis import impact_table, sensitivity_table
 from .charts.export import figures, inline_svg, svg_text
 from .charts.style import as_of, pct
-from .results import PREVIOUS, atomic_write, final_band, scenario_of
+from .result_schema import (
+    ATTRIBUTION,
+    PREVIOUS,
+    TRAJECTORY,
+    WATCH,
+    band_label,
+    check_result,
+    dataset,
+    has_node,
+)
+from .results import atomic_write, final_band, scenario_of
 from .scenario import EvidenceItem
 
 __all__ = ["CSP", "report_html", "write_report"]
@@ -108,7 +118,7 @@ def _figure(fig, salt: str, caption: str) -> str:
 
 
 def _lead(result: xr.DataTree) -> str:
-    t = result["trajectory"].to_dataset()
+    t = dataset(result, TRAJECTORY)
     outcome = result.attrs.get("outcome", "the outcome")
     p, lo, hi = final_band(result)
     p0 = float(t["p_outcome"][0])
@@ -125,7 +135,7 @@ def _lead(result: xr.DataTree) -> str:
     if abs(hi - lo) < 1e-6:
         band = "every input is exact, so there is no judgement band"
     else:
-        band = f"90% judgement band {pct(lo, 0)} to {pct(hi, 0)}"
+        band = f"{band_label(result)} judgement band {pct(lo, 0)} to {pct(hi, 0)}"
     return (
         f"{_e(when)}, {_e(items)}, the probability of <strong>{_e(outcome)}</strong> is "
         f"<strong>{pct(p, 0)}</strong> ({_e(band)}){_e(since)}."
@@ -137,7 +147,7 @@ def _since_previous(result: xr.DataTree) -> str:
 
     That run is the one ``forecast run`` found in the same folder.
     """
-    if PREVIOUS not in result.children or not result[PREVIOUS].attrs.get("changes"):
+    if not has_node(result, PREVIOUS) or not result[PREVIOUS].attrs.get("changes"):
         return ""
     lines = str(result[PREVIOUS].attrs["changes"]).splitlines()
     text = "<br>".join(_e(line) for line in lines)
@@ -145,7 +155,7 @@ def _since_previous(result: xr.DataTree) -> str:
 
 
 def _hypothesis_table(result: xr.DataTree, scenario) -> str:
-    t = result["trajectory"].to_dataset()
+    t = dataset(result, TRAJECTORY)
     outcome = scenario.outcome
     rows = []
     for name in (str(v) for v in t["hypothesis"].values):  # file order, as in the charts
@@ -216,9 +226,9 @@ def _evidence_table(scenario, impact: pd.DataFrame, shapley: pd.Series | None = 
 
 def _shapley(result: xr.DataTree) -> pd.Series | None:
     """Each item's Shapley value for P(outcome), by id, when the run attributed the answer."""
-    if "attribution" not in result.children:
+    if not has_node(result, ATTRIBUTION):
         return None
-    node = result["attribution"].to_dataset()
+    node = dataset(result, ATTRIBUTION)
     return pd.Series(node["shapley"].values.astype(float), index=node["evidence"].values)
 
 
@@ -235,9 +245,9 @@ def _what_moved(result: xr.DataTree, top: int = 15) -> str:
     The Shapley values (largest first, ``top`` rows and a count of the others), leave-one-out beside
     them, and the sentence on the last item.
     """
-    if "attribution" not in result.children:
+    if not has_node(result, ATTRIBUTION):
         return ""
-    node = result["attribution"].to_dataset()
+    node = dataset(result, ATTRIBUTION)
     outcome = result.attrs.get("outcome", "the outcome")
     shap = node["shapley"].values.astype(float)
     order = np.argsort(-np.abs(shap), kind="stable")
@@ -408,7 +418,7 @@ def report_html(
     impact = impact_table(result)
     sens = sensitivity_table(result)
     n = len(scenario.evidence)
-    t = result["trajectory"].to_dataset()
+    t = dataset(result, TRAJECTORY)
     final_mcse = float(t["mcse"][-1])
     if result.attrs.get("method", "fast") == "fast":
         exactness = (
@@ -418,8 +428,8 @@ def report_html(
     else:
         exactness = f"NUTS estimate; Monte Carlo standard error {final_mcse:.4f}."
     captions = {
-        "timeline": f"The probability of {outcome} after each item (line) with the 90% judgement "
-        "band (shaded): the 5th to 95th percentile of where the answer would move if the "
+        "timeline": f"The probability of {outcome} after each item (line) with the "
+        f"{band_label(result)} judgement band (shaded): the 5th to 95th percentile of where the answer would move if the "
         "uncertain judgements were pinned down. Below: each hypothesis.",
         "impact": "Left: how much each item moved the probability when it arrived, in "
         "percentage points and log-odds (hatched: reliability below 1 or a reduced weight in a "
@@ -493,12 +503,12 @@ def _watch_section(result: xr.DataTree, top: int = 10, svg: str | None = None) -
     The indicators ranked by ``forecast run`` (node ``/watch``), the best few, and the watch chart;
     empty when the run had no indicators.
     """
-    if "watch" not in result.children:
+    if not has_node(result, WATCH):
         return ""
     from .charts import watch_chart
     from .indicators import watch_frame
 
-    table = watch_frame(result["watch"].to_dataset())
+    table = watch_frame(dataset(result, WATCH))
     o = table.attrs["outcome"]
     rows = []
     for _, r in table.head(top).iterrows():

@@ -19,11 +19,20 @@ from pathlib import Path
 import numpy as np
 
 from .errors import InputError
+from .result_schema import (
+    EVIDENCE,
+    POSTERIOR,
+    PREVIOUS,
+    REQUIRED_ATTRS,
+    REQUIRED_NODES,
+    TRAJECTORY,
+    VARIABLES,
+    has_node,
+)
 
 __all__ = [
     "MAX_DATA_BYTES",
     "MAX_RESULT_BYTES",
-    "RESULT_SCHEMA",
     "check_result_file",
     "check_result_values",
     "not_a_result",
@@ -49,70 +58,6 @@ MAX_STEPS = 1_000_001
 MAX_CHAINS = 64
 MAX_INDICATORS = 100_000
 
-# group -> variable -> dimensions; a dimension named here has the size the declared scenario
-# implies (see _dim_sizes); "step*" is the earlier run's own step count (bounded by MAX_STEPS).
-# A new node or variable written by forecast.run must be added here, or its results are refused.
-RESULT_SCHEMA: dict[str, dict[str, tuple[str, ...]]] = {
-    "trajectory": {
-        "step": ("step",),
-        "hypothesis": ("hypothesis",),
-        "evidence_id": ("step",),
-        "date": ("step",),
-        "p_hypothesis": ("step", "hypothesis"),
-        "prior": ("hypothesis",),
-        "expected_p_outcome": ("hypothesis",),
-        "p_outcome": ("step",),
-        "p_outcome_low": ("step",),
-        "p_outcome_high": ("step",),
-        "mcse": ("step",),
-        "mcse_low": ("step",),
-        "mcse_high": ("step",),
-        "r_hat": ("step",),
-        "ess_bulk": ("step",),
-        "divergences": ("step",),
-    },
-    "posterior": {
-        "chain": ("chain",),
-        "draw": ("draw",),
-        "step": ("step",),
-        "p_outcome": ("chain", "draw", "step"),
-        "hypothesis": ("hypothesis",),
-        "final_p_hypothesis": ("chain", "draw", "hypothesis"),
-        "final_p_given_hypothesis": ("chain", "draw", "hypothesis"),
-    },
-    "attribution": {
-        "evidence": ("evidence",),
-        "hypothesis": ("hypothesis",),
-        "step_move": ("evidence",),
-        "shapley": ("evidence",),
-        "shapley_mcse": ("evidence",),
-        "leave_one_out": ("evidence",),
-        "shapley_hypothesis": ("evidence", "hypothesis"),
-        "shapley_hypothesis_mcse": ("evidence", "hypothesis"),
-    },
-    "evidence": {
-        "evidence": ("evidence",),
-        "hypothesis": ("hypothesis",),
-        "title": ("evidence",),
-        "source": ("evidence",),
-        "date": ("evidence",),
-        "reliability": ("evidence",),
-        "group": ("evidence",),
-        "weight": ("evidence",),
-        "log_likelihood": ("evidence", "hypothesis"),
-    },
-    "watch": {"indicator": ("indicator",), "*": ("indicator",)},  # columns by outcome name
-    "previous_trajectory": {
-        "step": ("step*",),
-        "evidence_id": ("step*",),
-        "date": ("step*",),
-        "p_outcome": ("step*",),
-        "p_outcome_low": ("step*",),
-        "p_outcome_high": ("step*",),
-    },
-}
-REQUIRED_GROUPS = ("trajectory", "posterior", "evidence")
-REQUIRED_ATTRS = ("question", "outcome", "scenario_json")
 ALLOWED_FILTERS = {1, 2, 3}  # deflate, shuffle, fletcher32: built into HDF5, no plugin loaded
 
 
@@ -268,18 +213,18 @@ def check_result_file(path: str | Path) -> None:
         total = 0
         seen = set()
         for name, where, group in _members(root, "", path):  # links checked before following
-            if name not in RESULT_SCHEMA or not isinstance(group, h5py.Group):
+            if name not in VARIABLES or not isinstance(group, h5py.Group):
                 raise not_a_result(path, f"unexpected {where}")
             _check_attrs(group, where, path)
             seen.add(name)
-            variables = RESULT_SCHEMA[name]
+            variables = VARIABLES[name]
             for var, vwhere, ds in _members(group, where, path):
                 dims = variables.get(var, variables.get("*"))
                 if dims is None or not isinstance(ds, h5py.Dataset):
                     raise not_a_result(path, f"unexpected {vwhere}")
                 _check_attrs(ds, vwhere, path)
                 total += _check_dataset(ds, vwhere, dims, sizes, path)
-        missing = [g for g in REQUIRED_GROUPS if g not in seen]
+        missing = [g for g in REQUIRED_NODES if g not in seen]
         if missing:
             raise not_a_result(path, f"group /{missing[0]} missing")
         if total > MAX_DATA_BYTES or (total > 2**26 and total > MAX_DATA_RATIO * size):
@@ -309,7 +254,7 @@ def check_result_values(result, path: str | Path = "posterior.nc") -> None:
         scenario = Scenario.from_dict(json.loads(result.attrs["scenario_json"]), name="result")
     except (ScenarioError, ValueError, KeyError, TypeError, AttributeError) as exc:
         raise not_a_result(path, f"its scenario does not validate: {exc}") from None
-    t = result["trajectory"]
+    t = result[TRAJECTORY]
     n = len(scenario.evidence)
     checks = [
         (
@@ -318,7 +263,7 @@ def check_result_values(result, path: str | Path = "posterior.nc") -> None:
         ),
         (
             "evidence/hypothesis",
-            [str(h) for h in result["evidence"]["hypothesis"].values] == list(scenario.hypotheses),
+            [str(h) for h in result[EVIDENCE]["hypothesis"].values] == list(scenario.hypotheses),
         ),
         ("trajectory/step", np.array_equal(np.asarray(t["step"].values), np.arange(n + 1))),
         (
@@ -327,7 +272,7 @@ def check_result_values(result, path: str | Path = "posterior.nc") -> None:
         ),
         (
             "evidence/evidence",
-            [str(v) for v in result["evidence"]["evidence"].values] == list(scenario.ids),
+            [str(v) for v in result[EVIDENCE]["evidence"].values] == list(scenario.ids),
         ),
         ("result attribute outcome", str(result.attrs.get("outcome")) == scenario.outcome),
         ("result attribute method", str(result.attrs.get("method", "fast")) in ("fast", "nuts")),
@@ -337,13 +282,13 @@ def check_result_values(result, path: str | Path = "posterior.nc") -> None:
     sums = np.asarray(t["p_hypothesis"].values, dtype=float).sum(axis=1)
     checks.append(("trajectory/p_hypothesis (sums to 1)", bool(np.allclose(sums, 1, atol=1e-6))))
     checks.append(("trajectory/mcse", _finite_in(t["mcse"].values, 0, 1)))
-    draws = np.asarray(result["posterior"]["p_outcome"].values, dtype=float)
+    draws = np.asarray(result[POSTERIOR]["p_outcome"].values, dtype=float)
     checks.append(("posterior/p_outcome (0..1)", bool(np.all((draws >= 0) & (draws <= 1)))))
-    ev = result["evidence"]
+    ev = result[EVIDENCE]
     checks.append(("evidence/reliability (0..1)", _finite_in(ev["reliability"].values, 0, 1)))
     checks.append(("evidence/weight (0..1)", _finite_in(ev["weight"].values, 0, 1)))
-    if "previous_trajectory" in result.children:
-        prev = result["previous_trajectory"]
+    if has_node(result, PREVIOUS):
+        prev = result[PREVIOUS]
         for key in ("p_outcome", "p_outcome_low", "p_outcome_high"):
             checks.append((f"previous_trajectory/{key}", _finite_in(prev[key].values, 0, 1)))
     bad = [what for what, ok in checks if not ok]

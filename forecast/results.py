@@ -14,6 +14,7 @@ import pandas as pd
 import xarray as xr
 
 from .errors import InputError
+from .result_schema import ATTRIBUTION, PREVIOUS, TRAJECTORY, dataset, has_node, variable
 from .resultfile import check_result_file, check_result_values, not_a_result
 from .scenario import Scenario
 
@@ -21,7 +22,6 @@ __all__ = [
     "Changes",
     "atomic_write",
     "changes_since",
-    "dataset",
     "final_band",
     "input_changes",
     "keep_previous",
@@ -30,72 +30,7 @@ __all__ = [
     "save_result",
     "scenario_of",
     "trajectory_frame",
-    "variable",
 ]
-
-
-def dataset(result: xr.DataTree, node: str) -> xr.Dataset:
-    """The variables of one node of a result, as a typed ``xarray.Dataset``.
-
-    ``result[node]`` is typed ``DataTree | DataArray``; this accessor says which, so that
-    callers need no cast.
-
-    Parameters
-    ----------
-    result : xarray.DataTree
-        A result of :func:`forecast.run` (or loaded by :func:`load_result`).
-    node : str
-        The node's name, e.g. ``"trajectory"``.
-
-    Returns
-    -------
-    xarray.Dataset
-        The node's variables (a view of the tree's data, not a copy).
-
-    Raises
-    ------
-    KeyError
-        If the result has no node called ``node``.
-
-    Examples
-    --------
-    >>> dataset(result, "trajectory")["p_outcome"].values[-1]  # doctest: +SKIP
-    0.44
-    """
-    tree = result[node]
-    if not isinstance(tree, xr.DataTree):
-        raise KeyError(f"{node!r} is a variable of the result, not a node")
-    return tree.dataset
-
-
-def variable(result: xr.DataTree, node: str, name: str) -> xr.DataArray:
-    """One variable of one node of a result, as a typed ``xarray.DataArray``.
-
-    Parameters
-    ----------
-    result : xarray.DataTree
-        A result of :func:`forecast.run` (or loaded by :func:`load_result`).
-    node : str
-        The node's name, e.g. ``"trajectory"``.
-    name : str
-        The variable's name in that node, e.g. ``"p_outcome"``.
-
-    Returns
-    -------
-    xarray.DataArray
-        The variable, with its coordinates.
-
-    Raises
-    ------
-    KeyError
-        If the node or the variable is missing.
-
-    Examples
-    --------
-    >>> variable(result, "trajectory", "p_outcome").values[-1]  # doctest: +SKIP
-    0.44
-    """
-    return dataset(result, node)[name]
 
 
 def trajectory_frame(result: xr.DataTree) -> pd.DataFrame:
@@ -109,7 +44,7 @@ def trajectory_frame(result: xr.DataTree) -> pd.DataFrame:
     >>> trajectory_frame(result).iloc[-1]["p_invasion"]  # doctest: +SKIP
     0.44
     """
-    t = dataset(result, "trajectory")
+    t = dataset(result, TRAJECTORY)
     outcome = result.attrs["outcome"]
     days = np.datetime_as_string(t["date"].values.astype("datetime64[D]"), unit="D")
     frame = pd.DataFrame(
@@ -159,7 +94,7 @@ def save_result(result: xr.DataTree, out: str | Path) -> dict[str, Path]:
     paths = {"trajectory": out / "trajectory.csv", "posterior": out / "posterior.nc"}
     frame = trajectory_frame(result)
     atomic_write(paths["trajectory"], lambda p: frame.to_csv(p, index=False, float_format="%.6f"))
-    if "attribution" in result.children:
+    if has_node(result, ATTRIBUTION):
         from .attribution import attribution_frame
 
         paths["attribution"] = out / "attribution.csv"
@@ -254,15 +189,13 @@ def same_question(previous: xr.DataTree, current: xr.DataTree) -> bool:
     """
 
     def key(result: xr.DataTree) -> tuple[str, str, list[str]]:
-        hyps = sorted(str(h) for h in variable(result, "trajectory", "hypothesis").values)
+        hyps = sorted(str(h) for h in variable(result, TRAJECTORY, "hypothesis").values)
         return str(result.attrs.get("question")), str(result.attrs.get("outcome")), hyps
 
     return key(previous) == key(current)
 
 
 # ----------------------------------------------------------------------------- since last run
-PREVIOUS = "previous_trajectory"
-"""The node of a result that holds the trajectory of the run before it."""
 
 
 @dataclass(frozen=True)
@@ -332,7 +265,7 @@ def _items(ids) -> str:
 
 def final_band(result: xr.DataTree) -> tuple[float, float, float]:
     """The outcome's probability after the last item and its band, ``(p, low, high)``."""
-    t = dataset(result, "trajectory")
+    t = dataset(result, TRAJECTORY)
     p, low, high = (float(t[k][-1]) for k in ("p_outcome", "p_outcome_low", "p_outcome_high"))
     return p, low, high
 
@@ -380,10 +313,10 @@ def keep_previous(
     changes = changes or changes_since(previous, current)
     same_run = not changes.inputs_changed and not changes.settings
     same_run = same_run and previous.attrs.get("versions") == current.attrs.get("versions")
-    if same_run and PREVIOUS in previous.children:
+    if same_run and has_node(previous, PREVIOUS):
         kept = previous[PREVIOUS].to_dataset()
     else:
-        t = previous["trajectory"].to_dataset()
+        t = dataset(previous, TRAJECTORY)
         kept = t[["p_outcome", "p_outcome_low", "p_outcome_high"]]
         kept.attrs = {
             "created": str(previous.attrs.get("created", "")),

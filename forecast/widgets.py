@@ -61,6 +61,7 @@ from .model import (
     log_posterior_by_step,
     step_weights,
 )
+from .result_schema import ATTRIBUTION, TRAJECTORY, band_label, dataset, has_node
 from .results import final_band
 from .scenario import EvidenceItem, Scenario, ScenarioError
 
@@ -101,20 +102,26 @@ LIVE_BAND = 2_000_000
 the **Band** button or ``panel.result`` (10,000 items at 4,000 draws would take seconds)."""
 
 
-def format_headline(outcome: str, p: float, low: float | None, high: float | None = None) -> str:
+def format_headline(
+    outcome: str, p: float, low: float | None, high: float | None = None, *, band: str = ""
+) -> str:
     """``"P(invasion) = 44.2% (90% band 25.3-63.5%)"``; ``low`` None: the probability alone.
+
+    ``band`` is the band's label (:func:`forecast.result_schema.band_label`, by default that
+    of :data:`forecast.result_schema.BAND`).
 
     >>> format_headline("rain", 0.442, 0.253, 0.635)
     'P(rain) = 44.2% (90% band 25.3-63.5%)'
     """
     if low is None or high is None:
         return f"P({outcome}) = {p:.1%}"
-    return f"P({outcome}) = {p:.1%} (90% band {low * 100:.1f}-{high * 100:.1f}%)"
+    band = band or band_label()
+    return f"P({outcome}) = {p:.1%} ({band} band {low * 100:.1f}-{high * 100:.1f}%)"
 
 
 def headline(result: xr.DataTree) -> str:
     """Return the final probability and band: ``"P(invasion) = 44.2% (90% band 25.3-63.5%)"``."""
-    return format_headline(result.attrs["outcome"], *final_band(result))
+    return format_headline(result.attrs["outcome"], *final_band(result), band=band_label(result))
 
 
 def _is_default(item: EvidenceItem, setting: Setting) -> bool:
@@ -236,8 +243,8 @@ def importance(
     10
     """
     n = a.n_items
-    if result is not None and "attribution" in result.children:
-        shap = result["attribution"].to_dataset().get("shapley")
+    if result is not None and has_node(result, ATTRIBUTION):
+        shap = dataset(result, ATTRIBUTION).get("shapley")
         if shap is not None and "evidence" in shap.dims:
             other = [d for d in shap.dims if d != "evidence"]
             total = abs(shap).sum(dim=other)
@@ -388,7 +395,9 @@ class WhatIf(W.VBox):
         reset.on_click(lambda _: self.reset())
         buttons = [reset]
         if not self.live_band:
-            band = W.Button(description="Band", tooltip="compute the 90% band (a full run)")
+            band = W.Button(
+                description="Band", tooltip=f"compute the {band_label()} band (a full run)"
+            )
             band.on_click(lambda _: self.show_band())
             buttons.append(band)
         controls = W.VBox(
@@ -514,7 +523,7 @@ class WhatIf(W.VBox):
         ax.set_ylabel("probability")
         ax.set_xlabel("evidence items applied (date order); 0 = the prior")
         ax.grid(alpha=0.3)
-        band = Patch(color="black", alpha=0.15, lw=0, label="90% band")
+        band = Patch(color="black", alpha=0.15, lw=0, label=f"{band_label()} band")
         ax.legend(
             handles=[outcome, band, written, *hyp.values()],
             loc="upper left", fontsize=7, ncols=2, framealpha=0.8,
@@ -704,7 +713,7 @@ class WhatIf(W.VBox):
         if "p_outcome_low" in live:
             t["band"] = ax.fill_between(
                 x, live["p_outcome_low"], live["p_outcome_high"],
-                color="black", alpha=0.15, lw=0, label="90% band", animated=True,
+                color="black", alpha=0.15, lw=0, label=f"{band_label()} band", animated=True,
             )  # fmt: skip
         if self.updates == 1 or (not self._current.changed and not self.pretend):
             t["as written"].set_data(x, live["p_outcome"])
@@ -762,7 +771,7 @@ class WhatIf(W.VBox):
         n = len(self._current.ids)
         return (
             f"{format_headline(self.base.outcome, live['p_outcome'][-1], None)} "
-            f"(90% band: not computed live at {n:,} items; press Band)"
+            f"({band_label()} band: not computed live at {n:,} items; press Band)"
         )
 
     @property
@@ -795,7 +804,7 @@ class WhatIf(W.VBox):
     def show_band(self) -> xr.DataTree:
         """Build :attr:`result` and show its band (for scenarios whose band waits)."""
         result = self.result
-        t = result["trajectory"].to_dataset()
+        t = dataset(result, TRAJECTORY)
         self._current.live = {
             k: t[k].values for k in ("p_outcome", "p_hypothesis", "p_outcome_low", "p_outcome_high")
         }

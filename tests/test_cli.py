@@ -496,7 +496,8 @@ def test_changes_since_reports_settings():
 
 
 def test_kept_comparison_is_rebuilt_when_settings_change():
-    from forecast.results import PREVIOUS, keep_previous
+    from forecast.result_schema import PREVIOUS
+    from forecast.results import keep_previous
 
     s = forecast.load_scenario(ROOT / "priors.yaml", ROOT / "evidence")
     first = forecast.run(s.without(s.ids[0]), draws=200, seed=0)

@@ -16,12 +16,12 @@ from matplotlib.transforms import blended_transform_factory
 from ..analysis import (
     MAX_ROWS,
     attribution_of,
-    check_result,
     evidence_ids,
     impact_table,
     most_important,
     split_log,
 )
+from ..result_schema import EVIDENCE, TRAJECTORY, check_result, dataset
 from ..results import scenario_of
 from .impact import column_text, others_label
 from .style import (
@@ -90,7 +90,7 @@ def ach_matrix(result: xr.DataTree) -> Figure:
     >>> ach_matrix(result).savefig("ach.svg")  # doctest: +SKIP
     """
     check_result(result)
-    if result["evidence"].to_dataset().sizes.get("evidence", 0) > MAX_ROWS:
+    if dataset(result, EVIDENCE).sizes.get("evidence", 0) > MAX_ROWS:
         return ach_figure(result, impact_table(result))
     return ach_figure(result, None)
 
@@ -102,12 +102,9 @@ def _ach_rows(result: xr.DataTree, table: pd.DataFrame | None):
     in update order).
     """
     ids = evidence_ids(result)
-    n_h = result["evidence"].to_dataset().sizes["hypothesis"]
+    n_h = dataset(result, EVIDENCE).sizes["hypothesis"]
     values = (
-        result["evidence"]
-        .to_dataset()["log_likelihood"]
-        .values.astype(float)
-        .reshape(len(ids), n_h)
+        result[EVIDENCE].to_dataset()["log_likelihood"].values.astype(float).reshape(len(ids), n_h)
     )
     grades = _grades(result)
     if table is None or len(ids) <= MAX_ROWS:
@@ -143,7 +140,7 @@ def _moved_most(result: xr.DataTree, members: list[list[int]]) -> list[str] | No
     if node is None or "shapley_hypothesis" not in node:
         return None
     shares = 100 * node["shapley_hypothesis"].values.astype(float)
-    names = [str(h) for h in result["evidence"].to_dataset()["hypothesis"].values]
+    names = [str(h) for h in dataset(result, EVIDENCE)["hypothesis"].values]
     texts = []
     for items in members:
         row = shares[items].sum(axis=0)
@@ -165,11 +162,11 @@ def ach_figure(result: xr.DataTree, table: pd.DataFrame | None) -> Figure:
 
     With ``table`` None the rows are in the order of the evidence.
     """
-    ev = result["evidence"].to_dataset()
+    ev = dataset(result, EVIDENCE)
     names = [str(h) for h in ev["hypothesis"].values]
     labels, values, rest, members = _ach_rows(result, table)
     n, n_h = len(labels), len(names)
-    ph = result["trajectory"].to_dataset()["p_hypothesis"].isel(step=-1).values
+    ph = dataset(result, TRAJECTORY)["p_hypothesis"].isel(step=-1).values
     col_labels = [f"{shorten(h, 30)}\n{pct(float(p))} now" for h, p in zip(names, ph, strict=True)]
     label_w = text_width(labels or ["x"], TICK_SIZE)
     name_w = text_width([shorten(h, 30) for h in names], TICK_SIZE)

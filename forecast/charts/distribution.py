@@ -9,7 +9,7 @@ import numpy as np
 import xarray as xr
 from matplotlib.figure import Figure
 
-from ..analysis import check_result
+from ..result_schema import POSTERIOR, TRAJECTORY, band_label, check_result, dataset
 from .style import (
     BAND_COLOUR,
     DOWN,
@@ -55,20 +55,17 @@ def distribution(result: xr.DataTree, *, step: int = -1) -> Figure:
     >>> distribution(result, step=0)  # the prior's band  # doctest: +SKIP
     """
     check_result(result)
-    n_steps = result["trajectory"].to_dataset().sizes["step"]
+    n_steps = dataset(result, TRAJECTORY).sizes["step"]
     if not -n_steps <= step < n_steps:
         raise ValueError(f"step must be in {-n_steps}..{n_steps - 1}, got {step}")
     k = step % n_steps
     outcome = result.attrs.get("outcome", "outcome")
-    t = result["trajectory"].to_dataset().isel(step=k)
-    draws = (
-        100
-        * result["posterior"].to_dataset()["p_outcome"].isel(step=k).values.astype(float).ravel()
-    )
+    t = dataset(result, TRAJECTORY).isel(step=k)
+    draws = 100 * dataset(result, POSTERIOR)["p_outcome"].isel(step=k).values.astype(float).ravel()
     p, lo, hi = (100 * float(t[v]) for v in ("p_outcome", "p_outcome_low", "p_outcome_high"))
     fig = new_figure(10.0, 5.4)
     ax = fig.subplots()
-    last_id = result["trajectory"].to_dataset()["evidence_id"].values[k]
+    last_id = dataset(result, TRAJECTORY)["evidence_id"].values[k]
     what = (
         "the prior"
         if k == 0
@@ -104,7 +101,7 @@ def distribution(result: xr.DataTree, *, step: int = -1) -> Figure:
             color=BAND_COLOUR,
             alpha=0.25,
             linewidth=0,
-            label=f"90% judgement band {lo:.1f}–{hi:.1f}%",
+            label=f"{band_label(result)} judgement band {lo:.1f}–{hi:.1f}%",
         )
         bins = np.histogram_bin_edges(draws, bins="fd")
         if bins.size > 81:

@@ -19,10 +19,11 @@ import pandas as pd
 import xarray as xr
 from matplotlib.figure import Figure
 
-from ..analysis import check_result, impact_table_for, sensitivity_table_for
+from ..analysis import impact_table_for, sensitivity_table_for
 from ..model import (
     encode,
 )
+from ..result_schema import WATCH, check_result, dataset, has_node
 from ..results import atomic_write, scenario_of
 from .ach import ach_figure
 from .distribution import distribution
@@ -77,10 +78,10 @@ def _builders(
         "sensitivity": lambda: sensitivity_figure(result, sensitivity),
         "distribution": lambda: distribution(result),
     }
-    if "watch" in result.children:  # the run ranked indicators: their chart too
+    if has_node(result, WATCH):  # the run ranked indicators: their chart too
         from ..indicators import watch_frame
 
-        table = watch_frame(result["watch"].to_dataset())
+        table = watch_frame(dataset(result, WATCH))
         if len(table):
             builders["watch"] = lambda: watch_chart(result, table)
     return builders

@@ -22,6 +22,8 @@ from matplotlib.font_manager import FontProperties
 from matplotlib.layout_engine import ConstrainedLayoutEngine
 from matplotlib.ticker import MaxNLocator, PercentFormatter
 
+from ..result_schema import TRAJECTORY, dataset
+
 OKABE_ITO = {
     "black": "#000000",
     "orange": "#E69F00",
@@ -175,7 +177,7 @@ def format_day(ts: pd.Timestamp, *, year: bool = True) -> str:
 
 def evidence_dates(result: xr.DataTree) -> pd.DatetimeIndex:
     """Date of every step (NaT for the prior)."""
-    return pd.DatetimeIndex(pd.to_datetime(result["trajectory"].to_dataset()["date"].values))
+    return pd.DatetimeIndex(pd.to_datetime(dataset(result, TRAJECTORY)["date"].values))
 
 
 def as_of(result: xr.DataTree, step: int | None = None) -> str:

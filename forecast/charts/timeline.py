@@ -13,8 +13,9 @@ import xarray as xr
 from matplotlib.figure import Figure
 from matplotlib.ticker import FixedLocator, PercentFormatter
 
-from ..analysis import MAX_ROWS, check_result
-from ..results import PREVIOUS, final_band
+from ..analysis import MAX_ROWS
+from ..result_schema import PREVIOUS, TRAJECTORY, band_label, check_result, dataset, has_node
+from ..results import final_band
 from .style import (
     BAND_COLOUR,
     DOWN,
@@ -72,7 +73,7 @@ def timeline(result: xr.DataTree, *, ax=None, hypotheses: bool = True) -> Figure
     >>> fig.savefig("timeline.png", dpi=200)  # doctest: +SKIP
     """
     check_result(result)
-    t = result["trajectory"].to_dataset()
+    t = dataset(result, TRAJECTORY)
     n_steps = t.sizes["step"]
     if n_steps - 1 > MAX_ROWS:
         return _dated_timeline(result, ax=ax, hypotheses=hypotheses)
@@ -112,7 +113,7 @@ def timeline(result: xr.DataTree, *, ax=None, hypotheses: bool = True) -> Figure
 
 
 def _legend_width(result: xr.DataTree) -> float:
-    labels = [*_hypothesis_labels(result), "90% judgement band"]
+    labels = [*_hypothesis_labels(result), f"{band_label(result)} judgement band"]
     return text_width(labels, TICK_SIZE) + 0.8
 
 
@@ -202,14 +203,14 @@ def _timeline_geometry(result: xr.DataTree, plot_w: float) -> tuple[float, float
 
     Also the width of one step in inches, for a plot ``plot_w`` inches wide.
     """
-    n_steps = result["trajectory"].to_dataset().sizes["step"]
+    n_steps = dataset(result, TRAJECTORY).sizes["step"]
     room = _end_label_room(result) + 0.15
     span = (n_steps + 0.2) / max(1.0 - room / plot_w, 0.2)
     return -0.6 + span, plot_w / span
 
 
 def _hypothesis_labels(result: xr.DataTree) -> list[str]:
-    ph = result["trajectory"].to_dataset()["p_hypothesis"]
+    ph = dataset(result, TRAJECTORY)["p_hypothesis"]
     return [
         f"{shorten(h, 36)}  {pct(float(ph.sel(hypothesis=h)[-1]))}" for h in ph["hypothesis"].values
     ]
@@ -244,7 +245,7 @@ def _outcome_panel(
     ax, result: xr.DataTree, steps: np.ndarray, *, right: float, width: float, outside: bool = True
 ) -> None:
     """Return the outcome's probability and band at x = ``steps`` (step numbers, or dates)."""
-    t = result["trajectory"].to_dataset()
+    t = dataset(result, TRAJECTORY)
     outcome = result.attrs.get("outcome", "outcome")
     dated = t.sizes["step"] - 1 > MAX_ROWS
     # on a date axis the probability holds between items: steps, no markers
@@ -258,7 +259,7 @@ def _outcome_panel(
         color=BAND_COLOUR,
         alpha=0.35,
         linewidth=0,
-        label="90% judgement band",
+        label=f"{band_label(result)} judgement band",
         step="post" if dated else None,
     )
     ax.plot(
@@ -344,13 +345,11 @@ def _previous_line(result: xr.DataTree):
 
     Its items sit at their current steps; removed ones between their neighbours.
     """
-    if PREVIOUS not in result.children:
+    if not has_node(result, PREVIOUS):
         return None
     prev = result[PREVIOUS].to_dataset()
     ids = [str(v) for v in prev["evidence_id"].values]
-    where = {
-        str(v): k for k, v in enumerate(result["trajectory"].to_dataset()["evidence_id"].values)
-    }
+    where = {str(v): k for k, v in enumerate(dataset(result, TRAJECTORY)["evidence_id"].values)}
     where[""] = 0
     known = np.array([where.get(i, np.nan) for i in ids], dtype=float)
     idx = np.arange(len(ids))
@@ -365,7 +364,7 @@ def _previous_line(result: xr.DataTree):
 
 
 def _hypothesis_panel(ax, result: xr.DataTree, steps: np.ndarray, *, width: float) -> None:
-    t = result["trajectory"].to_dataset()
+    t = dataset(result, TRAJECTORY)
     dated = t.sizes["step"] - 1 > MAX_ROWS
     names = [str(h) for h in t["hypothesis"].values]
     for j, (name, label) in enumerate(zip(names, _hypothesis_labels(result), strict=True)):

@@ -12,6 +12,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.transforms import blended_transform_factory
 
+from ..result_schema import band_label
 from .style import (
     BAND_COLOUR,
     DOWN,
@@ -84,7 +85,8 @@ def watch_chart(result: xr.DataTree, table: pd.DataFrame, *, top: int = TOP_N) -
     notes = []
     if band:
         notes.append(
-            "Bars: the 90% judgement band of P(outcome | seen) (upper bar, filled dot) and of "
+            f"Bars: the {band_label(result)} judgement band of P(outcome | seen) (upper bar, "
+            "filled dot) and of "
             "P(outcome | not seen) (lower bar, open dot), from the band's draws weighted by "
             "the chance of each observation."
         )

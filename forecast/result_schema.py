@@ -1,0 +1,391 @@
+"""The result's schema: the one place that names its nodes and variables.
+
+A result of :func:`forecast.run` is an ``xarray.DataTree``. This module owns its layout: the
+node names (:data:`TRAJECTORY`, :data:`POSTERIOR`, :data:`EVIDENCE`, :data:`ATTRIBUTION`,
+:data:`WATCH`, :data:`PREVIOUS`), every variable and its dimensions (:data:`VARIABLES`, also
+the list :func:`forecast.resultfile.check_result_file` checks a file against), building the
+tree (:func:`build_result`), checking that an object is one (:func:`check_result`), typed
+access (:func:`dataset`, :func:`variable`) and labels derived from its attributes
+(:func:`band_label`). Charts, report, widgets and the command line take names from here.
+
+>>> float(variable(result, TRAJECTORY, "p_outcome")[-1])  # doctest: +SKIP
+0.466
+>>> band_label(result)  # doctest: +SKIP
+'90%'
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import xarray as xr
+
+if TYPE_CHECKING:
+    from .model import Arrays
+    from .scenario import Scenario
+
+__all__ = [
+    "ATTRIBUTION",
+    "BAND",
+    "EVIDENCE",
+    "NODES",
+    "POSTERIOR",
+    "PREVIOUS",
+    "REQUIRED_ATTRS",
+    "REQUIRED_NODES",
+    "TRAJECTORY",
+    "VARIABLES",
+    "WATCH",
+    "band_label",
+    "band_level",
+    "build_result",
+    "check_result",
+    "dataset",
+    "has_node",
+    "variable",
+]
+
+BAND = (0.05, 0.95)
+"""The judgement band: 5th and 95th percentiles of P(Y | E_1..k, theta) (attribute ``band``)."""
+
+TRAJECTORY = "trajectory"
+"""Node: the answer after every step (dims ``step``, ``hypothesis``)."""
+POSTERIOR = "posterior"
+"""Node: the draws of ``P(Y | E_1..k, theta)`` behind the band (``chain``, ``draw``, ``step``)."""
+EVIDENCE = "evidence"
+"""Node: the items, their final weights and effective log-likelihoods (dim ``evidence``)."""
+ATTRIBUTION = "attribution"
+"""Node: each item's share of the move from prior to final (``run(..., attribution=True)``)."""
+WATCH = "watch"
+"""Node: the indicators ranked by expected shift (``forecast run --indicators``)."""
+PREVIOUS = "previous_trajectory"
+"""Node: the trajectory of the run before this one (kept by ``forecast run``)."""
+
+NODES = (TRAJECTORY, POSTERIOR, EVIDENCE, ATTRIBUTION, WATCH, PREVIOUS)
+REQUIRED_NODES = (TRAJECTORY, POSTERIOR, EVIDENCE)
+REQUIRED_ATTRS = ("question", "outcome", "scenario_json")
+
+# node -> variable -> dimensions. A dimension named here has the size the declared scenario
+# implies (forecast.resultfile); "step*" is the earlier run's own step count. A node or
+# variable that forecast.run writes must be listed here, or a saved result is refused.
+VARIABLES: dict[str, dict[str, tuple[str, ...]]] = {
+    TRAJECTORY: {
+        "step": ("step",),
+        "hypothesis": ("hypothesis",),
+        "evidence_id": ("step",),
+        "date": ("step",),
+        "p_hypothesis": ("step", "hypothesis"),
+        "prior": ("hypothesis",),
+        "expected_p_outcome": ("hypothesis",),
+        "p_outcome": ("step",),
+        "p_outcome_low": ("step",),
+        "p_outcome_high": ("step",),
+        "mcse": ("step",),
+        "mcse_low": ("step",),
+        "mcse_high": ("step",),
+        "r_hat": ("step",),
+        "ess_bulk": ("step",),
+        "divergences": ("step",),
+    },
+    POSTERIOR: {
+        "chain": ("chain",),
+        "draw": ("draw",),
+        "step": ("step",),
+        "p_outcome": ("chain", "draw", "step"),
+        "hypothesis": ("hypothesis",),
+        "final_p_hypothesis": ("chain", "draw", "hypothesis"),
+        "final_p_given_hypothesis": ("chain", "draw", "hypothesis"),
+    },
+    ATTRIBUTION: {
+        "evidence": ("evidence",),
+        "hypothesis": ("hypothesis",),
+        "step_move": ("evidence",),
+        "shapley": ("evidence",),
+        "shapley_mcse": ("evidence",),
+        "leave_one_out": ("evidence",),
+        "shapley_hypothesis": ("evidence", "hypothesis"),
+        "shapley_hypothesis_mcse": ("evidence", "hypothesis"),
+    },
+    EVIDENCE: {
+        "evidence": ("evidence",),
+        "hypothesis": ("hypothesis",),
+        "title": ("evidence",),
+        "source": ("evidence",),
+        "date": ("evidence",),
+        "reliability": ("evidence",),
+        "group": ("evidence",),
+        "weight": ("evidence",),
+        "log_likelihood": ("evidence", "hypothesis"),
+    },
+    WATCH: {"indicator": ("indicator",), "*": ("indicator",)},  # columns by outcome name
+    PREVIOUS: {
+        "step": ("step*",),
+        "evidence_id": ("step*",),
+        "date": ("step*",),
+        "p_outcome": ("step*",),
+        "p_outcome_low": ("step*",),
+        "p_outcome_high": ("step*",),
+    },
+}
+
+
+def check_result(result: object) -> None:
+    """Raise ``TypeError`` unless ``result`` is a result of :func:`forecast.run`.
+
+    That is a DataTree with the nodes :data:`REQUIRED_NODES`. A saved file is checked far more
+    strictly on loading (:func:`forecast.results.load_result`).
+
+    Examples
+    --------
+    >>> check_result({"trajectory": 1})  # doctest: +SKIP
+    TypeError: expected the result of forecast.run ...
+    """
+    if not isinstance(result, xr.DataTree) or not set(REQUIRED_NODES) <= set(result.children):
+        raise TypeError(
+            "expected the result of forecast.run or forecast.load_result (an xarray.DataTree "
+            f"with {', '.join('/' + n for n in REQUIRED_NODES)}), got {type(result).__name__}"
+        )
+
+
+def has_node(result: xr.DataTree, node: str) -> bool:
+    """Whether ``result`` holds the optional node ``node`` (e.g. :data:`ATTRIBUTION`)."""
+    _known(node)
+    return node in result.children
+
+
+def dataset(result: xr.DataTree, node: str) -> xr.Dataset:
+    """The variables of one node of a result, as a typed ``xarray.Dataset``.
+
+    ``result[node]`` is typed ``DataTree | DataArray``; this accessor says which, so that
+    callers need no cast.
+
+    Parameters
+    ----------
+    result : xarray.DataTree
+        A result of :func:`forecast.run` (or loaded by :func:`forecast.load_result`).
+    node : str
+        One of :data:`NODES`, e.g. :data:`TRAJECTORY`.
+
+    Returns
+    -------
+    xarray.Dataset
+        The node's variables (a view of the tree's data, not a copy).
+
+    Raises
+    ------
+    KeyError
+        If ``node`` is not a node of the schema, or the result does not hold it.
+
+    Examples
+    --------
+    >>> dataset(result, TRAJECTORY)["p_outcome"].values[-1]  # doctest: +SKIP
+    0.466
+    """
+    _known(node)
+    tree = result[node]
+    if not isinstance(tree, xr.DataTree):
+        raise KeyError(f"{node!r} is a variable of the result, not a node")
+    return tree.dataset
+
+
+def variable(result: xr.DataTree, node: str, name: str) -> xr.DataArray:
+    """One variable of one node of a result, as a typed ``xarray.DataArray``.
+
+    Parameters
+    ----------
+    result : xarray.DataTree
+        A result of :func:`forecast.run` (or loaded by :func:`forecast.load_result`).
+    node : str
+        One of :data:`NODES`, e.g. :data:`TRAJECTORY`.
+    name : str
+        A variable of that node in :data:`VARIABLES`, e.g. ``"p_outcome"``.
+
+    Returns
+    -------
+    xarray.DataArray
+        The variable, with its coordinates.
+
+    Raises
+    ------
+    KeyError
+        If the node or the variable is not in the schema, or missing from the result.
+
+    Examples
+    --------
+    >>> variable(result, TRAJECTORY, "p_outcome").values[-1]  # doctest: +SKIP
+    0.466
+    """
+    if name not in VARIABLES.get(node, {}) and "*" not in VARIABLES.get(node, {}):
+        raise KeyError(f"{name!r} is not a variable of /{node} (forecast.result_schema)")
+    return dataset(result, node)[name]
+
+
+def _known(node: str) -> None:
+    if node not in VARIABLES:
+        raise KeyError(f"{node!r} is not a node of a result; nodes: {', '.join(NODES)}")
+
+
+def band_level(result: xr.DataTree | None = None) -> float:
+    """The judgement band's coverage as a fraction, from the result's attribute ``band``.
+
+    ``0.9`` for the 5th to 95th percentiles (:data:`BAND`, also the answer without a result
+    or for a result that does not record it).
+
+    Examples
+    --------
+    >>> band_level(result)  # doctest: +SKIP
+    0.9
+    """
+    low, high = BAND
+    if result is not None and "band" in result.attrs:
+        try:
+            low, high = (float(q) for q in json.loads(str(result.attrs["band"])))
+        except (ValueError, TypeError):
+            low, high = BAND
+    if not 0 <= low < high <= 1:
+        low, high = BAND
+    return high - low
+
+
+def band_label(result: xr.DataTree | None = None) -> str:
+    """The band's coverage as printed: ``"90%"`` (whole percent unless it has a fraction).
+
+    Examples
+    --------
+    >>> band_label(result)  # doctest: +SKIP
+    '90%'
+    """
+    return f"{100 * band_level(result):.4g}%"
+
+
+def build_result(
+    scenario: Scenario,
+    a: Arrays,
+    stats: Mapping[str, Any],
+    band: np.ndarray,
+    diagnostics: Mapping[str, np.ndarray],
+    *,
+    method: str,
+    band_route: str,
+    draws: int,
+    seed: int,
+    versions: Mapping[str, str],
+) -> xr.DataTree:
+    """Assemble a result: the nodes :data:`REQUIRED_NODES` and the root's attributes.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        The scenario run (stored in attribute ``scenario_json``).
+    a : forecast.model.Arrays
+        Its encoding (:func:`forecast.model.encode`).
+    stats : mapping
+        Per step: ``p_hypothesis`` (steps x hypotheses), ``p_outcome``, ``p_outcome_low``,
+        ``p_outcome_high``, ``mcse``, ``mcse_low``, ``mcse_high``; optionally ``final``, a
+        mapping of ``p_hypothesis``/``p_given_hypothesis`` to (chain, draw, hypothesis) draws.
+    band : numpy.ndarray
+        The draws of ``P(Y | E_1..k, theta)``, shape (chain, draw, step).
+    diagnostics : mapping
+        Per-step sampler diagnostics (``r_hat``, ``ess_bulk``, ``divergences``; NUTS only).
+    method, band_route : str
+        How the numbers were computed (attributes of the same names).
+    draws, seed : int
+        The run's settings.
+    versions : mapping
+        Package versions (attribute ``versions``).
+
+    Returns
+    -------
+    xarray.DataTree
+        The result; see :func:`forecast.run`.
+    """
+    from .model import expected_p_outcome, step_weights
+    from .quadrature import log_expected_tilt
+
+    n_items = a.n_items
+    hyps = list(scenario.hypotheses)
+    steps = np.arange(n_items + 1)
+    # calendar dates in seconds: years 0001-9999 (nanoseconds would wrap outside 1678-2262)
+    dates = np.array(
+        ["NaT", *(e.date.isoformat() for e in scenario.evidence)], dtype="datetime64[s]"
+    )
+    coords = {
+        "step": steps,
+        "hypothesis": hyps,
+        "evidence_id": ("step", np.array(["", *scenario.ids], dtype=object)),
+        "date": ("step", dates),
+    }
+    data = {
+        "p_hypothesis": (("step", "hypothesis"), stats["p_hypothesis"]),
+        "prior": ("hypothesis", a.prior),
+        "expected_p_outcome": ("hypothesis", expected_p_outcome(a)),
+    }
+    for key in ("p_outcome", "p_outcome_low", "p_outcome_high", "mcse", "mcse_low", "mcse_high"):
+        data[key] = ("step", stats[key])
+    for key, value in diagnostics.items():
+        data[key] = ("step", value)
+    trajectory = xr.Dataset(data, coords=coords)
+    trajectory["p_outcome"].attrs["long_name"] = f"P({scenario.outcome} | evidence so far)"
+    trajectory["mcse"].attrs["long_name"] = (
+        "Monte Carlo standard error of the draws' mean (fast route: the draws are an "
+        "independent check; the probability itself is exact)"
+        if method == "fast"
+        else "Monte Carlo standard error of the posterior mean"
+    )
+    posterior = xr.Dataset(
+        {"p_outcome": (("chain", "draw", "step"), band)},
+        coords={"chain": np.arange(band.shape[0]), "draw": np.arange(band.shape[1]), "step": steps},
+    )
+    # the last step's per-draw P(h | E, theta) and p_h: the band of an indicator (watch)
+    final = stats.get("final") or {}
+    for key, value in final.items():
+        posterior[f"final_{key}"] = (("chain", "draw", "hypothesis"), value)
+    if final:
+        posterior = posterior.assign_coords(hypothesis=hyps)
+    final_w = step_weights(a, n_items)
+    log_c = log_expected_tilt(a.mu, a.sd, a.r, final_w) if n_items else np.zeros((0, len(hyps)))
+    ev = scenario.evidence
+    evidence = xr.Dataset(
+        {
+            "title": ("evidence", np.array([e.title for e in ev], dtype=object)),
+            "source": ("evidence", np.array([e.source for e in ev], dtype=object)),
+            "date": (
+                "evidence",
+                np.array([e.date.isoformat() for e in ev], dtype="datetime64[s]"),
+            ),
+            "reliability": ("evidence", a.r),
+            "group": ("evidence", np.array([e.group or "" for e in ev], dtype=object)),
+            "weight": ("evidence", final_w),
+            "log_likelihood": (("evidence", "hypothesis"), log_c),
+        },
+        coords={"evidence": np.array(scenario.ids, dtype=object), "hypothesis": hyps},
+    )
+    evidence["log_likelihood"].attrs["long_name"] = (
+        "log E[Lr_i(h)^w_i] at the final step: the item's effective log-likelihood"
+    )
+    attrs = {
+        "question": scenario.question,
+        "outcome": scenario.outcome,
+        "scenario_hash": scenario.hash,
+        "scenario_json": json.dumps(scenario.to_dict()),  # file order of hypotheses kept
+        "input_files": json.dumps(scenario.files, sort_keys=True),
+        "method": method,
+        "band_route": band_route,
+        "seed": seed,
+        "draws": draws,
+        "band": json.dumps(list(BAND)),
+        "created": datetime.now(UTC).isoformat(timespec="seconds"),
+        "versions": json.dumps(dict(versions), sort_keys=True),
+    }
+    return xr.DataTree.from_dict(
+        {
+            "/": xr.Dataset(attrs=attrs),
+            TRAJECTORY: trajectory,
+            POSTERIOR: posterior,
+            EVIDENCE: evidence,
+        }  # fmt: skip
+    )

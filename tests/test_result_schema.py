@@ -1,0 +1,123 @@
+"""The result's schema (forecast/result_schema.py): names, building, checking, labels.
+
+And the numbers of the bundled scenario, unchanged by moving code between modules.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from helpers import ROOT
+
+import forecast
+from forecast import result_schema as rs
+
+STORED = Path(__file__).parent / "data" / "bundled_trajectory_seed0.csv"
+
+
+@pytest.fixture(scope="module")
+def bundled():
+    scenario = forecast.load_scenario(ROOT / "priors.yaml", ROOT / "evidence")
+    return forecast.run(scenario, seed=0)
+
+
+def test_bundled_trajectory_equals_the_one_stored_before_the_move(bundled):
+    """``forecast run`` on the bundled scenario, seed 0, 4,000 draws: every number of the
+    trajectory equals the one stored by the code before the modules were split (commit
+    d6280a1, full precision). The tolerance allows only last-digit rounding between CPUs."""
+    stored = pd.read_csv(STORED, keep_default_na=False)
+    now = forecast.trajectory_frame(bundled)
+    assert list(now.columns) == list(stored.columns)
+    assert now["evidence_id"].tolist() == stored["evidence_id"].tolist()
+    assert now["date"].tolist() == stored["date"].astype(str).tolist()
+    numbers = [c for c in stored.columns if c.startswith("p_") or c == "mcse"]
+    np.testing.assert_allclose(
+        now[numbers].to_numpy(float), stored[numbers].to_numpy(float), rtol=1e-12, atol=1e-15
+    )
+    assert bundled.attrs["band_route"] == "numpy"
+
+
+def test_every_node_and_variable_of_a_full_result_is_in_the_schema(bundled):
+    result = bundled.copy()
+    scenario = forecast.scenario_of(result)
+    from forecast.attribution import attribution_node, shapley
+    from forecast.model import encode
+
+    a = encode(scenario)
+    result[rs.ATTRIBUTION] = attribution_node(shapley(a, seed=0), a, scenario)
+    for node in result.children:
+        assert node in rs.VARIABLES, node
+        ds = rs.dataset(result, node)
+        for name in [*ds.data_vars, *ds.coords]:
+            assert name in rs.VARIABLES[node], f"/{node}/{name}"
+            assert ds[name].dims == rs.VARIABLES[node][name], f"/{node}/{name}"
+    assert set(rs.REQUIRED_NODES) <= set(result.children)
+    assert all(k in result.attrs for k in rs.REQUIRED_ATTRS)
+
+
+def test_accessors_refuse_names_outside_the_schema(bundled):
+    with pytest.raises(KeyError, match="not a node"):
+        rs.dataset(bundled, "trajectroy")
+    with pytest.raises(KeyError, match="not a variable of /trajectory"):
+        rs.variable(bundled, rs.TRAJECTORY, "p_outcom")
+    assert float(rs.variable(bundled, rs.TRAJECTORY, "p_outcome")[-1]) == pytest.approx(0.4656, 1e-3)
+    assert not rs.has_node(bundled, rs.WATCH)
+    with pytest.raises(TypeError, match="expected the result of forecast.run"):
+        rs.check_result({"trajectory": 1})
+
+
+def test_band_label_follows_the_result_not_a_literal(bundled):
+    from forecast.charts import timeline
+    from forecast.widgets import headline
+
+    assert rs.band_label(bundled) == "90%"
+    assert rs.band_label() == "90%"
+    other = bundled.copy()
+    other.attrs["band"] = json.dumps([0.1, 0.9])
+    assert rs.band_level(other) == pytest.approx(0.8)
+    assert rs.band_label(other) == "80%"
+    assert "(80% band " in headline(other)
+    from matplotlib.text import Text
+
+    labels = [t.get_text() for t in timeline(other).findobj(Text)]
+    assert "80% judgement band" in labels and "90% judgement band" not in labels
+    other.attrs["band"] = "not json"  # a hand-edited file: the default, never a crash
+    assert rs.band_label(other) == "90%"
+
+
+PACKAGE = Path(forecast.__file__).parent
+
+
+def test_no_module_but_the_schema_spells_a_node_name():
+    """``result["trajectory"]``, ``"watch" in result.children`` and ``dataset(r, "evidence")``
+    take their node from forecast.result_schema; the literal appears nowhere else."""
+    offenders = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        if path.name == "result_schema.py":
+            continue
+        tree = ast.parse(path.read_text())
+        for node in ast.walk(tree):
+            literal = None
+            if isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Constant):
+                base = node.value
+                if isinstance(base, ast.Name) and base.id in ("result", "previous", "current"):
+                    literal = node.slice.value
+            elif isinstance(node, ast.Compare) and isinstance(node.left, ast.Constant):
+                right = node.comparators[0]
+                if isinstance(right, ast.Attribute) and right.attr == "children":
+                    literal = node.left.value
+            elif isinstance(node, ast.Call) and getattr(node.func, "id", "") in (
+                "dataset",
+                "variable",
+                "has_node",
+            ):
+                if len(node.args) > 1 and isinstance(node.args[1], ast.Constant):
+                    literal = node.args[1].value
+            if literal in rs.NODES:
+                offenders.append(f"{path.relative_to(PACKAGE)}:{node.lineno} {literal!r}")
+    assert not offenders, offenders
