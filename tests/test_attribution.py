@@ -314,6 +314,7 @@ def test_run_computes_attribution_only_when_asked(bundled, monkeypatch):
     assert "attribution" not in result.children
 
 
+@pytest.mark.slow
 def test_cli_writes_attribution_csv_node_and_sentence(tmp_path, monkeypatch, capsys):
     p, e = write_scenario(tmp_path, priors(), LAST_DIFFERS)
     monkeypatch.chdir(tmp_path)

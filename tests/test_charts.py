@@ -472,6 +472,7 @@ def test_distribution_with_exact_inputs(exact_result):
 
 
 # ----------------------------------------------------------------------------- saving, CLI
+@pytest.mark.slow
 def test_save_all_writes_every_chart_atomically(uncertain_result, tmp_path):
     paths = charts.save_all(
         uncertain_result, tmp_path / "out", formats=("png", "svg", "pdf"), dpi=200
@@ -486,6 +487,7 @@ def test_save_all_writes_every_chart_atomically(uncertain_result, tmp_path):
     assert width == pytest.approx(fig.get_figwidth() * 200, abs=2)
 
 
+@pytest.mark.slow
 def test_save_all_in_two_processes_writes_the_same_files(uncertain_result, tmp_path):
     one = charts.save_all(uncertain_result, tmp_path / "one", formats=("png", "svg"), dpi=60)
     two = charts.save_all(

@@ -126,6 +126,7 @@ def pdf_inches(path) -> tuple[float, float]:
 
 
 # ----------------------------------------------------------------------------- bounded
+@pytest.mark.slow
 def test_every_chart_of_2000_items_is_bounded_in_every_format(big_result, tmp_path):
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # "constrained_layout not applied" among them

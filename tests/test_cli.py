@@ -70,6 +70,7 @@ def subprocess_env() -> dict[str, str]:
 
 
 # ----------------------------------------------------------------------------- run
+@pytest.mark.slow
 def test_run_writes_table_csv_and_netcdf(bundled, capsys):
     assert main(["run", "--draws", DRAWS, "--seed", "1"]) == 0
     out, err = capsys.readouterr()
@@ -132,6 +133,7 @@ def test_run_writes_table_csv_and_netcdf(bundled, capsys):
     assert not [n for n in names if n.startswith(".") or n.endswith(".tmp")]
 
 
+@pytest.mark.slow
 def test_run_as_subprocess_matches_in_process(bundled, capsys):
     args = ["run", "--draws", DRAWS, "--seed", "2"]
     proc = subprocess.run(
@@ -158,6 +160,7 @@ def test_run_as_subprocess_matches_in_process(bundled, capsys):
     assert FINAL.search(in_process)[0] == FINAL.search(proc.stdout)[0]
 
 
+@pytest.mark.slow
 def test_same_seed_same_bytes_other_seed_other_band(bundled, capsys):
     for out, seed in [("a", "5"), ("b", "5"), ("c", "6")]:
         assert main(["run", "--draws", DRAWS, "--seed", seed, "--out", out]) == 0
@@ -177,6 +180,7 @@ def test_same_seed_same_bytes_other_seed_other_band(bundled, capsys):
     np.testing.assert_allclose(fa[band], fc[band], atol=0.05)
 
 
+@pytest.mark.slow
 def test_analysts_files_never_modified(bundled, capsys):
     before = snapshot(bundled)
     assert main(["run", "--draws", DRAWS]) == 0
@@ -188,6 +192,7 @@ def test_analysts_files_never_modified(bundled, capsys):
     assert {k: v for k, v in after.items() if k not in written} == before
 
 
+@pytest.mark.slow
 def test_evidence_order_on_disk_does_not_matter(tmp_path, bundled, capsys):
     other = tmp_path / "renamed"
     shutil.copytree(bundled, other)
@@ -432,6 +437,7 @@ def test_new_evidence_works_when_the_scenario_has_problems(bundled, capsys):
 
 
 # ----------------------------------------------------------------------------- since last run
+@pytest.mark.slow
 def test_second_run_says_what_changed_and_keeps_the_previous_trajectory(bundled, capsys):
     assert main(["run", "--draws", DRAWS]) == 0
     first = capsys.readouterr().out
@@ -575,6 +581,7 @@ def test_run_writes_report_and_charts_no_charts_writes_neither(bundled, capsys):
     assert "late" in Path("out/trajectory.csv").read_text()
 
 
+@pytest.mark.slow
 def test_report_says_when_the_files_changed(bundled, capsys):
     assert main(["run", "--draws", DRAWS, "--no-charts"]) == 0
     assert main(["report"]) == 0
@@ -652,6 +659,7 @@ def session_processes(sid: int) -> list[int]:
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="/proc and PDEATHSIG")
+@pytest.mark.slow
 def test_killed_run_leaves_the_old_set_and_no_worker(bundled):
     import signal
 
@@ -688,6 +696,7 @@ def test_killed_run_leaves_the_old_set_and_no_worker(bundled):
     assert not staging.exists() and not list(bundled.glob(".out.*"))
 
 
+@pytest.mark.slow
 def test_concurrent_runs_wait_for_each_other(bundled):
     args = [sys.executable, "-m", "forecast", "run", "--draws", DRAWS]
     staging = bundled / ".out.forecast-staging"

@@ -387,6 +387,7 @@ def test_bundled_indicators_validate_and_are_grounded():
                 assert words[:60] in text, (ind.id, words[:60])
 
 
+@pytest.mark.slow
 def test_watch_cli_writes_watch_csv_and_run_writes_it_too(bundled, capsys):
     assert main(["watch", "--out", "out", "--draws", DRAWS]) == 0
     printed = capsys.readouterr().out
@@ -482,6 +483,7 @@ def test_last_step_draws_agree_with_the_band_on_both_routes(rng):
         np.testing.assert_allclose(ph.sum(axis=1), 1.0, atol=1e-12)
 
 
+@pytest.mark.slow
 def test_run_keeps_the_watch_table_and_the_report_shows_it(exact_three, tmp_path, capsys):
     from forecast.indicators import watch_frame
 

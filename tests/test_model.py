@@ -286,6 +286,7 @@ def test_result_layout(uncertain_scenario):
 
 
 # ----------------------------------------------------------------------------- PyMC model
+@pytest.mark.slow
 def test_build_model_coords_and_potential_match_quadrature(uncertain_scenario):
     model = forecast.build_model(uncertain_scenario, step=2)
     assert list(model.coords["hypothesis"]) == ["calm", "bluff", "storm"]

@@ -65,7 +65,9 @@ def test_accessors_refuse_names_outside_the_schema(bundled):
         rs.dataset(bundled, "trajectroy")
     with pytest.raises(KeyError, match="not a variable of /trajectory"):
         rs.variable(bundled, rs.TRAJECTORY, "p_outcom")
-    assert float(rs.variable(bundled, rs.TRAJECTORY, "p_outcome")[-1]) == pytest.approx(0.4656, 1e-3)
+    assert float(rs.variable(bundled, rs.TRAJECTORY, "p_outcome")[-1]) == pytest.approx(
+        0.4656, 1e-3
+    )
     assert not rs.has_node(bundled, rs.WATCH)
     with pytest.raises(TypeError, match="expected the result of forecast.run"):
         rs.check_result({"trajectory": 1})
@@ -111,13 +113,13 @@ def test_no_module_but_the_schema_spells_a_node_name():
                 right = node.comparators[0]
                 if isinstance(right, ast.Attribute) and right.attr == "children":
                     literal = node.left.value
-            elif isinstance(node, ast.Call) and getattr(node.func, "id", "") in (
-                "dataset",
-                "variable",
-                "has_node",
+            elif (
+                isinstance(node, ast.Call)
+                and getattr(node.func, "id", "") in ("dataset", "variable", "has_node")
+                and len(node.args) > 1
+                and isinstance(node.args[1], ast.Constant)
             ):
-                if len(node.args) > 1 and isinstance(node.args[1], ast.Constant):
-                    literal = node.args[1].value
+                literal = node.args[1].value
             if literal in rs.NODES:
                 offenders.append(f"{path.relative_to(PACKAGE)}:{node.lineno} {literal!r}")
     assert not offenders, offenders
