@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 DEV_STAMP := $(VENV)/.installed-dev
 ARGS ?=
 
-.PHONY: help run test check lint bench lab clean schema lock
+.PHONY: help run test check lint types bench lab clean schema lock
 help:  ## list the targets
 	@grep -E '^[a-z]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
 
@@ -40,21 +40,18 @@ run: $(STAMP)  ## set up, then forecast the bundled scenario and score it (write
 	$(VENV)/bin/forecast run $(ARGS)
 	$(VENV)/bin/forecast score
 
-test: $(DEV_STAMP)  ## set up, then run every test (slow ones included): what CI runs
-	$(VENV)/bin/ruff check forecast tests bench
-	$(VENV)/bin/ruff format --check forecast tests bench
-	$(VENV)/bin/mypy forecast
+test: lint types  ## set up, then lint, types and every test (slow ones included): what CI runs
 	$(PY) -m pytest $(ARGS)
 
-check: $(DEV_STAMP)  ## the fast loop: lint, types and the tests not marked slow
-	$(VENV)/bin/ruff check forecast tests bench
-	$(VENV)/bin/ruff format --check forecast tests bench
-	$(VENV)/bin/mypy forecast
+check: lint types  ## the fast loop: lint, types and the tests not marked slow (under 2 minutes)
 	$(PY) -m pytest -m "not slow" -q $(ARGS)
 
 lint: $(DEV_STAMP)  ## ruff lint and format check
 	$(VENV)/bin/ruff check forecast tests bench
 	$(VENV)/bin/ruff format --check forecast tests bench
+
+types: $(DEV_STAMP)  ## mypy over forecast/ (configured in pyproject.toml)
+	$(VENV)/bin/mypy forecast
 
 bench: $(DEV_STAMP)  ## performance benchmarks; writes bench/RESULTS.md
 	$(PY) bench/run.py $(ARGS)

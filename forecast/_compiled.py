@@ -123,9 +123,9 @@ def add_item(out, last_k, k, mu, sd, rep, r, w, prior_mode, g_star, p_flat, rng)
             top = draw_tilted(
                 x, mu, sd, h0, g_star[h0], w, r, prior_mode[h0], p_flat[h0], unc, exact_top, rng
             )
-            for g in distinct:
-                z = x[g] - top
-                v[g] = w * z if r >= 1.0 else w * math.log(r * math.exp(z) + (1.0 - r))
+            for j in distinct:
+                z = x[j] - top
+                v[j] = w * z if r >= 1.0 else w * math.log(r * math.exp(z) + (1.0 - r))
             for h in range(h0, n_h):
                 if rep[h] == h0 and last_k[h, s] >= k:
                     for g in range(n_h):

@@ -346,7 +346,7 @@ def recalibrate(
     >>> rec = forecast.recalibrate(forecast.score(folders))  # doctest: +SKIP
     >>> print(rec.describe())  # doctest: +SKIP
     """
-    import arviz as az
+    import arviz_stats as az
     import nutpie
     import xarray as xr
 

@@ -27,6 +27,7 @@ from .result_schema import (
     TRAJECTORY,
     WATCH,
     band_label,
+    band_percentiles,
     check_result,
     dataset,
     has_node,
@@ -429,8 +430,8 @@ def report_html(
         exactness = f"NUTS estimate; Monte Carlo standard error {final_mcse:.4f}."
     captions = {
         "timeline": f"The probability of {outcome} after each item (line) with the "
-        f"{band_label(result)} judgement band (shaded): the 5th to 95th percentile of where the answer would move if the "
-        "uncertain judgements were pinned down. Below: each hypothesis.",
+        f"{band_label(result)} judgement band (shaded): the {band_percentiles(result)} of where "
+        "the answer would move if the uncertain judgements were pinned down. Below: each hypothesis.",
         "impact": "Left: how much each item moved the probability when it arrived, in "
         "percentage points and log-odds (hatched: reliability below 1 or a reduced weight in a "
         "dependence group). Right: the final probability if the item were left out.",

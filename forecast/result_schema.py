@@ -42,6 +42,8 @@ __all__ = [
     "WATCH",
     "band_label",
     "band_level",
+    "band_percentiles",
+    "band_quantiles",
     "build_result",
     "check_result",
     "dataset",
@@ -229,26 +231,54 @@ def _known(node: str) -> None:
         raise KeyError(f"{node!r} is not a node of a result; nodes: {', '.join(NODES)}")
 
 
-def band_level(result: xr.DataTree | None = None) -> float:
-    """The judgement band's coverage as a fraction, from the result's attribute ``band``.
+def band_quantiles(result: xr.DataTree | None = None) -> tuple[float, float]:
+    """The judgement band's quantiles ``(low, high)`` from the result's attribute ``band``.
 
-    ``0.9`` for the 5th to 95th percentiles (:data:`BAND`, also the answer without a result
-    or for a result that does not record it).
+    :data:`BAND` without a result, or for a result that does not record valid ones.
+
+    Examples
+    --------
+    >>> band_quantiles(result)  # doctest: +SKIP
+    (0.05, 0.95)
+    """
+    if result is not None and "band" in result.attrs:
+        try:
+            low, high = (float(q) for q in json.loads(str(result.attrs["band"])))
+        except (ValueError, TypeError):
+            return BAND
+        if 0 <= low < high <= 1:
+            return low, high
+    return BAND
+
+
+def band_level(result: xr.DataTree | None = None) -> float:
+    """The judgement band's coverage as a fraction: ``0.9`` for the 5th to 95th percentiles.
 
     Examples
     --------
     >>> band_level(result)  # doctest: +SKIP
     0.9
     """
-    low, high = BAND
-    if result is not None and "band" in result.attrs:
-        try:
-            low, high = (float(q) for q in json.loads(str(result.attrs["band"])))
-        except (ValueError, TypeError):
-            low, high = BAND
-    if not 0 <= low < high <= 1:
-        low, high = BAND
+    low, high = band_quantiles(result)
     return high - low
+
+
+def _ordinal(q: float) -> str:
+    n = f"{100 * q:.4g}"
+    last = "" if "." in n or n[-2:-1] == "1" else n[-1]  # 2.5th, 11th, 21st
+    return n + {"1": "st", "2": "nd", "3": "rd"}.get(last, "th")
+
+
+def band_percentiles(result: xr.DataTree | None = None) -> str:
+    """The band's ends in words: ``"5th to 95th percentile"``.
+
+    Examples
+    --------
+    >>> band_percentiles(result)  # doctest: +SKIP
+    '5th to 95th percentile'
+    """
+    low, high = band_quantiles(result)
+    return f"{_ordinal(low)} to {_ordinal(high)} percentile"
 
 
 def band_label(result: xr.DataTree | None = None) -> str:

@@ -83,6 +83,8 @@ def test_band_label_follows_the_result_not_a_literal(bundled):
     other.attrs["band"] = json.dumps([0.1, 0.9])
     assert rs.band_level(other) == pytest.approx(0.8)
     assert rs.band_label(other) == "80%"
+    assert rs.band_percentiles(other) == "10th to 90th percentile"
+    assert rs.band_percentiles(bundled) == "5th to 95th percentile"
     assert "(80% band " in headline(other)
     from matplotlib.text import Text
 
