@@ -26,7 +26,7 @@ from scipy.special import expit, logit
 
 import forecast
 from forecast import charts
-from forecast.charts.export import in_forks
+from forecast.charts.export import in_processes
 from forecast.charts.impact import impact_figure
 from forecast.model import encode, probabilities
 
@@ -521,31 +521,105 @@ def test_timeline_draws_the_previous_run_at_the_items_current_steps(uncertain_sc
     np.testing.assert_array_equal(line.get_xdata(), [0, 1, 2, 2.5, 3])  # c: between b and d
 
 
-def test_forked_rendering_reaps_children_when_the_parent_fails(tmp_path):
+def test_parallel_rendering_reaps_workers_when_the_parent_fails(tmp_path):
     def fn(share):
         if share == ["parent"]:
             raise RuntimeError("parent share failed")
         (tmp_path / share[0]).write_text("done")
 
     with pytest.raises(RuntimeError, match="parent share failed"):
-        in_forks(fn, [["parent"], ["child"]])
-    assert (tmp_path / "child").read_text() == "done"  # the child finished before the raise
+        in_processes(fn, [["parent"], ["child"]])
+    assert (tmp_path / "child").read_text() == "done"  # the worker finished before the raise
     with pytest.raises(ChildProcessError):
-        os.waitpid(-1, os.WNOHANG)  # no child left unreaped (no zombie)
+        os.waitpid(-1, os.WNOHANG)  # no worker left unreaped (no zombie)
 
 
-def test_forked_rendering_redoes_a_failed_childs_share(tmp_path):
-    import os as _os
+def test_parallel_rendering_runs_the_other_shares_in_workers(tmp_path):
+    def fn(share):
+        (tmp_path / share[0]).write_text(str(os.getpid()))
 
-    parent = _os.getpid()
+    in_processes(fn, [["a"], ["b"], ["c"]])
+    pids = {name: int((tmp_path / name).read_text()) for name in "abc"}
+    assert pids["a"] == os.getpid()
+    assert os.getpid() not in (pids["b"], pids["c"])  # in the workers (either may do both)
+
+
+@pytest.mark.parametrize("how", ["raises", "dies"])
+def test_parallel_rendering_redoes_a_failed_workers_share(tmp_path, how):
+    parent = os.getpid()
 
     def fn(share):
-        if _os.getpid() != parent:
-            raise RuntimeError("child failed")
+        if os.getpid() != parent:
+            if how == "dies":
+                os._exit(3)  # as if killed: the pool breaks
+            raise RuntimeError("worker failed")
         (tmp_path / share[0]).write_text("done")
 
-    in_forks(fn, [["a"], ["b"]])
-    assert (tmp_path / "a").exists() and (tmp_path / "b").exists()
+    in_processes(fn, [["a"], ["b"], ["c"]])
+    assert all((tmp_path / name).exists() for name in "abc")
+
+
+def test_parallel_rendering_without_fork_renders_here(tmp_path, monkeypatch):
+    def no_fork():
+        raise OSError(11, "Resource temporarily unavailable")
+
+    monkeypatch.setattr(os, "fork", no_fork)
+
+    def fn(share):
+        (tmp_path / share[0]).write_text(str(os.getpid()))
+
+    in_processes(fn, [["a"], ["b"]])
+    assert [int((tmp_path / n).read_text()) for n in "ab"] == [os.getpid()] * 2
+
+
+def test_parallel_rendering_stops_its_workers_when_one_cannot_fork(tmp_path, monkeypatch):
+    fork, calls = os.fork, []
+
+    def second_fails():
+        calls.append(1)
+        if len(calls) == 2:
+            raise OSError(11, "Resource temporarily unavailable")
+        return fork()
+
+    monkeypatch.setattr(os, "fork", second_fails)
+    in_processes(lambda share: (tmp_path / share[0]).write_text("x"), [["a"], ["b"], ["c"]])
+    assert all((tmp_path / name).exists() for name in "abc")  # done here
+    with pytest.raises(ChildProcessError):
+        os.waitpid(-1, os.WNOHANG)  # the worker forked first is gone, not waiting for work
+
+
+def test_parallel_rendering_forks_quietly_beside_threads(tmp_path):
+    """Python 3.12+ warns when a process with threads forks: the renderer silences it."""
+    import threading
+    import warnings
+
+    stop = threading.Event()
+    thread = threading.Thread(target=stop.wait)
+    thread.start()
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            in_processes(lambda share: (tmp_path / share[0]).write_text("x"), [["a"], ["b"]])
+    finally:
+        stop.set()
+        thread.join()
+    assert (tmp_path / "b").exists()
+    assert not [w for w in caught if "fork" in str(w.message)]
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG")
+def test_parallel_rendering_workers_die_with_their_parent(tmp_path):
+    import ctypes
+    import signal
+
+    def fn(share):
+        sig = ctypes.c_int(0)
+        ctypes.CDLL(None, use_errno=True).prctl(2, ctypes.byref(sig), 0, 0, 0)  # GET_PDEATHSIG
+        (tmp_path / share[0]).write_text(str(sig.value))
+
+    in_processes(fn, [["a"], ["b"]])
+    assert int((tmp_path / "a").read_text()) == 0  # this process: left alone
+    assert int((tmp_path / "b").read_text()) == signal.SIGKILL
 
 
 def test_ach_shows_two_character_grades():

@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 import io
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import IO, Any
 
@@ -189,7 +189,7 @@ def save_all(
                 fig.set_layout_engine("none")
 
     n = max(processes, 1)
-    in_forks(write, [names[k::n] for k in range(n)])
+    in_processes(write, [names[k::n] for k in range(n)])
     return [out / f"{name}.{fmt}" for name in names for fmt in formats]
 
 
@@ -209,9 +209,10 @@ def chart_formats(formats: Sequence[str]) -> list[str]:
 
 
 def _die_with_parent(parent: int) -> None:
-    """In a forked child: be killed when the parent dies (Linux ``PR_SET_PDEATHSIG``).
+    """In a forked worker: be killed when the parent dies (Linux ``PR_SET_PDEATHSIG``).
 
-    So that a killed ``forecast run`` leaves no renderer writing files behind it.
+    So that a killed ``forecast run`` leaves no renderer writing files behind it. The pool's
+    ``initializer``: it runs in each worker before its first task.
     """
     import contextlib
     import ctypes
@@ -226,47 +227,79 @@ def _die_with_parent(parent: int) -> None:
         os._exit(1)
 
 
-def in_forks(fn, shares: list[list[str]]) -> None:
-    """Run ``fn(share)`` for every share.
+_SHARED: list[Callable[[list[str]], None]] = []
+"""The function the pool's workers run, set by :func:`in_processes` before the pool forks them.
 
-    All but the first in forked children (Linux and macOS), the first here; sequentially where fork
-    is unavailable or fails. A share whose child failed is done again here, so that a real error
-    surfaces with its traceback. Every child is waited for, whatever happens here.
+Inherited by the forked workers, never pickled: it holds the result and its figures' builders.
+"""
+
+
+def _run_share(share: list[str]) -> None:
+    """In a worker: do ``share`` with the function :func:`in_processes` set before forking."""
+    _SHARED[-1](share)
+
+
+def in_processes(fn: Callable[[list[str]], None], shares: list[list[str]]) -> None:
+    """Run ``fn(share)`` for every share, all but the first in forked worker processes.
+
+    Parameters
+    ----------
+    fn : callable
+        Does one share (for :func:`save_all`: draws and writes those charts). Inherited by
+        the workers through ``fork``, never pickled: it may hold anything.
+    shares : list of list of str
+        The work, split; each share must be picklable (a list of chart names).
+
+    Notes
+    -----
+    A :class:`concurrent.futures.ProcessPoolExecutor` of ``len(shares) - 1`` workers forked
+    (``multiprocessing`` "fork" context, Linux and macOS) does the other shares while this
+    process does the first. Where fork is unavailable or the pool cannot start, every share is
+    done here, in order. A share whose worker failed (an exception, or the worker died) is done
+    again here, so that a real error surfaces with its traceback. Each worker is killed when
+    this process dies (``PR_SET_PDEATHSIG`` on Linux, set by the pool's initializer), and this
+    process waits for every worker, whatever happens here.
+
+    Examples
+    --------
+    >>> in_processes(lambda share: print(share), [["timeline"], ["impact"]])  # doctest: +SKIP
     """
+    import multiprocessing
     import os
     import warnings
+    from concurrent.futures import BrokenExecutor, Future, ProcessPoolExecutor
 
-    if len(shares) == 1 or not hasattr(os, "fork"):
+    if len(shares) <= 1 or "fork" not in multiprocessing.get_all_start_methods():
         for share in shares:
             fn(share)
         return
-    children: list[tuple[int, list[str]]] = []
+    pending: list[tuple[Future, list[str]]] = []
     failed: list[list[str]] = []
-    parent = os.getpid()
+    _SHARED.append(fn)  # before the fork: the workers inherit it
+    before = set(multiprocessing.active_children())
     try:
-        for share in shares[1:]:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", DeprecationWarning)  # fork with BLAS threads
-                try:
-                    pid = os.fork()
-                except OSError:
-                    failed.append(share)
-                    continue
-            if pid == 0:  # the child renders its share and leaves without any clean-up
-                code = 1
-                try:
-                    _die_with_parent(parent)
-                    fn(share)
-                    code = 0
-                finally:
-                    os._exit(code)
-            children.append((pid, share))
-        fn(shares[0])
+        with ProcessPoolExecutor(
+            max_workers=len(shares) - 1,
+            mp_context=multiprocessing.get_context("fork"),
+            initializer=_die_with_parent,
+            initargs=(os.getpid(),),
+        ) as pool:  # leaving it waits for every worker, also when this process's share raised
+            for k, share in enumerate(shares[1:]):
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore", DeprecationWarning)  # fork with BLAS threads
+                    try:
+                        pending.append((pool.submit(_run_share, share), share))
+                    except (OSError, BrokenExecutor):  # the pool could not start: here
+                        # a worker forked before the failure would wait for work forever
+                        for worker in set(multiprocessing.active_children()) - before:
+                            worker.terminate()
+                            worker.join()
+                        failed += shares[1 + k :]
+                        break
+            fn(shares[0])
     finally:
-        for pid, share in children:
-            _, status = os.waitpid(pid, 0)
-            if os.waitstatus_to_exitcode(status) != 0:
-                failed.append(share)
+        _SHARED.pop()
+    failed += [share for future, share in pending if future.exception() is not None]
     for share in failed:
         fn(share)
 
