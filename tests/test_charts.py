@@ -18,7 +18,7 @@ import matplotlib as mpl
 import matplotlib.pyplot as plt
 import numpy as np
 import pytest
-from helpers import ROOT, item_dict, priors_dict
+from helpers import ROOT, draw_into_user_axes, item_dict, priors_dict
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.text import Text
@@ -469,6 +469,58 @@ def test_distribution_step_is_checked(uncertain_result):
 
 def test_distribution_with_exact_inputs(exact_result):
     assert "Every input is exact" in svg_of(charts.distribution(exact_result))
+
+
+# ----------------------------------------------------------------------------- ax=
+def test_timeline_draws_into_a_users_axes(uncertain_result):
+    ax = draw_into_user_axes(lambda ax: charts.timeline(uncertain_result, ax=ax))
+    line = next(ln for ln in ax.get_lines() if ln.get_label() == "P(event)")
+    np.testing.assert_allclose(
+        line.get_ydata(), 100 * uncertain_result["trajectory"]["p_outcome"].values
+    )
+
+
+def test_distribution_draws_into_a_users_axes(uncertain_result):
+    ax = draw_into_user_axes(lambda ax: charts.distribution(uncertain_result, ax=ax), side=0)
+    assert "Where P(event) could move" in ax.get_title(loc="left")
+    assert sum(p.get_height() > 0 for p in ax.patches) > 5  # the histogram's bars
+    assert ax.get_legend() is not None
+
+
+@pytest.mark.parametrize("route", ["sensitivity", "sensitivity_figure"])
+def test_sensitivity_draws_into_a_users_axes(uncertain_result, route):
+    from forecast.charts.sensitivity import sensitivity_figure
+
+    table = charts.sensitivity_table(uncertain_result)
+
+    def chart(ax):
+        if route == "sensitivity":
+            return charts.sensitivity(uncertain_result, top=3, ax=ax)
+        return sensitivity_figure(uncertain_result, table, top=3, ax=ax)
+
+    ax = draw_into_user_axes(chart)
+    assert "Sensitivity of P(event)" in ax.get_title(loc="left")
+    assert len(ax.patches) == 2 * 3  # a low and a high bar per input shown
+    assert [t.get_text() for t in ax.get_yticklabels()] == list(table["input"][:3])
+    assert ax.get_legend() is not None
+
+
+def test_watch_chart_draws_into_a_users_axes(bundled_result):
+    table = forecast.watch(bundled_result, ROOT / "indicators")
+    ax = draw_into_user_axes(lambda ax: charts.watch_chart(bundled_result, table, top=4, ax=ax))
+    assert "What would change P(invasion)" in ax.get_title(loc="left")
+    assert [len(c.get_offsets()) for c in ax.collections[-2:]] == [4, 4]  # seen, not seen
+    assert ax.get_legend() is not None
+
+
+def test_options_are_keyword_only(uncertain_result):
+    for call in (
+        lambda: charts.timeline(uncertain_result, None),
+        lambda: charts.distribution(uncertain_result, -1),
+        lambda: charts.sensitivity(uncertain_result, 3),
+    ):
+        with pytest.raises(TypeError, match="positional argument"):
+            call()
 
 
 # ----------------------------------------------------------------------------- saving, CLI

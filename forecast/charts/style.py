@@ -16,6 +16,7 @@ import matplotlib as mpl
 import numpy as np
 import pandas as pd
 import xarray as xr
+from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import RendererAgg
 from matplotlib.figure import Figure
 from matplotlib.font_manager import FontProperties
@@ -352,3 +353,15 @@ def empty_panel(ax, message: str) -> None:
     ax.set_yticks([])
     for spine in ax.spines.values():
         spine.set_visible(False)
+
+
+def root_figure(ax: Axes) -> Figure:
+    """Return the figure holding ``ax``: what a chart drawn into a given ``ax`` returns."""
+    fig = ax.get_figure(root=True)
+    assert isinstance(fig, Figure)
+    return fig
+
+
+def axes_width(ax: Axes) -> float:
+    """Width of ``ax`` in inches (its panel title is wrapped to it)."""
+    return ax.get_position().width * root_figure(ax).get_figwidth()
