@@ -30,6 +30,7 @@ from .style import (
     bottom_legend,
     decorate,
     empty_panel,
+    legend_below,
     legend_height,
     new_figure,
     percent_axis,
@@ -181,7 +182,7 @@ def sensitivity_figure(
         Line2D([], [], color=MUTED, linestyle="--", label=f"the forecast {p_final:.1f}%"),
     ]
     if not own:
-        ax.legend(handles=handles, loc="best", fontsize=SMALL_SIZE, frameon=False)
+        legend_below(ax, handles)
         return fig
     bottom_legend(fig, handles, ncols=2, footer_lines=1 + len(notes))
     decorate(fig, result, notes=notes)

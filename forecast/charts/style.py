@@ -22,6 +22,7 @@ from matplotlib.figure import Figure
 from matplotlib.font_manager import FontProperties
 from matplotlib.layout_engine import ConstrainedLayoutEngine
 from matplotlib.ticker import MaxNLocator, PercentFormatter
+from matplotlib.transforms import ScaledTranslation
 
 OKABE_ITO = {
     "black": "#000000",
@@ -243,6 +244,25 @@ def bottom_legend(fig: Figure, handles: list, *, ncols: int, footer_lines: int =
             handles=handles,
             loc="center",
             bbox_to_anchor=(0.5, y),
+            ncols=ncols,
+            fontsize=SMALL_SIZE,
+            frameon=False,
+            columnspacing=2.0,
+        )
+
+
+def legend_below(ax: Axes, handles: list, *, ncols: int = 2) -> None:
+    """Return a legend under ``ax``'s x label.
+
+    The :func:`bottom_legend` of a chart drawn into a given axes, whose figure is not the chart's.
+    """
+    below = ScaledTranslation(0.0, -0.5, root_figure(ax).dpi_scale_trans)  # under the x label
+    with mpl.rc_context({"hatch.linewidth": 0.6, "hatch.color": "white"}):
+        ax.legend(
+            handles=handles,
+            loc="upper center",
+            bbox_to_anchor=(0.5, 0.0),
+            bbox_transform=ax.transAxes + below,
             ncols=ncols,
             fontsize=SMALL_SIZE,
             frameon=False,

@@ -29,6 +29,7 @@ from .style import (
     bottom_legend,
     decorate,
     empty_panel,
+    legend_below,
     legend_height,
     new_figure,
     percent_axis,
@@ -164,7 +165,7 @@ def watch_chart(
         ),  # fmt: skip
     ]
     if not own:
-        ax.legend(handles=handles, loc="best", fontsize=SMALL_SIZE, frameon=False)
+        legend_below(ax, handles)
         return fig
     bottom_legend(fig, handles, ncols=2, footer_lines=1 + len(notes))
     decorate(fig, result, notes=notes)
