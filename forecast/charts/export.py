@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import io
+import itertools
 import re
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -155,8 +156,9 @@ def save_all(
     dpi : int
         Resolution of the PNG files.
     processes : int
-        Render in this many forked processes (the command line uses 2; keep 1 inside a
-        Jupyter kernel, whose threads make forking unsafe).
+        Render in this many processes: this one and ``processes - 1`` forked workers
+        (:func:`in_processes`; the command line uses 2; keep 1 inside a Jupyter kernel, whose
+        threads make forking unsafe).
 
     Returns
     -------
@@ -227,16 +229,17 @@ def _die_with_parent(parent: int) -> None:
         os._exit(1)
 
 
-_SHARED: list[Callable[[list[str]], None]] = []
-"""The function the pool's workers run, set by :func:`in_processes` before the pool forks them.
+_SHARED: dict[int, Callable[[list[str]], None]] = {}
+"""The functions the pools' workers run, by call, set by :func:`in_processes` before forking.
 
-Inherited by the forked workers, never pickled: it holds the result and its figures' builders.
+Inherited by the forked workers, never pickled: they hold the result and its figures' builders.
 """
+_KEYS = itertools.count()
 
 
-def _run_share(share: list[str]) -> None:
+def _run_share(key: int, share: list[str]) -> None:
     """In a worker: do ``share`` with the function :func:`in_processes` set before forking."""
-    _SHARED[-1](share)
+    _SHARED[key](share)
 
 
 def in_processes(fn: Callable[[list[str]], None], shares: list[list[str]]) -> None:
@@ -275,7 +278,8 @@ def in_processes(fn: Callable[[list[str]], None], shares: list[list[str]]) -> No
         return
     pending: list[tuple[Future, list[str]]] = []
     failed: list[list[str]] = []
-    _SHARED.append(fn)  # before the fork: the workers inherit it
+    key = next(_KEYS)
+    _SHARED[key] = fn  # before the fork: the workers inherit it
     before = set(multiprocessing.active_children())
     try:
         with ProcessPoolExecutor(
@@ -288,7 +292,7 @@ def in_processes(fn: Callable[[list[str]], None], shares: list[list[str]]) -> No
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore", DeprecationWarning)  # fork with BLAS threads
                     try:
-                        pending.append((pool.submit(_run_share, share), share))
+                        pending.append((pool.submit(_run_share, key, share), share))
                     except (OSError, BrokenExecutor):  # the pool could not start: here
                         # a worker forked before the failure would wait for work forever
                         for worker in set(multiprocessing.active_children()) - before:
@@ -298,7 +302,7 @@ def in_processes(fn: Callable[[list[str]], None], shares: list[list[str]]) -> No
                         break
             fn(shares[0])
     finally:
-        _SHARED.pop()
+        del _SHARED[key]
     failed += [share for future, share in pending if future.exception() is not None]
     for share in failed:
         fn(share)
