@@ -97,3 +97,29 @@ def forbid_sampling(monkeypatch) -> list[str]:
 
         monkeypatch.setattr(module, name, refuse)
     return calls
+
+
+def draw_into_user_axes(chart, side: int = 1):
+    """Call ``chart(ax)`` on one subplot of a user's 1x2 pyplot figure and check where it drew.
+
+    The chart must return the user's figure, open no figure, add no axes, leave the other subplot
+    empty and add nothing figure-level (no title, footer or figure legend). Returns the axes
+    drawn into (for chart-specific checks); the figure is closed.
+    """
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, 2, figsize=(12, 5))
+    try:
+        before = plt.get_fignums()
+        ax, other = axes[side], axes[1 - side]
+        assert chart(ax) is fig
+        assert plt.get_fignums() == before  # no figure of its own
+        assert fig.axes == list(axes)  # no panel added
+        assert ax.has_data() and ax.get_title(loc="left")
+        assert not other.has_data() and not other.texts and not other.get_title(loc="left")
+        assert not other.get_legend()
+        assert fig.get_suptitle() == "" and not fig.texts and not fig.legends
+        fig.canvas.draw()  # it draws without error
+        return ax
+    finally:
+        plt.close(fig)

@@ -18,7 +18,7 @@ import matplotlib as mpl
 import matplotlib.pyplot as plt
 import numpy as np
 import pytest
-from helpers import ROOT, item_dict, priors_dict
+from helpers import ROOT, draw_into_user_axes, item_dict, priors_dict
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.text import Text
@@ -26,7 +26,7 @@ from scipy.special import expit, logit
 
 import forecast
 from forecast import charts
-from forecast.charts.export import in_forks
+from forecast.charts.export import in_processes
 from forecast.charts.impact import impact_figure
 from forecast.model import encode, probabilities
 
@@ -471,6 +471,58 @@ def test_distribution_with_exact_inputs(exact_result):
     assert "Every input is exact" in svg_of(charts.distribution(exact_result))
 
 
+# ----------------------------------------------------------------------------- ax=
+def test_timeline_draws_into_a_users_axes(uncertain_result):
+    ax = draw_into_user_axes(lambda ax: charts.timeline(uncertain_result, ax=ax))
+    line = next(ln for ln in ax.get_lines() if ln.get_label() == "P(event)")
+    np.testing.assert_allclose(
+        line.get_ydata(), 100 * uncertain_result["trajectory"]["p_outcome"].values
+    )
+
+
+def test_distribution_draws_into_a_users_axes(uncertain_result):
+    ax = draw_into_user_axes(lambda ax: charts.distribution(uncertain_result, ax=ax), side=0)
+    assert "Where P(event) could move" in ax.get_title(loc="left")
+    assert sum(p.get_height() > 0 for p in ax.patches) > 5  # the histogram's bars
+    assert ax.get_legend() is not None
+
+
+@pytest.mark.parametrize("route", ["sensitivity", "sensitivity_figure"])
+def test_sensitivity_draws_into_a_users_axes(uncertain_result, route):
+    from forecast.charts.sensitivity import sensitivity_figure
+
+    table = charts.sensitivity_table(uncertain_result)
+
+    def chart(ax):
+        if route == "sensitivity":
+            return charts.sensitivity(uncertain_result, top=3, ax=ax)
+        return sensitivity_figure(uncertain_result, table, top=3, ax=ax)
+
+    ax = draw_into_user_axes(chart)
+    assert "Sensitivity of P(event)" in ax.get_title(loc="left")
+    assert len(ax.patches) == 2 * 3  # a low and a high bar per input shown
+    assert [t.get_text() for t in ax.get_yticklabels()] == list(table["input"][:3])
+    assert ax.get_legend() is not None
+
+
+def test_watch_chart_draws_into_a_users_axes(bundled_result):
+    table = forecast.watch(bundled_result, ROOT / "indicators")
+    ax = draw_into_user_axes(lambda ax: charts.watch_chart(bundled_result, table, top=4, ax=ax))
+    assert "What would change P(invasion)" in ax.get_title(loc="left")
+    assert [len(c.get_offsets()) for c in ax.collections[-2:]] == [4, 4]  # seen, not seen
+    assert ax.get_legend() is not None
+
+
+def test_options_are_keyword_only(uncertain_result):
+    for call in (
+        lambda: charts.timeline(uncertain_result, None),
+        lambda: charts.distribution(uncertain_result, -1),
+        lambda: charts.sensitivity(uncertain_result, 3),
+    ):
+        with pytest.raises(TypeError, match="positional argument"):
+            call()
+
+
 # ----------------------------------------------------------------------------- saving, CLI
 @pytest.mark.slow
 def test_save_all_writes_every_chart_atomically(uncertain_result, tmp_path):
@@ -523,31 +575,105 @@ def test_timeline_draws_the_previous_run_at_the_items_current_steps(uncertain_sc
     np.testing.assert_array_equal(line.get_xdata(), [0, 1, 2, 2.5, 3])  # c: between b and d
 
 
-def test_forked_rendering_reaps_children_when_the_parent_fails(tmp_path):
+def test_parallel_rendering_reaps_workers_when_the_parent_fails(tmp_path):
     def fn(share):
         if share == ["parent"]:
             raise RuntimeError("parent share failed")
         (tmp_path / share[0]).write_text("done")
 
     with pytest.raises(RuntimeError, match="parent share failed"):
-        in_forks(fn, [["parent"], ["child"]])
-    assert (tmp_path / "child").read_text() == "done"  # the child finished before the raise
+        in_processes(fn, [["parent"], ["child"]])
+    assert (tmp_path / "child").read_text() == "done"  # the worker finished before the raise
     with pytest.raises(ChildProcessError):
-        os.waitpid(-1, os.WNOHANG)  # no child left unreaped (no zombie)
+        os.waitpid(-1, os.WNOHANG)  # no worker left unreaped (no zombie)
 
 
-def test_forked_rendering_redoes_a_failed_childs_share(tmp_path):
-    import os as _os
+def test_parallel_rendering_runs_the_other_shares_in_workers(tmp_path):
+    def fn(share):
+        (tmp_path / share[0]).write_text(str(os.getpid()))
 
-    parent = _os.getpid()
+    in_processes(fn, [["a"], ["b"], ["c"]])
+    pids = {name: int((tmp_path / name).read_text()) for name in "abc"}
+    assert pids["a"] == os.getpid()
+    assert os.getpid() not in (pids["b"], pids["c"])  # in the workers (either may do both)
+
+
+@pytest.mark.parametrize("how", ["raises", "dies"])
+def test_parallel_rendering_redoes_a_failed_workers_share(tmp_path, how):
+    parent = os.getpid()
 
     def fn(share):
-        if _os.getpid() != parent:
-            raise RuntimeError("child failed")
+        if os.getpid() != parent:
+            if how == "dies":
+                os._exit(3)  # as if killed: the pool breaks
+            raise RuntimeError("worker failed")
         (tmp_path / share[0]).write_text("done")
 
-    in_forks(fn, [["a"], ["b"]])
-    assert (tmp_path / "a").exists() and (tmp_path / "b").exists()
+    in_processes(fn, [["a"], ["b"], ["c"]])
+    assert all((tmp_path / name).exists() for name in "abc")
+
+
+def test_parallel_rendering_without_fork_renders_here(tmp_path, monkeypatch):
+    def no_fork():
+        raise OSError(11, "Resource temporarily unavailable")
+
+    monkeypatch.setattr(os, "fork", no_fork)
+
+    def fn(share):
+        (tmp_path / share[0]).write_text(str(os.getpid()))
+
+    in_processes(fn, [["a"], ["b"]])
+    assert [int((tmp_path / n).read_text()) for n in "ab"] == [os.getpid()] * 2
+
+
+def test_parallel_rendering_stops_its_workers_when_one_cannot_fork(tmp_path, monkeypatch):
+    fork, calls = os.fork, []
+
+    def second_fails():
+        calls.append(1)
+        if len(calls) == 2:
+            raise OSError(11, "Resource temporarily unavailable")
+        return fork()
+
+    monkeypatch.setattr(os, "fork", second_fails)
+    in_processes(lambda share: (tmp_path / share[0]).write_text("x"), [["a"], ["b"], ["c"]])
+    assert all((tmp_path / name).exists() for name in "abc")  # done here
+    with pytest.raises(ChildProcessError):
+        os.waitpid(-1, os.WNOHANG)  # the worker forked first is gone, not waiting for work
+
+
+def test_parallel_rendering_forks_quietly_beside_threads(tmp_path):
+    """Python 3.12+ warns when a process with threads forks: the renderer silences it."""
+    import threading
+    import warnings
+
+    stop = threading.Event()
+    thread = threading.Thread(target=stop.wait)
+    thread.start()
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            in_processes(lambda share: (tmp_path / share[0]).write_text("x"), [["a"], ["b"]])
+    finally:
+        stop.set()
+        thread.join()
+    assert (tmp_path / "b").exists()
+    assert not [w for w in caught if "fork" in str(w.message)]
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG")
+def test_parallel_rendering_workers_die_with_their_parent(tmp_path):
+    import ctypes
+    import signal
+
+    def fn(share):
+        sig = ctypes.c_int(0)
+        ctypes.CDLL(None, use_errno=True).prctl(2, ctypes.byref(sig), 0, 0, 0)  # GET_PDEATHSIG
+        (tmp_path / share[0]).write_text(str(sig.value))
+
+    in_processes(fn, [["a"], ["b"]])
+    assert int((tmp_path / "a").read_text()) == 0  # this process: left alone
+    assert int((tmp_path / "b").read_text()) == signal.SIGKILL
 
 
 def test_ach_shows_two_character_grades():

@@ -14,7 +14,14 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
-from helpers import ROOT, copy_bundled, item_dict, priors_dict, write_scenario
+from helpers import (
+    ROOT,
+    copy_bundled,
+    draw_into_user_axes,
+    item_dict,
+    priors_dict,
+    write_scenario,
+)
 
 import forecast
 from forecast.cli import main
@@ -320,6 +327,18 @@ def test_nothing_resolved_exit_2(tmp_path, capsys):
 
 
 # ----------------------------------------------------------------------------- charts, report
+def test_calibration_chart_draws_into_a_users_axes(resolved):
+    from forecast.charts.score import calibration_chart
+
+    cal = calibration(score(resolved))
+    ax = draw_into_user_axes(lambda ax: calibration_chart(cal, ax=ax))
+    assert "MCB" in ax.get_title(loc="left")
+    (bars,) = ax.containers  # the observed rates with their Wilson intervals
+    full = cal.table[cal.table["n"] > 0]
+    y = np.asarray(bars.lines[0].get_ydata(), dtype=float)
+    np.testing.assert_allclose(y, 100 * full["observed_rate"].to_numpy(dtype=float))
+
+
 def test_score_chart_and_report_section(resolved):
     from forecast.charts.score import calibration_chart, score_chart
     from forecast.report import how_it_resolved

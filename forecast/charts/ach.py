@@ -58,6 +58,8 @@ RULED_OUT = "#3a3a3a"
 def ach_matrix(result: xr.DataTree) -> Figure:
     """Analysis of competing hypotheses: evidence x hypotheses, and each item's diagnosticity.
 
+    Two panels and a colour bar in a figure of its own: it takes no ``ax``.
+
     Parameters
     ----------
     result : xarray.DataTree
@@ -160,7 +162,8 @@ def _centred(values: np.ndarray) -> np.ndarray:
 def ach_figure(result: xr.DataTree, table: pd.DataFrame | None) -> Figure:
     """Return the ACH matrix drawn from an :func:`~forecast.analysis.impact_table`.
 
-    With ``table`` None the rows are in the order of the evidence.
+    With ``table`` None the rows are in the order of the evidence. Two panels and a colour bar
+    in a figure of its own: it takes no ``ax``.
     """
     ev = dataset(result, EVIDENCE)
     names = [str(h) for h in ev["hypothesis"].values]

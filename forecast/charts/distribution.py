@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 import xarray as xr
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from ..result_schema import POSTERIOR, TRAJECTORY, band_label, check_result, dataset
@@ -18,16 +19,18 @@ from .style import (
     OKABE_ITO,
     TICK_SIZE,
     as_of,
+    axes_width,
     decorate,
     new_figure,
     percent_axis,
     percent_limits,
+    root_figure,
     style_axes,
     subtitle,
 )
 
 
-def distribution(result: xr.DataTree, *, step: int = -1) -> Figure:
+def distribution(result: xr.DataTree, *, step: int = -1, ax: Axes | None = None) -> Figure:
     """Where the answer could move: the draws of ``P(Y | E, theta)`` at one step.
 
     Parameters
@@ -36,6 +39,9 @@ def distribution(result: xr.DataTree, *, step: int = -1) -> Figure:
         From :func:`forecast.run` or :func:`forecast.load_result`.
     step : int
         The step (0 = the prior; negative counts from the end; default the last).
+    ax : matplotlib.axes.Axes, optional
+        Draw into this axes (its legend inside it; no title or footer: the figure is yours)
+        and return its figure. By default a new figure is made.
 
     Returns
     -------
@@ -53,6 +59,8 @@ def distribution(result: xr.DataTree, *, step: int = -1) -> Figure:
     Examples
     --------
     >>> distribution(result, step=0)  # the prior's band  # doctest: +SKIP
+    >>> fig, (left, right) = plt.subplots(1, 2)  # doctest: +SKIP
+    >>> distribution(result, ax=right)  # doctest: +SKIP
     """
     check_result(result)
     n_steps = dataset(result, TRAJECTORY).sizes["step"]
@@ -63,8 +71,9 @@ def distribution(result: xr.DataTree, *, step: int = -1) -> Figure:
     t = dataset(result, TRAJECTORY).isel(step=k)
     draws = 100 * dataset(result, POSTERIOR)["p_outcome"].isel(step=k).values.astype(float).ravel()
     p, lo, hi = (100 * float(t[v]) for v in ("p_outcome", "p_outcome_low", "p_outcome_high"))
-    fig = new_figure(10.0, 5.4)
-    ax = fig.subplots()
+    own = ax is None  # a figure of its own, with the question as title and the footer
+    if ax is None:
+        ax = new_figure(10.0, 5.4).subplots()
     last_id = dataset(result, TRAJECTORY)["evidence_id"].values[k]
     what = (
         "the prior"
@@ -77,7 +86,7 @@ def distribution(result: xr.DataTree, *, step: int = -1) -> Figure:
         ax,
         f"Where P({outcome}) could move if the judgements were pinned down: "
         f"{what}, {as_of(result, k)}",
-        7.0,
+        7.0 if own else axes_width(ax),
     )
     spread = float(np.ptp(draws)) if draws.size else 0.0
     if spread < 1e-6:
@@ -122,9 +131,11 @@ def distribution(result: xr.DataTree, *, step: int = -1) -> Figure:
         ax.set_xlim(*percent_limits(np.concatenate([draws, [p]]), pad=2.0))
         ax.set_ylabel("density", fontsize=LABEL_SIZE)
         ax.tick_params(axis="y", labelleft=False, left=False)
-        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=TICK_SIZE, frameon=False)
+        where = {"loc": "upper left", "bbox_to_anchor": (1.01, 1.0)} if own else {"loc": "best"}
+        ax.legend(fontsize=TICK_SIZE, frameon=False, **where)
     percent_axis(ax.xaxis)
     ax.set_xlabel(f"P({outcome} | evidence, judgements)", fontsize=LABEL_SIZE)
     style_axes(ax, grid="")
-    decorate(fig, result)
-    return fig
+    if own:
+        decorate(root_figure(ax), result)
+    return root_figure(ax)

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import functools
 import io
+import itertools
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import IO, Any
 
@@ -156,8 +157,9 @@ def save_all(
     dpi : int
         Resolution of the PNG files.
     processes : int
-        Render in this many forked processes (the command line uses 2; keep 1 inside a
-        Jupyter kernel, whose threads make forking unsafe).
+        Render in this many processes: this one and ``processes - 1`` forked workers
+        (:func:`in_processes`; the command line uses 2; keep 1 inside a Jupyter kernel, whose
+        threads make forking unsafe).
 
     Returns
     -------
@@ -190,7 +192,7 @@ def save_all(
                 fig.set_layout_engine("none")
 
     n = max(processes, 1)
-    in_forks(write, [names[k::n] for k in range(n)])
+    in_processes(write, [names[k::n] for k in range(n)])
     return [out / f"{name}.{fmt}" for name in names for fmt in formats]
 
 
@@ -210,9 +212,10 @@ def chart_formats(formats: Sequence[str]) -> list[str]:
 
 
 def _die_with_parent(parent: int) -> None:
-    """In a forked child: be killed when the parent dies (Linux ``PR_SET_PDEATHSIG``).
+    """In a forked worker: be killed when the parent dies (Linux ``PR_SET_PDEATHSIG``).
 
-    So that a killed ``forecast run`` leaves no renderer writing files behind it.
+    So that a killed ``forecast run`` leaves no renderer writing files behind it. The pool's
+    ``initializer``: it runs in each worker before its first task.
     """
     import contextlib
     import ctypes
@@ -227,47 +230,81 @@ def _die_with_parent(parent: int) -> None:
         os._exit(1)
 
 
-def in_forks(fn, shares: list[list[str]]) -> None:
-    """Run ``fn(share)`` for every share.
+_SHARED: dict[int, Callable[[list[str]], None]] = {}
+"""The functions the pools' workers run, by call, set by :func:`in_processes` before forking.
 
-    All but the first in forked children (Linux and macOS), the first here; sequentially where fork
-    is unavailable or fails. A share whose child failed is done again here, so that a real error
-    surfaces with its traceback. Every child is waited for, whatever happens here.
+Inherited by the forked workers, never pickled: they hold the result and its figures' builders.
+"""
+_KEYS = itertools.count()
+
+
+def _run_share(key: int, share: list[str]) -> None:
+    """In a worker: do ``share`` with the function :func:`in_processes` set before forking."""
+    _SHARED[key](share)
+
+
+def in_processes(fn: Callable[[list[str]], None], shares: list[list[str]]) -> None:
+    """Run ``fn(share)`` for every share, all but the first in forked worker processes.
+
+    Parameters
+    ----------
+    fn : callable
+        Does one share (for :func:`save_all`: draws and writes those charts). Inherited by
+        the workers through ``fork``, never pickled: it may hold anything.
+    shares : list of list of str
+        The work, split; each share must be picklable (a list of chart names).
+
+    Notes
+    -----
+    A :class:`concurrent.futures.ProcessPoolExecutor` of ``len(shares) - 1`` workers forked
+    (``multiprocessing`` "fork" context, Linux and macOS) does the other shares while this
+    process does the first. Where fork is unavailable or the pool cannot start, every share is
+    done here, in order. A share whose worker failed (an exception, or the worker died) is done
+    again here, so that a real error surfaces with its traceback. Each worker is killed when
+    this process dies (``PR_SET_PDEATHSIG`` on Linux, set by the pool's initializer), and this
+    process waits for every worker, whatever happens here.
+
+    Examples
+    --------
+    >>> in_processes(lambda share: print(share), [["timeline"], ["impact"]])  # doctest: +SKIP
     """
+    import multiprocessing
     import os
     import warnings
+    from concurrent.futures import BrokenExecutor, Future, ProcessPoolExecutor
 
-    if len(shares) == 1 or not hasattr(os, "fork"):
+    if len(shares) <= 1 or "fork" not in multiprocessing.get_all_start_methods():
         for share in shares:
             fn(share)
         return
-    children: list[tuple[int, list[str]]] = []
+    pending: list[tuple[Future, list[str]]] = []
     failed: list[list[str]] = []
-    parent = os.getpid()
+    key = next(_KEYS)
+    _SHARED[key] = fn  # before the fork: the workers inherit it
+    before = set(multiprocessing.active_children())
     try:
-        for share in shares[1:]:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", DeprecationWarning)  # fork with BLAS threads
-                try:
-                    pid = os.fork()
-                except OSError:
-                    failed.append(share)
-                    continue
-            if pid == 0:  # the child renders its share and leaves without any clean-up
-                code = 1
-                try:
-                    _die_with_parent(parent)
-                    fn(share)
-                    code = 0
-                finally:
-                    os._exit(code)
-            children.append((pid, share))
-        fn(shares[0])
+        with ProcessPoolExecutor(
+            max_workers=len(shares) - 1,
+            mp_context=multiprocessing.get_context("fork"),
+            initializer=_die_with_parent,
+            initargs=(os.getpid(),),
+        ) as pool:  # leaving it waits for every worker, also when this process's share raised
+            for k, share in enumerate(shares[1:]):
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore", DeprecationWarning)  # fork with BLAS threads
+                    try:
+                        pending.append((pool.submit(_run_share, key, share), share))
+                    except (OSError, BrokenExecutor):  # the pool could not start: here
+                        # a worker forked before the failure would wait for work forever
+                        for worker in set(multiprocessing.active_children()) - before:
+                            worker.terminate()
+                            worker.join()
+                        failed += shares[1 + k :]
+                        break
+            fn(shares[0])
     finally:
-        for pid, share in children:
-            _, status = os.waitpid(pid, 0)
-            if os.waitstatus_to_exitcode(status) != 0:
-                failed.append(share)
+        del _SHARED[key]
+    failed += [share for future, share in pending if future.exception() is not None]
     for share in failed:
         fn(share)
 

@@ -48,6 +48,8 @@ from .style import (
 def impact(result: xr.DataTree) -> Figure:
     r"""Each item's impact: a waterfall in update order, and leave-one-out beside it.
 
+    Two panels in a figure of its own: it takes no ``ax``.
+
     Parameters
     ----------
     result : xarray.DataTree
@@ -77,7 +79,8 @@ def impact(result: xr.DataTree) -> Figure:
 def impact_figure(result: xr.DataTree, table: pd.DataFrame) -> Figure:
     """Return the impact chart drawn from an :func:`~forecast.analysis.impact_table`.
 
-    Ranked Shapley bars when the table has them, else the leave-one-out waterfall.
+    Ranked Shapley bars when the table has them, else the leave-one-out waterfall. Two panels
+    in a figure of its own: it takes no ``ax``.
     """
     if "shapley" in table.columns and len(table):
         return _shapley_figure(result, table)

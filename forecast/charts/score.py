@@ -9,10 +9,11 @@ from __future__ import annotations
 import matplotlib as mpl
 import numpy as np
 import pandas as pd
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from ..scoring import Calibration, Scored
-from .style import INK, LABEL_SIZE, MUTED, OKABE_ITO, SMALL_SIZE, TICK_SIZE, TITLE_SIZE
+from .style import INK, LABEL_SIZE, MUTED, OKABE_ITO, SMALL_SIZE, TICK_SIZE, TITLE_SIZE, root_figure
 
 __all__ = ["calibration_chart", "save_chart", "score_chart"]
 
@@ -23,7 +24,7 @@ RESOLVED = OKABE_ITO["vermillion"]
 def score_chart(scored: Scored) -> Figure:
     """Return the forecast standing at the end of each day, and the daily Brier score under it.
 
-    The resolution is marked.
+    The resolution is marked. Two panels in a figure of its own: it takes no ``ax``.
 
     Parameters
     ----------
@@ -91,17 +92,31 @@ def score_chart(scored: Scored) -> Figure:
     return fig
 
 
-def calibration_chart(cal: Calibration) -> Figure:
+def calibration_chart(cal: Calibration, *, ax: Axes | None = None) -> Figure:
     """Reliability diagram: the observed rate of each bin of forecasts against its mean forecast.
 
     The rate with its Wilson 90% interval, the count shown per bin, CORP in the title.
 
+    Parameters
+    ----------
+    cal : Calibration
+        From :func:`forecast.calibration`.
+    ax : matplotlib.axes.Axes, optional
+        Draw into this axes and return its figure. By default a new figure is made.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
     Examples
     --------
     >>> calibration_chart(forecast.calibration(scores)).savefig("calibration.png")  # doctest: +SKIP
+    >>> fig, (left, right) = plt.subplots(1, 2, layout="constrained")  # doctest: +SKIP
+    >>> calibration_chart(cal, ax=right)  # doctest: +SKIP
     """
-    fig = Figure(figsize=(6.4, 6.4), layout="constrained")
-    ax = fig.subplots()
+    if ax is None:
+        ax = Figure(figsize=(6.4, 6.4), layout="constrained").subplots()
+    fig = root_figure(ax)
     t = cal.table
     ax.plot([0, 100], [0, 100], color=MUTED, lw=1, ls="--", label="perfect calibration")
     full = t[t["n"] > 0]

@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import xarray as xr
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
@@ -25,21 +26,24 @@ from .style import (
     TICK_SIZE,
     TOP_N,
     as_of,
+    axes_width,
     bottom_legend,
     decorate,
     empty_panel,
+    legend_below,
     legend_height,
     new_figure,
     percent_axis,
     percent_limits,
     plain,
+    root_figure,
     style_axes,
     subtitle,
     text_width,
 )
 
 
-def sensitivity(result: xr.DataTree, *, top: int = TOP_N) -> Figure:
+def sensitivity(result: xr.DataTree, *, top: int = TOP_N, ax: Axes | None = None) -> Figure:
     """Tornado chart: which uncertain inputs move the final probability most.
 
     Parameters
@@ -48,6 +52,10 @@ def sensitivity(result: xr.DataTree, *, top: int = TOP_N) -> Figure:
         From :func:`forecast.run` or :func:`forecast.load_result`.
     top : int
         How many inputs to show (the largest swings).
+    ax : matplotlib.axes.Axes, optional
+        Draw into this axes (the values written right of it, the legend inside it; no title,
+        footer or bottom legend: the figure is yours) and return its figure. By default a new
+        figure is made.
 
     Returns
     -------
@@ -67,14 +75,18 @@ def sensitivity(result: xr.DataTree, *, top: int = TOP_N) -> Figure:
     Examples
     --------
     >>> sensitivity(result).savefig("sensitivity.png", dpi=200)  # doctest: +SKIP
+    >>> fig, (left, right) = plt.subplots(1, 2, layout="constrained")  # doctest: +SKIP
+    >>> sensitivity(result, top=5, ax=left)  # doctest: +SKIP
     """
-    return sensitivity_figure(result, sensitivity_table(result), top=top)
+    return sensitivity_figure(result, sensitivity_table(result), top=top, ax=ax)
 
 
-def sensitivity_figure(result: xr.DataTree, table: pd.DataFrame, *, top: int = TOP_N) -> Figure:
+def sensitivity_figure(
+    result: xr.DataTree, table: pd.DataFrame, *, top: int = TOP_N, ax: Axes | None = None
+) -> Figure:
     """Return the sensitivity chart of a :func:`~forecast.analysis.sensitivity_table`.
 
-    It draws the table's ``top`` rows.
+    It draws the table's ``top`` rows, into ``ax`` if given (as :func:`sensitivity`).
     """
     if top < 1:
         raise ValueError(f"top must be at least 1, got {top}")
@@ -100,13 +112,16 @@ def sensitivity_figure(result: xr.DataTree, table: pd.DataFrame, *, top: int = T
     width = max(10.0, label_w + plot_w + side_w + 0.6)
     height = 1.5 + ROW_HEIGHT * 1.15 * (max(n, 2) + 0.8) + 0.75 + legend_height(2)
     height += 0.16 * len(notes)
-    fig = new_figure(width, height, footer_lines=1 + len(notes), legend_rows=2)
-    ax = fig.subplots()
+    own = ax is None  # a figure of its own, with the question as title and the footer
+    if ax is None:
+        ax = new_figure(width, height, footer_lines=1 + len(notes), legend_rows=2).subplots()
+    fig = root_figure(ax)
     total = len(table)
     p_centre, p_final = 100 * table.attrs["p_centre"], 100 * table.attrs["p_final"]
     if n == 0:
         empty_panel(ax, "No uncertain inputs: every likelihood and probability is a number.")
-        decorate(fig, result, notes=notes)
+        if own:
+            decorate(fig, result, notes=notes)
         return fig
     y = np.arange(n)
     low_c, high_c = OKABE_ITO["sky_blue"], OKABE_ITO["orange"]
@@ -158,7 +173,7 @@ def sensitivity_figure(result: xr.DataTree, table: pd.DataFrame, *, top: int = T
     subtitle(
         ax,
         f"Sensitivity of P({outcome}) to the uncertain inputs ({what}), {as_of(result)}",
-        plot_w + side_w,
+        plot_w + side_w if own else axes_width(ax),
     )
     handles = [
         Patch(facecolor=low_c, label="input at the low end of its 90% interval"),
@@ -166,6 +181,9 @@ def sensitivity_figure(result: xr.DataTree, table: pd.DataFrame, *, top: int = T
         Line2D([], [], color=INK, label=f"every input at its centre {p_centre:.1f}%"),
         Line2D([], [], color=MUTED, linestyle="--", label=f"the forecast {p_final:.1f}%"),
     ]
+    if not own:
+        legend_below(ax, handles)
+        return fig
     bottom_legend(fig, handles, ncols=2, footer_lines=1 + len(notes))
     decorate(fig, result, notes=notes)
     return fig

@@ -16,11 +16,13 @@ import matplotlib as mpl
 import numpy as np
 import pandas as pd
 import xarray as xr
+from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import RendererAgg
 from matplotlib.figure import Figure
 from matplotlib.font_manager import FontProperties
 from matplotlib.layout_engine import ConstrainedLayoutEngine
 from matplotlib.ticker import MaxNLocator, PercentFormatter
+from matplotlib.transforms import ScaledTranslation
 
 from ..result_schema import TRAJECTORY, dataset
 
@@ -251,6 +253,25 @@ def bottom_legend(fig: Figure, handles: list, *, ncols: int, footer_lines: int =
         )
 
 
+def legend_below(ax: Axes, handles: list, *, ncols: int = 2) -> None:
+    """Return a legend under ``ax``'s x label.
+
+    The :func:`bottom_legend` of a chart drawn into a given axes, whose figure is not the chart's.
+    """
+    below = ScaledTranslation(0.0, -0.5, root_figure(ax).dpi_scale_trans)  # under the x label
+    with mpl.rc_context({"hatch.linewidth": 0.6, "hatch.color": "white"}):
+        ax.legend(
+            handles=handles,
+            loc="upper center",
+            bbox_to_anchor=(0.5, 0.0),
+            bbox_transform=ax.transAxes + below,
+            ncols=ncols,
+            fontsize=SMALL_SIZE,
+            frameon=False,
+            columnspacing=2.0,
+        )
+
+
 def wrap_text(text: str, size: float, width: float, *, weight: str = "normal") -> str:
     """Greedy word wrap of ``text`` to ``width`` inches at ``size`` points."""
     nbsp = "\u00a0"
@@ -354,3 +375,15 @@ def empty_panel(ax, message: str) -> None:
     ax.set_yticks([])
     for spine in ax.spines.values():
         spine.set_visible(False)
+
+
+def root_figure(ax: Axes) -> Figure:
+    """Return the figure holding ``ax``: what a chart drawn into a given ``ax`` returns."""
+    fig = ax.get_figure(root=True)
+    assert isinstance(fig, Figure)
+    return fig
+
+
+def axes_width(ax: Axes) -> float:
+    """Width of ``ax`` in inches (its panel title is wrapped to it)."""
+    return ax.get_position().width * root_figure(ax).get_figwidth()

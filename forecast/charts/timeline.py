@@ -49,9 +49,9 @@ def timeline(result: xr.DataTree, *, ax=None, hypotheses: bool = True) -> Figure
     ----------
     result : xarray.DataTree
         From :func:`forecast.run` or :func:`forecast.load_result`.
-    ax : matplotlib Axes, optional
+    ax : matplotlib.axes.Axes, optional
         Draw the outcome's panel into this axes (no hypothesis panel, title or footer: the
-        figure is yours). By default a new figure is made.
+        figure is yours) and return its figure. By default a new figure is made.
     hypotheses : bool
         With a new figure, add a second panel with every hypothesis's probability.
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import xarray as xr
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.transforms import blended_transform_factory
@@ -25,21 +26,26 @@ from .style import (
     TOP_N,
     UP,
     as_of,
+    axes_width,
     bottom_legend,
     decorate,
     empty_panel,
+    legend_below,
     legend_height,
     new_figure,
     percent_axis,
     percent_limits,
     plain,
+    root_figure,
     style_axes,
     subtitle,
     text_width,
 )
 
 
-def watch_chart(result: xr.DataTree, table: pd.DataFrame, *, top: int = TOP_N) -> Figure:
+def watch_chart(
+    result: xr.DataTree, table: pd.DataFrame, *, top: int = TOP_N, ax: Axes | None = None
+) -> Figure:
     """Return what to watch: where P(outcome) would go if each indicator is seen, and if not.
 
     Parameters
@@ -50,6 +56,10 @@ def watch_chart(result: xr.DataTree, table: pd.DataFrame, *, top: int = TOP_N) -
         From :func:`forecast.watch` (its order is kept: best first).
     top : int
         How many indicators to show (the rest are counted in the subtitle).
+    ax : matplotlib.axes.Axes, optional
+        Draw into this axes (P(seen) and the shift written right of it, the legend inside it;
+        no title, footer or bottom legend: the figure is yours) and return its figure. By
+        default a new figure is made.
 
     Returns
     -------
@@ -63,6 +73,8 @@ def watch_chart(result: xr.DataTree, table: pd.DataFrame, *, top: int = TOP_N) -
     Examples
     --------
     >>> watch_chart(result, forecast.watch(result, "indicators")).savefig("watch.png")  # doctest: +SKIP
+    >>> fig, (left, right) = plt.subplots(1, 2, layout="constrained")  # doctest: +SKIP
+    >>> watch_chart(result, table, top=5, ax=left)  # doctest: +SKIP
     """
     outcome = table.attrs.get("outcome", result.attrs.get("outcome", "outcome"))
     shown = table.head(top)
@@ -92,11 +104,14 @@ def watch_chart(result: xr.DataTree, table: pd.DataFrame, *, top: int = TOP_N) -
         )
     height = 1.5 + ROW_HEIGHT * 1.4 * (max(n, 2) + 0.8) + 0.75 + legend_height(2)
     height += 0.16 * len(notes)
-    fig = new_figure(width, height, footer_lines=1 + len(notes), legend_rows=2)
-    ax = fig.subplots()
+    own = ax is None  # a figure of its own, with the question as title and the footer
+    if ax is None:
+        ax = new_figure(width, height, footer_lines=1 + len(notes), legend_rows=2).subplots()
+    fig = root_figure(ax)
     if n == 0:
         empty_panel(ax, "No indicator left to watch.")
-        decorate(fig, result, notes=notes)
+        if own:
+            decorate(fig, result, notes=notes)
         return fig
     y = np.arange(n)
     colours = [UP if s > now else DOWN for s in seen]
@@ -134,7 +149,7 @@ def watch_chart(result: xr.DataTree, table: pd.DataFrame, *, top: int = TOP_N) -
     subtitle(
         ax,
         f"What would change P({outcome}): indicators by expected shift ({what}), {as_of(result)}",
-        plot_w + side_w,
+        plot_w + side_w if own else axes_width(ax),
     )
     handles = [
         Line2D([], [], color=INK, label=f"P({outcome}) now {now:.1f}%"),
@@ -151,6 +166,9 @@ def watch_chart(result: xr.DataTree, table: pd.DataFrame, *, top: int = TOP_N) -
             label="if not seen by its date",
         ),  # fmt: skip
     ]
+    if not own:
+        legend_below(ax, handles)
+        return fig
     bottom_legend(fig, handles, ncols=2, footer_lines=1 + len(notes))
     decorate(fig, result, notes=notes)
     return fig
