@@ -303,6 +303,8 @@ def workspace() -> Workspace:
 
 _PRIORS: dict[tuple, tuple] = {}
 """The prior draws (uniforms, log pi, p) of the last few (seed, draws, priors)."""
+caches.on_clear(_PRIORS.clear)
+caches.on_clear(lambda: vars(_LOCAL).pop("workspace", None))  # this thread's scratch arrays
 
 
 def _shared_prior_draws(a: Arrays, draws: int, seed: int):

@@ -9,11 +9,11 @@ number: a cold run, a warm run and a run with stores of any size give bit-identi
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Hashable
+from collections.abc import Callable, Hashable
 
 import numpy as np
 
-__all__ = ["DRAWS", "TILTS", "Memo", "clear_caches"]
+__all__ = ["DRAWS", "TILTS", "Memo", "clear_caches", "on_clear"]
 
 
 class Memo:
@@ -72,8 +72,27 @@ DRAWS = Memo(256 * 2**20)
 """Band contributions of items seen lately, per (item, weight, conditioning hypothesis)."""
 
 
+_CLEARERS: list[Callable[[], None]] = []
+
+
+def on_clear(forget: Callable[[], None]) -> Callable[[], None]:
+    """Register ``forget`` to be called by :func:`clear_caches` (a module's own small store).
+
+    Examples
+    --------
+    >>> LAST: dict = {}
+    >>> on_clear(LAST.clear)  # doctest: +ELLIPSIS
+    <built-in method clear of dict object at ...>
+    """
+    _CLEARERS.append(forget)
+    return forget
+
+
 def clear_caches() -> None:
-    """Forget remembered quadratures and band draws (for cold-start measurements).
+    """Forget every remembered number: quadratures, band draws, prior draws, scratch arrays.
+
+    The next run starts cold (for cold-start measurements); its numbers are the same.
+    Compiled models (numba, nutpie) are kept: compiling is once per process and structure.
 
     Examples
     --------
@@ -81,3 +100,5 @@ def clear_caches() -> None:
     """
     DRAWS.clear()
     TILTS.clear()
+    for forget in _CLEARERS:
+        forget()

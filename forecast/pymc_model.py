@@ -5,7 +5,7 @@ PyMC, PyTensor and nutpie are imported only when a model is built.
 
 from __future__ import annotations
 
-from functools import cache
+from functools import lru_cache
 
 import numpy as np
 
@@ -114,7 +114,7 @@ def _pymc_model(a: Arrays, hypotheses, ids, step: int):
     return model
 
 
-@cache
+@lru_cache(maxsize=8)  # a compiled model per structure; a few structures per session
 def _nuts_structure(n_items: int, n_h: int, has_kappa: bool):
     """One compiled nutpie model per structure (sizes); the numbers are fed as data."""
     import nutpie

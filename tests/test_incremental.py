@@ -135,3 +135,24 @@ def test_more_than_127_hypotheses():
     draws = result["posterior"]["p_outcome"].values[0]
     t = result["trajectory"]
     assert (np.abs(draws.mean(axis=0) - t["p_outcome"].values) < 4.5 * t["mcse"].values).all()
+
+
+def test_clear_caches_makes_the_next_run_cold(uncertain_scenario, monkeypatch):
+    """After ``clear_caches`` a run samples every item again, as the first run did; and every
+    store registered with ``caches.on_clear`` is emptied."""
+    from forecast import caches
+
+    calls = []
+    original = band.sample_tilted
+    monkeypatch.setattr(band, "sample_tilted", lambda *a, **k: calls.append(1) or original(*a, **k))
+    first = _arrays(forecast.run(uncertain_scenario, draws=1000, seed=3))
+    cold = len(calls)
+    forecast.run(uncertain_scenario, draws=1000, seed=3)
+    assert cold > 0 and len(calls) == cold  # the second run sampled nothing
+    mine = {"kept": 1}
+    caches.on_clear(mine.clear)
+    forecast.clear_caches()
+    again = _arrays(forecast.run(uncertain_scenario, draws=1000, seed=3))
+    assert len(calls) == 2 * cold and not mine
+    for key in first:
+        np.testing.assert_array_equal(again[key], first[key], err_msg=key)
