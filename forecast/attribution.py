@@ -479,7 +479,11 @@ def explain_move(
 
 
 def describe_last(
-    att: Attribution, a: Arrays, ids: list[str] | tuple[str, ...], hypotheses, outcome: str
+    att: Attribution,
+    a: Arrays,
+    ids: list[str] | tuple[str, ...],
+    hypotheses: list[str] | tuple[str, ...],
+    outcome: str,
 ) -> str:
     """What the last item added did, in words.
 

@@ -25,6 +25,7 @@ __all__ = [
     "Workspace",
     "band_draws",
     "band_route",
+    "proposal_rows",
     "sample_tilted",
     "workspace",
 ]
@@ -236,7 +237,9 @@ def _prior_draws(a: Arrays, size: int, rng: np.random.Generator):
     return log_pi, p
 
 
-def proposal_rows(mu: np.ndarray, sd: np.ndarray, r: np.ndarray, w: np.ndarray):
+def proposal_rows(
+    mu: np.ndarray, sd: np.ndarray, r: np.ndarray, w: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """How the compiled sampler draws items (n, H) at weights ``w`` (n,) given each h.
 
     Returns ``prior_mode``, ``g_star``, ``log_cost`` (see :func:`_proposals`) and

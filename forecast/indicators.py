@@ -48,16 +48,23 @@ from .yamlsafe import MAX_BYTES, YamlError, parse_yaml
 
 if TYPE_CHECKING:  # reading and checking the files (forecast validate) needs no pandas/scipy
     import pandas as pd
+    import xarray as xr
 
 __all__ = [
-    "RANK_BY",
     "Indicator",
+    "RANK_BY",
+    "band_if_observed",
     "best_set",
+    "current",
     "indicator_evidence",
     "load_indicators",
     "observe",
+    "seen_probabilities",
     "value_of_information",
     "watch",
+    "watch_columns",
+    "watch_dataset",
+    "watch_frame",
     "write_watch_csv",
 ]
 
@@ -224,7 +231,9 @@ def _csv_columns(problems: list[Problem]) -> list[Problem]:
 
 
 # ----------------------------------------------------------------------------- numbers
-def seen_probabilities(indicators: Sequence[Indicator], hypotheses: Sequence[str]):
+def seen_probabilities(
+    indicators: Sequence[Indicator], hypotheses: Sequence[str]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """``q = E[p_seen]`` (M, H), and the logit-normal ``(mean, sd)`` (M, H) each.
 
     ``q_h`` of an interval is the mean of its logit-normal (docs/model.md), by the same
@@ -476,7 +485,7 @@ def _as_indicators(indicators, scenario: Scenario) -> tuple[Indicator, ...]:
 
 
 def watch(
-    result,
+    result: xr.DataTree,
     indicators: str | Path | Iterable[Indicator | dict],
     *,
     rank_by: Literal["shift", "info_hypotheses", "info_outcome"] = "shift",
@@ -518,7 +527,7 @@ def watch(
     import pandas as pd
 
     from .inference import ForecastWarning
-    from .result_schema import BAND, POSTERIOR
+    from .result_schema import BAND, POSTERIOR, dataset
     from .results import scenario_of
 
     if rank_by not in RANK_BY:
@@ -548,7 +557,7 @@ def watch(
         }
     )
     checks: dict[str, Any] = {}
-    post = result[POSTERIOR]
+    post = dataset(result, POSTERIOR)
     has_draws = "final_p_hypothesis" in post
     scenario_uncertain = bool(
         np.ptp(np.asarray(post["p_outcome"].isel(step=-1).values, dtype=float)) > 0
@@ -611,7 +620,7 @@ def watch(
     return frame
 
 
-def current(result, scenario: Scenario) -> tuple[np.ndarray, np.ndarray, float]:
+def current(result: xr.DataTree, scenario: Scenario) -> tuple[np.ndarray, np.ndarray, float]:
     """``P(h | E)`` (last step), ``E[p_h]`` and ``P(Y | E)``.
 
     The fast route's stored exact values, recomputed with :func:`forecast.model.probabilities` after a NUTS run.
@@ -749,7 +758,7 @@ def _evidence_yaml(item: dict, indicator: Indicator, seen: bool, folder: Path) -
 
 
 # ----------------------------------------------------------------------------- stored
-def watch_dataset(frame: pd.DataFrame):
+def watch_dataset(frame: pd.DataFrame) -> xr.Dataset:
     """The :func:`watch` table as an ``xarray.Dataset`` (dim ``indicator``).
 
     Its ``attrs`` as JSON text: ``forecast run`` keeps it in ``posterior.nc`` (node ``/watch``) for the report.
@@ -771,7 +780,7 @@ def watch_dataset(frame: pd.DataFrame):
     )
 
 
-def watch_frame(dataset) -> pd.DataFrame:
+def watch_frame(dataset: xr.Dataset) -> pd.DataFrame:
     """The table that :func:`watch_dataset` stored, back as :func:`watch` returned it."""
     import json
 

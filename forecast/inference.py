@@ -25,7 +25,15 @@ from .pymc_model import compiled_nuts_model
 from .result_schema import ATTRIBUTION, BAND, build_result
 from .scenario import Scenario
 
-__all__ = ["BAND", "DEFAULT_DRAWS", "ForecastWarning", "clear_caches", "live_trajectory", "run"]
+__all__ = [
+    "BAND",
+    "DEFAULT_DRAWS",
+    "ForecastWarning",
+    "clear_caches",
+    "live_trajectory",
+    "package_versions",
+    "run",
+]
 
 DEFAULT_DRAWS = 4000
 """Draws of the band per step (fast route); MCSE of the draws' mean <= 0.5 / sqrt(4000)."""
@@ -298,6 +306,13 @@ def run(
 # ----------------------------------------------------------------------------- result
 @cache
 def package_versions() -> dict[str, str]:
+    """The versions of forecast and the libraries its numbers depend on (attribute ``versions``).
+
+    Examples
+    --------
+    >>> package_versions()["forecast"]  # doctest: +SKIP
+    '0.1.0'
+    """
     names = ["forecast", "pymc", "pytensor", "nutpie", "arviz", "numpy", "scipy", "xarray",
              "pandas", "pydantic"]  # fmt: skip
     out = {}

@@ -10,6 +10,7 @@ public names are also importable from here.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -121,7 +122,9 @@ def _log(x: float) -> float:
         return float(np.log(x))
 
 
-def likelihood_row(likelihoods, hypotheses) -> tuple[np.ndarray, np.ndarray]:
+def likelihood_row(
+    likelihoods: Mapping[str, Any], hypotheses: Sequence[str]
+) -> tuple[np.ndarray, np.ndarray]:
     """One item's ``log L(h) ~ Normal(mu, sd)`` row, as :func:`encode` writes it.
 
     Parameters
@@ -175,7 +178,7 @@ def encode(scenario: Scenario) -> Arrays:
     )
 
 
-def n_eff(rho, n):
+def n_eff(rho: float | np.ndarray, n: int | np.ndarray) -> float | np.ndarray:
     """The design effect: the independent items' worth of a group's ``n`` items.
 
     ``n`` items of a group with correlation ``rho`` carry ``n / (1 + rho * (n - 1))`` independent items' worth (numbers or arrays; 0 for n = 0).
@@ -183,7 +186,7 @@ def n_eff(rho, n):
     return n / (1.0 + rho * (n - 1))
 
 
-def rank_weight(rho, rank):
+def rank_weight(rho: float | np.ndarray, rank: int | np.ndarray) -> float | np.ndarray:
     """Weight of the item at ``rank`` (1 = strongest) among a group's items seen.
 
     ``n_eff(rank) - n_eff(rank - 1)`` (docs/model.md, "Dependent evidence").

@@ -6,16 +6,20 @@ PyMC, PyTensor and nutpie are imported only when a model is built.
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from .model import Arrays, encode, step_weights
 from .scenario import Scenario
 
+if TYPE_CHECKING:
+    import pymc as pm
+
 __all__ = ["build_model", "compiled_nuts_model", "model_data"]
 
 
-def build_model(scenario: Scenario, step: int | None = None):
+def build_model(scenario: Scenario, step: int | None = None) -> pm.Model:
     """The PyMC model of docs/model.md ("The PyMC model") at step ``k``.
 
     Every uncertain input is a random variable: ``pi ~ Dirichlet(kappa * prior)`` (when
@@ -135,7 +139,7 @@ def _nuts_structure(n_items: int, n_h: int, has_kappa: bool):
     return nutpie.compile_pymc_model(model)
 
 
-def compiled_nuts_model(a: Arrays, step: int):
+def compiled_nuts_model(a: Arrays, step: int) -> Any:
     """The compiled nutpie model for ``a`` at ``step`` (compiled once per structure)."""
     compiled = _nuts_structure(a.n_items, a.n_hypotheses, a.kappa is not None)
     data = model_data(a, step)

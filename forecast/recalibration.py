@@ -34,15 +34,19 @@ from .quadrature import row_max
 from .scenario import Scenario
 
 if TYPE_CHECKING:
+    import pymc as pm
     import xarray as xr
+
+    from .scoring import Scored
 
 __all__ = [
     "MIN_QUESTIONS",
     "PRIOR_SIGMA",
     "Portfolio",
     "Recalibration",
-    "portfolio",
+    "build_recalibration_model",
     "p_outcome_at",
+    "portfolio",
     "recalibrate",
     "synthetic_portfolio",
 ]
@@ -162,7 +166,7 @@ def p_outcome_at(port: Portfolio, s: np.ndarray | float) -> np.ndarray:
 
 
 # ----------------------------------------------------------------------------- PyMC model
-def build_recalibration_model(port: Portfolio):
+def build_recalibration_model(port: Portfolio) -> pm.Model:
     """The PyMC model of the module docstring.
 
     Every number is ``pm.Data`` (no fixed shapes), so one compiled model serves every portfolio.
@@ -308,7 +312,7 @@ def _resolved_arrays(scores) -> tuple[list[Arrays], list[bool]]:
 
 
 def recalibrate(
-    scores,
+    scores: pd.DataFrame | Iterable[Scored | Scenario | str | Path],
     *,
     unresolved: Iterable[Scenario] = (),
     unresolved_names: Iterable[str] | None = None,

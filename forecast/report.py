@@ -33,9 +33,9 @@ from .result_schema import (
     has_node,
 )
 from .results import atomic_write, final_band, scenario_of
-from .scenario import EvidenceItem
+from .scenario import EvidenceItem, Scenario
 
-__all__ = ["CSP", "report_html", "write_report"]
+__all__ = ["CSP", "how_it_resolved", "report_html", "write_report"]
 
 _CSS = """
 :root { --ink: #222; --muted: #666; --rule: #ddd; --accent: #0072B2; }
@@ -326,7 +326,7 @@ def _reproducibility(result: xr.DataTree) -> str:
     )
 
 
-def how_it_resolved(scenario, *, limit: int = 3) -> str:
+def how_it_resolved(scenario: Scenario, *, limit: int = 3) -> str:
     """Return the report's "How it resolved" section (HTML), empty for an unresolved scenario.
 
     What happened, the scores (docs/model.md, "Scoring a resolved question"), the items that pushed

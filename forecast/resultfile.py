@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -27,8 +28,12 @@ from .result_schema import (
     REQUIRED_NODES,
     TRAJECTORY,
     VARIABLES,
+    dataset,
     has_node,
 )
+
+if TYPE_CHECKING:
+    import xarray as xr
 
 __all__ = [
     "MAX_DATA_BYTES",
@@ -236,7 +241,7 @@ def _finite_in(values, lo: float, hi: float) -> bool:
     return bool(np.all(np.isfinite(v)) and np.all((v >= lo) & (v <= hi)))
 
 
-def check_result_values(result, path: str | Path = "posterior.nc") -> None:
+def check_result_values(result: xr.DataTree, path: str | Path = "posterior.nc") -> None:
     """Check a loaded result's shapes and values against the scenario it declares.
 
     Raises :class:`~forecast.errors.InputError` (``not a forecast result: ...``) when the
@@ -254,7 +259,7 @@ def check_result_values(result, path: str | Path = "posterior.nc") -> None:
         scenario = Scenario.from_dict(json.loads(result.attrs["scenario_json"]), name="result")
     except (ScenarioError, ValueError, KeyError, TypeError, AttributeError) as exc:
         raise not_a_result(path, f"its scenario does not validate: {exc}") from None
-    t = result[TRAJECTORY]
+    t = dataset(result, TRAJECTORY)
     n = len(scenario.evidence)
     checks = [
         (
@@ -263,7 +268,8 @@ def check_result_values(result, path: str | Path = "posterior.nc") -> None:
         ),
         (
             "evidence/hypothesis",
-            [str(h) for h in result[EVIDENCE]["hypothesis"].values] == list(scenario.hypotheses),
+            [str(h) for h in dataset(result, EVIDENCE)["hypothesis"].values]
+            == list(scenario.hypotheses),
         ),
         ("trajectory/step", np.array_equal(np.asarray(t["step"].values), np.arange(n + 1))),
         (
@@ -272,7 +278,7 @@ def check_result_values(result, path: str | Path = "posterior.nc") -> None:
         ),
         (
             "evidence/evidence",
-            [str(v) for v in result[EVIDENCE]["evidence"].values] == list(scenario.ids),
+            [str(v) for v in dataset(result, EVIDENCE)["evidence"].values] == list(scenario.ids),
         ),
         ("result attribute outcome", str(result.attrs.get("outcome")) == scenario.outcome),
         ("result attribute method", str(result.attrs.get("method", "fast")) in ("fast", "nuts")),
@@ -282,9 +288,9 @@ def check_result_values(result, path: str | Path = "posterior.nc") -> None:
     sums = np.asarray(t["p_hypothesis"].values, dtype=float).sum(axis=1)
     checks.append(("trajectory/p_hypothesis (sums to 1)", bool(np.allclose(sums, 1, atol=1e-6))))
     checks.append(("trajectory/mcse", _finite_in(t["mcse"].values, 0, 1)))
-    draws = np.asarray(result[POSTERIOR]["p_outcome"].values, dtype=float)
+    draws = np.asarray(dataset(result, POSTERIOR)["p_outcome"].values, dtype=float)
     checks.append(("posterior/p_outcome (0..1)", bool(np.all((draws >= 0) & (draws <= 1)))))
-    ev = result[EVIDENCE]
+    ev = dataset(result, EVIDENCE)
     checks.append(("evidence/reliability (0..1)", _finite_in(ev["reliability"].values, 0, 1)))
     checks.append(("evidence/weight (0..1)", _finite_in(ev["weight"].values, 0, 1)))
     if has_node(result, PREVIOUS):

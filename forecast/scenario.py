@@ -44,20 +44,22 @@ from .yamlsafe import MAX_BYTES, YamlError, decode, load_yaml, parse_yaml, read_
 __all__ = [
     "ADMIRALTY",
     "DEFAULT_CORRELATION",
-    "LIMITS",
     "EvidenceItem",
     "Group",
     "Hypothesis",
     "Interval",
+    "LIMITS",
     "Priors",
     "Problem",
     "Resolution",
     "Scenario",
     "ScenarioError",
+    "folder_files",
     "hypothesis_names",
     "load_scenario",
     "new_evidence",
     "printable",
+    "read_table",
 ]
 
 ADMIRALTY = {"A": 0.95, "B": 0.80, "C": 0.60, "D": 0.40, "E": 0.20, "F": 0.50}

@@ -24,14 +24,16 @@ from .scenario import Problem, Scenario, ScenarioError, load_scenario
 
 __all__ = [
     "CALIBRATION_COLUMNS",
+    "Calibration",
     "POSTMORTEM_COLUMNS",
     "SCORE_COLUMNS",
     "SUMMARY_COLUMNS",
-    "Calibration",
     "Scored",
     "calibration",
     "corp",
     "load_scenarios",
+    "log_p_observed",
+    "pav",
     "postmortem",
     "score",
     "score_entries",
@@ -141,7 +143,9 @@ def _first_items(a: Arrays, k: int) -> Arrays:
     return dataclasses.replace(a, mu=a.mu[:k], sd=a.sd[:k], r=a.r[:k], group=a.group[:k])
 
 
-def score_scenario(scenario: Scenario, *, name: str = "scenario", file: str = "priors.yaml"):
+def score_scenario(
+    scenario: Scenario, *, name: str = "scenario", file: str = "priors.yaml"
+) -> Scored:
     """Score one resolved scenario (docs/model.md, "Scoring a resolved question").
 
     Parameters
@@ -252,7 +256,11 @@ def load_scenarios(folders: Iterable[str | Path]) -> list[tuple[str, Scenario, s
     return loaded
 
 
-def score(scenarios, *, names: Iterable[str] | None = None) -> pd.DataFrame:
+def score(
+    scenarios: Scenario | str | Path | Iterable[Scenario | str | Path],
+    *,
+    names: Iterable[str] | None = None,
+) -> pd.DataFrame:
     """The ``scores.csv`` table of the resolved scenarios among ``scenarios``.
 
     Parameters
@@ -347,7 +355,9 @@ def postmortem(scored: Scored, *, seed: int = 0) -> pd.DataFrame:
 
 
 # ----------------------------------------------------------------------------- calibration
-def wilson_interval(k, n, z: float = Z90) -> tuple[np.ndarray, np.ndarray]:
+def wilson_interval(
+    k: np.ndarray | float, n: np.ndarray | float, z: float = Z90
+) -> tuple[np.ndarray, np.ndarray]:
     """Wilson score interval of a binomial rate ``k / n`` (90% by default); NaN where n = 0.
 
     Examples
@@ -378,7 +388,7 @@ def pav(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     return fitted[inverse]
 
 
-def corp(p, o) -> dict[str, float]:
+def corp(p: np.ndarray, o: np.ndarray) -> dict[str, float]:
     """The CORP decomposition of the mean Brier score (Dimitriadis, Gneiting, Jordan 2021).
 
     With ``c`` the forecasts recalibrated by PAV (:func:`pav`) and ``obar`` the base rate:

@@ -9,6 +9,7 @@ import matplotlib as mpl
 import numpy as np
 import pandas as pd
 import xarray as xr
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
@@ -125,7 +126,7 @@ def _impact_handles(outcome: str, prior: float, final: float) -> list:
     ]
 
 
-def column_text(ax, y: float, text: str, *, colour: str = INK, x: float = 1.03) -> None:
+def column_text(ax: Axes, y: float, text: str, *, colour: str = INK, x: float = 1.03) -> None:
     """Text right of the axes, at row ``y``."""
     trans = blended_transform_factory(ax.transAxes, ax.transData)
     ax.text(

@@ -11,12 +11,14 @@ import json
 import math
 import re
 from collections.abc import Sequence
+from typing import Literal
 
 import matplotlib as mpl
 import numpy as np
 import pandas as pd
 import xarray as xr
 from matplotlib.axes import Axes
+from matplotlib.axis import Axis
 from matplotlib.backends.backend_agg import RendererAgg
 from matplotlib.figure import Figure
 from matplotlib.font_manager import FontProperties
@@ -84,7 +86,7 @@ def plain(text: str) -> str:
     return str(text).replace("$", r"\$")
 
 
-def shorten(text, limit: int = LABEL_CHARS) -> str:
+def shorten(text: object, limit: int = LABEL_CHARS) -> str:
     """``text`` cut to ``limit`` characters in the middle, the cut marked with an ellipsis.
 
     The start and the end stay (names that differ only at their end stay apart).
@@ -294,7 +296,7 @@ def wrap_text(text: str, size: float, width: float, *, weight: str = "normal") -
     return "\n".join(lines).replace(nbsp, " ")
 
 
-def percent_axis(axis) -> None:
+def percent_axis(axis: Axis) -> None:
     """Whole-percent ticks (data in percent), never a rounded half-step label."""
     axis.set_major_formatter(PercentFormatter(100, decimals=0))
     axis.set_major_locator(MaxNLocator(nbins=7, steps=[1, 2, 5, 10], integer=True))
@@ -321,7 +323,7 @@ def decorate(fig: Figure, result: xr.DataTree, *, notes: Sequence[str] = ()) -> 
     )
 
 
-def subtitle(ax, text: str, width: float) -> None:
+def subtitle(ax: Axes, text: str, width: float) -> None:
     """Return the panel's title, left-aligned, wrapped to ``width`` inches."""
     ax.set_title(
         wrap_text(plain(text), SUBTITLE_SIZE, width),
@@ -332,7 +334,7 @@ def subtitle(ax, text: str, width: float) -> None:
     )
 
 
-def style_axes(ax, *, grid: str = "y") -> None:
+def style_axes(ax: Axes, *, grid: Literal["x", "y", "both", ""] = "y") -> None:
     """Return the common look of an axes.
 
     No top and right spines, grey axis lines, a light grid along ``grid`` ("x", "y" or "").
@@ -358,7 +360,7 @@ def percent_limits(values: np.ndarray, *, pad: float = 4.0) -> tuple[float, floa
     return lo, hi
 
 
-def empty_panel(ax, message: str) -> None:
+def empty_panel(ax: Axes, message: str) -> None:
     """Replace an axes' content by a centred ``message`` (a chart with nothing to show)."""
     ax.text(
         0.5,

@@ -10,6 +10,7 @@ import matplotlib.dates as mdates
 import numpy as np
 import pandas as pd
 import xarray as xr
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import FixedLocator, PercentFormatter
 
@@ -27,6 +28,7 @@ from .style import (
     STEP_WIDTH,
     TICK_SIZE,
     as_of,
+    axes_width,
     decorate,
     evidence_dates,
     format_day,
@@ -35,6 +37,7 @@ from .style import (
     percent_axis,
     percent_limits,
     plain,
+    root_figure,
     shorten,
     style_axes,
     subtitle,
@@ -42,7 +45,7 @@ from .style import (
 )
 
 
-def timeline(result: xr.DataTree, *, ax=None, hypotheses: bool = True) -> Figure:
+def timeline(result: xr.DataTree, *, ax: Axes | None = None, hypotheses: bool = True) -> Figure:
     """Return the outcome's probability after every evidence item, with the judgement band.
 
     Parameters
@@ -81,12 +84,12 @@ def timeline(result: xr.DataTree, *, ax=None, hypotheses: bool = True) -> Figure
     label_w = text_width(labels, TICK_SIZE)
     steps = np.arange(n_steps, dtype=float)
     if ax is not None:
-        plot_w = ax.get_position().width * ax.figure.get_figwidth()
+        plot_w = axes_width(ax)
         right, step_in = _timeline_geometry(result, plot_w)
         _outcome_panel(ax, result, steps, right=right, width=plot_w, outside=False)
         _date_axis(ax, result, rotate=_dates_rotated(result, step_in))
         _step_labels(ax, labels, rotate=label_w + 0.1 > step_in)
-        return ax.figure
+        return root_figure(ax)
 
     legend_w = _legend_width(result)
     plot_w = max(6.5, STEP_WIDTH * (n_steps + 0.2) + _end_label_room(result) + 0.15)
@@ -156,7 +159,7 @@ def _dated_timeline(result: xr.DataTree, *, ax=None, hypotheses: bool = True) ->
     x = step_dates(result)
     n_items = x.size - 1
     if ax is not None:
-        plot_w = ax.get_position().width * ax.figure.get_figwidth()
+        plot_w = axes_width(ax)
         _outcome_panel(ax, result, x, right=_dated_right(result, x, plot_w), width=plot_w,
                        outside=False)  # fmt: skip
         _dates_below(ax, n_items)
