@@ -40,15 +40,8 @@ if TYPE_CHECKING:
     from .pymc_model import build_model
     from .recalibration import recalibrate, synthetic_portfolio
     from .report import report_html, write_report
-    from .result_schema import BAND
-    from .results import (
-        Changes,
-        changes_since,
-        load_result,
-        save_result,
-        scenario_of,
-        trajectory_frame,
-    )
+    from .result_schema import BAND, scenario_of
+    from .results import Changes, changes_since, load_result, save_result, trajectory_frame
     from .scoring import calibration, postmortem, score
     from .widgets import what_if
 
@@ -74,7 +67,7 @@ _LAZY = {
     "changes_since": "results",
     "load_result": "results",
     "save_result": "results",
-    "scenario_of": "results",
+    "scenario_of": "result_schema",
     "trajectory_frame": "results",
     "ach_matrix": "charts",
     "distribution": "charts",

@@ -34,8 +34,15 @@ from .model import (
     strength,
     subset_weights,
 )
-from .result_schema import ATTRIBUTION, EVIDENCE, TRAJECTORY, check_result, dataset, has_node
-from .results import scenario_of
+from .result_schema import (
+    ATTRIBUTION,
+    EVIDENCE,
+    TRAJECTORY,
+    check_result,
+    dataset,
+    has_node,
+    scenario_of,
+)
 from .scenario import EvidenceItem, Scenario
 
 MAX_ROWS = 40
@@ -283,7 +290,7 @@ def sensitivity_table(result: xr.DataTree) -> pd.DataFrame:
     10,000 inputs take a fraction of a second and ``[1e200, 1e250]`` overflows nothing.
 
     The prior strength ``kappa`` is not an input here: the probability uses ``E[pi] = pi``
-    whatever ``kappa`` is (MODEL.md, "The probability"), so ``kappa / 4`` and ``kappa * 4``
+    whatever ``kappa`` is (docs/model.md, "The probability"), so ``kappa / 4`` and ``kappa * 4``
     give the same number; ``kappa`` only widens or narrows the judgement band.
 
     Examples
@@ -531,3 +538,10 @@ def setting_changes(item: EvidenceItem, setting: Setting) -> dict[str, Any]:
     if abs(r - item.r) > TOL:
         changes["reliability"] = r
     return changes
+
+
+def final_band(result: xr.DataTree) -> tuple[float, float, float]:
+    """The outcome's probability after the last item and its band, ``(p, low, high)``."""
+    t = dataset(result, TRAJECTORY)
+    p, low, high = (float(t[k][-1]) for k in ("p_outcome", "p_outcome_low", "p_outcome_high"))
+    return p, low, high

@@ -356,7 +356,7 @@ def _cmd_score(args) -> int:
     """``score``: score the resolved scenarios, calibration across them, optionally recalibrate."""
     import pandas as pd
 
-    from .results import atomic_write
+    from .outdir import atomic_write
     from .scoring import calibration, load_scenarios, postmortem, score_entries
 
     loaded = load_scenarios(args.dirs)  # bad files anywhere: every problem listed, exit 2

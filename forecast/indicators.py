@@ -527,8 +527,7 @@ def watch(
     import pandas as pd
 
     from .inference import ForecastWarning
-    from .result_schema import BAND, POSTERIOR, dataset
-    from .results import scenario_of
+    from .result_schema import BAND, POSTERIOR, dataset, scenario_of
 
     if rank_by not in RANK_BY:
         raise InputError(f"rank_by must be one of {', '.join(RANK_BY)}, got {rank_by!r}")
@@ -645,7 +644,7 @@ def watch_columns(frame: pd.DataFrame) -> list[str]:
 
 def write_watch_csv(frame: pd.DataFrame, out: str | Path) -> Path:
     """Write ``<out>/watch.csv`` (atomically): the ranked table of :func:`watch`."""
-    from .results import atomic_write
+    from .outdir import atomic_write
 
     path = Path(out) / "watch.csv"
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import InputError
-from .results import atomic_write
+from .outdir import atomic_write
 
 __all__ = ["NotebookError", "execute_notebook", "html_export"]
 

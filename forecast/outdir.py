@@ -1,4 +1,6 @@
-"""Writing into ``out/`` as one set: a lock, a staging folder beside it, one swap.
+"""Writing files safely: one file atomically, and ``out/`` as one set.
+
+:func:`atomic_write` writes a temporary file beside the target and renames it into place.
 
 ``forecast run`` (and ``charts``, ``report``) write their files into a staging folder beside
 ``out/`` (``.out.forecast-staging``), which starts as hard links of the files in ``out/`` that
@@ -21,10 +23,32 @@ import fcntl
 import os
 import shutil
 import sys
+import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-__all__ = ["output_set", "sibling"]
+__all__ = ["atomic_write", "output_set", "sibling"]
+
+
+def atomic_write(path: str | Path, write: Callable[[Path], None]) -> None:
+    """Call ``write(tmp)`` on a temporary file beside ``path``, then rename it into place.
+
+    An interrupted run never leaves a half-written ``path``.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; give the file ordinary permissions
+    try:
+        write(Path(tmp))
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
 
 _RENAME_EXCHANGE = 2
 _AT_FDCWD = -100

@@ -287,7 +287,7 @@ class Recalibration:
 
     def save(self, out: str | Path) -> list[Path]:
         """Write ``recalibration.nc`` and ``recalibration.csv`` into ``out`` (atomically)."""
-        from .results import atomic_write
+        from .outdir import atomic_write
 
         out = Path(out)
         nc, csv = out / "recalibration.nc", out / "recalibration.csv"

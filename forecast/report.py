@@ -18,9 +18,10 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from .analysis import impact_table, sensitivity_table
+from .analysis import final_band, impact_table, sensitivity_table
 from .charts.export import figures, inline_svg, svg_text
 from .charts.style import as_of, pct
+from .outdir import atomic_write
 from .result_schema import (
     ATTRIBUTION,
     PREVIOUS,
@@ -31,8 +32,8 @@ from .result_schema import (
     check_result,
     dataset,
     has_node,
+    scenario_of,
 )
-from .results import atomic_write, final_band, scenario_of
 from .scenario import EvidenceItem, Scenario
 
 __all__ = ["CSP", "how_it_resolved", "report_html", "write_report"]

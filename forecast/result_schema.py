@@ -24,9 +24,10 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import xarray as xr
 
+from .scenario import Scenario
+
 if TYPE_CHECKING:
     from .model import Arrays
-    from .scenario import Scenario
 
 __all__ = [
     "ATTRIBUTION",
@@ -48,6 +49,7 @@ __all__ = [
     "check_result",
     "dataset",
     "has_node",
+    "scenario_of",
     "variable",
 ]
 
@@ -133,6 +135,11 @@ VARIABLES: dict[str, dict[str, tuple[str, ...]]] = {
         "p_outcome_high": ("step*",),
     },
 }
+
+
+def scenario_of(result: xr.DataTree) -> Scenario:
+    """The scenario a result was computed from (stored in its attributes)."""
+    return Scenario.from_dict(json.loads(result.attrs["scenario_json"]), name="posterior.nc")
 
 
 def check_result(result: object) -> None:

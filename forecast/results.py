@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import tempfile
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -13,22 +10,20 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from .analysis import final_band
 from .errors import InputError
+from .outdir import atomic_write
 from .result_schema import ATTRIBUTION, PREVIOUS, TRAJECTORY, dataset, has_node, variable
 from .resultfile import check_result_file, check_result_values, not_a_result
-from .scenario import Scenario
 
 __all__ = [
     "Changes",
-    "atomic_write",
     "changes_since",
-    "final_band",
     "input_changes",
     "keep_previous",
     "load_result",
     "same_question",
     "save_result",
-    "scenario_of",
     "trajectory_frame",
 ]
 
@@ -61,26 +56,6 @@ def trajectory_frame(result: xr.DataTree) -> pd.DataFrame:
     frame[f"p_{outcome}_high"] = t["p_outcome_high"].values
     frame["mcse"] = t["mcse"].values
     return frame
-
-
-def atomic_write(path: str | Path, write: Callable[[Path], None]) -> None:
-    """Call ``write(tmp)`` on a temporary file beside ``path``, then rename it into place.
-
-    An interrupted run never leaves a half-written ``path``.
-    """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; give the file ordinary permissions
-    try:
-        write(Path(tmp))
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def save_result(result: xr.DataTree, out: str | Path) -> dict[str, Path]:
@@ -133,11 +108,6 @@ def load_result(path: str | Path) -> xr.DataTree:
             raise
         raise not_a_result(path, f"{type(exc).__name__}: {exc}") from None
     return result
-
-
-def scenario_of(result: xr.DataTree) -> Scenario:
-    """The scenario a result was computed from (stored in its attributes)."""
-    return Scenario.from_dict(json.loads(result.attrs["scenario_json"]), name="posterior.nc")
 
 
 def input_changes(result: xr.DataTree) -> list[str]:
@@ -261,13 +231,6 @@ class Changes:
 
 def _items(ids) -> str:
     return f"{len(ids)} item{'s' if len(ids) != 1 else ''}"
-
-
-def final_band(result: xr.DataTree) -> tuple[float, float, float]:
-    """The outcome's probability after the last item and its band, ``(p, low, high)``."""
-    t = dataset(result, TRAJECTORY)
-    p, low, high = (float(t[k][-1]) for k in ("p_outcome", "p_outcome_low", "p_outcome_high"))
-    return p, low, high
 
 
 def changes_since(previous: xr.DataTree, current: xr.DataTree) -> Changes:

@@ -63,7 +63,7 @@ __all__ = [
 ]
 
 ADMIRALTY = {"A": 0.95, "B": 0.80, "C": 0.60, "D": 0.40, "E": 0.20, "F": 0.50}
-"""Source reliability of the Admiralty letters (MODEL.md, "Source reliability")."""
+"""Source reliability of the Admiralty letters (docs/model.md, "Source reliability")."""
 
 DEFAULT_CORRELATION = 0.5
 """Correlation of a dependence group that priors.yaml does not set."""

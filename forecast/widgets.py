@@ -50,7 +50,14 @@ import ipywidgets as W
 import numpy as np
 import xarray as xr
 
-from .analysis import TOL, Setting, scale_likelihoods, scenario_for, setting_changes
+from .analysis import (
+    TOL,
+    Setting,
+    final_band,
+    scale_likelihoods,
+    scenario_for,
+    setting_changes,
+)
 from .inference import DEFAULT_DRAWS, ForecastWarning, live_trajectory, run
 from .model import (
     Arrays,
@@ -62,7 +69,6 @@ from .model import (
     step_weights,
 )
 from .result_schema import ATTRIBUTION, TRAJECTORY, band_label, dataset, has_node
-from .results import final_band
 from .scenario import EvidenceItem, Scenario, ScenarioError
 
 if TYPE_CHECKING:

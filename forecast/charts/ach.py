@@ -21,8 +21,7 @@ from ..analysis import (
     most_important,
     split_log,
 )
-from ..result_schema import EVIDENCE, TRAJECTORY, check_result, dataset
-from ..results import scenario_of
+from ..result_schema import EVIDENCE, TRAJECTORY, check_result, dataset, scenario_of
 from .impact import column_text, others_label
 from .style import (
     FOOTER_SIZE,

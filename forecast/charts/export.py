@@ -24,8 +24,8 @@ from ..analysis import impact_table_for, sensitivity_table_for
 from ..model import (
     encode,
 )
-from ..result_schema import WATCH, check_result, dataset, has_node
-from ..results import atomic_write, scenario_of
+from ..outdir import atomic_write
+from ..result_schema import WATCH, check_result, dataset, has_node, scenario_of
 from .ach import ach_figure
 from .distribution import distribution
 from .impact import impact_figure

@@ -175,7 +175,7 @@ def save_chart(fig: Figure, out, name: str, *, dpi: int = 200) -> list:
     """
     from pathlib import Path
 
-    from ..results import atomic_write
+    from ..outdir import atomic_write
 
     paths = []
     for fmt in ("png", "svg"):

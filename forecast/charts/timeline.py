@@ -14,9 +14,8 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import FixedLocator, PercentFormatter
 
-from ..analysis import MAX_ROWS
+from ..analysis import MAX_ROWS, final_band
 from ..result_schema import PREVIOUS, TRAJECTORY, band_label, check_result, dataset, has_node
-from ..results import final_band
 from .style import (
     BAND_COLOUR,
     DOWN,
