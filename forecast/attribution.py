@@ -514,8 +514,8 @@ def describe_last(
     return text
 
 
-def attribution_node(att: Attribution, a: Arrays, scenario: Scenario) -> xr.DataTree:
-    """The ``/attribution`` node of a result (dims ``evidence``, ``hypothesis``).
+def attribution_node(att: Attribution, a: Arrays, scenario: Scenario) -> xr.Dataset:
+    """The variables of the ``/attribution`` node of a result (dims ``evidence``, ``hypothesis``).
 
     Variables: ``step_move``, ``shapley``, ``shapley_mcse``, ``leave_one_out`` (evidence;
     P(outcome), fractions) and ``shapley_hypothesis``, ``shapley_hypothesis_mcse``
@@ -558,7 +558,7 @@ def attribution_node(att: Attribution, a: Arrays, scenario: Scenario) -> xr.Data
     ds["shapley_mcse"].attrs["long_name"] = "Monte Carlo standard error (0 when exact)"
     ds["leave_one_out"].attrs["long_name"] = f"the final P({o}) without the item"
     ds["shapley_hypothesis"].attrs["long_name"] = "Shapley value of the final P(h)"
-    return xr.DataTree(ds)
+    return ds
 
 
 CSV_COLUMNS = ("evidence_id", "step_move", "shapley", "shapley_mcse", "leave_one_out")

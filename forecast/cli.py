@@ -250,7 +250,9 @@ def _cmd_run(args) -> int:
         result, caught = _compute(args, scenario)
         _print_run(scenario, result, trajectory_frame(result), args)
         result = _since_last_run(result, previous, out / "posterior.nc", scenario.outcome)
-        watch_table = None if indicators is None else _watch_into(result, indicators)
+        watch_table = None
+        if indicators is not None:
+            result, watch_table = _watch_into(result, indicators)
         names = _write_run(result, staging, charts=not args.no_charts)
         if watch_table is not None:  # its chart, if any, drawn by save_all with the others
             names += _write_watch(result, watch_table, staging, top=5, charts=False)
@@ -598,22 +600,19 @@ def _watch_into(
     rank_by: Literal["shift", "info_hypotheses", "info_outcome"] = "shift",
     k: int = 3,
 ):
-    """Return the ranked indicators (:func:`forecast.watch`), also kept in the result.
+    """Return the result with the ranked indicators (:func:`forecast.watch`), and them.
 
     They are kept in the node ``/watch``: the report's "What would change the assessment".
     """
-    import xarray as xr
-
     from .indicators import watch, watch_dataset
-    from .result_schema import WATCH
+    from .result_schema import WATCH, with_node
 
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         frame = watch(result, indicators, rank_by=rank_by, k=k)
     for w in caught:
         print(f"WARNING: {w.message}", file=sys.stderr)
-    result[WATCH] = xr.DataTree(dataset=watch_dataset(frame))
-    return frame
+    return with_node(result, WATCH, watch_dataset(frame)), frame
 
 
 def _write_watch(result, frame, out, *, top: int | None, charts: bool = True) -> list[str]:
@@ -691,7 +690,7 @@ def _cmd_watch(args) -> int:
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", ForecastWarning)
         result = _watch_result(args, scenario)
-        frame = _watch_into(result, indicators, rank_by=args.rank_by, k=args.k)
+        result, frame = _watch_into(result, indicators, rank_by=args.rank_by, k=args.k)
         names = _write_watch(result, frame, args.out, top=20)
         print("wrote " + ", ".join(str(Path(args.out) / n) for n in names))
     for w in caught:

@@ -22,7 +22,7 @@ from .band import Progress, band_draws, band_route, workspace
 from .caches import clear_caches
 from .model import Arrays, encode, probabilities
 from .pymc_model import compiled_nuts_model
-from .result_schema import ATTRIBUTION, BAND, build_result
+from .result_schema import ATTRIBUTION, BAND, build_result, with_node
 from .scenario import Scenario
 
 __all__ = [
@@ -299,7 +299,7 @@ def run(
     if attribution:
         from .attribution import attribution_node, shapley
 
-        tree[ATTRIBUTION] = attribution_node(shapley(a, seed=seed), a, scenario)
+        tree = with_node(tree, ATTRIBUTION, attribution_node(shapley(a, seed=seed), a, scenario))
     return tree
 
 

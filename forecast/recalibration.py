@@ -368,16 +368,17 @@ def recalibrate(
     )
     stats = trace["sample_stats"].dataset
     keep = [v for v in stats.data_vars if stats[v].dtype != object]
+    posterior = trace["posterior"].dataset[["s"]]  # ArviZ's groups: this is not a forecast result
     tree = xr.DataTree.from_dict(
         {
-            "posterior": trace["posterior"].dataset[["s"]],
+            "posterior": posterior,
             "sample_stats": stats[keep],
             "observed_data": xr.Dataset(
                 {"outcome_happened": ("question", port.outcome.astype(np.int8))}
             ),
         }
     )
-    s = np.asarray(tree["posterior"]["s"]).reshape(-1)
+    s = np.asarray(posterior["s"]).reshape(-1)
     r_hat = float(az.rhat(tree)["s"])
     ess = float(az.ess(tree)["s"])
     lo, med, hi = np.quantile(s, [0.05, 0.5, 0.95])

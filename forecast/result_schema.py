@@ -51,6 +51,7 @@ __all__ = [
     "has_node",
     "scenario_of",
     "variable",
+    "with_node",
 ]
 
 BAND = (0.05, 0.95)
@@ -158,6 +159,52 @@ def check_result(result: object) -> None:
             "expected the result of forecast.run or forecast.load_result (an xarray.DataTree "
             f"with {', '.join('/' + n for n in REQUIRED_NODES)}), got {type(result).__name__}"
         )
+
+
+def with_node(result: xr.DataTree, node: str, data: xr.Dataset) -> xr.DataTree:
+    """``result`` with ``data`` as its node ``node``, checked against :data:`VARIABLES`.
+
+    Every variable and coordinate of ``data`` must be one the schema lists for that node,
+    with the listed dimensions, so that what a run writes is what a saved file may hold.
+
+    Parameters
+    ----------
+    result : xarray.DataTree
+        A result of :func:`forecast.run`; not modified.
+    node : str
+        An optional node: :data:`ATTRIBUTION`, :data:`WATCH` or :data:`PREVIOUS`.
+    data : xarray.Dataset
+        The node's variables.
+
+    Returns
+    -------
+    xarray.DataTree
+        A shallow copy of ``result`` with the node added (or replaced).
+
+    Raises
+    ------
+    ValueError
+        For a variable the schema does not list, or with other dimensions.
+
+    Examples
+    --------
+    >>> result = with_node(result, WATCH, watch_dataset(frame))  # doctest: +SKIP
+    """
+    _known(node)
+    if node in REQUIRED_NODES:
+        raise ValueError(f"/{node} is built by build_result, not added")
+    listed = VARIABLES[node]
+    for name in [*data.data_vars, *data.coords]:
+        dims = listed.get(str(name), listed.get("*"))
+        actual = tuple(str(d) for d in data[name].dims)
+        if dims is None or actual != tuple(d.rstrip("*") for d in dims):
+            raise ValueError(
+                f"/{node}/{name} with dimensions {actual} is not in the result schema "
+                "(forecast.result_schema.VARIABLES)"
+            )
+    out = result.copy()
+    out[node] = xr.DataTree(data)
+    return out
 
 
 def has_node(result: xr.DataTree, node: str) -> bool:

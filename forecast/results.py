@@ -13,7 +13,15 @@ import xarray as xr
 from .analysis import final_band
 from .errors import InputError
 from .outdir import atomic_write
-from .result_schema import ATTRIBUTION, PREVIOUS, TRAJECTORY, dataset, has_node, variable
+from .result_schema import (
+    ATTRIBUTION,
+    PREVIOUS,
+    TRAJECTORY,
+    dataset,
+    has_node,
+    variable,
+    with_node,
+)
 from .resultfile import check_result_file, check_result_values, not_a_result
 
 __all__ = [
@@ -286,6 +294,4 @@ def keep_previous(
             "scenario_hash": str(previous.attrs.get("scenario_hash", "")),
             "changes": changes.describe(str(current.attrs.get("outcome", "outcome"))),
         }
-    out = current.copy()
-    out[PREVIOUS] = xr.DataTree(kept)
-    return out
+    return with_node(current, PREVIOUS, kept)

@@ -50,15 +50,31 @@ def test_every_node_and_variable_of_a_full_result_is_in_the_schema(bundled):
     from forecast.model import encode
 
     a = encode(scenario)
-    result[rs.ATTRIBUTION] = attribution_node(shapley(a, seed=0), a, scenario)
+    result = rs.with_node(result, rs.ATTRIBUTION, attribution_node(shapley(a, seed=0), a, scenario))
+    result = forecast.results.keep_previous(result, bundled)
+    assert {rs.ATTRIBUTION, rs.PREVIOUS} <= set(result.children)
     for node in result.children:
         assert node in rs.VARIABLES, node
         ds = rs.dataset(result, node)
         for name in [*ds.data_vars, *ds.coords]:
             assert name in rs.VARIABLES[node], f"/{node}/{name}"
-            assert ds[name].dims == rs.VARIABLES[node][name], f"/{node}/{name}"
+            listed = tuple(d.rstrip("*") for d in rs.VARIABLES[node][name])  # step*: own steps
+            assert ds[name].dims == listed, f"/{node}/{name}"
     assert set(rs.REQUIRED_NODES) <= set(result.children)
     assert all(k in result.attrs for k in rs.REQUIRED_ATTRS)
+
+
+def test_with_node_refuses_what_the_schema_does_not_list(bundled):
+    t = rs.dataset(bundled, rs.TRAJECTORY)
+    kept = t[["p_outcome", "p_outcome_low", "p_outcome_high"]]
+    assert rs.PREVIOUS in rs.with_node(bundled, rs.PREVIOUS, kept).children
+    assert rs.PREVIOUS not in bundled.children  # the result given is not modified
+    with pytest.raises(ValueError, match="/previous_trajectory/mcse with dimensions"):
+        rs.with_node(bundled, rs.PREVIOUS, t[["p_outcome", "mcse"]])
+    with pytest.raises(ValueError, match="dimensions"):  # a listed name on other dimensions
+        rs.with_node(bundled, rs.PREVIOUS, t[["p_hypothesis"]])
+    with pytest.raises(ValueError, match="built by build_result"):
+        rs.with_node(bundled, rs.TRAJECTORY, t)
 
 
 def test_accessors_refuse_names_outside_the_schema(bundled):
@@ -98,31 +114,72 @@ def test_band_label_follows_the_result_not_a_literal(bundled):
 PACKAGE = Path(forecast.__file__).parent
 
 
+def _spelt(expr: ast.AST) -> str:
+    """``self._result`` for an attribute chain, ``result`` for a name, else ``""``."""
+    if isinstance(expr, ast.Name):
+        return expr.id
+    if isinstance(expr, ast.Attribute):
+        return f"{_spelt(expr.value)}.{expr.attr}"
+    if isinstance(expr, ast.Call):
+        return _spelt(expr.func) + "()"
+    return ""
+
+
+def _result_like(expr: ast.AST) -> bool:
+    """An expression that names a result (or a node's children) by its spelling."""
+    name = _spelt(expr).lower()
+    return any(w in name for w in ("result", "previous", "current", "children", "tree"))
+
+
+def _node_literals(tree: ast.AST):
+    """(line, literal) of every node name spelt as a string where a result is read."""
+    accessors = ("dataset", "variable", "has_node")
+    for node in ast.walk(tree):
+        found = []
+        if isinstance(node, ast.Subscript) and _result_like(node.value):
+            found.append(node.slice)
+        elif isinstance(node, ast.Compare):
+            for op, right in zip(node.ops, node.comparators, strict=True):
+                if isinstance(op, ast.In | ast.NotIn) and _result_like(right):
+                    found.append(node.left)
+        elif isinstance(node, ast.Call):
+            name = _spelt(node.func)
+            if name.split(".")[-1] in accessors:
+                found += node.args[1:2] + [k.value for k in node.keywords if k.arg == "node"]
+            elif name.endswith((".get", ".pop")) and _result_like(node.func.value):
+                found += node.args[:1]
+        for expr in found:
+            if isinstance(expr, ast.Constant) and expr.value in rs.NODES:
+                yield node.lineno, expr.value
+
+
+def test_the_node_name_check_sees_every_way_of_reading_a_node():
+    spellings = [
+        'result["trajectory"]',
+        'self._result["evidence"]',
+        'tree["posterior"]',
+        'result.children["watch"]',
+        '"watch" in result',
+        '"attribution" not in result.children',
+        'result.get("watch")',
+        'rs.dataset(result, "evidence")',
+        'dataset(result, node="trajectory")',
+        'variable(previous, "previous_trajectory", "p_outcome")',
+    ]
+    for text in spellings:
+        assert list(_node_literals(ast.parse(text))), text
+    harmless = ['data["evidence"]', '{"evidence": []}', 'parser.add_parser("watch")']
+    for text in harmless:
+        assert not list(_node_literals(ast.parse(text))), text
+
+
 def test_no_module_but_the_schema_spells_a_node_name():
     """``result["trajectory"]``, ``"watch" in result.children`` and ``dataset(r, "evidence")``
     take their node from forecast.result_schema; the literal appears nowhere else."""
-    offenders = []
-    for path in sorted(PACKAGE.rglob("*.py")):
-        if path.name == "result_schema.py":
-            continue
-        tree = ast.parse(path.read_text())
-        for node in ast.walk(tree):
-            literal = None
-            if isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Constant):
-                base = node.value
-                if isinstance(base, ast.Name) and base.id in ("result", "previous", "current"):
-                    literal = node.slice.value
-            elif isinstance(node, ast.Compare) and isinstance(node.left, ast.Constant):
-                right = node.comparators[0]
-                if isinstance(right, ast.Attribute) and right.attr == "children":
-                    literal = node.left.value
-            elif (
-                isinstance(node, ast.Call)
-                and getattr(node.func, "id", "") in ("dataset", "variable", "has_node")
-                and len(node.args) > 1
-                and isinstance(node.args[1], ast.Constant)
-            ):
-                literal = node.args[1].value
-            if literal in rs.NODES:
-                offenders.append(f"{path.relative_to(PACKAGE)}:{node.lineno} {literal!r}")
+    offenders = [
+        f"{path.relative_to(PACKAGE)}:{line} {literal!r}"
+        for path in sorted(PACKAGE.rglob("*.py"))
+        if path.name != "result_schema.py"
+        for line, literal in _node_literals(ast.parse(path.read_text()))
+    ]
     assert not offenders, offenders
