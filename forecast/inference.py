@@ -20,8 +20,9 @@ from scipy.special import expit
 
 from .band import Progress, band_draws, band_route, workspace
 from .caches import clear_caches
-from .model import Arrays, encode, probabilities
+from .model import Arrays, encode, expected_p_outcome, probabilities, step_weights
 from .pymc_model import compiled_nuts_model
+from .quadrature import log_expected_tilt
 from .result_schema import ATTRIBUTION, BAND, build_result, with_node
 from .scenario import Scenario
 
@@ -291,8 +292,13 @@ def run(
     a = encode(scenario)
     route = _run_fast if method == "fast" else _run_nuts
     stats, band, diag = route(scenario, a, draws, seed, progress)
+    final_w = step_weights(a, a.n_items)
     tree = build_result(
         scenario, a, stats, band, diag, method=method, draws=draws, seed=seed,
+        expected_p_outcome=expected_p_outcome(a),
+        weight=final_w,
+        log_likelihood=log_expected_tilt(a.mu, a.sd, a.r, final_w)
+        if a.n_items else np.zeros((0, len(scenario.hypotheses))),
         band_route=band_route(a, draws) if method == "fast" else "nuts",
         versions=package_versions(),
     )  # fmt: skip

@@ -353,6 +353,9 @@ def build_result(
     band: np.ndarray,
     diagnostics: Mapping[str, np.ndarray],
     *,
+    expected_p_outcome: np.ndarray,
+    weight: np.ndarray,
+    log_likelihood: np.ndarray,
     method: str,
     band_route: str,
     draws: int,
@@ -375,6 +378,12 @@ def build_result(
         The draws of ``P(Y | E_1..k, theta)``, shape (chain, draw, step).
     diagnostics : mapping
         Per-step sampler diagnostics (``r_hat``, ``ess_bulk``, ``divergences``; NUTS only).
+    expected_p_outcome : numpy.ndarray
+        ``E[p_h]`` per hypothesis (H,).
+    weight : numpy.ndarray
+        Each item's weight at the final step (n,).
+    log_likelihood : numpy.ndarray
+        ``log E[Lr_i(h)^w_i]`` at the final step (n, H).
     method, band_route : str
         How the numbers were computed (attributes of the same names).
     draws, seed : int
@@ -387,9 +396,6 @@ def build_result(
     xarray.DataTree
         The result; see :func:`forecast.run`.
     """
-    from .model import expected_p_outcome, step_weights
-    from .quadrature import log_expected_tilt
-
     n_items = a.n_items
     hyps = list(scenario.hypotheses)
     steps = np.arange(n_items + 1)
@@ -406,7 +412,7 @@ def build_result(
     data = {
         "p_hypothesis": (("step", "hypothesis"), stats["p_hypothesis"]),
         "prior": ("hypothesis", a.prior),
-        "expected_p_outcome": ("hypothesis", expected_p_outcome(a)),
+        "expected_p_outcome": ("hypothesis", expected_p_outcome),
     }
     for key in ("p_outcome", "p_outcome_low", "p_outcome_high", "mcse", "mcse_low", "mcse_high"):
         data[key] = ("step", stats[key])
@@ -430,8 +436,6 @@ def build_result(
         posterior[f"final_{key}"] = (("chain", "draw", "hypothesis"), value)
     if final:
         posterior = posterior.assign_coords(hypothesis=hyps)
-    final_w = step_weights(a, n_items)
-    log_c = log_expected_tilt(a.mu, a.sd, a.r, final_w) if n_items else np.zeros((0, len(hyps)))
     ev = scenario.evidence
     evidence = xr.Dataset(
         {
@@ -443,8 +447,8 @@ def build_result(
             ),
             "reliability": ("evidence", a.r),
             "group": ("evidence", np.array([e.group or "" for e in ev], dtype=object)),
-            "weight": ("evidence", final_w),
-            "log_likelihood": (("evidence", "hypothesis"), log_c),
+            "weight": ("evidence", weight),
+            "log_likelihood": (("evidence", "hypothesis"), log_likelihood),
         },
         coords={"evidence": np.array(scenario.ids, dtype=object), "hypothesis": hyps},
     )
