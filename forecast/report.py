@@ -20,7 +20,7 @@ import xarray as xr
 
 from .analysis import final_band, impact_table, sensitivity_table
 from .charts.export import figures, inline_svg, svg_text
-from .charts.style import as_of, pct
+from .labels import as_of, pct
 from .outdir import atomic_write
 from .result_schema import (
     ATTRIBUTION,

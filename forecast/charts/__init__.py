@@ -31,6 +31,7 @@ from ..analysis import (
     most_important,
     sensitivity_table,
 )
+from ..labels import LABEL_CHARS, format_ratio
 from .ach import (
     ACH_COLOUR_CAP,
     RULED_OUT,
@@ -61,7 +62,6 @@ from .style import (
     FOOTER_SIZE,
     GROUP_HATCH,
     INK,
-    LABEL_CHARS,
     LABEL_SIZE,
     MAX_INCHES,
     MAX_PIXELS,
@@ -77,7 +77,6 @@ from .style import (
     TITLE_SIZE,
     TOP_N,
     UP,
-    format_ratio,
 )
 from .timeline import (
     DATED_PLOT_WIDTH,

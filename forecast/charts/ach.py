@@ -21,8 +21,8 @@ from ..analysis import (
     most_important,
     split_log,
 )
+from ..labels import as_of, format_ratio, others_label, pct, shorten, signed
 from ..result_schema import EVIDENCE, TRAJECTORY, check_result, dataset, scenario_of
-from .impact import column_text, others_label
 from .style import (
     FOOTER_SIZE,
     INK,
@@ -32,15 +32,11 @@ from .style import (
     ROW_HEIGHT,
     SMALL_SIZE,
     TICK_SIZE,
-    as_of,
+    column_text,
     decorate,
     empty_panel,
-    format_ratio,
     new_figure,
-    pct,
     plain,
-    shorten,
-    signed,
     style_axes,
     subtitle,
     text_width,

@@ -10,6 +10,7 @@ import xarray as xr
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
+from ..labels import as_of
 from ..result_schema import POSTERIOR, TRAJECTORY, band_label, check_result, dataset
 from .style import (
     BAND_COLOUR,
@@ -18,7 +19,6 @@ from .style import (
     LABEL_SIZE,
     OKABE_ITO,
     TICK_SIZE,
-    as_of,
     axes_width,
     decorate,
     new_figure,

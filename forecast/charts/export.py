@@ -30,7 +30,9 @@ from .ach import ach_figure
 from .distribution import distribution
 from .impact import impact_figure
 from .sensitivity import sensitivity_figure
-from .style import MAX_PIXELS
+from .style import (
+    MAX_PIXELS,
+)
 from .timeline import timeline
 from .watch import watch_chart
 

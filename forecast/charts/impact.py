@@ -9,13 +9,12 @@ import matplotlib as mpl
 import numpy as np
 import pandas as pd
 import xarray as xr
-from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
-from matplotlib.transforms import blended_transform_factory
 
 from ..analysis import attribution_of, impact_table, most_important
+from ..labels import as_of, others_label, shorten, signed
 from .style import (
     DOWN,
     FOOTER_SIZE,
@@ -29,16 +28,14 @@ from .style import (
     SMALL_SIZE,
     TICK_SIZE,
     UP,
-    as_of,
     bottom_legend,
+    column_text,
     decorate,
     empty_panel,
     legend_height,
     new_figure,
     percent_axis,
     percent_limits,
-    shorten,
-    signed,
     style_axes,
     subtitle,
     text_width,
@@ -88,14 +85,6 @@ def impact_figure(result: xr.DataTree, table: pd.DataFrame) -> Figure:
     return _waterfall_figure(result, table)
 
 
-def others_label(count: int) -> str:
-    """Return the label of the row that stands for ``count`` items not shown.
-
-    For example "+ 1,975 other items".
-    """
-    return f"+ {count:,} other item{'s' if count != 1 else ''}"
-
-
 def _hatches(rows: pd.DataFrame) -> list[str]:
     return [
         (RELIABILITY_HATCH if r else "") + (GROUP_HATCH if w else "")
@@ -124,22 +113,6 @@ def _impact_handles(outcome: str, prior: float, final: float) -> list:
         Line2D([], [], color=MUTED, linestyle=":", label=f"prior {prior:.1f}%"),
         Line2D([], [], color=INK, label=f"with every item {final:.1f}%"),
     ]
-
-
-def column_text(ax: Axes, y: float, text: str, *, colour: str = INK, x: float = 1.03) -> None:
-    """Text right of the axes, at row ``y``."""
-    trans = blended_transform_factory(ax.transAxes, ax.transData)
-    ax.text(
-        x,
-        y,
-        text,
-        transform=trans,
-        ha="left",
-        va="center",
-        fontsize=SMALL_SIZE,
-        color=colour,
-        family="DejaVu Sans Mono",
-    )
 
 
 def _loo_panel(ax, table: pd.DataFrame, rows: np.ndarray, panel_w: float, outcome: str) -> None:

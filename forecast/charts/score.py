@@ -13,7 +13,16 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from ..scoring import Calibration, Scored
-from .style import INK, LABEL_SIZE, MUTED, OKABE_ITO, SMALL_SIZE, TICK_SIZE, TITLE_SIZE, root_figure
+from .style import (
+    INK,
+    LABEL_SIZE,
+    MUTED,
+    OKABE_ITO,
+    SMALL_SIZE,
+    TICK_SIZE,
+    TITLE_SIZE,
+    root_figure,
+)
 
 __all__ = ["calibration_chart", "save_chart", "score_chart"]
 

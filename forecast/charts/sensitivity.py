@@ -16,6 +16,7 @@ from matplotlib.patches import Patch
 from matplotlib.transforms import blended_transform_factory
 
 from ..analysis import sensitivity_table
+from ..labels import as_of
 from .style import (
     INK,
     LABEL_SIZE,
@@ -25,7 +26,6 @@ from .style import (
     SMALL_SIZE,
     TICK_SIZE,
     TOP_N,
-    as_of,
     axes_width,
     bottom_legend,
     decorate,

@@ -15,7 +15,6 @@ from typing import Literal
 
 import matplotlib as mpl
 import numpy as np
-import pandas as pd
 import xarray as xr
 from matplotlib.axes import Axes
 from matplotlib.axis import Axis
@@ -24,9 +23,7 @@ from matplotlib.figure import Figure
 from matplotlib.font_manager import FontProperties
 from matplotlib.layout_engine import ConstrainedLayoutEngine
 from matplotlib.ticker import MaxNLocator, PercentFormatter
-from matplotlib.transforms import ScaledTranslation
-
-from ..result_schema import TRAJECTORY, dataset
+from matplotlib.transforms import ScaledTranslation, blended_transform_factory
 
 OKABE_ITO = {
     "black": "#000000",
@@ -71,8 +68,6 @@ MAX_PIXELS = 4000
 ``dpi`` is lowered to keep it so)."""
 MAX_INCHES = 19.5
 """Largest side of a figure (inches): 3,900 px at 200 dpi."""
-LABEL_CHARS = 48
-"""Longer ids and names are cut to this many characters (with an ellipsis) in the charts."""
 TITLE_LINES = 3
 """Longest title (the question) in lines; a longer question ends with an ellipsis."""
 
@@ -84,63 +79,6 @@ GROUP_HATCH = "\\\\\\"  # three backslashes; with RELIABILITY_HATCH: cross-hatch
 def plain(text: str) -> str:
     """User text for matplotlib: a ``$`` must not start mathtext."""
     return str(text).replace("$", r"\$")
-
-
-def shorten(text: object, limit: int = LABEL_CHARS) -> str:
-    """``text`` cut to ``limit`` characters in the middle, the cut marked with an ellipsis.
-
-    The start and the end stay (names that differ only at their end stay apart).
-    """
-    text = str(text)
-    if len(text) <= limit:
-        return text
-    tail = (limit - 1) // 3
-    return text[: limit - 1 - tail] + "…" + text[len(text) - tail :]
-
-
-def format_ratio(log_ratio: float) -> str:
-    """Return a ratio written from its natural log, readable at any size.
-
-    Never exponentiates a large number: the decimal exponent is taken from the log.
-
-    Parameters
-    ----------
-    log_ratio : float
-        ``log`` of the ratio (natural log); ``inf`` for a ratio without bound (an item
-        that rules a hypothesis out).
-
-    Returns
-    -------
-    str
-        ``"×1.7"`` (ratios from 1 to 9999.9 with one decimal, from 0.1 to 1 with two),
-        ``"×2.3e+12"`` and
-        ``"×4.0e-05"`` beyond, ``">1e300"`` and ``"<1e-300"`` past the documented range,
-        ``"×∞"`` and ``"×0"`` for infinite logs.
-
-    Examples
-    --------
-    >>> format_ratio(0.53), format_ratio(28.5), format_ratio(2000.0)
-    ('×1.7', '×2.4e+12', '>1e300')
-    """
-    x = float(log_ratio)
-    if math.isnan(x):
-        return "×?"
-    if math.isinf(x):
-        return "×∞" if x > 0 else "×0"
-    decimal = x / math.log(10)
-    if decimal > 300:
-        return ">1e300"
-    if decimal < -300:
-        return "<1e-300"
-    if 0 <= decimal < 4 and round(math.exp(x), 1) < 10_000:
-        return f"×{math.exp(x):.1f}"
-    if -1 <= decimal < 0 and round(math.exp(x), 2) >= 0.1:
-        return f"×{math.exp(x):.2f}"
-    exponent = math.floor(decimal)
-    mantissa = 10 ** (decimal - exponent)
-    if round(mantissa, 1) >= 10:
-        mantissa, exponent = mantissa / 10, exponent + 1
-    return f"×{mantissa:.1f}e{exponent:+03d}"
 
 
 def text_width(
@@ -161,36 +99,6 @@ def _one_width(text: str, size: float, weight: str, family) -> float:
 
 
 _RENDERER = RendererAgg(1, 1, 72)
-
-
-def signed(x: float, digits: int) -> str:
-    """``+1.4``, ``-0.3``, or ``0.0`` when it rounds to zero (never ``-0.0``)."""
-    text = f"{x:+.{digits}f}"
-    return text[1:] if float(text) == 0 else text
-
-
-def pct(p: float, digits: int = 1) -> str:
-    """Return a probability in percent: ``pct(0.4663)`` is ``"46.6%"``."""
-    return f"{100 * p:.{digits}f}%"
-
-
-def format_day(ts: pd.Timestamp, *, year: bool = True) -> str:
-    """Return a date as "16 Feb 2022" (or "16 Feb" without the year)."""
-    return f"{ts.day} {ts:%b %Y}" if year else f"{ts.day} {ts:%b}"
-
-
-def evidence_dates(result: xr.DataTree) -> pd.DatetimeIndex:
-    """Date of every step (NaT for the prior)."""
-    return pd.DatetimeIndex(pd.to_datetime(dataset(result, TRAJECTORY)["date"].values))
-
-
-def as_of(result: xr.DataTree, step: int | None = None) -> str:
-    """'as of 16 Feb 2022' (the latest evidence date up to ``step``), or 'prior only'."""
-    dates = evidence_dates(result)
-    if step is not None:
-        dates = dates[: step + 1]
-    seen = dates[~dates.isna()]
-    return f"as of {format_day(seen.max())}" if len(seen) else "prior only, before any evidence"
 
 
 def _footer(result: xr.DataTree) -> str:
@@ -389,3 +297,19 @@ def root_figure(ax: Axes) -> Figure:
 def axes_width(ax: Axes) -> float:
     """Width of ``ax`` in inches (its panel title is wrapped to it)."""
     return ax.get_position().width * root_figure(ax).get_figwidth()
+
+
+def column_text(ax: Axes, y: float, text: str, *, colour: str = INK, x: float = 1.03) -> None:
+    """Text right of the axes, at row ``y``."""
+    trans = blended_transform_factory(ax.transAxes, ax.transData)
+    ax.text(
+        x,
+        y,
+        text,
+        transform=trans,
+        ha="left",
+        va="center",
+        fontsize=SMALL_SIZE,
+        color=colour,
+        family="DejaVu Sans Mono",
+    )

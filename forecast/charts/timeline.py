@@ -15,6 +15,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FixedLocator, PercentFormatter
 
 from ..analysis import MAX_ROWS, final_band
+from ..labels import as_of, evidence_dates, format_day, pct, shorten
 from ..result_schema import PREVIOUS, TRAJECTORY, band_label, check_result, dataset, has_node
 from .style import (
     BAND_COLOUR,
@@ -26,18 +27,13 @@ from .style import (
     SMALL_SIZE,
     STEP_WIDTH,
     TICK_SIZE,
-    as_of,
     axes_width,
     decorate,
-    evidence_dates,
-    format_day,
     new_figure,
-    pct,
     percent_axis,
     percent_limits,
     plain,
     root_figure,
-    shorten,
     style_axes,
     subtitle,
     text_width,

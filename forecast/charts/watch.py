@@ -13,6 +13,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.transforms import blended_transform_factory
 
+from ..labels import as_of
 from ..result_schema import band_label
 from .style import (
     BAND_COLOUR,
@@ -25,7 +26,6 @@ from .style import (
     TICK_SIZE,
     TOP_N,
     UP,
-    as_of,
     axes_width,
     bottom_legend,
     decorate,

@@ -1,0 +1,124 @@
+"""Numbers and dates as the charts, the report and the terminal print them (plain text).
+
+>>> pct(0.4663), signed(-0.04, 1), format_ratio(0.53)
+('46.6%', '0.0', '×1.7')
+"""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+import xarray as xr
+
+from .result_schema import TRAJECTORY, dataset
+
+__all__ = [
+    "LABEL_CHARS",
+    "as_of",
+    "evidence_dates",
+    "format_day",
+    "format_ratio",
+    "others_label",
+    "pct",
+    "shorten",
+    "signed",
+]
+
+LABEL_CHARS = 48
+"""Longer ids and names are cut to this many characters (with an ellipsis) in the charts."""
+
+
+def shorten(text: object, limit: int = LABEL_CHARS) -> str:
+    """``text`` cut to ``limit`` characters in the middle, the cut marked with an ellipsis.
+
+    The start and the end stay (names that differ only at their end stay apart).
+    """
+    text = str(text)
+    if len(text) <= limit:
+        return text
+    tail = (limit - 1) // 3
+    return text[: limit - 1 - tail] + "…" + text[len(text) - tail :]
+
+
+def format_ratio(log_ratio: float) -> str:
+    """Return a ratio written from its natural log, readable at any size.
+
+    Never exponentiates a large number: the decimal exponent is taken from the log.
+
+    Parameters
+    ----------
+    log_ratio : float
+        ``log`` of the ratio (natural log); ``inf`` for a ratio without bound (an item
+        that rules a hypothesis out).
+
+    Returns
+    -------
+    str
+        ``"×1.7"`` (ratios from 1 to 9999.9 with one decimal, from 0.1 to 1 with two),
+        ``"×2.3e+12"`` and
+        ``"×4.0e-05"`` beyond, ``">1e300"`` and ``"<1e-300"`` past the documented range,
+        ``"×∞"`` and ``"×0"`` for infinite logs.
+
+    Examples
+    --------
+    >>> format_ratio(0.53), format_ratio(28.5), format_ratio(2000.0)
+    ('×1.7', '×2.4e+12', '>1e300')
+    """
+    x = float(log_ratio)
+    if math.isnan(x):
+        return "×?"
+    if math.isinf(x):
+        return "×∞" if x > 0 else "×0"
+    decimal = x / math.log(10)
+    if decimal > 300:
+        return ">1e300"
+    if decimal < -300:
+        return "<1e-300"
+    if 0 <= decimal < 4 and round(math.exp(x), 1) < 10_000:
+        return f"×{math.exp(x):.1f}"
+    if -1 <= decimal < 0 and round(math.exp(x), 2) >= 0.1:
+        return f"×{math.exp(x):.2f}"
+    exponent = math.floor(decimal)
+    mantissa = 10 ** (decimal - exponent)
+    if round(mantissa, 1) >= 10:
+        mantissa, exponent = mantissa / 10, exponent + 1
+    return f"×{mantissa:.1f}e{exponent:+03d}"
+
+
+def signed(x: float, digits: int) -> str:
+    """``+1.4``, ``-0.3``, or ``0.0`` when it rounds to zero (never ``-0.0``)."""
+    text = f"{x:+.{digits}f}"
+    return text[1:] if float(text) == 0 else text
+
+
+def pct(p: float, digits: int = 1) -> str:
+    """Return a probability in percent: ``pct(0.4663)`` is ``"46.6%"``."""
+    return f"{100 * p:.{digits}f}%"
+
+
+def format_day(ts: pd.Timestamp, *, year: bool = True) -> str:
+    """Return a date as "16 Feb 2022" (or "16 Feb" without the year)."""
+    return f"{ts.day} {ts:%b %Y}" if year else f"{ts.day} {ts:%b}"
+
+
+def evidence_dates(result: xr.DataTree) -> pd.DatetimeIndex:
+    """Date of every step (NaT for the prior)."""
+    return pd.DatetimeIndex(pd.to_datetime(dataset(result, TRAJECTORY)["date"].values))
+
+
+def as_of(result: xr.DataTree, step: int | None = None) -> str:
+    """'as of 16 Feb 2022' (the latest evidence date up to ``step``), or 'prior only'."""
+    dates = evidence_dates(result)
+    if step is not None:
+        dates = dates[: step + 1]
+    seen = dates[~dates.isna()]
+    return f"as of {format_day(seen.max())}" if len(seen) else "prior only, before any evidence"
+
+
+def others_label(count: int) -> str:
+    """Return the label of the row that stands for ``count`` items not shown.
+
+    For example "+ 1,975 other items".
+    """
+    return f"+ {count:,} other item{'s' if count != 1 else ''}"
