@@ -40,8 +40,11 @@ run: $(STAMP)  ## set up, then forecast the bundled scenario and score it (write
 	$(VENV)/bin/forecast run $(ARGS)
 	$(VENV)/bin/forecast score
 
-test: lint types  ## set up, then lint, types and every test (slow ones included): what CI runs
+test: lint types /usr/bin/chromium  ## set up, then lint, types and every test (slow ones included): what CI runs
 	$(PY) -m pytest $(ARGS)
+
+/usr/bin/chromium:  # the browser test's browser (Debian's chromium), installed when missing
+	bash tools/install-chromium
 
 check: lint types  ## the fast loop: lint, types and the tests not marked slow (under 2 minutes)
 	$(PY) -m pytest -m "not slow" -q $(ARGS)

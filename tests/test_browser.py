@@ -1,7 +1,7 @@
 """JupyterLab in a real browser: run the Ukraine notebook through the UI, see the charts, move
 a what-if slider with the mouse and see the headline change.
 
-Needs Debian's ``chromium`` at /usr/bin/chromium (``.ci/run`` installs it), driven by
+Needs Debian's ``chromium`` at /usr/bin/chromium (``make test`` installs it when missing), driven by
 Playwright; the browser is never downloaded. The server runs on 127.0.0.1 with a random
 token, on a copy of notebooks/, priors.yaml and evidence/ (the repository is not modified).
 Set ``FORECAST_SCREENSHOT=1`` to also copy the screenshot to docs/jupyterlab.png.
@@ -136,7 +136,7 @@ def browser():
     if not CHROMIUM.exists():
         pytest.fail(
             f"{CHROMIUM} not found: the browser test needs Debian's chromium package "
-            "(apt-get install --no-install-recommends chromium; .ci/run installs it)"
+            "(apt-get install --no-install-recommends chromium; make test installs it)"
         )
     from playwright.sync_api import sync_playwright
 
