@@ -183,3 +183,64 @@ def test_no_module_but_the_schema_spells_a_node_name():
         for line, literal in _node_literals(ast.parse(path.read_text()))
     ]
     assert not offenders, offenders
+
+
+def _node_of(expr: ast.AST, names: dict[str, str]) -> str | None:
+    """The node an expression reads: ``dataset(r, TRAJECTORY)``, ``.isel(...)`` of it, or a
+    local name assigned from one."""
+    if isinstance(expr, ast.Name):
+        return names.get(expr.id)
+    if isinstance(expr, ast.Call):
+        func = expr.func
+        if _spelt(func).split(".")[-1] == "dataset" and len(expr.args) == 2:
+            const = expr.args[1]
+            if isinstance(const, ast.Name | ast.Attribute):
+                return getattr(rs, _spelt(const).split(".")[-1], None)
+        if isinstance(func, ast.Attribute) and func.attr in ("isel", "sel", "load", "copy"):
+            return _node_of(func.value, names)
+    return None
+
+
+def _variable_literals(tree: ast.AST):
+    """(line, node, name) of every variable read by a literal name from a node of a result."""
+    for fn in ast.walk(tree):
+        if not isinstance(fn, ast.FunctionDef):
+            continue
+        names: dict[str, str] = {}
+        for stmt in ast.walk(fn):
+            if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1:
+                target = stmt.targets[0]
+                node = _node_of(stmt.value, names)
+                if isinstance(target, ast.Name) and node:
+                    names[target.id] = node
+        for expr in ast.walk(fn):
+            if isinstance(expr, ast.Subscript) and (node := _node_of(expr.value, names)):
+                keys = expr.slice.elts if isinstance(expr.slice, ast.List) else [expr.slice]
+                for key in keys:
+                    if isinstance(key, ast.Constant) and isinstance(key.value, str):
+                        yield expr.lineno, node, key.value
+            if (
+                isinstance(expr, ast.Call)
+                and _spelt(expr.func).split(".")[-1] == "variable"
+                and len(expr.args) == 3
+                and isinstance(expr.args[2], ast.Constant)
+            ):
+                node = getattr(rs, _spelt(expr.args[1]).split(".")[-1], None)
+                yield expr.lineno, node, expr.args[2].value
+
+
+def test_every_variable_read_by_name_is_one_the_schema_lists():
+    """``dataset(result, TRAJECTORY)["p_outcome"]`` (directly, through a local name or an
+    ``isel``) and ``variable(result, NODE, "name")`` name only variables that
+    ``VARIABLES`` lists for that node: the schema owns the variable names too."""
+    tree = ast.parse('t = dataset(r, TRAJECTORY).isel(step=-1)\nt["p_outcom"]', mode="exec")
+    wrapped = ast.parse("def f():\n    " + ast.unparse(tree).replace("\n", "\n    "))
+    assert [(n, v) for _, n, v in _variable_literals(wrapped)] == [("trajectory", "p_outcom")]
+    seen, unknown = 0, []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        for line, node, name in _variable_literals(ast.parse(path.read_text())):
+            seen += 1
+            if node is None or name not in rs.VARIABLES[node]:
+                unknown.append(f"{path.relative_to(PACKAGE)}:{line} /{node}/{name}")
+    assert seen > 50  # the check reads the package's own accesses, not nothing
+    assert not unknown, unknown
