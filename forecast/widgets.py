@@ -337,6 +337,8 @@ class WhatIf(W.VBox):
         """
         import base64
 
+        # ipympl 0.10 has no public setter: it writes these two synced traits itself only in
+        # Canvas._repr_mimebundle_, which runs when the canvas is displayed alone, not as a child
         self.chart._data_url = "data:image/png;base64," + base64.b64encode(png).decode("ascii")
         self.chart._size = tuple(self.figure.get_size_inches() * self.figure.dpi)
 
