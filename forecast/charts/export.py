@@ -182,14 +182,9 @@ def save_all(
     names = list(build)
 
     def write(share: list[str]) -> None:
-        # each figure drawn in the process that writes it, its formats in order; the layout
-        # is found once, for the first format, and kept for the others
+        # each figure drawn in the process that writes it, its formats in order
         for name in share:
-            fig = build[name]()
-            for fmt in formats:
-                path = out / f"{name}.{fmt}"
-                atomic_write(path, functools.partial(save_figure, fig, fmt=fmt, dpi=dpi, salt=name))
-                fig.set_layout_engine("none")
+            write_figure(build[name](), out, name, formats=formats, dpi=dpi)
 
     n = max(processes, 1)
     in_processes(write, [names[k::n] for k in range(n)])
@@ -336,7 +331,9 @@ def write_figure(
 
     Each file is saved by :func:`save_figure` (SVG and PDF text as text, no timestamps, SVG ids
     salted with ``name``, a PNG at most :data:`MAX_PIXELS` a side) through
-    :func:`forecast.results.atomic_write`, so that a failure leaves no half-written file.
+    :func:`forecast.results.atomic_write`, so that a failure leaves no half-written file. The
+    layout is found once, for the first format, and kept for the others (the figure's layout
+    engine is then ``"none"``).
 
     Parameters
     ----------
@@ -371,5 +368,6 @@ def write_figure(
     for fmt in chart_formats(formats):
         path = out / f"{name}.{fmt}"
         atomic_write(path, functools.partial(save_figure, fig, fmt=fmt, dpi=dpi, salt=name))
+        fig.set_layout_engine("none")
         paths.append(path)
     return paths
