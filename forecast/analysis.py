@@ -6,7 +6,9 @@
 - :func:`sensitivity_table`: how far the final probability moves when each interval input goes
   to its low or high end.
 - :class:`Setting`, :func:`scale_likelihoods`, :func:`scenario_for`: the what-if
-  modifications of a scenario (used by :mod:`forecast.widgets`, no ipywidgets needed here).
+  modifications of a scenario (used by :mod:`forecast.widgets`, no ipywidgets needed here);
+  :class:`Encoded`: the same modifications written straight into the encoded arrays;
+  :func:`importance`: the order in which the panel lists a large scenario's items.
 
 Everything is in log space: a likelihood of 0 (``log L = -inf``, "ruled out") gives neither
 a warning nor a NaN.
@@ -28,6 +30,7 @@ from .model import (
     Arrays,
     encode,
     expected_p_outcome,
+    likelihood_row,
     log_effective,
     log_expected_tilt,
     rank_weight,
@@ -455,6 +458,19 @@ class Setting:
     diagnosticity: float = 1.0
     reliability: float | None = None
 
+    def as_written(self, item: EvidenceItem) -> bool:
+        """Return True when this setting leaves ``item`` as written.
+
+        Included, diagnosticity 1 and the item's own reliability (each within :data:`TOL`).
+
+        Examples
+        --------
+        >>> Setting(reliability=item.r).as_written(item)  # doctest: +SKIP
+        True
+        """
+        r = item.r if self.reliability is None else self.reliability
+        return self.include and abs(self.diagnosticity - 1.0) <= TOL and abs(r - item.r) <= TOL
+
 
 def scale_likelihoods(likelihoods: Mapping[str, Any], s: float) -> dict[str, Any]:
     """Every likelihood raised to the power ``s`` (every log-likelihood times ``s``).
@@ -545,3 +561,181 @@ def final_band(result: xr.DataTree) -> tuple[float, float, float]:
     t = dataset(result, TRAJECTORY)
     p, low, high = (float(t[k][-1]) for k in ("p_outcome", "p_outcome_low", "p_outcome_high"))
     return p, low, high
+
+
+def _valid_likelihoods(likelihoods: Mapping[str, Any]) -> bool:
+    """Return what validation would accept of scaled likelihoods: positive and finite numbers."""
+    for value in likelihoods.values():
+        for x in value if isinstance(value, list | tuple) else (value,):
+            if not (math.isfinite(x) and x > 0.0):
+                return False
+    return True
+
+
+class Encoded:
+    """A scenario's arrays, and those of any what-if settings, without building a Scenario.
+
+    ``Encoded(scenario).arrays(settings)`` equals ``encode(scenario_for(scenario, settings))``
+    number for number: the changed items' rows are written by the same code
+    (:func:`scale_likelihoods`, :func:`forecast.model.likelihood_row`), the others copied.
+    This is how the what-if panel (:mod:`forecast.widgets`) follows a slider without
+    building or validating a scenario per move.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        The scenario as written.
+
+    Attributes
+    ----------
+    scenario : Scenario
+        The scenario as written.
+    base : Arrays
+        ``encode(scenario)``.
+    ids : tuple of str
+        Its evidence ids, in update order.
+    index : dict
+        Each id's row in ``base``.
+
+    Examples
+    --------
+    >>> enc = Encoded(scenario)  # doctest: +SKIP
+    >>> a, ids = enc.arrays({"maxar-new-deployments": Setting(diagnosticity=2.0)})  # doctest: +SKIP
+    """
+
+    def __init__(self, scenario: Scenario) -> None:
+        self.scenario = scenario
+        self.base = encode(scenario)
+        self.ids = scenario.ids
+        self.index = {id: i for i, id in enumerate(self.ids)}
+        self._group_names = sorted({e.group for e in scenario.evidence if e.group is not None})
+        self._rows: dict[tuple[str, Setting], tuple[np.ndarray, np.ndarray, float]] = {}
+
+    def _row(self, id: str, setting: Setting) -> tuple[np.ndarray, np.ndarray, float] | None:
+        """(mu, sd, r) of one changed item; None if its likelihoods would not validate.
+
+        Raises ValueError for a diagnosticity below 0 or a reliability outside [0, 1].
+        """
+        key = (id, setting)
+        got = self._rows.get(key)
+        if got is None:
+            i = self.index[id]
+            item = self.scenario.evidence[i]
+            changes = setting_changes(item, setting)
+            mu, sd = self.base.mu[i], self.base.sd[i]
+            if "likelihoods" in changes:
+                if not _valid_likelihoods(changes["likelihoods"]):
+                    return None
+                mu, sd = likelihood_row(changes["likelihoods"], self.scenario.hypotheses)
+            got = (mu, sd, float(changes.get("reliability", item.r)))
+            if len(self._rows) > 4096:
+                self._rows.clear()
+            self._rows[key] = got
+        return got
+
+    def arrays(self, settings: Mapping[str, Setting]) -> tuple[Arrays, tuple[str, ...]] | None:
+        """Return the arrays and ids ``settings`` describe.
+
+        Parameters
+        ----------
+        settings : mapping of evidence id to :class:`Setting`
+            The changed items (the others keep their values).
+
+        Returns
+        -------
+        (Arrays, tuple of str) or None
+            ``encode(scenario_for(scenario, settings))`` and its ids; None if that scenario
+            would not validate (a scaled likelihood overflows: :func:`scenario_for` says
+            which).
+
+        Raises
+        ------
+        KeyError
+            For an unknown id.
+        ValueError
+            As :func:`scenario_for` does.
+
+        Examples
+        --------
+        >>> a, ids = Encoded(scenario).arrays({"kavkaz-2008-precedent": Setting(include=False)})  # doctest: +SKIP
+        """
+        a = self.base
+        unknown = [id for id in settings if id not in self.index]
+        if unknown:
+            raise KeyError(f"no evidence item {unknown[0]!r}")
+        mu, sd, r = a.mu, a.sd, a.r
+        keep = np.ones(a.n_items, dtype=bool)
+        copied = False
+        for id, setting in settings.items():
+            i = self.index[id]
+            if not setting.include:
+                keep[i] = False
+                continue
+            row = self._row(id, setting)
+            if row is None:
+                return None
+            if not copied:
+                mu, sd, r, copied = mu.copy(), sd.copy(), r.copy(), True
+            mu[i], sd[i], r[i] = row
+        if keep.all():
+            group, rho = a.group, a.rho
+            ids = self.ids
+        else:
+            mu, sd, r = mu[keep], sd[keep], r[keep]
+            ids = tuple(id for id, k in zip(self.ids, keep, strict=True) if k)
+            # groups numbered as encode does: the names of the groups still present, sorted
+            present = np.unique(a.group[keep & (a.group >= 0)])
+            renumber = np.full(len(self._group_names) + 1, -1)
+            renumber[present] = np.arange(present.size)
+            group = renumber[a.group[keep]]
+            rho = a.rho[present]
+        arrays = Arrays(
+            prior=a.prior, kappa=a.kappa, p_mean=a.p_mean, p_sd=a.p_sd,
+            mu=mu, sd=sd, r=r, group=group, rho=rho,
+        )  # fmt: skip
+        return arrays, ids
+
+
+def importance(
+    a: Arrays, result: xr.DataTree | None = None, ids: tuple[str, ...] | None = None
+) -> np.ndarray:
+    """Return how much each evidence item matters to the final probability, (N,).
+
+    The key of :func:`most_important`, from the encoded arrays: the size of the item's
+    Shapley value when ``result`` holds an attribution, else of its leave-one-out change.
+    The what-if panel lists a large scenario's items in this order, largest first.
+
+    Parameters
+    ----------
+    a : Arrays
+        The encoded scenario (:func:`forecast.model.encode`).
+    result : xarray.DataTree, optional
+        A result with an ``attribution`` node: then ``|shapley|`` (summed over every
+        dimension but ``evidence``) decides.
+    ids : tuple of str, optional
+        The items of ``a`` by id: the attribution is taken in this order when its node
+        names its items (an ``evidence`` coordinate).
+
+    Returns
+    -------
+    (N,) array
+        Fractions of probability: ``|P(Y | every item) - P(Y | every item but i)|``
+        (:func:`leave_one_out`, exact for grouped items too), or ``|shapley_i|``.
+
+    Examples
+    --------
+    >>> importance(encode(scenario)).argmax()  # the item that matters most  # doctest: +SKIP
+    1
+    """
+    if result is not None and has_node(result, ATTRIBUTION):
+        shap = dataset(result, ATTRIBUTION).get("shapley")
+        if shap is not None and "evidence" in shap.dims:
+            other = [d for d in shap.dims if d != "evidence"]
+            total = abs(shap).sum(dim=other)
+            if ids is not None and "evidence" in total.coords:
+                total = total.sel(evidence=list(ids))
+            return total.values.astype(float)
+    if a.n_items == 0:
+        return np.zeros(0)
+    p_final, without = leave_one_out(a)
+    return np.abs(without - p_final)

@@ -154,7 +154,7 @@ def sample_tilted(
     proposal is low, the proposal is the mixture ``prior * ((1-r)^w + r^w e^{w z})``
     (which bounds the target since ``t^w`` is subadditive), its tilted part sampled from
     normals shifted toward ``h`` and away from the likeliest competitor ``g*``.
-    :func:`forecast._compiled.draw_tilted` is the same sampler, one draw at a time.
+    :func:`forecast.band_loops.draw_tilted` is the same sampler, one draw at a time.
     """
     unc = sd > 0
     n_h = mu.shape[0]
@@ -404,7 +404,7 @@ def band_draws(
     uncertain item for every draw of every hypothesis still in use, with numpy, and
     remember the draws, so that a what-if edit samples only the item it changed. Large ones
     draw an item only for the (draw, hypothesis) pairs that a later step uses, with the
-    compiled loops of :mod:`forecast._compiled`, the draws in two parts side by side.
+    compiled loops of :mod:`forecast.band_loops`, the draws in two parts side by side.
 
     Examples
     --------
@@ -662,7 +662,7 @@ class _CompiledPart:
         Raises ValueError (naming the item) where a pair that some draw uses would need
         more than :data:`MAX_PROPOSALS` tries per draw.
         """
-        from . import _compiled  # loaded here, not in both threads at once
+        from . import band_loops  # loaded here, not in both threads at once
 
         free = np.flatnonzero(uncertain & (a.group < 0))
         row_parts, weight_parts, step_parts = [free], [np.ones(free.size)], [free + 1]
@@ -696,7 +696,7 @@ class _CompiledPart:
         }
         exact_add = np.where(uncertain[:, None], 0.0, log_effective(a.mu, a.r))
         return {
-            "kernels": _compiled,
+            "kernels": band_loops,
             "proposals": proposals,
             "grouped": grouped,
             "alike": first_alike(a.mu, a.sd),  # hypotheses whose draws an item shares

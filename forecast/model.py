@@ -50,7 +50,7 @@ __all__ = [
 ]
 
 # The PyMC model's names, re-exported lazily: forecast.pymc_model imports this module.
-_PYMC_NAMES = frozenset({"build_model", "compiled_nuts_model", "model_data", "_nuts_structure"})
+_PYMC_NAMES = frozenset({"build_model", "compiled_nuts_model", "model_data"})
 
 
 def __getattr__(name: str) -> Any:

@@ -21,7 +21,7 @@ A neutral item (``s = 0`` or ``r = 0``) still counts in its dependence group, ex
 limit of a very weak item would; switching it off removes it from the group too.
 
 How a move is computed: the controls describe the scenario :func:`scenario_for` builds, but a
-move does not build or validate it. :class:`Encoded` writes the arrays that
+move does not build or validate it. :class:`forecast.analysis.Encoded` writes the arrays that
 ``encode(scenario_for(...))`` would give (only the changed items' rows are recomputed, by the
 same code), and :func:`forecast.inference.live_trajectory` gives the probability and the band
 at every step, equal to :func:`forecast.run`'s, from the per-item memo and arrays kept from one
@@ -39,7 +39,6 @@ from __future__ import annotations
 
 import html
 import io
-import math
 import os
 import warnings
 from collections.abc import Iterator, Mapping, Sequence
@@ -52,24 +51,17 @@ import xarray as xr
 
 from .analysis import (
     TOL,
+    Encoded,
     Setting,
     final_band,
+    importance,
     scale_likelihoods,
     scenario_for,
-    setting_changes,
 )
 from .inference import DEFAULT_DRAWS, ForecastWarning, live_trajectory, run
-from .model import (
-    Arrays,
-    encode,
-    expected_p_outcome,
-    likelihood_row,
-    log_expected_tilt,
-    log_posterior_by_step,
-    step_weights,
-)
-from .result_schema import ATTRIBUTION, TRAJECTORY, band_label, dataset, has_node
-from .scenario import EvidenceItem, Scenario, ScenarioError
+from .model import Arrays
+from .result_schema import TRAJECTORY, band_label, dataset
+from .scenario import Scenario, ScenarioError
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -95,7 +87,7 @@ DIAGNOSTICITY_MAX = 3.0
 
 LIST_ALL = 40
 """Up to this many items the panel lists them all; above, the :data:`SHOWN` that matter most
-(:func:`importance`) and a filter box for the rest."""
+(:func:`forecast.analysis.importance`) and a filter box for the rest."""
 
 SHOWN = 25
 """Items listed at once in a large scenario (the filter's first matches)."""
@@ -128,146 +120,6 @@ def format_headline(
 def headline(result: xr.DataTree) -> str:
     """Return the final probability and band: ``"P(invasion) = 44.2% (90% band 25.3-63.5%)"``."""
     return format_headline(result.attrs["outcome"], *final_band(result), band=band_label(result))
-
-
-def _is_default(item: EvidenceItem, setting: Setting) -> bool:
-    r = item.r if setting.reliability is None else setting.reliability
-    return setting.include and abs(setting.diagnosticity - 1.0) <= TOL and abs(r - item.r) <= TOL
-
-
-def _valid_likelihoods(likelihoods: Mapping[str, Any]) -> bool:
-    """Return what validation would accept of scaled likelihoods: positive and finite numbers."""
-    for value in likelihoods.values():
-        for x in value if isinstance(value, list | tuple) else (value,):
-            if not (math.isfinite(x) and x > 0.0):
-                return False
-    return True
-
-
-class Encoded:
-    """A scenario's arrays, and those of any what-if settings, without building a Scenario.
-
-    ``Encoded(scenario).arrays(settings)`` equals ``encode(scenario_for(scenario, settings))``
-    number for number: the changed items' rows are written by the same code
-    (:func:`scale_likelihoods`, :func:`forecast.model.likelihood_row`), the others copied.
-
-    Examples
-    --------
-    >>> enc = Encoded(scenario)  # doctest: +SKIP
-    >>> a, ids = enc.arrays({"maxar-new-deployments": Setting(diagnosticity=2.0)})  # doctest: +SKIP
-    """
-
-    def __init__(self, scenario: Scenario) -> None:
-        self.scenario = scenario
-        self.base = encode(scenario)
-        self.ids = scenario.ids
-        self.index = {id: i for i, id in enumerate(self.ids)}
-        self._group_names = sorted({e.group for e in scenario.evidence if e.group is not None})
-        self._rows: dict[tuple[str, Setting], tuple[np.ndarray, np.ndarray, float]] = {}
-
-    def _row(self, id: str, setting: Setting) -> tuple[np.ndarray, np.ndarray, float] | None:
-        """(mu, sd, r) of one changed item; None if its likelihoods would not validate.
-
-        Raises ValueError for a diagnosticity below 0 or a reliability outside [0, 1].
-        """
-        key = (id, setting)
-        got = self._rows.get(key)
-        if got is None:
-            i = self.index[id]
-            item = self.scenario.evidence[i]
-            changes = setting_changes(item, setting)
-            mu, sd = self.base.mu[i], self.base.sd[i]
-            if "likelihoods" in changes:
-                if not _valid_likelihoods(changes["likelihoods"]):
-                    return None
-                mu, sd = likelihood_row(changes["likelihoods"], self.scenario.hypotheses)
-            got = (mu, sd, float(changes.get("reliability", item.r)))
-            if len(self._rows) > 4096:
-                self._rows.clear()
-            self._rows[key] = got
-        return got
-
-    def arrays(self, settings: Mapping[str, Setting]) -> tuple[Arrays, tuple[str, ...]] | None:
-        """Return the arrays and ids ``settings`` describe.
-
-        None if the scenario would not validate (then :func:`scenario_for` says why).
-
-        Raises KeyError for an unknown id, ValueError as :func:`scenario_for` does.
-        """
-        a = self.base
-        unknown = [id for id in settings if id not in self.index]
-        if unknown:
-            raise KeyError(f"no evidence item {unknown[0]!r}")
-        mu, sd, r = a.mu, a.sd, a.r
-        keep = np.ones(a.n_items, dtype=bool)
-        copied = False
-        for id, setting in settings.items():
-            i = self.index[id]
-            if not setting.include:
-                keep[i] = False
-                continue
-            row = self._row(id, setting)
-            if row is None:
-                return None
-            if not copied:
-                mu, sd, r, copied = mu.copy(), sd.copy(), r.copy(), True
-            mu[i], sd[i], r[i] = row
-        if keep.all():
-            group, rho = a.group, a.rho
-            ids = self.ids
-        else:
-            mu, sd, r = mu[keep], sd[keep], r[keep]
-            ids = tuple(id for id, k in zip(self.ids, keep, strict=True) if k)
-            # groups numbered as encode does: the names of the groups still present, sorted
-            present = np.unique(a.group[keep & (a.group >= 0)])
-            renumber = np.full(len(self._group_names) + 1, -1)
-            renumber[present] = np.arange(present.size)
-            group = renumber[a.group[keep]]
-            rho = a.rho[present]
-        arrays = Arrays(
-            prior=a.prior, kappa=a.kappa, p_mean=a.p_mean, p_sd=a.p_sd,
-            mu=mu, sd=sd, r=r, group=group, rho=rho,
-        )  # fmt: skip
-        return arrays, ids
-
-
-def importance(
-    a: Arrays, result: xr.DataTree | None = None, ids: tuple[str, ...] | None = None
-) -> np.ndarray:
-    """How much each item matters, (N,): larger first in the panel's list.
-
-    The items' attribution (``|shapley|`` summed over every dimension but ``evidence``) if
-    ``result`` has an ``attribution`` node (taken in the order of ``ids`` when given and the
-    node has an ``evidence`` coordinate); otherwise leave-one-out on the encoded arrays:
-    how far P(outcome) after the last item moves, in probability, without the item (its
-    ``log E[Lr_i(h) ** w_i]`` at the last step taken out; exact for items in no group, for
-    a grouped item the group's other weights are kept as they are).
-
-    Examples
-    --------
-    >>> importance(encode(scenario)).argmax()  # the item that matters most  # doctest: +SKIP
-    10
-    """
-    n = a.n_items
-    if result is not None and has_node(result, ATTRIBUTION):
-        shap = dataset(result, ATTRIBUTION).get("shapley")
-        if shap is not None and "evidence" in shap.dims:
-            other = [d for d in shap.dims if d != "evidence"]
-            total = abs(shap).sum(dim=other)
-            if ids is not None and "evidence" in total.coords:
-                total = total.sel(evidence=list(ids))
-            return total.values.astype(float)
-    if n == 0:
-        return np.zeros(0)
-    log_post = log_posterior_by_step(a)[-1]
-    contrib = log_expected_tilt(a.mu, a.sd, a.r, step_weights(a, n))
-    e_p = expected_p_outcome(a)
-
-    def p_outcome(lp: np.ndarray) -> np.ndarray:
-        p = np.exp(lp - lp.max(axis=-1, keepdims=True))
-        return (p / p.sum(axis=-1, keepdims=True)) @ e_p
-
-    return np.abs(p_outcome(log_post[None, :] - contrib) - p_outcome(log_post))
 
 
 @dataclass
@@ -330,7 +182,11 @@ class WhatIf(W.VBox):
         ``p_outcome_high``, at every step.
     controls : mapping
         By evidence id: ``{"include": Checkbox, "diagnosticity": FloatSlider,
-        "reliability": FloatSlider}``.
+        "reliability": FloatSlider, "box": VBox}`` (``box`` holds the other three).
+    rows : ipywidgets.VBox
+        The items listed now: every item's ``box`` up to :data:`LIST_ALL` items; above, a
+        note of how many are listed, then the ``box`` of at most :data:`SHOWN` items (the
+        filter's matches, those that matter most first, any moved ones kept).
     headline : ipywidgets.HTML
         Shows :attr:`text` in bold.
     status : ipywidgets.HTML
@@ -382,7 +238,7 @@ class WhatIf(W.VBox):
         # the list of items: all of them, or those that matter most and a filter box
         ranks = importance(self.encoded.base, result, scenario.ids)
         self._order = np.argsort(-ranks, kind="stable")
-        self._rows = W.VBox(layout=W.Layout(flex="0 0 auto"))
+        self.rows = W.VBox(layout=W.Layout(flex="0 0 auto"))
         self.filter = W.Text(
             placeholder=f"filter the {n:,} items by id or title",
             continuous_update=True,
@@ -392,7 +248,7 @@ class WhatIf(W.VBox):
         self.filter.observe(lambda _: self._list(), names="value")
         self._list()
         scroll = W.Box(
-            [self._rows],
+            [self.rows],
             # a block, not a flex box: its children keep their height and it scrolls
             layout=W.Layout(display="block", max_height="440px", overflow="hidden auto"),
         )
@@ -488,6 +344,8 @@ class WhatIf(W.VBox):
         """
         import base64
 
+        # ipympl 0.10 has no public setter: it writes these two synced traits itself only in
+        # Canvas._repr_mimebundle_, which runs when the canvas is displayed alone, not as a child
         self.chart._data_url = "data:image/png;base64," + base64.b64encode(png).decode("ascii")
         self.chart._size = tuple(self.figure.get_size_inches() * self.figure.dpi)
 
@@ -607,7 +465,7 @@ class WhatIf(W.VBox):
             if more:
                 note += f"; {more:,} more: narrow the filter"
             rows.insert(0, W.HTML(f"<span style='color:#666'>{_escape(note)}</span>"))
-        self._rows.children = rows
+        self.rows.children = rows
 
     # -- the callback logic (pure apart from redrawing the widgets)
     def settings(self) -> dict[str, Setting]:
@@ -629,7 +487,7 @@ class WhatIf(W.VBox):
             diagnosticity=float(c["diagnosticity"].value),
             reliability=float(c["reliability"].value),
         )
-        if _is_default(e, setting):
+        if setting.as_written(e):
             self._changed.pop(id, None)
         else:
             self._changed[id] = setting

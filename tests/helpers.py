@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import hashlib
+import itertools
 import shutil
 from pathlib import Path
 
+import numpy as np
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -123,3 +125,49 @@ def draw_into_user_axes(chart, side: int = 1):
         return ax
     finally:
         plt.close(fig)
+
+
+# ----------------------------------------------------------------------------- chart text
+def drawn_texts(fig) -> list[tuple[str, np.ndarray]]:
+    """Every piece of text the figure draws, with its bounding box in pixels."""
+    import matplotlib as mpl
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.text import Text
+
+    canvas = FigureCanvasAgg(fig)  # the charts come closed in pyplot, with a bare canvas
+    canvas.draw()
+    renderer = canvas.get_renderer()
+    all_ticks, drawn_ticks = set(), set()
+    for ax in fig.findobj(lambda a: isinstance(a, mpl.axes.Axes)):
+        for axis in (ax.xaxis, ax.yaxis):
+            for tick in [*axis.majorTicks, *axis.minorTicks]:
+                all_ticks.update({id(tick.label1), id(tick.label2)})
+            for tick in axis._update_ticks():
+                drawn_ticks.update({id(tick.label1), id(tick.label2)})
+    out = []
+    for t in fig.findobj(Text):
+        if not t.get_visible() or not t.get_text().strip():
+            continue
+        if id(t) in all_ticks and id(t) not in drawn_ticks:
+            continue  # a tick outside the view: not drawn
+        box = t.get_window_extent(renderer)
+        out.append((t.get_text(), np.array([box.x0, box.y0, box.x1, box.y1])))
+    return out
+
+
+def overlapping(texts, tol: float = 1.0) -> list[tuple[str, str]]:
+    """Pairs of :func:`drawn_texts` whose boxes overlap by more than ``tol`` pixels."""
+    pairs = []
+    for (a, ba), (b, bb) in itertools.combinations(texts, 2):
+        if (
+            min(ba[2], bb[2]) - max(ba[0], bb[0]) > tol
+            and min(ba[3], bb[3]) - max(ba[1], bb[1]) > tol
+        ):
+            pairs.append((a, b))
+    return pairs
+
+
+def outside(fig, texts, tol: float = 1.0) -> list[str]:
+    """The :func:`drawn_texts` that reach beyond the figure by more than ``tol`` pixels."""
+    w, h = fig.canvas.get_width_height()
+    return [s for s, b in texts if b[0] < -tol or b[1] < -tol or b[2] > w + tol or b[3] > h + tol]

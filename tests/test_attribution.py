@@ -348,13 +348,12 @@ def test_cli_writes_attribution_csv_node_and_sentence(tmp_path, monkeypatch, cap
 
 
 def test_report_table_is_bounded(tmp_path):
-    from forecast.report import _what_moved
-
     items = [item_dict(f"e{i:02d}", {"deception": 1.0 + 0.01 * i}, date=day(i)) for i in range(20)]
     result = forecast.run(scenario(items), draws=200, attribution=True)
-    html = _what_moved(result)
-    assert html.count('<td class="id">') == 15
-    assert "5 other items" in html
+    html = forecast.report_html(result)
+    section = html.split("<h2>What moved it</h2>")[1].split("<h2>")[0]
+    assert section.count('<td class="id">') == 15
+    assert "5 other items" in section
 
 
 def test_null_and_symmetric_items():

@@ -30,7 +30,7 @@ def _contributions(sampler, mu, sd, r, w, size, rng):
     if sampler == "numpy":
         draws = [band.sample_tilted(mu, sd, r, w, h, size, rng) for h in range(n_h)]
         return np.stack([w * log_effective(x, r) for x in draws], axis=1), rows[0][0]
-    from forecast._compiled import add_item
+    from forecast.band_loops import add_item
 
     out = np.zeros((size, n_h, n_h))
     used = np.ones((n_h, size), dtype=np.int64)  # every pair is used at step 1
@@ -129,31 +129,42 @@ def test_compiled_loops_without_a_disk_cache(monkeypatch):
 
     import numba
 
-    from forecast import _compiled
+    from forecast import band_loops
 
     real = numba.njit
+    refused = []
 
     def njit(*args, cache=False, **kwargs):
         if cache:
-            raise RuntimeError("cannot cache function '_log_add': no locator available")
+            refused.append(kwargs)
+            raise RuntimeError("cannot cache function 'f': no locator available")
         return real(*args, **kwargs)
 
     monkeypatch.setattr(numba, "njit", njit)
     try:
-        module = importlib.reload(_compiled)
-        assert module._log_add(0.0, 0.0) == pytest.approx(np.log(2.0))
-        assert type(module._log_add._cache).__name__ == "NullCache"  # compiled, not cached
+        module = importlib.reload(band_loops)
+        kernels = (module.add_item, module.draw_tilted, module.free_steps, module.predict_step)
+        assert len(refused) >= len(kernels)  # each asked for a disk cache first
+        for kernel in kernels:
+            assert isinstance(kernel, numba.core.registry.CPUDispatcher)
+            assert kernel.stats.cache_path is None  # compiled, not cached
+        # a loop compiled in the process gives the numbers: the posterior-weighted p of one
+        # draw, by hand
+        out, log_pi = np.zeros(1), np.log([[[0.25, 0.75]], [[0.5, 0.5]]])
+        drawn, p = np.zeros((1, 2, 2)), np.array([[0.1, 0.9]])
+        module.predict_step(out, np.array([0]), log_pi, np.zeros(2), drawn, p)
+        assert out[0] == pytest.approx(0.25 * 0.1 + 0.75 * 0.9, rel=1e-12)
     finally:
         monkeypatch.undo()
-        importlib.reload(_compiled)
+        importlib.reload(band_loops)
 
 
 def test_compiled_route_compiles_nothing_for_new_numbers(uncertain_scenario, compiled_route):
     """A second update with new numbers reuses the machine code: no new signatures."""
-    from forecast import _compiled
+    from forecast import band_loops
 
     forecast.run(uncertain_scenario, draws=400, seed=1)
-    kernels = (_compiled.add_item, _compiled.free_steps, _compiled.predict_step)
+    kernels = (band_loops.add_item, band_loops.free_steps, band_loops.predict_step)
     before = [len(k.signatures) for k in kernels]
     assert all(before)
     edited = uncertain_scenario.updated("c", likelihoods={"storm": [1.2, 9.0]}, reliability=0.5)

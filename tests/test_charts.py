@@ -8,7 +8,6 @@ import copy
 import datetime as dt
 import html
 import io
-import itertools
 import math
 import os
 import subprocess
@@ -18,10 +17,16 @@ import matplotlib as mpl
 import matplotlib.pyplot as plt
 import numpy as np
 import pytest
-from helpers import ROOT, draw_into_user_axes, item_dict, priors_dict
-from matplotlib.backends.backend_agg import FigureCanvasAgg
+from helpers import (
+    ROOT,
+    draw_into_user_axes,
+    drawn_texts,
+    item_dict,
+    outside,
+    overlapping,
+    priors_dict,
+)
 from matplotlib.figure import Figure
-from matplotlib.text import Text
 from scipy.special import expit, logit
 
 import forecast
@@ -136,45 +141,6 @@ def svg_of(fig: Figure) -> str:
     with mpl.rc_context({"svg.fonttype": "none"}):
         fig.savefig(buf, format="svg")
     return buf.getvalue()
-
-
-def drawn_texts(fig: Figure) -> list[tuple[str, np.ndarray]]:
-    """Every piece of text the figure draws, with its bounding box in pixels."""
-    canvas = FigureCanvasAgg(fig)  # the charts come closed in pyplot, with a bare canvas
-    canvas.draw()
-    renderer = canvas.get_renderer()
-    all_ticks, drawn_ticks = set(), set()
-    for ax in fig.findobj(lambda a: isinstance(a, mpl.axes.Axes)):
-        for axis in (ax.xaxis, ax.yaxis):
-            for tick in [*axis.majorTicks, *axis.minorTicks]:
-                all_ticks.update({id(tick.label1), id(tick.label2)})
-            for tick in axis._update_ticks():
-                drawn_ticks.update({id(tick.label1), id(tick.label2)})
-    out = []
-    for t in fig.findobj(Text):
-        if not t.get_visible() or not t.get_text().strip():
-            continue
-        if id(t) in all_ticks and id(t) not in drawn_ticks:
-            continue  # a tick outside the view: not drawn
-        box = t.get_window_extent(renderer)
-        out.append((t.get_text(), np.array([box.x0, box.y0, box.x1, box.y1])))
-    return out
-
-
-def overlapping(texts, tol: float = 1.0) -> list[tuple[str, str]]:
-    pairs = []
-    for (a, ba), (b, bb) in itertools.combinations(texts, 2):
-        if (
-            min(ba[2], bb[2]) - max(ba[0], bb[0]) > tol
-            and min(ba[3], bb[3]) - max(ba[1], bb[1]) > tol
-        ):
-            pairs.append((a, b))
-    return pairs
-
-
-def outside(fig: Figure, texts, tol: float = 1.0) -> list[str]:
-    w, h = fig.canvas.get_width_height()
-    return [s for s, b in texts if b[0] < -tol or b[1] < -tol or b[2] > w + tol or b[3] > h + tol]
 
 
 # ----------------------------------------------------------------------------- figures

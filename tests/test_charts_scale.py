@@ -17,7 +17,7 @@ import matplotlib as mpl
 import numpy as np
 import pytest
 import xarray as xr
-from helpers import item_dict, priors_dict
+from helpers import drawn_texts, item_dict, outside, overlapping, priors_dict
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from matplotlib.dates import ConciseDateFormatter
@@ -278,8 +278,6 @@ def test_impact_leads_with_shapley_bars_that_add_up_to_the_move(shapley_result):
 
 
 def test_ach_names_the_hypothesis_each_item_moved_most(shapley_result):
-    from test_charts import drawn_texts, outside, overlapping
-
     result, scenario = shapley_result
     fig = charts.ach_matrix(result)
     shares = 100 * result["attribution"]["shapley_hypothesis"].to_pandas()

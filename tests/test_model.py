@@ -330,13 +330,26 @@ def test_nuts_route_agrees_with_fast_route(uncertain_scenario):
 
 
 @pytest.mark.slow
-def test_nuts_model_compiled_once_per_structure(uncertain_scenario):
-    from forecast.model import _nuts_structure, compiled_nuts_model
+def test_nuts_model_compiled_once_per_structure(uncertain_scenario, monkeypatch):
+    import nutpie
 
+    from forecast.model import compiled_nuts_model
+
+    compiled = []
+    real = nutpie.compile_pymc_model
+
+    def compile_pymc_model(model, *args, **kwargs):
+        compiled.append(model)
+        return real(model, *args, **kwargs)
+
+    monkeypatch.setattr(nutpie, "compile_pymc_model", compile_pymc_model)
     a = encode(uncertain_scenario)
-    compiled_nuts_model(a, 1)
-    before = _nuts_structure.cache_info()
+    first = compiled_nuts_model(a, 1)
+    before = len(compiled)  # 1, or 0 if an earlier test compiled this structure
     changed = encode(uncertain_scenario.updated("a", likelihoods={"storm": [3.0, 9.0]}))
-    compiled_nuts_model(changed, 3)
-    after = _nuts_structure.cache_info()
-    assert after.misses == before.misses and after.hits == before.hits + 1
+    second = compiled_nuts_model(changed, 3)
+    assert len(compiled) == before  # new numbers, same sizes: nothing compiled
+    assert type(second) is type(first)
+    # another structure (one item fewer) is compiled: the counter sees compilations
+    compiled_nuts_model(encode(uncertain_scenario.without("d")), 3)
+    assert len(compiled) == before + 1

@@ -396,3 +396,23 @@ def test_shapley_log_score_adds_up(resolved):
     )
     # an item's share differs from its step change when order matters (groups/reliability)
     assert not np.allclose(post["shapley_log_score"], post["step_change_log_score"])
+
+
+def test_save_chart_writes_through_export(tmp_path):
+    """save_chart saves as every chart is saved (forecast.charts.export.write_figure): the
+    PNG within MAX_PIXELS a side, SVG text as text, no timestamp."""
+    from matplotlib.figure import Figure
+    from PIL import Image
+
+    from forecast.charts.score import save_chart
+    from forecast.charts.style import MAX_PIXELS
+
+    fig = Figure(figsize=(40, 4))  # at 400 dpi, 16,000 pixels wide without the cap
+    fig.add_subplot().set_title("a wide chart")
+    paths = save_chart(fig, tmp_path, "wide", dpi=400)
+    assert paths == [tmp_path / "wide.png", tmp_path / "wide.svg"]
+    with Image.open(paths[0]) as png:
+        assert max(png.size) <= MAX_PIXELS
+    svg = paths[1].read_text()
+    assert "a wide chart" in svg and "<dc:date>" not in svg
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["wide.png", "wide.svg"]

@@ -184,14 +184,9 @@ def save_all(
     names = list(build)
 
     def write(share: list[str]) -> None:
-        # each figure drawn in the process that writes it, its formats in order; the layout
-        # is found once, for the first format, and kept for the others
+        # each figure drawn in the process that writes it, its formats in order
         for name in share:
-            fig = build[name]()
-            for fmt in formats:
-                path = out / f"{name}.{fmt}"
-                atomic_write(path, functools.partial(save_figure, fig, fmt=fmt, dpi=dpi, salt=name))
-                fig.set_layout_engine("none")
+            write_figure(build[name](), out, name, formats=formats, dpi=dpi)
 
     n = max(processes, 1)
     in_processes(write, [names[k::n] for k in range(n)])
@@ -323,9 +318,58 @@ def save_watch_chart(
     fig = watch_chart(result, table)
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
+    return write_figure(fig, out, "watch", formats=formats, dpi=dpi)
+
+
+def write_figure(
+    fig: Figure,
+    out: str | Path,
+    name: str,
+    *,
+    formats: Sequence[str] = ("png", "svg"),
+    dpi: int = 200,
+) -> list[Path]:
+    """Write ``fig`` into the folder ``out`` as ``<name>.<format>``, each file atomically.
+
+    Each file is saved by :func:`save_figure` (SVG and PDF text as text, no timestamps, SVG ids
+    salted with ``name``, a PNG at most :data:`MAX_PIXELS` a side) through
+    :func:`forecast.results.atomic_write`, so that a failure leaves no half-written file. The
+    layout is found once, for the first format, and kept for the others (the figure's layout
+    engine is then ``"none"``).
+
+    Parameters
+    ----------
+    fig : matplotlib.figure.Figure
+        The chart.
+    out : str or Path
+        An existing folder.
+    name : str
+        The file name without suffix.
+    formats : sequence of {"png", "svg", "pdf"}
+        File formats, in the order written (:func:`chart_formats`).
+    dpi : int
+        Resolution of a PNG (lowered if the image would exceed :data:`MAX_PIXELS`).
+
+    Returns
+    -------
+    list of Path
+        The files written, one per format.
+
+    Raises
+    ------
+    ValueError
+        For an unknown format.
+
+    Examples
+    --------
+    >>> write_figure(score_chart(scored), "out", "score")  # doctest: +SKIP
+    [PosixPath('out/score.png'), PosixPath('out/score.svg')]
+    """
+    out = Path(out)
     paths = []
     for fmt in chart_formats(formats):
-        path = out / f"watch.{fmt}"
-        atomic_write(path, functools.partial(save_figure, fig, fmt=fmt, dpi=dpi, salt="watch"))
+        path = out / f"{name}.{fmt}"
+        atomic_write(path, functools.partial(save_figure, fig, fmt=fmt, dpi=dpi, salt=name))
+        fig.set_layout_engine("none")
         paths.append(path)
     return paths

@@ -6,23 +6,14 @@ across questions. They draw; the numbers come from :mod:`forecast.scoring`.
 
 from __future__ import annotations
 
-import matplotlib as mpl
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from ..scoring import Calibration, Scored
-from .style import (
-    INK,
-    LABEL_SIZE,
-    MUTED,
-    OKABE_ITO,
-    SMALL_SIZE,
-    TICK_SIZE,
-    TITLE_SIZE,
-    root_figure,
-)
+from .export import write_figure
+from .style import INK, LABEL_SIZE, MUTED, OKABE_ITO, SMALL_SIZE, TICK_SIZE, TITLE_SIZE, root_figure
 
 __all__ = ["calibration_chart", "save_chart", "score_chart"]
 
@@ -178,23 +169,9 @@ def calibration_chart(cal: Calibration, *, ax: Axes | None = None) -> Figure:
 def save_chart(fig: Figure, out, name: str, *, dpi: int = 200) -> list:
     """Write ``fig`` as ``<out>/<name>.png`` (``dpi``) and ``.svg``, atomically.
 
-    The SVG keeps text as text and has no timestamp.
+    :func:`forecast.charts.export.write_figure`: the SVG keeps text as text and has no
+    timestamp, the PNG is at most :data:`~forecast.charts.style.MAX_PIXELS` a side.
 
     Returns the paths.
     """
-    from pathlib import Path
-
-    from ..outdir import atomic_write
-
-    paths = []
-    for fmt in ("png", "svg"):
-        path = Path(out) / f"{name}.{fmt}"
-        metadata = {"Date": None} if fmt == "svg" else {}
-
-        def write(p, fmt=fmt, metadata=metadata):
-            with mpl.rc_context({"svg.fonttype": "none", "svg.hashsalt": name}):
-                fig.savefig(p, format=fmt, dpi=dpi, metadata=metadata)
-
-        atomic_write(path, write)
-        paths.append(path)
-    return paths
+    return write_figure(fig, out, name, formats=("png", "svg"), dpi=dpi)
