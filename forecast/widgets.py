@@ -162,6 +162,26 @@ class _Controls(Mapping):
         return self._made
 
 
+def _ipympl():
+    """Return ipympl's ``Canvas`` and ``FigureManager``, leaving the user's backend alone.
+
+    Importing ipympl switches matplotlib's backend to ipympl whenever matplotlib is loaded
+    (its ``__init__`` calls ``matplotlib.use``): every later ``plt.figure()`` of the session
+    (``forecast.timeline`` in the next cell too) would become a widget. The panel needs only
+    the canvas class, so the backend in use before is put back.
+    """
+    import sys
+
+    import matplotlib
+
+    before = None if "ipympl" in sys.modules else matplotlib.get_backend()
+    from ipympl.backend_nbagg import Canvas, FigureManager
+
+    if before is not None and matplotlib.get_backend() != before:
+        matplotlib.use(before)
+    return Canvas, FigureManager
+
+
 class WhatIf(W.VBox):
     """The what-if panel: a headline, a status line, the timeline and the controls.
 
@@ -351,12 +371,12 @@ class WhatIf(W.VBox):
 
     # -- the parts
     def _make_chart(self) -> None:
-        from ipympl.backend_nbagg import Canvas, FigureManager
         from matplotlib.figure import Figure
         from matplotlib.patches import Patch
 
         base = self.base
         self.figure = fig = Figure(figsize=(6.0, 3.9), dpi=self.dpi)
+        Canvas, FigureManager = _ipympl()
         canvas = Canvas(fig)
         FigureManager(canvas, 0)  # ipympl's canvas needs its manager; no pyplot state
         canvas.toolbar_visible = False

@@ -483,3 +483,23 @@ def test_recorded_indicators_get_no_toggle(bundled):
     )  # fmt: skip
     p = what_if(bundled, seed=0, draws=DRAWS, indicators=[recorded])
     assert p.pretend_controls == {}
+
+
+def test_building_a_panel_leaves_the_users_matplotlib_backend_alone():
+    """ipympl switches matplotlib's backend when first imported; the panel puts the user's
+    back, so that the charts of the next cells stay what they were (a fresh interpreter:
+    this process may have imported ipympl already)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import matplotlib; matplotlib.use('Agg'); import matplotlib.pyplot as plt; "
+        "import forecast; "
+        f"s = forecast.load_scenario({str(ROOT / 'priors.yaml')!r}, {str(ROOT / 'evidence')!r}); "
+        "panel = forecast.what_if(s); "
+        "print(matplotlib.get_backend(), type(plt.figure().canvas).__name__, "
+        "type(panel.chart).__module__)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    backend, canvas, chart = out.stdout.split()
+    assert (backend.lower(), canvas, chart) == ("agg", "FigureCanvasAgg", "ipympl.backend_nbagg")
