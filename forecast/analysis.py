@@ -478,6 +478,8 @@ def scale_likelihoods(likelihoods: Mapping[str, Any], s: float) -> dict[str, Any
     A number ``L`` becomes ``L ** s``, an interval ``(lo, hi)`` becomes
     ``[lo ** s, hi ** s]``; ``s = 0`` gives neutral likelihoods (all 1).
 
+    A result beyond the largest double is ``inf`` (which validation refuses).
+
     >>> scale_likelihoods({"a": 4.0, "b": (0.5, 2.0)}, 0.5)
     {'a': 2.0, 'b': [0.7071067811865476, 1.4142135623730951]}
     """
@@ -488,12 +490,20 @@ def scale_likelihoods(likelihoods: Mapping[str, Any], s: float) -> dict[str, Any
         if s < TOL:
             out[name] = 1.0
         elif isinstance(value, tuple | list):
-            lo, hi = float(value[0]) ** s, float(value[1]) ** s
+            lo, hi = _power(float(value[0]), s), _power(float(value[1]), s)
             # a vanishing s can round an interval to one number: then it is one
             out[name] = [lo, hi] if lo < hi else math.sqrt(lo * hi)
         else:
-            out[name] = float(value) ** s
+            out[name] = _power(float(value), s)
     return out
+
+
+def _power(x: float, s: float) -> float:
+    """``x ** s``, ``inf`` beyond the largest double (validation then refuses it, no crash)."""
+    try:
+        return x**s
+    except OverflowError:
+        return math.inf
 
 
 def scenario_for(scenario: Scenario, settings: Mapping[str, Setting]) -> Scenario:

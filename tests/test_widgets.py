@@ -9,7 +9,7 @@ import ipywidgets
 import numpy as np
 import pytest
 import xarray as xr
-from helpers import ROOT
+from helpers import ROOT, item_dict, priors_dict, write_scenario
 
 import forecast
 from forecast.analysis import Encoded, Setting, importance, scale_likelihoods, scenario_for
@@ -503,3 +503,18 @@ def test_building_a_panel_leaves_the_users_matplotlib_backend_alone():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     backend, canvas, chart = out.stdout.split()
     assert (backend.lower(), canvas, chart) == ("agg", "FigureCanvasAgg", "ipympl.backend_nbagg")
+
+
+def test_a_likelihood_scaled_past_the_largest_double_is_refused_not_a_crash(tmp_path):
+    """1e150 at diagnosticity 3 is 1e450: the panel says why it did not update and keeps the
+    last numbers (the power used to raise OverflowError out of the slider's callback)."""
+    assert scale_likelihoods({"a": 1e150, "b": [1e120, 1e150]}, 3.0) == {
+        "a": float("inf"),
+        "b": float("inf"),
+    }
+    priors, evidence = write_scenario(tmp_path, priors_dict(), [item_dict("big", {"storm": 1e150})])
+    panel = forecast.what_if(forecast.load_scenario(priors, evidence))
+    before = panel.text
+    panel.controls["big"]["diagnosticity"].value = 3.0
+    assert panel.text == before
+    assert "not updated" in panel.status.value and "likelihoods.storm" in panel.status.value
