@@ -49,6 +49,7 @@ from .export import (
     save_all,
     save_watch_chart,
     svg_text,
+    write_figure,
 )
 from .impact import (
     impact,
@@ -100,6 +101,7 @@ __all__ = [
     "save_all",
     "sensitivity",
     "save_watch_chart",
+    "write_figure",
     "sensitivity_table",
     "step_dates",
     "timeline",
