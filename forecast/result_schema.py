@@ -31,6 +31,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "ATTRIBUTION",
+    "ATTRS",
     "BAND",
     "EVIDENCE",
     "NODES",
@@ -141,6 +142,40 @@ VARIABLES: dict[str, dict[str, tuple[str, ...]]] = {
 def scenario_of(result: xr.DataTree) -> Scenario:
     """The scenario a result was computed from (stored in its attributes)."""
     return Scenario.from_dict(json.loads(result.attrs["scenario_json"]), name="posterior.nc")
+
+
+# node ("/" the root) -> attribute -> kind. The attributes a saved result may carry that the
+# package reads back; forecast.resultfile refuses a file whose value is not of its kind.
+# Kinds: "text", "int" (>= 0), "probability" (0..1), "quantiles" (JSON [low, high]),
+# "text map" (a JSON object of text), "watch" (the JSON of forecast.watch's table attributes).
+ATTRS: dict[str, dict[str, str]] = {
+    "/": {
+        "question": "text",
+        "outcome": "text",
+        "scenario_json": "text",
+        "scenario_hash": "text",
+        "input_files": "text map",
+        "evidence_folder": "text",
+        "command": "text",
+        "method": "text",
+        "band_route": "text",
+        "seed": "int",
+        "draws": "int",
+        "band": "quantiles",
+        "created": "text",
+        "versions": "text map",
+    },
+    ATTRIBUTION: {
+        "method": "text",
+        "n_permutations": "int",
+        "seed": "int",
+        "p_prior": "probability",
+        "p_final": "probability",
+        "explanation": "text",
+    },
+    WATCH: {"watch": "watch"},
+    PREVIOUS: {"created": "text", "scenario_hash": "text", "changes": "text"},
+}
 
 
 def check_result(result: object) -> None:

@@ -21,6 +21,7 @@ import numpy as np
 
 from .errors import InputError
 from .result_schema import (
+    ATTRS,
     EVIDENCE,
     POSTERIOR,
     PREVIOUS,
@@ -39,6 +40,7 @@ __all__ = [
     "MAX_DATA_BYTES",
     "MAX_RESULT_BYTES",
     "check_result_file",
+    "check_result_attrs",
     "check_result_values",
     "not_a_result",
 ]
@@ -88,6 +90,8 @@ def _text_attr(obj, name: str, path) -> str:
     if _attr_bytes(obj, name) > MAX_ATTR_BYTES:
         raise not_a_result(path, f"attribute {name!r} larger than {MAX_ATTR_BYTES} bytes")
     value = obj.attrs[name]
+    if isinstance(value, np.ndarray) and value.shape == (1,):
+        value = value[0]  # netCDF4 writes non-ASCII text as a one-element UTF-8 string array
     if isinstance(value, bytes):
         value = value.decode("utf-8", "replace")
     if not isinstance(value, str):
@@ -300,3 +304,86 @@ def check_result_values(result: xr.DataTree, path: str | Path = "posterior.nc") 
     bad = [what for what, ok in checks if not ok]
     if bad:
         raise not_a_result(path, f"{bad[0]} does not match its scenario or is out of range")
+    check_result_attrs(result, path)
+
+
+def check_result_attrs(result: xr.DataTree, path: str | Path = "posterior.nc") -> None:
+    """Check the attributes the package reads back against their kinds in ``ATTRS``.
+
+    Raises :class:`~forecast.errors.InputError` (``not a forecast result: ...``) naming the
+    node and attribute whose value is not of its kind (text, a whole number, a probability,
+    the band's quantiles, a JSON object of text, the watch table's attributes).
+
+    Examples
+    --------
+    >>> check_result_attrs(load_result("out/posterior.nc"))  # doctest: +SKIP
+    """
+    for node, kinds in ATTRS.items():
+        if node != "/" and node not in result.children:
+            continue
+        attrs = result.attrs if node == "/" else result[node].attrs
+        for name, kind in kinds.items():
+            if name in attrs and not _of_kind(attrs[name], kind):
+                where = f"attribute {name!r}" if node == "/" else f"/{node} attribute {name!r}"
+                raise not_a_result(path, f"{where} is not {_KIND_WORDS[kind]}")
+
+
+_KIND_WORDS = {
+    "text": "text",
+    "int": "a whole number >= 0",
+    "probability": "a probability (0..1)",
+    "quantiles": "two quantiles [low, high] with 0 <= low < high <= 1",
+    "text map": "a JSON object of text",
+    "watch": "the watch table's attributes (JSON)",
+}
+
+
+def _of_kind(value: object, kind: str) -> bool:
+    if isinstance(value, np.ndarray) and value.shape in ((), (1,)):
+        value = value.reshape(-1)[0]
+    if isinstance(value, np.generic):
+        value = value.item()
+    if kind == "int":
+        return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+    if kind == "probability":
+        return _is_probability(value)
+    if not isinstance(value, str):
+        return False
+    if kind == "text":
+        return True
+    try:
+        data = json.loads(value)
+    except ValueError:
+        return False
+    if kind == "quantiles":
+        return (
+            isinstance(data, list)
+            and len(data) == 2
+            and all(_is_probability(q) for q in data)
+            and data[0] < data[1]
+        )
+    if kind == "text map":
+        return isinstance(data, dict) and all(isinstance(v, str) for v in data.values())
+    return _is_watch(data)
+
+
+def _is_probability(x: object) -> bool:
+    return isinstance(x, int | float) and not isinstance(x, bool) and 0 <= x <= 1
+
+
+def _is_watch(data: object) -> bool:
+    """The attributes of :func:`forecast.watch`'s table, as the report and CLI read them."""
+    if not isinstance(data, dict):
+        return False
+    best = data.get("best_set")
+    texts = (data.get("observed"), best.get("indicators") if isinstance(best, dict) else None)
+    return (
+        isinstance(data.get("outcome"), str)
+        and _is_probability(data.get("p_outcome"))
+        and isinstance(data.get("rank_by"), str)
+        and all(isinstance(t, list) and all(isinstance(v, str) for v in t) for t in texts)
+        and isinstance(data.get("latest_evidence"), str | None)
+        and isinstance(best, dict)
+        and isinstance(best.get("expected_shift"), int | float)
+        and isinstance(data.get("band_checks", {}), dict)
+    )

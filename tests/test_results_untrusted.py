@@ -14,7 +14,7 @@ import h5py
 import numpy as np
 import pytest
 import xarray as xr
-from helpers import item_dict, priors_dict, write_scenario
+from helpers import ROOT, item_dict, priors_dict, write_scenario
 
 import forecast
 from forecast.cli import main
@@ -251,3 +251,71 @@ def test_a_nuts_result_passes(tmp_path):
     back = load_result(tmp_path / "out" / "posterior.nc")
     assert back["posterior"].sizes["chain"] == 4
     assert "r_hat" in back["trajectory"]
+
+
+def _set_attr(node: str, name: str, value):
+    def change(f):
+        (f if node == "/" else f[node]).attrs[name] = value
+
+    return change
+
+
+@pytest.mark.parametrize(
+    ("node", "name", "value", "why"),
+    [
+        ("/", "input_files", "junk{", "attribute 'input_files' is not a JSON object of text"),
+        ("/", "input_files", 7.5, "attribute 'input_files' is not a JSON object of text"),
+        ("/", "versions", "[1, 2]", "attribute 'versions' is not a JSON object of text"),
+        ("/", "band", "junk", "attribute 'band' is not two quantiles"),
+        ("/", "band", "[0.95, 0.05]", "attribute 'band' is not two quantiles"),
+        ("/", "seed", "x", "attribute 'seed' is not a whole number"),
+        ("/", "question", 5, "attribute 'question' is not text"),
+        ("attribution", "p_prior", "junk", "/attribution attribute 'p_prior' is not a probability"),
+        ("attribution", "p_final", 1.5, "/attribution attribute 'p_final' is not a probability"),
+        ("attribution", "explanation", 3, "/attribution attribute 'explanation' is not text"),
+        ("previous_trajectory", "changes", 2.0, "attribute 'changes' is not text"),
+    ],
+)
+def test_attributes_the_package_reads_are_checked(saved, tmp_path, capsys, node, name, value, why):
+    """Junk in an attribute the report, charts or CLI parse is refused on loading (exit 2),
+    never an internal error later (the QA review found JSONDecodeError, KeyError, ValueError)."""
+    path = craft(saved, tmp_path, _set_attr(node, name, value))
+    with pytest.raises(InputError, match="not a forecast result") as info:
+        load_result(path)
+    assert why in str(info.value)
+    for command in ("report", "charts"):
+        assert main([command, "--result", str(path), "--out", str(tmp_path / "out")]) == 2
+        assert why in capsys.readouterr().err
+
+
+def test_watch_attributes_are_checked(tmp_path, capsys):
+    from forecast.indicators import watch_dataset
+    from forecast.result_schema import WATCH, with_node
+
+    scenario = forecast.load_scenario(ROOT / "priors.yaml", ROOT / "evidence")
+    result = forecast.run(scenario, draws=200, seed=0)
+    frame = forecast.watch(result, ROOT / "indicators")
+    save_result(with_node(result, WATCH, watch_dataset(frame)), tmp_path / "good")
+    good = tmp_path / "good" / "posterior.nc"
+    assert main(["report", "--result", str(good), "--out", str(tmp_path / "good")]) == 0
+    for value in ("junk{", 3.0, "[1, 2]", '{"a": 1}'):
+        path = craft(good, tmp_path, _set_attr("watch", "watch", value))
+        assert main(["report", "--result", str(path), "--out", str(tmp_path / "out")]) == 2
+        assert "/watch attribute 'watch' is not the watch table" in capsys.readouterr().err
+
+
+def test_text_beyond_ascii_reads_back(tmp_path, capsys):
+    """netCDF4 stores a non-ASCII attribute as a one-element string array: a question in
+    French, Hebrew or with an emoji must load (it made report, charts and the next run fail)."""
+    question = "Sera-t-il élu ? — האם ייבחר 🙂"
+    priors, evidence = write_scenario(
+        tmp_path / "s", priors_dict(question=question), [item_dict("a", {"storm": 2})]
+    )
+    out = tmp_path / "s" / "out"
+    argv = ["--priors", str(priors), "--evidence", str(evidence), "--out", str(out)]
+    assert main(["run", "--no-charts", "--draws", "200", *argv]) == 0
+    assert load_result(out / "posterior.nc").attrs["question"] == question
+    assert main(["run", "--no-charts", "--draws", "200", *argv]) == 0  # the earlier run reads
+    assert main(["report", "--out", str(out)]) == 0
+    assert question in (out / "report.html").read_text(encoding="utf-8")
+    capsys.readouterr()
