@@ -39,6 +39,8 @@ BAD_INPUT = 2
 MAX_DRAWS = 1_000_000
 MAX_SEED = 2**32 - 1
 LISTED = 200  # items (and groups) listed by validate; the rest are counted
+TABLE_ROWS = 60  # run prints every step up to this many; beyond, the prior and the latest
+TABLE_TAIL = 40
 
 
 def _whole_number(low: int, high: int):
@@ -89,7 +91,14 @@ def _format_table(frame, outcome: str, band: str) -> str:
         for lo, hi in zip(frame[f"p_{outcome}_low"], frame[f"p_{outcome}_high"], strict=True)
     ]
     show["mcse"] = frame["mcse"].map("{:.4f}".format)
-    return show.to_string(index=False)
+    if len(show) <= TABLE_ROWS:
+        return show.to_string(index=False)
+    # the prior, then the latest steps; every step is in trajectory.csv
+    hidden = len(show) - 1 - TABLE_TAIL
+    lines = show.iloc[[0, *range(len(show) - TABLE_TAIL, len(show))]].to_string(index=False)
+    head, prior, *tail = lines.splitlines()
+    gap = f"  ... {hidden:,} steps not shown (every step is in trajectory.csv) ..."
+    return "\n".join([head, prior, gap, *tail])
 
 
 def _plain(text) -> str:
@@ -761,7 +770,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--draws",
         type=_whole_number(100, MAX_DRAWS),
-        help="draws per step for the band, 100 to 1,000,000 (default forecast.DEFAULT_DRAWS)",
+        help="draws per step for the band, 100 to 1,000,000 (default 4,000)",
     )
     p.add_argument("--method", choices=["fast", "nuts"], default="fast")
     p.add_argument(
@@ -785,7 +794,12 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("charts", help="re-draw the charts from a saved posterior.nc")
     saved(p)
     p.add_argument("--format", default="png,svg", help="png, svg, pdf, comma-separated")
-    p.add_argument("--dpi", type=int, default=200, help="resolution of PNG files (200)")
+    p.add_argument(
+        "--dpi",
+        type=_whole_number(10, 1200),
+        default=200,
+        help="resolution of PNG files, 10 to 1,200 (200; capped at 3,999 pixels a side)",
+    )
     p.set_defaults(func=_cmd_charts)
 
     p = sub.add_parser(

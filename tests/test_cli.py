@@ -823,3 +823,31 @@ def test_cli_report_with_a_file_that_is_not_a_result(tmp_path, capsys):
     bad.write_text("not netcdf")
     assert main(["report", "--out", str(tmp_path)]) == 2
     assert "is not a forecast result" in capsys.readouterr().err
+
+
+def test_run_prints_a_bounded_table_at_scale(tmp_path, capsys):
+    """Up to 60 steps every one is printed; beyond, the prior, a line saying how many are not
+    shown, and the latest 40 (every step stays in trajectory.csv)."""
+    items = [item_dict(f"i{k:03d}", {"storm": 1.1 if k % 2 else 0.9}) for k in range(150)]
+    priors, evidence = write_scenario(tmp_path / "s", priors_dict(), items)
+    out = tmp_path / "out"
+    argv = ["run", "--no-charts", "--draws", "100", "--priors", str(priors)]
+    assert main([*argv, "--evidence", str(evidence), "--out", str(out)]) == 0
+    printed = capsys.readouterr().out.splitlines()
+    assert len(printed) < 60
+    assert any("110 steps not shown (every step is in trajectory.csv)" in line for line in printed)
+    steps = [line.split()[0] for line in printed if line.strip()[:1].isdigit() and "%" in line]
+    assert steps == ["0", *map(str, range(111, 151))]
+    assert len((out / "trajectory.csv").read_text().splitlines()) == 152
+
+
+def test_dpi_out_of_range_is_a_usage_error(tmp_path, capsys):
+    assert main(["charts", "--dpi", "0", "--out", str(tmp_path)]) == 2
+    assert "--dpi: must be from 10 to 1,200, got 0" in capsys.readouterr().err
+
+
+def test_run_help_gives_the_default_draws(capsys):
+    from forecast.inference import DEFAULT_DRAWS
+
+    assert main(["run", "--help"]) == 0
+    assert f"(default {DEFAULT_DRAWS:,})" in " ".join(capsys.readouterr().out.split())
