@@ -350,7 +350,8 @@ def _check_name(name: str, what: str) -> str:
         raise ValueError(f"{what} name {_show(name)} is longer than {LIMITS['name']} characters")
     if not _NAME.fullmatch(name):
         raise ValueError(
-            f"{what} name {_show(name)} must start with a letter and use only letters, digits and _"
+            f"{what} name {_show(name)} must start with a-z, A-Z or _ and use only a-z, A-Z, "
+            "0-9 and _"
         )
     return name
 
@@ -1222,7 +1223,8 @@ def load_scenario(
     csv_rows: set[str] = set()
     ignored: list[tuple[str, str]] = []
     if not evidence_dir.is_dir():
-        problems.append(Problem(str(evidence_dir), "", "evidence folder not found"))
+        what = "is a file, not a folder" if evidence_dir.exists() else "not found"
+        problems.append(Problem(str(evidence_dir), "", f"evidence folder {what}"))
     else:
         folder = _evidence_folder(evidence_dir, roots, problems)
         ignored = folder.ignored

@@ -632,6 +632,10 @@ def test_missing_files_reported(tmp_path):
         (str(tmp_path / "nope.yaml"), "file not found"),
         (str(tmp_path / "nothing"), "evidence folder not found"),
     ]
+    (tmp_path / "a-file.yaml").write_text("id: x\n")
+    with pytest.raises(ScenarioError) as exc:
+        load_scenario(tmp_path / "nope.yaml", tmp_path / "a-file.yaml")
+    assert exc.value.problems[-1].message == "evidence folder is a file, not a folder"
 
 
 # ----------------------------------------------------------------------------- order on disk
