@@ -236,8 +236,8 @@ def attribution_of(result: xr.DataTree) -> xr.Dataset | None:
         return None
     if [str(v) for v in node["evidence"].values] != evidence_ids(result):
         return None
-    if "shapley_mcse" not in node:
-        node["shapley_mcse"] = xr.zeros_like(node["shapley"])
+    if "shapley_mcse" not in node:  # a view of the result: assign makes a new dataset
+        node = node.assign(shapley_mcse=xr.zeros_like(node["shapley"]))
     return node
 
 

@@ -32,6 +32,8 @@ if TYPE_CHECKING:
 __all__ = [
     "ATTRIBUTION",
     "ATTRS",
+    "REQUIRED_NODE_ATTRS",
+    "WATCH_COLUMNS",
     "BAND",
     "EVIDENCE",
     "NODES",
@@ -176,12 +178,21 @@ ATTRS: dict[str, dict[str, str]] = {
     WATCH: {"watch": "watch"},
     PREVIOUS: {"created": "text", "scenario_hash": "text", "changes": "text"},
 }
+REQUIRED_NODE_ATTRS: dict[str, tuple[str, ...]] = {
+    ATTRIBUTION: ("method", "n_permutations", "p_prior", "p_final"),
+    WATCH: ("watch",),
+}
+"""Attributes an optional node must carry when a result holds it (the report reads them)."""
+WATCH_COLUMNS = ("by", "p_seen", "expected_shift", "info_hypotheses_bits", "title", "overdue")
+"""Variables of ``/watch`` the report and the watch chart read, besides ``p_<outcome>_if_seen``
+and ``p_<outcome>_if_not_seen``."""
 
 
 def check_result(result: object) -> None:
     """Raise ``TypeError`` unless ``result`` is a result of :func:`forecast.run`.
 
-    That is a DataTree with the nodes :data:`REQUIRED_NODES`. A saved file is checked far more
+    That is a DataTree with ``/trajectory`` and ``/evidence`` (what every chart and table
+    reads; the distribution chart needs ``/posterior`` too). A saved file is checked far more
     strictly on loading (:func:`forecast.results.load_result`).
 
     Examples
@@ -189,10 +200,10 @@ def check_result(result: object) -> None:
     >>> check_result({"trajectory": 1})  # doctest: +SKIP
     TypeError: expected the result of forecast.run ...
     """
-    if not isinstance(result, xr.DataTree) or not set(REQUIRED_NODES) <= set(result.children):
+    if not isinstance(result, xr.DataTree) or not {TRAJECTORY, EVIDENCE} <= set(result.children):
         raise TypeError(
             "expected the result of forecast.run or forecast.load_result (an xarray.DataTree "
-            f"with {', '.join('/' + n for n in REQUIRED_NODES)}), got {type(result).__name__}"
+            f"with /{TRAJECTORY} and /{EVIDENCE}), got {type(result).__name__}"
         )
 
 

@@ -26,9 +26,12 @@ from .result_schema import (
     POSTERIOR,
     PREVIOUS,
     REQUIRED_ATTRS,
+    REQUIRED_NODE_ATTRS,
     REQUIRED_NODES,
     TRAJECTORY,
     VARIABLES,
+    WATCH,
+    WATCH_COLUMNS,
     dataset,
     has_node,
 )
@@ -36,9 +39,13 @@ from .result_schema import (
 if TYPE_CHECKING:
     import xarray as xr
 
+RESULT_SCHEMA = VARIABLES
+"""The name this table had before :mod:`forecast.result_schema` (kept for old imports)."""
+
 __all__ = [
     "MAX_DATA_BYTES",
     "MAX_RESULT_BYTES",
+    "RESULT_SCHEMA",
     "check_result_file",
     "check_result_attrs",
     "check_result_values",
@@ -323,9 +330,20 @@ def check_result_attrs(result: xr.DataTree, path: str | Path = "posterior.nc") -
             continue
         attrs = result.attrs if node == "/" else result[node].attrs
         for name, kind in kinds.items():
+            where = f"attribute {name!r}" if node == "/" else f"/{node} attribute {name!r}"
+            if name not in attrs and name in REQUIRED_NODE_ATTRS.get(node, ()):
+                raise not_a_result(path, f"{where} missing")
             if name in attrs and not _of_kind(attrs[name], kind):
-                where = f"attribute {name!r}" if node == "/" else f"/{node} attribute {name!r}"
                 raise not_a_result(path, f"{where} is not {_KIND_WORDS[kind]}")
+    if has_node(result, WATCH):
+        watched = json.loads(str(result[WATCH].attrs["watch"]))
+        o = str(result.attrs["outcome"])
+        if watched["outcome"] != o:
+            raise not_a_result(path, f"/watch is of outcome {watched['outcome']!r}, not {o!r}")
+        needed = [*WATCH_COLUMNS, f"p_{o}_if_seen", f"p_{o}_if_not_seen"]
+        missing = [c for c in needed if c not in dataset(result, WATCH)]
+        if missing:
+            raise not_a_result(path, f"/watch has no {missing[0]!r}")
 
 
 _KIND_WORDS = {

@@ -19,6 +19,7 @@ from .result_schema import (
     TRAJECTORY,
     dataset,
     has_node,
+    scenario_of,
     variable,
     with_node,
 )
@@ -32,6 +33,7 @@ __all__ = [
     "load_result",
     "same_question",
     "save_result",
+    "scenario_of",
     "trajectory_frame",
 ]
 

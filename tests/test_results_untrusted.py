@@ -7,6 +7,7 @@ bytes of a local file named by the crafted result never reach any output.
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -288,6 +289,31 @@ def test_attributes_the_package_reads_are_checked(saved, tmp_path, capsys, node,
         assert why in capsys.readouterr().err
 
 
+def _del_attr(node: str, name: str):
+    def change(f):
+        del f[node].attrs[name]
+
+    return change
+
+
+@pytest.mark.parametrize("name", ["p_prior", "p_final", "n_permutations", "method"])
+def test_attribution_attributes_the_report_reads_must_be_there(saved, tmp_path, capsys, name):
+    path = craft(saved, tmp_path, _del_attr("attribution", name))
+    assert main(["report", "--result", str(path), "--out", str(tmp_path / "out")]) == 2
+    assert f"/attribution attribute {name!r} missing" in capsys.readouterr().err
+
+
+def test_an_attribution_without_mcse_is_read_as_exact(saved, tmp_path, capsys):
+    """An optional variable missing (``shapley_mcse``): charts and report still work (the
+    table used to write into the result's read-only view: an internal error)."""
+    path = craft(saved, tmp_path, lambda f: f["attribution"].__delitem__("shapley_mcse"))
+    table = forecast.impact_table(load_result(path))
+    assert (table["shapley_mcse"] == 0).all()
+    assert main(["charts", "--result", str(path), "--out", str(tmp_path / "out")]) == 0
+    assert main(["report", "--result", str(path), "--out", str(tmp_path / "out")]) == 0
+    capsys.readouterr()
+
+
 def test_watch_attributes_are_checked(tmp_path, capsys):
     from forecast.indicators import watch_dataset
     from forecast.result_schema import WATCH, with_node
@@ -302,6 +328,19 @@ def test_watch_attributes_are_checked(tmp_path, capsys):
         path = craft(good, tmp_path, _set_attr("watch", "watch", value))
         assert main(["report", "--result", str(path), "--out", str(tmp_path / "out")]) == 2
         assert "/watch attribute 'watch' is not the watch table" in capsys.readouterr().err
+    other = json.dumps(frame.attrs | {"outcome": "zzz"}, default=str)
+    crafted = {
+        "/watch attribute 'watch' missing": _del_attr("watch", "watch"),
+        "/watch is of outcome 'zzz', not 'invasion'": _set_attr("watch", "watch", other),
+        "/watch has no 'p_invasion_if_seen'": lambda f: f["watch"].__delitem__(
+            "p_invasion_if_seen"
+        ),
+    }
+    for why, change in crafted.items():
+        path = craft(good, tmp_path, change)
+        for command in ("report", "charts"):
+            assert main([command, "--result", str(path), "--out", str(tmp_path / "out")]) == 2
+            assert why in capsys.readouterr().err
 
 
 def test_text_beyond_ascii_reads_back(tmp_path, capsys):

@@ -333,7 +333,7 @@ def write_figure(
 
     Each file is saved by :func:`save_figure` (SVG and PDF text as text, no timestamps, SVG ids
     salted with ``name``, a PNG at most :data:`MAX_PIXELS` a side) through
-    :func:`forecast.results.atomic_write`, so that a failure leaves no half-written file. The
+    :func:`forecast.outdir.atomic_write`, so that a failure leaves no half-written file. The
     layout is found once, for the first format, and kept for the others (the figure's layout
     engine is then ``"none"``).
 
