@@ -272,6 +272,43 @@ def _tab_indented(text: str, upto: int | None) -> int | None:
     return None
 
 
+def _refuse_duplicate_keys(root: yaml.Node) -> None:
+    """Refuse keys given twice in a mapping, naming every one by its path (``likelihoods.a``).
+
+    Each node is visited once (an alias's target is not walked again): linear in the file.
+    """
+    found: list[tuple[str, int, int]] = []
+    seen_nodes: set[int] = set()
+    stack: list[tuple[yaml.Node, str]] = [(root, "")]
+    while stack and len(found) < 20:
+        node, path = stack.pop()
+        if id(node) in seen_nodes:
+            continue
+        seen_nodes.add(id(node))
+        if isinstance(node, yaml.MappingNode):
+            lines: dict[str, int] = {}
+            for key_node, value_node in node.value:
+                name = key_node.value if isinstance(key_node, yaml.ScalarNode) else None
+                child = f"{path}.{name}" if path else str(name)
+                line = key_node.start_mark.line + 1
+                if name is not None and key_node.tag != f"{_STANDARD}merge":
+                    if name in lines:
+                        found.append((_cut(child), lines[name], line))
+                    lines.setdefault(name, line)
+                stack.append((value_node, child))
+        elif isinstance(node, yaml.SequenceNode):
+            stack += [(v, f"{path}[{k}]") for k, v in enumerate(node.value)]
+    if found:
+        found.sort(key=lambda f: f[2])
+        each = [f"'{key}' (lines {a} and {b})" for key, a, b in found]
+        if len(each) == 1:
+            key, a, b = found[0]
+            message = f"key '{key}' is given twice (lines {a} and {b})"
+        else:
+            message = f"keys given twice: {', '.join(each)}"
+        raise YamlError(message, line=found[0][2])
+
+
 def parse_yaml(text: str, *, text_keys: frozenset[str] = frozenset()) -> Any:
     r"""Parse one YAML document safely.
 
@@ -319,6 +356,7 @@ def parse_yaml(text: str, *, text_keys: frozenset[str] = frozenset()) -> Any:
             raise YamlError(
                 f"expands to {chars:,} characters through aliases (limit {MAX_CHARS:,}); refused"
             )
+        _refuse_duplicate_keys(node)
         return loader.construct_document(node)
     except YamlError:
         raise

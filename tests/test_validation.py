@@ -340,8 +340,20 @@ def test_duplicate_key_names_key_and_lines(tmp_path):
 def test_duplicate_nested_key(tmp_path):
     text = HEAD + "likelihoods:\n  storm: 2\n  storm: 3\n"
     p, e = setup(tmp_path, raw={"z.yaml": text})
-    with pytest.raises(ScenarioError, match=r"key 'storm' is given twice \(lines 6 and 7\)"):
+    with pytest.raises(
+        ScenarioError, match=r"key 'likelihoods.storm' is given twice \(lines 6 and 7\)"
+    ):
         load_scenario(p, e)
+
+
+def test_every_duplicate_key_of_a_file_is_named_by_its_path(tmp_path):
+    """A repeated title does not hide a repeated likelihood: both named, where they are."""
+    text = HEAD + "likelihoods:\n  storm: 2\n  storm: 3\ntitle: again\n"
+    p, e = setup(tmp_path, raw={"z.yaml": text})
+    with pytest.raises(ScenarioError) as exc:
+        load_scenario(p, e)
+    message = only(exc.value.problems).message
+    assert "keys given twice: 'likelihoods.storm' (lines 6 and 7), 'title' (lines " in message
 
 
 def test_duplicate_hypothesis_in_priors(tmp_path):
@@ -351,7 +363,7 @@ def test_duplicate_hypothesis_in_priors(tmp_path):
         "  calm: {prior: 0.5, p_outcome: 0.1}\n"
         "  calm: {prior: 0.5, p_outcome: 0.2}\n"
     )
-    with pytest.raises(ScenarioError, match="key 'calm' is given twice"):
+    with pytest.raises(ScenarioError, match="key 'hypotheses.calm' is given twice"):
         load_scenario(p, e)
     assert only(problems(p, e)).file == str(p)
 
