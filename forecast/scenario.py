@@ -1138,6 +1138,7 @@ def _evidence_folder(folder: Path, roots: list[Path], problems: list[Problem]) -
         path = folder / name
         known = path.suffix.lower() in {".yaml", ".yml", ".csv"}
         if path.is_dir() and not path.is_symlink():
+            ignored.append((f"{name}/", "a folder: items in subfolders are not read"))
             continue
         if not known:
             ignored.append((name, "not .yaml, .yml or .csv"))

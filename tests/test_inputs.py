@@ -393,11 +393,14 @@ def test_validate_lists_ignored_files(scenario_dir, capsys):
     for name in ("b.yaml.txt", "c.yml.bak", "notes.docx", "_draft.yaml"):
         (e / name).write_text("anything")
     (e / ".hidden.yaml.swp").write_text("x")
+    (e / "archive.yaml").mkdir()  # a folder, even one named like a file: its items not read
+    (e / "archive.yaml" / "old.yaml").write_text("id: old\n")
     code, out, _ = cli(["validate"], capsys)
     assert code == 0
     assert "1 evidence item\n" in out
     for name in ("b.yaml.txt", "c.yml.bak", "notes.docx", "_draft.yaml"):
         assert f"ignored: {name} (" in out
+    assert "ignored: archive.yaml/ (a folder: items in subfolders are not read)" in out
     assert ".hidden" not in out
 
 
