@@ -26,6 +26,7 @@ import pandas as pd
 import xarray as xr
 from scipy.special import expit
 
+from .constants import MAX_ROWS, TOP_ITEMS
 from .model import (
     Arrays,
     encode,
@@ -48,11 +49,6 @@ from .result_schema import (
 )
 from .scenario import EvidenceItem, Scenario
 
-MAX_ROWS = 40
-"""Up to this many items every item has its own row (impact, ACH) or label (timeline)."""
-TOP_ITEMS = 25
-"""Above :data:`MAX_ROWS` items: the items shown in the impact and ACH charts, then one row
-for the rest."""
 EPS = 1e-12
 
 

@@ -685,12 +685,12 @@ def score_folders(
     for name, frame in tables.items():
         atomic_write(folder / name, functools.partial(_write_csv, frame))
     written = [folder / n for n in tables]
-    from .charts.score import calibration_chart, save_chart, score_chart
+    from .charts.score import plot_calibration, plot_score, save_chart
 
     if len(scored) == 1:
-        written += save_chart(score_chart(scored[0]), folder, "score")
+        written += save_chart(plot_score(scored[0]), folder, "score")
     else:
-        written += save_chart(calibration_chart(cal), folder, "calibration")
+        written += save_chart(plot_calibration(cal), folder, "calibration")
     if recal is not None:
         written += recal.save(folder)
     return ScoreOutcome(scores, list(scored), cal, recal, [Path(p) for p in written])

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import xarray as xr
 
+from .constants import BAND
 from .scenario import Scenario
 
 if TYPE_CHECKING:
@@ -57,8 +58,6 @@ __all__ = [
     "with_node",
 ]
 
-BAND = (0.05, 0.95)
-"""The judgement band: 5th and 95th percentiles of P(Y | E_1..k, theta) (attribute ``band``)."""
 
 TRAJECTORY = "trajectory"
 """Node: the answer after every step (dims ``step``, ``hypothesis``)."""

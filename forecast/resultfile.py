@@ -39,13 +39,9 @@ from .result_schema import (
 if TYPE_CHECKING:
     import xarray as xr
 
-RESULT_SCHEMA = VARIABLES
-"""The name this table had before :mod:`forecast.result_schema` (kept for old imports)."""
-
 __all__ = [
     "MAX_DATA_BYTES",
     "MAX_RESULT_BYTES",
-    "RESULT_SCHEMA",
     "check_result_file",
     "check_result_attrs",
     "check_result_values",

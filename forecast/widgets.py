@@ -58,6 +58,7 @@ from .analysis import (
     scale_likelihoods,
     scenario_for,
 )
+from .constants import LIST_ALL, SHOWN
 from .inference import DEFAULT_DRAWS, ForecastWarning, live_trajectory, run
 from .model import Arrays
 from .result_schema import TRAJECTORY, band_label, dataset
@@ -84,13 +85,6 @@ __all__ = [
 
 DIAGNOSTICITY_MAX = 3.0
 """Upper end of the diagnosticity slider."""
-
-LIST_ALL = 40
-"""Up to this many items the panel lists them all; above, the :data:`SHOWN` that matter most
-(:func:`forecast.analysis.importance`) and a filter box for the rest."""
-
-SHOWN = 25
-"""Items listed at once in a large scenario (the filter's first matches)."""
 
 PRETEND_SHOWN = 20
 """At most this many indicators get a "pretend seen / not seen" toggle (in the given order)."""
@@ -167,7 +161,7 @@ def _ipympl():
 
     Importing ipympl switches matplotlib's backend to ipympl whenever matplotlib is loaded
     (its ``__init__`` calls ``matplotlib.use``): every later ``plt.figure()`` of the session
-    (``forecast.timeline`` in the next cell too) would become a widget. The panel needs only
+    (``forecast.plot_timeline`` in the next cell too) would become a widget. The panel needs only
     the canvas class, so the backend in use before is put back.
     """
     import sys
