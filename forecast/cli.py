@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import functools
 import json
 import os
 import sys
@@ -17,7 +16,7 @@ import time
 import traceback
 import warnings
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 
 from .errors import InputError
 from .scenario import (
@@ -29,9 +28,6 @@ from .scenario import (
     new_evidence,
     printable,
 )
-
-if TYPE_CHECKING:
-    import pandas as pd
 
 __all__ = ["main"]
 
@@ -126,29 +122,27 @@ def _run_set(name: str) -> bool:
 
 
 def _check_out(args) -> Path:
-    """Return ``--out`` as given, refused where a run would write among the analyst's files.
+    """Return ``--out`` as given, refused where a command would write among the analyst's files.
 
-    InputError when it is a file, the evidence folder (or inside it), or a folder holding the priors
-    file or the evidence folder: a run swaps the whole folder.
+    :func:`forecast.guard.refuse_out`: InputError when it is a symbolic link or a file, inside
+    a scenario's evidence or indicators folder, or a folder holding a scenario's files (a
+    command swaps the whole folder).
     """
-    out = Path(args.out)
-    if out.exists() and not out.is_dir():
-        raise InputError(f"--out {_plain(args.out)}: exists and is not a folder")
-    real = out.resolve()
-    scenario = [getattr(args, "priors", None), getattr(args, "evidence", None)]
-    evidence = Path(scenario[1]).resolve() if scenario[1] else None
-    if evidence is not None and (real == evidence or evidence in real.parents):
-        raise InputError(f"--out {args.out}: is the evidence folder; choose another output folder")
-    for given in filter(None, scenario):
-        if real in Path(given).resolve().parents:
-            raise InputError(
-                f"--out {args.out}: holds the scenario's {given}; choose another output folder"
-            )
-    if real.name in ("evidence", "indicators") and (real.parent / "priors.yaml").is_file():
-        raise InputError(
-            f"--out {args.out}: is the scenario's {real.name} folder; choose another output folder"
+    from .guard import Folder, refuse_out, scenario_folders
+
+    scenarios = []
+    if getattr(args, "priors", None) and getattr(args, "evidence", None):
+        scenarios.append(
+            (Path(args.priors), Path(args.evidence), getattr(args, "indicators", None))
         )
-    return out
+    for folder in getattr(args, "dirs", None) or []:  # score
+        scenarios.append((Path(folder) / "priors.yaml", Path(folder) / "evidence", None))
+    protected: list[Folder] = []
+    holds: list[Folder] = []
+    for priors, evidence, indicators in scenarios:
+        protected += scenario_folders(priors, evidence, indicators)
+        holds += [Folder(priors, "the scenario's priors file"), Folder(evidence, "the evidence")]
+    return refuse_out(args.out, protected=protected, holds=holds)
 
 
 def _previous_result(path: Path):
@@ -252,7 +246,7 @@ def _cmd_run(args) -> int:
 
     args.draws = DEFAULT_DRAWS if args.draws is None else args.draws
     out = _check_out(args)
-    scenario = load_scenario(args.priors, args.evidence)
+    scenario = _load(args)
     indicators = _indicators(args, scenario)  # bad indicator files: exit 2 before any work
     with output_set(out, _run_set) as staging:  # out/ changes all at once, or not at all
         previous = _previous_result(out / "posterior.nc")
@@ -317,10 +311,14 @@ def _cmd_report(args) -> int:
     from .outdir import output_set
     from .report import write_report
     from .results import input_changes
+    from .scenario import input_hashes
 
     out = _check_out(args)
     result = _saved_result(args)
-    changed = input_changes(result)
+    current = None
+    if Path(args.priors).is_file():  # compared only with the scenario named (default: here)
+        current = input_hashes(args.priors, args.evidence, named=args.evidence_named)
+    changed = input_changes(result, current, of=(args.priors, args.evidence))
     warning = None
     if changed:
         shown = ", ".join(changed[:10]) + (
@@ -345,7 +343,7 @@ def _report_notebook(args) -> int:
     notebook = Path(args.notebook)
     if not notebook.is_file():
         raise InputError(f"notebook {notebook} not found")
-    load_scenario(args.priors, args.evidence)  # bad files: every problem listed, exit 2
+    _load(args)  # bad files: every problem listed, exit 2
     out = _check_out(args)
     parameters = {
         "priors": Path(args.priors),
@@ -365,11 +363,13 @@ def _report_notebook(args) -> int:
 
 def _cmd_score(args) -> int:
     """``score``: score the resolved scenarios, calibration across them, optionally recalibrate."""
-    import pandas as pd
+    from .guard import unique_folders
+    from .scoring import load_scenarios, score_entries
 
-    from .outdir import atomic_write
-    from .scoring import calibration, load_scenarios, postmortem, score_entries
-
+    args.dirs, repeats = unique_folders(args.dirs)
+    if repeats:
+        print(f"note: each folder is scored once; given again, not counted: {_some(repeats)}")
+    _check_out(args)
     loaded = load_scenarios(args.dirs)  # bad files anywhere: every problem listed, exit 2
     names = _unique_names([n for n, _, _ in loaded], [str(d) for d in args.dirs])
     loaded = [(n, s, f) for n, (_, s, f) in zip(names, loaded, strict=True)]
@@ -413,28 +413,9 @@ def _cmd_score(args) -> int:
             )
         for w in caught:
             print(f"WARNING: {w.message}", file=sys.stderr)
-    cal = calibration(scores)
-    out = Path(args.out)
-    post = pd.concat([postmortem(s, seed=args.seed) for s in scored], ignore_index=True)
-    tables = {
-        "scores.csv": scores,
-        "postmortem.csv": post,
-        "calibration.csv": cal.table,
-        "score_summary.csv": cal.summary,
-    }
-    for name, frame in tables.items():
-        atomic_write(out / name, functools.partial(_write_csv, frame))
-    written = [str(out / n) for n in tables]
-    from .charts.score import calibration_chart, save_chart, score_chart
-
-    if len(scored) == 1:
-        written += [str(p) for p in save_chart(score_chart(scored[0]), out, "score")]
-    else:
-        written += [str(p) for p in save_chart(calibration_chart(cal), out, "calibration")]
-    if recal is not None:
-        written += [str(p) for p in recal.save(out)]
+    cal, written = _write_score(args, scores, scored, recal)
     print(_score_table(scores))
-    print("wrote " + ", ".join(written))
+    print("wrote " + ", ".join(_plain(w) for w in written))
     if recal is not None:
         print(recal.describe())
     if len(scored) > 1:
@@ -442,6 +423,53 @@ def _cmd_score(args) -> int:
     else:
         print(_score_line(scored[0]))
     return 0
+
+
+SCORE_FILES = (
+    *("scores.csv", "postmortem.csv", "calibration.csv", "score_summary.csv"),
+    *("recalibration.nc", "recalibration.csv"),
+)
+
+
+def _score_set(name: str) -> bool:
+    """Return the files of a score's set in ``out/``: ``score`` replaces them together."""
+    from .charts import FORMATS
+
+    stem, _, ext = name.rpartition(".")
+    return name in SCORE_FILES or (stem in ("score", "calibration") and ext in FORMATS)
+
+
+def _write_score(args, scores, scored, recal):
+    """Write the score's set into ``--out`` at once, under its lock; returns (calibration, paths).
+
+    :func:`forecast.outdir.output_set`: a concurrent ``run`` waits, a failure or a kill
+    leaves ``out/`` as it was.
+    """
+    import pandas as pd
+
+    from .charts.score import calibration_chart, save_chart, score_chart
+    from .csvout import write_csv
+    from .outdir import output_set
+    from .scoring import calibration, postmortem
+
+    cal = calibration(scores)
+    post = pd.concat([postmortem(s, seed=args.seed) for s in scored], ignore_index=True)
+    tables = {
+        "scores.csv": scores,
+        "postmortem.csv": post,
+        "calibration.csv": cal.table,
+        "score_summary.csv": cal.summary,
+    }
+    out = Path(args.out)
+    with output_set(out, _score_set) as staging:
+        names = [write_csv(frame, staging / name).name for name, frame in tables.items()]
+        if len(scored) == 1:
+            names += [p.name for p in save_chart(score_chart(scored[0]), staging, "score")]
+        else:
+            names += [p.name for p in save_chart(calibration_chart(cal), staging, "calibration")]
+        if recal is not None:
+            names += [p.name for p in recal.save(staging)]
+    return cal, [str(out / n) for n in names]
 
 
 def _some(names, limit: int = 10) -> str:
@@ -489,7 +517,7 @@ def _score_line(scored) -> str:
 
 
 def _cmd_validate(args) -> int:
-    scenario = load_scenario(args.priors, args.evidence)
+    scenario = _load(args)
     p = scenario.priors
     print(f"{printable(args.priors)}: OK: question: {printable(p.question, 2000)}")
     print(f"  outcome: {p.outcome}")
@@ -560,6 +588,31 @@ def _cmd_new_evidence(args) -> int:
     return 0
 
 
+def _load(args):
+    """Return the scenario of ``--priors``/``--evidence``.
+
+    An evidence folder that is a symbolic link leaving the scenario folder is read only when
+    ``--evidence`` named it (:func:`forecast.guard.linked_folder`).
+    """
+    return load_scenario(args.priors, args.evidence, named=getattr(args, "evidence_named", True))
+
+
+def _indicators_folder(args) -> Path:
+    """Return ``--indicators``, or ``indicators/`` beside the evidence folder.
+
+    The default is refused (InputError) when it is a symbolic link leaving the scenario folder.
+    """
+    from .guard import linked_folder
+
+    if args.indicators is not None:
+        return Path(args.indicators)
+    folder = Path(args.evidence).parent / "indicators"
+    why = linked_folder(folder, Path(args.priors).parent, "indicators")
+    if why is not None:
+        raise InputError(f"{_plain(folder)}: {why}")
+    return folder
+
+
 def _indicators(args, scenario):
     """Return the validated indicators of ``--indicators``, or None when there are none.
 
@@ -567,11 +620,9 @@ def _indicators(args, scenario):
     """
     from .indicators import load_indicators
 
-    folder = args.indicators
-    if folder is None:
-        folder = Path(args.evidence).resolve().parent / "indicators"
-        if not folder.is_dir():
-            return None
+    folder = _indicators_folder(args)
+    if args.indicators is None and not folder.is_dir():
+        return None
     return load_indicators(folder, scenario)
 
 
@@ -596,10 +647,6 @@ def _watch_result(args, scenario):
                 return result
     draws = DEFAULT_DRAWS if args.draws is None else args.draws
     return run(scenario, draws=draws, seed=args.seed, progress=_progress_printer("fast route"))
-
-
-def _write_csv(frame: pd.DataFrame, path: Path) -> None:
-    frame.to_csv(path, index=False)
 
 
 def _watch_into(
@@ -683,25 +730,36 @@ def _format_watch(frame, top: int | None) -> str:
     return "\n".join(lines)
 
 
+def _watch_set(name: str) -> bool:
+    """Return the files of watch's set in ``out/``: ``watch.csv`` and the watch chart."""
+    return name == "watch.csv" or (_is_chart(name) and name.startswith("watch."))
+
+
 def _cmd_watch(args) -> int:
     from .indicators import MAX_SET
     from .inference import ForecastWarning
+    from .outdir import output_set
 
     if not 1 <= args.k <= MAX_SET:
         print(f"error: --k must be between 1 and {MAX_SET}, got {args.k}", file=sys.stderr)
         return BAD_INPUT
-    scenario = load_scenario(args.priors, args.evidence)
+    out = _check_out(args)
+    scenario = _load(args)
     indicators = _indicators(args, scenario)
     if indicators is None:
-        folder = Path(args.evidence).resolve().parent / "indicators"
-        print(f"error: no indicators folder {folder}; give one with --indicators", file=sys.stderr)
+        folder = _indicators_folder(args)
+        print(
+            f"error: no indicators folder {_plain(folder)}; give one with --indicators",
+            file=sys.stderr,
+        )
         return BAD_INPUT
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", ForecastWarning)
         result = _watch_result(args, scenario)
         result, frame = _watch_into(result, indicators, rank_by=args.rank_by, k=args.k)
-        names = _write_watch(result, frame, args.out, top=20)
-        print("wrote " + ", ".join(str(Path(args.out) / n) for n in names))
+        with output_set(out, _watch_set) as staging:  # one set, under run's lock
+            names = _write_watch(result, frame, staging, top=20)
+        print("wrote " + ", ".join(_plain(out / n) for n in names))
     for w in caught:
         print(f"WARNING: {w.message}", file=sys.stderr)
     return 0
@@ -712,8 +770,8 @@ def _cmd_observe(args) -> int:
 
     from .indicators import observe
 
-    scenario = load_scenario(args.priors, args.evidence)
-    folder = args.indicators or Path(args.evidence).resolve().parent / "indicators"
+    scenario = _load(args)
+    folder = _indicators_folder(args)
     try:
         date = dt.date.fromisoformat(args.date) if args.date else None
     except ValueError:
@@ -759,7 +817,7 @@ def _parser() -> argparse.ArgumentParser:
 
     def files(p):
         p.add_argument("--priors", default="priors.yaml", help="priors file (priors.yaml)")
-        p.add_argument("--evidence", default="evidence", help="evidence folder (evidence/)")
+        p.add_argument("--evidence", default=None, help="evidence folder (evidence/)")
 
     p = sub.add_parser("run", help="update the forecast with every evidence item")
     files(p)
@@ -844,7 +902,9 @@ def _parser() -> argparse.ArgumentParser:
         help="fit one diagnosticity exponent s shared by all items (PyMC, nutpie; at least "
         "five resolved scenarios); unresolved scenarios given get P(outcome) integrated over s",
     )
-    p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    p.add_argument(
+        "--seed", type=_whole_number(0, MAX_SEED), default=0, help="random seed (default 0)"
+    )
     p.set_defaults(func=_cmd_score)
 
     p = sub.add_parser("validate", help="check the scenario files and say what they hold")
@@ -879,8 +939,14 @@ def _parser() -> argparse.ArgumentParser:
         help="expected shift of P(outcome) (default) or expected information in bits",
     )
     p.add_argument("--k", type=int, default=3, help="size of the best set to watch (3, max 10)")
-    p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
-    p.add_argument("--draws", type=int, help="draws for the band (default: as forecast run)")
+    p.add_argument(
+        "--seed", type=_whole_number(0, MAX_SEED), default=0, help="random seed (default 0)"
+    )
+    p.add_argument(
+        "--draws",
+        type=_whole_number(100, MAX_DRAWS),
+        help="draws for the band, 100 to 1,000,000 (default: as forecast run)",
+    )
     p.set_defaults(func=_cmd_watch)
 
     p = sub.add_parser(
@@ -911,6 +977,9 @@ def main(argv: list[str] | None = None) -> int:
     except SystemExit as exc:  # argparse: 2 for usage errors, 0 for --help
         return int(exc.code or 0)
     args.argv = sys.argv[1:] if argv is None else list(argv)  # recorded in posterior.nc
+    if "evidence" in vars(args):  # named on the command line, or the default evidence/
+        args.evidence_named = args.evidence is not None
+        args.evidence = "evidence" if args.evidence is None else args.evidence
     try:
         return args.func(args)
     except ScenarioError as exc:

@@ -246,7 +246,7 @@ def load_scenarios(folders: Iterable[str | Path]) -> list[tuple[str, Scenario, s
         folder = Path(folder)
         priors = folder / "priors.yaml"
         try:
-            scenario = load_scenario(priors, folder / "evidence")
+            scenario = load_scenario(priors, folder / "evidence", named=False)
         except ScenarioError as exc:
             problems += exc.problems
             continue
