@@ -132,6 +132,11 @@ class Scored:
         return tuple(e.date for e in self.scenario.evidence[: self.arrays.n_items])
 
 
+MAX_WINDOW_DAYS = 36_525
+"""The longest window scored (days from ``opened`` to the resolution): 100 years. Scoring,
+the post-mortem and the chart work day by day; a longer window is refused up front."""
+
+
 def log_p_observed(p: np.ndarray | float, happened: bool) -> np.ndarray:
     """``ln p_o``: ``ln p`` if the outcome happened, else ``ln(1 - p)`` (natural log)."""
     p = np.asarray(p, dtype=float)
@@ -191,6 +196,18 @@ def score_scenario(
                     "no day to score: give 'opened:' (when the forecast was first made), a "
                     f"date before resolution.date ({res.date})"
                     + (f"; the first item is dated {opened}" if opened else ""),
+                )
+            ]
+        )
+    if (res.date - opened).days > MAX_WINDOW_DAYS:
+        field = "opened" if scenario.priors.opened else "resolution.date"
+        raise ScenarioError(
+            [
+                Problem(
+                    file,
+                    field,
+                    f"the scored window {opened}..{res.date} is {(res.date - opened).days:,} "
+                    f"days; at most {MAX_WINDOW_DAYS:,} (100 years) are scored day by day",
                 )
             ]
         )
