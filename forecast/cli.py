@@ -247,6 +247,9 @@ def _cmd_run(args) -> int:
     args.draws = DEFAULT_DRAWS if args.draws is None else args.draws
     out = _check_out(args)
     scenario = _load(args)
+    from .resultfile import check_scenario_fits
+
+    check_scenario_fits(scenario, str(args.evidence))  # what run writes, it reads back
     indicators = _indicators(args, scenario)  # bad indicator files: exit 2 before any work
     with output_set(out, _run_set) as staging:  # out/ changes all at once, or not at all
         previous = _previous_result(out / "posterior.nc")
