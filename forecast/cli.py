@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import errno
 import json
 import os
 import sys
@@ -1000,6 +1001,15 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
+        return 1
+    except OSError as exc:
+        if exc.errno not in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
+            return _internal_error(exc)
+        print(  # a full disk or `ulimit -f`: not a defect; out/ is as it was (outdir)
+            f"error: could not write ({exc.strerror}{': ' + _plain(exc.filename) if exc.filename else ''}); "
+            "nothing was changed in the output folder: free some space and run it again",
+            file=sys.stderr,
+        )
         return 1
     except Exception as exc:  # noqa: BLE001 - the last line of defence for a CLI
         return _internal_error(exc)
