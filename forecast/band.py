@@ -477,6 +477,17 @@ def _final_draws(log_pi, h_last, p, const, drawn) -> dict:
     return {"p_hypothesis": post / post.sum(axis=1, keepdims=True), "p_given_hypothesis": p}
 
 
+def _change(new: np.ndarray, old: np.ndarray | float) -> np.ndarray:
+    """``new - old`` for a group's exact log terms, where a zero that stays a zero is no change.
+
+    A point likelihood of 0 ranks first in its group and keeps weight 1, so its ``-inf`` is in
+    both ``old`` and ``new``: ``-inf - (-inf)`` would be NaN and spoil every later step.
+    """
+    with np.errstate(invalid="ignore"):
+        change = np.subtract(new, old)
+    return np.where(np.isneginf(new) & np.isneginf(old), 0.0, change)
+
+
 class _Stopped(Exception):
     """A part of the band gave up because another one failed or the user interrupted."""
 
@@ -533,7 +544,7 @@ def _run_steps(
                 new_const = (
                     w_all[exact, None] * log_effective(a.mu[members[exact]], a.r[members[exact]])
                 ).sum(axis=0)
-                const += new_const - group_const.get(int(g), 0.0)
+                const += _change(new_const, group_const.get(int(g), 0.0))
                 group_const[int(g)] = new_const
                 if not exact.all():
                     new_drawn = spare.pop(int(g), None)
