@@ -13,7 +13,6 @@ from collections.abc import Callable
 from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 
 import numpy as np
-from scipy.special import expit
 
 from . import caches
 from .errors import InputError
@@ -233,7 +232,7 @@ def _prior_draws(a: Arrays, size: int, rng: np.random.Generator):
         stacked = gam[None] + np.eye(n_h)[:, None, :] * extra[None, :, None]
         with np.errstate(divide="ignore"):  # a tiny kappa * pi can draw an exact 0: log 0
             log_pi = np.log(stacked) - np.log(stacked.sum(axis=2, keepdims=True))
-    p = expit(a.p_mean + a.p_sd * rng.standard_normal((size, n_h)))
+    p = a.p_given_hypothesis(rng.standard_normal((size, n_h)))
     return log_pi, p
 
 

@@ -75,3 +75,42 @@ def test_zero_in_a_group_runs_with_charts_and_reruns(tmp_path, monkeypatch, caps
     second = capsys.readouterr()
     assert "nan" not in second.out.lower(), second.out
     assert "refus" not in second.err.lower(), second.err
+
+
+@pytest.mark.parametrize("p", [0.3, 0.9, 0.1, 0.7, 1e-9, 0.123456789])
+def test_a_point_p_outcome_comes_out_as_itself(p):
+    """Point 3: a point p_outcome is not pushed through the Gauss-Hermite rule nor rounded by
+    expit(logit(p)): once storm is ruled out, the probability and both ends of the band are
+    calm's ``p`` to the last bit (the outside checks compare to 1e-12, bins need exact)."""
+    from forecast.model import encode, expected_p_outcome
+
+    priors = priors_dict(
+        hypotheses={
+            "calm": {"prior": 0.6, "p_outcome": p},
+            "storm": {"prior": 0.4, "p_outcome": [0.5, 0.8]},
+        }
+    )
+    items = [item_dict("a", {"storm": 0}), item_dict("b", {"calm": [1.5, 3.0]}, "2022-02-16")]
+    s = forecast.Scenario.from_dict({"priors": priors, "evidence": items})
+    assert expected_p_outcome(encode(s))[0] == p
+    t = forecast.run(s, draws=400, seed=0)["trajectory"]
+    for name in ("p_outcome", "p_outcome_low", "p_outcome_high"):
+        assert t[name].values[1:].tolist() == [p, p], name
+
+
+def test_a_forecast_on_a_bin_edge_is_binned_by_the_readme_rule(tmp_path):
+    """Point 3 end to end: storm ruled out, calm's p_outcome 0.3 is scored as 0.3, in [0.3, 0.4)."""
+    from forecast.scoring import calibration, score
+
+    priors = priors_dict(
+        hypotheses={
+            "calm": {"prior": 0.5, "p_outcome": 0.3},
+            "storm": {"prior": 0.5, "p_outcome": 0.9},
+        },
+        resolution={"outcome": True, "date": "2022-02-20"},
+    )
+    write_scenario(tmp_path / "q", priors, [item_dict("a", {"storm": 0})])
+    scores = score(tmp_path / "q")
+    assert scores["final_p"].tolist() == [0.3]
+    table = calibration(scores).table
+    assert table.loc[table["n"] > 0, "bin_lo"].tolist() == [0.3]
