@@ -117,6 +117,26 @@ def _is_chart(name: str) -> bool:
     return stem in CHART_NAMES and ext in FORMATS
 
 
+SCORE_FILES = ("scores.csv", "postmortem.csv", "calibration.csv", "score_summary.csv")
+SCORE_CHARTS = ("score", "calibration")
+
+
+def _drop_scores_of_another_question(staging: Path, previous, result) -> None:
+    """Remove ``forecast score``'s files from ``staging`` when ``out/`` held another question.
+
+    A run of another question keeps nothing of the earlier one (README), its scores included.
+    """
+    from .charts import FORMATS
+    from .results import same_question
+
+    if previous is None or same_question(previous, result):
+        return
+    for path in staging.iterdir():
+        stem, _, ext = path.name.rpartition(".")
+        if path.name in SCORE_FILES or (stem in SCORE_CHARTS and ext in FORMATS):
+            path.unlink()
+
+
 def _run_set(name: str) -> bool:
     """Return the files of a run's set in ``out/``.
 
@@ -259,6 +279,7 @@ def _cmd_run(args) -> int:
         result, caught = _compute(args, scenario)
         _print_run(scenario, result, trajectory_frame(result), args)
         result = _since_last_run(result, previous, out / "posterior.nc", scenario.outcome)
+        _drop_scores_of_another_question(staging, previous, result)
         watch_table = None
         if indicators is not None:
             result, watch_table = _watch_into(result, indicators)

@@ -176,3 +176,46 @@ def test_attribution_of_a_group_of_286_is_fast():
     assert cpu < 20.0, cpu
     assert abs(att.values.sum(axis=0) - (att.total - att.base)).max() < 1e-9
     assert att.mcse[:, 0].max() <= 0.002
+
+
+SCORE_SET = {
+    "scores.csv",
+    "postmortem.csv",
+    "calibration.csv",
+    "score_summary.csv",
+    "score.png",
+    "score.svg",
+}
+
+
+def resolved_question(folder: Path, question: str, outcome: str) -> None:
+    write_scenario(
+        folder,
+        priors_dict(
+            question=question,
+            outcome=outcome,
+            opened="2022-02-12",
+            resolution={"outcome": True, "date": "2022-02-20"},
+        ),
+        [item_dict("a", {"storm": 3.0})],
+    )
+
+
+def test_a_run_of_another_question_drops_the_earlier_scores(tmp_path, monkeypatch, capsys):
+    """Point 4: after ``run`` of question B into the ``out/`` of question A, nothing of A's
+    scoring is left beside B's files; a re-run of A itself keeps A's scores."""
+    resolved_question(tmp_path / "a", "Will A happen?", "a_event")
+    resolved_question(tmp_path / "b", "Will B happen?", "b_event")
+    monkeypatch.chdir(tmp_path)
+    a = ["--priors", "a/priors.yaml", "--evidence", "a/evidence"]
+    assert main(["run", *a, "--draws", "400", "--no-charts"]) == 0
+    assert main(["score", "a"]) == 0
+    assert {p.name for p in (tmp_path / "out").iterdir()} >= SCORE_SET
+    assert main(["run", *a, "--draws", "400", "--no-charts"]) == 0  # the same question
+    assert {p.name for p in (tmp_path / "out").iterdir()} >= SCORE_SET
+    b = ["--priors", "b/priors.yaml", "--evidence", "b/evidence"]
+    assert main(["run", *b, "--draws", "400", "--no-charts"]) == 0
+    capsys.readouterr()
+    left = {p.name for p in (tmp_path / "out").iterdir()}
+    assert not SCORE_SET & left, SCORE_SET & left
+    assert "trajectory.csv" in left
