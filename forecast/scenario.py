@@ -1374,6 +1374,7 @@ def _ruled_out_problems(
     names = list(priors.hypotheses)
     problems = []
     ruled_out: dict[str, list[str]] = {}  # hypothesis -> items (reliability 1) ruling it out
+    file_of: dict[str, str] = {}
     for where, item in items:
         if item is None:
             continue
@@ -1388,10 +1389,14 @@ def _ruled_out_problems(
                 )
             )
         elif item.r >= 1.0:
+            file_of[item.id] = where
             for h in zeros:
                 ruled_out.setdefault(h, []).append(item.id)
     if not problems and len(ruled_out) == len(names):
-        culprits = sorted({i for ids in ruled_out.values() for i in ids})
+        ids = sorted({i for ids in ruled_out.values() for i in ids})
+        culprits = [f"{i} ({file_of[i]})" for i in ids[:20]]
+        if len(ids) > 20:
+            culprits.append(f"and {len(ids) - 20:,} more")
         problems.append(
             Problem(
                 "evidence",

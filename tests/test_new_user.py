@@ -219,3 +219,21 @@ def test_a_run_of_another_question_drops_the_earlier_scores(tmp_path, monkeypatc
     left = {p.name for p in (tmp_path / "out").iterdir()}
     assert not SCORE_SET & left, SCORE_SET & left
     assert "trajectory.csv" in left
+
+
+def test_items_ruling_out_every_hypothesis_name_their_files(tmp_path):
+    """Point 6: the message names each culprit's file, not only its id."""
+    write_scenario(
+        tmp_path,
+        priors_dict(),
+        [
+            item_dict("rules-out-calm", {"calm": 0}),
+            item_dict("rules-out-storm", {"storm": 0.0}, date="2022-02-16"),
+            item_dict("harmless", {"storm": 2}, date="2022-02-17"),
+        ],
+    )
+    with pytest.raises(forecast.ScenarioError) as exc:
+        forecast.load_scenario(tmp_path / "priors.yaml", tmp_path / "evidence")
+    message = str(exc.value)
+    assert "rules-out-calm.yaml" in message and "rules-out-storm.yaml" in message
+    assert "harmless" not in message
