@@ -6,6 +6,7 @@ import warnings
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 from helpers import item_dict, priors_dict, write_scenario
 
@@ -237,3 +238,26 @@ def test_items_ruling_out_every_hypothesis_name_their_files(tmp_path):
     message = str(exc.value)
     assert "rules-out-calm.yaml" in message and "rules-out-storm.yaml" in message
     assert "harmless" not in message
+
+
+@pytest.mark.parametrize("happened", [False, True])
+def test_score_of_a_certain_wrong_forecast_has_no_numpy_warning(tmp_path, happened, capsys):
+    """Point 7: a forecast of 1 for an outcome that did not happen (or 0 for one that did) has
+    log score -inf, said without numpy's divide-by-zero RuntimeWarning."""
+    p = 1.0 if not happened else 0.0
+    priors = priors_dict(
+        hypotheses={
+            "calm": {"prior": 0.5, "p_outcome": p},
+            "storm": {"prior": 0.5, "p_outcome": 0.5},
+        },
+        opened="2022-02-12",
+        resolution={"outcome": happened, "date": "2022-02-20"},
+    )
+    write_scenario(tmp_path / "q", priors, [item_dict("a", {"storm": 0})])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert main(["score", str(tmp_path / "q"), "--out", str(tmp_path / "out")]) == 0
+    err = capsys.readouterr().err
+    assert "RuntimeWarning" not in err and "divide by zero" not in err, err
+    scores = pd.read_csv(tmp_path / "out" / "scores.csv")
+    assert scores["log_score"].tolist() == [-np.inf]
