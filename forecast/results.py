@@ -147,7 +147,8 @@ def input_changes(result: xr.DataTree) -> list[str]:
         if not path.is_file():
             changed.append(f"{name} (gone)")
         elif hashlib.sha256(path.read_bytes()).hexdigest() != digest:
-            changed.append(f"{name} (edited)")
+            if not only_resolution_changed(path, result):
+                changed.append(f"{name} (edited)")
     folder = Path(str(result.attrs.get("evidence_folder", "")))
     if str(folder) not in ("", ".") and folder.is_dir():
         for path in sorted(folder.iterdir()):
@@ -155,6 +156,33 @@ def input_changes(result: xr.DataTree) -> list[str]:
             if new and path.is_file() and str(path) not in files:
                 changed.append(f"{path} (new)")
     return changed
+
+
+def _without_resolution(priors: dict) -> dict:
+    return {k: v for k, v in priors.items() if k != "resolution"}
+
+
+def only_resolution_changed(path: Path, result: xr.DataTree) -> bool:
+    """Whether ``path`` is the priors file of ``result`` with at most its ``resolution`` changed.
+
+    The resolution is not a prior: recording it changes none of the run's numbers, so a
+    report is not stale because of it. False when the file cannot be read as priors.
+
+    Examples
+    --------
+    >>> only_resolution_changed(Path("priors.yaml"), load_result("out/posterior.nc"))  # doctest: +SKIP
+    True
+    """
+    from .scenario import Priors
+    from .yamlsafe import parse_yaml
+
+    try:
+        stored = json.loads(str(result.attrs["scenario_json"]))["priors"]
+        raw = parse_yaml(path.read_text(encoding="utf-8"))
+        now = Priors.model_validate(raw).model_dump(mode="json", exclude_none=True)
+    except Exception:  # noqa: BLE001 - anything unreadable is a change, as before
+        return False
+    return _without_resolution(now) == _without_resolution(stored)
 
 
 def same_question(previous: xr.DataTree, current: xr.DataTree) -> bool:
@@ -264,7 +292,7 @@ def changes_since(previous: xr.DataTree, current: xr.DataTree) -> Changes:
         added=tuple(i for i in new_items if i not in old_items),
         removed=tuple(i for i in old_items if i not in new_items),
         edited=tuple(i for i in new_items if i in old_items and new_items[i] != old_items[i]),
-        priors_changed=old["priors"] != new["priors"]
+        priors_changed=_without_resolution(old["priors"]) != _without_resolution(new["priors"])
         or list(old["priors"]["hypotheses"]) != list(new["priors"]["hypotheses"]),  # order too
         settings=settings,
         before=final_band(previous),

@@ -261,3 +261,31 @@ def test_score_of_a_certain_wrong_forecast_has_no_numpy_warning(tmp_path, happen
     assert "RuntimeWarning" not in err and "divide by zero" not in err, err
     scores = pd.read_csv(tmp_path / "out" / "scores.csv")
     assert scores["log_score"].tolist() == [-np.inf]
+
+
+def test_adding_the_resolution_is_not_a_change_of_priors(tmp_path, monkeypatch, capsys):
+    """Point 8: recording the resolution in priors.yaml is not "priors changed": no stale
+    report warning, no "priors changed" since the last run."""
+    import yaml
+
+    write_scenario(tmp_path, priors_dict(opened="2022-02-12"), [item_dict("a", {"storm": 3.0})])
+    monkeypatch.chdir(tmp_path)
+    assert main(["run", "--draws", "400", "--no-charts"]) == 0
+    priors = yaml.safe_load((tmp_path / "priors.yaml").read_text())
+    priors["resolution"] = {"outcome": True, "date": "2022-02-20"}
+    (tmp_path / "priors.yaml").write_text(yaml.safe_dump(priors, sort_keys=False))
+    capsys.readouterr()
+    assert main(["report"]) == 0
+    report = capsys.readouterr()
+    assert "WARNING" not in report.err, report.err
+    assert "WARNING" not in (tmp_path / "out" / "report.html").read_text()
+    assert main(["run", "--draws", "400", "--no-charts"]) == 0
+    again = capsys.readouterr().out
+    assert "Since the run of" in again and "priors changed" not in again, again
+    # a change of a prior itself still is one
+    priors["hypotheses"]["calm"]["prior"], priors["hypotheses"]["storm"]["prior"] = 0.5, 0.5
+    (tmp_path / "priors.yaml").write_text(yaml.safe_dump(priors, sort_keys=False))
+    assert main(["report"]) == 0
+    assert "priors.yaml (edited)" in capsys.readouterr().err
+    assert main(["run", "--draws", "400", "--no-charts"]) == 0
+    assert "priors changed" in capsys.readouterr().out
