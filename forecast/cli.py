@@ -273,6 +273,7 @@ def _cmd_run(args) -> int:
     args.draws = DEFAULT_DRAWS if args.draws is None else args.draws
     out = _check_out(args)
     scenario = load_scenario(args.priors, args.evidence)
+    _print_date_notes(scenario)
     indicators = _indicators(args, scenario)  # bad indicator files: exit 2 before any work
     with output_set(out, _run_set) as staging:  # out/ changes all at once, or not at all
         previous = _previous_result(out / "posterior.nc")
@@ -509,8 +510,17 @@ def _score_line(scored) -> str:
     )
 
 
+def _print_date_notes(scenario) -> None:
+    """Items dated before ``opened`` or on or after the resolution, on stderr."""
+    from .datenotes import date_notes
+
+    for note in date_notes(scenario):
+        print(f"note: {_plain(note)}", file=sys.stderr)
+
+
 def _cmd_validate(args) -> int:
     scenario = load_scenario(args.priors, args.evidence)
+    _print_date_notes(scenario)
     p = scenario.priors
     print(f"{printable(args.priors)}: OK: question: {printable(p.question, 2000)}")
     print(f"  outcome: {p.outcome}")

@@ -289,3 +289,34 @@ def test_adding_the_resolution_is_not_a_change_of_priors(tmp_path, monkeypatch, 
     assert "priors.yaml (edited)" in capsys.readouterr().err
     assert main(["run", "--draws", "400", "--no-charts"]) == 0
     assert "priors changed" in capsys.readouterr().out
+
+
+def test_items_before_opened_and_after_the_resolution_are_noted(tmp_path, monkeypatch, capsys):
+    """Point 11: an item dated before ``opened`` and one on or after the resolution are named in
+    a note by ``run`` and ``validate`` (the numbers are unchanged: they are still applied)."""
+    priors = priors_dict(opened="2022-02-12", resolution={"outcome": True, "date": "2022-02-20"})
+    items = [
+        item_dict("too-early", {"storm": 2.0}, date="2022-02-10"),
+        item_dict("in-time", {"storm": 2.0}, date="2022-02-15"),
+        item_dict("hindsight", {"storm": 2.0}, date="2022-02-20"),
+    ]
+    write_scenario(tmp_path, priors, items)
+    monkeypatch.chdir(tmp_path)
+    for command in (["run", "--draws", "400", "--no-charts"], ["validate"]):
+        assert main(command) == 0
+        err = capsys.readouterr().err
+        early = [line for line in err.splitlines() if "before opened" in line]
+        late = [line for line in err.splitlines() if "on or after the resolution" in line]
+        assert len(early) == 1 and "too-early" in early[0] and "in-time" not in early[0], err
+        assert len(late) == 1 and "hindsight" in late[0] and "in-time" not in late[0], err
+
+
+def test_date_notes_are_bounded():
+    from forecast.datenotes import date_notes
+
+    priors = priors_dict(opened="2022-03-01")
+    items = [item_dict(f"e{i:04d}", {"storm": 2.0}, date="2022-02-10") for i in range(500)]
+    s = forecast.Scenario.from_dict({"priors": priors, "evidence": items})
+    (note,) = date_notes(s)
+    assert "500 items" in note and "e0009" in note and "e0010" not in note and "490 more" in note
+    assert len(note) < 400
