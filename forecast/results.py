@@ -146,9 +146,10 @@ def input_changes(result: xr.DataTree) -> list[str]:
         path = Path(str(name))
         if not path.is_file():
             changed.append(f"{name} (gone)")
-        elif hashlib.sha256(path.read_bytes()).hexdigest() != digest:
-            if not only_resolution_changed(path, result):
-                changed.append(f"{name} (edited)")
+        elif hashlib.sha256(
+            path.read_bytes()
+        ).hexdigest() != digest and not only_resolution_changed(path, result):
+            changed.append(f"{name} (edited)")
     folder = Path(str(result.attrs.get("evidence_folder", "")))
     if str(folder) not in ("", ".") and folder.is_dir():
         for path in sorted(folder.iterdir()):
