@@ -320,3 +320,23 @@ def test_date_notes_are_bounded():
     (note,) = date_notes(s)
     assert "500 items" in note and "e0009" in note and "e0010" not in note and "490 more" in note
     assert len(note) < 400
+
+
+def test_a_csv_column_typo_is_reported_once(tmp_path):
+    """Point 9: a misspelt hypothesis in a CSV column is one problem naming the rows, not one
+    identical line per row; a problem of one row alone still names its row."""
+    write_scenario(tmp_path, priors_dict(), [])
+    rows = [f"e{i},2022-02-{10 + i},t,s,{i + 2},{'X' if i == 3 else 'A'}" for i in range(14)]
+    (tmp_path / "evidence" / "items.csv").write_text(
+        "id,date,title,source,likelihood.strom,reliability\n" + "\n".join(rows) + "\n"
+    )
+    with pytest.raises(forecast.ScenarioError) as exc:
+        forecast.load_scenario(tmp_path / "priors.yaml", tmp_path / "evidence")
+    lines = str(exc.value).splitlines()
+    typo = [line for line in lines if "strom" in line]
+    assert len(typo) == 1, lines
+    # row 5 has a bad reliability too: its item is refused before its hypotheses are checked
+    assert "(13 rows: rows 2, 3, 4, 6, 7, 8, 9, 10, 11, 12 and 3 more)" in typo[0]
+    assert "did you mean 'storm'" in typo[0]
+    (single,) = [line for line in lines if "reliability" in line]
+    assert "items.csv row 5" in single
