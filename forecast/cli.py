@@ -603,6 +603,8 @@ def _indicators(args, scenario):
         folder = Path(args.evidence).resolve().parent / "indicators"
         if not folder.is_dir():
             return None
+        with contextlib.suppress(ValueError):  # named as the evidence files are: relative
+            folder = folder.relative_to(Path.cwd().resolve())
     return load_indicators(folder, scenario)
 
 

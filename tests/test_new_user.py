@@ -340,3 +340,16 @@ def test_a_csv_column_typo_is_reported_once(tmp_path):
     assert "did you mean 'storm'" in typo[0]
     (single,) = [line for line in lines if "reliability" in line]
     assert "items.csv row 5" in single
+
+
+def test_indicator_errors_name_relative_paths_as_evidence_errors_do(tmp_path, monkeypatch, capsys):
+    """Point 10: ``run`` with the default indicators/ beside evidence/ names a bad indicator file
+    by the same relative path as an evidence file, not by its absolute path."""
+    write_scenario(tmp_path, priors_dict(), [item_dict("a", {"storm": 2.0})])
+    (tmp_path / "indicators").mkdir()
+    (tmp_path / "indicators" / "bad.yaml").write_text("id: Bad Id!\n")
+    monkeypatch.chdir(tmp_path)
+    assert main(["run", "--draws", "400", "--no-charts"]) == 2
+    err = capsys.readouterr().err
+    assert "\n  indicators/bad.yaml: " in err, err
+    assert str(tmp_path) not in err, err
