@@ -16,6 +16,7 @@ import traceback
 from pathlib import Path
 
 from .console import indicators_summary, plain, scenario_summary, score_line, score_table
+from .datenotes import date_notes
 from .errors import InputError
 from .pipeline import check_out, find_indicators
 from .scenario import (
@@ -155,6 +156,8 @@ def _cmd_score(args) -> int:
 
 def _cmd_validate(args) -> int:
     scenario = load_scenario(args.priors, args.evidence, named=args.evidence_named)
+    for note in date_notes(scenario):
+        print(f"note: {plain(note)}", file=sys.stderr)
     for line in scenario_summary(scenario, args.priors, args.evidence, listed=LISTED):
         print(line)
     indicators = find_indicators(args.indicators, args.evidence, scenario, args.priors)  # exit 2

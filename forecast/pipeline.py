@@ -183,6 +183,8 @@ def indicators_folder(indicators: Any, evidence: Any, priors: Any = None) -> Pat
     why = linked_folder(folder, scenario, "indicators")
     if why is not None:
         raise InputError(f"{plain(folder)}: {why}")
+    with contextlib.suppress(ValueError):  # named as the evidence files are: relative
+        folder = folder.resolve().relative_to(Path.cwd().resolve())
     return folder
 
 
@@ -359,14 +361,18 @@ def run_folder(
     >>> run_folder("priors.yaml", "evidence", "out", seed=1).result.attrs["seed"]  # doctest: +SKIP
     1
     """
+    from .datenotes import date_notes
     from .inference import DEFAULT_DRAWS, ForecastWarning, run
     from .outdir import output_set
     from .resultfile import check_scenario_fits
+    from .results import same_question
 
     draws = DEFAULT_DRAWS if draws is None else draws
     out = check_out(out, priors=priors, evidence=evidence, indicators=indicators)
     scenario = load_scenario(priors, evidence, named=evidence_named)
     check_scenario_fits(scenario, str(evidence))  # what run writes, it reads back
+    for note in date_notes(scenario):  # before opened, on or after the resolution
+        warn(f"note: {plain(note)}")
     found = find_indicators(indicators, evidence, scenario, priors)  # bad ones: before any work
     with output_set(
         out, functools.partial(in_set_of, command="run")
@@ -387,6 +393,10 @@ def run_folder(
         result.attrs["evidence_folder"] = str(Path(evidence))
         _say_run(scenario, result, f"method {method}, seed {seed}, {draws} draws", say)
         result = since_last_run(result, previous, out / "posterior.nc", scenario.outcome, say)
+        if previous is not None and not same_question(previous, result):
+            for path in staging.iterdir():  # nothing of the other question is kept: its scores
+                if in_set_of(path.name, "score"):
+                    path.unlink()
         table = None
         if found is not None:
             result, table = watch_into(result, found, warn=warn)

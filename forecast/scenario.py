@@ -1065,6 +1065,34 @@ def read_table(
     return rows
 
 
+def _csv_problems(problems: list[Problem], csv_rows: set[str]) -> list[Problem]:
+    """Problems of table rows named after their columns.
+
+    The same problem in many rows of one table (a misspelt column) is one line, naming the
+    first rows and how many.
+    """
+    out: list[Problem] = []
+    same: dict[tuple[str, str, str], tuple[int, list[str]]] = {}
+    for p in problems:
+        if p.file not in csv_rows:
+            out.append(p)
+            continue
+        p = _csv_column(p)
+        file, _, row = p.file.rpartition(" row ")
+        key = (file, p.field, p.message)
+        if key in same:
+            same[key][1].append(row)
+            continue
+        same[key] = (len(out), [row])
+        out.append(p)
+    for (file, field_, message), (i, rows) in same.items():
+        if len(rows) > 1:
+            more = f" and {len(rows) - 10:,} more" if len(rows) > 10 else ""
+            where = f"{len(rows):,} rows: rows {', '.join(rows[:10])}{more}"
+            out[i] = Problem(file, field_, f"{message} ({where})")
+    return out
+
+
 def _csv_column(problem: Problem) -> Problem:
     """Rename a problem in a CSV row after its column (``likelihood.<h>``), not its YAML field."""
     if not problem.field:
@@ -1303,9 +1331,7 @@ def load_scenario(
     except ScenarioError as exc:
         if not csv_rows:
             raise
-        raise ScenarioError(
-            _csv_column(p) if p.file in csv_rows else p for p in exc.problems
-        ) from None
+        raise ScenarioError(_csv_problems(exc.problems, csv_rows)) from None
 
 
 def _assemble(
@@ -1422,6 +1448,7 @@ def _ruled_out_problems(
     names = list(priors.hypotheses)
     problems = []
     ruled_out: dict[str, list[str]] = {}  # hypothesis -> items (reliability 1) ruling it out
+    file_of: dict[str, str] = {}
     for where, item in items:
         if item is None:
             continue
@@ -1436,10 +1463,14 @@ def _ruled_out_problems(
                 )
             )
         elif item.r >= 1.0:
+            file_of[item.id] = where
             for h in zeros:
                 ruled_out.setdefault(h, []).append(item.id)
     if not problems and len(ruled_out) == len(names):
-        culprits = sorted({i for ids in ruled_out.values() for i in ids})
+        ids = sorted({i for ids in ruled_out.values() for i in ids})
+        culprits = [f"{i} ({file_of[i]})" for i in ids[:20]]
+        if len(ids) > 20:
+            culprits.append(f"and {len(ids) - 20:,} more")
         problems.append(
             Problem(
                 "evidence",
