@@ -50,6 +50,7 @@ __all__ = [
     "effective_log_likelihoods",
     "final_log_posterior",
     "spread",
+    "swapped",
 ]
 
 CONSENSUS_NAME = "consensus"
@@ -98,7 +99,9 @@ def _consensus_priors(team: Team, hypotheses: Sequence[str]) -> dict[str, Any]:
     scenarios = [a.scenario for a in team.analysts]
     first = scenarios[0].priors
     hyps = {}
-    expected = [dict(zip(s.hypotheses, expected_p_outcome(encode(s)), strict=True)) for s in scenarios]
+    expected = [
+        dict(zip(s.hypotheses, expected_p_outcome(encode(s)), strict=True)) for s in scenarios
+    ]
     for h in hypotheses:
         written = [s.priors.hypotheses[h] for s in scenarios]
         value = _mean_p_outcome(
@@ -256,13 +259,60 @@ def spread(z: np.ndarray) -> float:
     return float((d.max(axis=0) - d.min(axis=0)).max()) if zz.shape[1] else 0.0
 
 
-def disagreement(consensus: Scenario, shared: Sequence[Shared]) -> pd.DataFrame:
-    """Rank the shared items by swing: what each analyst's own judgement would do.
+def swapped(consensus: Scenario, shared: Sequence[Shared]) -> tuple[float, dict[str, np.ndarray]]:
+    """The consensus ``P(Y)`` and, per shared item, ``P(Y)`` with each analyst's judgement.
 
     For each shared item, the consensus ``P(Y)`` recomputed with that item's judgement
     replaced by each analyst's own (their effective log-likelihoods, as a point item of
     reliability 1), in log space on the encoded arrays: the other items' contributions are
     kept, and the item's group (if any) re-ranked and re-weighted.
+
+    Returns
+    -------
+    p : float
+        The consensus ``P(Y)`` (fraction).
+    by_item : dict of id -> array (A_i,)
+        ``P(Y)`` with the item read as each of its analysts read it (in ``Shared.analysts`` order).
+
+    Examples
+    --------
+    >>> p, by_item = swapped(consensus, shared)  # doctest: +SKIP
+    """
+    a = encode(consensus)
+    ep = expected_p_outcome(a)
+    w = step_weights(a, a.n_items)
+    log_c = log_expected_tilt(a.mu, a.sd, a.r, w) if a.n_items else np.zeros((0, len(ep)))
+    base = np.log(a.prior) + log_c.sum(axis=0)
+    index = {item_id: k for k, item_id in enumerate(consensus.ids)}
+    out: dict[str, np.ndarray] = {}
+    for s in shared:
+        k = index[s.id]
+        g = a.group[k]
+        if g < 0:  # a point item of reliability 1 and weight 1: log c = z - max z
+            z = s.z - np.max(s.z, axis=1, keepdims=True)
+            out[s.id] = _p_outcome(base[None, :] - log_c[k][None, :] + z, ep)
+            continue
+        members = np.flatnonzero(a.group == g)
+        old = log_c[members].sum(axis=0)
+        p = np.empty(len(s.z))
+        for j, z in enumerate(s.z):
+            mu = a.mu[members].copy()
+            mu[np.flatnonzero(members == k)[0]] = z
+            p[j] = _p_outcome(base - old + _group_total(a, members, mu), ep)
+        out[s.id] = p
+    return float(_p_outcome(base, ep)), out
+
+
+def disagreement(
+    consensus: Scenario,
+    shared: Sequence[Shared],
+    by_item: dict[str, np.ndarray] | None = None,
+) -> pd.DataFrame:
+    """Rank the shared items by swing: what each analyst's own judgement would do.
+
+    The swing of an item is the largest minus the smallest of :func:`swapped`'s ``P(Y)`` for
+    it (a fraction: 0.05 is 5 points); the spread is :func:`spread` of the analysts'
+    judgements.
 
     Returns
     -------
@@ -279,27 +329,11 @@ def disagreement(consensus: Scenario, shared: Sequence[Shared]) -> pd.DataFrame:
     columns = ["evidence_id", "analysts", "spread", "swing", f"p_{o}_min", f"p_{o}_max"]
     if not shared:
         return pd.DataFrame(columns=columns)
-    a = encode(consensus)
-    ep = expected_p_outcome(a)
-    w = step_weights(a, a.n_items)
-    log_c = log_expected_tilt(a.mu, a.sd, a.r, w)
-    base = np.log(a.prior) + log_c.sum(axis=0)
-    index = {item_id: k for k, item_id in enumerate(consensus.ids)}
+    if by_item is None:
+        by_item = swapped(consensus, shared)[1]
     rows = []
     for s in shared:
-        k = index[s.id]
-        g = a.group[k]
-        if g < 0:  # a point item of reliability 1 and weight 1: log c = z - max z
-            z = s.z - np.max(s.z, axis=1, keepdims=True)
-            p = _p_outcome(base[None, :] - log_c[k][None, :] + z, ep)
-        else:
-            members = np.flatnonzero(a.group == g)
-            old = log_c[members].sum(axis=0)
-            p = np.empty(len(s.z))
-            for j, z in enumerate(s.z):
-                mu = a.mu[members].copy()
-                mu[np.flatnonzero(members == k)[0]] = z
-                p[j] = _p_outcome(base - old + _group_total(a, members, mu), ep)
+        p = by_item[s.id]
         rows.append((s.id, ", ".join(s.analysts), spread(s.z), p.max() - p.min(), p.min(), p.max()))
     frame = pd.DataFrame(rows, columns=columns)
     order = np.lexsort((frame["evidence_id"].to_numpy(), -frame["swing"].to_numpy()))
@@ -317,6 +351,8 @@ class Consensus:
     scenario : the validated consensus scenario.
     shared : the shared items and each analyst's judgement of them.
     disagreement : :func:`disagreement`'s table.
+    p_point : the point consensus ``P(Y)``, the base of the swings.
+    by_item : :func:`swapped`'s ``P(Y)`` per shared item and analyst.
     result : the consensus run (:func:`forecast.run`), or None when not run.
     boldness : with the partial-pooling fit, ``analyst, s_median, s_lo90, s_hi90, r_hat, ess``.
     warnings : the fit's warnings.
@@ -326,6 +362,8 @@ class Consensus:
     scenario: Scenario
     shared: tuple[Shared, ...]
     disagreement: pd.DataFrame
+    p_point: float
+    by_item: dict[str, np.ndarray]
     result: xr.DataTree | None = None
     boldness: pd.DataFrame | None = None
     warnings: tuple[str, ...] = field(default=())
@@ -409,7 +447,8 @@ def build_consensus(
         return None
     data, shared = got
     point = _validated(data)
-    table = disagreement(point, shared)  # with the point consensus, the contract's base
+    p_point, by_item = swapped(point, shared)  # with the point consensus, the contract's base
+    table = disagreement(point, shared, by_item)
     boldness, fit_warnings = None, []
     if hierarchical and shared:
         boldness, fit_warnings = hierarchical_items(team, data, shared, draws=draws, seed=seed)
@@ -424,5 +463,13 @@ def build_consensus(
             result = run_scenario(scenario, draws=draws, seed=seed, attribution=True)
         fit_warnings += [str(w.message) for w in caught]
     return Consensus(
-        data, scenario, tuple(shared), table, result, boldness, tuple(fit_warnings)
+        data,
+        scenario,
+        tuple(shared),
+        table,
+        p_point,
+        by_item,
+        result,
+        boldness,
+        tuple(fit_warnings),
     )

@@ -325,7 +325,8 @@ class Pool:
     @property
     def headline(self) -> float:
         """The pooled probability of the headline method."""
-        return float(self.table.set_index("analyst").loc[f"pooled:{self.method}"].iloc[1])
+        row = self.table["analyst"] == f"pooled:{self.method}"
+        return float(self.table.loc[row, f"p_{self.team.outcome}"].iloc[0])
 
 
 def final_draws(result: xr.DataTree) -> np.ndarray:
