@@ -15,6 +15,7 @@ encoded arrays in log space (no scenario is re-validated or re-run).
 from __future__ import annotations
 
 import dataclasses
+import importlib
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -389,7 +390,12 @@ def hierarchical_items(
     """
     import xarray as xr
 
-    from .hierarchy import fit_partial_pooling
+    try:  # forecast.hierarchy (the partial-pooling model) is built beside this module
+        hierarchy = importlib.import_module("forecast.hierarchy")
+    except ModuleNotFoundError:
+        raise InputError(
+            "--hierarchical: this installation has no partial-pooling model (forecast.hierarchy)"
+        ) from None
 
     hypotheses = list(data["priors"]["hypotheses"])
     names = team.names
@@ -407,7 +413,9 @@ def hierarchical_items(
         dims=("analyst", "evidence", "hypothesis"),
         coords={"analyst": names, "evidence": [s.id for s in shared], "hypothesis": hypotheses[1:]},
     )
-    fit = fit_partial_pooling(da, seed=seed, draws=max(draws // 4, 500), tune=1000, chains=2)
+    fit = hierarchy.fit_partial_pooling(
+        da, seed=seed, draws=max(draws // 4, 500), tune=1000, chains=2
+    )
     items = {e["id"]: e for e in data["evidence"]}
     for s in shared:
         lo = fit.intervals["lo"].sel(evidence=s.id).values
@@ -449,7 +457,8 @@ def build_consensus(
     point = _validated(data)
     p_point, by_item = swapped(point, shared)  # with the point consensus, the contract's base
     table = disagreement(point, shared, by_item)
-    boldness, fit_warnings = None, []
+    boldness: pd.DataFrame | None = None
+    fit_warnings: list[str] = []
     if hierarchical and shared:
         boldness, fit_warnings = hierarchical_items(team, data, shared, draws=draws, seed=seed)
     scenario = _validated(data) if hierarchical and shared else point

@@ -329,6 +329,11 @@ class Pool:
         return float(self.table.loc[row, f"p_{self.team.outcome}"].iloc[0])
 
 
+def final_p(result: xr.DataTree) -> float:
+    """A run's P(outcome) at its last step (a fraction)."""
+    return float(np.asarray(result["trajectory"]["p_outcome"])[-1])
+
+
 def final_draws(result: xr.DataTree) -> np.ndarray:
     """The band draws of ``P(Y | E, theta)`` at a run's last step, flattened (draws,)."""
     post = result["posterior"]["p_outcome"]
@@ -421,7 +426,7 @@ def pool(
     if not (math.isfinite(d) and d > 0):
         raise InputError(f"--extremize must be a number > 0 or 'neyman', got {extremize!r}")
     results = tuple(run(a.scenario, draws=draws, seed=seed) for a in team.analysts)
-    p = np.array([float(r["trajectory"]["p_outcome"][-1]) for r in results])
+    p = np.array([final_p(r) for r in results])
     pooled_point(p, w, team.names, method=method, d=d)  # refuses a 0 and a 1 together
     table, notes = pool_table(team, p, np.stack([final_draws(r) for r in results]), w, d=d)
     for a in team.analysts:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import yaml
 
@@ -130,7 +130,7 @@ def _check_out(out: Path, folders: list[str]) -> Path:
     return out
 
 
-def _extremize(text: str) -> float | str:
+def _extremize(text: str) -> float | Literal["neyman"]:
     if text.strip().lower() == "neyman":
         return "neyman"
     try:

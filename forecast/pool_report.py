@@ -172,5 +172,10 @@ def write_pool_report(p: Pool, out: str | Path, *, svg_files: dict[str, Path]) -
         for name, path in svg_files.items()
     }
     path = Path(out) / "report.html"
-    atomic_write(path, lambda tmp: tmp.write_text(pool_report_html(p, svgs=svgs), encoding="utf-8"))
+    text = pool_report_html(p, svgs=svgs)
+
+    def write(tmp: Path) -> None:
+        tmp.write_text(text, encoding="utf-8")
+
+    atomic_write(path, write)
     return path

@@ -71,8 +71,10 @@ def _decorate(fig: Figure, p: Pool, notes: list[str]) -> None:
 
 
 def _series(result, opened) -> pd.Series:
-    """An analyst's P(outcome) by date: the prior on ``opened`` (or the day before the first
-    item), then the last step of each day."""
+    """An analyst's P(outcome) by date, the last step of each day.
+
+    The prior is dated ``opened`` (or the day before the first item).
+    """
     t = result["trajectory"]
     dates = pd.DatetimeIndex(pd.to_datetime(t["date"].values))
     p = np.asarray(t["p_outcome"].values, dtype=float)
@@ -148,7 +150,7 @@ def pool_chart(p: Pool) -> Figure:
     low, high, value = row[f"p_{o}_low"] * 100, row[f"p_{o}_high"] * 100, row[f"p_{o}"] * 100
     end = frame.index[-1]  # the end of the as-of day
     if np.isfinite(low):
-        ax.errorbar([end], [value], yerr=[[value - low], [high - value]], fmt="o", color=INK,
+        ax.errorbar([end], [value], yerr=[[max(value - low, 0.0)], [max(high - value, 0.0)]], fmt="o", color=INK,
                     ecolor=BAND_COLOUR, elinewidth=6, capsize=0, zorder=4)  # fmt: skip
         ax.annotate(f"{value:.1f}% ({low:.0f}-{high:.0f}%)", (end, value), xytext=(10, 0),
                     textcoords="offset points", va="center", fontsize=LABEL_SIZE, color=INK)  # fmt: skip
@@ -157,7 +159,7 @@ def pool_chart(p: Pool) -> Figure:
     percent_axis(ax.yaxis)
     ax.set_ylabel(f"P({o})", fontsize=LABEL_SIZE)
     ax.margins(x=0.12)
-    locator = AutoDateLocator(maxticks=8)
+    locator = AutoDateLocator(minticks=2, maxticks=8)
     ax.xaxis.set_major_locator(locator)
     ax.xaxis.set_major_formatter(ConciseDateFormatter(locator))
     subtitle(
