@@ -91,7 +91,8 @@ def _team(tmp_path, *, groups: bool = False):
                           item_dict("c", {"storm": 2.5} if not groups else {"storm": [1.5, 4.0]},
                                     date="2022-02-16", **g)]),
         ("B", 0.5, 0.8, [item_dict("a", {"storm": 1.5}, **g), item_dict("b", {"calm": 4.0}, **g),
-                          item_dict("d", {"storm": 2.0}, reliability="B", date="2022-02-17")]),
+                          item_dict("d", {"storm": [1.2, 3.5] if groups else 2.0}, reliability="B",
+                                    date="2022-02-17")]),
         ("C", 0.7, 0.7, [item_dict("a", {"storm": 5.0, "calm": 0.5}, **g)]),
     ]  # fmt: skip
     for name, calm, p_storm, items in specs:
