@@ -50,6 +50,7 @@ __all__ = [
     "disagreement",
     "effective_log_likelihoods",
     "final_log_posterior",
+    "p_outcome",
     "spread",
     "swapped",
 ]
@@ -89,7 +90,7 @@ def _likelihoods(z: np.ndarray, hypotheses: Sequence[str]) -> dict[str, float]:
         return {h: float(np.exp(v - ref)) for h, v in zip(hypotheses, z, strict=True)}
 
 
-def _mean_p_outcome(values: list[Any], means: list[float]) -> Any:
+def _meanp_outcome(values: list[Any], means: list[float]) -> Any:
     """The analysts' ``p_outcome`` if they all wrote the same, else the mean of ``E[p_h]``."""
     if all(v == values[0] for v in values):
         return values[0]
@@ -105,7 +106,7 @@ def _consensus_priors(team: Team, hypotheses: Sequence[str]) -> dict[str, Any]:
     ]
     for h in hypotheses:
         written = [s.priors.hypotheses[h] for s in scenarios]
-        value = _mean_p_outcome(
+        value = _meanp_outcome(
             [list(w.p_outcome) if isinstance(w.p_outcome, tuple) else w.p_outcome for w in written],
             [float(e[h]) for e in expected],
         )
@@ -221,7 +222,7 @@ def final_log_posterior(a: Arrays) -> np.ndarray:
     return np.log(a.prior) + log_expected_tilt(a.mu, a.sd, a.r, w).sum(axis=0)
 
 
-def _p_outcome(log_post: np.ndarray, ep: np.ndarray) -> np.ndarray:
+def p_outcome(log_post: np.ndarray, ep: np.ndarray) -> np.ndarray:
     """``P(Y) = sum_h softmax(log_post)_h E[p_h]`` along the last axis."""
     return np.exp(log_post - logsumexp(log_post, axis=-1, keepdims=True)) @ ep
 
@@ -291,7 +292,7 @@ def swapped(consensus: Scenario, shared: Sequence[Shared]) -> tuple[float, dict[
         g = a.group[k]
         if g < 0:  # a point item of reliability 1 and weight 1: log c = z - max z
             z = s.z - np.max(s.z, axis=1, keepdims=True)
-            out[s.id] = _p_outcome(base[None, :] - log_c[k][None, :] + z, ep)
+            out[s.id] = p_outcome(base[None, :] - log_c[k][None, :] + z, ep)
             continue
         members = np.flatnonzero(a.group == g)
         old = log_c[members].sum(axis=0)
@@ -299,9 +300,9 @@ def swapped(consensus: Scenario, shared: Sequence[Shared]) -> tuple[float, dict[
         for j, z in enumerate(s.z):
             mu = a.mu[members].copy()
             mu[np.flatnonzero(members == k)[0]] = z
-            p[j] = _p_outcome(base - old + _group_total(a, members, mu), ep)
+            p[j] = p_outcome(base - old + _group_total(a, members, mu), ep)
         out[s.id] = p
-    return float(_p_outcome(base, ep)), out
+    return float(p_outcome(base, ep)), out
 
 
 def disagreement(

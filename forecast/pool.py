@@ -37,6 +37,7 @@ __all__ = [
     "Analyst",
     "Pool",
     "Team",
+    "analyst_probabilities",
     "load_team",
     "neyman_d",
     "parse_weights",
@@ -327,6 +328,26 @@ class Pool:
         """The pooled probability of the headline method."""
         row = self.table["analyst"] == f"pooled:{self.method}"
         return float(self.table.loc[row, f"p_{self.team.outcome}"].iloc[0])
+
+
+def analyst_probabilities(team: Team) -> np.ndarray:
+    """Each analyst's exact P(outcome) as of the team's day (A,), without the band.
+
+    The final step of :func:`forecast.model.probabilities` (every item at its final weight),
+    computed alone: what point pooling needs.
+
+    Examples
+    --------
+    >>> pool_values(analyst_probabilities(team), np.full(3, 1 / 3))  # doctest: +SKIP
+    """
+    from .consensus import final_log_posterior, p_outcome
+    from .model import encode, expected_p_outcome
+
+    out = []
+    for a in team.analysts:
+        arrays = encode(a.scenario)
+        out.append(float(p_outcome(final_log_posterior(arrays), expected_p_outcome(arrays))))
+    return np.array(out)
 
 
 def final_p(result: xr.DataTree) -> float:

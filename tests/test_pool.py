@@ -156,6 +156,9 @@ def test_pool_command_writes_the_set(tmp_path, capsys):
     assert list(table["analyst"]) == ["a", "b", "Carol", *(f"pooled:{m}" for m in
                                       ("linear", "logodds", "extremized"))]  # fmt: skip
     p = table["p_event"].to_numpy()
+    from forecast.pool import analyst_probabilities  # the point route, without the band
+
+    np.testing.assert_allclose(p[:3], analyst_probabilities(load_team(folders)), atol=1e-12)
     assert p[3] == pytest.approx(p[:3].mean(), abs=1e-12)
     logit = np.log(p[:3] / (1 - p[:3])).mean()
     assert p[4] == pytest.approx(1 / (1 + np.exp(-logit)), abs=1e-12)
