@@ -258,3 +258,50 @@ def test_pool_charts_and_report(tmp_path):
         assert (out / f"{name}.png").stat().st_size > 10_000
         assert "<svg" in (out / f"{name}.svg").read_text()
     assert (out / "consensus/out/report.html").exists()
+
+
+def test_hierarchical_plumbing_with_a_stand_in_model(tmp_path, monkeypatch, capsys):
+    """--hierarchical: what the fit returns reaches boldness.csv and the consensus items.
+
+    The fit itself is tested with the model (forecast.hierarchy); here a stand-in with the
+    same interface returns known intervals, so that the files can be checked exactly.
+    """
+    import sys
+    import types
+
+    import xarray as xr
+
+    seen = {}
+
+    def fit_partial_pooling(x, *, seed=0, draws=1000, tune=1000, chains=2):
+        seen["x"] = x
+        shape = (x.sizes["evidence"], x.sizes["hypothesis"])
+        coords = {"evidence": x["evidence"].values, "hypothesis": x["hypothesis"].values}
+        intervals = xr.Dataset(
+            {"lo": (("evidence", "hypothesis"), np.full(shape, 0.5)),
+             "hi": (("evidence", "hypothesis"), np.full(shape, 4.0))}, coords=coords)  # fmt: skip
+        boldness = pd.DataFrame({"analyst": x["analyst"].values, "s_median": 1.0, "s_lo90": 0.8,
+                                 "s_hi90": 1.2, "r_hat": 1.0, "ess": 900.0})  # fmt: skip
+        return types.SimpleNamespace(boldness=boldness, intervals=intervals, sigma=None,
+                                     warnings=["stand-in warning"], posterior=None)  # fmt: skip
+
+    monkeypatch.setitem(
+        sys.modules,
+        "forecast.hierarchy",
+        types.SimpleNamespace(fit_partial_pooling=fit_partial_pooling),
+    )
+    folders = _team(tmp_path)
+    out = tmp_path / "team"
+    args = ["pool", *map(str, folders), "--out", str(out), "--draws", DRAWS, "--no-charts"]
+    assert main([*args, "--hierarchical"]) == 0
+    assert "WARNING: stand-in warning" in capsys.readouterr().err  # the fit's warnings shown
+    x = seen["x"]
+    assert x.dims == ("analyst", "evidence", "hypothesis")
+    assert list(x["hypothesis"].values) == ["storm"]  # relative to the first hypothesis
+    # analyst a's item a: storm 3 -> log 3; Carol did not write b
+    assert float(x.sel(analyst="a", evidence="a", hypothesis="storm")) == pytest.approx(math.log(3))
+    assert np.isnan(float(x.sel(analyst="Carol", evidence="b", hypothesis="storm")))
+    assert list(pd.read_csv(out / "boldness.csv").columns) == [
+        "analyst", "s_median", "s_lo90", "s_hi90", "r_hat", "ess"]  # fmt: skip
+    raw = yaml.safe_load((out / "consensus/evidence/a.yaml").read_text())
+    assert raw["likelihoods"] == {"calm": 1.0, "storm": [0.5, 4.0]}
