@@ -26,11 +26,11 @@ TARGET_S = 30.0
 
 
 def team_of(n_analysts: int, n_items: int, n_hyp: int):
-    """The synthetic team (a :class:`forecast.pool.Team`, built in memory)."""
+    """The synthetic team (a :class:`forecast.pooling.Team`, built in memory)."""
     import numpy as np
     from synth import make_scenario
 
-    from forecast.pool import Analyst, Team
+    from forecast.pooling import Analyst, Team
     from forecast.scenario import Scenario
 
     base = make_scenario(n_items, n_hyp, uncertain=True, seed=0)
@@ -52,7 +52,7 @@ def main() -> None:
     import numpy as np
 
     from forecast.consensus import consensus_data, disagreement, swapped
-    from forecast.pool import analyst_probabilities, neyman_d, pool_values
+    from forecast.pooling import analyst_probabilities, neyman_d, pool_values
     from forecast.scenario import Scenario
 
     n_a, n_i, n_h = (int(x) for x in sys.argv[1:4]) if len(sys.argv) > 3 else (20, 2000, 5)

@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from .indicators import Indicator, load_indicators, observe, watch
     from .inference import DEFAULT_DRAWS, ForecastWarning, run
     from .model import encode, probabilities
+    from .pooling import Pool, load_team, pool
     from .pymc_model import build_model
     from .recalibration import recalibrate, synthetic_portfolio
     from .report import report_html, write_report
@@ -80,6 +81,9 @@ _LAZY = {
     "report_html": "report",
     "write_report": "report",
     "what_if": "widgets",
+    "Pool": "pooling",
+    "load_team": "pooling",
+    "pool": "pooling",
     "Indicator": "indicators",
     "load_indicators": "indicators",
     "observe": "indicators",
@@ -116,6 +120,7 @@ __all__ = [
     "ForecastWarning",
     "Indicator",
     "InputError",
+    "Pool",
     "Problem",
     "Scenario",
     "ScenarioError",
@@ -135,8 +140,10 @@ __all__ = [
     "load_indicators",
     "load_result",
     "load_scenario",
+    "load_team",
     "new_evidence",
     "observe",
+    "pool",
     "postmortem",
     "probabilities",
     "recalibrate",

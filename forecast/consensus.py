@@ -40,7 +40,7 @@ from .scenario import Scenario, ScenarioError
 if TYPE_CHECKING:
     import xarray as xr
 
-    from .pool import Team
+    from .pooling import Team
 
 __all__ = [
     "Consensus",
@@ -438,7 +438,7 @@ def build_consensus(
     Parameters
     ----------
     team : Team
-        From :func:`forecast.pool.load_team`.
+        From :func:`forecast.pooling.load_team`.
     hierarchical : bool
         Make the shared items intervals from the partial-pooling model (:mod:`forecast.hierarchy`).
     draws, seed : int

@@ -17,7 +17,7 @@ import yaml
 
 from .errors import InputError
 from .outdir import output_set
-from .pool import Pool, pool
+from .pooling import Pool, pool
 from .scenario import printable
 
 __all__ = ["POOL_FILES", "command", "parse_as_of", "write_consensus_folder", "write_pool"]

@@ -19,7 +19,7 @@ from .outdir import atomic_write
 from .report import CSP
 
 if TYPE_CHECKING:
-    from .pool import Pool
+    from .pooling import Pool
 
 __all__ = ["TABLE_ROWS", "conversation", "pool_report_html", "write_pool_report"]
 

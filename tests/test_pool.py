@@ -19,7 +19,7 @@ from forecast.cli import main
 from forecast.consensus import build_consensus, effective_log_likelihoods, spread
 from forecast.errors import InputError
 from forecast.model import encode, probabilities
-from forecast.pool import load_team, neyman_d, parse_weights, pool_values, pooled_point
+from forecast.pooling import load_team, neyman_d, parse_weights, pool_values, pooled_point
 
 DRAWS = "400"
 QUARTER = np.full(4, 0.25)
@@ -156,7 +156,7 @@ def test_pool_command_writes_the_set(tmp_path, capsys):
     assert list(table["analyst"]) == ["a", "b", "Carol", *(f"pooled:{m}" for m in
                                       ("linear", "logodds", "extremized"))]  # fmt: skip
     p = table["p_event"].to_numpy()
-    from forecast.pool import analyst_probabilities  # the point route, without the band
+    from forecast.pooling import analyst_probabilities  # the point route, without the band
 
     np.testing.assert_allclose(p[:3], analyst_probabilities(load_team(folders)), atol=1e-12)
     assert p[3] == pytest.approx(p[:3].mean(), abs=1e-12)
@@ -184,7 +184,7 @@ def test_pool_command_writes_the_set(tmp_path, capsys):
 
 
 def test_pooled_band_pools_draw_j_of_each_analyst(tmp_path):
-    from forecast.pool import final_draws, pool
+    from forecast.pooling import final_draws, pool
 
     p = pool([str(f) for f in _team(tmp_path, groups=True)], draws=400, seed=3)
     draws = np.stack([final_draws(r) for r in p.results])

@@ -22,10 +22,10 @@ from ..labels import shorten
 from .style import (
     BAND_COLOUR,
     FOOTER_SIZE,
-    HYPOTHESIS_COLOURS,
     INK,
     LABEL_SIZE,
     MUTED,
+    OKABE_ITO,
     ROW_HEIGHT,
     SMALL_SIZE,
     TITLE_SIZE,
@@ -42,12 +42,21 @@ from .style import (
 )
 
 if TYPE_CHECKING:
-    from ..pool import Pool
+    from ..pooling import Pool
 
 __all__ = ["COLOURED", "disagreement_chart", "pool_chart", "standing"]
 
-COLOURED = 7
+ANALYST_COLOURS = [
+    OKABE_ITO[k] for k in ("blue", "vermillion", "green", "purple", "orange", "sky_blue", "yellow")
+]
+"""The Okabe-Ito colours without black (the pooled answer is black)."""
+COLOURED = len(ANALYST_COLOURS)
 """At most this many analysts get a colour and a legend entry; the others are grey."""
+
+
+def _legend_rows(n: int, ncols: int) -> int:
+    """Rows of a legend of ``n`` analysts (at most COLOURED and one for the rest) and one more."""
+    return -(-(min(n, COLOURED) + (n > COLOURED) + 1) // ncols)
 
 
 def _decorate(fig: Figure, p: Pool, notes: list[str]) -> None:
@@ -117,7 +126,7 @@ def pool_chart(p: Pool) -> Figure:
     Parameters
     ----------
     p : Pool
-        From :func:`forecast.pool.pool`.
+        From :func:`forecast.pool`.
 
     Returns
     -------
@@ -127,21 +136,19 @@ def pool_chart(p: Pool) -> Figure:
     --------
     >>> pool_chart(pool(["alice", "bob"])).savefig("pool.png")  # doctest: +SKIP
     """
-    from ..pool import pool_values
+    from ..pooling import pool_values
 
     o = p.team.outcome
     frame = standing(p)
     pooled = pool_values(frame.to_numpy().T, p.weights, method=p.method, d=p.d) * 100
     n = len(p.team.names)
-    fig = new_figure(10.0, 5.8, footer_lines=1, legend_rows=2)
+    fig = new_figure(10.0, 5.8, footer_lines=1, legend_rows=_legend_rows(n, 5))
     ax = fig.add_subplot()
     style_axes(ax, grid="y")
     order = np.argsort(-p.weights, kind="stable")  # the heaviest analysts in colour
     for rank, j in enumerate(order):
         name = p.team.names[j]
-        colour = (
-            HYPOTHESIS_COLOURS[rank % len(HYPOTHESIS_COLOURS)] if rank < COLOURED else "#bbbbbb"
-        )
+        colour = ANALYST_COLOURS[rank] if rank < COLOURED else "#bbbbbb"
         ax.plot(frame.index, frame[name] * 100, drawstyle="steps-post", color=colour,
                 linewidth=1.4 if rank < COLOURED else 0.7, zorder=2)  # fmt: skip
     ax.plot(frame.index, pooled, drawstyle="steps-post", color=INK, linewidth=2.0,
@@ -172,7 +179,7 @@ def pool_chart(p: Pool) -> Figure:
         Line2D(
             [],
             [],
-            color=HYPOTHESIS_COLOURS[r % len(HYPOTHESIS_COLOURS)],
+            color=ANALYST_COLOURS[r],
             linewidth=1.4,
             label=shorten(p.team.names[j], 24),
         )  # fmt: skip
@@ -182,7 +189,7 @@ def pool_chart(p: Pool) -> Figure:
         handles.append(Line2D([], [], color="#bbbbbb", label=f"+ {n - COLOURED:,} other analysts"))
     handles.append(Line2D([], [], color=INK, linewidth=2.0, linestyle=(0, (4, 2)),
                           label=f"pooled ({p.method})"))  # fmt: skip
-    bottom_legend(fig, handles, ncols=min(5, len(handles)))
+    bottom_legend(fig, handles, ncols=5)
     _decorate(fig, p, [])
     return fig
 
@@ -203,7 +210,10 @@ def disagreement_chart(p: Pool, *, top: int = TOP_N) -> Figure:
     table = c.disagreement if c is not None else pd.DataFrame()
     shown = table.head(top)
     rows = max(len(shown), 1)
-    fig = new_figure(10.0, 2.2 + ROW_HEIGHT * 1.3 * rows, footer_lines=2, legend_rows=1)
+    n = len(p.team.names)
+    fig = new_figure(
+        10.0, 2.4 + ROW_HEIGHT * 1.3 * rows, footer_lines=2, legend_rows=_legend_rows(n, 6)
+    )
     ax = fig.add_subplot()
     if c is None or not len(shown):
         empty_panel(ax, "No item was written by more than one analyst: nothing to compare.")
@@ -212,7 +222,7 @@ def disagreement_chart(p: Pool, *, top: int = TOP_N) -> Figure:
     style_axes(ax, grid="x")
     names = p.team.names
     order = np.argsort(-p.weights, kind="stable")
-    colour = {names[j]: HYPOTHESIS_COLOURS[r % len(HYPOTHESIS_COLOURS)] if r < COLOURED else "#999999"
+    colour = {names[j]: ANALYST_COLOURS[r] if r < COLOURED else "#999999"
               for r, j in enumerate(order)}  # fmt: skip
     shared = {s.id: s for s in c.shared}
     y = np.arange(len(shown))[::-1]
@@ -249,7 +259,7 @@ def disagreement_chart(p: Pool, *, top: int = TOP_N) -> Figure:
     if len(names) > COLOURED:
         handles.append(Line2D([], [], marker="o", linestyle="", color="#999999",
                               label=f"+ {len(names) - COLOURED:,} other analysts"))  # fmt: skip
-    bottom_legend(fig, handles, ncols=min(6, len(handles)), footer_lines=2)
+    bottom_legend(fig, handles, ncols=6, footer_lines=2)
     rest = len(table) - len(shown)
     notes = []
     if rest > 0:
