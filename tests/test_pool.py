@@ -305,3 +305,30 @@ def test_hierarchical_plumbing_with_a_stand_in_model(tmp_path, monkeypatch, caps
         "analyst", "s_median", "s_lo90", "s_hi90", "r_hat", "ess"]  # fmt: skip
     raw = yaml.safe_load((out / "consensus/evidence/a.yaml").read_text())
     assert raw["likelihoods"] == {"calm": 1.0, "storm": [0.5, 4.0]}
+
+
+@pytest.mark.slow
+def test_disagreement_chart_is_bounded_at_2000_items_and_12_analysts():
+    import sys
+
+    import xarray as xr
+    from matplotlib.figure import Figure
+
+    from forecast.charts.pool import disagreement_chart
+    from forecast.charts.style import MAX_INCHES
+    from forecast.pooling import Pool
+
+    sys.path.insert(0, str(__import__("helpers").ROOT / "bench"))
+    from pool_case import team_of
+
+    team = team_of(12, 2000, 3)
+    c = build_consensus(team, run=False)
+    empty = (xr.DataTree(),) * 12
+    p = Pool(team, np.full(12, 1 / 12), "logodds", 1.0, empty, pd.DataFrame(), c)
+    fig = disagreement_chart(p)
+    assert isinstance(fig, Figure) and max(fig.get_size_inches()) <= MAX_INCHES
+    texts = [t.get_text() for t in fig.texts] + [t.get_text() for t in fig.legends[0].texts]
+    assert any("and 1,985 more shared items" in t for t in texts)
+    assert "+ 5 other analysts" in texts
+    labels = [t.get_text() for t in fig.axes[0].get_yticklabels()]
+    assert labels == list(c.disagreement["evidence_id"][:15])

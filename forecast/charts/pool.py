@@ -150,7 +150,8 @@ def pool_chart(p: Pool) -> Figure:
         name = p.team.names[j]
         colour = ANALYST_COLOURS[rank] if rank < COLOURED else "#bbbbbb"
         ax.plot(frame.index, frame[name] * 100, drawstyle="steps-post", color=colour,
-                linewidth=1.4 if rank < COLOURED else 0.7, zorder=2)  # fmt: skip
+                linewidth=(1.4 if len(frame) <= 200 else 0.9) if rank < COLOURED else 0.7,
+                zorder=2)  # fmt: skip
     ax.plot(frame.index, pooled, drawstyle="steps-post", color=INK, linewidth=2.0,
             linestyle=(0, (4, 2)), zorder=3)  # fmt: skip
     row = p.table[p.table["analyst"] == f"pooled:{p.method}"].iloc[0]
