@@ -33,14 +33,16 @@ def _dump(data: Any) -> str:
     return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
 
 
-def write_consensus_folder(p: Pool, folder: Path, *, charts: bool = True) -> list[str]:
-    """Write the consensus scenario (``priors.yaml``, ``evidence/``) and its run (``out/``).
+def write_consensus_folder(
+    p: Pool, folder: Path, *, charts: bool = True, draws: int | None = None, seed: int = 0
+) -> tuple[list[str], list[str]]:
+    """Write the consensus scenario (``priors.yaml``, ``evidence/``) and run it into ``out/``.
 
-    Returns the paths written, relative to ``folder``'s parent.
+    The folder is read back from the files written and run by
+    :func:`forecast.pipeline.run_folder`, as ``forecast run`` would: it is a real scenario.
+    Returns the paths written (relative to ``folder``'s parent) and the run's warnings.
     """
-    from .charts import save_all
-    from .report import write_report
-    from .results import save_result
+    from .pipeline import run_folder
 
     c = p.consensus
     assert c is not None
@@ -54,22 +56,21 @@ def write_consensus_folder(p: Pool, folder: Path, *, charts: bool = True) -> lis
     for item in c.data["evidence"]:
         (folder / "evidence" / f"{item['id']}.yaml").write_text(_dump(item), encoding="utf-8")
     names = ["consensus/priors.yaml", f"consensus/evidence/ ({len(c.data['evidence'])} items)"]
-    if c.result is None:
-        return names
-    out = folder / "out"
-    out.mkdir()
-    names += [f"consensus/out/{q.name}" for q in save_result(c.result, out).values()]
-    if charts:
-        saved = save_all(c.result, out, formats=("png", "svg"), dpi=200, processes=1)
-        svgs = {q.stem: q for q in saved if q.suffix == ".svg"}
-        names.append(f"consensus/out/{write_report(c.result, out, svg_files=svgs).name}")
-    return names
+    done = run_folder(
+        folder / "priors.yaml", folder / "evidence", folder / "out",
+        seed=seed, draws=draws, charts=charts, command="forecast pool (the consensus)",
+    )  # fmt: skip
+    names += [f"consensus/out/{q.name}" for q in done.written if not q.name.endswith(".svg")]
+    return names, done.warnings
 
 
-def write_pool(p: Pool, staging: Path, *, charts: bool = True) -> list[str]:
+def write_pool(
+    p: Pool, staging: Path, *, charts: bool = True, draws: int | None = None, seed: int = 0
+) -> tuple[list[str], list[str]]:
     """Write a pool's set into ``staging`` (the folder :func:`output_set` gives).
 
-    Returns the names written.
+    ``draws`` and ``seed`` are the consensus run's. Returns the names written and the
+    consensus run's warnings.
 
     Examples
     --------
@@ -81,14 +82,18 @@ def write_pool(p: Pool, staging: Path, *, charts: bool = True) -> list[str]:
     from .pool_report import write_pool_report
 
     p.table.to_csv(staging / "pool.csv", index=False)
-    names = ["pool.csv"]
+    names: list[str] = ["pool.csv"]
+    warned: list[str] = []
     if p.consensus is not None:
         p.consensus.disagreement.to_csv(staging / "disagreement.csv", index=False)
         names.append("disagreement.csv")
         if p.consensus.boldness is not None:
             p.consensus.boldness.to_csv(staging / "boldness.csv", index=False)
             names.append("boldness.csv")
-        names += write_consensus_folder(p, staging / "consensus", charts=charts)
+        written, warned = write_consensus_folder(
+            p, staging / "consensus", charts=charts, draws=draws, seed=seed
+        )
+        names += written
     if charts:
         svgs = {}
         for name, draw in (("pool", pool_chart), ("disagreement", disagreement_chart)):
@@ -98,7 +103,7 @@ def write_pool(p: Pool, staging: Path, *, charts: bool = True) -> list[str]:
             svgs[name] = next(q for q in paths if q.suffix == ".svg")
             names += [q.name for q in paths]
         names.append(write_pool_report(p, staging, svg_files=svgs).name)
-    return names
+    return names, warned
 
 
 def parse_as_of(text: str | None) -> dt.date | None:
@@ -174,12 +179,14 @@ def command(args) -> int:
         draws=args.draws,
         seed=args.seed,
         hierarchical=args.hierarchical,
+        run_consensus=False,  # run from the files written, below
     )
     with output_set(out, lambda name: name in POOL_FILES) as staging:
-        names = write_pool(p, staging, charts=not args.no_charts)
+        names, warned = write_pool(
+            p, staging, charts=not args.no_charts, draws=args.draws, seed=args.seed
+        )
     _print_pool(p)
-    if p.consensus is not None:
-        for w in p.consensus.warnings:
-            print(f"WARNING: {printable(w, 600)}", file=sys.stderr)
+    for w in [*(p.consensus.warnings if p.consensus else ()), *warned]:
+        print(f"WARNING: {printable(w, 600)}", file=sys.stderr)
     print("wrote " + ", ".join(str(out / n) for n in names))
     return 0

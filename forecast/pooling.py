@@ -406,6 +406,7 @@ def pool(
     draws: int = 4000,
     seed: int = 0,
     hierarchical: bool = False,
+    run_consensus: bool = True,
 ) -> Pool:
     """Pool several analysts' forecasts of one question (docs/model.md, "Several analysts").
 
@@ -427,6 +428,9 @@ def pool(
     hierarchical : bool
         Also fit the partial-pooling model (:mod:`forecast.hierarchy`) and make the consensus
         items intervals from its posterior.
+    run_consensus : bool
+        Run the consensus scenario (``Pool.consensus.result``); ``forecast pool`` runs it from
+        the folder it writes instead.
 
     Returns
     -------
@@ -456,7 +460,9 @@ def pool(
                 f"{a.name}: {len(a.left_out)} item(s) dated after {team.as_of} left out "
                 f"({', '.join(a.left_out[:5])}{', ...' * (len(a.left_out) > 5)})"
             )
-    consensus = build_consensus(team, hierarchical=hierarchical, draws=draws, seed=seed)
+    consensus = build_consensus(
+        team, hierarchical=hierarchical, draws=draws, seed=seed, run=run_consensus
+    )
     if consensus is None:
         notes.append("the analysts do not share their hypotheses: no consensus scenario")
     return Pool(team, w, method, d, results, table, consensus, tuple(notes))

@@ -35,6 +35,9 @@ __all__ = [
     "save_result",
     "scenario_of",
     "trajectory_frame",
+    "write_attribution",
+    "write_posterior",
+    "write_trajectory",
 ]
 
 
@@ -68,26 +71,49 @@ def trajectory_frame(result: xr.DataTree) -> pd.DataFrame:
     return frame
 
 
+def write_trajectory(result: xr.DataTree, out: str | Path) -> Path:
+    """Write ``<out>/trajectory.csv`` (atomically): :func:`trajectory_frame`, 6 decimals."""
+    path = Path(out) / "trajectory.csv"
+    frame = trajectory_frame(result)
+    atomic_write(path, lambda p: frame.to_csv(p, index=False, float_format="%.6f"))
+    return path
+
+
+def write_attribution(result: xr.DataTree, out: str | Path) -> Path | None:
+    """Write ``<out>/attribution.csv`` (atomically), or nothing without an ``/attribution`` node."""
+    if not has_node(result, ATTRIBUTION):
+        return None
+    from .attribution import attribution_frame
+
+    path = Path(out) / "attribution.csv"
+    shares = attribution_frame(result)
+    atomic_write(path, lambda p: shares.to_csv(p, index=False, float_format="%.8f"))
+    return path
+
+
+def write_posterior(result: xr.DataTree, out: str | Path) -> Path:
+    """Write the whole result as ``<out>/posterior.nc`` (netCDF 4, atomically)."""
+    path = Path(out) / "posterior.nc"
+    atomic_write(path, lambda p: result.to_netcdf(p, engine="netcdf4"))
+    return path
+
+
 def save_result(result: xr.DataTree, out: str | Path) -> dict[str, Path]:
     """Write ``trajectory.csv`` and ``posterior.nc`` into ``out`` (atomically).
 
-    Also ``attribution.csv`` when the result has an ``/attribution`` node.
+    Also ``attribution.csv`` when the result has an ``/attribution`` node: the tables and result of
+    :data:`forecast.outputs.OUTPUTS` that ``forecast run`` writes before its charts.
 
     Returns the paths written, by name.
     """
-    out = Path(out)
-    paths = {"trajectory": out / "trajectory.csv", "posterior": out / "posterior.nc"}
-    frame = trajectory_frame(result)
-    atomic_write(paths["trajectory"], lambda p: frame.to_csv(p, index=False, float_format="%.6f"))
-    if has_node(result, ATTRIBUTION):
-        from .attribution import attribution_frame
+    from .outputs import OUTPUTS, writer
 
-        paths["attribution"] = out / "attribution.csv"
-        shares = attribution_frame(result)
-        atomic_write(
-            paths["attribution"], lambda p: shares.to_csv(p, index=False, float_format="%.8f")
-        )
-    atomic_write(paths["posterior"], lambda p: result.to_netcdf(p, engine="netcdf4"))
+    paths = {}
+    for output in OUTPUTS:
+        if output.kind in ("table", "result") and output.writer.startswith("forecast.results:"):
+            path = writer(output.name)(result, out)
+            if path is not None:
+                paths[output.name] = path
     return paths
 
 
