@@ -399,7 +399,8 @@ def hierarchical_items(
         ) from None
 
     hypotheses = list(data["priors"]["hypotheses"])
-    names = team.names
+    writers = {n for s in shared for n in s.analysts}
+    names = [n for n in team.names if n in writers]  # the model needs an entry per analyst
     x = np.full((len(names), len(shared), len(hypotheses) - 1), np.nan)
     for i, s in enumerate(shared):
         for name, z in zip(s.analysts, s.z, strict=True):
@@ -414,9 +415,13 @@ def hierarchical_items(
         dims=("analyst", "evidence", "hypothesis"),
         coords={"analyst": names, "evidence": [s.id for s in shared], "hypothesis": hypotheses[1:]},
     )
-    fit = hierarchy.fit_partial_pooling(
-        da, seed=seed, draws=max(draws // 4, 500), tune=1000, chains=2
-    )
+    from .inference import ForecastWarning
+
+    with warnings.catch_warnings():  # the fit lists them in .warnings: said once, by the caller
+        warnings.simplefilter("ignore", ForecastWarning)
+        fit = hierarchy.fit_partial_pooling(
+            da, seed=seed, draws=max(draws // 4, 500), tune=1000, chains=2
+        )
     items = {e["id"]: e for e in data["evidence"]}
     for s in shared:
         lo = fit.intervals["lo"].sel(evidence=s.id).values
