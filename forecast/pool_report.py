@@ -16,7 +16,7 @@ import pandas as pd
 from .charts.export import inline_svg
 from .labels import pct
 from .outdir import atomic_write
-from .report import CSP
+from .report import page_head
 
 if TYPE_CHECKING:
     from .pooling import Pool
@@ -149,16 +149,7 @@ def pool_report_html(p: Pool, *, svgs: dict[str, str] | None = None) -> str:
         ]
         parts += [f'<p class="warning">WARNING: {_e(w)}</p>' for w in c.warnings]
     body = "\n".join(parts)
-    return f"""<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-{CSP}
-<title>{_e(question)}</title>
-<style>{_CSS}</style>
-</head>
-<body>
+    return f"""{page_head(question, _CSS)}<body>
 {body}
 </body>
 </html>
