@@ -8,6 +8,7 @@ written), 1 anything else ("internal error", the traceback saved to a file in th
 from __future__ import annotations
 
 import argparse
+import errno
 import json
 import os
 import sys
@@ -70,6 +71,7 @@ def _cmd_run(args) -> int:
         processes=2,
         indicators=args.indicators,
         command=" ".join(["forecast", *args.argv]),
+        evidence_named=args.evidence_named,
         say=print,
         warn=_warn,
     )
@@ -98,7 +100,15 @@ def _cmd_report(args) -> int:
     from .pipeline import report_folder
 
     check_out(args.out, priors=args.priors, evidence=args.evidence)
-    print(f"wrote {report_folder(args.out, result=args.result, warn=_warn)}")
+    path = report_folder(
+        args.out,
+        result=args.result,
+        priors=args.priors,
+        evidence=args.evidence,
+        evidence_named=args.evidence_named,
+        warn=_warn,
+    )
+    print(f"wrote {path}")
     return 0
 
 
@@ -115,6 +125,7 @@ def _report_notebook(args) -> int:
             args.out,
             seed=args.seed,
             code=not args.no_code,
+            evidence_named=args.evidence_named,
             warn=_warn,
         )
     except NotebookError as exc:
@@ -132,7 +143,7 @@ def _cmd_score(args) -> int:
         args.dirs, args.out, seed=args.seed, recalibrate=args.recalibrate, say=print, warn=_warn
     )
     print(score_table(done.scores))
-    print("wrote " + ", ".join(str(p) for p in done.written))
+    print("wrote " + ", ".join(plain(p) for p in done.written))
     if done.recalibration is not None:
         print(done.recalibration.describe())
     if len(done.scored) > 1:
@@ -143,10 +154,10 @@ def _cmd_score(args) -> int:
 
 
 def _cmd_validate(args) -> int:
-    scenario = load_scenario(args.priors, args.evidence)
+    scenario = load_scenario(args.priors, args.evidence, named=args.evidence_named)
     for line in scenario_summary(scenario, args.priors, args.evidence, listed=LISTED):
         print(line)
-    indicators = find_indicators(args.indicators, args.evidence, scenario)  # bad ones: exit 2
+    indicators = find_indicators(args.indicators, args.evidence, scenario, args.priors)  # exit 2
     if indicators is not None:
         for line in indicators_summary(indicators, scenario):
             print(line)
@@ -183,12 +194,13 @@ def _cmd_watch(args) -> int:
         k=args.k,
         seed=args.seed,
         draws=args.draws,
+        evidence_named=args.evidence_named,
         say=print,
         warn=_warn,
     )
-    print("wrote " + ", ".join(str(p) for p in done.written))
+    print("wrote " + ", ".join(plain(p) for p in done.written))
     for message in done.warnings:
-        print(f"WARNING: {message}", file=sys.stderr)
+        print(f"WARNING: {plain(message)}", file=sys.stderr)
     return 0
 
 
@@ -196,9 +208,10 @@ def _cmd_observe(args) -> int:
     import datetime as dt
 
     from .indicators import observe
+    from .pipeline import indicators_folder
 
-    scenario = load_scenario(args.priors, args.evidence)
-    folder = args.indicators or Path(args.evidence).resolve().parent / "indicators"
+    scenario = load_scenario(args.priors, args.evidence, named=args.evidence_named)
+    folder = indicators_folder(args.indicators, args.evidence, args.priors)
     try:
         date = dt.date.fromisoformat(args.date) if args.date else None
     except ValueError:
@@ -284,7 +297,7 @@ def _parser() -> argparse.ArgumentParser:
 
     def files(p):
         p.add_argument("--priors", default="priors.yaml", help="priors file (priors.yaml)")
-        p.add_argument("--evidence", default="evidence", help="evidence folder (evidence/)")
+        p.add_argument("--evidence", default=None, help="evidence folder (evidence/)")
 
     p = sub.add_parser("run", help="update the forecast with every evidence item")
     files(p)
@@ -369,7 +382,9 @@ def _parser() -> argparse.ArgumentParser:
         help="fit one diagnosticity exponent s shared by all items (PyMC, nutpie; at least "
         "five resolved scenarios); unresolved scenarios given get P(outcome) integrated over s",
     )
-    p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    p.add_argument(
+        "--seed", type=_whole_number(0, MAX_SEED), default=0, help="random seed (default 0)"
+    )
     p.set_defaults(func=_cmd_score)
 
     p = sub.add_parser("validate", help="check the scenario files and say what they hold")
@@ -404,8 +419,14 @@ def _parser() -> argparse.ArgumentParser:
         help="expected shift of P(outcome) (default) or expected information in bits",
     )
     p.add_argument("--k", type=int, default=3, help="size of the best set to watch (3, max 10)")
-    p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
-    p.add_argument("--draws", type=int, help="draws for the band (default: as forecast run)")
+    p.add_argument(
+        "--seed", type=_whole_number(0, MAX_SEED), default=0, help="random seed (default 0)"
+    )
+    p.add_argument(
+        "--draws",
+        type=_whole_number(100, MAX_DRAWS),
+        help="draws for the band, 100 to 1,000,000 (default: as forecast run)",
+    )
     p.set_defaults(func=_cmd_watch)
 
     p = sub.add_parser(
@@ -437,6 +458,9 @@ def main(argv: list[str] | None = None) -> int:
     except SystemExit as exc:  # argparse: 2 for usage errors, 0 for --help
         return int(exc.code or 0)
     args.argv = sys.argv[1:] if argv is None else list(argv)  # recorded in posterior.nc
+    if "evidence" in vars(args):  # named on the command line, or the default evidence/
+        args.evidence_named = args.evidence is not None
+        args.evidence = "evidence" if args.evidence is None else args.evidence
     try:
         return args.func(args)
     except ScenarioError as exc:
@@ -454,6 +478,15 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
+        return 1
+    except OSError as exc:
+        if exc.errno not in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
+            return _internal_error(exc)
+        print(  # a full disk or `ulimit -f`: not a defect; out/ is as it was (outdir)
+            f"error: could not write ({exc.strerror}{': ' + plain(exc.filename) if exc.filename else ''}); "
+            "nothing was changed in the output folder: free some space and run it again",
+            file=sys.stderr,
+        )
         return 1
     except Exception as exc:  # noqa: BLE001 - the last line of defence for a CLI
         return _internal_error(exc)
