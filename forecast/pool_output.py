@@ -15,7 +15,9 @@ from typing import Any, Literal
 
 import yaml
 
+from .csvout import write_csv
 from .errors import InputError
+from .guard import Folder, refuse_out
 from .outdir import output_set
 from .pooling import Pool, pool
 from .scenario import printable
@@ -81,14 +83,14 @@ def write_pool(
     from .charts.pool import disagreement_chart, pool_chart
     from .pool_report import write_pool_report
 
-    p.table.to_csv(staging / "pool.csv", index=False)
+    write_csv(p.table, staging / "pool.csv")
     names: list[str] = ["pool.csv"]
     warned: list[str] = []
     if p.consensus is not None:
-        p.consensus.disagreement.to_csv(staging / "disagreement.csv", index=False)
+        write_csv(p.consensus.disagreement, staging / "disagreement.csv")
         names.append("disagreement.csv")
         if p.consensus.boldness is not None:
-            p.consensus.boldness.to_csv(staging / "boldness.csv", index=False)
+            write_csv(p.consensus.boldness, staging / "boldness.csv")
             names.append("boldness.csv")
         written, warned = write_consensus_folder(
             p, staging / "consensus", charts=charts, draws=draws, seed=seed
@@ -121,18 +123,9 @@ def parse_as_of(text: str | None) -> dt.date | None:
 
 
 def _check_out(out: Path, folders: list[str]) -> Path:
-    """Refuse an ``OUT`` that is, holds or lies inside an analyst's folder."""
-    if out.exists() and not out.is_dir():
-        raise InputError(f"--out {printable(out)}: exists and is not a folder")
-    real = out.resolve()
-    for f in folders:
-        folder = Path(f).resolve()
-        if real == folder or folder in real.parents or real in folder.parents:
-            raise InputError(
-                f"--out {printable(out)}: would write over the analyst's folder {printable(f)}; "
-                "choose another output folder"
-            )
-    return out
+    """Refuse an ``OUT`` that is a link or a file, holds or lies inside an analyst's folder."""
+    mine = [Folder(Path(f), f"the analyst's folder {printable(f)}") for f in folders]
+    return refuse_out(out, protected=mine, holds=mine)
 
 
 def _extremize(text: str) -> float | Literal["neyman"]:

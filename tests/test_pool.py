@@ -217,6 +217,8 @@ def test_refusals(tmp_path, capsys):
     write_scenario(broken, priors_dict(), [item_dict("a", {"stomr": 2.0})])
     _refused(capsys, [folders[0], broken, *o], "a.yaml", "stomr", out=out)
     _refused(capsys, [*folders, "--out", folders[0]], "analyst's folder")
+    _refused(capsys, [*folders, "--out", folders[0] / "evidence" / "x"], "analyst's folder")
+    _refused(capsys, [*folders, "--out", tmp_path], "holds the analyst's folder")
 
 
 def test_zero_and_one_together_are_refused(tmp_path, capsys):
