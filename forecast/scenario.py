@@ -508,6 +508,14 @@ class Priors(_Strict):
     def _outcome_name(cls, v: str) -> str:
         return _check_name(v, "outcome")
 
+    @field_validator("analyst")
+    @classmethod
+    def _analyst_name(cls, v: str | None) -> str | None:
+        bad = None if v is None else _control(v)
+        if bad:
+            raise ValueError(f"analyst {_show(v)} contains the control character {bad}")
+        return v
+
     @field_validator("hypotheses", mode="before")
     @classmethod
     def _at_least_two(cls, v: Any) -> Any:

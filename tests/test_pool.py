@@ -334,3 +334,16 @@ def test_disagreement_chart_is_bounded_at_2000_items_and_12_analysts():
     assert "+ 5 other analysts" in texts
     labels = [t.get_text() for t in fig.axes[0].get_yticklabels()]
     assert labels == list(c.disagreement["evidence_id"][:15])
+
+
+def test_analyst_names_are_untrusted_text(tmp_path, capsys):
+    folders = _team(tmp_path)
+    text = (folders[1] / "priors.yaml").read_text()
+    (folders[1] / "priors.yaml").write_text(text + 'analyst: "=HYPERLINK(1) $x$"\n')
+    out = tmp_path / "team"
+    assert (
+        main(["pool", *map(str, folders), "--out", str(out), "--draws", DRAWS, "--no-charts"]) == 0
+    )
+    assert "'=HYPERLINK(1) $x$" in (out / "pool.csv").read_text()  # no formula in a spreadsheet
+    (folders[1] / "priors.yaml").write_text(text + 'analyst: "bad\\u0007name"\n')
+    _refused(capsys, [*folders, "--out", tmp_path / "x"], "priors.yaml", "analyst", "control")

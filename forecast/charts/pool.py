@@ -182,7 +182,7 @@ def pool_chart(p: Pool) -> Figure:
             [],
             color=ANALYST_COLOURS[r],
             linewidth=1.4,
-            label=shorten(p.team.names[j], 24),
+            label=plain(shorten(p.team.names[j], 24)),
         )  # fmt: skip
         for r, j in enumerate(order[:COLOURED])
     ]
@@ -237,7 +237,7 @@ def disagreement_chart(p: Pool, *, top: int = TOP_N) -> Figure:
                     xytext=(6, 0), textcoords="offset points", va="center", fontsize=SMALL_SIZE,
                     color=MUTED)  # fmt: skip
     ax.axvline(c.p_point * 100, color=INK, linestyle="--", linewidth=1.0, zorder=2)
-    ax.set_yticks(y, [shorten(i, 40) for i in shown["evidence_id"]], fontsize=SMALL_SIZE)
+    ax.set_yticks(y, [plain(shorten(i, 40)) for i in shown["evidence_id"]], fontsize=SMALL_SIZE)
     ax.set_ylim(-0.7, len(shown) - 0.3)
     every = np.concatenate([c.by_item[i] * 100 for i in shown["evidence_id"]] + [[c.p_point * 100]])
     ax.set_xlim(*percent_limits(every, pad=2.0))
@@ -253,7 +253,12 @@ def disagreement_chart(p: Pool, *, top: int = TOP_N) -> Figure:
     )
     handles = [
         Line2D(
-            [], [], marker="o", linestyle="", color=colour[names[j]], label=shorten(names[j], 24)
+            [],
+            [],
+            marker="o",
+            linestyle="",
+            color=colour[names[j]],
+            label=plain(shorten(names[j], 24)),
         )  # fmt: skip
         for j in order[:COLOURED]
     ]
