@@ -1,13 +1,13 @@
 """Several analysts at scale (issue 24), in a fresh process: prints JSON with the time of each phase.
 
-A analysts x N shared items x H hypotheses (default 20 x 2,000 x 5): one synthetic uncertain
-scenario (intervals, reliabilities, about 10% of the items in groups of 5) read by every
+A analysts x N shared items x H hypotheses (default 20 x 2,000 x 5): one synthetic scenario
+(uncertain: intervals, reliabilities, about 10% of the items in groups of 5; or exact) read by every
 analyst with their own numbers (each likelihood scaled by a seeded log-normal factor, sd 0.4).
 Phases: point pooling (each analyst's exact probability and the three pools), the consensus
 scenario (built and validated) and the disagreement (spread and swing of every shared item, in
 log space). Target: all three together <= 30 s.
 
-python bench/pool_case.py [A N H]
+python bench/pool_case.py [A N H [exact|uncertain]]
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ sys.path[:0] = [str(HERE.parent), str(HERE)]
 TARGET_S = 30.0
 
 
-def team_of(n_analysts: int, n_items: int, n_hyp: int):
+def team_of(n_analysts: int, n_items: int, n_hyp: int, *, uncertain: bool = True):
     """The synthetic team (a :class:`forecast.pooling.Team`, built in memory)."""
     import numpy as np
     from synth import make_scenario
@@ -33,7 +33,7 @@ def team_of(n_analysts: int, n_items: int, n_hyp: int):
     from forecast.pooling import Analyst, Team
     from forecast.scenario import Scenario
 
-    base = make_scenario(n_items, n_hyp, uncertain=True, seed=0)
+    base = make_scenario(n_items, n_hyp, uncertain=uncertain, seed=0)
     analysts = []
     for a in range(n_analysts):
         rng = np.random.default_rng([24, a])
@@ -56,8 +56,9 @@ def main() -> None:
     from forecast.scenario import Scenario
 
     n_a, n_i, n_h = (int(x) for x in sys.argv[1:4]) if len(sys.argv) > 3 else (20, 2000, 5)
+    uncertain = sys.argv[4:5] != ["exact"]
     t0 = time.perf_counter()
-    team = team_of(n_a, n_i, n_h)
+    team = team_of(n_a, n_i, n_h, uncertain=uncertain)
     t_setup = time.perf_counter() - t0
 
     t0 = time.perf_counter()
@@ -82,7 +83,8 @@ def main() -> None:
     print(
         json.dumps(
             {
-                "case": f"{n_a} analysts x {n_i} shared items x {n_h} hypotheses",
+                "case": f"{n_a} analysts x {n_i} shared items x {n_h} hypotheses, "
+                + ("uncertain" if uncertain else "exact"),
                 "setup_s": round(t_setup, 3),
                 "point_pooling_s": round(t_point, 3),
                 "consensus_s": round(t_consensus, 3),

@@ -347,3 +347,20 @@ def test_analyst_names_are_untrusted_text(tmp_path, capsys):
     assert "'=HYPERLINK(1) $x$" in (out / "pool.csv").read_text()  # no formula in a spreadsheet
     (folders[1] / "priors.yaml").write_text(text + 'analyst: "bad\\u0007name"\n')
     _refused(capsys, [*folders, "--out", tmp_path / "x"], "priors.yaml", "analyst", "control")
+
+
+def test_bench_pool_case_runs_small():
+    import json
+    import subprocess
+    import sys
+
+    from helpers import ROOT
+
+    proc = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "pool_case.py"), "3", "40", "3"],
+        capture_output=True, text=True, timeout=600, cwd=ROOT,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    got = json.loads(proc.stdout)
+    assert got["shared_items"] == 40 and got["case"].endswith("uncertain")
+    assert 0 < got["pools"]["logodds"] < 1 and got["total_s"] > 0
