@@ -83,6 +83,12 @@ class Shared:
     z: np.ndarray
 
 
+def _some(names: Sequence[str], limit: int = 20) -> str:
+    """The first ``limit`` names, then how many more (``notes.analysts`` lists them all)."""
+    more = len(names) - limit
+    return ", ".join(names[:limit]) + (f" and {more} more" if more > 0 else "")
+
+
 def _likelihoods(z: np.ndarray, hypotheses: Sequence[str]) -> dict[str, float]:
     """Point likelihoods from log values: relative to the first hypothesis where finite."""
     ref = z[0] if np.isfinite(z[0]) and np.all(z - z[0] < 700) else np.max(z)
@@ -159,7 +165,7 @@ def _shared_item(
         "source": base.source,
         "likelihoods": _likelihoods(z, hypotheses),
         "rationale": (
-            f"Consensus of {len(names)} analysts ({', '.join(names)}): the mean of their "
+            f"Consensus of {len(names)} analysts ({_some(names)}): the mean of their "
             "effective log-likelihoods (reliability applied, intervals at their medians), "
             "as a point item of reliability 1."
         ),

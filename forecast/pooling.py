@@ -48,7 +48,8 @@ __all__ = [
 
 METHODS = ("linear", "logodds", "extremized")
 Method = Literal["linear", "logodds", "extremized"]
-MAX_ANALYSTS = 1000
+MAX_ANALYSTS = 500
+"""At most this many folders (the consensus items list their analysts within a note's limit)."""
 
 
 @dataclass(frozen=True)
