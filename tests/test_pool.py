@@ -364,3 +364,20 @@ def test_bench_pool_case_runs_small():
     got = json.loads(proc.stdout)
     assert got["shared_items"] == 40 and got["case"].endswith("uncertain")
     assert 0 < got["pools"]["logodds"] < 1 and got["total_s"] > 0
+
+
+def test_analysts_without_shared_hypotheses_are_pooled_without_a_consensus(tmp_path, capsys):
+    folders = _team(tmp_path)
+    other = tmp_path / "other"
+    hyps = {"quiet": {"prior": 0.5, "p_outcome": 0.2}, "loud": {"prior": 0.5, "p_outcome": 0.6}}
+    write_scenario(other, priors_dict(hypotheses=hyps), [item_dict("a", {"loud": 2.0})])
+    out = tmp_path / "team"
+    assert main(["pool", str(folders[0]), str(other), "--out", str(out), "--draws", DRAWS]) == 0
+    assert "no consensus scenario" in capsys.readouterr().out
+    assert sorted(p.name for p in out.iterdir()) == [
+        "pool.csv",
+        "pool.png",
+        "pool.svg",
+        "report.html",
+    ]
+    assert "do not share their hypotheses" in (out / "report.html").read_text()
