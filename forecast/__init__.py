@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     from .inference import DEFAULT_DRAWS, ForecastWarning, run
     from .model import encode, probabilities
     from .pipeline import run_folder
+    from .pooling import Pool, load_team, pool
     from .pymc_model import build_model
     from .recalibration import recalibrate, synthetic_portfolio
     from .report import report_html, write_report
@@ -81,6 +82,9 @@ _LAZY = {
     "report_html": "report",
     "write_report": "report",
     "what_if": "widgets",
+    "Pool": "pooling",
+    "load_team": "pooling",
+    "pool": "pooling",
     "Indicator": "indicators",
     "load_indicators": "indicators",
     "observe": "indicators",
@@ -118,6 +122,7 @@ __all__ = [
     "ForecastWarning",
     "Indicator",
     "InputError",
+    "Pool",
     "Problem",
     "Scenario",
     "ScenarioError",
@@ -137,8 +142,10 @@ __all__ = [
     "load_indicators",
     "load_result",
     "load_scenario",
+    "load_team",
     "new_evidence",
     "observe",
+    "pool",
     "postmortem",
     "probabilities",
     "recalibrate",

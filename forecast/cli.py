@@ -252,6 +252,46 @@ def _cmd_schema(args) -> int:
     return 0
 
 
+def _cmd_pool(args) -> int:
+    from .inference import DEFAULT_DRAWS
+    from .pool_output import command
+
+    args.draws = DEFAULT_DRAWS if args.draws is None else args.draws
+    return command(args)
+
+
+def _pool_parser(sub) -> None:
+    p = sub.add_parser(
+        "pool",
+        help="pool several analysts' folders: pooled answer, consensus scenario, disagreement",
+    )
+    p.add_argument("folders", nargs="+", metavar="DIR", help="analysts' scenario folders")
+    p.add_argument("--out", default="pool", help="output folder (pool/)")
+    p.add_argument(
+        "--method", choices=["linear", "logodds", "extremized"], default="logodds",
+        help="the headline pool (default logodds: the geometric mean of odds)",
+    )  # fmt: skip
+    p.add_argument(
+        "--extremize", default="neyman", metavar="D|neyman",
+        help="extremizing factor d of the extremized pool (default neyman)",
+    )  # fmt: skip
+    p.add_argument("--weights", default=None, metavar="NAME=W,...", help="relative weights")
+    p.add_argument("--as-of", default=None, metavar="DATE", help="read every folder as of DATE")
+    p.add_argument(
+        "--hierarchical", action="store_true",
+        help="also fit the partial-pooling model: boldness.csv, consensus items as intervals",
+    )  # fmt: skip
+    p.add_argument(
+        "--seed", type=_whole_number(0, MAX_SEED), default=0, help="random seed (default 0)"
+    )
+    p.add_argument(
+        "--draws", type=_whole_number(100, MAX_DRAWS),
+        help="band draws per analyst, 100 to 1,000,000 (default 4,000)",
+    )  # fmt: skip
+    p.add_argument("--no-charts", action="store_true", help="CSV files and consensus/ only")
+    p.set_defaults(func=_cmd_pool)
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="forecast", description="Bayesian scenario forecasting from priors and evidence."
@@ -406,6 +446,7 @@ def _parser() -> argparse.ArgumentParser:
     indicators(p)
     p.set_defaults(func=_cmd_observe)
 
+    _pool_parser(sub)
     p = sub.add_parser("schema", help="print (or --write) the JSON Schemas of the files")
     p.add_argument("--write", action="store_true", help="write them into forecast/schema/")
     p.set_defaults(func=_cmd_schema)

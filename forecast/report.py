@@ -37,7 +37,7 @@ from .result_schema import (
 )
 from .scenario import EvidenceItem, Scenario
 
-__all__ = ["CSP", "how_it_resolved", "report_html", "write_report"]
+__all__ = ["CSP", "how_it_resolved", "page_head", "report_html", "write_report"]
 
 _CSS = """
 :root { --ink: #222; --muted: #666; --rule: #ddd; --accent: #0072B2; }
@@ -81,6 +81,26 @@ CSP = (
 )
 """The page's Content-Security-Policy: no script, nothing loaded from anywhere (inline styles
 and ``data:`` images only). Used by the report and by the notebook export."""
+
+
+def page_head(title: str, css: str = _CSS) -> str:
+    """The start of a self-contained page up to ``</head>``: :data:`CSP`, ``title`` escaped.
+
+    Examples
+    --------
+    >>> page_head("A & B", "body {}").splitlines()[0]
+    '<!DOCTYPE html>'
+    """
+    return f"""<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+{CSP}
+<title>{_e(title)}</title>
+<style>{css}</style>
+</head>
+"""
 
 
 def _warning(text: str | None) -> str:
@@ -461,16 +481,7 @@ def report_html(
             f"(interval {row['lo']:g}–{row['hi']:g}) moves the probability between "
             f"{pct(row['p_low'], 1)} and {pct(row['p_high'], 1)}.</p>"
         )
-    return f"""<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-{CSP}
-<title>{_e(scenario.question)}</title>
-<style>{_CSS}</style>
-</head>
-<body>
+    return f"""{page_head(scenario.question)}<body>
 {_warning(warning)}<p class="meta">Forecast briefing · {_e(as_of(result))} · scenario {_e(scenario.hash[:8])}</p>
 <h1>{_e(scenario.question)}</h1>
 <p class="lead">{_lead(result)}</p>

@@ -88,7 +88,7 @@ LIMITS = {
 
 TEXT_FIELDS = frozenset(
     {"question", "outcome", "description", "id", "date", "title", "source", "quote"}
-    | {"rationale", "group", "url", "notes", "by"}
+    | {"rationale", "group", "url", "notes", "by", "analyst"}
 )
 """Keys whose YAML values are read as the text written (no YAML 1.1 coercion)."""
 
@@ -474,6 +474,13 @@ class Priors(_Strict):
         min_length=1, max_length=LIMITS["question"], description="The question being forecast."
     )
     outcome: str = Field(description="Name of the outcome, e.g. invasion.")
+    analyst: str | None = Field(
+        None,
+        min_length=1,
+        max_length=LIMITS["name"],
+        description="Who wrote this scenario (forecast pool names the folder's analyst by it; "
+        "default: the folder's name).",
+    )
     hypotheses: dict[str, Hypothesis] = Field(
         min_length=2,
         description="Mutually exclusive, exhaustive hypotheses (at least two).",
@@ -500,6 +507,14 @@ class Priors(_Strict):
     @classmethod
     def _outcome_name(cls, v: str) -> str:
         return _check_name(v, "outcome")
+
+    @field_validator("analyst")
+    @classmethod
+    def _analyst_name(cls, v: str | None) -> str | None:
+        bad = None if v is None else _control(v)
+        if bad:
+            raise ValueError(f"analyst {_show(v)} contains the control character {bad}")
+        return v
 
     @field_validator("hypotheses", mode="before")
     @classmethod
