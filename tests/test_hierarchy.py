@@ -15,34 +15,13 @@ from forecast import ForecastWarning
 from forecast.errors import InputError
 from forecast.hierarchy import (
     BOLDNESS_COLUMNS,
-    DIMS,
     build_partial_pooling_model,
     compiled_partial_pooling,
     consensus_likelihoods,
     fit_partial_pooling,
+    simulate_judgements,
     write_boldness,
 )
-
-
-def simulate(n_a: int, n_i: int, n_h: int, seed: int):
-    """Judgements drawn from the model's own priors: (x, s, mu, sigma).
-
-    ``log s`` is centred normal draws of scale 0.3 (a zero-sum normal draw), ``mu ~ N(0, 3)``,
-    ``sigma ~ HalfNormal(1)``; so the posterior's 90% intervals cover the truth 90% of the time
-    on average over seeds.
-    """
-    rng = np.random.default_rng(seed)
-    z = rng.normal(0.0, 0.3, n_a)
-    s = np.exp(z - z.mean())
-    mu = rng.normal(0.0, 3.0, (n_i, n_h))
-    sigma = np.abs(rng.normal(0.0, 1.0, n_i))
-    x = s[:, None, None] * mu[None] + rng.normal(0.0, 1.0, (n_a, n_i, n_h)) * sigma[None, :, None]
-    coords = {
-        "analyst": [f"analyst{k}" for k in range(n_a)],
-        "evidence": [f"item-{k:03d}" for k in range(n_i)],
-        "hypothesis": [f"h{k + 1}" for k in range(n_h)],
-    }
-    return xr.DataArray(x, dims=DIMS, coords=coords), s, mu, sigma
 
 
 def fit_recording(x: xr.DataArray, **kw):
@@ -86,7 +65,7 @@ def judgement_logp(model, point: dict, x: np.ndarray, written: np.ndarray) -> fl
 
 def test_the_density_is_the_contracts_with_missing_entries_masked():
     """sum over written entries of log N(x | s_a mu_ih, sigma_i), by scipy; NaN entries add 0."""
-    x, _, _, _ = simulate(3, 4, 2, seed=5)
+    x, _, _, _ = simulate_judgements(3, 4, 2, seed=5)
     x = x.values
     written = np.ones(x.shape, dtype=bool)
     written[0, 1] = False  # analyst 0 did not write item 1
@@ -135,7 +114,7 @@ def refused(x, match: str, **kw) -> None:
 
 
 def test_refuses_bad_input():
-    x, _, _, _ = simulate(3, 4, 2, seed=0)
+    x, _, _, _ = simulate_judgements(3, 4, 2, seed=0)
     refused(x.values, "must be an xarray.DataArray")
     refused(x.rename(analyst="who"), "must have dims")
     refused(x.isel(analyst=[0]), "at least 2 analyst")
@@ -166,7 +145,7 @@ def test_recovers_simulated_truth(data_seed):
     the criterion above holds for 26 of the 30 (a draw with a very small sigma_i pins the ratios
     of the s's to +-0.5%, so one unlucky item can put all four just outside). Seeds 1-3 are the
     first three after 0 (where mu's coverage is 0.77) and are all in the 26."""
-    x, s, mu, _ = simulate(4, 30, 2, seed=data_seed)
+    x, s, mu, _ = simulate_judgements(4, 30, 2, seed=data_seed)
     fit, raised = fit_recording(x, seed=1)
     share, analysts = coverage(fit, s, mu)
     assert share >= 0.8
@@ -179,7 +158,7 @@ def test_recovers_simulated_truth(data_seed):
 @pytest.mark.slow
 def test_missing_entries_and_the_outputs(tmp_path):
     """A quarter of the (analyst, item) pairs unwritten: still recovered; labels, tables, CSV."""
-    x, s, mu, _ = simulate(4, 30, 2, seed=7)
+    x, s, mu, _ = simulate_judgements(4, 30, 2, seed=7)
     rng = np.random.default_rng(3)
     missing = rng.random((4, 30)) < 0.25
     missing[:, 0] = [False, True, True, True]  # item-000: one analyst only
@@ -216,7 +195,7 @@ def test_missing_entries_and_the_outputs(tmp_path):
 @pytest.mark.slow
 def test_a_bad_fit_warns_loudly():
     """Too few draws to trust: ESS below 400 is warned (ForecastWarning) and listed."""
-    x, _, _, _ = simulate(4, 30, 2, seed=11)
+    x, _, _, _ = simulate_judgements(4, 30, 2, seed=11)
     fit, raised = fit_recording(x, seed=0, draws=30, tune=30)
     assert any("ESS >= 400" in w for w in raised)
     assert any("ESS >= 400" in w for w in fit.warnings)
@@ -225,7 +204,7 @@ def test_a_bad_fit_warns_loudly():
 
 @pytest.mark.slow
 def test_compiled_once_per_shape():
-    x, _, _, _ = simulate(3, 5, 2, seed=1)
+    x, _, _, _ = simulate_judgements(3, 5, 2, seed=1)
     compiled_partial_pooling.cache_clear()
     fit_recording(x, seed=0, draws=200, tune=200)
     fit_recording(x + 0.5, seed=1, draws=200, tune=200)
