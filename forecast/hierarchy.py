@@ -17,7 +17,7 @@ are fed as data. PyMC, PyTensor and nutpie are imported only when a model is bui
 from __future__ import annotations
 
 import warnings
-from collections.abc import Hashable, Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -35,16 +35,20 @@ from .result_schema import BAND
 if TYPE_CHECKING:
     import pymc as pm
 
+    from .scenario import Scenario
+
 __all__ = [
     "BOLDNESS_COLUMNS",
     "DIMS",
     "ESS_MIN",
+    "RESOLUTION",
     "RHAT_MAX",
     "PartialPooling",
     "build_partial_pooling_model",
     "compiled_partial_pooling",
     "consensus_likelihoods",
     "fit_partial_pooling",
+    "judgements",
     "simulate_judgements",
     "write_boldness",
 ]
@@ -60,6 +64,12 @@ LOG_S_SD = 0.3
 
 SIGMA_SD = 1.0
 """Scale of the half-normal prior of ``sigma[i]`` (the analysts' disagreement on item ``i``)."""
+
+RESOLUTION = 0.03
+"""Fixed noise floor added to ``sigma[i]`` (natural log units): the rounding error of a ratio
+written to two significant digits (at most about 5%, a standard deviation of about 3%). Without
+it, analysts who wrote an item identically give an improper spike of the posterior at
+``sigma[i] = 0``; with it the scale is ``sqrt(sigma[i]^2 + RESOLUTION^2)``."""
 
 RHAT_MAX = 1.01
 """Largest acceptable R-hat of any parameter (the threshold of every NUTS fit here)."""
@@ -158,7 +168,8 @@ def build_partial_pooling_model(
     The judgements are ``pm.Data``: ``x`` (dims analyst, evidence, hypothesis; 0 where not
     written) and ``written`` (1 where written, else 0), so one compiled model serves every
     set of judgements of this shape. The likelihood is the masked sum
-    ``sum(written * log Normal(x | s[a] mu[i, h], sigma[i]))`` (a potential).
+    ``sum(written * log Normal(x | s[a] mu[i, h], sqrt(sigma[i]^2 + RESOLUTION^2)))``
+    (a potential; :data:`RESOLUTION` is the rounding of written ratios).
 
     Parameters
     ----------
@@ -194,7 +205,8 @@ def build_partial_pooling_model(
         mu = pm.Normal("mu", 0.0, MU_SD, dims=("evidence", "hypothesis"))
         sigma = pm.HalfNormal("sigma", SIGMA_SD, dims="evidence")
         mean = s[:, None, None] * mu[None, :, :]
-        logp = pm.logp(pm.Normal.dist(mean, sigma[None, :, None]), x)
+        scale = pt.sqrt(pt.sqr(sigma) + RESOLUTION**2)
+        logp = pm.logp(pm.Normal.dist(mean, scale[None, :, None]), x)
         pm.Potential("judgements", pt.sum(written * logp))
     return model
 
@@ -405,6 +417,64 @@ def write_boldness(fit: PartialPooling, path: str | Path) -> Path:
     return path
 
 
+def judgements(scenarios: Mapping[str, Scenario]) -> xr.DataArray:
+    """The analysts' judgements of their shared items, as :func:`fit_partial_pooling` takes them.
+
+    For every item (same ``id``) written by at least two analysts: each writer's effective
+    log-likelihood ``log Lr_i(h)`` (reliability applied, an interval at its median) minus that of
+    the first hypothesis (docs/model.md, "Several analysts"); NaN where an analyst did not write
+    the item.
+
+    Parameters
+    ----------
+    scenarios : mapping of str to Scenario
+        Analyst name to their loaded scenario; the same hypotheses (names and order).
+
+    Returns
+    -------
+    xarray.DataArray
+        dims :data:`DIMS`; ``hypothesis`` all but the first; items in the order first seen.
+
+    Raises
+    ------
+    forecast.errors.InputError
+        Fewer than two analysts, hypotheses that differ, or no shared item.
+
+    Examples
+    --------
+    >>> x = judgements({n: load_scenario(f"team/{n}/priors.yaml", f"team/{n}/evidence")
+    ...                 for n in ("ana", "ben")})  # doctest: +SKIP
+    """
+    from .model import encode
+    from .quadrature import log_effective
+
+    names = list(scenarios)
+    if len(names) < 2:
+        raise InputError(f"partial pooling: needs at least 2 analysts, got {names}")
+    hypotheses = list(scenarios[names[0]].hypotheses)
+    rows: dict[str, dict[str, np.ndarray]] = {}
+    for name in names:
+        sc = scenarios[name]
+        if list(sc.hypotheses) != hypotheses:
+            raise InputError(
+                f"partial pooling: analyst {name}'s hypotheses {list(sc.hypotheses)} differ from "
+                f"{names[0]}'s {hypotheses}"
+            )
+        a = encode(sc)
+        log_lr = log_effective(a.mu, a.r)
+        for item, row in zip(sc.ids, log_lr, strict=True):
+            rows.setdefault(str(item), {})[name] = row[1:] - row[0]
+    shared = [item for item, by in rows.items() if len(by) >= 2]
+    if not shared:
+        raise InputError(f"partial pooling: analysts {names} share no item (the same id)")
+    x = np.full((len(names), len(shared), len(hypotheses) - 1), np.nan)
+    for i, item in enumerate(shared):
+        for name, value in rows[item].items():
+            x[names.index(name), i] = value
+    coords = {"analyst": names, "evidence": shared, "hypothesis": hypotheses[1:]}
+    return xr.DataArray(x, dims=DIMS, coords=coords)
+
+
 def simulate_judgements(
     n_analysts: int, n_items: int, n_hypotheses: int, *, seed: int = 0
 ) -> tuple[xr.DataArray, np.ndarray, np.ndarray, np.ndarray]:
@@ -412,7 +482,7 @@ def simulate_judgements(
 
     ``log s`` is ``n_analysts`` normal draws of scale :data:`LOG_S_SD` minus their mean (a draw
     of the zero-sum normal), ``mu ~ Normal(0, MU_SD)``, ``sigma ~ HalfNormal(SIGMA_SD)`` and
-    ``x = s[a] mu[i, h] + sigma[i] * Normal(0, 1)``; so the posterior's 90% intervals cover the
+    ``x = s[a] mu[i, h] + sqrt(sigma[i]^2 + RESOLUTION^2) * Normal(0, 1)``; so the posterior's 90% intervals cover the
     truth 90% of the time on average over seeds.
 
     Parameters
@@ -441,7 +511,8 @@ def simulate_judgements(
     mu = rng.normal(0.0, MU_SD, (n_items, n_hypotheses))
     sigma = np.abs(rng.normal(0.0, SIGMA_SD, n_items))
     noise = rng.normal(0.0, 1.0, (n_analysts, n_items, n_hypotheses))
-    x = s[:, None, None] * mu[None] + noise * sigma[None, :, None]
+    scale = np.sqrt(sigma**2 + RESOLUTION**2)
+    x = s[:, None, None] * mu[None] + noise * scale[None, :, None]
     coords = {
         "analyst": [f"analyst{k}" for k in range(n_analysts)],
         "evidence": [f"item-{k:03d}" for k in range(n_items)],

@@ -15,6 +15,7 @@ from forecast import ForecastWarning
 from forecast.errors import InputError
 from forecast.hierarchy import (
     BOLDNESS_COLUMNS,
+    RESOLUTION,
     build_partial_pooling_model,
     compiled_partial_pooling,
     consensus_likelihoods,
@@ -76,7 +77,8 @@ def test_the_density_is_the_contracts_with_missing_entries_masked():
     model = build_partial_pooling_model(3, 4, 2)
     got = judgement_logp(model, {"log_s": log_s, "mu": mu, "sigma": sigma}, x, written)
     mean = np.exp(log_s)[:, None, None] * mu[None]
-    dens = stats.norm.logpdf(x, loc=mean, scale=np.broadcast_to(sigma[None, :, None], x.shape))
+    scale = np.sqrt(sigma**2 + RESOLUTION**2)  # the rounding of written ratios
+    dens = stats.norm.logpdf(x, loc=mean, scale=np.broadcast_to(scale[None, :, None], x.shape))
     assert got == pytest.approx(dens[written].sum(), rel=1e-12, abs=1e-9)
     # a masked entry's value does not matter
     y = x.copy()

@@ -46,3 +46,35 @@ def test_the_three_readings_differ():
     for a in range(3):
         for b in range(a + 1, 3):
             assert readings[a] != readings[b]
+
+
+def load(folder):
+    from forecast import load_scenario
+
+    return load_scenario(folder / "priors.yaml", folder / "evidence")
+
+
+def test_judgements_of_the_team_by_hand(tmp_path):
+    """x for the partial-pooling model: effective log-likelihoods relative to the first hypothesis."""
+    import math
+    import shutil
+
+    import numpy as np
+
+    from forecast.errors import InputError
+    from forecast.hierarchy import judgements
+
+    chloe = tmp_path / "chloe"
+    shutil.copytree(TEAM / "chloe", chloe)
+    (chloe / "evidence" / "maxar-new-deployments.yaml").unlink()
+    x = judgements({"ana": load(TEAM / "ana"), "ben": load(TEAM / "ben"), "chloe": load(chloe)})
+    assert x.dims == ("analyst", "evidence", "hypothesis")
+    assert list(x["hypothesis"].values) == ["coercive_bluff", "deception"]
+    assert x.sizes["evidence"] == 13
+    # ana, maxar: reliability B = 0.8, medians sqrt(0.08 * 0.3) and sqrt(0.25 * 0.7), deception 1
+    lr = [0.8 * v + 0.2 for v in (math.sqrt(0.08 * 0.3), math.sqrt(0.25 * 0.7), 1.0)]
+    got = x.sel(analyst="ana", evidence="maxar-new-deployments").values
+    assert got == pytest.approx([math.log(lr[1] / lr[0]), math.log(lr[2] / lr[0])], rel=1e-12)
+    assert np.isnan(x.sel(analyst="chloe", evidence="maxar-new-deployments")).all()
+    with pytest.raises(InputError, match="at least 2 analysts"):
+        judgements({"ana": load(TEAM / "ana")})
