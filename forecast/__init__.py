@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from .charts.sensitivity import sensitivity
     from .charts.timeline import timeline
     from .charts.watch import watch_chart
+    from .hierarchy import PartialPooling, fit_partial_pooling, judgements, write_boldness
     from .indicators import Indicator, load_indicators, observe, watch
     from .inference import DEFAULT_DRAWS, ForecastWarning, run
     from .model import encode, probabilities
@@ -63,6 +64,10 @@ _LAZY = {
     "explain_move": "attribution",
     "shapley": "attribution",
     "build_model": "pymc_model",
+    "PartialPooling": "hierarchy",
+    "fit_partial_pooling": "hierarchy",
+    "judgements": "hierarchy",
+    "write_boldness": "hierarchy",
     "encode": "model",
     "probabilities": "model",
     "Changes": "results",
@@ -122,6 +127,7 @@ __all__ = [
     "ForecastWarning",
     "Indicator",
     "InputError",
+    "PartialPooling",
     "Pool",
     "Problem",
     "Scenario",
@@ -136,9 +142,11 @@ __all__ = [
     "distribution",
     "encode",
     "explain_move",
+    "fit_partial_pooling",
     "hypothesis_names",
     "impact",
     "impact_table",
+    "judgements",
     "load_indicators",
     "load_result",
     "load_scenario",
@@ -166,5 +174,6 @@ __all__ = [
     "watch",
     "watch_chart",
     "what_if",
+    "write_boldness",
     "write_report",
 ]
