@@ -220,8 +220,10 @@ def _print_run(scenario, result, frame, args) -> None:
     print(_plain(_format_table(frame, scenario.outcome, band_label(result))))
     last = frame.iloc[-1]
     o = scenario.outcome
+    from .labels import display_names
+
     print(
-        f"\nP({o}) = {last[f'p_{o}']:.1%} ({band_label(result)} judgement band "
+        f"\nP({display_names(scenario).outcome}) = {last[f'p_{o}']:.1%} ({band_label(result)} judgement band "
         f"{last[f'p_{o}_low']:.1%} to {last[f'p_{o}_high']:.1%}; MCSE {last['mcse']:.4f})"
     )
     if result[ATTRIBUTION].attrs["explanation"]:
@@ -247,6 +249,7 @@ def _write_run(result, staging: Path, charts: bool) -> list[str]:
 def _cmd_run(args) -> int:
     # imported here: validate, new-evidence and schema need neither xarray nor scipy
     from .inference import DEFAULT_DRAWS
+    from .labels import display_names
     from .outdir import output_set
     from .results import trajectory_frame
 
@@ -258,7 +261,8 @@ def _cmd_run(args) -> int:
         previous = _previous_result(out / "posterior.nc")
         result, caught = _compute(args, scenario)
         _print_run(scenario, result, trajectory_frame(result), args)
-        result = _since_last_run(result, previous, out / "posterior.nc", scenario.outcome)
+        shown = display_names(scenario).outcome
+        result = _since_last_run(result, previous, out / "posterior.nc", shown)
         watch_table = None
         if indicators is not None:
             result, watch_table = _watch_into(result, indicators)
@@ -631,20 +635,26 @@ def _write_watch(result, frame, out, *, top: int | None, charts: bool = True) ->
     """
     from .charts import save_watch_chart
     from .indicators import write_watch_csv
+    from .labels import display_names
 
-    print(_format_watch(frame, top))
+    print(_format_watch(frame, top, shown=display_names(result).outcome))
     path = write_watch_csv(frame, out)
     drawn = save_watch_chart(result, frame, out) if len(frame) and charts else []
     return [Path(path).name, *(Path(c).name for c in drawn)]
 
 
-def _format_watch(frame, top: int | None) -> str:
+def _format_watch(frame, top: int | None, shown: str | None = None) -> str:
     """Return the ranked indicators as text.
 
-    What each would do to P(outcome), overdue ones marked.
+    What each would do to P(outcome) (``shown``: the outcome's label), overdue ones marked;
+    shifts in percentage points.
     """
+    from .labels import points
+
     o, p_y = frame.attrs["outcome"], frame.attrs["p_outcome"]
-    lines = [f"\nWhat to watch (P({o}) now {p_y:.1%}; ranked by {frame.attrs['rank_by']}):"]
+    lines = [
+        f"\nWhat to watch (P({shown or o}) now {p_y:.1%}; ranked by {frame.attrs['rank_by']}):"
+    ]
     if frame.empty:
         lines.append("  no indicator left to watch")
     show = frame if top is None else frame.head(top)
@@ -660,7 +670,7 @@ def _format_watch(frame, top: int | None) -> str:
         lines.append(
             f"  {row['indicator_id'][:width]:<{width}}  by {row['by']}  P(seen) "
             f"{row['p_seen']:5.1%}  if seen {seen}, if not {nots}; shift "
-            f"{row['expected_shift']:.3f}, {row['info_hypotheses_bits']:.3f} bits{flag}"
+            f"{points(row['expected_shift'], 1)}, {row['info_hypotheses_bits']:.3f} bits{flag}"
         )
     if top is not None and len(frame) > top:
         lines.append(f"  ... and {len(frame) - top} more (all in watch.csv)")
@@ -676,7 +686,7 @@ def _format_watch(frame, top: int | None) -> str:
     if len(best["indicators"]) > 1:
         lines.append(
             f"  watching the top {len(best['indicators'])} together: expected shift "
-            f"{best['expected_shift']:.3f} ({', '.join(best['indicators'])})"
+            f"{points(best['expected_shift'], 1)} ({', '.join(best['indicators'])})"
         )
     if frame.attrs["observed"]:
         lines.append(f"  already recorded as evidence: {', '.join(frame.attrs['observed'])}")

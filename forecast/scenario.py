@@ -76,6 +76,7 @@ LIMITS = {
     "hypotheses": 1_000,
     "csv_bytes": 64 << 20,  # one evidence table
     "name": 100,  # hypothesis, outcome and group names
+    "label": 80,  # display labels of the outcome and the hypotheses
     "id": 200,
     "question": 2_000,
     "title": 1_000,  # title, source
@@ -87,7 +88,7 @@ LIMITS = {
 
 TEXT_FIELDS = frozenset(
     {"question", "outcome", "description", "id", "date", "title", "source", "quote"}
-    | {"rationale", "group", "url", "notes", "by"}
+    | {"rationale", "group", "url", "notes", "by", "label", "outcome_label"}
 )
 """Keys whose YAML values are read as the text written (no YAML 1.1 coercion)."""
 
@@ -377,6 +378,20 @@ def _check_group(name: str) -> str:
     return name
 
 
+def _check_label(label: str | None) -> str | None:
+    """Return a display label: one line of plain text, at most ``LIMITS["label"]`` characters."""
+    if label is None:
+        return None
+    if not label:
+        raise ValueError("a label must not be empty (leave the key out to show the name)")
+    if len(label) > LIMITS["label"]:
+        raise ValueError(f"label {_show(label)} is longer than {LIMITS['label']} characters")
+    bad = _control(label)
+    if bad:
+        raise ValueError(f"label {_show(label)} contains the control character {bad}")
+    return label
+
+
 def _text(limit: str, **kw: Any) -> Any:
     return Field(max_length=LIMITS[limit], **kw)
 
@@ -395,6 +410,16 @@ class Hypothesis(_Strict):
         " strictly inside (0, 1)."
     )
     description: str | None = _text("text", default=None, description="What it says.")
+    label: str | None = Field(
+        None,
+        description="Display label in charts, the report and slides (plain text, one line, at "
+        "most 80 characters); the name stays in CSV columns and file names.",
+    )
+
+    @field_validator("label")
+    @classmethod
+    def _label(cls, v: str | None) -> str | None:
+        return _check_label(v)
 
 
 class Group(_Strict):
@@ -473,6 +498,11 @@ class Priors(_Strict):
         min_length=1, max_length=LIMITS["question"], description="The question being forecast."
     )
     outcome: str = Field(description="Name of the outcome, e.g. invasion.")
+    outcome_label: str | None = Field(
+        None,
+        description="Display label of the outcome, e.g. 'Full-scale invasion' (plain text, one "
+        "line, at most 80 characters); the name stays in CSV columns.",
+    )
     hypotheses: dict[str, Hypothesis] = Field(
         min_length=2,
         description="Mutually exclusive, exhaustive hypotheses (at least two).",
@@ -499,6 +529,11 @@ class Priors(_Strict):
     @classmethod
     def _outcome_name(cls, v: str) -> str:
         return _check_name(v, "outcome")
+
+    @field_validator("outcome_label")
+    @classmethod
+    def _outcome_label(cls, v: str | None) -> str | None:
+        return _check_label(v)
 
     @field_validator("hypotheses", mode="before")
     @classmethod
