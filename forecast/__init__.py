@@ -43,6 +43,7 @@ if TYPE_CHECKING:
     from .result_schema import BAND, scenario_of
     from .results import Changes, changes_since, load_result, save_result, trajectory_frame
     from .scoring import calibration, postmortem, score
+    from .slides import slides
     from .widgets import what_if
 
 __version__ = "0.1.0"
@@ -89,6 +90,7 @@ _LAZY = {
     "calibration": "scoring",
     "postmortem": "scoring",
     "recalibrate": "recalibration",
+    "slides": "slides",
     "synthetic_portfolio": "recalibration",
     "score_chart": "charts.score",
     "calibration_chart": "charts.score",
@@ -150,6 +152,7 @@ __all__ = [
     "sensitivity",
     "sensitivity_table",
     "shapley",
+    "slides",
     "synthetic_portfolio",
     "timeline",
     "trajectory_frame",

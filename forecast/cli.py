@@ -230,7 +230,9 @@ def _print_run(scenario, result, frame, args) -> None:
         print(_plain(result[ATTRIBUTION].attrs["explanation"]))
 
 
-def _write_run(result, staging: Path, charts: bool) -> list[str]:
+def _write_run(
+    result, staging: Path, charts: bool, size: Literal["default", "slide"] = "default"
+) -> list[str]:
     """Write the run's set into ``staging``; returns the names written."""
     from .results import save_result
 
@@ -239,9 +241,10 @@ def _write_run(result, staging: Path, charts: bool) -> list[str]:
         from .charts import save_all
         from .report import write_report
 
-        saved = save_all(result, staging, formats=("png", "svg"), dpi=200, processes=2)
+        saved = save_all(result, staging, formats=("png", "svg"), dpi=200, processes=2, size=size)
         names += [p.name for p in saved]
-        svgs = {p.stem: p for p in saved if p.suffix == ".svg"}  # drawn once, for both
+        # drawn once, for both (the report's charts are full-size ones)
+        svgs = {p.stem: p for p in saved if p.suffix == ".svg" and size == "default"}
         names.append(write_report(result, staging, svg_files=svgs).name)
     return names
 
@@ -266,7 +269,7 @@ def _cmd_run(args) -> int:
         watch_table = None
         if indicators is not None:
             result, watch_table = _watch_into(result, indicators)
-        names = _write_run(result, staging, charts=not args.no_charts)
+        names = _write_run(result, staging, charts=not args.no_charts, size=args.size)
         if watch_table is not None:  # its chart, if any, drawn by save_all with the others
             names += _write_watch(result, watch_table, staging, top=5, charts=False)
     for w in caught:
@@ -307,12 +310,24 @@ def _cmd_charts(args) -> int:
     out = _check_out(args)
     result = _saved_result(args)
     with output_set(out, lambda name: _is_chart(name) and name.rsplit(".")[-1] in formats) as st:
-        paths = save_all(result, st, formats=formats, dpi=args.dpi, processes=2)
+        paths = save_all(result, st, formats=formats, dpi=args.dpi, processes=2, size=args.size)
     print(f"wrote {len(paths)} charts into {out}: " + ", ".join(p.name for p in paths))
     return 0
 
 
 STALE = "the files changed since this result was computed: run `forecast run`"
+
+
+def _cmd_slides(args) -> int:
+    from .outdir import output_set
+    from .slides import slides
+
+    out = _check_out(args)
+    result = _saved_result(args)
+    with output_set(out, lambda name: name == "briefing.pptx") as staging:
+        slides(result, staging / "briefing.pptx", size=args.size)
+    print(f"wrote {out / 'briefing.pptx'}")
+    return 0
 
 
 def _cmd_report(args) -> int:
@@ -761,6 +776,16 @@ def _cmd_schema(args) -> int:
     return 0
 
 
+def _size_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--size",
+        choices=["default", "slide"],
+        default="default",
+        help="chart size: default (each chart's own size) or slide (16:9, 13.333 x 7.5 in, "
+        "text at least 14 pt)",
+    )
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="forecast", description="Bayesian scenario forecasting from priors and evidence."
@@ -793,6 +818,7 @@ def _parser() -> argparse.ArgumentParser:
         default=None,
         help="indicators folder: writes watch.csv (default: indicators/ beside the evidence)",
     )
+    _size_option(p)
     p.set_defaults(func=_cmd_run)
 
     def saved(p):
@@ -810,6 +836,7 @@ def _parser() -> argparse.ArgumentParser:
         default=200,
         help="resolution of PNG files, 10 to 1,200 (200; capped at 3,999 pixels a side)",
     )
+    _size_option(p)
     p.set_defaults(func=_cmd_charts)
 
     p = sub.add_parser(
@@ -856,6 +883,16 @@ def _parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     p.set_defaults(func=_cmd_score)
+
+    p = sub.add_parser("slides", help="write briefing.pptx (16:9) from a saved posterior.nc")
+    saved(p)
+    p.add_argument(
+        "--size",
+        choices=["slide", "default"],
+        default="slide",
+        help="the charts: slide-sized (default; text at least 14 pt) or at their own size",
+    )
+    p.set_defaults(func=_cmd_slides)
 
     p = sub.add_parser("validate", help="check the scenario files and say what they hold")
     files(p)

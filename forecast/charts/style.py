@@ -11,7 +11,7 @@ import json
 import math
 import re
 from collections.abc import Sequence
-from typing import Literal
+from typing import Any, Literal
 
 import matplotlib as mpl
 import numpy as np
@@ -54,7 +54,7 @@ MARKERS = ["o", "s", "^", "D", "v", "P", "X", "*"]
 colour (:func:`series_style`)."""
 
 
-def series_style(j: int) -> dict[str, str]:
+def series_style(j: int) -> dict[str, Any]:
     """Colour, line style and marker of the ``j``-th series (a hypothesis's line).
 
     Never colour alone: neighbouring series differ in line style and marker shape as well.
