@@ -107,7 +107,14 @@ def _plain(text) -> str:
 
 
 CHART_NAMES = ("timeline", "impact", "ach", "sensitivity", "distribution", "watch")
-RUN_FILES = ("trajectory.csv", "attribution.csv", "watch.csv", "posterior.nc", "report.html")
+RUN_FILES = (
+    "trajectory.csv",
+    "attribution.csv",
+    "watch.csv",
+    "posterior.nc",
+    "report.html",
+    "draws.csv",
+)
 
 
 def _is_chart(name: str) -> bool:
@@ -270,6 +277,10 @@ def _cmd_run(args) -> int:
         if indicators is not None:
             result, watch_table = _watch_into(result, indicators)
         names = _write_run(result, staging, charts=not args.no_charts, size=args.size)
+        if args.draws_csv:
+            from .draws import write_draws_csv
+
+            names.append(write_draws_csv(result, staging).name)
         if watch_table is not None:  # its chart, if any, drawn by save_all with the others
             names += _write_watch(result, watch_table, staging, top=5, charts=False)
     for w in caught:
@@ -819,6 +830,12 @@ def _parser() -> argparse.ArgumentParser:
         help="indicators folder: writes watch.csv (default: indicators/ beside the evidence)",
     )
     _size_option(p)
+    p.add_argument(
+        "--draws-csv",
+        action="store_true",
+        help="also write draws.csv: the band's draws of the final step, one row per draw, "
+        "under a header naming the scenario hash and seed",
+    )
     p.set_defaults(func=_cmd_run)
 
     def saved(p):
