@@ -364,6 +364,16 @@ def _cmd_report(args) -> int:
     return 0
 
 
+BRIEFING = Path("notebooks") / "briefing.ipynb"
+
+
+def _briefing_notebook() -> Path:
+    """``notebooks/briefing.ipynb`` here, else the one of the forecast checkout."""
+    if BRIEFING.is_file():
+        return BRIEFING
+    return Path(__file__).resolve().parent.parent / BRIEFING
+
+
 def _report_notebook(args) -> int:
     """Run ``report --notebook``.
 
@@ -372,7 +382,7 @@ def _report_notebook(args) -> int:
     """
     from .notebook import NotebookError, execute_notebook
 
-    notebook = Path(args.notebook)
+    notebook = Path(args.notebook) if args.notebook else _briefing_notebook()
     if not notebook.is_file():
         raise InputError(f"notebook {notebook} not found")
     load_scenario(args.priors, args.evidence)  # bad files: every problem listed, exit 2
@@ -865,8 +875,11 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--notebook",
         default=None,
-        help="a notebook with a 'parameters' cell (e.g. notebooks/ukraine_2022.ipynb): executed "
-        "on --priors/--evidence; writes <out>/<name>.ipynb and <out>/<name>.html",
+        nargs="?",
+        const="",
+        help="a notebook with a 'parameters' cell (default, with no value: "
+        "notebooks/briefing.ipynb, a brief for any question): executed on --priors/--evidence; "
+        "writes <out>/<name>.ipynb and <out>/<name>.html",
     )
     files(p)
     p.add_argument(

@@ -26,11 +26,11 @@ import pandas as pd
 import xarray as xr
 from matplotlib.figure import Figure
 
-from .analysis import final_band, impact_table
+from .brief import Facts, brief_facts
 from .deck import SLIDE_EMU, Deck
-from .labels import as_of, display_names, pct, points, shorten
+from .labels import as_of, pct, points, shorten
 from .outdir import atomic_write
-from .result_schema import TRAJECTORY, WATCH, band_label, dataset, has_node, scenario_of
+from .result_schema import TRAJECTORY, WATCH, dataset, has_node, scenario_of
 
 __all__ = [
     "ALT_CHARS",
@@ -47,49 +47,6 @@ SOURCES_SHOWN = 10
 """Items listed on the closing slide (those that moved the answer most); the rest counted."""
 DPI = 150
 """Resolution of the pictures (2,000 x 1,125 pixels for a slide-sized chart)."""
-
-
-@dataclass(frozen=True)
-class Facts:
-    """The numbers every slide is written from (computed once per deck)."""
-
-    result: xr.DataTree
-    outcome: str  # the outcome's display name
-    p: float
-    low: float
-    high: float
-    p0: float
-    band: str
-    impact: pd.DataFrame
-
-    def top_driver(self) -> tuple[str, float] | None:
-        """The item that moved P(outcome) most (Shapley value, else leave-one-out)."""
-        if not len(self.impact):
-            return None
-        key = "shapley" if "shapley" in self.impact.columns else "without_pp"
-        values = self.impact[key].astype(float)
-        k = int(values.abs().to_numpy().argmax())
-        move = float(values.iloc[k]) if key == "shapley" else -float(values.iloc[k]) / 100
-        return str(self.impact.index[k]), move
-
-    def headline(self) -> str:
-        """``"P(x) 47% (90% band 26%–67%)"``."""
-        return (
-            f"P({self.outcome}) {pct(self.p, 0)} ({self.band} band "
-            f"{pct(self.low, 0)}–{pct(self.high, 0)})"
-        )
-
-    def moved(self) -> str:
-        """One sentence on what moved the answer from the prior."""
-        start = f"From {pct(self.p0, 0)} before the evidence to {pct(self.p, 0)} now"
-        driver = self.top_driver()
-        if driver is None:
-            return f"{start}: no evidence yet."
-        name, move = driver
-        return (
-            f"{start} ({points(self.p - self.p0, sign=True)}); the item that moved it most: "
-            f"{shorten(name, 60)} ({points(move, 1, sign=True)})."
-        )
 
 
 @dataclass(frozen=True)
@@ -241,8 +198,14 @@ def _distribution_notes(f: Facts) -> str:
     )
 
 
-def _resolution_lines(f: Facts) -> list[str]:
-    """How the question resolved and how the forecast scored (as the report's section)."""
+def resolution_lines(f: Facts) -> list[str]:
+    """How the question resolved and how the forecast scored (as the report's section).
+
+    Examples
+    --------
+    >>> resolution_lines(brief_facts(result))[0]  # doctest: +SKIP
+    'invasion: happened (known 2022-02-24).'
+    """
     from .scenario import ScenarioError
     from .scoring import score_scenario
 
@@ -299,8 +262,8 @@ SLIDES: list[SlideSpec] = [
         _resolved,
         None,
         lambda f: "",
-        lambda f: " ".join(_resolution_lines(f)),
-        body=_resolution_lines,
+        lambda f: " ".join(resolution_lines(f)),
+        body=resolution_lines,
     ),
 ]
 """The slides after the title slide, in order; a slide whose ``applies`` is False is left
@@ -352,7 +315,7 @@ def slides(
     >>> forecast.slides(forecast.load_result("out/posterior.nc"), "out/briefing.pptx")  # doctest: +SKIP
     PosixPath('out/briefing.pptx')
     """
-    facts = _facts(result)
+    facts = brief_facts(result)
     deck = Deck(result)
     deck.title_slide(
         result.attrs.get("question", ""),
@@ -373,21 +336,6 @@ def slides(
     path = Path(path)
     atomic_write(path, deck.save)
     return path
-
-
-def _facts(result: xr.DataTree) -> Facts:
-    p, low, high = final_band(result)
-    t = dataset(result, TRAJECTORY)
-    return Facts(
-        result=result,
-        outcome=display_names(result).outcome,
-        p=p,
-        low=low,
-        high=high,
-        p0=float(t["p_outcome"][0]),
-        band=band_label(result),
-        impact=impact_table(result),
-    )
 
 
 def _png(fig: Figure, dpi: int) -> bytes:
@@ -412,6 +360,7 @@ def _closing_lines(f: Facts) -> list[str]:
         lines.append(f"+ {len(order) - SOURCES_SHOWN:,} more items (report.html lists them all)")
     a = f.result.attrs
     version = json.loads(str(a.get("versions", "{}")) or "{}").get("forecast", "?")
+    lines.append("")
     lines.append(
         f"Scenario {str(a.get('scenario_hash', ''))[:16]} · seed {a.get('seed', '?')} · "
         f"{a.get('draws', '?')} draws · {a.get('method', 'fast')} route · forecast {version} · "
