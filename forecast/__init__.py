@@ -43,7 +43,7 @@ if TYPE_CHECKING:
     from .result_schema import BAND, scenario_of
     from .results import Changes, changes_since, load_result, save_result, trajectory_frame
     from .scoring import calibration, postmortem, score
-    from .slides import slides
+    from .briefing import slides
     from .widgets import what_if
 
 __version__ = "0.1.0"
@@ -90,7 +90,7 @@ _LAZY = {
     "calibration": "scoring",
     "postmortem": "scoring",
     "recalibrate": "recalibration",
-    "slides": "slides",
+    "slides": "briefing",
     "synthetic_portfolio": "recalibration",
     "score_chart": "charts.score",
     "calibration_chart": "charts.score",

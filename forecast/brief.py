@@ -3,7 +3,7 @@
 :func:`brief_markdown` writes the question, P(outcome) now with its band, what moved it, the
 hypotheses, how sure the answer is, what to watch and how it resolved, from the numbers of a
 result alone: no sentence is about a particular question. :class:`Facts` holds the numbers the
-brief and the slides (:mod:`forecast.slides`) share.
+brief and the slides (:mod:`forecast.briefing`) share.
 
 >>> print(brief_markdown(forecast.load_result("out/posterior.nc")))  # doctest: +SKIP
 """
@@ -224,7 +224,7 @@ def brief_markdown(result: xr.DataTree, watch: pd.DataFrame | None = None) -> st
     ]
     res = scenario_of(result).priors.resolution
     if res is not None:
-        from .slides import resolution_lines
+        from .briefing import resolution_lines
 
         lines += [
             "## How it resolved",

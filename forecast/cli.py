@@ -331,7 +331,7 @@ STALE = "the files changed since this result was computed: run `forecast run`"
 
 def _cmd_slides(args) -> int:
     from .outdir import output_set
-    from .slides import slides
+    from .briefing import slides
 
     out = _check_out(args)
     result = _saved_result(args)

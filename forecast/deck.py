@@ -1,6 +1,6 @@
 """A 16:9 PowerPoint deck with python-pptx: title, picture and text slides, reproducible bytes.
 
-What :mod:`forecast.slides` writes with. Blank layouts and text boxes placed here (the default
+What :mod:`forecast.briefing` writes with. Blank layouts and text boxes placed here (the default
 template's placeholders are laid out for 4:3 and are not moved when the slide is widened).
 Text is dark grey on white (contrast 16:1), at least 14 pt.
 

@@ -124,7 +124,7 @@ def _impact_alt(f: Facts) -> str:
     if driver is None:
         return alt_text(f"Bar chart: no evidence item moved P({f.outcome})")
     return alt_text(
-        f"Bar chart of what moved P({f.outcome}) {points(f.p - f.p0, sign=True)}: top "
+        f"Bar chart: what moved P({f.outcome}) from {pct(f.p0, 0)} to {pct(f.p, 0)}; top "
         f"{shorten(driver[0], 30)} {points(driver[1], 1, sign=True)}",
         f"Bar chart: top driver {shorten(driver[0], 40)} {points(driver[1], 1, sign=True)}",
     )
