@@ -25,6 +25,7 @@ from .scenario import (
 if TYPE_CHECKING:
     from .analysis import impact_table, sensitivity_table
     from .attribution import Attribution, attribution_frame, explain_move, shapley
+    from .briefing import slides
     from .caches import clear_caches
     from .charts.ach import ach_matrix
     from .charts.distribution import distribution
@@ -43,7 +44,6 @@ if TYPE_CHECKING:
     from .result_schema import BAND, scenario_of
     from .results import Changes, changes_since, load_result, save_result, trajectory_frame
     from .scoring import calibration, postmortem, score
-    from .briefing import slides
     from .widgets import what_if
 
 __version__ = "0.1.0"

@@ -330,8 +330,8 @@ STALE = "the files changed since this result was computed: run `forecast run`"
 
 
 def _cmd_slides(args) -> int:
-    from .outdir import output_set
     from .briefing import slides
+    from .outdir import output_set
 
     out = _check_out(args)
     result = _saved_result(args)

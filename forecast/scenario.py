@@ -369,13 +369,18 @@ def _check_id(value: str) -> str:
     return value
 
 
-def _check_group(name: str) -> str:
-    if len(name) > LIMITS["name"]:
-        raise ValueError(f"group name {_show(name)} is longer than {LIMITS['name']} characters")
-    bad = _control(name)
+def _check_plain(text: str, what: str, limit: str) -> str:
+    """Return ``text``: at most ``LIMITS[limit]`` characters, no control character."""
+    if len(text) > LIMITS[limit]:
+        raise ValueError(f"{what} {_show(text)} is longer than {LIMITS[limit]} characters")
+    bad = _control(text)
     if bad:
-        raise ValueError(f"group name {_show(name)} contains the control character {bad}")
-    return name
+        raise ValueError(f"{what} {_show(text)} contains the control character {bad}")
+    return text
+
+
+def _check_group(name: str) -> str:
+    return _check_plain(name, "group name", "name")
 
 
 def _check_label(label: str | None) -> str | None:
@@ -384,12 +389,7 @@ def _check_label(label: str | None) -> str | None:
         return None
     if not label:
         raise ValueError("a label must not be empty (leave the key out to show the name)")
-    if len(label) > LIMITS["label"]:
-        raise ValueError(f"label {_show(label)} is longer than {LIMITS['label']} characters")
-    bad = _control(label)
-    if bad:
-        raise ValueError(f"label {_show(label)} contains the control character {bad}")
-    return label
+    return _check_plain(label, "label", "label")
 
 
 def _text(limit: str, **kw: Any) -> Any:
