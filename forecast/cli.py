@@ -518,7 +518,9 @@ def _score_table(scores, limit: int = 20) -> str:
 
 
 def _score_line(scored) -> str:
-    r, o = scored.row, scored.scenario.outcome
+    from .labels import display_names
+
+    r, o = scored.row, display_names(scored.scenario).outcome
     how = "happened" if r["outcome_happened"] else "did not happen"
     return (
         f"{o} {how} (resolved {r['resolved_on']}): final P({o}) = {r['final_p']:.1%}, "
