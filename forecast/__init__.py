@@ -25,6 +25,7 @@ from .scenario import (
 if TYPE_CHECKING:
     from .analysis import impact_table, sensitivity_table
     from .attribution import Attribution, attribution_frame, explain_move, shapley
+    from .briefing import slides
     from .caches import clear_caches
     from .charts.ach import ach_matrix
     from .charts.distribution import distribution
@@ -99,6 +100,7 @@ _LAZY = {
     "calibration": "scoring",
     "postmortem": "scoring",
     "recalibrate": "recalibration",
+    "slides": "briefing",
     "synthetic_portfolio": "recalibration",
     "score_chart": "charts.score",
     "calibration_chart": "charts.score",
@@ -168,6 +170,7 @@ __all__ = [
     "sensitivity",
     "sensitivity_table",
     "shapley",
+    "slides",
     "synthetic_portfolio",
     "timeline",
     "trajectory_frame",

@@ -73,6 +73,8 @@ def _cmd_run(args) -> int:
         indicators=args.indicators,
         command=" ".join(["forecast", *args.argv]),
         evidence_named=args.evidence_named,
+        size=args.size,
+        draws_csv=args.draws_csv,
         say=print,
         warn=_warn,
     )
@@ -89,9 +91,21 @@ def _cmd_charts(args) -> int:
     from .pipeline import charts_folder
 
     paths = charts_folder(
-        args.out, result=args.result, formats=args.format.split(","), dpi=args.dpi, processes=2
+        args.out,
+        result=args.result,
+        formats=args.format.split(","),
+        dpi=args.dpi,
+        processes=2,
+        size=args.size,
     )
     print(f"wrote {len(paths)} charts into {Path(args.out)}: " + ", ".join(p.name for p in paths))
+    return 0
+
+
+def _cmd_slides(args) -> int:
+    from .pipeline import slides_folder
+
+    print(f"wrote {slides_folder(args.out, result=args.result, size=args.size)}")
     return 0
 
 
@@ -292,6 +306,16 @@ def _pool_parser(sub) -> None:
     p.set_defaults(func=_cmd_pool)
 
 
+def _size_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--size",
+        choices=["default", "slide"],
+        default="default",
+        help="chart size: default (each chart's own size) or slide (16:9, 13.333 x 7.5 in, "
+        "text at least 14 pt)",
+    )
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="forecast", description="Bayesian scenario forecasting from priors and evidence."
@@ -324,6 +348,13 @@ def _parser() -> argparse.ArgumentParser:
         default=None,
         help="indicators folder: writes watch.csv (default: indicators/ beside the evidence)",
     )
+    _size_option(p)
+    p.add_argument(
+        "--draws-csv",
+        action="store_true",
+        help="also write draws.csv: the band's draws of the final step, one row per draw, "
+        "under a header naming the scenario hash and seed",
+    )
     p.set_defaults(func=_cmd_run)
 
     def saved(p):
@@ -341,7 +372,18 @@ def _parser() -> argparse.ArgumentParser:
         default=200,
         help="resolution of PNG files, 10 to 1,200 (200; capped at 3,999 pixels a side)",
     )
+    _size_option(p)
     p.set_defaults(func=_cmd_charts)
+
+    p = sub.add_parser("slides", help="write briefing.pptx (16:9) from a saved posterior.nc")
+    saved(p)
+    p.add_argument(
+        "--size",
+        choices=["slide", "default"],
+        default="slide",
+        help="the charts: slide-sized (default; text at least 14 pt) or at their own size",
+    )
+    p.set_defaults(func=_cmd_slides)
 
     p = sub.add_parser(
         "report",
@@ -352,8 +394,11 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--notebook",
         default=None,
-        help="a notebook with a 'parameters' cell (e.g. notebooks/ukraine_2022.ipynb): executed "
-        "on --priors/--evidence; writes <out>/<name>.ipynb and <out>/<name>.html",
+        nargs="?",
+        const="",
+        help="a notebook with a 'parameters' cell (default, with no value: "
+        "notebooks/briefing.ipynb, a brief for any question): executed on --priors/--evidence; "
+        "writes <out>/<name>.ipynb and <out>/<name>.html",
     )
     files(p)
     p.add_argument(

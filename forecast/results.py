@@ -13,6 +13,7 @@ import xarray as xr
 from .analysis import final_band
 from .csvout import write_csv
 from .errors import InputError
+from .labels import display_names
 from .outdir import atomic_write
 from .result_schema import (
     ATTRIBUTION,
@@ -364,6 +365,6 @@ def keep_previous(
         kept.attrs = {
             "created": str(previous.attrs.get("created", "")),
             "scenario_hash": str(previous.attrs.get("scenario_hash", "")),
-            "changes": changes.describe(str(current.attrs.get("outcome", "outcome"))),
+            "changes": changes.describe(display_names(current).outcome),
         }
     return with_node(current, PREVIOUS, kept)

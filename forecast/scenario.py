@@ -77,6 +77,7 @@ LIMITS = {
     "hypotheses": 1_000,
     "csv_bytes": 64 << 20,  # one evidence table
     "name": 100,  # hypothesis, outcome and group names
+    "label": 80,  # display labels of the outcome and the hypotheses
     "id": 200,
     "question": 2_000,
     "title": 1_000,  # title, source
@@ -88,7 +89,7 @@ LIMITS = {
 
 TEXT_FIELDS = frozenset(
     {"question", "outcome", "description", "id", "date", "title", "source", "quote"}
-    | {"rationale", "group", "url", "notes", "by", "analyst"}
+    | {"rationale", "group", "url", "notes", "by", "analyst", "label", "outcome_label"}
 )
 """Keys whose YAML values are read as the text written (no YAML 1.1 coercion)."""
 
@@ -369,13 +370,27 @@ def _check_id(value: str) -> str:
     return value
 
 
-def _check_group(name: str) -> str:
-    if len(name) > LIMITS["name"]:
-        raise ValueError(f"group name {_show(name)} is longer than {LIMITS['name']} characters")
-    bad = _control(name)
+def _check_plain(text: str, what: str, limit: str) -> str:
+    """Return ``text``: at most ``LIMITS[limit]`` characters, no control character."""
+    if len(text) > LIMITS[limit]:
+        raise ValueError(f"{what} {_show(text)} is longer than {LIMITS[limit]} characters")
+    bad = _control(text)
     if bad:
-        raise ValueError(f"group name {_show(name)} contains the control character {bad}")
-    return name
+        raise ValueError(f"{what} {_show(text)} contains the control character {bad}")
+    return text
+
+
+def _check_group(name: str) -> str:
+    return _check_plain(name, "group name", "name")
+
+
+def _check_label(label: str | None) -> str | None:
+    """Return a display label: one line of plain text, at most ``LIMITS["label"]`` characters."""
+    if label is None:
+        return None
+    if not label:
+        raise ValueError("a label must not be empty (leave the key out to show the name)")
+    return _check_plain(label, "label", "label")
 
 
 def _text(limit: str, **kw: Any) -> Any:
@@ -396,6 +411,16 @@ class Hypothesis(_Strict):
         " strictly inside (0, 1)."
     )
     description: str | None = _text("text", default=None, description="What it says.")
+    label: str | None = Field(
+        None,
+        description="Display label in charts, the report and slides (plain text, one line, at "
+        "most 80 characters); the name stays in CSV columns and file names.",
+    )
+
+    @field_validator("label")
+    @classmethod
+    def _label(cls, v: str | None) -> str | None:
+        return _check_label(v)
 
 
 class Group(_Strict):
@@ -481,6 +506,11 @@ class Priors(_Strict):
         description="Who wrote this scenario (forecast pool names the folder's analyst by it; "
         "default: the folder's name).",
     )
+    outcome_label: str | None = Field(
+        None,
+        description="Display label of the outcome, e.g. 'Full-scale invasion' (plain text, one "
+        "line, at most 80 characters); the name stays in CSV columns.",
+    )
     hypotheses: dict[str, Hypothesis] = Field(
         min_length=2,
         description="Mutually exclusive, exhaustive hypotheses (at least two).",
@@ -515,6 +545,11 @@ class Priors(_Strict):
         if bad:
             raise ValueError(f"analyst {_show(v)} contains the control character {bad}")
         return v
+
+    @field_validator("outcome_label")
+    @classmethod
+    def _outcome_label(cls, v: str | None) -> str | None:
+        return _check_label(v)
 
     @field_validator("hypotheses", mode="before")
     @classmethod
