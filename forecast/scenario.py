@@ -1398,22 +1398,22 @@ def _assemble(
             Problem("evidence", "", f"{len(items):,} items; at most {LIMITS['items']:,}")
         )
         raise ScenarioError(problems)
-    seen: dict[str, str] = {}
+    seen: dict[str, tuple[str, str]] = {}  # by the id up to case: where, as written
     names = list(priors.hypotheses) if priors is not None else []
     for where, item in items:
         if item is None:
             continue
         if item.id.casefold() in seen:  # equal up to case: one file on macOS and Windows
-            problems.append(
-                Problem(
-                    where,
-                    "id",
-                    f"duplicate id '{item.id}' (also in {seen[item.id.casefold()]}; ids equal "
-                    "up to case are the same file on case-insensitive systems)",
+            other, written = seen[item.id.casefold()]
+            message = f"duplicate id '{item.id}' (also in {other})"
+            if written != item.id:
+                message = (
+                    f"duplicate id '{item.id}' ('{written}' in {other}): ids equal up to case "
+                    "name the same file on case-insensitive systems (macOS, Windows)"
                 )
-            )
+            problems.append(Problem(where, "id", message))
         else:
-            seen[item.id.casefold()] = where
+            seen[item.id.casefold()] = (where, item.id)
         if priors is None:
             continue
         for name in item.likelihoods:
