@@ -900,6 +900,10 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("schema", help="print (or --write) the JSON Schemas of the files")
     p.add_argument("--write", action="store_true", help="write them into forecast/schema/")
     p.set_defaults(func=_cmd_schema)
+
+    from .portfolio import add_parser as add_portfolio_parser
+
+    add_portfolio_parser(sub)  # forecast portfolio DIR... (forecast/portfolio.py)
     return parser
 
 
