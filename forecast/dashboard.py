@@ -158,6 +158,7 @@ def _row(r: FolderResult, linked: bool) -> str:
     if linked:
         question = f'<a href="{escape(quote(name))}/report.html">{question}</a>'
     band = f"{_pct(row['p_low'])}&ndash;{_pct(row['p_high'])}"
+    band = "" if _pct(row["p_low"]) == _pct(row["p_high"]) else band  # exact inputs: no band
     return (
         f'<tr data-scenario="{escape(name)}"><td class="q">{question}<div class="meta">'
         f"{escape(name)} &middot; P({escape(row['outcome'])})</div></td>"
