@@ -368,12 +368,17 @@ def _cmd_score(args) -> int:
     import pandas as pd
 
     from .outdir import atomic_write
-    from .scoring import calibration, load_scenarios, postmortem, score_entries
+    from .scoring import calibration, load_scenarios, score_entries
 
     loaded = load_scenarios(args.dirs)  # bad files anywhere: every problem listed, exit 2
     names = _unique_names([n for n, _, _ in loaded], [str(d) for d in args.dirs])
     loaded = [(n, s, f) for n, (_, s, f) in zip(names, loaded, strict=True)]
-    scores = score_entries(loaded)
+    from .portfolio import score_in_parallel
+
+    prepared, posts = score_in_parallel(
+        loaded, seed=args.seed, workers=args.workers, scheduler=args.scheduler
+    )  # per question, on the executor of forecast portfolio
+    scores = score_entries(loaded, scored=prepared)
     scored = scores.attrs["scored"]
     unresolved = scores.attrs["unresolved"]
     if unresolved:
@@ -415,7 +420,7 @@ def _cmd_score(args) -> int:
             print(f"WARNING: {w.message}", file=sys.stderr)
     cal = calibration(scores)
     out = Path(args.out)
-    post = pd.concat([postmortem(s, seed=args.seed) for s in scored], ignore_index=True)
+    post = pd.concat(posts, ignore_index=True)
     tables = {
         "scores.csv": scores,
         "postmortem.csv": post,
@@ -845,6 +850,9 @@ def _parser() -> argparse.ArgumentParser:
         "five resolved scenarios); unresolved scenarios given get P(outcome) integrated over s",
     )
     p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    from .portfolio import add_executor_options
+
+    add_executor_options(p)  # --workers, --scheduler: as forecast portfolio
     p.set_defaults(func=_cmd_score)
 
     p = sub.add_parser("validate", help="check the scenario files and say what they hold")

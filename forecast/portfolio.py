@@ -50,6 +50,7 @@ __all__ = [
     "portfolio",
     "run_folder",
     "run_jobs",
+    "score_in_parallel",
 ]
 
 COLUMNS = (
@@ -65,6 +66,7 @@ SPARK_POINTS = 60  # points kept of each trajectory for the dashboard's sparklin
 MESSAGE_LENGTH = 400  # characters of a failed folder's message kept in its row
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 _CONNECT_TIMEOUT = 10  # seconds to reach a Dask scheduler
+MAX_WORKERS = 1024
 
 
 @dataclass(frozen=True)
@@ -567,16 +569,77 @@ def portfolio_table(results: Sequence[FolderResult]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=list(COLUMNS))
 
 
+# ----------------------------------------------------------------------------- scoring
+def _score_job(job: tuple[str, Any, str, int]) -> tuple[Any, pd.DataFrame]:
+    """In a worker: score one resolved scenario and its post-mortem."""
+    own_compiledir()
+    from .scoring import postmortem, score_scenario
+
+    name, scenario, file, seed = job
+    scored = score_scenario(scenario, name=name, file=file)
+    return scored, postmortem(scored, seed=seed)
+
+
+def score_in_parallel(
+    loaded: Sequence[tuple[str, Any, str]],
+    *,
+    seed: int = 0,
+    workers: int | None = None,
+    scheduler: str | None = None,
+) -> tuple[list[Any], list[pd.DataFrame]]:
+    """Score every resolved scenario and its post-mortem on the portfolio's executor.
+
+    The per-question work of ``forecast score`` (and of ``--recalibrate``, which fits on the
+    scored questions' arrays): :func:`forecast.scoring.score_scenario` and
+    :func:`forecast.scoring.postmortem` per resolved scenario, through :func:`executor`
+    (``--workers``, ``--scheduler``); with a single one and no scheduler, here in this process.
+
+    Parameters
+    ----------
+    loaded : sequence of (name, Scenario, priors file)
+        As :func:`forecast.scoring.load_scenarios` returns them.
+    seed : int
+        The post-mortem's seed (Shapley sampling, where sampled).
+
+    Returns
+    -------
+    (list of Scored, list of DataFrame)
+        In the order of the resolved scenarios in ``loaded``. An InputError in one is raised.
+
+    Examples
+    --------
+    >>> scored, posts = score_in_parallel(load_scenarios(["a", "b"]), workers=2)  # doctest: +SKIP
+    """
+    jobs = [(n, s, f, seed) for n, s, f in loaded if s.priors.resolution is not None]
+    if len(jobs) <= 1 and scheduler is None:
+        pairs = [_score_job(job) for job in jobs]
+    else:
+        with executor(workers=workers, scheduler=scheduler) as ex:
+            pairs = list(ex.map(_score_job, jobs))
+    return [p[0] for p in pairs], [p[1] for p in pairs]
+
+
 # ----------------------------------------------------------------------------- command line
+def _workers(text: str) -> int:
+    import argparse
+
+    if not text.isdigit() or not 1 <= int(text) <= MAX_WORKERS:
+        raise argparse.ArgumentTypeError(
+            f"must be a whole number from 1 to 1,024, got {text[:40]!r}"
+        )
+    return int(text)
+
+
 def add_executor_options(p: Any) -> None:
-    """``--workers N`` and ``--scheduler ADDRESS`` on an argparse parser (portfolio, score)."""
-    p.add_argument(
+    """``--workers N`` or ``--scheduler ADDRESS`` on an argparse parser (portfolio, score)."""
+    where = p.add_mutually_exclusive_group()
+    where.add_argument(
         "--workers",
-        type=int,
+        type=_workers,
         default=None,
-        help="local worker processes (default: the number of cores)",
+        help="local worker processes, 1 to 1,024 (default: the number of cores)",
     )
-    p.add_argument(
+    where.add_argument(
         "--scheduler",
         default=None,
         metavar="ADDRESS",
@@ -603,13 +666,6 @@ def add_parser(sub: Any) -> None:
     p.set_defaults(func=command)
 
 
-def _check_options(args: Any) -> None:
-    if args.workers is not None and not 1 <= args.workers <= 1024:
-        raise InputError(f"--workers must be from 1 to 1,024, got {args.workers}")
-    if args.scheduler is not None and args.workers is not None:
-        raise InputError("--workers and --scheduler: give one (the cluster has its own workers)")
-
-
 def _progress(done: int, total: int) -> None:
     end = "\n" if done >= total else ""
     print(f"\rportfolio: {done}/{total} folders", end=end, file=sys.stderr, flush=True)
@@ -617,7 +673,6 @@ def _progress(done: int, total: int) -> None:
 
 def command(args: Any) -> int:
     """``forecast portfolio``: 0 when every folder ran, 2 when one had bad input, 1 a defect."""
-    _check_options(args)
     port = portfolio(
         args.dirs,
         args.out,

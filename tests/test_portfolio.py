@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import hashlib
+import io
 import os
 import re
 import subprocess
@@ -294,3 +295,24 @@ def alive(pid: int) -> bool:
         return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
     except psutil.NoSuchProcess:
         return False
+
+
+def test_score_on_the_executor_equals_in_process(tmp_path):
+    """forecast score --workers 2: the per-question work in two processes; the tables equal
+    those computed here, question by question, in this process."""
+    from forecast.scoring import load_scenarios, postmortem, score_entries
+
+    dirs = []
+    for i, (outcome, lik) in enumerate([(True, 4.0), (False, 0.3), (True, 0.5)]):
+        res = {"outcome": outcome, "date": "2022-03-01"}
+        items = [item_dict("a", {"storm": lik}), item_dict("b", {"calm": 1.5}, date="2022-02-17")]
+        write_scenario(tmp_path / f"q{i}", priors_dict(resolution=res), items)
+        dirs.append(str(tmp_path / f"q{i}"))
+    assert main(["score", *dirs, "--out", str(tmp_path / "out"), "--workers", "2"]) == 0
+    here = score_entries(load_scenarios(dirs))
+    posts = pd.concat([postmortem(s, seed=0) for s in here.attrs["scored"]], ignore_index=True)
+    got = pd.read_csv(tmp_path / "out" / "scores.csv")
+    pd.testing.assert_frame_equal(got, pd.read_csv(io.StringIO(here.to_csv(index=False))))
+    got = pd.read_csv(tmp_path / "out" / "postmortem.csv")
+    pd.testing.assert_frame_equal(got, pd.read_csv(io.StringIO(posts.to_csv(index=False))))
+    assert list(got["scenario"].unique()) == ["q0", "q1", "q2"]
