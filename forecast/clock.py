@@ -2,17 +2,40 @@
 
 ``SOURCE_DATE_EPOCH`` (the reproducible-builds convention: whole seconds since 1970-01-01 UTC),
 when set, replaces the wall clock, so that two runs of the same inputs write the same bytes
-(``forecast portfolio`` sets it for every folder it runs, to the portfolio's start).
+(``forecast portfolio`` stamps every folder's run with the portfolio's start: :func:`fixed`).
 """
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import datetime as dt
 import os
+from collections.abc import Iterator
 
-__all__ = ["EPOCH_VARIABLE", "now", "stamp"]
+__all__ = ["EPOCH_VARIABLE", "fixed", "now", "stamp"]
 
 EPOCH_VARIABLE = "SOURCE_DATE_EPOCH"
+_FIXED: contextvars.ContextVar[int | None] = contextvars.ContextVar("forecast_epoch", default=None)
+
+
+@contextlib.contextmanager
+def fixed(epoch: int) -> Iterator[None]:
+    """Within the block, :func:`now` is ``epoch`` (seconds since 1970 UTC), in this thread only.
+
+    How ``forecast portfolio`` stamps every folder's run with the portfolio's start.
+
+    Examples
+    --------
+    >>> with fixed(0):
+    ...     stamp()
+    '1970-01-01T00:00:00+00:00'
+    """
+    token = _FIXED.set(int(epoch))
+    try:
+        yield
+    finally:
+        _FIXED.reset(token)
 
 
 def now() -> dt.datetime:
@@ -26,6 +49,9 @@ def now() -> dt.datetime:
     >>> now().isoformat()  # doctest: +SKIP
     '1970-01-01T00:00:00+00:00'
     """
+    epoch = _FIXED.get()
+    if epoch is not None:
+        return dt.datetime.fromtimestamp(epoch, dt.UTC)
     text = os.environ.get(EPOCH_VARIABLE, "").strip()
     if text.isdigit():
         try:

@@ -226,7 +226,7 @@ def _failed(failed: list[FolderResult]) -> str:
 def dashboard_html(
     results: Sequence[FolderResult], *, stamp: dt.datetime, linked: set[str] | None = None
 ) -> str:
-    """The dashboard page for the folders' results (:func:`forecast.portfolio.run_folder`).
+    """The dashboard page for the folders' results (:func:`forecast.portfolio.run_job`).
 
     Parameters
     ----------

@@ -644,14 +644,9 @@ def watch_columns(frame: pd.DataFrame) -> list[str]:
 
 def write_watch_csv(frame: pd.DataFrame, out: str | Path) -> Path:
     """Write ``<out>/watch.csv`` (atomically): the ranked table of :func:`watch`."""
-    from .outdir import atomic_write
+    from .csvout import write_csv
 
-    path = Path(out) / "watch.csv"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    atomic_write(
-        path, lambda p: frame[watch_columns(frame)].to_csv(p, index=False, float_format="%.17g")
-    )
-    return path
+    return write_csv(frame[watch_columns(frame)], Path(out) / "watch.csv", float_format="%.17g")
 
 
 # ----------------------------------------------------------------------------- observe

@@ -22,7 +22,6 @@ import multiprocessing
 import os
 import re
 import socket
-import subprocess
 import sys
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
@@ -48,7 +47,7 @@ __all__ = [
     "output_names",
     "own_compiledir",
     "portfolio",
-    "run_folder",
+    "run_job",
     "run_jobs",
     "score_in_parallel",
 ]
@@ -208,28 +207,27 @@ def own_compiledir() -> str | None:
     return str(folder)
 
 
-def _run_env(job: FolderJob) -> dict[str, str]:
-    """The environment of a folder's ``forecast run``: this one, pinned for reproducibility."""
-    env = dict(os.environ)
-    package_root = str(Path(__file__).resolve().parent.parent)
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [package_root, env.get("PYTHONPATH")]))
-    env[clock.EPOCH_VARIABLE] = str(job.epoch)
-    env["MPLBACKEND"] = "Agg"
+def _init_worker() -> None:
+    """A local worker process's set-up, before it imports anything numeric.
+
+    Its own PyTensor compile directory, and one BLAS/OpenMP thread (the pool has one process a
+    core) unless the user set another number.
+    """
+    own_compiledir()
     for threads in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-        env[threads] = "1"  # one core per worker; sums in one order on every machine
-    return env
+        os.environ.setdefault(threads, "1")
 
 
-def _command(job: FolderJob) -> list[str]:
-    """``forecast run`` on the folder; ``--out`` relative to ``OUT``, where it runs.
+def _command(job: FolderJob) -> str:
+    """The ``forecast run`` command recorded in the folder's result, as run from ``OUT``.
 
-    The command recorded in the result then names the scenario's files and the output name,
-    not where ``OUT`` happens to be.
+    It names the scenario's files and the output name, not where ``OUT`` happens to be, so the
+    same folders run into two ``OUT`` folders record the same command.
     """
     folder = Path(job.folder)
-    command = [sys.executable, "-m", "forecast", "run", f"--priors={folder / 'priors.yaml'}"]
-    command += [f"--evidence={folder / 'evidence'}", f"--out={job.name}", f"--seed={job.seed}"]
-    return command + ([] if job.charts else ["--no-charts"])
+    words = ["forecast", "run", "--priors", str(folder / "priors.yaml"), "--evidence"]
+    words += [str(folder / "evidence"), "--out", job.name, "--seed", str(job.seed)]
+    return " ".join(words + ([] if job.charts else ["--no-charts"]))
 
 
 def _failed(name: str, message: str, *, internal: bool = False) -> FolderResult:
@@ -239,42 +237,47 @@ def _failed(name: str, message: str, *, internal: bool = False) -> FolderResult:
     return FolderResult(row=row, internal=internal)
 
 
-def _message(stderr: str, code: int) -> str:
-    """The error a failed ``forecast run`` printed, in one line (progress lines dropped)."""
-    lines = [line.strip() for line in stderr.splitlines()]
-    lines = [line for line in lines if line and "route: step" not in line]
-    start = next((k for k, line in enumerate(lines) if line.startswith(("error", "forecast:"))), 0)
-    text = " ".join(lines[start : start + 8]).removeprefix("error: ")
-    return text or f"forecast run exited with code {code}"
-
-
-def run_folder(job: FolderJob) -> FolderResult:
+def run_job(job: FolderJob) -> FolderResult:
     """Run one folder as ``forecast run`` does and summarise it (what a worker executes).
 
-    The run is a child process (its own interpreter: a crash, a hung chart or a leak stays in
-    it) in ``OUT``, with this worker's PyTensor compile directory (:func:`own_compiledir`). Never
-    raises for a bad folder: the error is the row's ``status``.
+    :func:`forecast.pipeline.run_folder` into ``OUT/<name>/`` (charts drawn in this process),
+    stamped with the job's time (:func:`forecast.clock.fixed`), after giving this worker its own
+    PyTensor compile directory (:func:`own_compiledir`). Never raises for a bad folder: the
+    error is the row's ``status`` (an unexpected exception is marked ``internal``).
 
     Examples
     --------
-    >>> run_folder(FolderJob("/abs/ukraine", "/abs/out", "ukraine", 7, True, 0)).ok  # doctest: +SKIP
+    >>> run_job(FolderJob("/abs/ukraine", "/abs/out", "ukraine", 7, True, 0)).ok  # doctest: +SKIP
     True
     """
     own_compiledir()
+    from .pipeline import run_folder
+    from .scenario import ScenarioError
+
     folder, dest = Path(job.folder), Path(job.out) / job.name
     if not folder.is_dir():
         return _failed(job.name, f"{job.folder}: not a folder")
     before = _previous(dest / "posterior.nc")
-    done = subprocess.run(
-        _command(job), cwd=job.out, env=_run_env(job), capture_output=True, text=True, check=False
-    )
-    if done.returncode != 0:
-        message = _message(done.stderr, done.returncode)
-        return _failed(job.name, message, internal=done.returncode != 2)
     try:
-        return summarise(job.name, dest / "posterior.nc", before)
-    except InputError as exc:
-        return _failed(job.name, str(exc), internal=True)
+        with clock.fixed(job.epoch):
+            done = run_folder(
+                folder / "priors.yaml",
+                folder / "evidence",
+                dest,
+                seed=job.seed,
+                charts=job.charts,
+                processes=1,
+                command=_command(job),
+                evidence_named=False,  # as forecast run with its default evidence/
+            )
+    except ScenarioError as exc:
+        n = len(exc.problems)
+        return _failed(job.name, f"{n} problem{'s' * (n != 1)}: " + "; ".join(exc.lines()))
+    except (InputError, FileExistsError, PermissionError) as exc:
+        return _failed(job.name, str(exc))
+    except Exception as exc:  # noqa: BLE001 - one folder's defect, reported in its row
+        return _failed(job.name, f"internal error: {type(exc).__name__}: {exc}", internal=True)
+    return summarise(job.name, done.result, before)
 
 
 def _previous(path: Path) -> tuple[str, str, float] | None:
@@ -292,16 +295,16 @@ def _previous(path: Path) -> tuple[str, str, float] | None:
 
 
 def summarise(
-    name: str, path: str | Path, before: tuple[str, str, float] | None = None
+    name: str, result: xr.DataTree | str | Path, before: tuple[str, str, float] | None = None
 ) -> FolderResult:
-    """The ``portfolio.csv`` row of the run saved at ``path`` (a ``posterior.nc``).
+    """The ``portfolio.csv`` row of a run (or of the ``posterior.nc`` it saved).
 
     Parameters
     ----------
     name : str
         The folder's output name (column ``scenario``).
-    path : str or Path
-        The run's ``posterior.nc``.
+    result : xarray.DataTree, str or Path
+        The run, or its ``posterior.nc``.
     before : (question, outcome, p) or None
         The previous run's question, outcome and final P(outcome): ``change`` is the new P
         minus it (a fraction) when the question and outcome are the same, empty otherwise.
@@ -311,10 +314,13 @@ def summarise(
     >>> summarise("ukraine", "out/ukraine/posterior.nc").row["p"]  # doctest: +SKIP
     0.466
     """
+    import xarray as xr
+
     from .analysis import final_band
     from .results import load_result, trajectory_frame
 
-    result = load_result(path)
+    if not isinstance(result, xr.DataTree):
+        result = load_result(result)
     a = result.attrs
     frame = trajectory_frame(result)
     p, low, high = final_band(result)
@@ -405,7 +411,8 @@ def executor(workers: int | None = None, scheduler: str | None = None) -> Iterat
     workers : int or None
         Local worker processes (default: the number of cores). A ``forkserver`` pool (``spawn``
         where there is none): no worker inherits a forked copy of numba's, LLVM's or BLAS's
-        threads; each sets its own PyTensor compile directory first (:func:`own_compiledir`).
+        threads; each sets its own PyTensor compile directory first (:func:`own_compiledir`)
+        and one BLAS thread.
     scheduler : str or None
         A Dask distributed scheduler's address (``tcp://host:8786``): the work goes to its
         cluster through ``Client(address).get_executor()``; needs ``forecast[distributed]``.
@@ -414,7 +421,7 @@ def executor(workers: int | None = None, scheduler: str | None = None) -> Iterat
     Examples
     --------
     >>> with executor(workers=2) as ex:  # doctest: +SKIP
-    ...     ex.submit(run_folder, job).result().ok
+    ...     ex.submit(run_job, job).result().ok
     True
     """
     if scheduler is not None:
@@ -424,7 +431,7 @@ def executor(workers: int | None = None, scheduler: str | None = None) -> Iterat
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
     n = workers or os.cpu_count() or 1
-    with ProcessPoolExecutor(max_workers=n, mp_context=context, initializer=own_compiledir) as ex:
+    with ProcessPoolExecutor(max_workers=n, mp_context=context, initializer=_init_worker) as ex:
         yield ex
 
 
@@ -454,7 +461,7 @@ def run_jobs(
     jobs: Sequence[FolderJob],
     *,
     progress: Callable[[int, int], None] | None = None,
-    task: Callable[[FolderJob], FolderResult] = run_folder,
+    task: Callable[[FolderJob], FolderResult] = run_job,
 ) -> list[FolderResult]:
     """Run ``task`` on every job through ``ex``; results in the jobs' order.
 
@@ -476,21 +483,6 @@ def run_jobs(
 
 
 # ----------------------------------------------------------------------------- the portfolio
-def _check_out(out: Path, folders: Sequence[str | Path]) -> None:
-    """InputError when ``OUT`` is a file, a scenario folder given, or inside an evidence folder."""
-    if out.exists() and not out.is_dir():
-        raise InputError(f"--out {printable(out)}: exists and is not a folder")
-    real = out.resolve()
-    for folder in folders:
-        given = Path(folder).resolve()
-        evidence = given / "evidence"
-        if real in (given, evidence) or evidence in real.parents:
-            raise InputError(
-                f"--out {printable(out)}: is the scenario folder {printable(folder)} or in its "
-                "evidence; choose another output folder"
-            )
-
-
 def portfolio(
     folders: Sequence[str | Path],
     out: str | Path,
@@ -534,8 +526,9 @@ def portfolio(
 
     if not folders:
         raise InputError("no scenario folder given")
-    out = Path(out)
-    _check_out(out, folders)
+    from .pipeline import check_out
+
+    out = check_out(out, dirs=folders)  # never among a scenario's files, never a link
     out.mkdir(parents=True, exist_ok=True)
     epoch = int(clock.now().timestamp())
     names = output_names(folders)

@@ -287,12 +287,13 @@ class Recalibration:
 
     def save(self, out: str | Path) -> list[Path]:
         """Write ``recalibration.nc`` and ``recalibration.csv`` into ``out`` (atomically)."""
+        from .csvout import write_csv
         from .outdir import atomic_write
 
         out = Path(out)
         nc, csv = out / "recalibration.nc", out / "recalibration.csv"
         atomic_write(nc, lambda p: self.posterior.to_netcdf(p, engine="netcdf4"))
-        atomic_write(csv, lambda p: self.table.to_csv(p, index=False))
+        write_csv(self.table, csv)
         return [nc, csv]
 
 

@@ -252,6 +252,19 @@ def _finite_in(values, lo: float, hi: float) -> bool:
     return bool(np.all(np.isfinite(v)) and np.all((v >= lo) & (v <= hi)))
 
 
+def _check_finite(result: xr.DataTree, path: str | Path) -> None:
+    """Refuse NaN or infinity in any number of the result, naming the node and variable.
+
+    A result ``forecast run`` writes holds none; a crafted one would reach the report and
+    ``watch`` as "nan%" (or fail inside them).
+    """
+    for node in result.subtree:
+        for name, values in node.dataset.variables.items():
+            if values.dtype.kind in "fc" and not np.all(np.isfinite(values.values)):
+                where = f"{node.path.rstrip('/')}/{name}".lstrip("/")
+                raise not_a_result(path, f"{where} holds NaN or infinite values")
+
+
 def check_result_values(result: xr.DataTree, path: str | Path = "posterior.nc") -> None:
     """Check a loaded result's shapes and values against the scenario it declares.
 
@@ -266,6 +279,7 @@ def check_result_values(result: xr.DataTree, path: str | Path = "posterior.nc") 
     """
     from .scenario import Scenario, ScenarioError
 
+    _check_finite(result, path)
     try:
         scenario = Scenario.from_dict(json.loads(result.attrs["scenario_json"]), name="result")
     except (ScenarioError, ValueError, KeyError, TypeError, AttributeError) as exc:

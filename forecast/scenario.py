@@ -56,6 +56,7 @@ __all__ = [
     "ScenarioError",
     "folder_files",
     "hypothesis_names",
+    "input_hashes",
     "load_scenario",
     "new_evidence",
     "printable",
@@ -1168,8 +1169,43 @@ def _read_file(path: Path, limit: int, problems: list[Problem]) -> tuple[str, st
     return None
 
 
+def input_hashes(
+    priors: str | Path = "priors.yaml", evidence: str | Path = "evidence", *, named: bool = True
+) -> dict[str, str]:
+    """Return the sha256 of the scenario's files, keyed as :attr:`Scenario.files` is.
+
+    The files :func:`load_scenario` would read, under the same folder rules (links leaving
+    the scenario refused, hidden and other files not read), without validating them; files
+    that cannot be read are left out. ``forecast report`` compares these with the result's.
+
+    Examples
+    --------
+    >>> input_hashes("priors.yaml", "evidence")["priors.yaml"]  # doctest: +SKIP
+    '3f1c...'
+    """
+    priors_path, evidence_dir = Path(priors), Path(evidence)
+    problems: list[Problem] = []
+    roots = [priors_path.parent.resolve()]
+    paths = [] if _scenario_file(priors_path, roots) else [priors_path]
+    if evidence_dir.is_dir() and (named or _linked_evidence(evidence_dir, priors_path) is None):
+        roots.append(evidence_dir.resolve())
+        paths += _evidence_folder(evidence_dir, roots, problems).read
+    hashes = {}
+    for path in paths:
+        limit = LIMITS["csv_bytes"] if path.suffix.lower() == ".csv" else MAX_BYTES
+        if (got := _read_file(path, limit, problems)) is not None:
+            hashes[str(path)] = got[0]
+    return hashes
+
+
+def _linked_evidence(evidence: Path, priors: Path) -> str | None:
+    from .guard import linked_folder  # guard reads printable from here
+
+    return linked_folder(evidence, priors.parent, "evidence")
+
+
 def load_scenario(
-    priors: str | Path = "priors.yaml", evidence: str | Path = "evidence"
+    priors: str | Path = "priors.yaml", evidence: str | Path = "evidence", *, named: bool = True
 ) -> Scenario:
     """Read and validate a scenario from its files.
 
@@ -1182,6 +1218,10 @@ def load_scenario(
         a table of items. Files starting with ``.`` or ``_``, and files of other kinds, are
         not read (``Scenario.ignored`` lists them); symbolic links leaving the scenario
         folder are refused.
+    named : bool
+        Whether the user named ``evidence`` (True from Python). When False, an evidence folder
+        that is itself a symbolic link leaving the priors file's folder is refused
+        (:func:`forecast.guard.linked_folder`).
 
     Returns
     -------
@@ -1223,7 +1263,10 @@ def load_scenario(
     items: list[tuple[str, EvidenceItem | None]] = []
     csv_rows: set[str] = set()
     ignored: list[tuple[str, str]] = []
-    if not evidence_dir.is_dir():
+    linked = None if named else _linked_evidence(evidence_dir, priors_path)
+    if linked is not None:
+        problems.append(Problem(str(evidence_dir), "", linked))
+    elif not evidence_dir.is_dir():
         what = "is a file, not a folder" if evidence_dir.exists() else "not found"
         problems.append(Problem(str(evidence_dir), "", f"evidence folder {what}"))
     else:
