@@ -8,6 +8,7 @@ written), 1 anything else ("internal error", the traceback saved to a file in th
 from __future__ import annotations
 
 import argparse
+import errno
 import json
 import os
 import sys
@@ -450,6 +451,15 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
+        return 1
+    except OSError as exc:
+        if exc.errno not in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
+            return _internal_error(exc)
+        print(  # a full disk or `ulimit -f`: not a defect; out/ is as it was (outdir)
+            f"error: could not write ({exc.strerror}{': ' + plain(exc.filename) if exc.filename else ''}); "
+            "nothing was changed in the output folder: free some space and run it again",
+            file=sys.stderr,
+        )
         return 1
     except Exception as exc:  # noqa: BLE001 - the last line of defence for a CLI
         return _internal_error(exc)

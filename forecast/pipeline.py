@@ -361,10 +361,12 @@ def run_folder(
     """
     from .inference import DEFAULT_DRAWS, ForecastWarning, run
     from .outdir import output_set
+    from .resultfile import check_scenario_fits
 
     draws = DEFAULT_DRAWS if draws is None else draws
     out = check_out(out, priors=priors, evidence=evidence, indicators=indicators)
     scenario = load_scenario(priors, evidence, named=evidence_named)
+    check_scenario_fits(scenario, str(evidence))  # what run writes, it reads back
     found = find_indicators(indicators, evidence, scenario, priors)  # bad ones: before any work
     with output_set(
         out, functools.partial(in_set_of, command="run")

@@ -34,10 +34,13 @@ from .result_schema import (
     WATCH_COLUMNS,
     dataset,
     has_node,
+    scenario_json,
 )
 
 if TYPE_CHECKING:
     import xarray as xr
+
+    from .scenario import Scenario
 
 RESULT_SCHEMA = VARIABLES
 """The name this table had before :mod:`forecast.result_schema` (kept for old imports)."""
@@ -73,6 +76,25 @@ MAX_CHAINS = 64
 MAX_INDICATORS = 100_000
 
 ALLOWED_FILTERS = {1, 2, 3}  # deflate, shuffle, fletcher32: built into HDF5, no plugin loaded
+
+
+def check_scenario_fits(scenario: Scenario, where: str) -> None:
+    """Refuse (InputError) a scenario whose text a result could not hold.
+
+    ``forecast run`` stores the scenario in its result; a loaded result's attribute may hold
+    at most :data:`MAX_ATTR_BYTES`, so what ``run`` accepts it also reads back.
+
+    Examples
+    --------
+    >>> check_scenario_fits(load_scenario(), "evidence")  # doctest: +SKIP
+    """
+    size = len(scenario_json(scenario).encode("utf-8"))
+    if size > MAX_ATTR_BYTES:
+        raise InputError(
+            f"{where}: the scenario's text takes {size / 2**20:.1f} MiB; a result holds at most "
+            f"{MAX_ATTR_BYTES / 2**20:.0f} MiB of it (what forecast run writes it must read "
+            "back): shorten quotes and notes, or split the evidence into several questions"
+        )
 
 
 def not_a_result(path: str | Path, why: str) -> InputError:

@@ -1327,12 +1327,17 @@ def _assemble(
     for where, item in items:
         if item is None:
             continue
-        if item.id in seen:
+        if item.id.casefold() in seen:  # equal up to case: one file on macOS and Windows
             problems.append(
-                Problem(where, "id", f"duplicate id '{item.id}' (also in {seen[item.id]})")
+                Problem(
+                    where,
+                    "id",
+                    f"duplicate id '{item.id}' (also in {seen[item.id.casefold()]}; ids equal "
+                    "up to case are the same file on case-insensitive systems)",
+                )
             )
         else:
-            seen[item.id] = where
+            seen[item.id.casefold()] = where
         if priors is None:
             continue
         for name in item.likelihoods:
@@ -1454,7 +1459,7 @@ _TEMPLATE = """\
 # Evidence item {id}: one file per item. Every field is described in README.md, section
 # "{section}".
 # Until you edit the likelihoods this item is neutral (all 1) and changes nothing.
-id: {id}
+id: "{id}"
 date: {today}   # today, the day this template was written: change it to when the item became known (YYYY-MM-DD)
 title: "TODO: a short title"
 source: "TODO: who reported it"
