@@ -9,6 +9,10 @@
 from typing import TYPE_CHECKING, Any
 
 from .errors import InputError
+
+# forecast.portfolio is the function (many folders at once); its module stays importable by
+# name (from forecast.portfolio import run_folder).
+from .portfolio import portfolio
 from .scenario import (
     EvidenceItem,
     Problem,
@@ -154,6 +158,7 @@ __all__ = [
     "load_scenario",
     "load_team",
     "new_evidence",
+    "portfolio",
     "observe",
     "pool",
     "postmortem",

@@ -155,7 +155,14 @@ def _cmd_score(args) -> int:
     from .pipeline import score_folders
 
     done = score_folders(
-        args.dirs, args.out, seed=args.seed, recalibrate=args.recalibrate, say=print, warn=_warn
+        args.dirs,
+        args.out,
+        seed=args.seed,
+        recalibrate=args.recalibrate,
+        workers=args.workers,
+        scheduler=args.scheduler,
+        say=print,
+        warn=_warn,
     )
     print(score_table(done.scores))
     print("wrote " + ", ".join(plain(p) for p in done.written))
@@ -433,6 +440,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--seed", type=_whole_number(0, MAX_SEED), default=0, help="random seed (default 0)"
     )
+    from .portfolio import add_executor_options
+
+    add_executor_options(p)  # --workers, --scheduler: as forecast portfolio
     p.set_defaults(func=_cmd_score)
 
     p = sub.add_parser("validate", help="check the scenario files and say what they hold")
@@ -495,6 +505,10 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("schema", help="print (or --write) the JSON Schemas of the files")
     p.add_argument("--write", action="store_true", help="write them into forecast/schema/")
     p.set_defaults(func=_cmd_schema)
+
+    from .portfolio import add_parser as add_portfolio_parser
+
+    add_portfolio_parser(sub)  # forecast portfolio DIR... (forecast/portfolio.py)
     return parser
 
 

@@ -739,6 +739,8 @@ def score_folders(
     *,
     seed: int = 0,
     recalibrate: bool = False,
+    workers: int | None = None,
+    scheduler: str | None = None,
     say: Say = quiet,
     warn: Say = quiet,
 ) -> ScoreOutcome:
@@ -747,7 +749,8 @@ def score_folders(
     ``forecast score``: writes ``scores.csv``, ``postmortem.csv``, ``calibration.csv``,
     ``score_summary.csv``, the score chart (one scenario) or the calibration chart (several), and
     with ``recalibrate`` the recalibration files into ``out``. InputError when no scenario is
-    resolved.
+    resolved. Each resolved question is scored (with its post-mortem) on the executor of
+    ``forecast portfolio`` (``workers``, ``scheduler``: :func:`forecast.portfolio.executor`).
 
     Examples
     --------
@@ -763,7 +766,10 @@ def score_folders(
     loaded = load_scenarios(dirs)  # bad files anywhere: every problem listed, exit 2
     names = _unique_names([n for n, _, _ in loaded], [str(d) for d in dirs])
     loaded = [(n, s, f) for n, (_, s, f) in zip(names, loaded, strict=True)]
-    scores = score_entries(loaded)
+    from .portfolio import score_in_parallel
+
+    ready, posts = score_in_parallel(loaded, seed=seed, workers=workers, scheduler=scheduler)
+    scores = score_entries(loaded, scored=ready)
     scored = scores.attrs["scored"]
     unresolved = scores.attrs["unresolved"]
     if unresolved:
@@ -784,11 +790,11 @@ def score_folders(
     if len(late) > 10:
         say(f"note: and {len(late) - 10} more scenarios with items after their resolution")
     recal = _recalibrate(scored, loaded, unresolved, seed, warn) if recalibrate else None
-    cal, names = _write_score(folder, scores, scored, recal, seed)
+    cal, names = _write_score(folder, scores, scored, recal, posts)
     return ScoreOutcome(scores, list(scored), cal, recal, [folder / n for n in names])
 
 
-def _write_score(folder: Path, scores: pd.DataFrame, scored: list, recal: Any, seed: int):
+def _write_score(folder: Path, scores: pd.DataFrame, scored: list, recal: Any, posts: list):
     """Write the score's set into ``folder`` at once, under its lock; return (calibration, names).
 
     :func:`forecast.outdir.output_set`: a concurrent ``run`` waits; a failure or a kill leaves
@@ -799,10 +805,10 @@ def _write_score(folder: Path, scores: pd.DataFrame, scored: list, recal: Any, s
     from .charts.score import calibration_chart, save_chart, score_chart
     from .csvout import write_csv
     from .outdir import output_set
-    from .scoring import calibration, postmortem
+    from .scoring import calibration
 
     cal = calibration(scores)
-    post = pd.concat([postmortem(s, seed=seed) for s in scored], ignore_index=True)
+    post = pd.concat(posts, ignore_index=True)  # each scored question's post-mortem
     tables = {
         "scores.csv": scores,
         "postmortem.csv": post,

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -319,15 +319,22 @@ def score(
     return score_entries(entries)
 
 
-def score_entries(entries: Iterable[tuple[str, Scenario, str]]) -> pd.DataFrame:
+def score_entries(
+    entries: Iterable[tuple[str, Scenario, str]], *, scored: Sequence[Scored] | None = None
+) -> pd.DataFrame:
     """:func:`score` of ``(name, scenario, priors file)`` triples.
 
-    As :func:`load_scenarios` returns them; the file is named in errors.
+    As :func:`load_scenarios` returns them; the file is named in errors. ``scored``: the
+    resolved entries already scored (:func:`score_scenario`, in their order), e.g. in parallel
+    by :func:`forecast.portfolio.score_in_parallel`.
     """
     entries = list(entries)
-    scored = [
-        score_scenario(s, name=n, file=f) for n, s, f in entries if s.priors.resolution is not None
-    ]
+    if scored is None:
+        scored = [
+            score_scenario(s, name=n, file=f)
+            for n, s, f in entries
+            if s.priors.resolution is not None
+        ]
     frame = pd.DataFrame([s.row for s in scored], columns=SCORE_COLUMNS)
     frame.attrs["unresolved"] = [n for n, s, _ in entries if s.priors.resolution is None]
     frame.attrs["scored"] = scored
