@@ -9,6 +9,10 @@
 from typing import TYPE_CHECKING, Any
 
 from .errors import InputError
+
+# forecast.portfolio is the function (many folders at once); its module stays importable by
+# name (from forecast.portfolio import run_folder).
+from .portfolio import portfolio
 from .scenario import (
     EvidenceItem,
     Problem,
@@ -24,6 +28,7 @@ from .scenario import (
 if TYPE_CHECKING:
     from .analysis import impact_table, sensitivity_table
     from .attribution import Attribution, attribution_frame, explain_move, shapley
+    from .briefing import slides
     from .caches import clear_caches
     from .charts.ach import plot_ach
     from .charts.aliases import (
@@ -43,10 +48,12 @@ if TYPE_CHECKING:
     from .charts.sensitivity import plot_sensitivity
     from .charts.timeline import plot_timeline
     from .charts.watch import plot_watch
+    from .hierarchy import PartialPooling, fit_partial_pooling, judgements, write_boldness
     from .indicators import Indicator, load_indicators, observe, watch
     from .inference import DEFAULT_DRAWS, ForecastWarning, run
     from .model import encode, probabilities
     from .pipeline import run_folder
+    from .pooling import Pool, load_team, pool
     from .pymc_model import build_model
     from .recalibration import recalibrate, synthetic_portfolio
     from .report import report_html, write_report
@@ -71,6 +78,10 @@ _LAZY = {
     "explain_move": "attribution",
     "shapley": "attribution",
     "build_model": "pymc_model",
+    "PartialPooling": "hierarchy",
+    "fit_partial_pooling": "hierarchy",
+    "judgements": "hierarchy",
+    "write_boldness": "hierarchy",
     "encode": "model",
     "probabilities": "model",
     "Changes": "results",
@@ -90,6 +101,9 @@ _LAZY = {
     "report_html": "report",
     "write_report": "report",
     "what_if": "widgets",
+    "Pool": "pooling",
+    "load_team": "pooling",
+    "pool": "pooling",
     "Indicator": "indicators",
     "load_indicators": "indicators",
     "observe": "indicators",
@@ -99,6 +113,7 @@ _LAZY = {
     "calibration": "scoring",
     "postmortem": "scoring",
     "recalibrate": "recalibration",
+    "slides": "briefing",
     "synthetic_portfolio": "recalibration",
     "plot_score": "charts.score",
     "plot_calibration": "charts.score",
@@ -136,6 +151,8 @@ __all__ = [
     "ForecastWarning",
     "Indicator",
     "InputError",
+    "PartialPooling",
+    "Pool",
     "Problem",
     "Scenario",
     "ScenarioError",
@@ -149,13 +166,17 @@ __all__ = [
     "distribution",
     "encode",
     "explain_move",
+    "fit_partial_pooling",
     "hypothesis_names",
     "impact",
     "impact_table",
+    "judgements",
     "load_indicators",
     "load_result",
     "load_scenario",
+    "load_team",
     "new_evidence",
+    "portfolio",
     "observe",
     "plot_ach",
     "plot_calibration",
@@ -165,6 +186,7 @@ __all__ = [
     "plot_sensitivity",
     "plot_timeline",
     "plot_watch",
+    "pool",
     "postmortem",
     "probabilities",
     "recalibrate",
@@ -179,11 +201,13 @@ __all__ = [
     "sensitivity",
     "sensitivity_table",
     "shapley",
+    "slides",
     "synthetic_portfolio",
     "timeline",
     "trajectory_frame",
     "watch",
     "watch_chart",
     "what_if",
+    "write_boldness",
     "write_report",
 ]

@@ -155,6 +155,9 @@ OUTPUTS: tuple[Output, ...] = (
         ("watch.csv",),
         ("run", "watch"),
     ),  # fmt: skip
+    # run --draws-csv: the band's draws of the final step (a run without it drops an old one)
+    Output("draws", "table", "forecast.draws:write_draws_csv", ("draws.csv",), ("run",)),
+    Output("briefing", "report", "forecast.briefing:slides", ("briefing.pptx",), ("slides",)),
     Output("scores", "table", "forecast.scoring:score_entries", ("scores.csv",), ("score",)),
     Output("postmortem", "table", "forecast.scoring:postmortem", ("postmortem.csv",), ("score",)),
     Output(

@@ -18,12 +18,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import xarray as xr
 
+from . import clock
 from .constants import BAND
 from .scenario import Scenario
 
@@ -524,7 +524,7 @@ def build_result(
         "seed": seed,
         "draws": draws,
         "band": json.dumps(list(BAND)),
-        "created": datetime.now(UTC).isoformat(timespec="seconds"),
+        "created": clock.stamp(),
         "versions": json.dumps(dict(versions), sort_keys=True),
     }
     return xr.DataTree.from_dict(

@@ -270,6 +270,10 @@ def _finite_in(values, lo: float, hi: float) -> bool:
     return bool(np.all(np.isfinite(v)) and np.all((v >= lo) & (v <= hi)))
 
 
+MAY_BE_MINUS_INFINITY = frozenset({"log_likelihood"})
+"""Variables where -inf is a number the run writes: the log of a likelihood of 0."""
+
+
 def _check_finite(result: xr.DataTree, path: str | Path) -> None:
     """Refuse NaN or infinity in any number of the result, naming the node and variable.
 
@@ -278,7 +282,10 @@ def _check_finite(result: xr.DataTree, path: str | Path) -> None:
     """
     for node in result.subtree:
         for name, values in node.dataset.variables.items():
-            if values.dtype.kind in "fc" and not np.all(np.isfinite(values.values)):
+            v = values.values
+            if name in MAY_BE_MINUS_INFINITY:  # a likelihood of 0 (MODEL.md): log 0 = -inf
+                v = np.where(np.isneginf(v), 0.0, v)
+            if values.dtype.kind in "fc" and not np.all(np.isfinite(v)):
                 where = f"{node.path.rstrip('/')}/{name}".lstrip("/")
                 raise not_a_result(path, f"{where} holds NaN or infinite values")
 

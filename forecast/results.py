@@ -13,6 +13,7 @@ import xarray as xr
 from .analysis import final_band
 from .csvout import write_csv
 from .errors import InputError
+from .labels import display_names
 from .outdir import atomic_write
 from .result_schema import (
     ATTRIBUTION,
@@ -184,7 +185,10 @@ def input_changes(
     recorded = {str(k): str(v) for k, v in files.items()}
     priors, evidence = of
     changed = [
-        f"{name} (edited)" for name in current if recorded.get(name, current[name]) != current[name]
+        f"{name} (edited)"
+        for name in current
+        if recorded.get(name, current[name]) != current[name]
+        and not (name == str(Path(priors)) and only_resolution_changed(Path(name), result))
     ]
     changed += [f"{name} (new)" for name in current if name not in recorded]
     ours = [
@@ -195,6 +199,33 @@ def input_changes(
     if others:
         changed.append(f"{others} recorded file{'s' * (others != 1)} not of this scenario")
     return changed
+
+
+def _without_resolution(priors: dict) -> dict:
+    return {k: v for k, v in priors.items() if k != "resolution"}
+
+
+def only_resolution_changed(path: Path, result: xr.DataTree) -> bool:
+    """Whether ``path`` is the priors file of ``result`` with at most its ``resolution`` changed.
+
+    The resolution is not a prior: recording it changes none of the run's numbers, so a
+    report is not stale because of it. False when the file cannot be read as priors.
+
+    Examples
+    --------
+    >>> only_resolution_changed(Path("priors.yaml"), load_result("out/posterior.nc"))  # doctest: +SKIP
+    True
+    """
+    from .scenario import Priors
+    from .yamlsafe import parse_yaml
+
+    try:
+        stored = json.loads(str(result.attrs["scenario_json"]))["priors"]
+        raw = parse_yaml(path.read_text(encoding="utf-8"))
+        now = Priors.model_validate(raw).model_dump(mode="json", exclude_none=True)
+    except Exception:  # noqa: BLE001 - anything unreadable is a change, as before
+        return False
+    return _without_resolution(now) == _without_resolution(stored)
 
 
 def same_question(previous: xr.DataTree, current: xr.DataTree) -> bool:
@@ -304,7 +335,7 @@ def changes_since(previous: xr.DataTree, current: xr.DataTree) -> Changes:
         added=tuple(i for i in new_items if i not in old_items),
         removed=tuple(i for i in old_items if i not in new_items),
         edited=tuple(i for i in new_items if i in old_items and new_items[i] != old_items[i]),
-        priors_changed=old["priors"] != new["priors"]
+        priors_changed=_without_resolution(old["priors"]) != _without_resolution(new["priors"])
         or list(old["priors"]["hypotheses"]) != list(new["priors"]["hypotheses"]),  # order too
         settings=settings,
         before=final_band(previous),
@@ -334,6 +365,6 @@ def keep_previous(
         kept.attrs = {
             "created": str(previous.attrs.get("created", "")),
             "scenario_hash": str(previous.attrs.get("scenario_hash", "")),
-            "changes": changes.describe(str(current.attrs.get("outcome", "outcome"))),
+            "changes": changes.describe(display_names(current).outcome),
         }
     return with_node(current, PREVIOUS, kept)

@@ -77,6 +77,7 @@ LIMITS = {
     "hypotheses": 1_000,
     "csv_bytes": 64 << 20,  # one evidence table
     "name": 100,  # hypothesis, outcome and group names
+    "label": 80,  # display labels of the outcome and the hypotheses
     "id": 200,
     "question": 2_000,
     "title": 1_000,  # title, source
@@ -88,7 +89,7 @@ LIMITS = {
 
 TEXT_FIELDS = frozenset(
     {"question", "outcome", "description", "id", "date", "title", "source", "quote"}
-    | {"rationale", "group", "url", "notes", "by"}
+    | {"rationale", "group", "url", "notes", "by", "analyst", "label", "outcome_label"}
 )
 """Keys whose YAML values are read as the text written (no YAML 1.1 coercion)."""
 
@@ -369,13 +370,27 @@ def _check_id(value: str) -> str:
     return value
 
 
-def _check_group(name: str) -> str:
-    if len(name) > LIMITS["name"]:
-        raise ValueError(f"group name {_show(name)} is longer than {LIMITS['name']} characters")
-    bad = _control(name)
+def _check_plain(text: str, what: str, limit: str) -> str:
+    """Return ``text``: at most ``LIMITS[limit]`` characters, no control character."""
+    if len(text) > LIMITS[limit]:
+        raise ValueError(f"{what} {_show(text)} is longer than {LIMITS[limit]} characters")
+    bad = _control(text)
     if bad:
-        raise ValueError(f"group name {_show(name)} contains the control character {bad}")
-    return name
+        raise ValueError(f"{what} {_show(text)} contains the control character {bad}")
+    return text
+
+
+def _check_group(name: str) -> str:
+    return _check_plain(name, "group name", "name")
+
+
+def _check_label(label: str | None) -> str | None:
+    """Return a display label: one line of plain text, at most ``LIMITS["label"]`` characters."""
+    if label is None:
+        return None
+    if not label:
+        raise ValueError("a label must not be empty (leave the key out to show the name)")
+    return _check_plain(label, "label", "label")
 
 
 def _text(limit: str, **kw: Any) -> Any:
@@ -396,6 +411,16 @@ class Hypothesis(_Strict):
         " strictly inside (0, 1)."
     )
     description: str | None = _text("text", default=None, description="What it says.")
+    label: str | None = Field(
+        None,
+        description="Display label in charts, the report and slides (plain text, one line, at "
+        "most 80 characters); the name stays in CSV columns and file names.",
+    )
+
+    @field_validator("label")
+    @classmethod
+    def _label(cls, v: str | None) -> str | None:
+        return _check_label(v)
 
 
 class Group(_Strict):
@@ -474,6 +499,18 @@ class Priors(_Strict):
         min_length=1, max_length=LIMITS["question"], description="The question being forecast."
     )
     outcome: str = Field(description="Name of the outcome, e.g. invasion.")
+    analyst: str | None = Field(
+        None,
+        min_length=1,
+        max_length=LIMITS["name"],
+        description="Who wrote this scenario (forecast pool names the folder's analyst by it; "
+        "default: the folder's name).",
+    )
+    outcome_label: str | None = Field(
+        None,
+        description="Display label of the outcome, e.g. 'Full-scale invasion' (plain text, one "
+        "line, at most 80 characters); the name stays in CSV columns.",
+    )
     hypotheses: dict[str, Hypothesis] = Field(
         min_length=2,
         description="Mutually exclusive, exhaustive hypotheses (at least two).",
@@ -500,6 +537,19 @@ class Priors(_Strict):
     @classmethod
     def _outcome_name(cls, v: str) -> str:
         return _check_name(v, "outcome")
+
+    @field_validator("analyst")
+    @classmethod
+    def _analyst_name(cls, v: str | None) -> str | None:
+        bad = None if v is None else _control(v)
+        if bad:
+            raise ValueError(f"analyst {_show(v)} contains the control character {bad}")
+        return v
+
+    @field_validator("outcome_label")
+    @classmethod
+    def _outcome_label(cls, v: str | None) -> str | None:
+        return _check_label(v)
 
     @field_validator("hypotheses", mode="before")
     @classmethod
@@ -1065,6 +1115,34 @@ def read_table(
     return rows
 
 
+def _csv_problems(problems: list[Problem], csv_rows: set[str]) -> list[Problem]:
+    """Problems of table rows named after their columns.
+
+    The same problem in many rows of one table (a misspelt column) is one line, naming the
+    first rows and how many.
+    """
+    out: list[Problem] = []
+    same: dict[tuple[str, str, str], tuple[int, list[str]]] = {}
+    for p in problems:
+        if p.file not in csv_rows:
+            out.append(p)
+            continue
+        p = _csv_column(p)
+        file, _, row = p.file.rpartition(" row ")
+        key = (file, p.field, p.message)
+        if key in same:
+            same[key][1].append(row)
+            continue
+        same[key] = (len(out), [row])
+        out.append(p)
+    for (file, field_, message), (i, rows) in same.items():
+        if len(rows) > 1:
+            more = f" and {len(rows) - 10:,} more" if len(rows) > 10 else ""
+            where = f"{len(rows):,} rows: rows {', '.join(rows[:10])}{more}"
+            out[i] = Problem(file, field_, f"{message} ({where})")
+    return out
+
+
 def _csv_column(problem: Problem) -> Problem:
     """Rename a problem in a CSV row after its column (``likelihood.<h>``), not its YAML field."""
     if not problem.field:
@@ -1303,9 +1381,7 @@ def load_scenario(
     except ScenarioError as exc:
         if not csv_rows:
             raise
-        raise ScenarioError(
-            _csv_column(p) if p.file in csv_rows else p for p in exc.problems
-        ) from None
+        raise ScenarioError(_csv_problems(exc.problems, csv_rows)) from None
 
 
 def _assemble(
@@ -1322,22 +1398,22 @@ def _assemble(
             Problem("evidence", "", f"{len(items):,} items; at most {LIMITS['items']:,}")
         )
         raise ScenarioError(problems)
-    seen: dict[str, str] = {}
+    seen: dict[str, tuple[str, str]] = {}  # by the id up to case: where, as written
     names = list(priors.hypotheses) if priors is not None else []
     for where, item in items:
         if item is None:
             continue
         if item.id.casefold() in seen:  # equal up to case: one file on macOS and Windows
-            problems.append(
-                Problem(
-                    where,
-                    "id",
-                    f"duplicate id '{item.id}' (also in {seen[item.id.casefold()]}; ids equal "
-                    "up to case are the same file on case-insensitive systems)",
+            other, written = seen[item.id.casefold()]
+            message = f"duplicate id '{item.id}' (also in {other})"
+            if written != item.id:
+                message = (
+                    f"duplicate id '{item.id}' ('{written}' in {other}): ids equal up to case "
+                    "name the same file on case-insensitive systems (macOS, Windows)"
                 )
-            )
+            problems.append(Problem(where, "id", message))
         else:
-            seen[item.id.casefold()] = where
+            seen[item.id.casefold()] = (where, item.id)
         if priors is None:
             continue
         for name in item.likelihoods:
@@ -1422,6 +1498,7 @@ def _ruled_out_problems(
     names = list(priors.hypotheses)
     problems = []
     ruled_out: dict[str, list[str]] = {}  # hypothesis -> items (reliability 1) ruling it out
+    file_of: dict[str, str] = {}
     for where, item in items:
         if item is None:
             continue
@@ -1436,10 +1513,14 @@ def _ruled_out_problems(
                 )
             )
         elif item.r >= 1.0:
+            file_of[item.id] = where
             for h in zeros:
                 ruled_out.setdefault(h, []).append(item.id)
     if not problems and len(ruled_out) == len(names):
-        culprits = sorted({i for ids in ruled_out.values() for i in ids})
+        ids = sorted({i for ids in ruled_out.values() for i in ids})
+        culprits = [f"{i} ({file_of[i]})" for i in ids[:20]]
+        if len(ids) > 20:
+            culprits.append(f"and {len(ids) - 20:,} more")
         problems.append(
             Problem(
                 "evidence",

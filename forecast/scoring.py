@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -135,7 +135,8 @@ the post-mortem and the chart work day by day; a longer window is refused up fro
 def log_p_observed(p: np.ndarray | float, happened: bool) -> np.ndarray:
     """``ln p_o``: ``ln p`` if the outcome happened, else ``ln(1 - p)`` (natural log)."""
     p = np.asarray(p, dtype=float)
-    return np.log(p) if happened else np.log1p(-p)
+    with np.errstate(divide="ignore"):  # a certain forecast that was wrong: -inf, no warning
+        return np.log(p) if happened else np.log1p(-p)
 
 
 def _first_items(a: Arrays, k: int) -> Arrays:
@@ -313,15 +314,22 @@ def score(
     return score_entries(entries)
 
 
-def score_entries(entries: Iterable[tuple[str, Scenario, str]]) -> pd.DataFrame:
+def score_entries(
+    entries: Iterable[tuple[str, Scenario, str]], *, scored: Sequence[Scored] | None = None
+) -> pd.DataFrame:
     """:func:`score` of ``(name, scenario, priors file)`` triples.
 
-    As :func:`load_scenarios` returns them; the file is named in errors.
+    As :func:`load_scenarios` returns them; the file is named in errors. ``scored``: the
+    resolved entries already scored (:func:`score_scenario`, in their order), e.g. in parallel
+    by :func:`forecast.portfolio.score_in_parallel`.
     """
     entries = list(entries)
-    scored = [
-        score_scenario(s, name=n, file=f) for n, s, f in entries if s.priors.resolution is not None
-    ]
+    if scored is None:
+        scored = [
+            score_scenario(s, name=n, file=f)
+            for n, s, f in entries
+            if s.priors.resolution is not None
+        ]
     frame = pd.DataFrame([s.row for s in scored], columns=SCORE_COLUMNS)
     frame.attrs["unresolved"] = [n for n, s, _ in entries if s.priors.resolution is None]
     frame.attrs["scored"] = scored

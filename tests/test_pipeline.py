@@ -22,6 +22,7 @@ def test_the_table_lists_each_file_once():
     assert len(names) == len(set(names))
     assert outputs.files_of("run", formats=()) == (
         "trajectory.csv", "posterior.nc", "attribution.csv", "report.html", "watch.csv",
+        "draws.csv",
     )  # fmt: skip
 
 
