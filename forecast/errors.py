@@ -9,9 +9,21 @@ importable from the modules that raise them (``forecast.inference.ForecastWarnin
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["ForecastWarning", "InputError", "NotebookError", "YamlError"]
+from .inputs.limits import LIMITS
+from .inputs.text import printable
+
+__all__ = [
+    "ForecastWarning",
+    "InputError",
+    "NotebookError",
+    "Problem",
+    "ScenarioError",
+    "YamlError",
+]
 
 
 class InputError(ValueError):
@@ -53,3 +65,37 @@ class NotebookError(RuntimeError):
     def __init__(self, message: str, path: Path | None = None):
         super().__init__(message)
         self.path = path
+
+
+# ----------------------------------------------------------------------------- errors
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with one input file."""
+
+    file: str
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        file, field_ = printable(self.file, 300), printable(self.field, 200)
+        where = f"{file}: {field_}" if self.field else file
+        return f"{where}: {printable(self.message, 600)}"
+
+
+class ScenarioError(ValueError):
+    """Bad input: every :class:`Problem` found, in file order.
+
+    The message lists the first ``LIMITS["shown_problems"]`` and says how many more there are.
+    """
+
+    def __init__(self, problems: Iterable[Problem]):
+        self.problems = list(problems)
+        super().__init__("\n".join(self.lines()))
+
+    def lines(self) -> list[str]:
+        """One line per problem, at most ``LIMITS["shown_problems"]`` and a count of the rest."""
+        shown = LIMITS["shown_problems"]
+        lines = [str(p) for p in self.problems[:shown]]
+        if len(self.problems) > shown:
+            lines.append(f"... and {len(self.problems) - shown:,} more")
+        return lines
