@@ -34,9 +34,12 @@ if TYPE_CHECKING:
     from .charts.sensitivity import sensitivity
     from .charts.timeline import timeline
     from .charts.watch import watch_chart
+    from .hierarchy import PartialPooling, fit_partial_pooling, judgements, write_boldness
     from .indicators import Indicator, load_indicators, observe, watch
     from .inference import DEFAULT_DRAWS, ForecastWarning, run
     from .model import encode, probabilities
+    from .pipeline import run_folder
+    from .pooling import Pool, load_team, pool
     from .pymc_model import build_model
     from .recalibration import recalibrate, synthetic_portfolio
     from .report import report_html, write_report
@@ -61,6 +64,10 @@ _LAZY = {
     "explain_move": "attribution",
     "shapley": "attribution",
     "build_model": "pymc_model",
+    "PartialPooling": "hierarchy",
+    "fit_partial_pooling": "hierarchy",
+    "judgements": "hierarchy",
+    "write_boldness": "hierarchy",
     "encode": "model",
     "probabilities": "model",
     "Changes": "results",
@@ -80,6 +87,9 @@ _LAZY = {
     "report_html": "report",
     "write_report": "report",
     "what_if": "widgets",
+    "Pool": "pooling",
+    "load_team": "pooling",
+    "pool": "pooling",
     "Indicator": "indicators",
     "load_indicators": "indicators",
     "observe": "indicators",
@@ -92,6 +102,7 @@ _LAZY = {
     "synthetic_portfolio": "recalibration",
     "score_chart": "charts.score",
     "calibration_chart": "charts.score",
+    "run_folder": "pipeline",
 }
 
 
@@ -116,6 +127,8 @@ __all__ = [
     "ForecastWarning",
     "Indicator",
     "InputError",
+    "PartialPooling",
+    "Pool",
     "Problem",
     "Scenario",
     "ScenarioError",
@@ -129,19 +142,24 @@ __all__ = [
     "distribution",
     "encode",
     "explain_move",
+    "fit_partial_pooling",
     "hypothesis_names",
     "impact",
     "impact_table",
+    "judgements",
     "load_indicators",
     "load_result",
     "load_scenario",
+    "load_team",
     "new_evidence",
     "observe",
+    "pool",
     "postmortem",
     "probabilities",
     "recalibrate",
     "report_html",
     "run",
+    "run_folder",
     "save_all",
     "save_result",
     "scenario_of",
@@ -156,5 +174,6 @@ __all__ = [
     "watch",
     "watch_chart",
     "what_if",
+    "write_boldness",
     "write_report",
 ]

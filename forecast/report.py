@@ -22,6 +22,7 @@ from .analysis import final_band, impact_table, sensitivity_table
 from .charts.export import figures, inline_svg, svg_text
 from .labels import as_of, pct
 from .outdir import atomic_write
+from .outputs import caption, charts_of
 from .result_schema import (
     ATTRIBUTION,
     PREVIOUS,
@@ -36,7 +37,7 @@ from .result_schema import (
 )
 from .scenario import EvidenceItem, Scenario
 
-__all__ = ["CSP", "how_it_resolved", "report_html", "write_report"]
+__all__ = ["CSP", "how_it_resolved", "page_head", "report_html", "write_report"]
 
 _CSS = """
 :root { --ink: #222; --muted: #666; --rule: #ddd; --accent: #0072B2; }
@@ -80,6 +81,26 @@ CSP = (
 )
 """The page's Content-Security-Policy: no script, nothing loaded from anywhere (inline styles
 and ``data:`` images only). Used by the report and by the notebook export."""
+
+
+def page_head(title: str, css: str = _CSS) -> str:
+    """The start of a self-contained page up to ``</head>``: :data:`CSP`, ``title`` escaped.
+
+    Examples
+    --------
+    >>> page_head("A & B", "body {}").splitlines()[0]
+    '<!DOCTYPE html>'
+    """
+    return f"""<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+{CSP}
+<title>{_e(title)}</title>
+<style>{css}</style>
+</head>
+"""
 
 
 def _warning(text: str | None) -> str:
@@ -430,18 +451,14 @@ def report_html(
     else:
         exactness = f"NUTS estimate; Monte Carlo standard error {final_mcse:.4f}."
     captions = {
-        "timeline": f"The probability of {outcome} after each item (line) with the "
-        f"{band_label(result)} judgement band (shaded): the {band_percentiles(result)} of where "
-        "the answer would move if the uncertain judgements were pinned down. Below: each hypothesis.",
-        "impact": "Left: how much each item moved the probability when it arrived, in "
-        "percentage points and log-odds (hatched: reliability below 1 or a reduced weight in a "
-        "dependence group). Right: the final probability if the item were left out.",
-        "ach": "Each item's effective log-likelihood under each hypothesis relative to its "
-        "average (blue: fits the hypothesis better than average; red: worse), and its "
-        "diagnosticity: items that fit every hypothesis alike cannot tell them apart.",
-        "sensitivity": "The final probability with each uncertain input at the low and at the "
-        "high end of its 90% interval, all others at their centre; the largest swings on top.",
-        "distribution": "The draws behind the judgement band at the last step.",
+        o.name: caption(
+            o.name,
+            outcome=outcome,
+            band=band_label(result),
+            percentiles=band_percentiles(result),
+        )
+        for o in charts_of("run")
+        if o.in_report
     }
     saved = {
         name: inline_svg(Path(path).read_text(encoding="utf-8"), salt=name)
@@ -464,16 +481,7 @@ def report_html(
             f"(interval {row['lo']:g}–{row['hi']:g}) moves the probability between "
             f"{pct(row['p_low'], 1)} and {pct(row['p_high'], 1)}.</p>"
         )
-    return f"""<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-{CSP}
-<title>{_e(scenario.question)}</title>
-<style>{_CSS}</style>
-</head>
-<body>
+    return f"""{page_head(scenario.question)}<body>
 {_warning(warning)}<p class="meta">Forecast briefing · {_e(as_of(result))} · scenario {_e(scenario.hash[:8])}</p>
 <h1>{_e(scenario.question)}</h1>
 <p class="lead">{_lead(result)}</p>

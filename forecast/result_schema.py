@@ -141,6 +141,17 @@ VARIABLES: dict[str, dict[str, tuple[str, ...]]] = {
 }
 
 
+def scenario_json(scenario: Scenario) -> str:
+    """The scenario as the JSON text a result stores (attribute ``scenario_json``, UTF-8).
+
+    Examples
+    --------
+    >>> json.loads(scenario_json(forecast.load_scenario()))["priors"]["outcome"]  # doctest: +SKIP
+    'invasion'
+    """
+    return json.dumps(scenario.to_dict(), ensure_ascii=False)
+
+
 def scenario_of(result: xr.DataTree) -> Scenario:
     """The scenario a result was computed from (stored in its attributes)."""
     return Scenario.from_dict(json.loads(result.attrs["scenario_json"]), name="posterior.nc")
@@ -505,7 +516,9 @@ def build_result(
         "question": scenario.question,
         "outcome": scenario.outcome,
         "scenario_hash": scenario.hash,
-        "scenario_json": json.dumps(scenario.to_dict()),  # file order of hypotheses kept
+        # file order of hypotheses kept; UTF-8 (not \u escapes: 2-3x the size) so that what
+        # run accepts (resultfile.check_scenario_fits) reads back under MAX_ATTR_BYTES
+        "scenario_json": scenario_json(scenario),
         "input_files": json.dumps(scenario.files, sort_keys=True),
         "method": method,
         "band_route": band_route,

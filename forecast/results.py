@@ -11,6 +11,7 @@ import pandas as pd
 import xarray as xr
 
 from .analysis import final_band
+from .csvout import write_csv
 from .errors import InputError
 from .outdir import atomic_write
 from .result_schema import (
@@ -35,6 +36,9 @@ __all__ = [
     "save_result",
     "scenario_of",
     "trajectory_frame",
+    "write_attribution",
+    "write_posterior",
+    "write_trajectory",
 ]
 
 
@@ -68,26 +72,49 @@ def trajectory_frame(result: xr.DataTree) -> pd.DataFrame:
     return frame
 
 
+def write_trajectory(result: xr.DataTree, out: str | Path) -> Path:
+    """Write ``<out>/trajectory.csv`` (atomically): :func:`trajectory_frame`, 6 decimals."""
+    path = Path(out) / "trajectory.csv"
+    frame = trajectory_frame(result)
+    write_csv(frame, path, float_format="%.6f")
+    return path
+
+
+def write_attribution(result: xr.DataTree, out: str | Path) -> Path | None:
+    """Write ``<out>/attribution.csv`` (atomically), or nothing without an ``/attribution`` node."""
+    if not has_node(result, ATTRIBUTION):
+        return None
+    from .attribution import attribution_frame
+
+    path = Path(out) / "attribution.csv"
+    shares = attribution_frame(result)
+    write_csv(shares, path, float_format="%.8f")
+    return path
+
+
+def write_posterior(result: xr.DataTree, out: str | Path) -> Path:
+    """Write the whole result as ``<out>/posterior.nc`` (netCDF 4, atomically)."""
+    path = Path(out) / "posterior.nc"
+    atomic_write(path, lambda p: result.to_netcdf(p, engine="netcdf4"))
+    return path
+
+
 def save_result(result: xr.DataTree, out: str | Path) -> dict[str, Path]:
     """Write ``trajectory.csv`` and ``posterior.nc`` into ``out`` (atomically).
 
-    Also ``attribution.csv`` when the result has an ``/attribution`` node.
+    Also ``attribution.csv`` when the result has an ``/attribution`` node: the tables and result of
+    :data:`forecast.outputs.OUTPUTS` that ``forecast run`` writes before its charts.
 
     Returns the paths written, by name.
     """
-    out = Path(out)
-    paths = {"trajectory": out / "trajectory.csv", "posterior": out / "posterior.nc"}
-    frame = trajectory_frame(result)
-    atomic_write(paths["trajectory"], lambda p: frame.to_csv(p, index=False, float_format="%.6f"))
-    if has_node(result, ATTRIBUTION):
-        from .attribution import attribution_frame
+    from .outputs import OUTPUTS, writer
 
-        paths["attribution"] = out / "attribution.csv"
-        shares = attribution_frame(result)
-        atomic_write(
-            paths["attribution"], lambda p: shares.to_csv(p, index=False, float_format="%.8f")
-        )
-    atomic_write(paths["posterior"], lambda p: result.to_netcdf(p, engine="netcdf4"))
+    paths = {}
+    for output in OUTPUTS:
+        if output.kind in ("table", "result") and output.writer.startswith("forecast.results:"):
+            path = writer(output.name)(result, out)
+            if path is not None:
+                paths[output.name] = path
     return paths
 
 
@@ -120,42 +147,56 @@ def load_result(path: str | Path) -> xr.DataTree:
     return result
 
 
-def input_changes(result: xr.DataTree) -> list[str]:
+def input_changes(
+    result: xr.DataTree, current: dict[str, str] | None = None, *, of: tuple[str, str] = ("", "")
+) -> list[str]:
     """The input files that differ from those the result was computed from.
 
-    Compares the sha256 of every file recorded in the result (attribute ``input_files``, paths
-    as given to ``forecast run``, relative to the current directory) with the file on disk,
-    and lists evidence files (``*.yaml``, ``*.yml``, ``*.csv``) new in the evidence folder
-    (attribute ``evidence_folder``, set by ``forecast run``). Empty when nothing changed or no files were recorded.
+    The result is untrusted: nothing it names is opened, hashed or listed. Its recorded
+    hashes (attribute ``input_files``) are compared with ``current``, the hashes of the
+    scenario the user named (:func:`forecast.scenario.input_hashes`, read under the folder
+    rules). A recorded file is "gone" only when it belongs to that scenario (``of``: its priors
+    file and evidence folder as given); other recorded names are counted, never shown.
+
+    Parameters
+    ----------
+    result : xarray.DataTree
+        A loaded result.
+    current : dict of str to str, optional
+        Path to sha256 of the scenario's files now; None (no scenario named): empty list.
+    of : (str, str)
+        The priors file and the evidence folder ``current`` was read from.
 
     Examples
     --------
-    >>> input_changes(load_result("out/posterior.nc"))  # doctest: +SKIP
+    >>> input_changes(result, input_hashes("priors.yaml", "evidence"),
+    ...               of=("priors.yaml", "evidence"))  # doctest: +SKIP
     ['evidence/new-item.yaml (new)']
     """
-    import hashlib
-
+    if current is None:
+        return []
     try:
         files = json.loads(str(result.attrs.get("input_files", "{}")) or "{}")
     except ValueError:
         return []
     if not isinstance(files, dict):
         return []
-    changed = []
-    for name, digest in files.items():
-        path = Path(str(name))
-        if not path.is_file():
-            changed.append(f"{name} (gone)")
-        elif hashlib.sha256(
-            path.read_bytes()
-        ).hexdigest() != digest and not only_resolution_changed(path, result):
-            changed.append(f"{name} (edited)")
-    folder = Path(str(result.attrs.get("evidence_folder", "")))
-    if str(folder) not in ("", ".") and folder.is_dir():
-        for path in sorted(folder.iterdir()):
-            new = path.suffix.lower() in (".yaml", ".yml", ".csv") and not path.name.startswith(".")
-            if new and path.is_file() and str(path) not in files:
-                changed.append(f"{path} (new)")
+    recorded = {str(k): str(v) for k, v in files.items()}
+    priors, evidence = of
+    changed = [
+        f"{name} (edited)"
+        for name in current
+        if recorded.get(name, current[name]) != current[name]
+        and not (name == str(Path(priors)) and only_resolution_changed(Path(name), result))
+    ]
+    changed += [f"{name} (new)" for name in current if name not in recorded]
+    ours = [
+        n for n in recorded if n == str(Path(priors)) or str(Path(n).parent) == str(Path(evidence))
+    ]
+    changed += [f"{name} (gone)" for name in ours if name not in current]
+    others = len(recorded) - len(ours)
+    if others:
+        changed.append(f"{others} recorded file{'s' * (others != 1)} not of this scenario")
     return changed
 
 

@@ -56,6 +56,7 @@ __all__ = [
     "ScenarioError",
     "folder_files",
     "hypothesis_names",
+    "input_hashes",
     "load_scenario",
     "new_evidence",
     "printable",
@@ -87,7 +88,7 @@ LIMITS = {
 
 TEXT_FIELDS = frozenset(
     {"question", "outcome", "description", "id", "date", "title", "source", "quote"}
-    | {"rationale", "group", "url", "notes", "by"}
+    | {"rationale", "group", "url", "notes", "by", "analyst"}
 )
 """Keys whose YAML values are read as the text written (no YAML 1.1 coercion)."""
 
@@ -473,6 +474,13 @@ class Priors(_Strict):
         min_length=1, max_length=LIMITS["question"], description="The question being forecast."
     )
     outcome: str = Field(description="Name of the outcome, e.g. invasion.")
+    analyst: str | None = Field(
+        None,
+        min_length=1,
+        max_length=LIMITS["name"],
+        description="Who wrote this scenario (forecast pool names the folder's analyst by it; "
+        "default: the folder's name).",
+    )
     hypotheses: dict[str, Hypothesis] = Field(
         min_length=2,
         description="Mutually exclusive, exhaustive hypotheses (at least two).",
@@ -499,6 +507,14 @@ class Priors(_Strict):
     @classmethod
     def _outcome_name(cls, v: str) -> str:
         return _check_name(v, "outcome")
+
+    @field_validator("analyst")
+    @classmethod
+    def _analyst_name(cls, v: str | None) -> str | None:
+        bad = None if v is None else _control(v)
+        if bad:
+            raise ValueError(f"analyst {_show(v)} contains the control character {bad}")
+        return v
 
     @field_validator("hypotheses", mode="before")
     @classmethod
@@ -1196,8 +1212,43 @@ def _read_file(path: Path, limit: int, problems: list[Problem]) -> tuple[str, st
     return None
 
 
+def input_hashes(
+    priors: str | Path = "priors.yaml", evidence: str | Path = "evidence", *, named: bool = True
+) -> dict[str, str]:
+    """Return the sha256 of the scenario's files, keyed as :attr:`Scenario.files` is.
+
+    The files :func:`load_scenario` would read, under the same folder rules (links leaving
+    the scenario refused, hidden and other files not read), without validating them; files
+    that cannot be read are left out. ``forecast report`` compares these with the result's.
+
+    Examples
+    --------
+    >>> input_hashes("priors.yaml", "evidence")["priors.yaml"]  # doctest: +SKIP
+    '3f1c...'
+    """
+    priors_path, evidence_dir = Path(priors), Path(evidence)
+    problems: list[Problem] = []
+    roots = [priors_path.parent.resolve()]
+    paths = [] if _scenario_file(priors_path, roots) else [priors_path]
+    if evidence_dir.is_dir() and (named or _linked_evidence(evidence_dir, priors_path) is None):
+        roots.append(evidence_dir.resolve())
+        paths += _evidence_folder(evidence_dir, roots, problems).read
+    hashes = {}
+    for path in paths:
+        limit = LIMITS["csv_bytes"] if path.suffix.lower() == ".csv" else MAX_BYTES
+        if (got := _read_file(path, limit, problems)) is not None:
+            hashes[str(path)] = got[0]
+    return hashes
+
+
+def _linked_evidence(evidence: Path, priors: Path) -> str | None:
+    from .guard import linked_folder  # guard reads printable from here
+
+    return linked_folder(evidence, priors.parent, "evidence")
+
+
 def load_scenario(
-    priors: str | Path = "priors.yaml", evidence: str | Path = "evidence"
+    priors: str | Path = "priors.yaml", evidence: str | Path = "evidence", *, named: bool = True
 ) -> Scenario:
     """Read and validate a scenario from its files.
 
@@ -1210,6 +1261,10 @@ def load_scenario(
         a table of items. Files starting with ``.`` or ``_``, and files of other kinds, are
         not read (``Scenario.ignored`` lists them); symbolic links leaving the scenario
         folder are refused.
+    named : bool
+        Whether the user named ``evidence`` (True from Python). When False, an evidence folder
+        that is itself a symbolic link leaving the priors file's folder is refused
+        (:func:`forecast.guard.linked_folder`).
 
     Returns
     -------
@@ -1251,7 +1306,10 @@ def load_scenario(
     items: list[tuple[str, EvidenceItem | None]] = []
     csv_rows: set[str] = set()
     ignored: list[tuple[str, str]] = []
-    if not evidence_dir.is_dir():
+    linked = None if named else _linked_evidence(evidence_dir, priors_path)
+    if linked is not None:
+        problems.append(Problem(str(evidence_dir), "", linked))
+    elif not evidence_dir.is_dir():
         what = "is a file, not a folder" if evidence_dir.exists() else "not found"
         problems.append(Problem(str(evidence_dir), "", f"evidence folder {what}"))
     else:
@@ -1310,12 +1368,17 @@ def _assemble(
     for where, item in items:
         if item is None:
             continue
-        if item.id in seen:
+        if item.id.casefold() in seen:  # equal up to case: one file on macOS and Windows
             problems.append(
-                Problem(where, "id", f"duplicate id '{item.id}' (also in {seen[item.id]})")
+                Problem(
+                    where,
+                    "id",
+                    f"duplicate id '{item.id}' (also in {seen[item.id.casefold()]}; ids equal "
+                    "up to case are the same file on case-insensitive systems)",
+                )
             )
         else:
-            seen[item.id] = where
+            seen[item.id.casefold()] = where
         if priors is None:
             continue
         for name in item.likelihoods:
@@ -1442,7 +1505,7 @@ _TEMPLATE = """\
 # Evidence item {id}: one file per item. Every field is described in README.md, section
 # "{section}".
 # Until you edit the likelihoods this item is neutral (all 1) and changes nothing.
-id: {id}
+id: "{id}"
 date: {today}   # today, the day this template was written: change it to when the item became known (YYYY-MM-DD)
 title: "TODO: a short title"
 source: "TODO: who reported it"

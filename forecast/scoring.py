@@ -132,6 +132,11 @@ class Scored:
         return tuple(e.date for e in self.scenario.evidence[: self.arrays.n_items])
 
 
+MAX_WINDOW_DAYS = 36_525
+"""The longest window scored (days from ``opened`` to the resolution): 100 years. Scoring,
+the post-mortem and the chart work day by day; a longer window is refused up front."""
+
+
 def log_p_observed(p: np.ndarray | float, happened: bool) -> np.ndarray:
     """``ln p_o``: ``ln p`` if the outcome happened, else ``ln(1 - p)`` (natural log)."""
     p = np.asarray(p, dtype=float)
@@ -195,6 +200,18 @@ def score_scenario(
                 )
             ]
         )
+    if (res.date - opened).days > MAX_WINDOW_DAYS:
+        field = "opened" if scenario.priors.opened else "resolution.date"
+        raise ScenarioError(
+            [
+                Problem(
+                    file,
+                    field,
+                    f"the scored window {opened}..{res.date} is {(res.date - opened).days:,} "
+                    f"days; at most {MAX_WINDOW_DAYS:,} (100 years) are scored day by day",
+                )
+            ]
+        )
     a = _first_items(encode(scenario), k)
     p_h, p_y = probabilities(a)
     happened = bool(res.outcome)
@@ -247,7 +264,7 @@ def load_scenarios(folders: Iterable[str | Path]) -> list[tuple[str, Scenario, s
         folder = Path(folder)
         priors = folder / "priors.yaml"
         try:
-            scenario = load_scenario(priors, folder / "evidence")
+            scenario = load_scenario(priors, folder / "evidence", named=False)
         except ScenarioError as exc:
             problems += exc.problems
             continue
