@@ -237,7 +237,7 @@ def signed_axis(axis: Axis) -> None:
     """
 
     def label(value: float, _pos) -> str:
-        return signed(value, tick_digits(axis.get_majorticklocs()))
+        return signed(value, tick_digits(list(axis.get_majorticklocs())))
 
     axis.set_major_formatter(label)
 
