@@ -64,7 +64,7 @@ def lab(tmp_path_factory):
     """``jupyter lab`` from this environment on a free port of 127.0.0.1, with a random token,
     its root a temporary copy of the notebooks; shut down at the end whatever happens."""
     base = tmp_path_factory.mktemp("lab")
-    root = copy_bundled(base / "repo", "notebooks")
+    root = copy_bundled(base / "repo", "notebooks", "indicators")
     # a private Jupyter configuration: no user settings, workspaces or news pop-ups
     env = {k: v for k, v in os.environ.items() if k != "MPLBACKEND"}
     for var, sub in [
