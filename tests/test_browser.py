@@ -219,13 +219,13 @@ def check_pretend_buttons(page, fail) -> None:
     text ("not seen", not "not s..."): no button's text is wider than the button."""
     from playwright.sync_api import Error as PlaywrightError
 
-    header = page.get_by_text("Indicators: pretend seen / not seen").first
+    header = page.locator(".forecast-whatif").get_by_text("Indicators: pretend seen / not seen")
     try:
         header.scroll_into_view_if_needed(timeout=UPDATE * 1000)
         header.click()
     except PlaywrightError:
         fail("the what-if panel has no folded 'Indicators: pretend seen / not seen' section")
-    buttons = page.locator(".widget-toggle-buttons button")
+    buttons = page.locator(".forecast-whatif .widget-toggle-buttons button")
     try:
         buttons.first.wait_for(state="visible", timeout=UPDATE * 1000)
     except PlaywrightError:
