@@ -107,7 +107,10 @@ def _plain(text) -> str:
 
 
 CHART_NAMES = ("timeline", "impact", "ach", "sensitivity", "distribution", "watch")
-RUN_FILES = ("trajectory.csv", "attribution.csv", "watch.csv", "posterior.nc", "report.html")
+RUN_FILES = (
+    "trajectory.csv", "attribution.csv", "watch.csv", "posterior.nc", "report.html",
+    "by_date.csv", "daily.csv",
+)  # fmt: skip
 
 
 def _is_chart(name: str) -> bool:
@@ -203,6 +206,7 @@ def _compute(args, scenario):
             seed=args.seed,
             progress=_progress_printer(f"{args.method} route"),
             attribution=True,
+            as_of=getattr(args, "as_of", None),
         )
     result.attrs["command"] = " ".join(["forecast", *args.argv])
     result.attrs["evidence_folder"] = str(Path(args.evidence))
@@ -220,10 +224,14 @@ def _print_run(scenario, result, frame, args) -> None:
     print(_plain(_format_table(frame, scenario.outcome, band_label(result))))
     last = frame.iloc[-1]
     o = scenario.outcome
+    from .time_result import as_of_notes, as_of_text
+
     print(
-        f"\nP({o}) = {last[f'p_{o}']:.1%} ({band_label(result)} judgement band "
-        f"{last[f'p_{o}_low']:.1%} to {last[f'p_{o}_high']:.1%}; MCSE {last['mcse']:.4f})"
+        f"\nP({o}) = {last[f'p_{o}']:.1%}{as_of_text(result)} ({band_label(result)} judgement "
+        f"band {last[f'p_{o}_low']:.1%} to {last[f'p_{o}_high']:.1%}; MCSE {last['mcse']:.4f})"
     )
+    for line in as_of_notes(result):
+        print(_plain(line))
     if result[ATTRIBUTION].attrs["explanation"]:
         print(_plain(result[ATTRIBUTION].attrs["explanation"]))
 
@@ -773,6 +781,12 @@ def _parser() -> argparse.ArgumentParser:
         help="draws per step for the band, 100 to 1,000,000 (default 4,000)",
     )
     p.add_argument("--method", choices=["fast", "nuts"], default="fast")
+    p.add_argument(
+        "--as-of",
+        default=None,
+        metavar="DATE",
+        help="what was known on DATE (YYYY-MM-DD or 'today'); default the latest item's date",
+    )
     p.add_argument(
         "--no-charts",
         action="store_true",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -41,7 +42,7 @@ __all__ = [
 def trajectory_frame(result: xr.DataTree) -> pd.DataFrame:
     """The trajectory as a table, one row per step (step 0 = the prior).
 
-    Columns: ``step, date, evidence_id, p_<hypothesis>..., p_<outcome>, p_<outcome>_low,
+    Columns: ``step, date, evidence_id, row, p_<hypothesis>..., p_<outcome>, p_<outcome>_low,
     p_<outcome>_high, mcse`` (probabilities as fractions, dates as ``YYYY-MM-DD``).
 
     Examples
@@ -57,6 +58,9 @@ def trajectory_frame(result: xr.DataTree) -> pd.DataFrame:
             "step": t["step"].values,
             "date": ["" if d == "NaT" else str(d) for d in days],  # years 0001-9999
             "evidence_id": [str(v) for v in t["evidence_id"].values],
+            "row": [str(v) for v in t["row"].values]
+            if "row" in t
+            else ["prior"] + ["item"] * (t.sizes["step"] - 1),
         }
     )
     for h in t["hypothesis"].values:
@@ -71,7 +75,8 @@ def trajectory_frame(result: xr.DataTree) -> pd.DataFrame:
 def save_result(result: xr.DataTree, out: str | Path) -> dict[str, Path]:
     """Write ``trajectory.csv`` and ``posterior.nc`` into ``out`` (atomically).
 
-    Also ``attribution.csv`` when the result has an ``/attribution`` node.
+    Also ``attribution.csv`` when the result has an ``/attribution`` node, ``by_date.csv``
+    and ``daily.csv`` when it has ``/by_date`` and ``/daily`` (:mod:`forecast.time_result`).
 
     Returns the paths written, by name.
     """
@@ -87,8 +92,18 @@ def save_result(result: xr.DataTree, out: str | Path) -> dict[str, Path]:
         atomic_write(
             paths["attribution"], lambda p: shares.to_csv(p, index=False, float_format="%.8f")
         )
+    from .time_result import by_date_frame, daily_frame
+
+    for name, table in (("by_date", by_date_frame(result)), ("daily", daily_frame(result))):
+        if table is not None:
+            paths[name] = out / f"{name}.csv"
+            atomic_write(paths[name], partial(_write_csv, table))
     atomic_write(paths["posterior"], lambda p: result.to_netcdf(p, engine="netcdf4"))
     return paths
+
+
+def _write_csv(table: pd.DataFrame, path: Path) -> None:
+    table.to_csv(path, index=False, float_format="%.6f")
 
 
 def load_result(path: str | Path) -> xr.DataTree:
