@@ -218,15 +218,15 @@ def _brute_band(s: Scenario, seen: list[str], d: int, n=200_000):
 
 def test_band_of_a_row_with_survival_matches_brute_force():
     """The as-of row's band (intervals on p_h, uniform timing and a `by` shape) against an
-    independent weighted Monte Carlo with 200,000 draws: within 5 combined MCSE."""
+    independent weighted Monte Carlo with 200,000 draws: within 5 combined MCSE. Late in the
+    window (day 85 of 90), where the days without the event move the band most."""
     s = time_scenario("uniform")
-    t = numbers(s, as_of=day(45), band=True, draws=4000)
-    ref = _brute_band(s, ["a1", "b1", "c1"], 45)
+    t = numbers(s, as_of=day(85), band=True, draws=20_000)
+    ref = _brute_band(s, ["a1", "b1", "c1"], 85)
     for key, col in (("low", "p_outcome_low"), ("high", "p_outcome_high")):
         tol = 5 * math.hypot(t.stats[f"mcse_{key}"][-1], ref[f"mcse_{key}"][0])
         assert abs(t.stats[col][-1] - ref[key][0]) <= tol, (key, t.stats[col][-1], ref[key][0])
-    tol = 5 * math.hypot(t.stats["mcse"][-1], ref["mcse"][0])
-    assert abs(t.stats["draws_mean"][-1] - t.stats["p_outcome"][-1]) <= tol
+    assert abs(t.stats["draws_mean"][-1] - t.stats["p_outcome"][-1]) <= 4 * t.stats["mcse"][-1]
 
 
 # ----------------------------------------------------------------------------- properties
