@@ -741,7 +741,9 @@ class _CompiledPart:
     def add(self, out: np.ndarray, i: int, w: float, k: int) -> None:
         """Add item i's ``w log Lr`` draws to ``out`` for the pairs used from step k on."""
         a, s = self.a, self.common
-        modes = s["grouped"][int(i), float(w)]
+        modes = s["grouped"].get((int(i), float(w)))
+        if modes is None:  # an item in no group (weight 1), outside a compiled stretch
+            modes = tuple(m[i] for m in s["proposals"])
         self.kernels.add_item(
             out, self.last_k, k, a.mu[i], a.sd[i], s["alike"][i], float(a.r[i]), float(w),
             *modes, self.rng,

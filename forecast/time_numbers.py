@@ -75,7 +75,7 @@ def weighted_summary(q: np.ndarray, w: np.ndarray) -> dict[str, np.ndarray]:
     (0.05, 0.95)
     """
     q, w = np.atleast_2d(q), np.broadcast_to(np.atleast_2d(w), np.atleast_2d(q).shape)
-    order = np.argsort(q, axis=1, kind="stable")
+    order = np.argsort(q, axis=1)
     qs, ws = np.take_along_axis(q, order, 1), np.take_along_axis(w, order, 1)
     total = ws.sum(axis=1)
     before = np.cumsum(ws, axis=1) - ws
@@ -147,9 +147,10 @@ class _Epoch:
         assert self.p is not None
         post = self.kept[steps].astype(float)
         f = self.timing.cdf(days, self.p)  # (M, S, H)
-        w = (post * (1.0 - f)).sum(axis=2)
+        post_f = np.einsum("msh,msh->ms", post, f)
+        w = post.sum(axis=2) - post_f  # sum_h P(h | E, theta) S_h(d; p_h)
         with np.errstate(invalid="ignore", divide="ignore"):
-            q = np.where(w > 0, (post * (self.p - f)).sum(axis=2) / w, 0.0)
+            q = np.where(w > 0, (np.einsum("msh,sh->ms", post, self.p) - post_f) / w, 0.0)
         return q, w
 
     def summary(self, steps, days, *, keep: bool = False):

@@ -180,12 +180,18 @@ class Timing:
         day = np.atleast_1d(np.asarray(day))
         p = np.asarray(p, dtype=float)
         lead = (day.size,) + (1,) * (p.ndim - 1)
-        tau = self.tau(day).reshape(*lead, 1)
-        g = self.shape(self.tau(day)).reshape(*lead, -1)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            const = -np.expm1(tau * np.log1p(-p))
-        const = np.where(tau == 0, 0.0, const)
-        return np.where(self.constant, const, p * g)
+        tau = self.tau(day)
+        g = self.shape(tau)  # (D, H)
+        out = np.empty(lead[:1] + p.shape)
+        for h in range(p.shape[-1]):  # one branch per hypothesis: no work thrown away
+            if self.constant[h]:
+                with np.errstate(divide="ignore", invalid="ignore"):
+                    log_s = np.log1p(-p[..., h])
+                out[..., h] = -np.expm1(tau.reshape(lead) * log_s)
+                out[tau == 0, ..., h] = 0.0
+            else:
+                out[..., h] = p[..., h] * g[:, h].reshape(lead)
+        return out
 
     def expected(self, day: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """``E[F_h(d)]`` and ``E[S_h(d)]`` over ``p_h``'s interval, (D, H) each.

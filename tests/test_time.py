@@ -137,8 +137,9 @@ def items_log_lik(seen: list[str], names=("calm", "storm", "ruse")) -> np.ndarra
     """Sum of w log L by hand: point likelihoods, reliability 1, group g by strength rank."""
     lik = {i["id"]: i["likelihoods"] for i in ITEMS}
     out = np.zeros(3)
-    grouped = sorted((x for x in seen if x in ("a1", "a2")), key=lambda x: -math.log(
-        lik[x]["storm"]))  # strongest first: a1 (3) then a2 (2)
+    grouped = sorted(
+        (x for x in seen if x in ("a1", "a2")), key=lambda x: -math.log(lik[x]["storm"])
+    )  # strongest first: a1 (3) then a2 (2)
     w = {x: 1.0 for x in seen}
     for rank, x in enumerate(grouped, start=1):
         w[x] = rank / (1 + RHO * (rank - 1)) - (rank - 1) / (1 + RHO * (rank - 2))
