@@ -140,7 +140,7 @@ def items_log_lik(seen: list[str], names=("calm", "storm", "ruse")) -> np.ndarra
     grouped = sorted(
         (x for x in seen if x in ("a1", "a2")), key=lambda x: -math.log(lik[x]["storm"])
     )  # strongest first: a1 (3) then a2 (2)
-    w = {x: 1.0 for x in seen}
+    w = dict.fromkeys(seen, 1.0)
     for rank, x in enumerate(grouped, start=1):
         w[x] = rank / (1 + RHO * (rank - 1)) - (rank - 1) / (1 + RHO * (rank - 2))
     for x in seen:
@@ -185,7 +185,7 @@ def test_rows_daily_and_by_date_equal_the_contract(timing):
                 g = _shape(kind, {dt.date.fromisoformat(a): v for a, v in h.get("by", {}).items()},
                            N_DAYS)  # fmt: skip
                 f = lambda p, x, g=g: p * g(x / N_DAYS)  # noqa: E731
-            num = _expect(lambda p, f=f: f(p, dd) - f(p, 45), h["p_outcome"])
+            num = _expect(lambda p, f=f, dd=dd: f(p, dd) - f(p, 45), h["p_outcome"])
             den = _expect(lambda p, f=f: 1 - f(p, 45), h["p_outcome"])
             total += post_a[k] * num / den
         assert t.by_date["p"][dd - 46] == pytest.approx(total, abs=1e-9), dd
