@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from .indicators import Indicator, load_indicators, observe, watch
     from .inference import DEFAULT_DRAWS, ForecastWarning, run
     from .model import encode, probabilities
+    from .pipeline import run_folder
     from .pymc_model import build_model
     from .recalibration import recalibrate, synthetic_portfolio
     from .report import report_html, write_report
@@ -92,6 +93,7 @@ _LAZY = {
     "synthetic_portfolio": "recalibration",
     "score_chart": "charts.score",
     "calibration_chart": "charts.score",
+    "run_folder": "pipeline",
 }
 
 
@@ -142,6 +144,7 @@ __all__ = [
     "recalibrate",
     "report_html",
     "run",
+    "run_folder",
     "save_all",
     "save_result",
     "scenario_of",

@@ -8,18 +8,15 @@ written), 1 anything else ("internal error", the traceback saved to a file in th
 from __future__ import annotations
 
 import argparse
-import contextlib
-import functools
 import json
 import os
 import sys
-import time
 import traceback
-import warnings
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
 
+from .console import indicators_summary, plain, scenario_summary, score_line, score_table
 from .errors import InputError
+from .pipeline import check_out, find_indicators
 from .scenario import (
     EvidenceItem,
     Priors,
@@ -30,17 +27,12 @@ from .scenario import (
     printable,
 )
 
-if TYPE_CHECKING:
-    import pandas as pd
-
 __all__ = ["main"]
 
 BAD_INPUT = 2
 MAX_DRAWS = 1_000_000
 MAX_SEED = 2**32 - 1
 LISTED = 200  # items (and groups) listed by validate; the rest are counted
-TABLE_ROWS = 60  # run prints every step up to this many; beyond, the prior and the latest
-TABLE_TAIL = 40
 
 
 def _whole_number(low: int, high: int):
@@ -60,310 +52,72 @@ def _whole_number(low: int, high: int):
     return parse
 
 
-def _items(n: int) -> str:
-    return f"{n} evidence item{'s' * (n != 1)}"
-
-
-def _progress_printer(label: str):
-    """Return a progress callback that stays silent for the first second, then reports on stderr."""
-    start = time.monotonic()
-    shown = False
-
-    def progress(step: int, total: int) -> None:
-        nonlocal shown
-        if time.monotonic() - start < 1.0 and not shown:
-            return
-        shown = True
-        end = "\n" if step >= total else ""
-        print(f"\r{label}: step {step}/{total}", end=end, file=sys.stderr, flush=True)
-
-    return progress
-
-
-def _format_table(frame, outcome: str, band: str) -> str:
-    cols = [c for c in frame.columns if c.startswith("p_") and not c.endswith(("_low", "_high"))]
-    show = frame[["step", "date", "evidence_id"]].copy()
-    show["evidence_id"] = show["evidence_id"].replace("", "(prior)")
-    for c in cols:
-        show[c] = (frame[c] * 100).map("{:5.1f}%".format)
-    show[f"{outcome} {band} band"] = [
-        f"{lo * 100:4.1f}-{hi * 100:4.1f}%"
-        for lo, hi in zip(frame[f"p_{outcome}_low"], frame[f"p_{outcome}_high"], strict=True)
-    ]
-    show["mcse"] = frame["mcse"].map("{:.4f}".format)
-    if len(show) <= TABLE_ROWS:
-        return show.to_string(index=False)
-    # the prior, then the latest steps; every step is in trajectory.csv
-    hidden = len(show) - 1 - TABLE_TAIL
-    lines = show.iloc[[0, *range(len(show) - TABLE_TAIL, len(show))]].to_string(index=False)
-    head, prior, *tail = lines.splitlines()
-    gap = f"  ... {hidden:,} steps not shown (every step is in trajectory.csv) ..."
-    return "\n".join([head, prior, gap, *tail])
-
-
-def _plain(text) -> str:
-    """Analyst text for the terminal, line by line (:func:`forecast.scenario.printable`)."""
-    return "\n".join(printable(line, 100_000) for line in str(text).splitlines())
-
-
-CHART_NAMES = ("timeline", "impact", "ach", "sensitivity", "distribution", "watch")
-RUN_FILES = (
-    "trajectory.csv", "attribution.csv", "watch.csv", "posterior.nc", "report.html",
-    "by_date.csv", "daily.csv",
-)  # fmt: skip
-
-
-def _is_chart(name: str) -> bool:
-    from .charts import FORMATS
-
-    stem, _, ext = name.rpartition(".")
-    return stem in CHART_NAMES and ext in FORMATS
-
-
-def _run_set(name: str) -> bool:
-    """Return the files of a run's set in ``out/``.
-
-    ``forecast run`` replaces them together (or drops them).
-    """
-    return name in RUN_FILES or _is_chart(name)
-
-
-def _check_out(args) -> Path:
-    """Return ``--out`` as given, refused where a run would write among the analyst's files.
-
-    InputError when it is a file, the evidence folder (or inside it), or a folder holding the priors
-    file or the evidence folder: a run swaps the whole folder.
-    """
-    out = Path(args.out)
-    if out.exists() and not out.is_dir():
-        raise InputError(f"--out {_plain(args.out)}: exists and is not a folder")
-    real = out.resolve()
-    scenario = [getattr(args, "priors", None), getattr(args, "evidence", None)]
-    evidence = Path(scenario[1]).resolve() if scenario[1] else None
-    if evidence is not None and (real == evidence or evidence in real.parents):
-        raise InputError(f"--out {args.out}: is the evidence folder; choose another output folder")
-    for given in filter(None, scenario):
-        if real in Path(given).resolve().parents:
-            raise InputError(
-                f"--out {args.out}: holds the scenario's {given}; choose another output folder"
-            )
-    if real.name in ("evidence", "indicators") and (real.parent / "priors.yaml").is_file():
-        raise InputError(
-            f"--out {args.out}: is the scenario's {real.name} folder; choose another output folder"
-        )
-    return out
-
-
-def _previous_result(path: Path):
-    """Return the earlier run kept at ``path``, or None.
-
-    Checked as untrusted input: InputError if it is not a forecast result.
-    """
-    from .results import load_result
-
-    if not path.exists():
-        return None
-    try:
-        return load_result(path)
-    except InputError as exc:
-        raise InputError(
-            f"{exc}\n  (it is the earlier run in {path.parent}: move it away or choose another --out)"
-        ) from None
-
-
-def _since_last_run(result, previous, previous_path: Path, outcome: str):
-    """Say what changed since the earlier run and keep its trajectory.
-
-    For a different question, say so in one line and keep nothing of it.
-    """
-    from .results import changes_since, keep_previous, same_question
-
-    if previous is None:
-        return result
-    if not same_question(previous, result):
-        print(
-            f"\n{previous_path} holds a different question, not compared: "
-            f'"{_plain(previous.attrs.get("question"))}" (outcome '
-            f"{_plain(previous.attrs.get('outcome'))}); this run: "
-            f'"{_plain(result.attrs.get("question"))}" (outcome {_plain(outcome)})'
-        )
-        return result
-    changes = changes_since(previous, result)
-    print("\n" + _plain(changes.describe(outcome)))
-    return keep_previous(result, previous, changes)
-
-
-def _compute(args, scenario):
-    """Run the model; returns the result and the ForecastWarnings raised."""
-    from .inference import ForecastWarning, run
-
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", ForecastWarning)
-        result = run(
-            scenario,
-            method=args.method,
-            draws=args.draws,
-            seed=args.seed,
-            progress=_progress_printer(f"{args.method} route"),
-            attribution=True,
-            as_of=getattr(args, "as_of", None),
-        )
-    result.attrs["command"] = " ".join(["forecast", *args.argv])
-    result.attrs["evidence_folder"] = str(Path(args.evidence))
-    return result, caught
-
-
-def _print_run(scenario, result, frame, args) -> None:
-    print(printable(scenario.question, 2000))
-    print(
-        f"{_items(len(scenario.evidence))}, {len(scenario.hypotheses)} hypotheses, "
-        f"method {args.method}, seed {args.seed}, {args.draws} draws\n"
-    )
-    from .result_schema import ATTRIBUTION, band_label
-
-    print(_plain(_format_table(frame, scenario.outcome, band_label(result))))
-    last = frame.iloc[-1]
-    o = scenario.outcome
-    from .time_result import as_of_notes, as_of_text
-
-    print(
-        f"\nP({o}) = {last[f'p_{o}']:.1%}{as_of_text(result)} ({band_label(result)} judgement "
-        f"band {last[f'p_{o}_low']:.1%} to {last[f'p_{o}_high']:.1%}; MCSE {last['mcse']:.4f})"
-    )
-    for line in as_of_notes(result):
-        print(_plain(line))
-    if result[ATTRIBUTION].attrs["explanation"]:
-        print(_plain(result[ATTRIBUTION].attrs["explanation"]))
-
-
-def _write_run(result, staging: Path, charts: bool) -> list[str]:
-    """Write the run's set into ``staging``; returns the names written."""
-    from .results import save_result
-
-    names = [p.name for p in save_result(result, staging).values()]
-    if charts:
-        from .charts import save_all
-        from .report import write_report
-
-        saved = save_all(result, staging, formats=("png", "svg"), dpi=200, processes=2)
-        names += [p.name for p in saved]
-        svgs = {p.stem: p for p in saved if p.suffix == ".svg"}  # drawn once, for both
-        names.append(write_report(result, staging, svg_files=svgs).name)
-    return names
+def _warn(text: str) -> None:
+    print(text, file=sys.stderr)
 
 
 def _cmd_run(args) -> int:
-    # imported here: validate, new-evidence and schema need neither xarray nor scipy
-    from .inference import DEFAULT_DRAWS
-    from .outdir import output_set
-    from .results import trajectory_frame
+    from .pipeline import run_folder
 
-    args.draws = DEFAULT_DRAWS if args.draws is None else args.draws
-    out = _check_out(args)
-    scenario = load_scenario(args.priors, args.evidence)
-    indicators = _indicators(args, scenario)  # bad indicator files: exit 2 before any work
-    with output_set(out, _run_set) as staging:  # out/ changes all at once, or not at all
-        previous = _previous_result(out / "posterior.nc")
-        result, caught = _compute(args, scenario)
-        _print_run(scenario, result, trajectory_frame(result), args)
-        result = _since_last_run(result, previous, out / "posterior.nc", scenario.outcome)
-        watch_table = None
-        if indicators is not None:
-            result, watch_table = _watch_into(result, indicators)
-        names = _write_run(result, staging, charts=not args.no_charts)
-        if watch_table is not None:  # its chart, if any, drawn by save_all with the others
-            names += _write_watch(result, watch_table, staging, top=5, charts=False)
-    for w in caught:
-        print(f"WARNING: {_plain(w.message)}", file=sys.stderr)
-    print("wrote " + ", ".join(str(out / n) for n in names if not _is_chart(n)))
+    done = run_folder(
+        args.priors,
+        args.evidence,
+        args.out,
+        seed=args.seed,
+        draws=args.draws,
+        method=args.method,
+        charts=not args.no_charts,
+        processes=2,
+        indicators=args.indicators,
+        command=" ".join(["forecast", *args.argv]),
+        say=print,
+        warn=_warn,
+        as_of=args.as_of,
+    )
+    for message in done.warnings:
+        print(f"WARNING: {plain(message)}", file=sys.stderr)
+    charts = done.charts
+    print("wrote " + ", ".join(str(p) for p in done.written if p not in charts))
     if not args.no_charts:
-        print(f"wrote {sum(map(_is_chart, names))} charts (PNG, SVG) into {out}")
+        print(f"wrote {len(charts)} charts (PNG, SVG) into {Path(args.out)}")
     return 0
-
-
-def _saved_result(args):
-    """Return the result saved by ``forecast run``, checked as untrusted input.
-
-    From ``--result``, default ``<out>/posterior.nc``; InputError when missing or not a forecast
-    result.
-    """
-    from .results import load_result
-
-    path = Path(args.result) if args.result else Path(args.out) / "posterior.nc"
-    if not path.is_file():
-        raise InputError(
-            f"no saved result at {path}; run 'forecast run --out {args.out}' first "
-            "(or point --result at a posterior.nc)"
-        )
-    return load_result(path)
 
 
 def _cmd_charts(args) -> int:
-    from .charts import chart_formats, save_all
-    from .outdir import output_set
+    from .pipeline import charts_folder
 
-    try:
-        formats = chart_formats(args.format.split(","))
-    except ValueError:
-        raise InputError(
-            f"--format takes png, svg and/or pdf separated by commas; got {args.format!r}"
-        ) from None
-    out = _check_out(args)
-    result = _saved_result(args)
-    with output_set(out, lambda name: _is_chart(name) and name.rsplit(".")[-1] in formats) as st:
-        paths = save_all(result, st, formats=formats, dpi=args.dpi, processes=2)
-    print(f"wrote {len(paths)} charts into {out}: " + ", ".join(p.name for p in paths))
+    paths = charts_folder(
+        args.out, result=args.result, formats=args.format.split(","), dpi=args.dpi, processes=2
+    )
+    print(f"wrote {len(paths)} charts into {Path(args.out)}: " + ", ".join(p.name for p in paths))
     return 0
-
-
-STALE = "the files changed since this result was computed: run `forecast run`"
 
 
 def _cmd_report(args) -> int:
     if args.notebook is not None:
         return _report_notebook(args)
-    from .outdir import output_set
-    from .report import write_report
-    from .results import input_changes
+    from .pipeline import report_folder
 
-    out = _check_out(args)
-    result = _saved_result(args)
-    changed = input_changes(result)
-    warning = None
-    if changed:
-        shown = ", ".join(changed[:10]) + (
-            f" and {len(changed) - 10} more" if len(changed) > 10 else ""
-        )
-        warning = f"{STALE} ({shown})"
-        print(f"WARNING: {_plain(warning)}", file=sys.stderr)
-    with output_set(out, lambda name: name == "report.html") as staging:
-        write_report(result, staging, warning=warning)
-    print(f"wrote {out / 'report.html'}")
+    check_out(args.out, priors=args.priors, evidence=args.evidence)
+    print(f"wrote {report_folder(args.out, result=args.result, warn=_warn)}")
     return 0
 
 
 def _report_notebook(args) -> int:
-    """Run ``report --notebook``.
+    """Run ``report --notebook`` (:func:`forecast.pipeline.notebook_folder`)."""
+    from .notebook import NotebookError
+    from .pipeline import notebook_folder
 
-    Execute the notebook on the scenario (papermill), write the executed notebook and its HTML
-    export into ``--out``, its charts into ``<out>/<name>/``.
-    """
-    from .notebook import NotebookError, execute_notebook
-
-    notebook = Path(args.notebook)
-    if not notebook.is_file():
-        raise InputError(f"notebook {notebook} not found")
-    load_scenario(args.priors, args.evidence)  # bad files: every problem listed, exit 2
-    out = _check_out(args)
-    parameters = {
-        "priors": Path(args.priors),
-        "evidence": Path(args.evidence),
-        "out": out / notebook.stem,
-        "seed": args.seed,
-    }
-    print(f"executing {notebook} on {args.priors} and {args.evidence} ...", file=sys.stderr)
     try:
-        ipynb, html = execute_notebook(notebook, out, parameters, code=not args.no_code)
+        ipynb, html = notebook_folder(
+            args.notebook,
+            args.priors,
+            args.evidence,
+            args.out,
+            seed=args.seed,
+            code=not args.no_code,
+            warn=_warn,
+        )
     except NotebookError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
@@ -373,181 +127,31 @@ def _report_notebook(args) -> int:
 
 def _cmd_score(args) -> int:
     """``score``: score the resolved scenarios, calibration across them, optionally recalibrate."""
-    import pandas as pd
+    from .pipeline import score_folders
 
-    from .outdir import atomic_write
-    from .scoring import calibration, load_scenarios, postmortem, score_entries
-
-    loaded = load_scenarios(args.dirs)  # bad files anywhere: every problem listed, exit 2
-    names = _unique_names([n for n, _, _ in loaded], [str(d) for d in args.dirs])
-    loaded = [(n, s, f) for n, (_, s, f) in zip(names, loaded, strict=True)]
-    scores = score_entries(loaded)
-    scored = scores.attrs["scored"]
-    unresolved = scores.attrs["unresolved"]
-    if unresolved:
-        print(f"not resolved (skipped): {_some(unresolved)}")
-    if not scored:
-        print(
-            "error: no resolved scenario to score; add a 'resolution:' block to priors.yaml "
-            "(outcome, date, source)",
-            file=sys.stderr,
-        )
-        return BAD_INPUT
-    late = [s for s in scored if s.excluded]
-    for s in late[:10]:
-        date = s.scenario.priors.resolution.date
-        print(
-            f"note: {s.name}: {len(s.excluded)} item{'s' * (len(s.excluded) != 1)} dated on or "
-            f"after the resolution ({date}) not used for scoring (hindsight): "
-            f"{_some(s.excluded)}"
-        )
-    if len(late) > 10:
-        print(f"note: and {len(late) - 10} more scenarios with items after their resolution")
-    recal = None
-    if args.recalibrate:
-        from .inference import ForecastWarning
-        from .recalibration import recalibrate
-
-        print(
-            f"recalibrating on {len(scored)} resolved scenarios (PyMC, nutpie) ...", file=sys.stderr
-        )
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always", ForecastWarning)
-            recal = recalibrate(
-                list(scored),
-                unresolved=[s for _, s, _ in loaded if s.priors.resolution is None],
-                unresolved_names=unresolved,
-                seed=args.seed,
-            )
-        for w in caught:
-            print(f"WARNING: {w.message}", file=sys.stderr)
-    cal = calibration(scores)
-    out = Path(args.out)
-    post = pd.concat([postmortem(s, seed=args.seed) for s in scored], ignore_index=True)
-    tables = {
-        "scores.csv": scores,
-        "postmortem.csv": post,
-        "calibration.csv": cal.table,
-        "score_summary.csv": cal.summary,
-    }
-    for name, frame in tables.items():
-        atomic_write(out / name, functools.partial(_write_csv, frame))
-    written = [str(out / n) for n in tables]
-    from .charts.score import calibration_chart, save_chart, score_chart
-
-    if len(scored) == 1:
-        written += [str(p) for p in save_chart(score_chart(scored[0]), out, "score")]
-    else:
-        written += [str(p) for p in save_chart(calibration_chart(cal), out, "calibration")]
-    if recal is not None:
-        written += [str(p) for p in recal.save(out)]
-    print(_score_table(scores))
-    print("wrote " + ", ".join(written))
-    if recal is not None:
-        print(recal.describe())
-    if len(scored) > 1:
-        print(cal.describe())
-    else:
-        print(_score_line(scored[0]))
-    return 0
-
-
-def _some(names, limit: int = 10) -> str:
-    """At most ``limit`` names, then how many more (bounded output at 10,000 scenarios)."""
-    names = list(names)
-    more = f" and {len(names) - limit} more" if len(names) > limit else ""
-    return ", ".join(names[:limit]) + more
-
-
-def _unique_names(names: list[str], paths: list[str]) -> list[str]:
-    """Folder names, or the paths as given where two folders share a name."""
-    dup = {n for n in names if names.count(n) > 1}
-    return [p if n in dup else n for n, p in zip(names, paths, strict=True)]
-
-
-def _score_table(scores, limit: int = 20) -> str:
-    show = scores[
-        ["scenario", "outcome_happened", "resolved_on", "final_p", "brier", "log_score"]
-        + ["baseline_score", "time_avg_brier", "time_avg_log_score", "days"]
-    ].copy()
-    show["outcome_happened"] = show["outcome_happened"].map({True: "yes", False: "no"})
-    show["final_p"] = (show["final_p"] * 100).map("{:.1f}%".format)
-    for c in ["brier", "log_score", "time_avg_brier", "time_avg_log_score"]:
-        show[c] = show[c].map("{:.3f}".format)
-    show["baseline_score"] = show["baseline_score"].map("{:.1f}".format)
-    show.columns = [
-        "scenario", "happened", "resolved_on", "final_p", "brier", "log_score", "baseline",
-        "avg_brier", "avg_log_score", "days",
-    ]  # fmt: skip
-    text = show.head(limit).to_string(index=False)
-    if len(show) > limit:
-        text += f"\n... and {len(show) - limit} more rows in scores.csv"
-    return text
-
-
-def _score_line(scored) -> str:
-    r, o = scored.row, scored.scenario.outcome
-    how = "happened" if r["outcome_happened"] else "did not happen"
-    return (
-        f"{o} {how} (resolved {r['resolved_on']}): final P({o}) = {r['final_p']:.1%}, "
-        f"Brier {r['brier']:.3f}, log score {r['log_score']:.3f}, baseline score "
-        f"{r['baseline_score']:.1f}; over {r['days']} days: Brier {r['time_avg_brier']:.3f}, "
-        f"log score {r['time_avg_log_score']:.3f}"
+    done = score_folders(
+        args.dirs, args.out, seed=args.seed, recalibrate=args.recalibrate, say=print, warn=_warn
     )
+    print(score_table(done.scores))
+    print("wrote " + ", ".join(str(p) for p in done.written))
+    if done.recalibration is not None:
+        print(done.recalibration.describe())
+    if len(done.scored) > 1:
+        print(done.calibration.describe())
+    else:
+        print(score_line(done.scored[0]))
+    return 0
 
 
 def _cmd_validate(args) -> int:
     scenario = load_scenario(args.priors, args.evidence)
-    p = scenario.priors
-    print(f"{printable(args.priors)}: OK: question: {printable(p.question, 2000)}")
-    print(f"  outcome: {p.outcome}")
-    for name, h in p.hypotheses.items():
-        print(f"  hypothesis {name}: prior {h.prior:g}, P({p.outcome}|{name}) = {h.p_outcome}")
-    if p.prior_strength is not None:
-        print(f"  prior strength (Dirichlet kappa): {p.prior_strength:g}")
-    if p.resolution is not None:
-        r = p.resolution
-        how = "happened" if r.outcome else "did not happen"
-        print(f"  resolution: {p.outcome} {how} on {r.date} (opened {p.opened or 'first item'})")
-    print(f"{printable(args.evidence)}: OK: {_items(len(scenario.evidence))}")
-    for e in scenario.evidence[:LISTED]:
-        extra = f", credibility {e.credibility}" if e.credibility is not None else ""
-        extra += f", group {printable(e.group, 100)}" if e.group else ""
-        print(f"  {e.date} {e.id}: reliability {e.r:g}{extra}")
-        for name, note in e.notes.items():
-            print(f"      {printable(name, 60)}: {printable(note, 200)}")
-    if len(scenario.evidence) > LISTED:
-        print(f"  ... and {len(scenario.evidence) - LISTED:,} more items, all valid")
-    used = sorted({e.group for e in scenario.evidence if e.group})
-    for g in used[:LISTED]:
-        n = sum(e.group == g for e in scenario.evidence)
-        how = "" if g in p.groups else " (not in priors.yaml: default)"
-        print(
-            f"  group {printable(g, 100)}: {n} items, correlation {scenario.correlation(g):g}{how}"
-        )
-    for name, why in scenario.ignored[:20]:
-        print(f"  ignored: {printable(name, 200)} ({why})")
-    if len(scenario.ignored) > 20:
-        print(f"  ignored: {len(scenario.ignored) - 20} more files")
-    todo = [e.id for e in scenario.evidence if "TODO" in e.title or "TODO" in e.source]
-    if todo:
-        print(f"note: still a template (TODO): {', '.join(todo)}")
-    _validate_indicators(args, scenario)
+    for line in scenario_summary(scenario, args.priors, args.evidence, listed=LISTED):
+        print(line)
+    indicators = find_indicators(args.indicators, args.evidence, scenario)  # bad ones: exit 2
+    if indicators is not None:
+        for line in indicators_summary(indicators, scenario):
+            print(line)
     return 0
-
-
-def _validate_indicators(args, scenario) -> None:
-    """``validate`` checks the indicators too, when there are any (bad ones: exit 2)."""
-    indicators = _indicators(args, scenario)
-    if indicators is None:
-        return
-    print(f"indicators: OK: {len(indicators)} indicators")
-    latest = max((e.date for e in scenario.evidence), default=None)
-    for ind in indicators:
-        state = " (recorded as evidence)" if ind.id in scenario.ids else ""
-        if not state and latest is not None and ind.by < latest:
-            state = " (overdue: record it with 'forecast observe ID --not-seen')"
-        print(f"  by {ind.by} {ind.id}{state}")
 
 
 def _cmd_new_evidence(args) -> int:
@@ -568,150 +172,24 @@ def _cmd_new_evidence(args) -> int:
     return 0
 
 
-def _indicators(args, scenario):
-    """Return the validated indicators of ``--indicators``, or None when there are none.
-
-    The default is ``indicators/`` beside the evidence folder, when it exists.
-    """
-    from .indicators import load_indicators
-
-    folder = args.indicators
-    if folder is None:
-        folder = Path(args.evidence).resolve().parent / "indicators"
-        if not folder.is_dir():
-            return None
-    return load_indicators(folder, scenario)
-
-
-def _watch_result(args, scenario):
-    """Return the saved ``<out>/posterior.nc`` if it is of this scenario, else a fast run.
-
-    The saved result must also have the band's last-step draws; the fresh fast run is not saved.
-    """
-    from .inference import DEFAULT_DRAWS, run
-    from .result_schema import POSTERIOR
-    from .results import load_result
-
-    saved = Path(args.out) / "posterior.nc"
-    if saved.is_file() and args.draws is None:
-        with contextlib.suppress(Exception):  # unreadable: compute afresh
-            result = load_result(saved)
-            if (
-                result.attrs.get("scenario_hash") == scenario.hash
-                and "final_p_hypothesis" in result[POSTERIOR]
-                and int(result.attrs.get("seed", -1)) == args.seed
-            ):
-                return result
-    draws = DEFAULT_DRAWS if args.draws is None else args.draws
-    return run(scenario, draws=draws, seed=args.seed, progress=_progress_printer("fast route"))
-
-
-def _write_csv(frame: pd.DataFrame, path: Path) -> None:
-    frame.to_csv(path, index=False)
-
-
-def _watch_into(
-    result,
-    indicators,
-    *,
-    rank_by: Literal["shift", "info_hypotheses", "info_outcome"] = "shift",
-    k: int = 3,
-):
-    """Return the result with the ranked indicators (:func:`forecast.watch`), and them.
-
-    They are kept in the node ``/watch``: the report's "What would change the assessment".
-    """
-    from .indicators import watch, watch_dataset
-    from .result_schema import WATCH, with_node
-
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        frame = watch(result, indicators, rank_by=rank_by, k=k)
-    for w in caught:
-        print(f"WARNING: {w.message}", file=sys.stderr)
-    return with_node(result, WATCH, watch_dataset(frame)), frame
-
-
-def _write_watch(result, frame, out, *, top: int | None, charts: bool = True) -> list[str]:
-    """Print the ranked table and the best set, write ``<out>/watch.csv`` and the watch chart.
-
-    The table shows ``top`` rows (None: all). Returns the names written.
-    """
-    from .charts import save_watch_chart
-    from .indicators import write_watch_csv
-
-    print(_format_watch(frame, top))
-    path = write_watch_csv(frame, out)
-    drawn = save_watch_chart(result, frame, out) if len(frame) and charts else []
-    return [Path(path).name, *(Path(c).name for c in drawn)]
-
-
-def _format_watch(frame, top: int | None) -> str:
-    """Return the ranked indicators as text.
-
-    What each would do to P(outcome), overdue ones marked.
-    """
-    o, p_y = frame.attrs["outcome"], frame.attrs["p_outcome"]
-    lines = [f"\nWhat to watch (P({o}) now {p_y:.1%}; ranked by {frame.attrs['rank_by']}):"]
-    if frame.empty:
-        lines.append("  no indicator left to watch")
-    show = frame if top is None else frame.head(top)
-    width = min(max((len(i) for i in show["indicator_id"]), default=10), 40)
-    band = f"p_{o}_if_seen_low" in frame.columns
-    for _, row in show.iterrows():
-        seen = f"{row[f'p_{o}_if_seen']:.1%}"
-        nots = f"{row[f'p_{o}_if_not_seen']:.1%}"
-        if band:
-            seen += f" ({row[f'p_{o}_if_seen_low']:.0%}-{row[f'p_{o}_if_seen_high']:.0%})"
-            nots += f" ({row[f'p_{o}_if_not_seen_low']:.0%}-{row[f'p_{o}_if_not_seen_high']:.0%})"
-        flag = "  OVERDUE" if row["overdue"] else ""
-        lines.append(
-            f"  {row['indicator_id'][:width]:<{width}}  by {row['by']}  P(seen) "
-            f"{row['p_seen']:5.1%}  if seen {seen}, if not {nots}; shift "
-            f"{row['expected_shift']:.3f}, {row['info_hypotheses_bits']:.3f} bits{flag}"
-        )
-    if top is not None and len(frame) > top:
-        lines.append(f"  ... and {len(frame) - top} more (all in watch.csv)")
-    overdue = list(frame["indicator_id"][frame["overdue"]])
-    if overdue:
-        lines.append(
-            f"  {len(overdue)} overdue (their date is before the latest evidence, "
-            f"{frame.attrs['latest_evidence']}): not seen by its date? record it with "
-            f"'forecast observe ID --not-seen' ({', '.join(overdue[:5])}"
-            f"{', ...' if len(overdue) > 5 else ''})"
-        )
-    best = frame.attrs["best_set"]
-    if len(best["indicators"]) > 1:
-        lines.append(
-            f"  watching the top {len(best['indicators'])} together: expected shift "
-            f"{best['expected_shift']:.3f} ({', '.join(best['indicators'])})"
-        )
-    if frame.attrs["observed"]:
-        lines.append(f"  already recorded as evidence: {', '.join(frame.attrs['observed'])}")
-    return "\n".join(lines)
-
-
 def _cmd_watch(args) -> int:
-    from .indicators import MAX_SET
-    from .inference import ForecastWarning
+    from .pipeline import watch_folder
 
-    if not 1 <= args.k <= MAX_SET:
-        print(f"error: --k must be between 1 and {MAX_SET}, got {args.k}", file=sys.stderr)
-        return BAD_INPUT
-    scenario = load_scenario(args.priors, args.evidence)
-    indicators = _indicators(args, scenario)
-    if indicators is None:
-        folder = Path(args.evidence).resolve().parent / "indicators"
-        print(f"error: no indicators folder {folder}; give one with --indicators", file=sys.stderr)
-        return BAD_INPUT
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", ForecastWarning)
-        result = _watch_result(args, scenario)
-        result, frame = _watch_into(result, indicators, rank_by=args.rank_by, k=args.k)
-        names = _write_watch(result, frame, args.out, top=20)
-        print("wrote " + ", ".join(str(Path(args.out) / n) for n in names))
-    for w in caught:
-        print(f"WARNING: {w.message}", file=sys.stderr)
+    done = watch_folder(
+        args.priors,
+        args.evidence,
+        args.out,
+        indicators=args.indicators,
+        rank_by=args.rank_by,
+        k=args.k,
+        seed=args.seed,
+        draws=args.draws,
+        say=print,
+        warn=_warn,
+    )
+    print("wrote " + ", ".join(str(p) for p in done.written))
+    for message in done.warnings:
+        print(f"WARNING: {message}", file=sys.stderr)
     return 0
 
 
@@ -964,7 +442,7 @@ def _internal_error(exc: BaseException) -> int:
         where = name
     except OSError:
         pass
-    message = _plain(f"{type(exc).__name__}: {exc}")
+    message = plain(f"{type(exc).__name__}: {exc}")
     message = message if len(message) <= 300 else message[:300] + "..."
     print(
         f"forecast: internal error (a defect, not a problem in your files): {message}\n"

@@ -22,6 +22,7 @@ from .analysis import final_band, impact_table, sensitivity_table
 from .charts.export import figures, inline_svg, svg_text
 from .labels import as_of, pct
 from .outdir import atomic_write
+from .outputs import caption, charts_of
 from .result_schema import (
     ATTRIBUTION,
     PREVIOUS,
@@ -430,18 +431,14 @@ def report_html(
     else:
         exactness = f"NUTS estimate; Monte Carlo standard error {final_mcse:.4f}."
     captions = {
-        "timeline": f"The probability of {outcome} after each item (line) with the "
-        f"{band_label(result)} judgement band (shaded): the {band_percentiles(result)} of where "
-        "the answer would move if the uncertain judgements were pinned down. Below: each hypothesis.",
-        "impact": "Left: how much each item moved the probability when it arrived, in "
-        "percentage points and log-odds (hatched: reliability below 1 or a reduced weight in a "
-        "dependence group). Right: the final probability if the item were left out.",
-        "ach": "Each item's effective log-likelihood under each hypothesis relative to its "
-        "average (blue: fits the hypothesis better than average; red: worse), and its "
-        "diagnosticity: items that fit every hypothesis alike cannot tell them apart.",
-        "sensitivity": "The final probability with each uncertain input at the low and at the "
-        "high end of its 90% interval, all others at their centre; the largest swings on top.",
-        "distribution": "The draws behind the judgement band at the last step.",
+        o.name: caption(
+            o.name,
+            outcome=outcome,
+            band=band_label(result),
+            percentiles=band_percentiles(result),
+        )
+        for o in charts_of("run")
+        if o.in_report
     }
     saved = {
         name: inline_svg(Path(path).read_text(encoding="utf-8"), salt=name)

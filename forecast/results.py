@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -36,6 +35,11 @@ __all__ = [
     "save_result",
     "scenario_of",
     "trajectory_frame",
+    "write_attribution",
+    "write_by_date",
+    "write_daily",
+    "write_posterior",
+    "write_trajectory",
 ]
 
 
@@ -72,38 +76,77 @@ def trajectory_frame(result: xr.DataTree) -> pd.DataFrame:
     return frame
 
 
+def write_trajectory(result: xr.DataTree, out: str | Path) -> Path:
+    """Write ``<out>/trajectory.csv`` (atomically): :func:`trajectory_frame`, 6 decimals."""
+    path = Path(out) / "trajectory.csv"
+    frame = trajectory_frame(result)
+    atomic_write(path, lambda p: frame.to_csv(p, index=False, float_format="%.6f"))
+    return path
+
+
+def write_attribution(result: xr.DataTree, out: str | Path) -> Path | None:
+    """Write ``<out>/attribution.csv`` (atomically), or nothing without an ``/attribution`` node."""
+    if not has_node(result, ATTRIBUTION):
+        return None
+    from .attribution import attribution_frame
+
+    path = Path(out) / "attribution.csv"
+    shares = attribution_frame(result)
+    atomic_write(path, lambda p: shares.to_csv(p, index=False, float_format="%.8f"))
+    return path
+
+
+def _write_time_table(result: xr.DataTree, out: str | Path, name: str) -> Path | None:
+    from . import time_result
+
+    table = getattr(time_result, f"{name}_frame")(result)
+    if table is None:
+        return None
+    path = Path(out) / f"{name}.csv"
+    atomic_write(path, lambda p: table.to_csv(p, index=False, float_format="%.6f"))
+    return path
+
+
+def write_by_date(result: xr.DataTree, out: str | Path) -> Path | None:
+    """Write ``<out>/by_date.csv`` (a question with a deadline), or nothing.
+
+    :func:`forecast.time_result.by_date_frame`, 6 decimals.
+    """
+    return _write_time_table(result, out, "by_date")
+
+
+def write_daily(result: xr.DataTree, out: str | Path) -> Path | None:
+    """Write ``<out>/daily.csv`` (a question with ``opened``), or nothing.
+
+    :func:`forecast.time_result.daily_frame`, 6 decimals.
+    """
+    return _write_time_table(result, out, "daily")
+
+
+def write_posterior(result: xr.DataTree, out: str | Path) -> Path:
+    """Write the whole result as ``<out>/posterior.nc`` (netCDF 4, atomically)."""
+    path = Path(out) / "posterior.nc"
+    atomic_write(path, lambda p: result.to_netcdf(p, engine="netcdf4"))
+    return path
+
+
 def save_result(result: xr.DataTree, out: str | Path) -> dict[str, Path]:
     """Write ``trajectory.csv`` and ``posterior.nc`` into ``out`` (atomically).
 
-    Also ``attribution.csv`` when the result has an ``/attribution`` node, ``by_date.csv``
-    and ``daily.csv`` when it has ``/by_date`` and ``/daily`` (:mod:`forecast.time_result`).
+    Also ``attribution.csv`` when the result has an ``/attribution`` node: the tables and result of
+    :data:`forecast.outputs.OUTPUTS` that ``forecast run`` writes before its charts.
 
     Returns the paths written, by name.
     """
-    out = Path(out)
-    paths = {"trajectory": out / "trajectory.csv", "posterior": out / "posterior.nc"}
-    frame = trajectory_frame(result)
-    atomic_write(paths["trajectory"], lambda p: frame.to_csv(p, index=False, float_format="%.6f"))
-    if has_node(result, ATTRIBUTION):
-        from .attribution import attribution_frame
+    from .outputs import OUTPUTS, writer
 
-        paths["attribution"] = out / "attribution.csv"
-        shares = attribution_frame(result)
-        atomic_write(
-            paths["attribution"], lambda p: shares.to_csv(p, index=False, float_format="%.8f")
-        )
-    from .time_result import by_date_frame, daily_frame
-
-    for name, table in (("by_date", by_date_frame(result)), ("daily", daily_frame(result))):
-        if table is not None:
-            paths[name] = out / f"{name}.csv"
-            atomic_write(paths[name], partial(_write_csv, table))
-    atomic_write(paths["posterior"], lambda p: result.to_netcdf(p, engine="netcdf4"))
+    paths = {}
+    for output in OUTPUTS:
+        if output.kind in ("table", "result") and output.writer.startswith("forecast.results:"):
+            path = writer(output.name)(result, out)
+            if path is not None:
+                paths[output.name] = path
     return paths
-
-
-def _write_csv(table: pd.DataFrame, path: Path) -> None:
-    table.to_csv(path, index=False, float_format="%.6f")
 
 
 def load_result(path: str | Path) -> xr.DataTree:

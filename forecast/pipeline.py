@@ -1,0 +1,704 @@
+"""The pipelines behind the commands: compute a run and write its outputs, rank indicators, score.
+
+Callable from Python as from the command line: :func:`run_folder` is ``forecast run``,
+:func:`watch_folder` is ``forecast watch``, :func:`score_folders` is ``forecast score``,
+:func:`charts_folder` and :func:`report_folder` re-draw from a saved result. Each writes the
+artefacts of :data:`forecast.outputs.OUTPUTS` for its command into the output folder all at once
+(:func:`forecast.outdir.output_set`: the folder changes together, or not at all), raises
+:class:`forecast.errors.InputError` or :class:`forecast.ScenarioError` for bad input before
+writing anything, and returns what it computed and wrote. What a command prints goes through
+``say`` (standard output) and ``warn`` (standard error); both say nothing by default.
+
+Examples
+--------
+>>> done = run_folder("priors.yaml", "evidence", "out", charts=False)  # doctest: +SKIP
+>>> [p.name for p in done.written]  # doctest: +SKIP
+['trajectory.csv', 'posterior.nc', 'attribution.csv', 'watch.csv']
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import warnings
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+from .console import format_table, format_watch, items, plain, progress_printer, some
+from .errors import InputError
+from .outputs import files_of, is_chart_file
+from .scenario import Scenario, load_scenario, printable
+
+if TYPE_CHECKING:
+    import pandas as pd
+    import xarray as xr
+
+__all__ = [
+    "RunOutcome",
+    "ScoreOutcome",
+    "WatchOutcome",
+    "charts_folder",
+    "check_out",
+    "find_indicators",
+    "notebook_folder",
+    "report_folder",
+    "run_folder",
+    "saved_result",
+    "score_folders",
+    "watch_folder",
+]
+
+Say = Callable[[str], None]
+RankBy = Literal["shift", "info_hypotheses", "info_outcome"]
+STALE = "the files changed since this result was computed: run `forecast run`"
+
+
+def quiet(text: str) -> None:
+    """Say nothing: the default ``say`` and ``warn`` of the pipelines called from Python."""
+
+
+@dataclass
+class RunOutcome:
+    """What :func:`run_folder` computed and wrote.
+
+    Attributes
+    ----------
+    result : xarray.DataTree
+        The run (as saved in ``posterior.nc``).
+    scenario : Scenario
+        The scenario read.
+    written : list of Path
+        Every file written, tables first, in the order of :data:`forecast.outputs.OUTPUTS`.
+    warnings : list of str
+        The :class:`forecast.inference.ForecastWarning` messages raised by the run.
+    watch : pandas.DataFrame or None
+        The ranked indicators, when there were any.
+    """
+
+    result: xr.DataTree
+    scenario: Scenario
+    written: list[Path] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    watch: pd.DataFrame | None = None
+
+    @property
+    def charts(self) -> list[Path]:
+        """The chart files written."""
+        return [p for p in self.written if is_chart_file(p.name)]
+
+
+def check_out(out: str | Path, *, priors: Any = None, evidence: Any = None) -> Path:
+    """Return ``out`` as a Path, refused where a run would write among the analyst's files.
+
+    InputError when it is a file, the evidence folder (or inside it), or a folder holding the priors
+    file or the evidence folder: a run swaps the whole folder.
+
+    Examples
+    --------
+    >>> check_out("out", priors="priors.yaml", evidence="evidence")
+    PosixPath('out')
+    """
+    given = out
+    out = Path(out)
+    if out.exists() and not out.is_dir():
+        raise InputError(f"--out {plain(given)}: exists and is not a folder")
+    real = out.resolve()
+    folder = Path(evidence).resolve() if evidence else None
+    if folder is not None and (real == folder or folder in real.parents):
+        raise InputError(f"--out {given}: is the evidence folder; choose another output folder")
+    for path in filter(None, (priors, evidence)):
+        if real in Path(path).resolve().parents:
+            raise InputError(
+                f"--out {given}: holds the scenario's {path}; choose another output folder"
+            )
+    if real.name in ("evidence", "indicators") and (real.parent / "priors.yaml").is_file():
+        raise InputError(
+            f"--out {given}: is the scenario's {real.name} folder; choose another output folder"
+        )
+    return out
+
+
+def previous_result(path: Path) -> xr.DataTree | None:
+    """Return the earlier run kept at ``path``, or None.
+
+    Checked as untrusted input: InputError if it is not a forecast result.
+    """
+    from .results import load_result
+
+    if not path.exists():
+        return None
+    try:
+        return load_result(path)
+    except InputError as exc:
+        raise InputError(
+            f"{exc}\n  (it is the earlier run in {path.parent}: move it away or choose another --out)"
+        ) from None
+
+
+def since_last_run(
+    result: xr.DataTree,
+    previous: xr.DataTree | None,
+    previous_path: Path,
+    outcome: str,
+    say: Say = quiet,
+) -> xr.DataTree:
+    """Say what changed since the earlier run and keep its trajectory.
+
+    For a different question, say so in one line and keep nothing of it.
+    """
+    from .results import changes_since, keep_previous, same_question
+
+    if previous is None:
+        return result
+    if not same_question(previous, result):
+        say(
+            f"\n{previous_path} holds a different question, not compared: "
+            f'"{plain(previous.attrs.get("question"))}" (outcome '
+            f"{plain(previous.attrs.get('outcome'))}); this run: "
+            f'"{plain(result.attrs.get("question"))}" (outcome {plain(outcome)})'
+        )
+        return result
+    changes = changes_since(previous, result)
+    say("\n" + plain(changes.describe(outcome)))
+    return keep_previous(result, previous, changes)
+
+
+def find_indicators(indicators: Any, evidence: Any, scenario: Scenario) -> Sequence[Any] | None:
+    """Return the validated indicators of the folder ``indicators``, or None when there are none.
+
+    The default (``indicators=None``) is ``indicators/`` beside the evidence folder, when it exists.
+    """
+    from .indicators import load_indicators
+
+    folder = indicators
+    if folder is None:
+        folder = Path(evidence).resolve().parent / "indicators"
+        if not folder.is_dir():
+            return None
+    return load_indicators(folder, scenario)
+
+
+def watch_into(
+    result: xr.DataTree,
+    indicators: Sequence[Any],
+    *,
+    rank_by: RankBy = "shift",
+    k: int = 3,
+    warn: Say = quiet,
+) -> tuple[xr.DataTree, pd.DataFrame]:
+    """Return the result with the ranked indicators (:func:`forecast.watch`), and them.
+
+    They are kept in the node ``/watch``: the report's "What would change the assessment".
+    """
+    from .indicators import watch, watch_dataset
+    from .result_schema import WATCH, with_node
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        frame = watch(result, indicators, rank_by=rank_by, k=k)
+    for w in caught:
+        warn(f"WARNING: {w.message}")
+    return with_node(result, WATCH, watch_dataset(frame)), frame
+
+
+def write_watch(
+    result: xr.DataTree,
+    frame: pd.DataFrame,
+    out: Path,
+    *,
+    top: int | None,
+    charts: bool = True,
+    say: Say = quiet,
+) -> list[str]:
+    """Say the ranked table and the best set, write ``<out>/watch.csv`` and the watch chart.
+
+    The table shows ``top`` rows (None: all). Returns the names written.
+    """
+    from .charts import save_watch_chart
+    from .indicators import write_watch_csv
+
+    say(format_watch(frame, top))
+    path = write_watch_csv(frame, out)
+    drawn = save_watch_chart(result, frame, out) if len(frame) and charts else []
+    return [Path(path).name, *(Path(c).name for c in drawn)]
+
+
+def _say_run(scenario: Scenario, result: xr.DataTree, how: str, say: Say) -> None:
+    """Say the run's question, table and final line (``forecast run``'s terminal text).
+
+    ``how`` is the method, seed and draws as the line under the question gives them.
+    """
+    from .result_schema import ATTRIBUTION, band_label
+    from .results import trajectory_frame
+
+    frame = trajectory_frame(result)
+    say(printable(scenario.question, 2000))
+    say(f"{items(len(scenario.evidence))}, {len(scenario.hypotheses)} hypotheses, {how}\n")
+    say(plain(format_table(frame, scenario.outcome, band_label(result))))
+    last = frame.iloc[-1]
+    o = scenario.outcome
+    from .time_result import as_of_notes, as_of_text
+
+    say(
+        f"\nP({o}) = {last[f'p_{o}']:.1%}{as_of_text(result)} ({band_label(result)} judgement "
+        f"band {last[f'p_{o}_low']:.1%} to {last[f'p_{o}_high']:.1%}; MCSE {last['mcse']:.4f})"
+    )
+    for line in as_of_notes(result):
+        say(plain(line))
+    if result[ATTRIBUTION].attrs["explanation"]:
+        say(plain(result[ATTRIBUTION].attrs["explanation"]))
+
+
+def _is_run_file(name: str) -> bool:
+    """Return whether ``out/<name>`` belongs to a run's set: ``forecast run`` replaces them together."""
+    return name in files_of("run", formats=()) or is_chart_file(name, "run")
+
+
+def _write_run(
+    result: xr.DataTree,
+    staging: Path,
+    *,
+    charts: bool,
+    formats: Sequence[str],
+    dpi: int,
+    processes: int,
+) -> list[str]:
+    """Write the run's set into ``staging``; returns the names written."""
+    from .results import save_result
+
+    names = [p.name for p in save_result(result, staging).values()]
+    if charts:
+        from .charts import save_all
+        from .report import write_report
+
+        saved = save_all(result, staging, formats=formats, dpi=dpi, processes=processes)
+        names += [p.name for p in saved]
+        svgs = {p.stem: p for p in saved if p.suffix == ".svg"}  # drawn once, for both
+        names.append(write_report(result, staging, svg_files=svgs).name)
+    return names
+
+
+def run_folder(
+    priors: str | Path,
+    evidence: str | Path,
+    out: str | Path,
+    *,
+    seed: int = 0,
+    draws: int | None = None,
+    method: Literal["fast", "nuts"] = "fast",
+    charts: bool = True,
+    formats: Sequence[str] = ("png", "svg"),
+    dpi: int = 200,
+    processes: int = 1,
+    indicators: str | Path | None = None,
+    command: str | None = None,
+    say: Say = quiet,
+    warn: Say = quiet,
+    as_of: str | None = None,
+) -> RunOutcome:
+    """Compute the forecast of a scenario folder and write its outputs into ``out``.
+
+    ``forecast run`` without the printing: reads ``priors`` and ``evidence`` (every problem at
+    once: :class:`forecast.ScenarioError`), runs the model, compares with the run kept in
+    ``out/posterior.nc`` (and keeps its trajectory), ranks the indicators when there are any, and
+    writes the run's artefacts (:func:`forecast.outputs.files_of` ``("run")``) into ``out`` all at
+    once.
+
+    Parameters
+    ----------
+    priors, evidence : str or Path
+        The scenario's ``priors.yaml`` and evidence folder.
+    out : str or Path
+        The output folder (created; refused where it holds the scenario's files).
+    seed : int
+        Random seed of the band's draws.
+    draws : int, optional
+        Draws per step for the band (default :data:`forecast.inference.DEFAULT_DRAWS`).
+    method : {"fast", "nuts"}
+        The route (MODEL.md: exact quadrature with Monte Carlo band, or PyMC's NUTS).
+    charts : bool
+        Draw the charts and write ``report.html``.
+    formats : sequence of {"png", "svg", "pdf"}
+        The charts' file formats.
+    dpi : int
+        Resolution of PNG charts.
+    processes : int
+        Processes drawing the charts (:func:`forecast.charts.save_all`; 1 inside Jupyter).
+    indicators : str or Path, optional
+        The indicators folder (default: ``indicators/`` beside the evidence, when there is one).
+    command : str, optional
+        The command recorded in ``posterior.nc`` and the report (default: as :func:`forecast.run`).
+    say, warn : callable
+        Take each line meant for standard output and standard error (default: silent).
+    as_of : str, optional
+        What was known on this day (``YYYY-MM-DD`` or ``today``; :func:`forecast.run`).
+
+    Returns
+    -------
+    RunOutcome
+        The result, the scenario, the files written, the warnings and the ranked indicators.
+
+    Examples
+    --------
+    >>> run_folder("priors.yaml", "evidence", "out", seed=1).result.attrs["seed"]  # doctest: +SKIP
+    1
+    """
+    from .inference import DEFAULT_DRAWS, ForecastWarning, run
+    from .outdir import output_set
+
+    draws = DEFAULT_DRAWS if draws is None else draws
+    out = check_out(out, priors=priors, evidence=evidence)
+    scenario = load_scenario(priors, evidence)
+    found = find_indicators(indicators, evidence, scenario)  # bad ones: before any work
+    with output_set(out, _is_run_file) as staging:  # out/ changes all at once, or not at all
+        previous = previous_result(out / "posterior.nc")
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", ForecastWarning)
+            result = run(
+                scenario,
+                method=method,
+                draws=draws,
+                seed=seed,
+                progress=progress_printer(f"{method} route") if say is not quiet else None,
+                attribution=True,
+                as_of=as_of,
+            )
+        if command is not None:
+            result.attrs["command"] = command
+        result.attrs["evidence_folder"] = str(Path(evidence))
+        _say_run(scenario, result, f"method {method}, seed {seed}, {draws} draws", say)
+        result = since_last_run(result, previous, out / "posterior.nc", scenario.outcome, say)
+        table = None
+        if found is not None:
+            result, table = watch_into(result, found, warn=warn)
+        names = _write_run(
+            result, staging, charts=charts, formats=formats, dpi=dpi, processes=processes
+        )
+        if table is not None:  # its chart, if any, drawn by save_all with the others
+            names += write_watch(result, table, staging, top=5, charts=False, say=say)
+    return RunOutcome(
+        result, scenario, [out / n for n in names], [str(w.message) for w in caught], table
+    )
+
+
+def saved_result(out: str | Path, result: str | Path | None = None) -> xr.DataTree:
+    """Return the result saved by ``forecast run``, checked as untrusted input.
+
+    From ``result``, default ``<out>/posterior.nc``; InputError when missing or not a forecast
+    result.
+    """
+    from .results import load_result
+
+    path = Path(result) if result else Path(out) / "posterior.nc"
+    if not path.is_file():
+        raise InputError(
+            f"no saved result at {path}; run 'forecast run --out {out}' first "
+            "(or point --result at a posterior.nc)"
+        )
+    return load_result(path)
+
+
+def charts_folder(
+    out: str | Path,
+    *,
+    result: str | Path | None = None,
+    formats: Sequence[str] = ("png", "svg"),
+    dpi: int = 200,
+    processes: int = 1,
+) -> list[Path]:
+    """Re-draw every chart of a saved result into ``out`` (``forecast charts``); return the files.
+
+    InputError for an unknown format or a missing or foreign result (``result``, default
+    ``<out>/posterior.nc``).
+
+    Examples
+    --------
+    >>> charts_folder("out", formats=("pdf",))  # doctest: +SKIP
+    [PosixPath('out/timeline.pdf'), ...]
+    """
+    from .charts import chart_formats, save_all
+    from .outdir import output_set
+
+    try:
+        chosen = chart_formats(list(formats))
+    except ValueError:
+        raise InputError(
+            f"--format takes png, svg and/or pdf separated by commas; got {','.join(formats)!r}"
+        ) from None
+    folder = check_out(out)
+    saved = saved_result(out, result)
+    mine = functools.partial(is_chart_file, command="charts", formats=chosen)
+    with output_set(folder, mine) as staging:
+        paths = save_all(saved, staging, formats=chosen, dpi=dpi, processes=processes)
+    return [folder / p.name for p in paths]
+
+
+def report_folder(out: str | Path, *, result: str | Path | None = None, warn: Say = quiet) -> Path:
+    """Write ``<out>/report.html`` from a saved result (``forecast report``); return its path.
+
+    When the scenario's files changed since the result was computed, the report and ``warn`` say
+    so (the first ten files named).
+    """
+    from .outdir import output_set
+    from .report import write_report
+    from .results import input_changes
+
+    folder = check_out(out)
+    saved = saved_result(out, result)
+    changed = input_changes(saved)
+    warning = None
+    if changed:
+        shown = ", ".join(changed[:10]) + (
+            f" and {len(changed) - 10} more" if len(changed) > 10 else ""
+        )
+        warning = f"{STALE} ({shown})"
+        warn(f"WARNING: {plain(warning)}")
+    with output_set(folder, lambda name: name == "report.html") as staging:
+        write_report(saved, staging, warning=warning)
+    return folder / "report.html"
+
+
+def notebook_folder(
+    notebook: str | Path,
+    priors: str | Path,
+    evidence: str | Path,
+    out: str | Path,
+    *,
+    seed: int = 0,
+    code: bool = True,
+    warn: Say = quiet,
+) -> tuple[Path, Path]:
+    """Execute a notebook on the scenario (papermill); return the executed notebook and its HTML.
+
+    ``forecast report --notebook``: both written into ``out``, the notebook's charts into
+    ``<out>/<name>/``; ``code=False`` leaves the code cells out of the HTML export. InputError
+    when the notebook is missing, :class:`forecast.ScenarioError` for bad scenario files,
+    :class:`forecast.notebook.NotebookError` when a cell fails.
+    """
+    from .notebook import execute_notebook
+
+    notebook = Path(notebook)
+    if not notebook.is_file():
+        raise InputError(f"notebook {notebook} not found")
+    load_scenario(priors, evidence)  # bad files: every problem listed, exit 2
+    folder = check_out(out, priors=priors, evidence=evidence)
+    parameters = {
+        "priors": Path(priors),
+        "evidence": Path(evidence),
+        "out": folder / notebook.stem,
+        "seed": seed,
+    }
+    warn(f"executing {notebook} on {priors} and {evidence} ...")
+    return execute_notebook(notebook, folder, parameters, code=code)
+
+
+def watch_result(
+    scenario: Scenario,
+    out: str | Path,
+    *,
+    seed: int = 0,
+    draws: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> xr.DataTree:
+    """Return the saved ``<out>/posterior.nc`` if it is of this scenario, else a fast run.
+
+    The saved result must also have the band's last-step draws; the fresh fast run is not saved.
+    """
+    from .inference import DEFAULT_DRAWS, run
+    from .result_schema import POSTERIOR
+    from .results import load_result
+
+    saved = Path(out) / "posterior.nc"
+    if saved.is_file() and draws is None:
+        with contextlib.suppress(Exception):  # unreadable: compute afresh
+            result = load_result(saved)
+            if (
+                result.attrs.get("scenario_hash") == scenario.hash
+                and "final_p_hypothesis" in result[POSTERIOR]
+                and int(result.attrs.get("seed", -1)) == seed
+            ):
+                return result
+    draws = DEFAULT_DRAWS if draws is None else draws
+    return run(scenario, draws=draws, seed=seed, progress=progress)
+
+
+@dataclass
+class WatchOutcome:
+    """What :func:`watch_folder` ranked and wrote: the result, the ranked table, the files."""
+
+    result: xr.DataTree
+    table: pd.DataFrame
+    written: list[Path] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+def watch_folder(
+    priors: str | Path,
+    evidence: str | Path,
+    out: str | Path,
+    *,
+    indicators: str | Path | None = None,
+    rank_by: RankBy = "shift",
+    k: int = 3,
+    seed: int = 0,
+    draws: int | None = None,
+    say: Say = quiet,
+    warn: Say = quiet,
+) -> WatchOutcome:
+    """Rank the indicators by what seeing them would change; write ``watch.csv`` and its chart.
+
+    ``forecast watch``: uses the run saved in ``out`` when it is of this scenario and seed, else a
+    fast run (not saved). InputError when ``k`` is outside 1 to :data:`forecast.indicators.MAX_SET`
+    or there is no indicators folder.
+
+    Examples
+    --------
+    >>> watch_folder("priors.yaml", "evidence", "out", k=2).table.head(3)  # doctest: +SKIP
+    """
+    from .indicators import MAX_SET
+    from .inference import ForecastWarning
+
+    if not 1 <= k <= MAX_SET:
+        raise InputError(f"--k must be between 1 and {MAX_SET}, got {k}")
+    scenario = load_scenario(priors, evidence)
+    found = find_indicators(indicators, evidence, scenario)
+    if found is None:
+        folder = Path(evidence).resolve().parent / "indicators"
+        raise InputError(f"no indicators folder {folder}; give one with --indicators")
+    progress = progress_printer("fast route") if say is not quiet else None
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ForecastWarning)
+        result = watch_result(scenario, out, seed=seed, draws=draws, progress=progress)
+        result, frame = watch_into(result, found, rank_by=rank_by, k=k, warn=warn)
+        names = write_watch(result, frame, Path(out), top=20, say=say)
+    return WatchOutcome(
+        result, frame, [Path(out) / n for n in names], [str(w.message) for w in caught]
+    )
+
+
+@dataclass
+class ScoreOutcome:
+    """What :func:`score_folders` scored and wrote.
+
+    Attributes
+    ----------
+    scores : pandas.DataFrame
+        One row per resolved scenario (:func:`forecast.scoring.score_entries`).
+    scored : list
+        The resolved scenarios (:class:`forecast.scoring.Scored`).
+    calibration : forecast.scoring.Calibration
+        Calibration across them.
+    recalibration : forecast.recalibration.Recalibration or None
+        With ``recalibrate=True``.
+    written : list of Path
+        The files written.
+    """
+
+    scores: pd.DataFrame
+    scored: list
+    calibration: Any
+    recalibration: Any = None
+    written: list[Path] = field(default_factory=list)
+
+
+def _unique_names(names: list[str], paths: list[str]) -> list[str]:
+    """Folder names, or the paths as given where two folders share a name."""
+    dup = {n for n in names if names.count(n) > 1}
+    return [p if n in dup else n for n, p in zip(names, paths, strict=True)]
+
+
+def _write_csv(frame: pd.DataFrame, path: Path) -> None:
+    frame.to_csv(path, index=False)
+
+
+def _recalibrate(scored: list, loaded: list, unresolved: list, seed: int, warn: Say) -> Any:
+    """Fit the diagnosticity exponent on the resolved scenarios (PyMC, nutpie)."""
+    from .inference import ForecastWarning
+    from .recalibration import recalibrate
+
+    warn(f"recalibrating on {len(scored)} resolved scenarios (PyMC, nutpie) ...")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ForecastWarning)
+        recal = recalibrate(
+            list(scored),
+            unresolved=[s for _, s, _ in loaded if s.priors.resolution is None],
+            unresolved_names=unresolved,
+            seed=seed,
+        )
+    for w in caught:
+        warn(f"WARNING: {w.message}")
+    return recal
+
+
+def score_folders(
+    dirs: Sequence[str | Path],
+    out: str | Path,
+    *,
+    seed: int = 0,
+    recalibrate: bool = False,
+    say: Say = quiet,
+    warn: Say = quiet,
+) -> ScoreOutcome:
+    """Score the resolved scenarios, calibration across them, optionally recalibrate.
+
+    ``forecast score``: writes ``scores.csv``, ``postmortem.csv``, ``calibration.csv``,
+    ``score_summary.csv``, the score chart (one scenario) or the calibration chart (several), and
+    with ``recalibrate`` the recalibration files into ``out``. InputError when no scenario is
+    resolved.
+
+    Examples
+    --------
+    >>> score_folders(["."], "out").scores["brier"]  # doctest: +SKIP
+    """
+    import pandas as pd
+
+    from .outdir import atomic_write
+    from .scoring import calibration, load_scenarios, postmortem, score_entries
+
+    loaded = load_scenarios(dirs)  # bad files anywhere: every problem listed, exit 2
+    names = _unique_names([n for n, _, _ in loaded], [str(d) for d in dirs])
+    loaded = [(n, s, f) for n, (_, s, f) in zip(names, loaded, strict=True)]
+    scores = score_entries(loaded)
+    scored = scores.attrs["scored"]
+    unresolved = scores.attrs["unresolved"]
+    if unresolved:
+        say(f"not resolved (skipped): {some(unresolved)}")
+    if not scored:
+        raise InputError(
+            "no resolved scenario to score; add a 'resolution:' block to priors.yaml "
+            "(outcome, date, source)"
+        )
+    late = [s for s in scored if s.excluded]
+    for s in late[:10]:
+        date = s.scenario.priors.resolution.date
+        say(
+            f"note: {s.name}: {len(s.excluded)} item{'s' * (len(s.excluded) != 1)} dated on or "
+            f"after the resolution ({date}) not used for scoring (hindsight): "
+            f"{some(s.excluded)}"
+        )
+    if len(late) > 10:
+        say(f"note: and {len(late) - 10} more scenarios with items after their resolution")
+    recal = _recalibrate(scored, loaded, unresolved, seed, warn) if recalibrate else None
+    cal = calibration(scores)
+    folder = Path(out)
+    post = pd.concat([postmortem(s, seed=seed) for s in scored], ignore_index=True)
+    tables = {
+        "scores.csv": scores,
+        "postmortem.csv": post,
+        "calibration.csv": cal.table,
+        "score_summary.csv": cal.summary,
+    }
+    for name, frame in tables.items():
+        atomic_write(folder / name, functools.partial(_write_csv, frame))
+    written = [folder / n for n in tables]
+    from .charts.score import calibration_chart, save_chart, score_chart
+
+    if len(scored) == 1:
+        written += save_chart(score_chart(scored[0]), folder, "score")
+    else:
+        written += save_chart(calibration_chart(cal), folder, "calibration")
+    if recal is not None:
+        written += recal.save(folder)
+    return ScoreOutcome(scores, list(scored), cal, recal, [Path(p) for p in written])
