@@ -34,6 +34,7 @@ __all__ = [
     "load_scenarios",
     "log_p_observed",
     "pav",
+    "standing_forecasts",
     "postmortem",
     "score",
     "score_entries",
@@ -204,9 +205,15 @@ def score_scenario(
     days = np.arange(np.datetime64(opened, "D"), resolved)
     standing = np.searchsorted(dates[:k], days, side="right")  # items dated <= d
     daily_p = p_y[standing]
+    p_final_h = p_h[-1]
+    timed = standing_forecasts(scenario)
+    if timed is not None:  # a deadline or a retraction: the contract's standing forecasts
+        days, daily_p, p_final_h = timed
+        final_p = float(daily_p[-1])
+        log_score = float(log_p_observed(final_p, happened))
     h_log: float | str = ""  # blank when the resolution names no hypothesis
     if res.hypothesis is not None:
-        h_log = float(np.log(p_h[-1, scenario.hypotheses.index(res.hypothesis)]))
+        h_log = float(np.log(p_final_h[scenario.hypotheses.index(res.hypothesis)]))
     row = {
         "scenario": name,
         "question": scenario.question,
@@ -233,6 +240,41 @@ def score_scenario(
         daily_p=daily_p,
         row=row,
     )
+
+
+def standing_forecasts(scenario: Scenario) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """The standing forecast of each day a resolved question with time is scored on.
+
+    docs/model.md, "Time": every day from ``opened`` to the day before the resolution (at most
+    the deadline), ``P(Y | items dated <= d, none by d)`` with retractions applied from their
+    dates. None for a question without a deadline or retraction (the steps' answers are then the
+    standing forecasts, as before).
+
+    Returns
+    -------
+    days : datetime64[D] array, daily_p : array, p_hypothesis : (H,) the last day's P(h).
+
+    Examples
+    --------
+    >>> days, p, _ = standing_forecasts(forecast.load_scenario())  # doctest: +SKIP
+    >>> str(days[-1]), round(p[-1], 3)  # doctest: +SKIP
+    ('2022-02-23', 0.32)
+    """
+    from .time_numbers import time_numbers
+    from .timeline import resolve_as_of
+
+    p, res = scenario.priors, scenario.priors.resolution
+    retracted = any(e.retracted is not None for e in scenario.evidence)
+    if res is None or p.opened is None or (p.deadline is None and not retracted):
+        return None
+    last = res.date - dt.timedelta(days=1)
+    if p.deadline is not None:
+        last = min(last, p.deadline)
+    t = time_numbers(resolve_as_of(scenario, last), draws=100, seed=0, band=False)
+    assert t.daily is not None
+    epoch = np.datetime64("0001-01-01", "D")
+    days = epoch + (t.daily["date"] - 1).astype("timedelta64[D]")
+    return days, t.daily["p"], t.stats["p_hypothesis"][-1]
 
 
 # ----------------------------------------------------------------------------- many questions

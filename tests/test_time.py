@@ -393,3 +393,24 @@ def test_bad_as_of_is_refused(tmp_path, capsys, as_of, message):
     assert code == 2
     assert message in capsys.readouterr().err
     assert not (tmp_path / "out").exists()
+
+
+def test_score_uses_the_standing_forecast_of_each_day():
+    """`forecast score` with a deadline: the final probability is the standing forecast of the
+    day before the resolution and the time average runs over every day's standing forecast,
+    each against the reference (survival, retraction)."""
+    from forecast.scoring import score_scenario
+
+    s = scenario(HYPS, ITEMS, deadline=day(N_DAYS), timing="uniform",
+                 groups={"g": {"correlation": RHO}},
+                 resolution={"outcome": True, "date": day(50)})  # fmt: skip
+    row = score_scenario(s).row
+    ref = []
+    for d in range(50):
+        seen = [x for x, when in (("a1", 5), ("a2", 12), ("b1", 12), ("c1", 40)) if when <= d]
+        if d >= 30:
+            seen.remove("a2")
+        ref.append(reference(HYPS, "uniform", N_DAYS, items_log_lik(seen), d)[1])
+    assert row["days"] == 50
+    assert row["final_p"] == pytest.approx(ref[-1], abs=1e-9)
+    assert row["time_avg_brier"] == pytest.approx(np.mean((np.array(ref) - 1) ** 2), abs=1e-9)
