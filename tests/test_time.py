@@ -414,3 +414,27 @@ def test_score_uses_the_standing_forecast_of_each_day():
     assert row["days"] == 50
     assert row["final_p"] == pytest.approx(ref[-1], abs=1e-9)
     assert row["time_avg_brier"] == pytest.approx(np.mean((np.array(ref) - 1) ** 2), abs=1e-9)
+
+
+def test_an_indicator_dated_before_the_as_of_day_is_lapsed_and_listed_first():
+    """`by` before A and nothing recorded: status lapsed (watch.csv), named first on the
+    terminal with the probability it would give if recorded as not seen."""
+    from forecast.console import format_watch
+    from forecast.indicators import watch
+
+    s = time_scenario()
+    inds = [
+        {"id": "late", "title": "t", "by": day(20), "p_seen": {"calm": 0.2, "storm": 0.6, "ruse": 0.5}},
+        {"id": "soon", "title": "t", "by": day(60), "p_seen": {"calm": 0.3, "storm": 0.5, "ruse": 0.9}},
+    ]  # fmt: skip
+    table = watch(forecast.run(s, seed=0, draws=400, as_of=day(45)), inds)
+    status = dict(zip(table["indicator_id"], table["status"], strict=True))
+    assert status == {"late": "lapsed", "soon": "open"}
+    text = format_watch(table, top=5)
+    lapsed_line = next(n for n, line in enumerate(text.splitlines()) if "1 lapsed" in line)
+    first_row = next(n for n, line in enumerate(text.splitlines()) if "P(seen)" in line)
+    assert lapsed_line < first_row and f"as-of day {day(45)}" in text
+    not_seen = table.set_index("indicator_id").loc["late", "p_event_if_not_seen"]
+    assert f"late  by {day(20)}: P(event) {not_seen:.1%}" in text
+    early = watch(forecast.run(s, seed=0, draws=400, as_of=day(15)), inds)
+    assert set(early["status"]) == {"open"}
