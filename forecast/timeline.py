@@ -16,6 +16,7 @@ are those of its epoch's step, with "no event by the row's day" as one more like
 from __future__ import annotations
 
 import bisect
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass
 
@@ -138,7 +139,9 @@ def resolve_as_of(
         return AsOf(None, scenario, (), as_of is not None)
     known = tuple(e for e in scenario.evidence if e.date <= day)
     left = tuple(e.id for e in scenario.evidence if e.date > day)
-    return AsOf(day, scenario.replace_evidence(known), left, as_of is not None)
+    # the same files (their hashes name the inputs); a subset of valid items stays valid
+    kept = dataclasses.replace(scenario, evidence=known) if left else scenario
+    return AsOf(day, kept, left, as_of is not None)
 
 
 @dataclass(frozen=True)
@@ -183,7 +186,8 @@ def epochs(known: Scenario, day: dt.date | None) -> list[Scenario]:
     gone: set[str] = set()
     for _, item_id in retractions(known, day):
         gone.add(item_id)
-        out.append(known.replace_evidence(e for e in known.evidence if e.id not in gone))
+        kept = tuple(e for e in known.evidence if e.id not in gone)
+        out.append(dataclasses.replace(known, evidence=kept))
     return out
 
 
