@@ -33,6 +33,7 @@ __all__ = [
     "corp",
     "load_scenarios",
     "log_p_observed",
+    "lapsed_before_resolution",
     "pav",
     "standing_forecasts",
     "postmortem",
@@ -56,6 +57,8 @@ SCORE_COLUMNS = [
     "time_avg_log_score",
     "days",
     "hypothesis_log_score",
+    "lapsed_indicators",
+    "final_p_if_lapsed_not_seen",
 ]
 """Columns of ``scores.csv``, one row per resolved scenario."""
 
@@ -352,10 +355,49 @@ def score_entries(entries: Iterable[tuple[str, Scenario, str]]) -> pd.DataFrame:
     scored = [
         score_scenario(s, name=n, file=f) for n, s, f in entries if s.priors.resolution is not None
     ]
+    files = {n: f for n, s, f in entries if s.priors.resolution is not None}
+    for sc in scored:
+        n_lapsed, p_if = lapsed_before_resolution(sc, Path(files[sc.name]).parent / "indicators")
+        sc.row["lapsed_indicators"], sc.row["final_p_if_lapsed_not_seen"] = n_lapsed, p_if
     frame = pd.DataFrame([s.row for s in scored], columns=SCORE_COLUMNS)
     frame.attrs["unresolved"] = [n for n, s, _ in entries if s.priors.resolution is None]
     frame.attrs["scored"] = scored
     return frame
+
+
+def lapsed_before_resolution(scored: Scored, indicators: Path) -> tuple[int, float]:
+    """Indicators whose date passed before the resolution with nothing recorded, and their weight.
+
+    Returns how many lapsed (``by`` before ``resolution.date``, no evidence item of that id)
+    and the final probability had each been recorded as not seen on its date (the final
+    probability itself when none lapsed or there is no ``indicators/`` folder).
+
+    Examples
+    --------
+    >>> lapsed_before_resolution(score_scenario(s), Path("indicators"))  # doctest: +SKIP
+    (3, 0.122)
+    """
+    from .indicators import indicator_evidence, load_indicators
+
+    final = float(scored.row["final_p"])
+    if not indicators.is_dir():
+        return 0, final
+    res = scored.scenario.priors.resolution
+    assert res is not None
+    ids = set(scored.scenario.ids)
+    lapsed = [
+        i
+        for i in load_indicators(indicators, scored.scenario)
+        if i.id not in ids and i.by < res.date
+    ]
+    if not lapsed:
+        return 0, final
+    items = [
+        {**indicator_evidence(i, seen=False, date=i.by), "source": "lapsed indicator, not seen"}
+        for i in lapsed
+    ]
+    with_them = scored.scenario.replace_evidence([*scored.scenario.evidence, *items])
+    return len(lapsed), float(score_scenario(with_them, name=scored.name).row["final_p"])
 
 
 # ----------------------------------------------------------------------------- post-mortem

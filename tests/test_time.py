@@ -438,3 +438,27 @@ def test_an_indicator_dated_before_the_as_of_day_is_lapsed_and_listed_first():
     assert f"late  by {day(20)}: P(event) {not_seen:.1%}" in text
     early = watch(forecast.run(s, seed=0, draws=400, as_of=day(15)), inds)
     assert set(early["status"]) == {"open"}
+
+
+def test_scores_count_lapsed_indicators_and_what_not_seen_would_give(tmp_path):
+    """scores.csv: an indicator dated before the resolution with nothing recorded is lapsed;
+    recorded as not seen on its date (likelihoods 1 - p_seen) the final probability would be
+    the reference's with that term."""
+    import yaml
+
+    from forecast.scoring import score
+
+    p = priors_dict(hypotheses=HYPS, opened=OPENED.isoformat(), deadline=day(N_DAYS),
+                    timing="uniform", groups={"g": {"correlation": RHO}},
+                    resolution={"outcome": True, "date": day(50)})  # fmt: skip
+    write_scenario(tmp_path / "q", p, ITEMS)
+    (tmp_path / "q" / "indicators").mkdir()
+    seen = {"calm": 0.2, "storm": 0.6, "ruse": 0.5}
+    for name, by in (("late", day(20)), ("after", day(70))):
+        ind = {"id": name, "title": "t", "by": by, "p_seen": seen}
+        (tmp_path / "q" / "indicators" / f"{name}.yaml").write_text(yaml.safe_dump(ind))
+    row = score(tmp_path / "q").iloc[0]
+    assert row["lapsed_indicators"] == 1
+    not_seen = np.log([0.8, 0.4, 0.5]) - np.log(0.8)
+    _, ref = reference(HYPS, "uniform", N_DAYS, items_log_lik(["a1", "b1", "c1"]) + not_seen, 49)
+    assert row["final_p_if_lapsed_not_seen"] == pytest.approx(ref, abs=1e-9)
