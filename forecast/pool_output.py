@@ -152,7 +152,13 @@ def _print_pool(p: Pool) -> None:
     if c is not None and len(c.disagreement):
         top = c.disagreement.iloc[0]
         print(
-            f"consensus P({o}) = {c.p_point:.1%}; the item worth a conversation: "
+            f"consensus P({o}) = {c.p_point:.1%}"
+            + (
+                " (point judgements; the intervals' run is in consensus/out)"
+                if c.boldness is not None
+                else ""
+            )
+            + "; the item worth a conversation: "
             f"{top['evidence_id']} (swing {top['swing'] * 100:.1f} points)"
         )
     for note in p.notes:

@@ -381,3 +381,27 @@ def test_analysts_without_shared_hypotheses_are_pooled_without_a_consensus(tmp_p
         "report.html",
     ]
     assert "do not share their hypotheses" in (out / "report.html").read_text()
+
+
+@pytest.mark.slow
+def test_hierarchical_on_the_example_team(tmp_path):
+    """The real partial-pooling model (forecast.hierarchy) behind --hierarchical."""
+    from helpers import ROOT
+
+    from forecast import load_result
+
+    team = [str(ROOT / "examples" / "team" / n) for n in ("ana", "ben", "chloe")]
+    out = tmp_path / "team"
+    assert main(["pool", *team, "--out", str(out), "--hierarchical", "--no-charts"]) == 0
+    bold = pd.read_csv(out / "boldness.csv")
+    assert list(bold["analyst"]) == ["ana", "ben", "chloe"]
+    assert ((bold["s_lo90"] < bold["s_median"]) & (bold["s_median"] < bold["s_hi90"])).all()
+    item = yaml.safe_load((out / "consensus/evidence/putin-genocide-accusation.yaml").read_text())
+    intervals = [v for v in item["likelihoods"].values() if isinstance(v, list)]
+    assert len(intervals) == 2 and all(0 < lo < hi for lo, hi in intervals)
+    # the consensus run carries the disagreement: a wider band than the point consensus's
+    point = build_consensus(load_team(team), draws=4000)
+    wide = load_result(out / "consensus/out/posterior.nc")["trajectory"]
+    narrow = point.result["trajectory"]
+    width = float(wide["p_outcome_high"][-1] - wide["p_outcome_low"][-1])
+    assert width > float(narrow["p_outcome_high"][-1] - narrow["p_outcome_low"][-1])
