@@ -52,6 +52,7 @@ __all__ = [
     "Priors",
     "Problem",
     "Resolution",
+    "Retraction",
     "Scenario",
     "ScenarioError",
     "folder_files",
@@ -84,6 +85,8 @@ LIMITS = {
     "url": 2_000,
     "text": 100_000,  # quote, rationale, description, a note
     "shown_problems": 50,  # problems listed in one error message
+    "by_points": 1_000,  # dates of one hypothesis's `by:` timing shape
+    "window_days": 36_600,  # days from opened to the deadline (100 years)
 }
 """Upper limits on what a scenario may hold; anything larger is refused up front."""
 
@@ -417,6 +420,13 @@ class Hypothesis(_Strict):
         "most 80 characters); the name stays in CSV columns and file names.",
     )
 
+    by: dict[Date, float] | None = Field(
+        None,
+        max_length=LIMITS["by_points"],
+        description="Timing shape: the share of the eventual probability reached by each date "
+        "(dates inside the window, shares non-decreasing in [0, 1]); overrides `timing`.",
+    )
+
     @field_validator("label")
     @classmethod
     def _label(cls, v: str | None) -> str | None:
@@ -532,6 +542,16 @@ class Priors(_Strict):
     resolution: None | Resolution = Field(
         None, description="How the question resolved (optional; enables `forecast score`)."
     )
+    deadline: Date | None = Field(
+        None,
+        description="The question asks whether the outcome happens after `opened` up to and "
+        "including this date (YYYY-MM-DD); needs `opened`.",
+    )
+    timing: Literal["constant", "uniform"] = Field(
+        "constant",
+        description="When the outcome happens inside the window under each hypothesis: "
+        "`constant` hazard (default) or `uniform` (every day equally likely).",
+    )
 
     @field_validator("outcome")
     @classmethod
@@ -621,6 +641,22 @@ class Priors(_Strict):
             )
         return self
 
+    @model_validator(mode="after")
+    def _window_consistent(self) -> Priors:
+        from .timing import window_problem
+
+        problem = window_problem(self)
+        if problem:
+            raise PydanticCustomError("value", problem[1], {"field": problem[0]})
+        return self
+
+
+class Retraction(_Strict):
+    """``retracted: {date, reason}`` on an evidence item: it counts before ``date``, not from it on."""
+
+    date: Date = Field(description="From this day on the item counts as never seen (YYYY-MM-DD).")
+    reason: str = _text("text", min_length=1, description="Why it was withdrawn.")
+
 
 class EvidenceItem(_Strict):
     """One evidence item (one file in ``evidence/`` or one row of an evidence CSV)."""
@@ -654,6 +690,12 @@ class EvidenceItem(_Strict):
         None, max_length=LIMITS["name"], description="Dependence group shared with other items."
     )
     url: str | None = _text("url", default=None)
+    event_date: Date | None = Field(
+        None, description="When it happened (YYYY-MM-DD), if before it became known (`date`)."
+    )
+    retracted: Retraction | None = Field(
+        None, description="Withdrawn as false from `retracted.date` on (the record is kept)."
+    )
     notes: dict[str, Annotated[str, Field(max_length=LIMITS["text"])]] = Field(
         default_factory=dict,
         exclude_if=lambda v: not v,  # no notes: the item's content (and hash) as before
@@ -692,6 +734,24 @@ class EvidenceItem(_Strict):
     @classmethod
     def _id(cls, v: str) -> str:
         return _check_id(v)
+
+    @model_validator(mode="after")
+    def _dates_in_order(self) -> EvidenceItem:
+        if self.event_date is not None and self.event_date > self.date:
+            raise PydanticCustomError(
+                "value",
+                f"event_date ({self.event_date}) is after date ({self.date}): an item cannot be "
+                "known before it happened; `date` is when it became known",
+                {"field": "event_date"},
+            )
+        if self.retracted is not None and self.retracted.date < self.date:
+            raise PydanticCustomError(
+                "value",
+                f"retracted.date ({self.retracted.date}) is before the item's date "
+                f"({self.date}); an item is retracted on or after the day it became known",
+                {"field": "retracted.date"},
+            )
+        return self
 
     @field_validator("group")
     @classmethod
@@ -931,7 +991,14 @@ class _Columns:
         return f"{self.mapping.removesuffix('s')}."
 
 
-_EVIDENCE_COLUMNS = _Columns.of(EvidenceItem, "likelihoods")
+_RETRACTED_COLUMNS = ("retracted_date", "retracted_reason")
+"""CSV columns of an item's ``retracted: {date, reason}``."""
+_EVIDENCE_COLUMNS = _Columns(
+    tuple(f for f in _Columns.of(EvidenceItem, "likelihoods").fields if f != "retracted")
+    + _RETRACTED_COLUMNS,
+    "likelihoods",
+    True,
+)
 
 
 def _column_key(
@@ -1101,6 +1168,7 @@ def read_table(
             raw[columns.mapping] = lik
             if notes:
                 raw["notes"] = notes
+            _nest_retraction(raw)
             rows.append((where, raw))
     except csv.Error as exc:
         problems.append(
@@ -1143,6 +1211,13 @@ def _csv_problems(problems: list[Problem], csv_rows: set[str]) -> list[Problem]:
     return out
 
 
+def _nest_retraction(raw: dict[str, Any]) -> None:
+    """Columns ``retracted_date``/``retracted_reason`` as ``retracted: {date, reason}``."""
+    parts = {c.removeprefix("retracted_"): raw.pop(c) for c in _RETRACTED_COLUMNS if c in raw}
+    if parts:
+        raw["retracted"] = parts
+
+
 def _csv_column(problem: Problem) -> Problem:
     """Rename a problem in a CSV row after its column (``likelihood.<h>``), not its YAML field."""
     if not problem.field:
@@ -1152,6 +1227,8 @@ def _csv_column(problem: Problem) -> Problem:
         column = f"likelihood.{rest or '<hypothesis>'}"
     elif head == "notes" and rest:
         column = rest
+    elif head == "retracted":
+        column = f"retracted_{rest}" if rest else "retracted_date"
     else:
         column = problem.field
     return Problem(problem.file, f"column '{column}'", problem.message)
@@ -1554,6 +1631,10 @@ source: "TODO: who reported it"
 # report that may carry no information at all: reliability is the chance that it does.
 # group: some-group            # items sharing a group are not independent (see priors.yaml groups:)
 # url: https://...
+# event_date: YYYY-MM-DD       # when it happened, if before `date` (when it became known)
+# retracted:                   # found false later: counts before this date, not from it on
+#   date: YYYY-MM-DD
+#   reason: "why it was withdrawn"
 quote: >-
   TODO: the words the item rests on
 likelihoods:                   # relative likelihood under each hypothesis; unnamed ones are 1
