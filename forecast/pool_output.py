@@ -61,6 +61,7 @@ def write_consensus_folder(
     done = run_folder(
         folder / "priors.yaml", folder / "evidence", folder / "out",
         seed=seed, draws=draws, charts=charts, command="forecast pool (the consensus)",
+        as_of=str(p.team.as_of),
     )  # fmt: skip
     names += [f"consensus/out/{q.name}" for q in done.written if not q.name.endswith(".svg")]
     return names, done.warnings
