@@ -9,6 +9,10 @@
 from typing import TYPE_CHECKING, Any
 
 from .errors import InputError
+
+# forecast.portfolio is the function (many folders at once); its module stays importable by
+# name (from forecast.portfolio import run_folder).
+from .portfolio import portfolio
 from .scenario import (
     EvidenceItem,
     Problem,
@@ -25,6 +29,7 @@ from .scenario import (
 if TYPE_CHECKING:
     from .analysis import impact_table, sensitivity_table
     from .attribution import Attribution, attribution_frame, explain_move, shapley
+    from .briefing import slides
     from .caches import clear_caches
     from .charts.ach import ach_matrix
     from .charts.distribution import distribution
@@ -99,6 +104,7 @@ _LAZY = {
     "calibration": "scoring",
     "postmortem": "scoring",
     "recalibrate": "recalibration",
+    "slides": "briefing",
     "synthetic_portfolio": "recalibration",
     "score_chart": "charts.score",
     "calibration_chart": "charts.score",
@@ -152,6 +158,7 @@ __all__ = [
     "load_scenario",
     "load_team",
     "new_evidence",
+    "portfolio",
     "observe",
     "pool",
     "postmortem",
@@ -168,6 +175,7 @@ __all__ = [
     "sensitivity",
     "sensitivity_table",
     "shapley",
+    "slides",
     "synthetic_portfolio",
     "timeline",
     "trajectory_frame",

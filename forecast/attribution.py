@@ -31,6 +31,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from .labels import display_names
 from .model import Arrays, expected_p_outcome, rank_weight, subset_weights
 from .quadrature import log_expected_tilt, row_max
 from .result_schema import ATTRIBUTION, dataset
@@ -537,6 +538,7 @@ def attribution_node(att: Attribution, a: Arrays, scenario: Scenario) -> xr.Data
     (:func:`describe_last`).
     """
     ev, hyp = ("evidence",), ("evidence", "hypothesis")
+    shown = display_names(scenario)
     ds = xr.Dataset(
         {
             "step_move": (ev, att.step_move[:, 0]),
@@ -557,7 +559,11 @@ def attribution_node(att: Attribution, a: Arrays, scenario: Scenario) -> xr.Data
             "p_prior": float(att.base[0]),
             "p_final": float(att.total[0]),
             "explanation": describe_last(
-                att, a, scenario.ids, scenario.hypotheses, scenario.outcome
+                att,
+                a,
+                scenario.ids,
+                [shown.hypothesis(h) for h in scenario.hypotheses],
+                shown.outcome,
             ),
         },
     )

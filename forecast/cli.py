@@ -73,8 +73,11 @@ def _cmd_run(args) -> int:
         indicators=args.indicators,
         command=" ".join(["forecast", *args.argv]),
         evidence_named=args.evidence_named,
+        size=args.size,
+        draws_csv=args.draws_csv,
         say=print,
         warn=_warn,
+        as_of=args.as_of,
     )
     for message in done.warnings:
         print(f"WARNING: {plain(message)}", file=sys.stderr)
@@ -89,9 +92,21 @@ def _cmd_charts(args) -> int:
     from .pipeline import charts_folder
 
     paths = charts_folder(
-        args.out, result=args.result, formats=args.format.split(","), dpi=args.dpi, processes=2
+        args.out,
+        result=args.result,
+        formats=args.format.split(","),
+        dpi=args.dpi,
+        processes=2,
+        size=args.size,
     )
     print(f"wrote {len(paths)} charts into {Path(args.out)}: " + ", ".join(p.name for p in paths))
+    return 0
+
+
+def _cmd_slides(args) -> int:
+    from .pipeline import slides_folder
+
+    print(f"wrote {slides_folder(args.out, result=args.result, size=args.size)}")
     return 0
 
 
@@ -141,7 +156,14 @@ def _cmd_score(args) -> int:
     from .pipeline import score_folders
 
     done = score_folders(
-        args.dirs, args.out, seed=args.seed, recalibrate=args.recalibrate, say=print, warn=_warn
+        args.dirs,
+        args.out,
+        seed=args.seed,
+        recalibrate=args.recalibrate,
+        workers=args.workers,
+        scheduler=args.scheduler,
+        say=print,
+        warn=_warn,
     )
     print(score_table(done.scores))
     print("wrote " + ", ".join(plain(p) for p in done.written))
@@ -292,6 +314,16 @@ def _pool_parser(sub) -> None:
     p.set_defaults(func=_cmd_pool)
 
 
+def _size_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--size",
+        choices=["default", "slide"],
+        default="default",
+        help="chart size: default (each chart's own size) or slide (16:9, 13.333 x 7.5 in, "
+        "text at least 14 pt)",
+    )
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="forecast", description="Bayesian scenario forecasting from priors and evidence."
@@ -315,6 +347,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--method", choices=["fast", "nuts"], default="fast")
     p.add_argument(
+        "--as-of",
+        default=None,
+        metavar="DATE",
+        help="what was known on DATE (YYYY-MM-DD or 'today'); default the latest item's date",
+    )
+    p.add_argument(
         "--no-charts",
         action="store_true",
         help="no charts and no report.html (the table, trajectory.csv and posterior.nc only)",
@@ -323,6 +361,13 @@ def _parser() -> argparse.ArgumentParser:
         "--indicators",
         default=None,
         help="indicators folder: writes watch.csv (default: indicators/ beside the evidence)",
+    )
+    _size_option(p)
+    p.add_argument(
+        "--draws-csv",
+        action="store_true",
+        help="also write draws.csv: the band's draws of the final step, one row per draw, "
+        "under a header naming the scenario hash and seed",
     )
     p.set_defaults(func=_cmd_run)
 
@@ -341,7 +386,18 @@ def _parser() -> argparse.ArgumentParser:
         default=200,
         help="resolution of PNG files, 10 to 1,200 (200; capped at 3,999 pixels a side)",
     )
+    _size_option(p)
     p.set_defaults(func=_cmd_charts)
+
+    p = sub.add_parser("slides", help="write briefing.pptx (16:9) from a saved posterior.nc")
+    saved(p)
+    p.add_argument(
+        "--size",
+        choices=["slide", "default"],
+        default="slide",
+        help="the charts: slide-sized (default; text at least 14 pt) or at their own size",
+    )
+    p.set_defaults(func=_cmd_slides)
 
     p = sub.add_parser(
         "report",
@@ -352,8 +408,11 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--notebook",
         default=None,
-        help="a notebook with a 'parameters' cell (e.g. notebooks/ukraine_2022.ipynb): executed "
-        "on --priors/--evidence; writes <out>/<name>.ipynb and <out>/<name>.html",
+        nargs="?",
+        const="",
+        help="a notebook with a 'parameters' cell (default, with no value: "
+        "notebooks/briefing.ipynb, a brief for any question): executed on --priors/--evidence; "
+        "writes <out>/<name>.ipynb and <out>/<name>.html",
     )
     files(p)
     p.add_argument(
@@ -388,6 +447,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--seed", type=_whole_number(0, MAX_SEED), default=0, help="random seed (default 0)"
     )
+    from .portfolio import add_executor_options
+
+    add_executor_options(p)  # --workers, --scheduler: as forecast portfolio
     p.set_defaults(func=_cmd_score)
 
     p = sub.add_parser("validate", help="check the scenario files and say what they hold")
@@ -450,6 +512,10 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("schema", help="print (or --write) the JSON Schemas of the files")
     p.add_argument("--write", action="store_true", help="write them into forecast/schema/")
     p.set_defaults(func=_cmd_schema)
+
+    from .portfolio import add_parser as add_portfolio_parser
+
+    add_portfolio_parser(sub)  # forecast portfolio DIR... (forecast/portfolio.py)
     return parser
 
 
