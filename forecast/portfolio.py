@@ -41,6 +41,7 @@ if TYPE_CHECKING:
 __all__ = [
     "COLUMNS",
     "FolderJob",
+    "default_workers",
     "FolderResult",
     "executor",
     "folder_seed",
@@ -402,6 +403,13 @@ def _spark(values: Any) -> tuple[float, ...]:
 
 
 # ----------------------------------------------------------------------------- executors
+def default_workers() -> int:
+    """The cores this process may run on (its CPU affinity; else the machine's cores), >= 1."""
+    if hasattr(os, "sched_getaffinity"):
+        return max(len(os.sched_getaffinity(0)), 1)
+    return os.cpu_count() or 1
+
+
 @contextlib.contextmanager
 def executor(workers: int | None = None, scheduler: str | None = None) -> Iterator[Executor]:
     """The executor the folders run on, shut down on leaving.
@@ -430,7 +438,7 @@ def executor(workers: int | None = None, scheduler: str | None = None) -> Iterat
         return
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
-    n = workers or os.cpu_count() or 1
+    n = workers or default_workers()
     with ProcessPoolExecutor(max_workers=n, mp_context=context, initializer=_init_worker) as ex:
         yield ex
 

@@ -316,3 +316,24 @@ def test_score_on_the_executor_equals_in_process(tmp_path):
     got = pd.read_csv(tmp_path / "out" / "postmortem.csv")
     pd.testing.assert_frame_equal(got, pd.read_csv(io.StringIO(posts.to_csv(index=False))))
     assert list(got["scenario"].unique()) == ["q0", "q1", "q2"]
+
+
+def test_each_worker_gets_its_own_pytensor_compiledir(tmp_path):
+    """own_compiledir in a fresh process: compiledir replaced (other flags kept), per pid, and
+    PyTensor, imported after, uses it."""
+    code = (
+        "import os, sys; from forecast.portfolio import own_compiledir; "
+        "d = own_compiledir(); import pytensor; "
+        "print(d); print(os.getpid()); print(os.environ['PYTENSOR_FLAGS']); "
+        "print(pytensor.config.compiledir)"
+    )
+    env = dict(os.environ, PYTHONPATH=str(ROOT), PYTENSOR_FLAGS=f"compiledir={tmp_path},mode=FAST_COMPILE", TMPDIR=str(tmp_path))  # fmt: skip
+    lines = []
+    for _ in range(2):
+        done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+        assert done.returncode == 0, done.stderr
+        lines.append(done.stdout.splitlines())
+    (d1, pid1, flags, used), (d2, pid2, _, _) = lines
+    assert d1 != d2 and d1.endswith(f"-{pid1}") and d2.endswith(f"-{pid2}")
+    assert Path(d1).parent.parent == tmp_path  # in the temp folder, not the shared one
+    assert flags == f"mode=FAST_COMPILE,compiledir={d1}" and used == d1
