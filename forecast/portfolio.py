@@ -134,11 +134,14 @@ class Portfolio:
         ``portfolio.csv`` as written.
     written : list of Path
         The portfolio's own files (``portfolio.csv``, ``portfolio.html``).
+    repeats : list of str
+        Folders given again (the same real path), run once.
     """
 
     results: list[FolderResult]
     table: pd.DataFrame
     written: list[Path] = field(default_factory=list)
+    repeats: list[str] = field(default_factory=list)
 
     @property
     def failed(self) -> list[FolderResult]:
@@ -367,8 +370,9 @@ def _top_driver(result: xr.DataTree) -> str:
 def _lapsed(result: xr.DataTree) -> list[str]:
     """Indicators whose date passed with no observation recorded.
 
-    From the result's ``lapsed_indicators`` attribute when the run gives one (as-of runs), else
-    the ``/watch`` node's overdue indicators (``by`` before the latest item, not recorded).
+    From the result's ``lapsed_indicators`` attribute when the run gives one, else the ``/watch``
+    node: its ``status`` ``lapsed`` when it has one (as-of runs), else its overdue indicators
+    (``by`` before the latest item, not recorded: the same with the default as-of day).
     """
     from .result_schema import WATCH, dataset, has_node
 
@@ -379,6 +383,8 @@ def _lapsed(result: xr.DataTree) -> list[str]:
         return []
     node = dataset(result, WATCH)
     ids = [str(i) for i in node["indicator"].values]
+    if "status" in node:  # as-of runs: "lapsed" (by before the as-of day, none recorded)
+        return [i for i, st in zip(ids, node["status"].values, strict=True) if str(st) == "lapsed"]
     overdue = node["overdue"].values.astype(bool)
     return [i for i, late in zip(ids, overdue, strict=True) if late]
 
@@ -530,10 +536,12 @@ def portfolio(
     >>> port.table[["scenario", "p", "status"]]  # doctest: +SKIP
     """
     from .dashboard import write_dashboard
+    from .guard import unique_folders
     from .outdir import atomic_write
 
     if not folders:
         raise InputError("no scenario folder given")
+    folders, repeats = unique_folders(folders)  # each folder once (by its real path)
     from .pipeline import check_out
 
     out = check_out(out, dirs=folders)  # never among a scenario's files, never a link
@@ -549,7 +557,7 @@ def portfolio(
     table = portfolio_table(results)
     atomic_write(out / "portfolio.csv", lambda tmp: table.to_csv(tmp, index=False))
     html = write_dashboard(results, out, stamp=clock.now())
-    return Portfolio(results=results, table=table, written=[out / "portfolio.csv", html])
+    return Portfolio(results, table, [out / "portfolio.csv", html], repeats)
 
 
 def portfolio_table(results: Sequence[FolderResult]) -> pd.DataFrame:
@@ -683,6 +691,9 @@ def command(args: Any) -> int:
         charts=not args.no_charts,
         progress=_progress,
     )
+    if port.repeats:
+        shown = ", ".join(printable(r, 100) for r in port.repeats[:10])
+        print(f"note: each folder is run once; given again, not run again: {shown}")
     ok = len(port.results) - len(port.failed)
     print(f"{ok} of {len(port.results)} folders ran")
     for r in port.failed[:10]:

@@ -131,8 +131,9 @@ def test_lapsed_indicators_and_a_different_question(tmp_path):
     port = portfolio([a], out, workers=1, charts=False)
     assert port.table.loc[0, "lapsed_indicators"] == "late"  # by before the latest item
     small(a, two=True, question="Another question?")  # not comparable: no change
-    port = portfolio([a], out, workers=1, charts=False)
+    port = portfolio([a, a / "." / "evidence" / ".."], out, workers=1, charts=False)
     assert port.table.loc[0, "change"] == "" and port.table.loc[0, "status"] == "ok"
+    assert len(port.table) == 1 and port.repeats == [str(a / "." / "evidence" / "..")]
 
 
 def test_out_may_not_be_a_scenario_folder(tmp_path, capsys):
