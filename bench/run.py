@@ -56,6 +56,11 @@ ATTRIBUTION_CASES = {  # name: (arguments of _attribution_case.py, target s, MCS
     "bundled scenario": (["bundled"], 0.3, None),
     "2,000 exact items x 5 hypotheses": (["2000", "5", "exact"], 5.0, 0.002),
     "10,000 uncertain items x 5 hypotheses": (["10000", "5", "uncertain"], 30.0, None),
+    "2,000 exact items x 4 hypotheses, one group of 286": (
+        ["2000", "4", "exact", "286"],
+        3.0,
+        0.002,
+    ),
 }
 
 

@@ -16,6 +16,7 @@ import traceback
 from pathlib import Path
 
 from .console import indicators_summary, plain, scenario_summary, score_line, score_table
+from .datenotes import date_notes
 from .errors import InputError
 from .pipeline import check_out, find_indicators
 from .scenario import (
@@ -72,8 +73,11 @@ def _cmd_run(args) -> int:
         indicators=args.indicators,
         command=" ".join(["forecast", *args.argv]),
         evidence_named=args.evidence_named,
+        size=args.size,
+        draws_csv=args.draws_csv,
         say=print,
         warn=_warn,
+        as_of=args.as_of,
     )
     for message in done.warnings:
         print(f"WARNING: {plain(message)}", file=sys.stderr)
@@ -88,9 +92,21 @@ def _cmd_charts(args) -> int:
     from .pipeline import charts_folder
 
     paths = charts_folder(
-        args.out, result=args.result, formats=args.format.split(","), dpi=args.dpi, processes=2
+        args.out,
+        result=args.result,
+        formats=args.format.split(","),
+        dpi=args.dpi,
+        processes=2,
+        size=args.size,
     )
     print(f"wrote {len(paths)} charts into {Path(args.out)}: " + ", ".join(p.name for p in paths))
+    return 0
+
+
+def _cmd_slides(args) -> int:
+    from .pipeline import slides_folder
+
+    print(f"wrote {slides_folder(args.out, result=args.result, size=args.size)}")
     return 0
 
 
@@ -162,6 +178,8 @@ def _cmd_score(args) -> int:
 
 def _cmd_validate(args) -> int:
     scenario = load_scenario(args.priors, args.evidence, named=args.evidence_named)
+    for note in date_notes(scenario):
+        print(f"note: {plain(note)}", file=sys.stderr)
     for line in scenario_summary(scenario, args.priors, args.evidence, listed=LISTED):
         print(line)
     indicators = find_indicators(args.indicators, args.evidence, scenario, args.priors)  # exit 2
@@ -256,6 +274,56 @@ def _cmd_schema(args) -> int:
     return 0
 
 
+def _cmd_pool(args) -> int:
+    from .inference import DEFAULT_DRAWS
+    from .pool_output import command
+
+    args.draws = DEFAULT_DRAWS if args.draws is None else args.draws
+    return command(args)
+
+
+def _pool_parser(sub) -> None:
+    p = sub.add_parser(
+        "pool",
+        help="pool several analysts' folders: pooled answer, consensus scenario, disagreement",
+    )
+    p.add_argument("folders", nargs="+", metavar="DIR", help="analysts' scenario folders")
+    p.add_argument("--out", default="pool", help="output folder (pool/)")
+    p.add_argument(
+        "--method", choices=["linear", "logodds", "extremized"], default="logodds",
+        help="the headline pool (default logodds: the geometric mean of odds)",
+    )  # fmt: skip
+    p.add_argument(
+        "--extremize", default="neyman", metavar="D|neyman",
+        help="extremizing factor d of the extremized pool (default neyman)",
+    )  # fmt: skip
+    p.add_argument("--weights", default=None, metavar="NAME=W,...", help="relative weights")
+    p.add_argument("--as-of", default=None, metavar="DATE", help="read every folder as of DATE")
+    p.add_argument(
+        "--hierarchical", action="store_true",
+        help="also fit the partial-pooling model: boldness.csv, consensus items as intervals",
+    )  # fmt: skip
+    p.add_argument(
+        "--seed", type=_whole_number(0, MAX_SEED), default=0, help="random seed (default 0)"
+    )
+    p.add_argument(
+        "--draws", type=_whole_number(100, MAX_DRAWS),
+        help="band draws per analyst, 100 to 1,000,000 (default 4,000)",
+    )  # fmt: skip
+    p.add_argument("--no-charts", action="store_true", help="CSV files and consensus/ only")
+    p.set_defaults(func=_cmd_pool)
+
+
+def _size_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--size",
+        choices=["default", "slide"],
+        default="default",
+        help="chart size: default (each chart's own size) or slide (16:9, 13.333 x 7.5 in, "
+        "text at least 14 pt)",
+    )
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="forecast", description="Bayesian scenario forecasting from priors and evidence."
@@ -279,6 +347,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--method", choices=["fast", "nuts"], default="fast")
     p.add_argument(
+        "--as-of",
+        default=None,
+        metavar="DATE",
+        help="what was known on DATE (YYYY-MM-DD or 'today'); default the latest item's date",
+    )
+    p.add_argument(
         "--no-charts",
         action="store_true",
         help="no charts and no report.html (the table, trajectory.csv and posterior.nc only)",
@@ -287,6 +361,13 @@ def _parser() -> argparse.ArgumentParser:
         "--indicators",
         default=None,
         help="indicators folder: writes watch.csv (default: indicators/ beside the evidence)",
+    )
+    _size_option(p)
+    p.add_argument(
+        "--draws-csv",
+        action="store_true",
+        help="also write draws.csv: the band's draws of the final step, one row per draw, "
+        "under a header naming the scenario hash and seed",
     )
     p.set_defaults(func=_cmd_run)
 
@@ -305,7 +386,18 @@ def _parser() -> argparse.ArgumentParser:
         default=200,
         help="resolution of PNG files, 10 to 1,200 (200; capped at 3,999 pixels a side)",
     )
+    _size_option(p)
     p.set_defaults(func=_cmd_charts)
+
+    p = sub.add_parser("slides", help="write briefing.pptx (16:9) from a saved posterior.nc")
+    saved(p)
+    p.add_argument(
+        "--size",
+        choices=["slide", "default"],
+        default="slide",
+        help="the charts: slide-sized (default; text at least 14 pt) or at their own size",
+    )
+    p.set_defaults(func=_cmd_slides)
 
     p = sub.add_parser(
         "report",
@@ -316,8 +408,11 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--notebook",
         default=None,
-        help="a notebook with a 'parameters' cell (e.g. notebooks/ukraine_2022.ipynb): executed "
-        "on --priors/--evidence; writes <out>/<name>.ipynb and <out>/<name>.html",
+        nargs="?",
+        const="",
+        help="a notebook with a 'parameters' cell (default, with no value: "
+        "notebooks/briefing.ipynb, a brief for any question): executed on --priors/--evidence; "
+        "writes <out>/<name>.ipynb and <out>/<name>.html",
     )
     files(p)
     p.add_argument(
@@ -413,6 +508,7 @@ def _parser() -> argparse.ArgumentParser:
     indicators(p)
     p.set_defaults(func=_cmd_observe)
 
+    _pool_parser(sub)
     p = sub.add_parser("schema", help="print (or --write) the JSON Schemas of the files")
     p.add_argument("--write", action="store_true", help="write them into forecast/schema/")
     p.set_defaults(func=_cmd_schema)

@@ -94,6 +94,8 @@ OUTPUTS: tuple[Output, ...] = (
     Output("trajectory", "table", "forecast.results:write_trajectory", ("trajectory.csv",)),
     Output("posterior", "result", "forecast.results:write_posterior", ("posterior.nc",)),
     Output("attribution", "table", "forecast.results:write_attribution", ("attribution.csv",)),
+    Output("by_date", "table", "forecast.results:write_by_date", ("by_date.csv",)),
+    Output("daily", "table", "forecast.results:write_daily", ("daily.csv",)),
     Output(
         "timeline",
         "chart",
@@ -155,6 +157,9 @@ OUTPUTS: tuple[Output, ...] = (
         ("watch.csv",),
         ("run", "watch"),
     ),  # fmt: skip
+    # run --draws-csv: the band's draws of the final step (a run without it drops an old one)
+    Output("draws", "table", "forecast.draws:write_draws_csv", ("draws.csv",), ("run",)),
+    Output("briefing", "report", "forecast.briefing:slides", ("briefing.pptx",), ("slides",)),
     Output("scores", "table", "forecast.scoring:score_entries", ("scores.csv",), ("score",)),
     Output("postmortem", "table", "forecast.scoring:postmortem", ("postmortem.csv",), ("score",)),
     Output(

@@ -35,10 +35,14 @@ if TYPE_CHECKING:
     import pandas as pd
     import xarray as xr
 
+Size = Literal["default", "slide"]
+"""The charts' size (``--size``): each chart's own, or a 16:9 slide (:mod:`forecast.charts.slide`)."""
+
 __all__ = [
     "RunOutcome",
     "ScoreOutcome",
     "WatchOutcome",
+    "briefing_notebook",
     "charts_folder",
     "check_out",
     "find_indicators",
@@ -48,6 +52,7 @@ __all__ = [
     "run_folder",
     "saved_result",
     "score_folders",
+    "slides_folder",
     "watch_folder",
 ]
 
@@ -183,6 +188,8 @@ def indicators_folder(indicators: Any, evidence: Any, priors: Any = None) -> Pat
     why = linked_folder(folder, scenario, "indicators")
     if why is not None:
         raise InputError(f"{plain(folder)}: {why}")
+    with contextlib.suppress(ValueError):  # named as the evidence files are: relative
+        folder = folder.resolve().relative_to(Path.cwd().resolve())
     return folder
 
 
@@ -240,8 +247,9 @@ def write_watch(
     """
     from .charts import save_watch_chart
     from .indicators import write_watch_csv
+    from .labels import display_names
 
-    say(format_watch(frame, top))
+    say(format_watch(frame, top, shown=display_names(result).outcome))
     path = write_watch_csv(frame, out)
     drawn = save_watch_chart(result, frame, out) if len(frame) and charts else []
     return [Path(path).name, *(Path(c).name for c in drawn)]
@@ -252,6 +260,7 @@ def _say_run(scenario: Scenario, result: xr.DataTree, how: str, say: Say) -> Non
 
     ``how`` is the method, seed and draws as the line under the question gives them.
     """
+    from .labels import display_names
     from .result_schema import ATTRIBUTION, band_label
     from .results import trajectory_frame
 
@@ -261,10 +270,15 @@ def _say_run(scenario: Scenario, result: xr.DataTree, how: str, say: Say) -> Non
     say(plain(format_table(frame, scenario.outcome, band_label(result))))
     last = frame.iloc[-1]
     o = scenario.outcome
+    from .time_result import as_of_notes, as_of_text
+
     say(
-        f"\nP({o}) = {last[f'p_{o}']:.1%} ({band_label(result)} judgement band "
+        f"\nP({display_names(scenario).outcome}) = {last[f'p_{o}']:.1%}{as_of_text(result)} "
+        f"({band_label(result)} judgement band "
         f"{last[f'p_{o}_low']:.1%} to {last[f'p_{o}_high']:.1%}; MCSE {last['mcse']:.4f})"
     )
+    for line in as_of_notes(result):
+        say(plain(line))
     if result[ATTRIBUTION].attrs["explanation"]:
         say(plain(result[ATTRIBUTION].attrs["explanation"]))
 
@@ -277,6 +291,7 @@ def _write_run(
     formats: Sequence[str],
     dpi: int,
     processes: int,
+    size: Size = "default",
 ) -> list[str]:
     """Write the run's set into ``staging``; returns the names written."""
     from .results import save_result
@@ -286,9 +301,10 @@ def _write_run(
         from .charts import save_all
         from .report import write_report
 
-        saved = save_all(result, staging, formats=formats, dpi=dpi, processes=processes)
+        saved = save_all(result, staging, formats=formats, dpi=dpi, processes=processes, size=size)
         names += [p.name for p in saved]
-        svgs = {p.stem: p for p in saved if p.suffix == ".svg"}  # drawn once, for both
+        # drawn once, for both (the report's charts are the full-size ones)
+        svgs = {p.stem: p for p in saved if p.suffix == ".svg" and size == "default"}
         names.append(write_report(result, staging, svg_files=svgs).name)
     return names
 
@@ -308,8 +324,11 @@ def run_folder(
     indicators: str | Path | None = None,
     command: str | None = None,
     evidence_named: bool = True,
+    size: Size = "default",
+    draws_csv: bool = False,
     say: Say = quiet,
     warn: Say = quiet,
+    as_of: str | None = None,
 ) -> RunOutcome:
     """Compute the forecast of a scenario folder and write its outputs into ``out``.
 
@@ -346,8 +365,14 @@ def run_folder(
     evidence_named : bool
         Whether the user named ``evidence`` (True from Python): an evidence or indicators folder
         found by default is not read when it is a symbolic link leaving the scenario folder.
+    size : {"default", "slide"}
+        The charts' size (:func:`forecast.charts.save_all`).
+    draws_csv : bool
+        Also write ``draws.csv``, the band's draws of the final step (:mod:`forecast.draws`).
     say, warn : callable
         Take each line meant for standard output and standard error (default: silent).
+    as_of : str, optional
+        What was known on this day (``YYYY-MM-DD`` or ``today``; :func:`forecast.run`).
 
     Returns
     -------
@@ -359,14 +384,19 @@ def run_folder(
     >>> run_folder("priors.yaml", "evidence", "out", seed=1).result.attrs["seed"]  # doctest: +SKIP
     1
     """
+    from .datenotes import date_notes
     from .inference import DEFAULT_DRAWS, ForecastWarning, run
+    from .labels import display_names
     from .outdir import output_set
     from .resultfile import check_scenario_fits
+    from .results import same_question
 
     draws = DEFAULT_DRAWS if draws is None else draws
     out = check_out(out, priors=priors, evidence=evidence, indicators=indicators)
     scenario = load_scenario(priors, evidence, named=evidence_named)
     check_scenario_fits(scenario, str(evidence))  # what run writes, it reads back
+    for note in date_notes(scenario):  # before opened, on or after the resolution
+        warn(f"note: {plain(note)}")
     found = find_indicators(indicators, evidence, scenario, priors)  # bad ones: before any work
     with output_set(
         out, functools.partial(in_set_of, command="run")
@@ -381,18 +411,29 @@ def run_folder(
                 seed=seed,
                 progress=progress_printer(f"{method} route") if say is not quiet else None,
                 attribution=True,
+                as_of=as_of,
             )
         if command is not None:
             result.attrs["command"] = command
         result.attrs["evidence_folder"] = str(Path(evidence))
         _say_run(scenario, result, f"method {method}, seed {seed}, {draws} draws", say)
-        result = since_last_run(result, previous, out / "posterior.nc", scenario.outcome, say)
+        shown = display_names(scenario).outcome
+        result = since_last_run(result, previous, out / "posterior.nc", shown, say)
+        if previous is not None and not same_question(previous, result):
+            for path in staging.iterdir():  # nothing of the other question is kept: its scores
+                if in_set_of(path.name, "score"):
+                    path.unlink()
         table = None
         if found is not None:
             result, table = watch_into(result, found, warn=warn)
         names = _write_run(
-            result, staging, charts=charts, formats=formats, dpi=dpi, processes=processes
-        )
+            result, staging, charts=charts, formats=formats, dpi=dpi, processes=processes,
+            size=size,
+        )  # fmt: skip
+        if draws_csv:
+            from .draws import write_draws_csv
+
+            names.append(write_draws_csv(result, staging).name)
         if table is not None:  # its chart, if any, drawn by save_all with the others
             names += write_watch(result, table, staging, top=5, charts=False, say=say)
     return RunOutcome(
@@ -424,8 +465,12 @@ def charts_folder(
     formats: Sequence[str] = ("png", "svg"),
     dpi: int = 200,
     processes: int = 1,
+    size: Size = "default",
 ) -> list[Path]:
     """Re-draw every chart of a saved result into ``out`` (``forecast charts``); return the files.
+
+    ``size="slide"``: the slide-sized charts (:mod:`forecast.charts.slide`), which replace the
+    charts in ``out``.
 
     InputError for an unknown format or a missing or foreign result (``result``, default
     ``<out>/posterior.nc``).
@@ -448,7 +493,7 @@ def charts_folder(
     saved = saved_result(out, result)
     mine = functools.partial(is_chart_file, command="charts", formats=chosen)
     with output_set(folder, mine) as staging:
-        paths = save_all(saved, staging, formats=chosen, dpi=dpi, processes=processes)
+        paths = save_all(saved, staging, formats=chosen, dpi=dpi, processes=processes, size=size)
     return [folder / p.name for p in paths]
 
 
@@ -490,6 +535,37 @@ def report_folder(
     return folder / "report.html"
 
 
+def slides_folder(
+    out: str | Path, *, result: str | Path | None = None, size: Size = "slide"
+) -> Path:
+    """Write ``<out>/briefing.pptx`` from a saved result (``forecast slides``); return its path.
+
+    Examples
+    --------
+    >>> slides_folder("out")  # doctest: +SKIP
+    PosixPath('out/briefing.pptx')
+    """
+    from .briefing import slides
+    from .outdir import output_set
+
+    folder = check_out(out)
+    saved = saved_result(out, result)
+    with output_set(folder, functools.partial(in_set_of, command="slides")) as staging:
+        slides(saved, staging / "briefing.pptx", size=size)
+    return folder / "briefing.pptx"
+
+
+BRIEFING = Path("notebooks") / "briefing.ipynb"
+"""The default notebook of ``forecast report --notebook``: a brief for any question."""
+
+
+def briefing_notebook() -> Path:
+    """``notebooks/briefing.ipynb`` of the current folder, else of the forecast checkout."""
+    if BRIEFING.is_file():
+        return BRIEFING
+    return Path(__file__).resolve().parent.parent / BRIEFING
+
+
 def notebook_folder(
     notebook: str | Path,
     priors: str | Path,
@@ -510,7 +586,7 @@ def notebook_folder(
     """
     from .notebook import execute_notebook
 
-    notebook = Path(notebook)
+    notebook = Path(notebook) if notebook else briefing_notebook()
     if not notebook.is_file():
         raise InputError(f"notebook {notebook} not found")
     load_scenario(priors, evidence, named=evidence_named)  # bad files: every problem, exit 2
