@@ -88,6 +88,8 @@ class FolderJob:
         ``--no-charts``).
     epoch : int
         The time stamped into its results, seconds since 1970 (``SOURCE_DATE_EPOCH``).
+    as_of : str or None
+        The as-of day ``YYYY-MM-DD`` (``forecast run --as-of``); None: each folder's default.
     """
 
     folder: str
@@ -96,6 +98,7 @@ class FolderJob:
     seed: int
     charts: bool
     epoch: int
+    as_of: str | None = None
 
 
 @dataclass(frozen=True)
@@ -231,6 +234,7 @@ def _command(job: FolderJob) -> str:
     folder = Path(job.folder)
     words = ["forecast", "run", "--priors", str(folder / "priors.yaml"), "--evidence"]
     words += [str(folder / "evidence"), "--out", job.name, "--seed", str(job.seed)]
+    words += ["--as-of", job.as_of] if job.as_of else []
     return " ".join(words + ([] if job.charts else ["--no-charts"]))
 
 
@@ -273,6 +277,7 @@ def run_job(job: FolderJob) -> FolderResult:
                 processes=1,
                 command=_command(job),
                 evidence_named=False,  # as forecast run with its default evidence/
+                as_of=job.as_of,
             )
     except ScenarioError as exc:
         n = len(exc.problems)
@@ -339,13 +344,22 @@ def summarise(
         "p_low": low,
         "p_high": high,
         "change": p - before[2] if same and before is not None else "",
-        "last_item": str(steps["evidence_id"].iloc[-1]) if len(steps) else "",
+        "last_item": _last_item(result, steps),
         "top_driver": _top_driver(result),
         "lapsed_indicators": " ".join(_lapsed(result)),
         "deadline": _deadline(result),
         "status": OK,
     }
     return FolderResult(row=row, trajectory=_spark(frame[f"p_{a['outcome']}"].to_numpy()))
+
+
+def _last_item(result: xr.DataTree, steps: pd.DataFrame) -> str:
+    """The id of the latest step's item (not an ``(as of ...)`` or a retraction's row)."""
+    from .result_schema import EVIDENCE, dataset
+
+    ids = {str(i) for i in dataset(result, EVIDENCE)["evidence"].values}
+    items = [str(i) for i in steps["evidence_id"] if str(i) in ids]
+    return items[-1] if items else ""
 
 
 def _last_date(frame: pd.DataFrame) -> str:
@@ -505,6 +519,7 @@ def portfolio(
     scheduler: str | None = None,
     seed: int = 0,
     charts: bool = True,
+    as_of: str | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> Portfolio:
     """Run every scenario folder and write ``OUT/portfolio.csv`` and ``OUT/portfolio.html``.
@@ -522,6 +537,9 @@ def portfolio(
         Mixed into every folder's seed (:func:`folder_seed`).
     charts : bool
         Charts and ``report.html`` for every folder (False: ``--no-charts``).
+    as_of : str, optional
+        Every folder as of this day, ``YYYY-MM-DD`` or ``today`` (the portfolio's start, UTC,
+        for all of them); default: each folder's own (its latest item).
     progress : callable, optional
         ``progress(done, total)`` as folders finish.
 
@@ -542,6 +560,7 @@ def portfolio(
     if not folders:
         raise InputError("no scenario folder given")
     folders, repeats = unique_folders(folders)  # each folder once (by its real path)
+    as_of = _as_of_day(as_of)  # a bad day: refused before anything is written
     from .pipeline import check_out
 
     out = check_out(out, dirs=folders)  # never among a scenario's files, never a link
@@ -549,7 +568,9 @@ def portfolio(
     epoch = int(clock.now().timestamp())
     names = output_names(folders)
     jobs = [
-        FolderJob(os.path.abspath(f), str(out.resolve()), n, folder_seed(n, seed), charts, epoch)
+        FolderJob(
+            os.path.abspath(f), str(out.resolve()), n, folder_seed(n, seed), charts, epoch, as_of
+        )
         for f, n in zip(folders, names, strict=True)
     ]
     with executor(workers=workers, scheduler=scheduler) as ex:
@@ -558,6 +579,22 @@ def portfolio(
     atomic_write(out / "portfolio.csv", lambda tmp: table.to_csv(tmp, index=False))
     html = write_dashboard(results, out, stamp=clock.now())
     return Portfolio(results, table, [out / "portfolio.csv", html], repeats)
+
+
+def _as_of_day(text: str | None) -> str | None:
+    """``--as-of`` as one ``YYYY-MM-DD`` for every folder (``today``: the portfolio's start)."""
+    import datetime as dt
+
+    if text is None:
+        return None
+    if text.strip().lower() == "today":
+        return clock.now().date().isoformat()
+    try:
+        return dt.date.fromisoformat(text.strip()).isoformat()
+    except ValueError:
+        raise InputError(
+            f"--as-of expects YYYY-MM-DD or today, got {printable(text, 40)!r}"
+        ) from None
 
 
 def portfolio_table(results: Sequence[FolderResult]) -> pd.DataFrame:
@@ -671,6 +708,12 @@ def add_parser(sub: Any) -> None:
     p.add_argument(
         "--no-charts", action="store_true", help="no charts and no report.html per folder"
     )
+    p.add_argument(
+        "--as-of",
+        default=None,
+        metavar="DATE",
+        help="every folder as of this day (YYYY-MM-DD or today; default: each its latest item)",
+    )
     add_executor_options(p)
     p.set_defaults(func=command)
 
@@ -689,6 +732,7 @@ def command(args: Any) -> int:
         scheduler=args.scheduler,
         seed=args.seed,
         charts=not args.no_charts,
+        as_of=args.as_of,
         progress=_progress,
     )
     if port.repeats:
