@@ -41,8 +41,9 @@ if TYPE_CHECKING:
 __all__ = [
     "COLUMNS",
     "FolderJob",
-    "default_workers",
     "FolderResult",
+    "Portfolio",
+    "default_workers",
     "executor",
     "folder_seed",
     "output_names",
