@@ -720,6 +720,8 @@ def add_parser(sub: Any) -> None:
 
 
 def _progress(done: int, total: int) -> None:
+    if not sys.stderr.isatty() and done < total:
+        return  # a log file gets the last line only
     end = "\n" if done >= total else ""
     print(f"\rportfolio: {done}/{total} folders", end=end, file=sys.stderr, flush=True)
 
