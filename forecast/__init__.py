@@ -44,6 +44,7 @@ if TYPE_CHECKING:
     from .charts.distribution import plot_distribution
     from .charts.export import save_all
     from .charts.impact import plot_impact
+    from .charts.pool import disagreement_chart, pool_chart
     from .charts.score import plot_calibration, plot_score
     from .charts.sensitivity import plot_sensitivity
     from .charts.timeline import plot_timeline
@@ -104,6 +105,8 @@ _LAZY = {
     "Pool": "pooling",
     "load_team": "pooling",
     "pool": "pooling",
+    "pool_chart": "charts.pool",
+    "disagreement_chart": "charts.pool",
     "Indicator": "indicators",
     "load_indicators": "indicators",
     "observe": "indicators",
@@ -175,6 +178,8 @@ __all__ = [
     "load_result",
     "load_scenario",
     "load_team",
+    "pool_chart",
+    "disagreement_chart",
     "new_evidence",
     "portfolio",
     "observe",

@@ -77,6 +77,7 @@ def _cmd_run(args) -> int:
         draws_csv=args.draws_csv,
         say=print,
         warn=_warn,
+        as_of=args.as_of,
     )
     for message in done.warnings:
         print(f"WARNING: {plain(message)}", file=sys.stderr)
@@ -345,6 +346,12 @@ def _parser() -> argparse.ArgumentParser:
         help="draws per step for the band, 100 to 1,000,000 (default 4,000)",
     )
     p.add_argument("--method", choices=["fast", "nuts"], default="fast")
+    p.add_argument(
+        "--as-of",
+        default=None,
+        metavar="DATE",
+        help="what was known on DATE (YYYY-MM-DD or 'today'); default the latest item's date",
+    )
     p.add_argument(
         "--no-charts",
         action="store_true",

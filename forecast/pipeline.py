@@ -268,11 +268,15 @@ def _say_run(scenario: Scenario, result: xr.DataTree, how: str, say: Say) -> Non
     say(plain(format_table(frame, scenario.outcome, band_label(result))))
     last = frame.iloc[-1]
     o = scenario.outcome
+    from .time_result import as_of_notes, as_of_text
+
     say(
-        f"\nP({display_names(scenario).outcome}) = {last[f'p_{o}']:.1%} "
+        f"\nP({display_names(scenario).outcome}) = {last[f'p_{o}']:.1%}{as_of_text(result)} "
         f"({band_label(result)} judgement band "
         f"{last[f'p_{o}_low']:.1%} to {last[f'p_{o}_high']:.1%}; MCSE {last['mcse']:.4f})"
     )
+    for line in as_of_notes(result):
+        say(plain(line))
     if result[ATTRIBUTION].attrs["explanation"]:
         say(plain(result[ATTRIBUTION].attrs["explanation"]))
 
@@ -322,6 +326,7 @@ def run_folder(
     draws_csv: bool = False,
     say: Say = quiet,
     warn: Say = quiet,
+    as_of: str | None = None,
 ) -> RunOutcome:
     """Compute the forecast of a scenario folder and write its outputs into ``out``.
 
@@ -364,6 +369,8 @@ def run_folder(
         Also write ``draws.csv``, the band's draws of the final step (:mod:`forecast.draws`).
     say, warn : callable
         Take each line meant for standard output and standard error (default: silent).
+    as_of : str, optional
+        What was known on this day (``YYYY-MM-DD`` or ``today``; :func:`forecast.run`).
 
     Returns
     -------
@@ -402,6 +409,7 @@ def run_folder(
                 seed=seed,
                 progress=progress_printer(f"{method} route") if say is not quiet else None,
                 attribution=True,
+                as_of=as_of,
             )
         if command is not None:
             result.attrs["command"] = command

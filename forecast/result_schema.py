@@ -36,6 +36,8 @@ __all__ = [
     "REQUIRED_NODE_ATTRS",
     "WATCH_COLUMNS",
     "BAND",
+    "BY_DATE",
+    "DAILY",
     "EVIDENCE",
     "NODES",
     "POSTERIOR",
@@ -71,8 +73,12 @@ WATCH = "watch"
 """Node: the indicators ranked by expected shift (``forecast run --indicators``)."""
 PREVIOUS = "previous_trajectory"
 """Node: the trajectory of the run before this one (kept by ``forecast run``)."""
+BY_DATE = "by_date"
+"""Node: P(outcome by the end of each day | known as of A), A + 1 to the deadline (dim ``by_day``)."""
+DAILY = "daily"
+"""Node: the standing forecast of each day from ``opened`` to the as-of day (dim ``day``)."""
 
-NODES = (TRAJECTORY, POSTERIOR, EVIDENCE, ATTRIBUTION, WATCH, PREVIOUS)
+NODES = (TRAJECTORY, POSTERIOR, EVIDENCE, ATTRIBUTION, WATCH, PREVIOUS, BY_DATE, DAILY)
 REQUIRED_NODES = (TRAJECTORY, POSTERIOR, EVIDENCE)
 REQUIRED_ATTRS = ("question", "outcome", "scenario_json")
 
@@ -84,6 +90,7 @@ VARIABLES: dict[str, dict[str, tuple[str, ...]]] = {
         "step": ("step",),
         "hypothesis": ("hypothesis",),
         "evidence_id": ("step",),
+        "row": ("step",),
         "date": ("step",),
         "p_hypothesis": ("step", "hypothesis"),
         "prior": ("hypothesis",),
@@ -129,9 +136,24 @@ VARIABLES: dict[str, dict[str, tuple[str, ...]]] = {
         "log_likelihood": ("evidence", "hypothesis"),
     },
     WATCH: {"indicator": ("indicator",), "*": ("indicator",)},  # columns by outcome name
+    BY_DATE: {
+        "by_day": ("by_day",),
+        "date": ("by_day",),
+        "p_outcome_by": ("by_day",),
+        "p_outcome_by_low": ("by_day",),
+        "p_outcome_by_high": ("by_day",),
+    },
+    DAILY: {
+        "day": ("day",),
+        "date": ("day",),
+        "p_outcome": ("day",),
+        "p_outcome_low": ("day",),
+        "p_outcome_high": ("day",),
+    },
     PREVIOUS: {
         "step": ("step*",),
         "evidence_id": ("step*",),
+        "row": ("step*",),
         "date": ("step*",),
         "p_outcome": ("step*",),
         "p_outcome_low": ("step*",),
@@ -176,6 +198,9 @@ ATTRS: dict[str, dict[str, str]] = {
         "band": "quantiles",
         "created": "text",
         "versions": "text map",
+        "as_of": "text",
+        "as_of_given": "int",
+        "left_out": "text",
     },
     ATTRIBUTION: {
         "method": "text",
@@ -417,6 +442,7 @@ def build_result(
     draws: int,
     seed: int,
     versions: Mapping[str, str],
+    rows: Mapping[str, np.ndarray] | None = None,
 ) -> xr.DataTree:
     """Assemble a result: the nodes :data:`REQUIRED_NODES` and the root's attributes.
 
@@ -446,6 +472,10 @@ def build_result(
         The run's settings.
     versions : mapping
         Package versions (attribute ``versions``).
+    rows : mapping, optional
+        The trajectory's rows when they are not the prior and one per item
+        (:mod:`forecast.asof`): ``evidence_id``, ``date`` (datetime64[s]) and ``row``
+        arrays of one length.
 
     Returns
     -------
@@ -454,16 +484,22 @@ def build_result(
     """
     n_items = a.n_items
     hyps = list(scenario.hypotheses)
-    steps = np.arange(n_items + 1)
-    # calendar dates in seconds: years 0001-9999 (nanoseconds would wrap outside 1678-2262)
-    dates = np.array(
-        ["NaT", *(e.date.isoformat() for e in scenario.evidence)], dtype="datetime64[s]"
-    )
+    if rows is None:
+        # calendar dates in seconds: years 0001-9999 (nanoseconds would wrap outside 1678-2262)
+        rows = {
+            "evidence_id": np.array(["", *scenario.ids], dtype=object),
+            "date": np.array(
+                ["NaT", *(e.date.isoformat() for e in scenario.evidence)], dtype="datetime64[s]"
+            ),
+            "row": np.array(["prior"] + ["item"] * n_items, dtype=object),
+        }
+    steps = np.arange(len(rows["row"]))
     coords = {
         "step": steps,
         "hypothesis": hyps,
-        "evidence_id": ("step", np.array(["", *scenario.ids], dtype=object)),
-        "date": ("step", dates),
+        "evidence_id": ("step", rows["evidence_id"]),
+        "row": ("step", rows["row"]),
+        "date": ("step", rows["date"]),
     }
     data = {
         "p_hypothesis": (("step", "hypothesis"), stats["p_hypothesis"]),

@@ -132,12 +132,26 @@ def _dim_sizes(root, path) -> dict[str, int]:
         n_hyp = len(data["priors"]["hypotheses"])
     except (ValueError, KeyError, TypeError) as exc:
         raise not_a_result(path, f"attribute 'scenario_json' is not a scenario ({exc})") from None
+    time_sizes = _time_sizes(root, data, path)
     draws = root.attrs.get("draws", 0)
     try:
         draws = int(np.asarray(draws).reshape(-1)[0])
     except (ValueError, TypeError, IndexError):
         raise not_a_result(path, "attribute 'draws' is not a number") from None
-    return {"step": n_items + 1, "evidence": n_items, "hypothesis": n_hyp, "draw": draws}
+    return {"step": n_items + 1, "evidence": n_items, "hypothesis": n_hyp, "draw": draws,
+            **time_sizes}  # fmt: skip
+
+
+def _time_sizes(root, data, path) -> dict[str, int]:
+    """The rows, days and by-date days the scenario and the ``as_of`` attribute imply."""
+    from .asof import result_sizes
+    from .scenario import Scenario, ScenarioError
+
+    as_of = _text_attr(root, "as_of", path) if "as_of" in root.attrs else ""
+    try:
+        return result_sizes(Scenario.from_dict(data, name="result"), as_of)
+    except (ScenarioError, ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise not_a_result(path, f"its scenario or as-of day does not validate: {exc}") from None
 
 
 def _check_dtype(ds, where: str, path) -> int:
@@ -310,7 +324,13 @@ def check_result_values(result: xr.DataTree, path: str | Path = "posterior.nc") 
     except (ScenarioError, ValueError, KeyError, TypeError, AttributeError) as exc:
         raise not_a_result(path, f"its scenario does not validate: {exc}") from None
     t = dataset(result, TRAJECTORY)
-    n = len(scenario.evidence)
+    from .asof import row_ids
+
+    as_of = str(result.attrs.get("as_of", ""))
+    try:
+        ids = row_ids(scenario, as_of)
+    except ValueError:
+        raise not_a_result(path, f"attribute 'as_of' is not a date: {as_of[:40]!r}") from None
     checks = [
         (
             "trajectory/hypothesis",
@@ -321,11 +341,8 @@ def check_result_values(result: xr.DataTree, path: str | Path = "posterior.nc") 
             [str(h) for h in dataset(result, EVIDENCE)["hypothesis"].values]
             == list(scenario.hypotheses),
         ),
-        ("trajectory/step", np.array_equal(np.asarray(t["step"].values), np.arange(n + 1))),
-        (
-            "trajectory/evidence_id",
-            [str(v) for v in t["evidence_id"].values] == ["", *scenario.ids],
-        ),
+        ("trajectory/step", np.array_equal(np.asarray(t["step"].values), np.arange(len(ids)))),
+        ("trajectory/evidence_id", [str(v) for v in t["evidence_id"].values] == ids),
         (
             "evidence/evidence",
             [str(v) for v in dataset(result, EVIDENCE)["evidence"].values] == list(scenario.ids),

@@ -38,6 +38,8 @@ __all__ = [
     "scenario_of",
     "trajectory_frame",
     "write_attribution",
+    "write_by_date",
+    "write_daily",
     "write_posterior",
     "write_trajectory",
 ]
@@ -46,7 +48,7 @@ __all__ = [
 def trajectory_frame(result: xr.DataTree) -> pd.DataFrame:
     """The trajectory as a table, one row per step (step 0 = the prior).
 
-    Columns: ``step, date, evidence_id, p_<hypothesis>..., p_<outcome>, p_<outcome>_low,
+    Columns: ``step, date, evidence_id, row, p_<hypothesis>..., p_<outcome>, p_<outcome>_low,
     p_<outcome>_high, mcse`` (probabilities as fractions, dates as ``YYYY-MM-DD``).
 
     Examples
@@ -62,6 +64,9 @@ def trajectory_frame(result: xr.DataTree) -> pd.DataFrame:
             "step": t["step"].values,
             "date": ["" if d == "NaT" else str(d) for d in days],  # years 0001-9999
             "evidence_id": [str(v) for v in t["evidence_id"].values],
+            "row": [str(v) for v in t["row"].values]
+            if "row" in t
+            else ["prior"] + ["item"] * (t.sizes["step"] - 1),
         }
     )
     for h in t["hypothesis"].values:
@@ -91,6 +96,33 @@ def write_attribution(result: xr.DataTree, out: str | Path) -> Path | None:
     shares = attribution_frame(result)
     write_csv(shares, path, float_format="%.8f")
     return path
+
+
+def _write_time_table(result: xr.DataTree, out: str | Path, name: str) -> Path | None:
+    from . import time_result
+
+    table = getattr(time_result, f"{name}_frame")(result)
+    if table is None:
+        return None
+    path = Path(out) / f"{name}.csv"
+    atomic_write(path, lambda p: table.to_csv(p, index=False, float_format="%.6f"))
+    return path
+
+
+def write_by_date(result: xr.DataTree, out: str | Path) -> Path | None:
+    """Write ``<out>/by_date.csv`` (a question with a deadline), or nothing.
+
+    :func:`forecast.time_result.by_date_frame`, 6 decimals.
+    """
+    return _write_time_table(result, out, "by_date")
+
+
+def write_daily(result: xr.DataTree, out: str | Path) -> Path | None:
+    """Write ``<out>/daily.csv`` (a question with ``opened``), or nothing.
+
+    :func:`forecast.time_result.daily_frame`, 6 decimals.
+    """
+    return _write_time_table(result, out, "daily")
 
 
 def write_posterior(result: xr.DataTree, out: str | Path) -> Path:

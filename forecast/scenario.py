@@ -47,6 +47,7 @@ from .inputs.models import (
     Hypothesis,
     Priors,
     Resolution,
+    Retraction,
     StrictModel,
     validate_model,
 )
@@ -72,6 +73,7 @@ __all__ = [
     "Problem",
     "Reliability",
     "Resolution",
+    "Retraction",
     "Scenario",
     "ScenarioError",
     "StrictModel",

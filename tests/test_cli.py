@@ -577,7 +577,9 @@ def test_run_writes_report_and_charts_no_charts_writes_neither(bundled, capsys):
     assert main(["run", "--draws", DRAWS, "--no-charts"]) == 0
     out = capsys.readouterr().out
     names = {p.name for p in Path("out").iterdir()}
-    assert names == {"trajectory.csv", "attribution.csv", "posterior.nc"}  # no old charts
+    assert names == {  # no old charts
+        "trajectory.csv", "attribution.csv", "posterior.nc", "by_date.csv", "daily.csv",
+    }  # fmt: skip
     assert "charts" not in out.split("P(invasion) =")[1] and "report.html" not in out
     assert "late" in Path("out/trajectory.csv").read_text()
 

@@ -23,6 +23,8 @@ LIMITS = {
     "url": 2_000,
     "text": 100_000,  # quote, rationale, description, a note
     "shown_problems": 50,  # problems listed in one error message
+    "by_points": 1_000,  # dates of one hypothesis's `by:` timing shape
+    "window_days": 36_600,  # days from opened to the deadline (100 years)
 }
 """Upper limits on what a scenario may hold; anything larger is refused up front."""
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import re
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     BaseModel,
@@ -56,6 +56,13 @@ class Hypothesis(StrictModel):
         None,
         description="Display label in charts, the report and slides (plain text, one line, at "
         "most 80 characters); the name stays in CSV columns and file names.",
+    )
+
+    by: dict[Date, float] | None = Field(
+        None,
+        max_length=LIMITS["by_points"],
+        description="Timing shape: the share of the eventual probability reached by each date "
+        "(dates inside the window, shares non-decreasing in [0, 1]); overrides `timing`.",
     )
 
     @field_validator("label")
@@ -173,6 +180,16 @@ class Priors(StrictModel):
     resolution: None | Resolution = Field(
         None, description="How the question resolved (optional; enables `forecast score`)."
     )
+    deadline: Date | None = Field(
+        None,
+        description="The question asks whether the outcome happens after `opened` up to and "
+        "including this date (YYYY-MM-DD); needs `opened`.",
+    )
+    timing: Literal["constant", "uniform"] = Field(
+        "constant",
+        description="When the outcome happens inside the window under each hypothesis: "
+        "`constant` hazard (default) or `uniform` (every day equally likely).",
+    )
 
     @field_validator("outcome")
     @classmethod
@@ -262,6 +279,22 @@ class Priors(StrictModel):
             )
         return self
 
+    @model_validator(mode="after")
+    def _window_consistent(self) -> Priors:
+        from ..timing import window_problem
+
+        problem = window_problem(self)
+        if problem:
+            raise PydanticCustomError("value", problem[1], {"field": problem[0]})
+        return self
+
+
+class Retraction(StrictModel):
+    """``retracted: {date, reason}`` on an evidence item: it counts before ``date``, not from it on."""
+
+    date: Date = Field(description="From this day on the item counts as never seen (YYYY-MM-DD).")
+    reason: str = text_field("text", min_length=1, description="Why it was withdrawn.")
+
 
 class EvidenceItem(StrictModel):
     """One evidence item (one file in ``evidence/`` or one row of an evidence CSV)."""
@@ -295,6 +328,12 @@ class EvidenceItem(StrictModel):
         None, max_length=LIMITS["name"], description="Dependence group shared with other items."
     )
     url: str | None = text_field("url", default=None)
+    event_date: Date | None = Field(
+        None, description="When it happened (YYYY-MM-DD), if before it became known (`date`)."
+    )
+    retracted: Retraction | None = Field(
+        None, description="Withdrawn as false from `retracted.date` on (the record is kept)."
+    )
     notes: dict[str, Annotated[str, Field(max_length=LIMITS["text"])]] = Field(
         default_factory=dict,
         exclude_if=lambda v: not v,  # no notes: the item's content (and hash) as before
@@ -333,6 +372,24 @@ class EvidenceItem(StrictModel):
     @classmethod
     def _id(cls, v: str) -> str:
         return check_id(v)
+
+    @model_validator(mode="after")
+    def _dates_in_order(self) -> EvidenceItem:
+        if self.event_date is not None and self.event_date > self.date:
+            raise PydanticCustomError(
+                "value",
+                f"event_date ({self.event_date}) is after date ({self.date}): an item cannot be "
+                "known before it happened; `date` is when it became known",
+                {"field": "event_date"},
+            )
+        if self.retracted is not None and self.retracted.date < self.date:
+            raise PydanticCustomError(
+                "value",
+                f"retracted.date ({self.retracted.date}) is before the item's date "
+                f"({self.date}); an item is retracted on or after the day it became known",
+                {"field": "retracted.date"},
+            )
+        return self
 
     @field_validator("group")
     @classmethod

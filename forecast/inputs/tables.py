@@ -43,7 +43,14 @@ class _Columns:
         return f"{self.mapping.removesuffix('s')}."
 
 
-_EVIDENCE_COLUMNS = _Columns.of(EvidenceItem, "likelihoods")
+_RETRACTED_COLUMNS = ("retracted_date", "retracted_reason")
+"""CSV columns of an item's ``retracted: {date, reason}``."""
+_EVIDENCE_COLUMNS = _Columns(
+    tuple(f for f in _Columns.of(EvidenceItem, "likelihoods").fields if f != "retracted")
+    + _RETRACTED_COLUMNS,
+    "likelihoods",
+    True,
+)
 
 
 def _column_key(
@@ -213,6 +220,7 @@ def read_table(
             raw[columns.mapping] = lik
             if notes:
                 raw["notes"] = notes
+            _nest_retraction(raw)
             rows.append((where, raw))
     except csv.Error as exc:
         problems.append(
@@ -255,6 +263,13 @@ def csv_problems(problems: list[Problem], csv_rows: set[str]) -> list[Problem]:
     return out
 
 
+def _nest_retraction(raw: dict[str, Any]) -> None:
+    """Columns ``retracted_date``/``retracted_reason`` as ``retracted: {date, reason}``."""
+    parts = {c.removeprefix("retracted_"): raw.pop(c) for c in _RETRACTED_COLUMNS if c in raw}
+    if parts:
+        raw["retracted"] = parts
+
+
 def _csv_column(problem: Problem) -> Problem:
     """Rename a problem in a CSV row after its column (``likelihood.<h>``), not its YAML field."""
     if not problem.field:
@@ -264,6 +279,8 @@ def _csv_column(problem: Problem) -> Problem:
         column = f"likelihood.{rest or '<hypothesis>'}"
     elif head == "notes" and rest:
         column = rest
+    elif head == "retracted":
+        column = f"retracted_{rest}" if rest else "retracted_date"
     else:
         column = problem.field
     return Problem(problem.file, f"column '{column}'", problem.message)

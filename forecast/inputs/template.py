@@ -30,6 +30,10 @@ source: "TODO: who reported it"
 # report that may carry no information at all: reliability is the chance that it does.
 # group: some-group            # items sharing a group are not independent (see priors.yaml groups:)
 # url: https://...
+# event_date: YYYY-MM-DD       # when it happened, if before `date` (when it became known)
+# retracted:                   # found false later: counts before this date, not from it on
+#   date: YYYY-MM-DD
+#   reason: "why it was withdrawn"
 quote: >-
   TODO: the words the item rests on
 likelihoods:                   # relative likelihood under each hypothesis; unnamed ones are 1
