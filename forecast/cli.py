@@ -153,7 +153,7 @@ def _report_notebook(args) -> int:
 
 def _cmd_score(args) -> int:
     """``score``: score the resolved scenarios, calibration across them, optionally recalibrate."""
-    from .pipeline import score_folders
+    from .score_pipeline import score_folders
 
     done = score_folders(
         args.dirs,

@@ -59,8 +59,9 @@ def neutralised(frame: pd.DataFrame) -> pd.DataFrame:
 
     Examples
     --------
-    >>> neutralised(pd.DataFrame({"scenario": ["=cmd"], "p": [-0.5]})).iloc[0].tolist()
-    ["'=cmd", -0.5]
+    >>> frame = neutralised(pd.DataFrame({"scenario": ["=cmd"], "p": [-0.5]}))
+    >>> frame["scenario"].tolist(), frame["p"].tolist()
+    (["'=cmd"], [-0.5])
     """
     out = frame.copy()
     for column in out.columns:

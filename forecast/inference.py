@@ -20,6 +20,8 @@ import xarray as xr
 
 from .band import Progress, band_draws, band_route, workspace
 from .caches import clear_caches
+from .constants import ESS_MIN, RHAT_MAX
+from .errors import ForecastWarning
 from .model import Arrays, encode, expected_p_outcome, probabilities, step_weights
 from .pymc_model import compiled_nuts_model
 from .quadrature import log_expected_tilt
@@ -38,10 +40,6 @@ __all__ = [
 
 DEFAULT_DRAWS = 4000
 """Draws of the band per step (fast route); MCSE of the draws' mean <= 0.5 / sqrt(4000)."""
-
-
-class ForecastWarning(UserWarning):
-    """A failed check (sampling diagnostics, Monte Carlo self-check): never silent."""
 
 
 # ----------------------------------------------------------------------------- summaries
@@ -223,11 +221,12 @@ def _run_nuts(scenario: Scenario, a: Arrays, draws: int, seed: int, progress, *,
     bad = [
         f"step {k}: R-hat {diag['r_hat'][k]:.3f}, ESS {diag['ess_bulk'][k]:.0f}"
         for k in range(n_items + 1)
-        if diag["r_hat"][k] > 1.01 or diag["ess_bulk"][k] < 400
+        if diag["r_hat"][k] > RHAT_MAX or diag["ess_bulk"][k] < ESS_MIN
     ]
     if bad:
         warnings.warn(
-            "NUTS diagnostics failed (need R-hat <= 1.01, ESS >= 400): " + "; ".join(bad[:5]),
+            f"NUTS diagnostics failed (need R-hat <= {RHAT_MAX}, ESS >= {ESS_MIN}): "
+            + "; ".join(bad[:5]),
             ForecastWarning,
             stacklevel=3,
         )

@@ -20,18 +20,10 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from .errors import InputError
+from .errors import InputError, NotebookError
 from .outdir import atomic_write
 
 __all__ = ["NotebookError", "execute_notebook", "html_export"]
-
-
-class NotebookError(RuntimeError):
-    """A cell of the notebook failed; ``path`` is the executed notebook showing the error."""
-
-    def __init__(self, message: str, path: Path | None = None):
-        super().__init__(message)
-        self.path = path
 
 
 def _parameter(value: Any) -> Any:

@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 from scipy.special import logsumexp
 
+from .constants import BAND_QUANTILES, ESS_MIN, RHAT_MAX
 from .errors import InputError
 from .model import Arrays, encode, expected_p_outcome, probabilities, subset_weights
 from .quadrature import row_max
@@ -57,7 +58,6 @@ MIN_QUESTIONS = 5
 PRIOR_SIGMA = 0.5
 """``s ~ LogNormal(0, PRIOR_SIGMA)``: a factor of 2.3 either way covers 90% of the prior."""
 
-RHAT_MAX, ESS_MIN = 1.01, 400
 PREDICTION_COLUMNS = ["scenario", "p_plain", "p_recalibrated", "p_model_s1"]
 PAD = -1.0e4  # log prior of a padding hypothesis: exp(PAD) is 0 in double precision
 
@@ -404,7 +404,7 @@ def recalibrate(
     s = np.asarray(posterior["s"]).reshape(-1)
     r_hat = float(az.rhat(tree)["s"])
     ess = float(az.ess(tree)["s"])
-    lo, med, hi = np.quantile(s, [0.05, 0.5, 0.95])
+    lo, med, hi = np.quantile(s, BAND_QUANTILES)
     table = pd.DataFrame(
         [{"parameter": "s", "median": med, "lo90": lo, "hi90": hi, "r_hat": r_hat, "ess": ess}]
     )

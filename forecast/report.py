@@ -367,7 +367,7 @@ def how_it_resolved(scenario: Scenario, *, limit: int = 3) -> str:
     What happened, the scores (docs/model.md, "Scoring a resolved question"), the items that pushed
     toward and away from what happened (by their step's change of ``ln p_o``) and the score chart.
     """
-    from .charts.score import score_chart
+    from .charts.score import plot_score
     from .scenario import ScenarioError
     from .scoring import postmortem, score_scenario
 
@@ -410,7 +410,7 @@ def how_it_resolved(scenario: Scenario, *, limit: int = 3) -> str:
             "resolution are not scored (hindsight).</p>"
         )
     chart = _figure(
-        score_chart(scored),
+        plot_score(scored),
         "score",
         f"P({o}) standing at the end of each day, the resolution marked; below, each day's "
         "Brier score.",
@@ -528,7 +528,7 @@ def _watch_section(result: xr.DataTree, top: int = 10, svg: str | None = None) -
     """
     if not has_node(result, WATCH):
         return ""
-    from .charts import watch_chart
+    from .charts import plot_watch
     from .indicators import watch_frame
 
     table = watch_frame(dataset(result, WATCH))
@@ -561,7 +561,7 @@ def _watch_section(result: xr.DataTree, top: int = 10, svg: str | None = None) -
         else ""
     )
     chart = _svg_figure(
-        svg or svg_text(watch_chart(result, table), salt="watch"),
+        svg or svg_text(plot_watch(result, table), salt="watch"),
         f"For each indicator, where P({shown}) would go if it is seen (filled dot) and if it is not "
         f"seen by its date (open dot), around today's {pct(table.attrs['p_outcome'], 1)}; "
         "sorted by the expected shift.",

@@ -228,7 +228,7 @@ def test_hypothesis_lines_differ_by_more_than_colour(labelled):
     styles = [series_style(j) for j in range(8)]
     for a, b in zip(styles, styles[1:], strict=False):
         assert a["linestyle"] != b["linestyle"] and a["marker"] != b["marker"]
-    fig = forecast.timeline(forecast.load_result(labelled / "out" / "posterior.nc"))
+    fig = forecast.plot_timeline(forecast.load_result(labelled / "out" / "posterior.nc"))
     lines = [ln for ln in fig.axes[1].get_lines() if ln.get_label().startswith("Council")]
     assert len(lines) == 2
     assert {ln.get_marker() for ln in lines} == {"o", "s"}
@@ -239,7 +239,7 @@ def test_hypothesis_lines_differ_by_more_than_colour(labelled):
 def test_labels_in_charts_report_and_cli_ids_in_csvs(labelled, capsys):
     out = labelled / "out"
     result = forecast.load_result(out / "posterior.nc")
-    texts = [t.get_text() for t in _visible_texts(forecast.timeline(result))]
+    texts = [t.get_text() for t in _visible_texts(forecast.plot_timeline(result))]
     joined = "\n".join(texts)
     assert f"P({OUTCOME_LABEL})" in joined and LABELS["yes_bloc"] in joined
     assert "P(approved)" not in joined

@@ -171,9 +171,12 @@ def test_scale_likelihoods_scales_every_log_ratio():
     assert got["b"] == [0.5**1.5, 2.0**1.5]
     assert np.log(got["c"][0]) == pytest.approx(1.5 * np.log(0.2))
     assert scale_likelihoods({"a": 4.0, "b": (0.5, 2.0)}, 0.0) == {"a": 1.0, "b": 1.0}
-    # a vanishing s cannot make a reversed or zero-width interval
+    # a small s keeps an interval, ordered ...
     tiny = scale_likelihoods({"b": (0.999, 1.001)}, 1e-8)["b"]
-    assert isinstance(tiny, float) or tiny[0] < tiny[1]
+    assert tiny == [0.999**1e-8, 1.001**1e-8] and tiny[0] < tiny[1]
+    # ... and one that rounds both ends to 1.0 makes one number, never a zero-width interval
+    collapsed = scale_likelihoods({"b": (1 - 1e-12, 1 + 1e-12)}, 1e-5)["b"]
+    assert isinstance(collapsed, float) and collapsed == 1.0
 
 
 def test_ratios_not_the_reference_are_scaled(uncertain_scenario):
