@@ -25,6 +25,7 @@ from .scenario import (
 if TYPE_CHECKING:
     from .analysis import impact_table, sensitivity_table
     from .attribution import Attribution, attribution_frame, explain_move, shapley
+    from .brief import brief_markdown
     from .briefing import slides
     from .caches import clear_caches
     from .charts.ach import ach_matrix
@@ -33,8 +34,10 @@ if TYPE_CHECKING:
     from .charts.impact import impact
     from .charts.score import calibration_chart, score_chart
     from .charts.sensitivity import sensitivity
+    from .charts.slide import slide_figures
     from .charts.timeline import timeline
     from .charts.watch import watch_chart
+    from .draws import draws_frame, write_draws_csv
     from .indicators import Indicator, load_indicators, observe, watch
     from .inference import DEFAULT_DRAWS, ForecastWarning, run
     from .model import encode, probabilities
@@ -92,6 +95,10 @@ _LAZY = {
     "postmortem": "scoring",
     "recalibrate": "recalibration",
     "slides": "briefing",
+    "brief_markdown": "brief",
+    "slide_figures": "charts.slide",
+    "draws_frame": "draws",
+    "write_draws_csv": "draws",
     "synthetic_portfolio": "recalibration",
     "score_chart": "charts.score",
     "calibration_chart": "charts.score",
@@ -124,6 +131,7 @@ __all__ = [
     "Scenario",
     "ScenarioError",
     "ach_matrix",
+    "brief_markdown",
     "attribution_frame",
     "build_model",
     "calibration",
@@ -131,6 +139,7 @@ __all__ = [
     "changes_since",
     "clear_caches",
     "distribution",
+    "draws_frame",
     "encode",
     "explain_move",
     "hypothesis_names",
@@ -155,6 +164,7 @@ __all__ = [
     "sensitivity",
     "sensitivity_table",
     "shapley",
+    "slide_figures",
     "slides",
     "synthetic_portfolio",
     "timeline",
@@ -162,5 +172,6 @@ __all__ = [
     "watch",
     "watch_chart",
     "what_if",
+    "write_draws_csv",
     "write_report",
 ]
