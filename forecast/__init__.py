@@ -9,6 +9,10 @@
 from typing import TYPE_CHECKING, Any
 
 from .errors import InputError
+
+# forecast.portfolio is the function (many folders at once); its module stays importable by
+# name (from forecast.portfolio import run_folder).
+from .portfolio import portfolio
 from .scenario import (
     EvidenceItem,
     Problem,
@@ -38,10 +42,12 @@ if TYPE_CHECKING:
     from .charts.timeline import timeline
     from .charts.watch import watch_chart
     from .draws import draws_frame, write_draws_csv
+    from .hierarchy import PartialPooling, fit_partial_pooling, judgements, write_boldness
     from .indicators import Indicator, load_indicators, observe, watch
     from .inference import DEFAULT_DRAWS, ForecastWarning, run
     from .model import encode, probabilities
     from .pipeline import run_folder
+    from .pooling import Pool, load_team, pool
     from .pymc_model import build_model
     from .recalibration import recalibrate, synthetic_portfolio
     from .report import report_html, write_report
@@ -66,6 +72,10 @@ _LAZY = {
     "explain_move": "attribution",
     "shapley": "attribution",
     "build_model": "pymc_model",
+    "PartialPooling": "hierarchy",
+    "fit_partial_pooling": "hierarchy",
+    "judgements": "hierarchy",
+    "write_boldness": "hierarchy",
     "encode": "model",
     "probabilities": "model",
     "Changes": "results",
@@ -85,6 +95,9 @@ _LAZY = {
     "report_html": "report",
     "write_report": "report",
     "what_if": "widgets",
+    "Pool": "pooling",
+    "load_team": "pooling",
+    "pool": "pooling",
     "Indicator": "indicators",
     "load_indicators": "indicators",
     "observe": "indicators",
@@ -127,6 +140,8 @@ __all__ = [
     "ForecastWarning",
     "Indicator",
     "InputError",
+    "PartialPooling",
+    "Pool",
     "Problem",
     "Scenario",
     "ScenarioError",
@@ -142,14 +157,19 @@ __all__ = [
     "draws_frame",
     "encode",
     "explain_move",
+    "fit_partial_pooling",
     "hypothesis_names",
     "impact",
     "impact_table",
+    "judgements",
     "load_indicators",
     "load_result",
     "load_scenario",
+    "load_team",
     "new_evidence",
+    "portfolio",
     "observe",
+    "pool",
     "postmortem",
     "probabilities",
     "recalibrate",
@@ -173,5 +193,6 @@ __all__ = [
     "watch_chart",
     "what_if",
     "write_draws_csv",
+    "write_boldness",
     "write_report",
 ]

@@ -57,6 +57,10 @@ MCSE_TARGET = 0.002
 """Permutation sampling stops once every item's Monte Carlo standard error of its Shapley
 value for the first value column (``P(outcome)`` by default) is at most this."""
 
+COMPILED_GROUP = 24
+"""Groups of at least this many members take the compiled walk of
+:mod:`forecast.attribution_loops` (smaller ones: numpy, without loading numba)."""
+
 Value = Callable[[np.ndarray], np.ndarray]
 
 
@@ -245,11 +249,19 @@ def _walks(t: _Tables, value: Value, perms: np.ndarray) -> np.ndarray:
     for g in t.groups:
         m = g.members.size
         tg = when[:, g.members]  # (P, m) arrival times, members in rank order
+        at = np.sort(tg, axis=1) + 1
+        if m >= COMPILED_GROUP:  # one pass per arrival over the members present
+            from .attribution_loops import group_arrivals
+
+            d_fin, d_zero = group_arrivals(np.argsort(tg, axis=1), g.fin, g.zero, zero is not None)
+            fin[rows, at] = d_fin
+            if zero is not None:
+                zero[rows, at] = d_zero
+            continue
         entry = np.argsort(np.argsort(tg, axis=1), axis=1)  # k-th of the group to arrive
         seen = entry[:, None, :] < np.arange(m + 1)[None, :, None]  # (P, m + 1, m)
         gf, gz = g.totals(seen)
         # a member's arrival changes the group's total (weaker members' ranks shift)
-        at = np.sort(tg, axis=1) + 1
         fin[rows, at] = np.diff(gf, axis=1)
         if zero is not None:
             zero[rows, at] = np.diff(gz, axis=1)

@@ -16,6 +16,7 @@ import traceback
 from pathlib import Path
 
 from .console import indicators_summary, plain, scenario_summary, score_line, score_table
+from .datenotes import date_notes
 from .errors import InputError
 from .pipeline import check_out, find_indicators
 from .scenario import (
@@ -76,6 +77,7 @@ def _cmd_run(args) -> int:
         draws_csv=args.draws_csv,
         say=print,
         warn=_warn,
+        as_of=args.as_of,
     )
     for message in done.warnings:
         print(f"WARNING: {plain(message)}", file=sys.stderr)
@@ -154,7 +156,14 @@ def _cmd_score(args) -> int:
     from .pipeline import score_folders
 
     done = score_folders(
-        args.dirs, args.out, seed=args.seed, recalibrate=args.recalibrate, say=print, warn=_warn
+        args.dirs,
+        args.out,
+        seed=args.seed,
+        recalibrate=args.recalibrate,
+        workers=args.workers,
+        scheduler=args.scheduler,
+        say=print,
+        warn=_warn,
     )
     print(score_table(done.scores))
     print("wrote " + ", ".join(plain(p) for p in done.written))
@@ -169,6 +178,8 @@ def _cmd_score(args) -> int:
 
 def _cmd_validate(args) -> int:
     scenario = load_scenario(args.priors, args.evidence, named=args.evidence_named)
+    for note in date_notes(scenario):
+        print(f"note: {plain(note)}", file=sys.stderr)
     for line in scenario_summary(scenario, args.priors, args.evidence, listed=LISTED):
         print(line)
     indicators = find_indicators(args.indicators, args.evidence, scenario, args.priors)  # exit 2
@@ -263,6 +274,46 @@ def _cmd_schema(args) -> int:
     return 0
 
 
+def _cmd_pool(args) -> int:
+    from .inference import DEFAULT_DRAWS
+    from .pool_output import command
+
+    args.draws = DEFAULT_DRAWS if args.draws is None else args.draws
+    return command(args)
+
+
+def _pool_parser(sub) -> None:
+    p = sub.add_parser(
+        "pool",
+        help="pool several analysts' folders: pooled answer, consensus scenario, disagreement",
+    )
+    p.add_argument("folders", nargs="+", metavar="DIR", help="analysts' scenario folders")
+    p.add_argument("--out", default="pool", help="output folder (pool/)")
+    p.add_argument(
+        "--method", choices=["linear", "logodds", "extremized"], default="logodds",
+        help="the headline pool (default logodds: the geometric mean of odds)",
+    )  # fmt: skip
+    p.add_argument(
+        "--extremize", default="neyman", metavar="D|neyman",
+        help="extremizing factor d of the extremized pool (default neyman)",
+    )  # fmt: skip
+    p.add_argument("--weights", default=None, metavar="NAME=W,...", help="relative weights")
+    p.add_argument("--as-of", default=None, metavar="DATE", help="read every folder as of DATE")
+    p.add_argument(
+        "--hierarchical", action="store_true",
+        help="also fit the partial-pooling model: boldness.csv, consensus items as intervals",
+    )  # fmt: skip
+    p.add_argument(
+        "--seed", type=_whole_number(0, MAX_SEED), default=0, help="random seed (default 0)"
+    )
+    p.add_argument(
+        "--draws", type=_whole_number(100, MAX_DRAWS),
+        help="band draws per analyst, 100 to 1,000,000 (default 4,000)",
+    )  # fmt: skip
+    p.add_argument("--no-charts", action="store_true", help="CSV files and consensus/ only")
+    p.set_defaults(func=_cmd_pool)
+
+
 def _size_option(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--size",
@@ -295,6 +346,12 @@ def _parser() -> argparse.ArgumentParser:
         help="draws per step for the band, 100 to 1,000,000 (default 4,000)",
     )
     p.add_argument("--method", choices=["fast", "nuts"], default="fast")
+    p.add_argument(
+        "--as-of",
+        default=None,
+        metavar="DATE",
+        help="what was known on DATE (YYYY-MM-DD or 'today'); default the latest item's date",
+    )
     p.add_argument(
         "--no-charts",
         action="store_true",
@@ -390,6 +447,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--seed", type=_whole_number(0, MAX_SEED), default=0, help="random seed (default 0)"
     )
+    from .portfolio import add_executor_options
+
+    add_executor_options(p)  # --workers, --scheduler: as forecast portfolio
     p.set_defaults(func=_cmd_score)
 
     p = sub.add_parser("validate", help="check the scenario files and say what they hold")
@@ -448,9 +508,14 @@ def _parser() -> argparse.ArgumentParser:
     indicators(p)
     p.set_defaults(func=_cmd_observe)
 
+    _pool_parser(sub)
     p = sub.add_parser("schema", help="print (or --write) the JSON Schemas of the files")
     p.add_argument("--write", action="store_true", help="write them into forecast/schema/")
     p.set_defaults(func=_cmd_schema)
+
+    from .portfolio import add_parser as add_portfolio_parser
+
+    add_portfolio_parser(sub)  # forecast portfolio DIR... (forecast/portfolio.py)
     return parser
 
 

@@ -102,6 +102,20 @@ def format_watch(frame, top: int | None, shown: str | None = None) -> str:
     ]
     if frame.empty:
         lines.append("  no indicator left to watch")
+    lapsed = frame[frame["status"] == "lapsed"] if "status" in frame.columns else frame.iloc[:0]
+    if not lapsed.empty:
+        lines.append(
+            f"  {len(lapsed)} lapsed (their date is before the as-of day {frame.attrs.get('as_of')}"
+            " and nothing is recorded): recorded as not seen, each would give"
+        )
+        for _, row in lapsed.head(10).iterrows():
+            lines.append(
+                f"    {row['indicator_id'][:40]}  by {row['by']}: P({o}) "
+                f"{row[f'p_{o}_if_not_seen']:.1%} ('forecast observe {row['indicator_id'][:40]} "
+                "--not-seen')"
+            )
+        if len(lapsed) > 10:
+            lines.append(f"    ... and {len(lapsed) - 10} more lapsed (all in watch.csv)")
     show = frame if top is None else frame.head(top)
     width = min(max((len(i) for i in show["indicator_id"]), default=10), 40)
     band = f"p_{o}_if_seen_low" in frame.columns

@@ -94,6 +94,8 @@ OUTPUTS: tuple[Output, ...] = (
     Output("trajectory", "table", "forecast.results:write_trajectory", ("trajectory.csv",)),
     Output("posterior", "result", "forecast.results:write_posterior", ("posterior.nc",)),
     Output("attribution", "table", "forecast.results:write_attribution", ("attribution.csv",)),
+    Output("by_date", "table", "forecast.results:write_by_date", ("by_date.csv",)),
+    Output("daily", "table", "forecast.results:write_daily", ("daily.csv",)),
     Output(
         "timeline",
         "chart",

@@ -188,6 +188,8 @@ def indicators_folder(indicators: Any, evidence: Any, priors: Any = None) -> Pat
     why = linked_folder(folder, scenario, "indicators")
     if why is not None:
         raise InputError(f"{plain(folder)}: {why}")
+    with contextlib.suppress(ValueError):  # named as the evidence files are: relative
+        folder = folder.resolve().relative_to(Path.cwd().resolve())
     return folder
 
 
@@ -268,11 +270,15 @@ def _say_run(scenario: Scenario, result: xr.DataTree, how: str, say: Say) -> Non
     say(plain(format_table(frame, scenario.outcome, band_label(result))))
     last = frame.iloc[-1]
     o = scenario.outcome
+    from .time_result import as_of_notes, as_of_text
+
     say(
-        f"\nP({display_names(scenario).outcome}) = {last[f'p_{o}']:.1%} "
+        f"\nP({display_names(scenario).outcome}) = {last[f'p_{o}']:.1%}{as_of_text(result)} "
         f"({band_label(result)} judgement band "
         f"{last[f'p_{o}_low']:.1%} to {last[f'p_{o}_high']:.1%}; MCSE {last['mcse']:.4f})"
     )
+    for line in as_of_notes(result):
+        say(plain(line))
     if result[ATTRIBUTION].attrs["explanation"]:
         say(plain(result[ATTRIBUTION].attrs["explanation"]))
 
@@ -322,6 +328,7 @@ def run_folder(
     draws_csv: bool = False,
     say: Say = quiet,
     warn: Say = quiet,
+    as_of: str | None = None,
 ) -> RunOutcome:
     """Compute the forecast of a scenario folder and write its outputs into ``out``.
 
@@ -364,6 +371,8 @@ def run_folder(
         Also write ``draws.csv``, the band's draws of the final step (:mod:`forecast.draws`).
     say, warn : callable
         Take each line meant for standard output and standard error (default: silent).
+    as_of : str, optional
+        What was known on this day (``YYYY-MM-DD`` or ``today``; :func:`forecast.run`).
 
     Returns
     -------
@@ -375,15 +384,19 @@ def run_folder(
     >>> run_folder("priors.yaml", "evidence", "out", seed=1).result.attrs["seed"]  # doctest: +SKIP
     1
     """
+    from .datenotes import date_notes
     from .inference import DEFAULT_DRAWS, ForecastWarning, run
     from .labels import display_names
     from .outdir import output_set
     from .resultfile import check_scenario_fits
+    from .results import same_question
 
     draws = DEFAULT_DRAWS if draws is None else draws
     out = check_out(out, priors=priors, evidence=evidence, indicators=indicators)
     scenario = load_scenario(priors, evidence, named=evidence_named)
     check_scenario_fits(scenario, str(evidence))  # what run writes, it reads back
+    for note in date_notes(scenario):  # before opened, on or after the resolution
+        warn(f"note: {plain(note)}")
     found = find_indicators(indicators, evidence, scenario, priors)  # bad ones: before any work
     with output_set(
         out, functools.partial(in_set_of, command="run")
@@ -398,6 +411,7 @@ def run_folder(
                 seed=seed,
                 progress=progress_printer(f"{method} route") if say is not quiet else None,
                 attribution=True,
+                as_of=as_of,
             )
         if command is not None:
             result.attrs["command"] = command
@@ -405,6 +419,10 @@ def run_folder(
         _say_run(scenario, result, f"method {method}, seed {seed}, {draws} draws", say)
         shown = display_names(scenario).outcome
         result = since_last_run(result, previous, out / "posterior.nc", shown, say)
+        if previous is not None and not same_question(previous, result):
+            for path in staging.iterdir():  # nothing of the other question is kept: its scores
+                if in_set_of(path.name, "score"):
+                    path.unlink()
         table = None
         if found is not None:
             result, table = watch_into(result, found, warn=warn)
@@ -729,6 +747,8 @@ def score_folders(
     *,
     seed: int = 0,
     recalibrate: bool = False,
+    workers: int | None = None,
+    scheduler: str | None = None,
     say: Say = quiet,
     warn: Say = quiet,
 ) -> ScoreOutcome:
@@ -737,7 +757,8 @@ def score_folders(
     ``forecast score``: writes ``scores.csv``, ``postmortem.csv``, ``calibration.csv``,
     ``score_summary.csv``, the score chart (one scenario) or the calibration chart (several), and
     with ``recalibrate`` the recalibration files into ``out``. InputError when no scenario is
-    resolved.
+    resolved. Each resolved question is scored (with its post-mortem) on the executor of
+    ``forecast portfolio`` (``workers``, ``scheduler``: :func:`forecast.portfolio.executor`).
 
     Examples
     --------
@@ -753,7 +774,10 @@ def score_folders(
     loaded = load_scenarios(dirs)  # bad files anywhere: every problem listed, exit 2
     names = _unique_names([n for n, _, _ in loaded], [str(d) for d in dirs])
     loaded = [(n, s, f) for n, (_, s, f) in zip(names, loaded, strict=True)]
-    scores = score_entries(loaded)
+    from .portfolio import score_in_parallel
+
+    ready, posts = score_in_parallel(loaded, seed=seed, workers=workers, scheduler=scheduler)
+    scores = score_entries(loaded, scored=ready)
     scored = scores.attrs["scored"]
     unresolved = scores.attrs["unresolved"]
     if unresolved:
@@ -774,11 +798,11 @@ def score_folders(
     if len(late) > 10:
         say(f"note: and {len(late) - 10} more scenarios with items after their resolution")
     recal = _recalibrate(scored, loaded, unresolved, seed, warn) if recalibrate else None
-    cal, names = _write_score(folder, scores, scored, recal, seed)
+    cal, names = _write_score(folder, scores, scored, recal, posts)
     return ScoreOutcome(scores, list(scored), cal, recal, [folder / n for n in names])
 
 
-def _write_score(folder: Path, scores: pd.DataFrame, scored: list, recal: Any, seed: int):
+def _write_score(folder: Path, scores: pd.DataFrame, scored: list, recal: Any, posts: list):
     """Write the score's set into ``folder`` at once, under its lock; return (calibration, names).
 
     :func:`forecast.outdir.output_set`: a concurrent ``run`` waits; a failure or a kill leaves
@@ -789,10 +813,10 @@ def _write_score(folder: Path, scores: pd.DataFrame, scored: list, recal: Any, s
     from .charts.score import calibration_chart, save_chart, score_chart
     from .csvout import write_csv
     from .outdir import output_set
-    from .scoring import calibration, postmortem
+    from .scoring import calibration
 
     cal = calibration(scores)
-    post = pd.concat([postmortem(s, seed=seed) for s in scored], ignore_index=True)
+    post = pd.concat(posts, ignore_index=True)  # each scored question's post-mortem
     tables = {
         "scores.csv": scores,
         "postmortem.csv": post,

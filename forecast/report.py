@@ -8,7 +8,6 @@ as links, so that even that stays true.
 
 from __future__ import annotations
 
-import datetime as dt
 import html
 import json
 from collections.abc import Mapping
@@ -18,6 +17,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from . import clock
 from .analysis import final_band, impact_table, sensitivity_table
 from .charts.export import figures, inline_svg, svg_text
 from .labels import as_of, display_names, pct, points
@@ -37,7 +37,7 @@ from .result_schema import (
 )
 from .scenario import EvidenceItem, Scenario
 
-__all__ = ["CSP", "how_it_resolved", "report_html", "write_report"]
+__all__ = ["CSP", "escape", "how_it_resolved", "page_head", "report_html", "write_report"]
 
 _CSS = """
 :root { --ink: #222; --muted: #666; --rule: #ddd; --accent: #0072B2; }
@@ -83,13 +83,42 @@ CSP = (
 and ``data:`` images only). Used by the report and by the notebook export."""
 
 
+def page_head(title: str, css: str = _CSS) -> str:
+    """The start of a self-contained page up to ``</head>``: :data:`CSP`, ``title`` escaped.
+
+    Examples
+    --------
+    >>> page_head("A & B", "body {}").splitlines()[0]
+    '<!DOCTYPE html>'
+    """
+    return f"""<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+{CSP}
+<title>{_e(title)}</title>
+<style>{css}</style>
+</head>
+"""
+
+
 def _warning(text: str | None) -> str:
     return f'<p class="warning">WARNING: {_e(text)}</p>\n' if text else ""
 
 
-def _e(value) -> str:
-    """HTML-escaped text (quotes included); None as empty."""
+def escape(value: object) -> str:
+    """HTML-escaped text (quotes included), None as empty: how every page here writes text.
+
+    Examples
+    --------
+    >>> escape('<b> "x"')
+    '&lt;b&gt; &quot;x&quot;'
+    """
     return "" if value is None else html.escape(str(value), quote=True)
+
+
+_e = escape
 
 
 def _value(v) -> str:
@@ -319,7 +348,7 @@ def _reproducibility(result: xr.DataTree) -> str:
         ("draws per step", a.get("draws", "")),
         ("seed", a.get("seed", "")),
         ("computed", a.get("created", "")),
-        ("report written", dt.datetime.now(dt.UTC).isoformat(timespec="seconds")),
+        ("report written", clock.stamp()),
     ]
     fact_rows = "".join(f"<tr><th>{_e(k)}</th><td><code>{_e(v)}</code></td></tr>" for k, v in facts)
     return (
@@ -465,16 +494,7 @@ def report_html(
             f"(interval {row['lo']:g}–{row['hi']:g}) moves the probability between "
             f"{pct(row['p_low'], 1)} and {pct(row['p_high'], 1)}.</p>"
         )
-    return f"""<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-{CSP}
-<title>{_e(scenario.question)}</title>
-<style>{_CSS}</style>
-</head>
-<body>
+    return f"""{page_head(scenario.question)}<body>
 {_warning(warning)}<p class="meta">Forecast briefing · {_e(as_of(result))} · scenario {_e(scenario.hash[:8])}</p>
 <h1>{_e(scenario.question)}</h1>
 <p class="lead">{_lead(result)}</p>

@@ -38,6 +38,8 @@ __all__ = [
     "scenario_of",
     "trajectory_frame",
     "write_attribution",
+    "write_by_date",
+    "write_daily",
     "write_posterior",
     "write_trajectory",
 ]
@@ -46,7 +48,7 @@ __all__ = [
 def trajectory_frame(result: xr.DataTree) -> pd.DataFrame:
     """The trajectory as a table, one row per step (step 0 = the prior).
 
-    Columns: ``step, date, evidence_id, p_<hypothesis>..., p_<outcome>, p_<outcome>_low,
+    Columns: ``step, date, evidence_id, row, p_<hypothesis>..., p_<outcome>, p_<outcome>_low,
     p_<outcome>_high, mcse`` (probabilities as fractions, dates as ``YYYY-MM-DD``).
 
     Examples
@@ -62,6 +64,9 @@ def trajectory_frame(result: xr.DataTree) -> pd.DataFrame:
             "step": t["step"].values,
             "date": ["" if d == "NaT" else str(d) for d in days],  # years 0001-9999
             "evidence_id": [str(v) for v in t["evidence_id"].values],
+            "row": [str(v) for v in t["row"].values]
+            if "row" in t
+            else ["prior"] + ["item"] * (t.sizes["step"] - 1),
         }
     )
     for h in t["hypothesis"].values:
@@ -91,6 +96,33 @@ def write_attribution(result: xr.DataTree, out: str | Path) -> Path | None:
     shares = attribution_frame(result)
     write_csv(shares, path, float_format="%.8f")
     return path
+
+
+def _write_time_table(result: xr.DataTree, out: str | Path, name: str) -> Path | None:
+    from . import time_result
+
+    table = getattr(time_result, f"{name}_frame")(result)
+    if table is None:
+        return None
+    path = Path(out) / f"{name}.csv"
+    atomic_write(path, lambda p: table.to_csv(p, index=False, float_format="%.6f"))
+    return path
+
+
+def write_by_date(result: xr.DataTree, out: str | Path) -> Path | None:
+    """Write ``<out>/by_date.csv`` (a question with a deadline), or nothing.
+
+    :func:`forecast.time_result.by_date_frame`, 6 decimals.
+    """
+    return _write_time_table(result, out, "by_date")
+
+
+def write_daily(result: xr.DataTree, out: str | Path) -> Path | None:
+    """Write ``<out>/daily.csv`` (a question with ``opened``), or nothing.
+
+    :func:`forecast.time_result.daily_frame`, 6 decimals.
+    """
+    return _write_time_table(result, out, "daily")
 
 
 def write_posterior(result: xr.DataTree, out: str | Path) -> Path:
@@ -185,7 +217,10 @@ def input_changes(
     recorded = {str(k): str(v) for k, v in files.items()}
     priors, evidence = of
     changed = [
-        f"{name} (edited)" for name in current if recorded.get(name, current[name]) != current[name]
+        f"{name} (edited)"
+        for name in current
+        if recorded.get(name, current[name]) != current[name]
+        and not (name == str(Path(priors)) and only_resolution_changed(Path(name), result))
     ]
     changed += [f"{name} (new)" for name in current if name not in recorded]
     ours = [
@@ -196,6 +231,33 @@ def input_changes(
     if others:
         changed.append(f"{others} recorded file{'s' * (others != 1)} not of this scenario")
     return changed
+
+
+def _without_resolution(priors: dict) -> dict:
+    return {k: v for k, v in priors.items() if k != "resolution"}
+
+
+def only_resolution_changed(path: Path, result: xr.DataTree) -> bool:
+    """Whether ``path`` is the priors file of ``result`` with at most its ``resolution`` changed.
+
+    The resolution is not a prior: recording it changes none of the run's numbers, so a
+    report is not stale because of it. False when the file cannot be read as priors.
+
+    Examples
+    --------
+    >>> only_resolution_changed(Path("priors.yaml"), load_result("out/posterior.nc"))  # doctest: +SKIP
+    True
+    """
+    from .scenario import Priors
+    from .yamlsafe import parse_yaml
+
+    try:
+        stored = json.loads(str(result.attrs["scenario_json"]))["priors"]
+        raw = parse_yaml(path.read_text(encoding="utf-8"))
+        now = Priors.model_validate(raw).model_dump(mode="json", exclude_none=True)
+    except Exception:  # noqa: BLE001 - anything unreadable is a change, as before
+        return False
+    return _without_resolution(now) == _without_resolution(stored)
 
 
 def same_question(previous: xr.DataTree, current: xr.DataTree) -> bool:
@@ -305,7 +367,7 @@ def changes_since(previous: xr.DataTree, current: xr.DataTree) -> Changes:
         added=tuple(i for i in new_items if i not in old_items),
         removed=tuple(i for i in old_items if i not in new_items),
         edited=tuple(i for i in new_items if i in old_items and new_items[i] != old_items[i]),
-        priors_changed=old["priors"] != new["priors"]
+        priors_changed=_without_resolution(old["priors"]) != _without_resolution(new["priors"])
         or list(old["priors"]["hypotheses"]) != list(new["priors"]["hypotheses"]),  # order too
         settings=settings,
         before=final_band(previous),

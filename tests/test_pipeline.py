@@ -19,8 +19,8 @@ def test_the_table_lists_each_file_once():
     names = [n for o in outputs.OUTPUTS for n in o.file_names(("png", "svg"))]
     assert len(names) == len(set(names))
     assert outputs.files_of("run", formats=()) == (
-        "trajectory.csv", "posterior.nc", "attribution.csv", "report.html", "watch.csv",
-        "draws.csv",
+        "trajectory.csv", "posterior.nc", "attribution.csv", "by_date.csv", "daily.csv",
+        "report.html", "watch.csv", "draws.csv",
     )  # fmt: skip
 
 

@@ -253,9 +253,10 @@ def test_cli_scores_the_bundled_scenario(bundled, capsys):
     assert f"Brier {row['brier']:.3f}" in last
     for name in ["postmortem.csv", "calibration.csv", "score_summary.csv"]:
         assert (bundled / "out" / name).is_file()
-    # the final probability is the run's, at the last step (every item predates the invasion)
-    p_h, p_y = forecast.probabilities(forecast.encode(forecast.load_scenario()))
-    assert row["final_p"] == pytest.approx(p_y[-1], abs=1e-12)
+    # the final probability is the standing forecast of 23 February: the run as of that day
+    # (every item predates the invasion; the days without it count, issue 23)
+    result = forecast.run(forecast.load_scenario(), as_of="2022-02-23", draws=100)
+    assert row["final_p"] == pytest.approx(float(result["trajectory"]["p_outcome"][-1]), abs=1e-12)
     assert row["days"] == 14  # 10 to 23 February
 
 
