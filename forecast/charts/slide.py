@@ -36,6 +36,7 @@ __all__ = [
     "SLIDE_INCHES",
     "SLIDE_ROWS",
     "Size",
+    "slide_by_date",
     "slide_distribution",
     "slide_figures",
     "slide_impact",
@@ -255,10 +256,49 @@ def slide_distribution(result: xr.DataTree) -> Figure:
     return fig
 
 
+def slide_by_date(result: xr.DataTree, frame: pd.DataFrame) -> Figure:
+    """Return P(outcome by each date up to the deadline) with its band, slide-sized.
+
+    ``frame`` is :func:`forecast.time_result.by_date_frame` (a question with a deadline).
+
+    Examples
+    --------
+    >>> slide_by_date(result, by_date_frame(result)).savefig("by_date.png")  # doctest: +SKIP
+    """
+    names = display_names(result)
+    o = str(result.attrs["outcome"])
+    dates = pd.to_datetime(frame["date"])
+    p = 100 * frame[f"p_{o}_by"].to_numpy().astype(float)
+    lo = 100 * frame[f"p_{o}_by_low"].to_numpy().astype(float)
+    hi = 100 * frame[f"p_{o}_by_high"].to_numpy().astype(float)
+    fig, ax = _slide(result, f"{names.probability()} by each date up to the deadline")
+    band = band_label(result)
+    ax.fill_between(dates, lo, hi, color=BAND_COLOUR, alpha=0.45, linewidth=0, hatch="..")
+    ax.plot(dates, p, color=DOWN, linewidth=3)
+    ax.annotate(
+        f"{pct(p[-1] / 100)} by {dates.iloc[-1]:%d %b %Y}".replace(" 0", " "),
+        (dates.iloc[-1], p[-1]), xytext=(-12, 14), textcoords="offset points",
+        fontsize=LABEL_POINTS, color=INK, ha="right", fontweight="bold",
+    )  # fmt: skip
+    ax.set_ylim(0, min(100.0, float(np.nanmax(hi)) + 8))
+    ax.yaxis.set_major_formatter(lambda v, _: f"{v:.0f}%")
+    ax.set_ylabel(f"{names.probability()} by the date", fontsize=LABEL_POINTS, color=INK)
+    fig.autofmt_xdate(rotation=30)
+    _legend(
+        ax,
+        [
+            Line2D([], [], color=DOWN, lw=3, label=f"{names.probability()} by the date"),
+            Patch(facecolor=BAND_COLOUR, alpha=0.45, hatch="..", label=f"{band} judgement band"),
+        ],
+    )
+    return fig
+
+
 def slide_figures(result: xr.DataTree) -> dict[str, Callable[[], Figure]]:
     """Return a function drawing each slide-sized chart, by name (the files' names).
 
-    ``timeline``, ``impact``, ``distribution``, and ``watch`` when the run ranked indicators.
+    ``timeline``, ``impact``, ``distribution``, ``watch`` when the run ranked indicators, and
+    ``by_date`` when the question has a deadline.
     """
     builders: dict[str, Callable[[], Figure]] = {
         "timeline": lambda: slide_timeline(result),
@@ -271,4 +311,9 @@ def slide_figures(result: xr.DataTree) -> dict[str, Callable[[], Figure]]:
         table = watch_frame(dataset(result, WATCH))
         if len(table):
             builders["watch"] = lambda: slide_watch(result, table)
+    from ..time_result import by_date_frame
+
+    by_date = by_date_frame(result)
+    if by_date is not None and len(by_date):
+        builders["by_date"] = lambda: slide_by_date(result, by_date)
     return builders
