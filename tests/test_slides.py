@@ -393,3 +393,12 @@ def test_brief_notebook_other_question(labelled, capsys):
     assert not found
     assert "import forecast" not in page  # --no-code: no code
     assert "Traceback" not in page
+
+
+def test_what_if_panel_shows_the_labels(labelled):
+    panel = forecast.what_if(
+        forecast.load_scenario(labelled / "priors.yaml", labelled / "evidence"), draws=200
+    )
+    assert panel.text.startswith(f"P({OUTCOME_LABEL}) = ")
+    legend = [t.get_text() for t in panel.traces["outcome"].axes.get_legend().get_texts()]
+    assert f"P({LABELS['yes_bloc']})" in legend and f"P({OUTCOME_LABEL})" in legend
