@@ -86,8 +86,13 @@ def _slide(result: xr.DataTree, title: str) -> tuple[Figure, Axes]:
 
 
 def _legend(
-    ax: Axes, handles: list, *, loc: Literal["upper left", "lower right"] = "upper left"
+    ax: Axes, handles: list, *, loc: Literal["upper left", "outside"] = "upper left"
 ) -> None:
+    """A legend in the axes' upper left corner, or below the axes (outside the data)."""
+    if loc == "outside":  # below the x label; the constrained layout makes room for it
+        ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.16),
+                  ncols=len(handles), fontsize=MIN_POINTS, frameon=False)  # fmt: skip
+        return
     ax.legend(handles=handles, loc=loc, fontsize=MIN_POINTS, frameon=False)
 
 
@@ -174,10 +179,10 @@ def slide_impact(result: xr.DataTree, table: pd.DataFrame | None = None) -> Figu
     ax.set_yticks(y, labels, fontsize=TICK_POINTS)
     ax.set_ylim(len(labels) - 0.4, -0.6)
     ax.axvline(0, color=INK, linewidth=1)
-    span = max(abs(m) for m in moves) if moves else 1.0
-    ax.set_xlim(
-        min(0.0, min(moves, default=0)) - 0.45 * span, max(0.0, max(moves, default=0)) + 0.45 * span
-    )
+    span = max((abs(m) for m in moves), default=0.0) or 1.0
+    low, high = min(0.0, *moves), max(0.0, *moves)
+    # room for the value labels beside the bars
+    ax.set_xlim(low - (0.45 if low < 0 else 0.05) * span, high + 0.45 * span)
     what = "share of the move (Shapley value)" if shapley else "move at its step"
     ax.set_xlabel(f"{what}, percentage points", fontsize=LABEL_POINTS, color=INK)
     style_axes(ax, grid="x")
@@ -190,7 +195,7 @@ def slide_impact(result: xr.DataTree, table: pd.DataFrame | None = None) -> Figu
             ),
             Patch(facecolor=DOWN, label=f"lowered {names.probability()}"),
         ],
-        loc="lower right",
+        loc="outside",
     )
     return fig
 
