@@ -39,6 +39,7 @@ __all__ = [
     "SlideSpec",
     "alt_text",
     "slides",
+    "slides_folder",
 ]
 
 ALT_CHARS = 120
@@ -322,6 +323,32 @@ SLIDES: list[SlideSpec] = [
 ]
 """The slides after the title slide, in order; a slide whose ``applies`` is False is left
 out. Adding a chart to the deck (e.g. a by-date chart) is one more entry."""
+
+
+def slides_folder(
+    out: str | Path, *, result: str | Path | None = None, size: str = "slide"
+) -> Path:
+    """Write ``<out>/briefing.pptx`` from a saved result (``forecast slides``); return its path.
+
+    ``result`` defaults to ``<out>/posterior.nc`` (checked as untrusted input); ``out`` is
+    refused where ``forecast run`` would refuse it, and changes all at once.
+
+    Examples
+    --------
+    >>> slides_folder("out")  # doctest: +SKIP
+    PosixPath('out/briefing.pptx')
+    """
+    import functools
+
+    from .outdir import output_set
+    from .outputs import in_set_of
+    from .pipeline import check_out, saved_result
+
+    folder = check_out(out)
+    saved = saved_result(out, result)
+    with output_set(folder, functools.partial(in_set_of, command="slides")) as staging:
+        slides(saved, staging / "briefing.pptx", size=size)
+    return folder / "briefing.pptx"
 
 
 def alt_text(*candidates: str) -> str:
