@@ -28,6 +28,7 @@ from .scenario import (
 if TYPE_CHECKING:
     from .analysis import impact_table, sensitivity_table
     from .attribution import Attribution, attribution_frame, explain_move, shapley
+    from .brief import brief_markdown
     from .briefing import slides
     from .caches import clear_caches
     from .charts.ach import plot_ach
@@ -47,8 +48,10 @@ if TYPE_CHECKING:
     from .charts.pool import plot_disagreement, plot_pool
     from .charts.score import plot_calibration, plot_score
     from .charts.sensitivity import plot_sensitivity
+    from .charts.slide import slide_figures
     from .charts.timeline import plot_timeline
     from .charts.watch import plot_watch
+    from .draws import draws_frame, write_draws_csv
     from .hierarchy import PartialPooling, fit_partial_pooling, judgements, write_boldness
     from .indicators import Indicator, load_indicators, observe, watch
     from .inference import DEFAULT_DRAWS, ForecastWarning, run
@@ -117,6 +120,10 @@ _LAZY = {
     "postmortem": "scoring",
     "recalibrate": "recalibration",
     "slides": "briefing",
+    "brief_markdown": "brief",
+    "slide_figures": "charts.slide",
+    "draws_frame": "draws",
+    "write_draws_csv": "draws",
     "synthetic_portfolio": "recalibration",
     "plot_score": "charts.score",
     "plot_calibration": "charts.score",
@@ -160,6 +167,7 @@ __all__ = [
     "Scenario",
     "ScenarioError",
     "ach_matrix",
+    "brief_markdown",
     "attribution_frame",
     "build_model",
     "calibration",
@@ -167,6 +175,7 @@ __all__ = [
     "changes_since",
     "clear_caches",
     "distribution",
+    "draws_frame",
     "encode",
     "explain_move",
     "fit_partial_pooling",
@@ -206,6 +215,7 @@ __all__ = [
     "sensitivity",
     "sensitivity_table",
     "shapley",
+    "slide_figures",
     "slides",
     "synthetic_portfolio",
     "timeline",
@@ -213,6 +223,7 @@ __all__ = [
     "watch",
     "watch_chart",
     "what_if",
+    "write_draws_csv",
     "write_boldness",
     "write_report",
 ]

@@ -104,7 +104,7 @@ def _cmd_charts(args) -> int:
 
 
 def _cmd_slides(args) -> int:
-    from .pipeline import slides_folder
+    from .briefing import slides_folder
 
     print(f"wrote {slides_folder(args.out, result=args.result, size=args.size)}")
     return 0
