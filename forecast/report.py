@@ -19,6 +19,7 @@ import pandas as pd
 import xarray as xr
 
 from .analysis import final_band, impact_table, sensitivity_table
+from .bidi import isolate
 from .charts.export import figures, inline_svg, svg_text
 from .labels import as_of, pct
 from .outdir import atomic_write
@@ -87,8 +88,8 @@ def _warning(text: str | None) -> str:
 
 
 def _e(value) -> str:
-    """HTML-escaped text (quotes included); None as empty."""
-    return "" if value is None else html.escape(str(value), quote=True)
+    """HTML-escaped text (quotes included), bidirectional controls isolated; None as empty."""
+    return "" if value is None else html.escape(isolate(str(value)), quote=True)
 
 
 def _value(v) -> str:

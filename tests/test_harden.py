@@ -300,7 +300,7 @@ def test_a_window_near_year_9999_is_scored_and_drawn(tmp_path):
 
 # ----------------------------------------------------------------------------- major 8
 def _quote_table(path: Path, rows: int, chars: int) -> None:
-    quote = ("«Войска» — 軍隊 " * (chars // 15 + 1))[:chars]
+    quote = ("«軍隊»" * (chars // 4 + 1))[:chars]  # 2-3 bytes a character in UTF-8
     with path.open("w", encoding="utf-8", newline="") as fh:
         writer = csv.writer(fh)
         writer.writerow(["id", "date", "title", "source", "quote", "likelihood.storm"])
@@ -312,7 +312,7 @@ def _quote_table(path: Path, rows: int, chars: int) -> None:
 def test_what_run_accepts_it_reads_back(tmp_path, capsys, monkeypatch):
     """28 MB of non-ASCII quotes: run, then report and a second run read its result."""
     write_scenario(tmp_path, priors_dict(), [])
-    _quote_table(tmp_path / "evidence" / "table.csv", rows=110, chars=90_000)
+    _quote_table(tmp_path / "evidence" / "table.csv", rows=130, chars=90_000)
     assert (tmp_path / "evidence" / "table.csv").stat().st_size > 28e6
     monkeypatch.chdir(tmp_path)
     assert main(["run", "--no-charts", "--draws", "100"]) == 0
