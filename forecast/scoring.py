@@ -140,7 +140,8 @@ the post-mortem and the chart work day by day; a longer window is refused up fro
 def log_p_observed(p: np.ndarray | float, happened: bool) -> np.ndarray:
     """``ln p_o``: ``ln p`` if the outcome happened, else ``ln(1 - p)`` (natural log)."""
     p = np.asarray(p, dtype=float)
-    return np.log(p) if happened else np.log1p(-p)
+    with np.errstate(divide="ignore"):  # a forecast of exactly 0 (or 1) scores -inf
+        return np.log(p) if happened else np.log1p(-p)
 
 
 def _first_items(a: Arrays, k: int) -> Arrays:
