@@ -1323,21 +1323,23 @@ def _assemble(
         )
         raise ScenarioError(problems)
     seen: dict[str, str] = {}
+    seen_ids: set[str] = set()
     names = list(priors.hypotheses) if priors is not None else []
     for where, item in items:
         if item is None:
             continue
         if item.id.casefold() in seen:  # equal up to case: one file on macOS and Windows
+            case = "" if item.id in seen_ids else " up to case (one file on macOS and Windows)"
             problems.append(
                 Problem(
                     where,
                     "id",
-                    f"duplicate id '{item.id}' (also in {seen[item.id.casefold()]}; ids equal "
-                    "up to case are the same file on case-insensitive systems)",
+                    f"duplicate id '{item.id}'{case} (also in {seen[item.id.casefold()]})",
                 )
             )
         else:
             seen[item.id.casefold()] = where
+            seen_ids.add(item.id)
         if priors is None:
             continue
         for name in item.likelihoods:

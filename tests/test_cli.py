@@ -429,7 +429,7 @@ def test_new_evidence_works_when_the_scenario_has_problems(bundled, capsys):
     assert main(["new-evidence", "fresh"]) == 0
     capsys.readouterr()
     text = (bundled / "evidence" / "fresh.yaml").read_text()
-    assert "id: fresh" in text
+    assert 'id: "fresh"' in text  # quoted: an id such as null stays text
     # the names come from priors.yaml alone, whatever evidence/ holds
     assert "hypothesis_a" not in text
     for h in ("de_escalation", "coercive_bluff", "deception"):
