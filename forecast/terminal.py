@@ -31,7 +31,7 @@ ESCAPES = {c: f"\\x{c:02x}" for c in _CONTROLS} | {
 """The characters written escaped (a :meth:`str.translate` table)."""
 
 
-class _Escaped(io.TextIOBase):
+class _Escaped:
     """A text stream writing through to ``stream`` with :data:`ESCAPES` applied."""
 
     def __init__(self, stream: TextIO) -> None:
