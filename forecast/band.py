@@ -13,7 +13,6 @@ from collections.abc import Callable
 from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 
 import numpy as np
-from scipy.special import expit
 
 from . import caches
 from .errors import InputError
@@ -233,7 +232,7 @@ def _prior_draws(a: Arrays, size: int, rng: np.random.Generator):
         stacked = gam[None] + np.eye(n_h)[:, None, :] * extra[None, :, None]
         with np.errstate(divide="ignore"):  # a tiny kappa * pi can draw an exact 0: log 0
             log_pi = np.log(stacked) - np.log(stacked.sum(axis=2, keepdims=True))
-    p = expit(a.p_mean + a.p_sd * rng.standard_normal((size, n_h)))
+    p = a.p_given_hypothesis(rng.standard_normal((size, n_h)))
     return log_pi, p
 
 
@@ -370,6 +369,7 @@ def band_draws(
     progress: Progress | None = None,
     out: np.ndarray | None = None,
     final: dict | None = None,
+    keep: np.ndarray | None = None,
 ) -> np.ndarray:
     """Draws of ``P(Y | E_1..k, theta)``, theta ~ P(theta | E_1..k), for every step k.
 
@@ -390,6 +390,10 @@ def band_draws(
         If given, filled with the last step's draws: ``"p_hypothesis"`` (S, H), each draw's
         ``P(h | E_1..N, theta)``, and ``"p_given_hypothesis"`` (S, H), its ``p_h``
         (what :func:`forecast.indicators.watch` needs for the band of an indicator).
+    keep : (N+1, S, H) float array, optional
+        If given, filled with every step's draws of ``P(h | E_1..k, theta)`` (the time
+        model reweights them, :mod:`forecast.asof`); the draws' ``p_h`` are then in
+        ``final["p_given_hypothesis"]`` (pass ``final`` too).
 
     Returns
     -------
@@ -430,7 +434,7 @@ def band_draws(
         out = np.empty((n_items + 1, draws))
     if band_route(a, draws) == "numpy":
         part = _NumpyPart(a, ids, h_of, log_pi, p, last_k, seed, out)
-        const, drawn = _run_steps(a, uncertain, part, progress)
+        const, drawn = _run_steps(a, uncertain, part, progress, keep=keep)
         if final is not None:  # the numpy part's drawn parts are by conditioning h first
             final.update(_final_draws(log_pi, h_of[-1], p, const, drawn.transpose(1, 0, 2)))
         return out
@@ -445,7 +449,10 @@ def band_draws(
         part = _CompiledPart(
             a, shared, h_of[:, sl], log_pi[:, sl], p[sl], last_k[:, sl], [seed, 1, j]
         )
-        state = _run_steps(a, uncertain, part, progress if j == 0 else None, stop)
+        state = _run_steps(
+            a, uncertain, part, progress if j == 0 else None, stop,
+            keep=None if keep is None else keep[:, sl],
+        )  # fmt: skip
         out[:, sl] = part.out
         if final is not None:
             finals[j] = _final_draws(log_pi[:, sl], h_of[-1, sl], p[sl], *state)
@@ -470,11 +477,27 @@ def _final_draws(log_pi, h_last, p, const, drawn) -> dict:
 
     ``drawn`` (draw, conditioning h, hypothesis).
     """
-    every = np.arange(p.shape[0])
-    log_post = log_pi[h_last, every] + const + drawn[every, h_last]
+    return {"p_hypothesis": _draw_posterior(log_pi, h_last, const, drawn), "p_given_hypothesis": p}
+
+
+def _draw_posterior(log_pi, h_of, const, drawn) -> np.ndarray:
+    """Each draw's ``P(h | E_1..k, theta)`` (S, H); ``drawn`` (draw, conditioning h, hypothesis)."""
+    every = np.arange(h_of.shape[0])
+    log_post = log_pi[h_of, every] + const + drawn[every, h_of]
     log_post -= row_max(log_post)[:, None]
     post = np.exp(log_post)
-    return {"p_hypothesis": post / post.sum(axis=1, keepdims=True), "p_given_hypothesis": p}
+    return post / post.sum(axis=1, keepdims=True)
+
+
+def _change(new: np.ndarray, old: np.ndarray | float) -> np.ndarray:
+    """``new - old`` for a group's exact log terms, where a zero that stays a zero is no change.
+
+    A point likelihood of 0 ranks first in its group and keeps weight 1, so its ``-inf`` is in
+    both ``old`` and ``new``: ``-inf - (-inf)`` would be NaN and spoil every later step.
+    """
+    with np.errstate(invalid="ignore"):
+        change = np.subtract(new, old)
+    return np.where(np.isneginf(new) & np.isneginf(old), 0.0, change)
 
 
 class _Stopped(Exception):
@@ -487,12 +510,14 @@ def _run_steps(
     part,
     progress: Progress | None,
     stop: threading.Event | None = None,
+    keep: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Every step for one part's draws: the items' contributions, then each predictive.
 
     ``part`` adds an item's draws (``add``), fills a step's predictives (``predict``) and,
     if compiled, runs a stretch of items in no group at once (``free_steps``). ``stop``
-    (a ``threading.Event``): give up between steps once it is set. Returns the last step's
+    (a ``threading.Event``): give up between steps once it is set. ``keep`` (N+1, S, H): filled
+    with each step's per-draw posterior (compiled stretches are then not used). Returns the last step's
     ``const`` (H,) and ``drawn`` (S, H, H) parts of the draws' log posteriors.
     """
     n_items, n_h = a.mu.shape
@@ -509,7 +534,7 @@ def _run_steps(
     while k <= n_items:
         if stop is not None and stop.is_set():
             raise _Stopped
-        if part.compiled and (k == 0 or a.group[k - 1] < 0):
+        if part.compiled and keep is None and (k == 0 or a.group[k - 1] < 0):
             nxt = np.searchsorted(grouped_steps, k)
             end = grouped_steps[nxt] if nxt < grouped_steps.size else n_items + 1
             end = min(end, k + _RUN)
@@ -533,7 +558,7 @@ def _run_steps(
                 new_const = (
                     w_all[exact, None] * log_effective(a.mu[members[exact]], a.r[members[exact]])
                 ).sum(axis=0)
-                const += new_const - group_const.get(int(g), 0.0)
+                const += _change(new_const, group_const.get(int(g), 0.0))
                 group_const[int(g)] = new_const
                 if not exact.all():
                     new_drawn = spare.pop(int(g), None)
@@ -551,6 +576,8 @@ def _run_steps(
                         spare[int(g)] = old
                     group_drawn[int(g)] = new_drawn
         part.predict(k, const, drawn)
+        if keep is not None:
+            keep[k] = part.posterior(k, const, drawn)
         if progress is not None and k > 0:
             progress(k, n_items)
         k += 1
@@ -581,6 +608,7 @@ class _NumpyPart:
 
     def __init__(self, a, ids, h_of, log_pi, p, last_k, seed, out):
         self.a, self.ids, self.h_of, self.p, self.seed, self.out = a, ids, h_of, p, seed, out
+        self.log_pi = log_pi
         self.draws, n_h = p.shape
         self.last_needed = last_k.max(axis=1)
         self.row_of = np.arange(self.draws) * n_h  # row of (draw s, hypothesis h): s * H + h
@@ -624,6 +652,10 @@ class _NumpyPart:
         if self.n_block == self.block or k == self.h_of.shape[0] - 1:
             self._flush(k + 1, self.n_block)
             self.n_block = 0
+
+    def posterior(self, k: int, const: np.ndarray, drawn: np.ndarray) -> np.ndarray:
+        """Each draw's ``P(h | E_1..k, theta)`` at step k (S, H)."""
+        return _draw_posterior(self.log_pi, self.h_of[k], const, drawn.transpose(1, 0, 2))
 
     def _flush(self, k_end: int, n: int) -> None:
         """Posterior predictive of the block of n steps ending at k_end (exclusive)."""
@@ -719,7 +751,9 @@ class _CompiledPart:
     def add(self, out: np.ndarray, i: int, w: float, k: int) -> None:
         """Add item i's ``w log Lr`` draws to ``out`` for the pairs used from step k on."""
         a, s = self.a, self.common
-        modes = s["grouped"][int(i), float(w)]
+        modes = s["grouped"].get((int(i), float(w)))
+        if modes is None:  # an item in no group (weight 1), outside a compiled stretch
+            modes = tuple(m[i] for m in s["proposals"])
         self.kernels.add_item(
             out, self.last_k, k, a.mu[i], a.sd[i], s["alike"][i], float(a.r[i]), float(w),
             *modes, self.rng,
@@ -732,6 +766,10 @@ class _CompiledPart:
             k0, k1, self.out, a.mu, a.sd, s["alike"], a.r, s["uncertain"], s["exact_add"],
             s["proposals"], self.last_k, self.h_of, self.log_pi, const, drawn, self.p, self.rng,
         )  # fmt: skip
+
+    def posterior(self, k: int, const: np.ndarray, drawn: np.ndarray) -> np.ndarray:
+        """Each draw's ``P(h | E_1..k, theta)`` at step k (S, H)."""
+        return _draw_posterior(self.log_pi, self.h_of[k], const, drawn)
 
     def predict(self, k: int, const: np.ndarray, drawn: np.ndarray) -> None:
         self.kernels.predict_step(self.out[k], self.h_of[k], self.log_pi, const, drawn, self.p)

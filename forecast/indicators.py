@@ -516,7 +516,8 @@ def watch(
         info_hypotheses_bits, info_outcome_bits``, then when some input is an interval
         ``p_<outcome>_if_seen_low/_high, p_<outcome>_if_not_seen_low/_high`` (the 90%
         judgement band), then ``title`` and ``overdue`` (``by`` before the latest evidence
-        date). ``attrs``: ``p_outcome`` (today's), ``best_set`` (ids, ``expected_shift``),
+        date); ``status`` (after ``by``): ``lapsed`` when ``by`` is before the result's as-of
+        day and nothing is recorded, else ``open``. ``attrs``: ``p_outcome`` (today's), ``best_set`` (ids, ``expected_shift``),
         ``observed`` (indicators already in the evidence, left out), ``band_checks``.
 
     Examples
@@ -599,6 +600,8 @@ def watch(
             )
     frame["title"] = [i.title for i in todo]
     frame["overdue"] = [latest is not None and i.by < latest for i in todo]
+    as_of = _as_of_day(result, latest)
+    frame.insert(2, "status", [lapsed_status(i.by, as_of) for i in todo])
     frame = frame.sort_values(
         [RANK_BY[rank_by], "indicator_id"], ascending=[False, True], kind="stable"
     ).reset_index(drop=True)
@@ -610,6 +613,7 @@ def watch(
         "rank_by": rank_by,
         "observed": observed,
         "latest_evidence": latest.isoformat() if latest else None,
+        "as_of": as_of.isoformat() if as_of else None,
         "best_set": {
             "indicators": top,
             "expected_shift": best_set(p_h, e_p, q[[order[t] for t in top]]) if top else 0.0,
@@ -617,6 +621,23 @@ def watch(
         "band_checks": {key: np.asarray(val).tolist() for key, val in checks.items()},
     }
     return frame
+
+
+def lapsed_status(by: dt.date, as_of: dt.date | None) -> str:
+    """``"lapsed"`` for an indicator whose ``by`` is before the as-of day (none recorded), else ``"open"``.
+
+    Examples
+    --------
+    >>> lapsed_status(dt.date(2022, 2, 21), dt.date(2022, 2, 23))
+    'lapsed'
+    """
+    return "lapsed" if as_of is not None and by < as_of else "open"
+
+
+def _as_of_day(result: xr.DataTree, latest: dt.date | None) -> dt.date | None:
+    """The result's as-of day (attribute ``as_of``), else the latest evidence date."""
+    text = str(result.attrs.get("as_of", "") or "")
+    return dt.date.fromisoformat(text) if text else latest
 
 
 def current(result: xr.DataTree, scenario: Scenario) -> tuple[np.ndarray, np.ndarray, float]:
@@ -787,7 +808,10 @@ def watch_dataset(frame: pd.DataFrame) -> xr.Dataset:
     import xarray as xr
 
     data = {
-        col: ("indicator", frame[col].to_numpy(dtype=object if col in ("by", "title") else None))
+        col: (
+            "indicator",
+            frame[col].to_numpy(dtype=object if col in ("by", "title", "status") else None),
+        )
         for col in frame.columns
         if col != "indicator_id"
     }

@@ -9,6 +9,7 @@ The NUTS route samples :func:`forecast.pymc_model.build_model` with nutpie at ev
 
 from __future__ import annotations
 
+import datetime as dt
 import warnings
 from functools import cache
 from importlib.metadata import PackageNotFoundError, version
@@ -16,7 +17,6 @@ from typing import Any, Literal
 
 import numpy as np
 import xarray as xr
-from scipy.special import expit
 
 from .band import Progress, band_draws, band_route, workspace
 from .caches import clear_caches
@@ -203,7 +203,7 @@ def _run_nuts(scenario: Scenario, a: Arrays, draws: int, seed: int, progress, *,
             z_p = post["z_p_outcome"].values
             stats["final"] = {
                 "p_hypothesis": post["p_hypothesis"].values,
-                "p_given_hypothesis": expit(a.p_mean + a.p_sd * z_p),
+                "p_given_hypothesis": a.p_given_hypothesis(z_p),
             }
         band[..., k] = y
         stats["p_outcome"][k] = y.mean()
@@ -249,6 +249,7 @@ def run(
     seed: int = 0,
     progress: Progress | None = None,
     attribution: bool = False,
+    as_of: str | dt.date | None = None,
 ) -> xr.DataTree:
     """Update the forecast with every evidence item in turn.
 
@@ -268,6 +269,12 @@ def run(
     attribution : bool
         Also attribute the final answer to the items (:func:`forecast.shapley`): node
         ``/attribution``. Off by default (the what-if panel's warm path never needs it).
+    as_of : date, "YYYY-MM-DD", "today" or None
+        What was known on this day (:func:`forecast.asof.resolve_as_of`; default the
+        latest item's date): later items are left out (attribute ``left_out``), with a
+        deadline every day without the event counts (docs/model.md, "Time"). With
+        ``opened``, a deadline, a retraction or an as-of row the trajectory's rows follow
+        :mod:`forecast.asof` and the result gains ``/daily`` and ``/by_date``.
 
     Returns
     -------
@@ -289,6 +296,18 @@ def run(
         raise ValueError(f"method must be 'fast' or 'nuts', got {method!r}")
     if draws < 100:
         raise ValueError(f"draws must be at least 100, got {draws}")
+    from .asof import resolve_as_of
+    from .time_result import as_of_attrs, time_run, uses_time
+
+    known = resolve_as_of(scenario, as_of)
+    if uses_time(known):
+        a = encode(known.known)
+        return time_run(
+            known, method=method, draws=draws, seed=seed, progress=progress,
+            attribution=attribution, versions=package_versions(),
+            band_route=band_route(a, draws),
+        )  # fmt: skip
+    scenario = known.known
     a = encode(scenario)
     route = _run_fast if method == "fast" else _run_nuts
     stats, band, diag = route(scenario, a, draws, seed, progress)
@@ -302,6 +321,7 @@ def run(
         band_route=band_route(a, draws) if method == "fast" else "nuts",
         versions=package_versions(),
     )  # fmt: skip
+    tree.attrs.update(as_of_attrs(known))
     if attribution:
         from .attribution import attribution_node, shapley
 

@@ -18,12 +18,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import xarray as xr
 
+from . import clock
 from .scenario import Scenario
 
 if TYPE_CHECKING:
@@ -35,6 +35,8 @@ __all__ = [
     "REQUIRED_NODE_ATTRS",
     "WATCH_COLUMNS",
     "BAND",
+    "BY_DATE",
+    "DAILY",
     "EVIDENCE",
     "NODES",
     "POSTERIOR",
@@ -72,8 +74,12 @@ WATCH = "watch"
 """Node: the indicators ranked by expected shift (``forecast run --indicators``)."""
 PREVIOUS = "previous_trajectory"
 """Node: the trajectory of the run before this one (kept by ``forecast run``)."""
+BY_DATE = "by_date"
+"""Node: P(outcome by the end of each day | known as of A), A + 1 to the deadline (dim ``by_day``)."""
+DAILY = "daily"
+"""Node: the standing forecast of each day from ``opened`` to the as-of day (dim ``day``)."""
 
-NODES = (TRAJECTORY, POSTERIOR, EVIDENCE, ATTRIBUTION, WATCH, PREVIOUS)
+NODES = (TRAJECTORY, POSTERIOR, EVIDENCE, ATTRIBUTION, WATCH, PREVIOUS, BY_DATE, DAILY)
 REQUIRED_NODES = (TRAJECTORY, POSTERIOR, EVIDENCE)
 REQUIRED_ATTRS = ("question", "outcome", "scenario_json")
 
@@ -85,6 +91,7 @@ VARIABLES: dict[str, dict[str, tuple[str, ...]]] = {
         "step": ("step",),
         "hypothesis": ("hypothesis",),
         "evidence_id": ("step",),
+        "row": ("step",),
         "date": ("step",),
         "p_hypothesis": ("step", "hypothesis"),
         "prior": ("hypothesis",),
@@ -130,9 +137,24 @@ VARIABLES: dict[str, dict[str, tuple[str, ...]]] = {
         "log_likelihood": ("evidence", "hypothesis"),
     },
     WATCH: {"indicator": ("indicator",), "*": ("indicator",)},  # columns by outcome name
+    BY_DATE: {
+        "by_day": ("by_day",),
+        "date": ("by_day",),
+        "p_outcome_by": ("by_day",),
+        "p_outcome_by_low": ("by_day",),
+        "p_outcome_by_high": ("by_day",),
+    },
+    DAILY: {
+        "day": ("day",),
+        "date": ("day",),
+        "p_outcome": ("day",),
+        "p_outcome_low": ("day",),
+        "p_outcome_high": ("day",),
+    },
     PREVIOUS: {
         "step": ("step*",),
         "evidence_id": ("step*",),
+        "row": ("step*",),
         "date": ("step*",),
         "p_outcome": ("step*",),
         "p_outcome_low": ("step*",),
@@ -177,6 +199,9 @@ ATTRS: dict[str, dict[str, str]] = {
         "band": "quantiles",
         "created": "text",
         "versions": "text map",
+        "as_of": "text",
+        "as_of_given": "int",
+        "left_out": "text",
     },
     ATTRIBUTION: {
         "method": "text",
@@ -418,6 +443,7 @@ def build_result(
     draws: int,
     seed: int,
     versions: Mapping[str, str],
+    rows: Mapping[str, np.ndarray] | None = None,
 ) -> xr.DataTree:
     """Assemble a result: the nodes :data:`REQUIRED_NODES` and the root's attributes.
 
@@ -447,6 +473,10 @@ def build_result(
         The run's settings.
     versions : mapping
         Package versions (attribute ``versions``).
+    rows : mapping, optional
+        The trajectory's rows when they are not the prior and one per item
+        (:mod:`forecast.asof`): ``evidence_id``, ``date`` (datetime64[s]) and ``row``
+        arrays of one length.
 
     Returns
     -------
@@ -455,16 +485,22 @@ def build_result(
     """
     n_items = a.n_items
     hyps = list(scenario.hypotheses)
-    steps = np.arange(n_items + 1)
-    # calendar dates in seconds: years 0001-9999 (nanoseconds would wrap outside 1678-2262)
-    dates = np.array(
-        ["NaT", *(e.date.isoformat() for e in scenario.evidence)], dtype="datetime64[s]"
-    )
+    if rows is None:
+        # calendar dates in seconds: years 0001-9999 (nanoseconds would wrap outside 1678-2262)
+        rows = {
+            "evidence_id": np.array(["", *scenario.ids], dtype=object),
+            "date": np.array(
+                ["NaT", *(e.date.isoformat() for e in scenario.evidence)], dtype="datetime64[s]"
+            ),
+            "row": np.array(["prior"] + ["item"] * n_items, dtype=object),
+        }
+    steps = np.arange(len(rows["row"]))
     coords = {
         "step": steps,
         "hypothesis": hyps,
-        "evidence_id": ("step", np.array(["", *scenario.ids], dtype=object)),
-        "date": ("step", dates),
+        "evidence_id": ("step", rows["evidence_id"]),
+        "row": ("step", rows["row"]),
+        "date": ("step", rows["date"]),
     }
     data = {
         "p_hypothesis": (("step", "hypothesis"), stats["p_hypothesis"]),
@@ -525,7 +561,7 @@ def build_result(
         "seed": seed,
         "draws": draws,
         "band": json.dumps(list(BAND)),
-        "created": datetime.now(UTC).isoformat(timespec="seconds"),
+        "created": clock.stamp(),
         "versions": json.dumps(dict(versions), sort_keys=True),
     }
     return xr.DataTree.from_dict(

@@ -136,12 +136,26 @@ def _dim_sizes(root, path) -> dict[str, int]:
         n_hyp = len(data["priors"]["hypotheses"])
     except (ValueError, KeyError, TypeError) as exc:
         raise not_a_result(path, f"attribute 'scenario_json' is not a scenario ({exc})") from None
+    time_sizes = _time_sizes(root, data, path)
     draws = root.attrs.get("draws", 0)
     try:
         draws = int(np.asarray(draws).reshape(-1)[0])
     except (ValueError, TypeError, IndexError):
         raise not_a_result(path, "attribute 'draws' is not a number") from None
-    return {"step": n_items + 1, "evidence": n_items, "hypothesis": n_hyp, "draw": draws}
+    return {"step": n_items + 1, "evidence": n_items, "hypothesis": n_hyp, "draw": draws,
+            **time_sizes}  # fmt: skip
+
+
+def _time_sizes(root, data, path) -> dict[str, int]:
+    """The rows, days and by-date days the scenario and the ``as_of`` attribute imply."""
+    from .asof import result_sizes
+    from .scenario import Scenario, ScenarioError
+
+    as_of = _text_attr(root, "as_of", path) if "as_of" in root.attrs else ""
+    try:
+        return result_sizes(Scenario.from_dict(data, name="result"), as_of)
+    except (ScenarioError, ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise not_a_result(path, f"its scenario or as-of day does not validate: {exc}") from None
 
 
 def _check_dtype(ds, where: str, path) -> int:
@@ -274,6 +288,10 @@ def _finite_in(values, lo: float, hi: float) -> bool:
     return bool(np.all(np.isfinite(v)) and np.all((v >= lo) & (v <= hi)))
 
 
+MAY_BE_MINUS_INFINITY = frozenset({"log_likelihood"})
+"""Variables where -inf is a number the run writes: the log of a likelihood of 0."""
+
+
 def _check_finite(result: xr.DataTree, path: str | Path) -> None:
     """Refuse NaN or infinity in any number of the result, naming the node and variable.
 
@@ -282,7 +300,10 @@ def _check_finite(result: xr.DataTree, path: str | Path) -> None:
     """
     for node in result.subtree:
         for name, values in node.dataset.variables.items():
-            if values.dtype.kind in "fc" and not np.all(np.isfinite(values.values)):
+            v = values.values
+            if name in MAY_BE_MINUS_INFINITY:  # a likelihood of 0 (MODEL.md): log 0 = -inf
+                v = np.where(np.isneginf(v), 0.0, v)
+            if values.dtype.kind in "fc" and not np.all(np.isfinite(v)):
                 where = f"{node.path.rstrip('/')}/{name}".lstrip("/")
                 raise not_a_result(path, f"{where} holds NaN or infinite values")
 
@@ -307,7 +328,13 @@ def check_result_values(result: xr.DataTree, path: str | Path = "posterior.nc") 
     except (ScenarioError, ValueError, KeyError, TypeError, AttributeError) as exc:
         raise not_a_result(path, f"its scenario does not validate: {exc}") from None
     t = dataset(result, TRAJECTORY)
-    n = len(scenario.evidence)
+    from .asof import row_ids
+
+    as_of = str(result.attrs.get("as_of", ""))
+    try:
+        ids = row_ids(scenario, as_of)
+    except ValueError:
+        raise not_a_result(path, f"attribute 'as_of' is not a date: {as_of[:40]!r}") from None
     checks = [
         (
             "trajectory/hypothesis",
@@ -318,11 +345,8 @@ def check_result_values(result: xr.DataTree, path: str | Path = "posterior.nc") 
             [str(h) for h in dataset(result, EVIDENCE)["hypothesis"].values]
             == list(scenario.hypotheses),
         ),
-        ("trajectory/step", np.array_equal(np.asarray(t["step"].values), np.arange(n + 1))),
-        (
-            "trajectory/evidence_id",
-            [str(v) for v in t["evidence_id"].values] == ["", *scenario.ids],
-        ),
+        ("trajectory/step", np.array_equal(np.asarray(t["step"].values), np.arange(len(ids)))),
+        ("trajectory/evidence_id", [str(v) for v in t["evidence_id"].values] == ids),
         (
             "evidence/evidence",
             [str(v) for v in dataset(result, EVIDENCE)["evidence"].values] == list(scenario.ids),

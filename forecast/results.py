@@ -13,6 +13,7 @@ import xarray as xr
 from .analysis import final_band
 from .csvout import write_csv
 from .errors import InputError
+from .labels import display_names
 from .outdir import atomic_write
 from .result_schema import (
     ATTRIBUTION,
@@ -36,13 +37,18 @@ __all__ = [
     "save_result",
     "scenario_of",
     "trajectory_frame",
+    "write_attribution",
+    "write_by_date",
+    "write_daily",
+    "write_posterior",
+    "write_trajectory",
 ]
 
 
 def trajectory_frame(result: xr.DataTree) -> pd.DataFrame:
     """The trajectory as a table, one row per step (step 0 = the prior).
 
-    Columns: ``step, date, evidence_id, p_<hypothesis>..., p_<outcome>, p_<outcome>_low,
+    Columns: ``step, date, evidence_id, row, p_<hypothesis>..., p_<outcome>, p_<outcome>_low,
     p_<outcome>_high, mcse`` (probabilities as fractions, dates as ``YYYY-MM-DD``).
 
     Examples
@@ -58,6 +64,9 @@ def trajectory_frame(result: xr.DataTree) -> pd.DataFrame:
             "step": t["step"].values,
             "date": ["" if d == "NaT" else str(d) for d in days],  # years 0001-9999
             "evidence_id": [str(v) for v in t["evidence_id"].values],
+            "row": [str(v) for v in t["row"].values]
+            if "row" in t
+            else ["prior"] + ["item"] * (t.sizes["step"] - 1),
         }
     )
     for h in t["hypothesis"].values:
@@ -69,24 +78,75 @@ def trajectory_frame(result: xr.DataTree) -> pd.DataFrame:
     return frame
 
 
+def write_trajectory(result: xr.DataTree, out: str | Path) -> Path:
+    """Write ``<out>/trajectory.csv`` (atomically): :func:`trajectory_frame`, 6 decimals."""
+    path = Path(out) / "trajectory.csv"
+    frame = trajectory_frame(result)
+    write_csv(frame, path, float_format="%.6f")
+    return path
+
+
+def write_attribution(result: xr.DataTree, out: str | Path) -> Path | None:
+    """Write ``<out>/attribution.csv`` (atomically), or nothing without an ``/attribution`` node."""
+    if not has_node(result, ATTRIBUTION):
+        return None
+    from .attribution import attribution_frame
+
+    path = Path(out) / "attribution.csv"
+    shares = attribution_frame(result)
+    write_csv(shares, path, float_format="%.8f")
+    return path
+
+
+def _write_time_table(result: xr.DataTree, out: str | Path, name: str) -> Path | None:
+    from . import time_result
+
+    table = getattr(time_result, f"{name}_frame")(result)
+    if table is None:
+        return None
+    path = Path(out) / f"{name}.csv"
+    return write_csv(table, path, float_format="%.6f")
+
+
+def write_by_date(result: xr.DataTree, out: str | Path) -> Path | None:
+    """Write ``<out>/by_date.csv`` (a question with a deadline), or nothing.
+
+    :func:`forecast.time_result.by_date_frame`, 6 decimals.
+    """
+    return _write_time_table(result, out, "by_date")
+
+
+def write_daily(result: xr.DataTree, out: str | Path) -> Path | None:
+    """Write ``<out>/daily.csv`` (a question with ``opened``), or nothing.
+
+    :func:`forecast.time_result.daily_frame`, 6 decimals.
+    """
+    return _write_time_table(result, out, "daily")
+
+
+def write_posterior(result: xr.DataTree, out: str | Path) -> Path:
+    """Write the whole result as ``<out>/posterior.nc`` (netCDF 4, atomically)."""
+    path = Path(out) / "posterior.nc"
+    atomic_write(path, lambda p: result.to_netcdf(p, engine="netcdf4"))
+    return path
+
+
 def save_result(result: xr.DataTree, out: str | Path) -> dict[str, Path]:
     """Write ``trajectory.csv`` and ``posterior.nc`` into ``out`` (atomically).
 
-    Also ``attribution.csv`` when the result has an ``/attribution`` node.
+    Also ``attribution.csv`` when the result has an ``/attribution`` node: the tables and result of
+    :data:`forecast.outputs.OUTPUTS` that ``forecast run`` writes before its charts.
 
     Returns the paths written, by name.
     """
-    out = Path(out)
-    paths = {"trajectory": out / "trajectory.csv", "posterior": out / "posterior.nc"}
-    frame = trajectory_frame(result)
-    write_csv(frame, paths["trajectory"], float_format="%.6f")
-    if has_node(result, ATTRIBUTION):
-        from .attribution import attribution_frame
+    from .outputs import OUTPUTS, writer
 
-        paths["attribution"] = out / "attribution.csv"
-        shares = attribution_frame(result)
-        write_csv(shares, paths["attribution"], float_format="%.8f")
-    atomic_write(paths["posterior"], lambda p: result.to_netcdf(p, engine="netcdf4"))
+    paths = {}
+    for output in OUTPUTS:
+        if output.kind in ("table", "result") and output.writer.startswith("forecast.results:"):
+            path = writer(output.name)(result, out)
+            if path is not None:
+                paths[output.name] = path
     return paths
 
 
@@ -156,7 +216,10 @@ def input_changes(
     recorded = {str(k): str(v) for k, v in files.items()}
     priors, evidence = of
     changed = [
-        f"{name} (edited)" for name in current if recorded.get(name, current[name]) != current[name]
+        f"{name} (edited)"
+        for name in current
+        if recorded.get(name, current[name]) != current[name]
+        and not (name == str(Path(priors)) and only_resolution_changed(Path(name), result))
     ]
     changed += [f"{name} (new)" for name in current if name not in recorded]
     ours = [
@@ -167,6 +230,33 @@ def input_changes(
     if others:
         changed.append(f"{others} recorded file{'s' * (others != 1)} not of this scenario")
     return changed
+
+
+def _without_resolution(priors: dict) -> dict:
+    return {k: v for k, v in priors.items() if k != "resolution"}
+
+
+def only_resolution_changed(path: Path, result: xr.DataTree) -> bool:
+    """Whether ``path`` is the priors file of ``result`` with at most its ``resolution`` changed.
+
+    The resolution is not a prior: recording it changes none of the run's numbers, so a
+    report is not stale because of it. False when the file cannot be read as priors.
+
+    Examples
+    --------
+    >>> only_resolution_changed(Path("priors.yaml"), load_result("out/posterior.nc"))  # doctest: +SKIP
+    True
+    """
+    from .scenario import Priors
+    from .yamlsafe import parse_yaml
+
+    try:
+        stored = json.loads(str(result.attrs["scenario_json"]))["priors"]
+        raw = parse_yaml(path.read_text(encoding="utf-8"))
+        now = Priors.model_validate(raw).model_dump(mode="json", exclude_none=True)
+    except Exception:  # noqa: BLE001 - anything unreadable is a change, as before
+        return False
+    return _without_resolution(now) == _without_resolution(stored)
 
 
 def same_question(previous: xr.DataTree, current: xr.DataTree) -> bool:
@@ -276,7 +366,7 @@ def changes_since(previous: xr.DataTree, current: xr.DataTree) -> Changes:
         added=tuple(i for i in new_items if i not in old_items),
         removed=tuple(i for i in old_items if i not in new_items),
         edited=tuple(i for i in new_items if i in old_items and new_items[i] != old_items[i]),
-        priors_changed=old["priors"] != new["priors"]
+        priors_changed=_without_resolution(old["priors"]) != _without_resolution(new["priors"])
         or list(old["priors"]["hypotheses"]) != list(new["priors"]["hypotheses"]),  # order too
         settings=settings,
         before=final_band(previous),
@@ -306,6 +396,6 @@ def keep_previous(
         kept.attrs = {
             "created": str(previous.attrs.get("created", "")),
             "scenario_hash": str(previous.attrs.get("scenario_hash", "")),
-            "changes": changes.describe(str(current.attrs.get("outcome", "outcome"))),
+            "changes": changes.describe(display_names(current).outcome),
         }
     return with_node(current, PREVIOUS, kept)

@@ -52,6 +52,7 @@ __all__ = [
     "Priors",
     "Problem",
     "Resolution",
+    "Retraction",
     "Scenario",
     "ScenarioError",
     "folder_files",
@@ -77,18 +78,21 @@ LIMITS = {
     "hypotheses": 1_000,
     "csv_bytes": 64 << 20,  # one evidence table
     "name": 100,  # hypothesis, outcome and group names
+    "label": 80,  # display labels of the outcome and the hypotheses
     "id": 200,
     "question": 2_000,
     "title": 1_000,  # title, source
     "url": 2_000,
     "text": 100_000,  # quote, rationale, description, a note
     "shown_problems": 50,  # problems listed in one error message
+    "by_points": 1_000,  # dates of one hypothesis's `by:` timing shape
+    "window_days": 36_600,  # days from opened to the deadline (100 years)
 }
 """Upper limits on what a scenario may hold; anything larger is refused up front."""
 
 TEXT_FIELDS = frozenset(
     {"question", "outcome", "description", "id", "date", "title", "source", "quote"}
-    | {"rationale", "group", "url", "notes", "by"}
+    | {"rationale", "group", "url", "notes", "by", "analyst", "label", "outcome_label"}
 )
 """Keys whose YAML values are read as the text written (no YAML 1.1 coercion)."""
 
@@ -369,13 +373,27 @@ def _check_id(value: str) -> str:
     return value
 
 
-def _check_group(name: str) -> str:
-    if len(name) > LIMITS["name"]:
-        raise ValueError(f"group name {_show(name)} is longer than {LIMITS['name']} characters")
-    bad = _control(name)
+def _check_plain(text: str, what: str, limit: str) -> str:
+    """Return ``text``: at most ``LIMITS[limit]`` characters, no control character."""
+    if len(text) > LIMITS[limit]:
+        raise ValueError(f"{what} {_show(text)} is longer than {LIMITS[limit]} characters")
+    bad = _control(text)
     if bad:
-        raise ValueError(f"group name {_show(name)} contains the control character {bad}")
-    return name
+        raise ValueError(f"{what} {_show(text)} contains the control character {bad}")
+    return text
+
+
+def _check_group(name: str) -> str:
+    return _check_plain(name, "group name", "name")
+
+
+def _check_label(label: str | None) -> str | None:
+    """Return a display label: one line of plain text, at most ``LIMITS["label"]`` characters."""
+    if label is None:
+        return None
+    if not label:
+        raise ValueError("a label must not be empty (leave the key out to show the name)")
+    return _check_plain(label, "label", "label")
 
 
 def _text(limit: str, **kw: Any) -> Any:
@@ -396,6 +414,23 @@ class Hypothesis(_Strict):
         " strictly inside (0, 1)."
     )
     description: str | None = _text("text", default=None, description="What it says.")
+    label: str | None = Field(
+        None,
+        description="Display label in charts, the report and slides (plain text, one line, at "
+        "most 80 characters); the name stays in CSV columns and file names.",
+    )
+
+    by: dict[Date, float] | None = Field(
+        None,
+        max_length=LIMITS["by_points"],
+        description="Timing shape: the share of the eventual probability reached by each date "
+        "(dates inside the window, shares non-decreasing in [0, 1]); overrides `timing`.",
+    )
+
+    @field_validator("label")
+    @classmethod
+    def _label(cls, v: str | None) -> str | None:
+        return _check_label(v)
 
 
 class Group(_Strict):
@@ -474,6 +509,18 @@ class Priors(_Strict):
         min_length=1, max_length=LIMITS["question"], description="The question being forecast."
     )
     outcome: str = Field(description="Name of the outcome, e.g. invasion.")
+    analyst: str | None = Field(
+        None,
+        min_length=1,
+        max_length=LIMITS["name"],
+        description="Who wrote this scenario (forecast pool names the folder's analyst by it; "
+        "default: the folder's name).",
+    )
+    outcome_label: str | None = Field(
+        None,
+        description="Display label of the outcome, e.g. 'Full-scale invasion' (plain text, one "
+        "line, at most 80 characters); the name stays in CSV columns.",
+    )
     hypotheses: dict[str, Hypothesis] = Field(
         min_length=2,
         description="Mutually exclusive, exhaustive hypotheses (at least two).",
@@ -495,11 +542,34 @@ class Priors(_Strict):
     resolution: None | Resolution = Field(
         None, description="How the question resolved (optional; enables `forecast score`)."
     )
+    deadline: Date | None = Field(
+        None,
+        description="The question asks whether the outcome happens after `opened` up to and "
+        "including this date (YYYY-MM-DD); needs `opened`.",
+    )
+    timing: Literal["constant", "uniform"] = Field(
+        "constant",
+        description="When the outcome happens inside the window under each hypothesis: "
+        "`constant` hazard (default) or `uniform` (every day equally likely).",
+    )
 
     @field_validator("outcome")
     @classmethod
     def _outcome_name(cls, v: str) -> str:
         return _check_name(v, "outcome")
+
+    @field_validator("analyst")
+    @classmethod
+    def _analyst_name(cls, v: str | None) -> str | None:
+        bad = None if v is None else _control(v)
+        if bad:
+            raise ValueError(f"analyst {_show(v)} contains the control character {bad}")
+        return v
+
+    @field_validator("outcome_label")
+    @classmethod
+    def _outcome_label(cls, v: str | None) -> str | None:
+        return _check_label(v)
 
     @field_validator("hypotheses", mode="before")
     @classmethod
@@ -571,6 +641,22 @@ class Priors(_Strict):
             )
         return self
 
+    @model_validator(mode="after")
+    def _window_consistent(self) -> Priors:
+        from .timing import window_problem
+
+        problem = window_problem(self)
+        if problem:
+            raise PydanticCustomError("value", problem[1], {"field": problem[0]})
+        return self
+
+
+class Retraction(_Strict):
+    """``retracted: {date, reason}`` on an evidence item: it counts before ``date``, not from it on."""
+
+    date: Date = Field(description="From this day on the item counts as never seen (YYYY-MM-DD).")
+    reason: str = _text("text", min_length=1, description="Why it was withdrawn.")
+
 
 class EvidenceItem(_Strict):
     """One evidence item (one file in ``evidence/`` or one row of an evidence CSV)."""
@@ -604,6 +690,12 @@ class EvidenceItem(_Strict):
         None, max_length=LIMITS["name"], description="Dependence group shared with other items."
     )
     url: str | None = _text("url", default=None)
+    event_date: Date | None = Field(
+        None, description="When it happened (YYYY-MM-DD), if before it became known (`date`)."
+    )
+    retracted: Retraction | None = Field(
+        None, description="Withdrawn as false from `retracted.date` on (the record is kept)."
+    )
     notes: dict[str, Annotated[str, Field(max_length=LIMITS["text"])]] = Field(
         default_factory=dict,
         exclude_if=lambda v: not v,  # no notes: the item's content (and hash) as before
@@ -642,6 +734,24 @@ class EvidenceItem(_Strict):
     @classmethod
     def _id(cls, v: str) -> str:
         return _check_id(v)
+
+    @model_validator(mode="after")
+    def _dates_in_order(self) -> EvidenceItem:
+        if self.event_date is not None and self.event_date > self.date:
+            raise PydanticCustomError(
+                "value",
+                f"event_date ({self.event_date}) is after date ({self.date}): an item cannot be "
+                "known before it happened; `date` is when it became known",
+                {"field": "event_date"},
+            )
+        if self.retracted is not None and self.retracted.date < self.date:
+            raise PydanticCustomError(
+                "value",
+                f"retracted.date ({self.retracted.date}) is before the item's date "
+                f"({self.date}); an item is retracted on or after the day it became known",
+                {"field": "retracted.date"},
+            )
+        return self
 
     @field_validator("group")
     @classmethod
@@ -881,7 +991,14 @@ class _Columns:
         return f"{self.mapping.removesuffix('s')}."
 
 
-_EVIDENCE_COLUMNS = _Columns.of(EvidenceItem, "likelihoods")
+_RETRACTED_COLUMNS = ("retracted_date", "retracted_reason")
+"""CSV columns of an item's ``retracted: {date, reason}``."""
+_EVIDENCE_COLUMNS = _Columns(
+    tuple(f for f in _Columns.of(EvidenceItem, "likelihoods").fields if f != "retracted")
+    + _RETRACTED_COLUMNS,
+    "likelihoods",
+    True,
+)
 
 
 def _column_key(
@@ -1051,6 +1168,7 @@ def read_table(
             raw[columns.mapping] = lik
             if notes:
                 raw["notes"] = notes
+            _nest_retraction(raw)
             rows.append((where, raw))
     except csv.Error as exc:
         problems.append(
@@ -1065,6 +1183,41 @@ def read_table(
     return rows
 
 
+def _csv_problems(problems: list[Problem], csv_rows: set[str]) -> list[Problem]:
+    """Problems of table rows named after their columns.
+
+    The same problem in many rows of one table (a misspelt column) is one line, naming the
+    first rows and how many.
+    """
+    out: list[Problem] = []
+    same: dict[tuple[str, str, str], tuple[int, list[str]]] = {}
+    for p in problems:
+        if p.file not in csv_rows:
+            out.append(p)
+            continue
+        p = _csv_column(p)
+        file, _, row = p.file.rpartition(" row ")
+        key = (file, p.field, p.message)
+        if key in same:
+            same[key][1].append(row)
+            continue
+        same[key] = (len(out), [row])
+        out.append(p)
+    for (file, field_, message), (i, rows) in same.items():
+        if len(rows) > 1:
+            more = f" and {len(rows) - 10:,} more" if len(rows) > 10 else ""
+            where = f"{len(rows):,} rows: rows {', '.join(rows[:10])}{more}"
+            out[i] = Problem(file, field_, f"{message} ({where})")
+    return out
+
+
+def _nest_retraction(raw: dict[str, Any]) -> None:
+    """Columns ``retracted_date``/``retracted_reason`` as ``retracted: {date, reason}``."""
+    parts = {c.removeprefix("retracted_"): raw.pop(c) for c in _RETRACTED_COLUMNS if c in raw}
+    if parts:
+        raw["retracted"] = parts
+
+
 def _csv_column(problem: Problem) -> Problem:
     """Rename a problem in a CSV row after its column (``likelihood.<h>``), not its YAML field."""
     if not problem.field:
@@ -1074,6 +1227,8 @@ def _csv_column(problem: Problem) -> Problem:
         column = f"likelihood.{rest or '<hypothesis>'}"
     elif head == "notes" and rest:
         column = rest
+    elif head == "retracted":
+        column = f"retracted_{rest}" if rest else "retracted_date"
     else:
         column = problem.field
     return Problem(problem.file, f"column '{column}'", problem.message)
@@ -1303,9 +1458,7 @@ def load_scenario(
     except ScenarioError as exc:
         if not csv_rows:
             raise
-        raise ScenarioError(
-            _csv_column(p) if p.file in csv_rows else p for p in exc.problems
-        ) from None
+        raise ScenarioError(_csv_problems(exc.problems, csv_rows)) from None
 
 
 def _assemble(
@@ -1322,24 +1475,22 @@ def _assemble(
             Problem("evidence", "", f"{len(items):,} items; at most {LIMITS['items']:,}")
         )
         raise ScenarioError(problems)
-    seen: dict[str, str] = {}
-    seen_ids: set[str] = set()
+    seen: dict[str, tuple[str, str]] = {}  # by the id up to case: where, as written
     names = list(priors.hypotheses) if priors is not None else []
     for where, item in items:
         if item is None:
             continue
         if item.id.casefold() in seen:  # equal up to case: one file on macOS and Windows
-            case = "" if item.id in seen_ids else " up to case (one file on macOS and Windows)"
-            problems.append(
-                Problem(
-                    where,
-                    "id",
-                    f"duplicate id '{item.id}'{case} (also in {seen[item.id.casefold()]})",
+            other, written = seen[item.id.casefold()]
+            message = f"duplicate id '{item.id}' (also in {other})"
+            if written != item.id:
+                message = (
+                    f"duplicate id '{item.id}' ('{written}' in {other}): ids equal up to case "
+                    "name the same file on case-insensitive systems (macOS, Windows)"
                 )
-            )
+            problems.append(Problem(where, "id", message))
         else:
-            seen[item.id.casefold()] = where
-            seen_ids.add(item.id)
+            seen[item.id.casefold()] = (where, item.id)
         if priors is None:
             continue
         for name in item.likelihoods:
@@ -1424,6 +1575,7 @@ def _ruled_out_problems(
     names = list(priors.hypotheses)
     problems = []
     ruled_out: dict[str, list[str]] = {}  # hypothesis -> items (reliability 1) ruling it out
+    file_of: dict[str, str] = {}
     for where, item in items:
         if item is None:
             continue
@@ -1438,10 +1590,14 @@ def _ruled_out_problems(
                 )
             )
         elif item.r >= 1.0:
+            file_of[item.id] = where
             for h in zeros:
                 ruled_out.setdefault(h, []).append(item.id)
     if not problems and len(ruled_out) == len(names):
-        culprits = sorted({i for ids in ruled_out.values() for i in ids})
+        ids = sorted({i for ids in ruled_out.values() for i in ids})
+        culprits = [f"{i} ({file_of[i]})" for i in ids[:20]]
+        if len(ids) > 20:
+            culprits.append(f"and {len(ids) - 20:,} more")
         problems.append(
             Problem(
                 "evidence",
@@ -1475,6 +1631,10 @@ source: "TODO: who reported it"
 # report that may carry no information at all: reliability is the chance that it does.
 # group: some-group            # items sharing a group are not independent (see priors.yaml groups:)
 # url: https://...
+# event_date: YYYY-MM-DD       # when it happened, if before `date` (when it became known)
+# retracted:                   # found false later: counts before this date, not from it on
+#   date: YYYY-MM-DD
+#   reason: "why it was withdrawn"
 quote: >-
   TODO: the words the item rests on
 likelihoods:                   # relative likelihood under each hypothesis; unnamed ones are 1

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -33,7 +33,9 @@ __all__ = [
     "corp",
     "load_scenarios",
     "log_p_observed",
+    "lapsed_before_resolution",
     "pav",
+    "standing_forecasts",
     "postmortem",
     "score",
     "score_entries",
@@ -55,6 +57,8 @@ SCORE_COLUMNS = [
     "time_avg_log_score",
     "days",
     "hypothesis_log_score",
+    "lapsed_indicators",
+    "final_p_if_lapsed_not_seen",
 ]
 """Columns of ``scores.csv``, one row per resolved scenario."""
 
@@ -140,7 +144,7 @@ the post-mortem and the chart work day by day; a longer window is refused up fro
 def log_p_observed(p: np.ndarray | float, happened: bool) -> np.ndarray:
     """``ln p_o``: ``ln p`` if the outcome happened, else ``ln(1 - p)`` (natural log)."""
     p = np.asarray(p, dtype=float)
-    with np.errstate(divide="ignore"):  # a forecast of exactly 0 (or 1) scores -inf
+    with np.errstate(divide="ignore"):  # a certain forecast that was wrong: -inf, no warning
         return np.log(p) if happened else np.log1p(-p)
 
 
@@ -222,9 +226,15 @@ def score_scenario(
     days = np.arange(np.datetime64(opened, "D"), resolved)
     standing = np.searchsorted(dates[:k], days, side="right")  # items dated <= d
     daily_p = p_y[standing]
+    p_final_h = p_h[-1]
+    timed = standing_forecasts(scenario)
+    if timed is not None:  # a deadline or a retraction: the contract's standing forecasts
+        days, daily_p, p_final_h = timed
+        final_p = float(daily_p[-1])
+        log_score = float(log_p_observed(final_p, happened))
     h_log: float | str = ""  # blank when the resolution names no hypothesis
     if res.hypothesis is not None:
-        h_log = float(np.log(p_h[-1, scenario.hypotheses.index(res.hypothesis)]))
+        h_log = float(np.log(p_final_h[scenario.hypotheses.index(res.hypothesis)]))
     row = {
         "scenario": name,
         "question": scenario.question,
@@ -251,6 +261,41 @@ def score_scenario(
         daily_p=daily_p,
         row=row,
     )
+
+
+def standing_forecasts(scenario: Scenario) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """The standing forecast of each day a resolved question with time is scored on.
+
+    docs/model.md, "Time": every day from ``opened`` to the day before the resolution (at most
+    the deadline), ``P(Y | items dated <= d, none by d)`` with retractions applied from their
+    dates. None for a question without a deadline or retraction (the steps' answers are then the
+    standing forecasts, as before).
+
+    Returns
+    -------
+    days : datetime64[D] array, daily_p : array, p_hypothesis : (H,) the last day's P(h).
+
+    Examples
+    --------
+    >>> days, p, _ = standing_forecasts(forecast.load_scenario())  # doctest: +SKIP
+    >>> str(days[-1]), round(p[-1], 3)  # doctest: +SKIP
+    ('2022-02-23', 0.32)
+    """
+    from .asof import resolve_as_of
+    from .time_numbers import time_numbers
+
+    p, res = scenario.priors, scenario.priors.resolution
+    retracted = any(e.retracted is not None for e in scenario.evidence)
+    if res is None or p.opened is None or (p.deadline is None and not retracted):
+        return None
+    last = res.date - dt.timedelta(days=1)
+    if p.deadline is not None:
+        last = min(last, p.deadline)
+    t = time_numbers(resolve_as_of(scenario, last), draws=100, seed=0, band=False)
+    assert t.daily is not None
+    epoch = np.datetime64("0001-01-01", "D")
+    days = epoch + (t.daily["date"] - 1).astype("timedelta64[D]")
+    return days, t.daily["p"], t.stats["p_hypothesis"][-1]
 
 
 # ----------------------------------------------------------------------------- many questions
@@ -319,19 +364,65 @@ def score(
     return score_entries(entries)
 
 
-def score_entries(entries: Iterable[tuple[str, Scenario, str]]) -> pd.DataFrame:
+def score_entries(
+    entries: Iterable[tuple[str, Scenario, str]], *, scored: Sequence[Scored] | None = None
+) -> pd.DataFrame:
     """:func:`score` of ``(name, scenario, priors file)`` triples.
 
-    As :func:`load_scenarios` returns them; the file is named in errors.
+    As :func:`load_scenarios` returns them; the file is named in errors. ``scored``: the
+    resolved entries already scored (:func:`score_scenario`, in their order), e.g. in parallel
+    by :func:`forecast.portfolio.score_in_parallel`.
     """
     entries = list(entries)
-    scored = [
-        score_scenario(s, name=n, file=f) for n, s, f in entries if s.priors.resolution is not None
-    ]
+    if scored is None:
+        scored = [
+            score_scenario(s, name=n, file=f)
+            for n, s, f in entries
+            if s.priors.resolution is not None
+        ]
+    files = {n: f for n, s, f in entries if s.priors.resolution is not None}
+    for sc in scored:
+        n_lapsed, p_if = lapsed_before_resolution(sc, Path(files[sc.name]).parent / "indicators")
+        sc.row["lapsed_indicators"], sc.row["final_p_if_lapsed_not_seen"] = n_lapsed, p_if
     frame = pd.DataFrame([s.row for s in scored], columns=SCORE_COLUMNS)
     frame.attrs["unresolved"] = [n for n, s, _ in entries if s.priors.resolution is None]
     frame.attrs["scored"] = scored
     return frame
+
+
+def lapsed_before_resolution(scored: Scored, indicators: Path) -> tuple[int, float]:
+    """Indicators whose date passed before the resolution with nothing recorded, and their weight.
+
+    Returns how many lapsed (``by`` before ``resolution.date``, no evidence item of that id)
+    and the final probability had each been recorded as not seen on its date (the final
+    probability itself when none lapsed or there is no ``indicators/`` folder).
+
+    Examples
+    --------
+    >>> lapsed_before_resolution(score_scenario(s), Path("indicators"))  # doctest: +SKIP
+    (3, 0.122)
+    """
+    from .indicators import indicator_evidence, load_indicators
+
+    final = float(scored.row["final_p"])
+    if not indicators.is_dir():
+        return 0, final
+    res = scored.scenario.priors.resolution
+    assert res is not None
+    ids = set(scored.scenario.ids)
+    lapsed = [
+        i
+        for i in load_indicators(indicators, scored.scenario)
+        if i.id not in ids and i.by < res.date
+    ]
+    if not lapsed:
+        return 0, final
+    items = [
+        {**indicator_evidence(i, seen=False, date=i.by), "source": "lapsed indicator, not seen"}
+        for i in lapsed
+    ]
+    with_them = scored.scenario.replace_evidence([*scored.scenario.evidence, *items])
+    return len(lapsed), float(score_scenario(with_them, name=scored.name).row["final_p"])
 
 
 # ----------------------------------------------------------------------------- post-mortem

@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+import yaml
 from helpers import (
     ROOT,
     copy_bundled,
@@ -429,7 +430,7 @@ def test_new_evidence_works_when_the_scenario_has_problems(bundled, capsys):
     assert main(["new-evidence", "fresh"]) == 0
     capsys.readouterr()
     text = (bundled / "evidence" / "fresh.yaml").read_text()
-    assert 'id: "fresh"' in text  # quoted: an id such as null stays text
+    assert yaml.safe_load(text)["id"] == "fresh"
     # the names come from priors.yaml alone, whatever evidence/ holds
     assert "hypothesis_a" not in text
     for h in ("de_escalation", "coercive_bluff", "deception"):
@@ -576,7 +577,9 @@ def test_run_writes_report_and_charts_no_charts_writes_neither(bundled, capsys):
     assert main(["run", "--draws", DRAWS, "--no-charts"]) == 0
     out = capsys.readouterr().out
     names = {p.name for p in Path("out").iterdir()}
-    assert names == {"trajectory.csv", "attribution.csv", "posterior.nc"}  # no old charts
+    assert names == {  # no old charts
+        "trajectory.csv", "attribution.csv", "posterior.nc", "by_date.csv", "daily.csv",
+    }  # fmt: skip
     assert "charts" not in out.split("P(invasion) =")[1] and "report.html" not in out
     assert "late" in Path("out/trajectory.csv").read_text()
 

@@ -198,7 +198,7 @@ def test_watch_matches_the_formulas_from_the_current_posterior(exact_three):
     post = exact_posterior(scenario)
     assert table.attrs["p_outcome"] == pytest.approx(float(post @ [0.05, 0.3, 0.9]), abs=1e-12)
     assert list(table.columns) == [
-        "indicator_id", "by", "p_seen", "p_event_if_seen", "p_event_if_not_seen",
+        "indicator_id", "by", "status", "p_seen", "p_event_if_seen", "p_event_if_not_seen",
         "expected_shift", "info_hypotheses_bits", "info_outcome_bits", "title", "overdue",
     ]  # fmt: skip
     for _, row in table.iterrows():

@@ -253,9 +253,10 @@ def test_cli_scores_the_bundled_scenario(bundled, capsys):
     assert f"Brier {row['brier']:.3f}" in last
     for name in ["postmortem.csv", "calibration.csv", "score_summary.csv"]:
         assert (bundled / "out" / name).is_file()
-    # the final probability is the run's, at the last step (every item predates the invasion)
-    p_h, p_y = forecast.probabilities(forecast.encode(forecast.load_scenario()))
-    assert row["final_p"] == pytest.approx(p_y[-1], abs=1e-12)
+    # the final probability is the standing forecast of 23 February: the run as of that day
+    # (every item predates the invasion; the days without it count, issue 23)
+    result = forecast.run(forecast.load_scenario(), as_of="2022-02-23", draws=100)
+    assert row["final_p"] == pytest.approx(float(result["trajectory"]["p_outcome"][-1]), abs=1e-12)
     assert row["days"] == 14  # 10 to 23 February
 
 
@@ -349,13 +350,12 @@ def test_score_chart_and_report_section(resolved):
     fig = score_chart(scored)
     top, bottom = fig.axes
     assert f"final {scored.row['final_p']:.1%}" in top.get_title(loc="left")
-    # the daily Brier as one step fill through the days the forecast changes (any window)
+    # the daily Brier score as one step-filled area through the days the forecast changes
     (fill,) = bottom.collections
-    assert fill.get_paths()[0].vertices[:, 1].max() == pytest.approx(
-        np.max((scored.daily_p - float(scored.happened)) ** 2)
-    )
-    heights = {round(float(y), 12) for y in fill.get_paths()[0].vertices[:, 1]} - {0.0}
-    assert heights == {round(float(b), 12) for b in (scored.daily_p - 1) ** 2}
+    heights = fill.get_paths()[0].vertices[:, 1]
+    daily = (scored.daily_p - 1) ** 2
+    assert all(np.isclose(heights, v).any() for v in daily)  # every day's score is drawn
+    assert all(np.isclose(daily, h).any() or h == 0 for h in heights)  # and nothing else
     cal = calibration(frame)
     assert "MCB" in calibration_chart(cal).axes[0].get_title(loc="left")
     html = how_it_resolved(scored.scenario)
@@ -386,9 +386,9 @@ def test_cli_writes_the_charts(tmp_path, resolved, capsys):
     assert main(["score", str(resolved), "--out", str(tmp_path / "one")]) == 0
     assert (tmp_path / "one" / "score.png").stat().st_size > 10_000
     assert "<svg" in (tmp_path / "one" / "score.svg").read_text()
-    twin = tmp_path / "twin"
-    shutil.copytree(resolved, twin)  # the same folder twice is scored once: another folder
-    assert main(["score", str(resolved), str(twin), "--out", str(tmp_path / "two")]) == 0
+    other = tmp_path / "other"
+    shutil.copytree(resolved, other)  # the same folder twice is scored once: two folders
+    assert main(["score", str(resolved), str(other), "--out", str(tmp_path / "two")]) == 0
     assert (tmp_path / "two" / "calibration.png").is_file()
 
 

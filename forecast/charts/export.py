@@ -25,19 +25,17 @@ from ..model import (
     encode,
 )
 from ..outdir import atomic_write
+from ..outputs import charts_of, writer
 from ..result_schema import WATCH, check_result, dataset, has_node, scenario_of
-from .ach import ach_figure
-from .distribution import distribution
-from .impact import impact_figure
-from .sensitivity import sensitivity_figure
+from .slide import SIZES, Size, slide_figures
 from .style import (
     MAX_PIXELS,
 )
-from .timeline import timeline
 from .watch import watch_chart
 
-CHARTS = ("timeline", "impact", "ach", "sensitivity", "distribution")
-"""The charts :func:`save_all` writes, in this order (the file names without suffix)."""
+CHARTS = tuple(o.name for o in charts_of("charts") if "watch" not in o.needs)
+"""The charts :func:`save_all` always writes, in this order (the file names without suffix); also
+``watch`` when the run ranked indicators. From :data:`forecast.outputs.OUTPUTS`."""
 
 
 def figures(
@@ -58,35 +56,48 @@ def figures(
     return {name: build() for name, build in builders.items() if names is None or name in names}
 
 
-def _builders(
+def _tables(
     result: xr.DataTree,
     impact: pd.DataFrame | None = None,
     sensitivity: pd.DataFrame | None = None,
-) -> dict:
-    """Return a function drawing each chart of :data:`CHARTS`, by name.
+) -> dict[str, pd.DataFrame | None]:
+    """Return the analysis tables the charts draw, by the names in :attr:`Output.needs`.
 
-    The tables are computed here, once (the scenario decoded once for both).
+    Computed here, once (the scenario decoded once for both); ``watch`` is None when the run ranked
+    no indicator (or none is left).
     """
-    check_result(result)
     if impact is None or sensitivity is None:
         scenario = scenario_of(result)
         a = encode(scenario)
         impact = impact_table_for(result, a) if impact is None else impact
         if sensitivity is None:
             sensitivity = sensitivity_table_for(result, scenario, a)
-    builders = {
-        "timeline": lambda: timeline(result),
-        "impact": lambda: impact_figure(result, impact),
-        "ach": lambda: ach_figure(result, impact),
-        "sensitivity": lambda: sensitivity_figure(result, sensitivity),
-        "distribution": lambda: distribution(result),
-    }
+    watch = None
     if has_node(result, WATCH):  # the run ranked indicators: their chart too
         from ..indicators import watch_frame
 
-        table = watch_frame(dataset(result, WATCH))
-        if len(table):
-            builders["watch"] = lambda: watch_chart(result, table)
+        watch = watch_frame(dataset(result, WATCH))
+        watch = watch if len(watch) else None
+    return {"impact": impact, "sensitivity": sensitivity, "watch": watch}
+
+
+def _builders(
+    result: xr.DataTree,
+    impact: pd.DataFrame | None = None,
+    sensitivity: pd.DataFrame | None = None,
+) -> dict:
+    """Return a function drawing each chart of :data:`forecast.outputs.OUTPUTS`, by name.
+
+    Only the charts whose tables are there (:func:`_tables`).
+    """
+    check_result(result)
+    tables = _tables(result, impact, sensitivity)
+    builders = {}
+    for output in charts_of("charts"):
+        needed = [tables[name] for name in output.needs]
+        if any(t is None for t in needed):
+            continue
+        builders[output.name] = functools.partial(writer(output.name), result, *needed)
     return builders
 
 
@@ -145,6 +156,7 @@ def save_all(
     formats: Sequence[str] = ("png", "svg"),
     dpi: int = 200,
     processes: int = 1,
+    size: Size = "default",
 ) -> list[Path]:
     """Write every chart into ``out`` as ``<name>.<format>`` (atomically).
 
@@ -162,12 +174,16 @@ def save_all(
         Render in this many processes: this one and ``processes - 1`` forked workers
         (:func:`in_processes`; the command line uses 2; keep 1 inside a Jupyter kernel, whose
         threads make forking unsafe).
+    size : {"default", "slide"}
+        Each chart at its own size, or the slide-sized charts of
+        :func:`forecast.charts.slide.slide_figures` (16:9, 13.333 x 7.5 in, text >= 14 pt:
+        timeline, impact, distribution and watch).
 
     Returns
     -------
     list of Path
         The files written: timeline, impact, ach, sensitivity, distribution (and watch when
-        the run ranked indicators), each format.
+        the run ranked indicators), each format; at slide size the slide charts.
 
     Raises
     ------
@@ -180,7 +196,9 @@ def save_all(
     """
     formats = chart_formats(formats)
     out = Path(out)
-    build = _builders(result)
+    if size not in SIZES:
+        raise ValueError(f"size must be one of {', '.join(SIZES)}; got {size!r}")
+    build = slide_figures(result) if size == "slide" else _builders(result)
     names = list(build)
 
     def write(share: list[str]) -> None:

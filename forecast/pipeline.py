@@ -1,0 +1,834 @@
+"""The pipelines behind the commands: compute a run and write its outputs, rank indicators, score.
+
+Callable from Python as from the command line: :func:`run_folder` is ``forecast run``,
+:func:`watch_folder` is ``forecast watch``, :func:`score_folders` is ``forecast score``,
+:func:`charts_folder` and :func:`report_folder` re-draw from a saved result. Each writes the
+artefacts of :data:`forecast.outputs.OUTPUTS` for its command into the output folder all at once
+(:func:`forecast.outdir.output_set`: the folder changes together, or not at all), raises
+:class:`forecast.errors.InputError` or :class:`forecast.ScenarioError` for bad input before
+writing anything, and returns what it computed and wrote. What a command prints goes through
+``say`` (standard output) and ``warn`` (standard error); both say nothing by default.
+
+Examples
+--------
+>>> done = run_folder("priors.yaml", "evidence", "out", charts=False)  # doctest: +SKIP
+>>> [p.name for p in done.written]  # doctest: +SKIP
+['trajectory.csv', 'posterior.nc', 'attribution.csv', 'watch.csv']
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import warnings
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+from .console import format_table, format_watch, items, plain, progress_printer, some
+from .errors import InputError
+from .outputs import in_set_of, is_chart_file
+from .scenario import Scenario, load_scenario, printable
+
+if TYPE_CHECKING:
+    import pandas as pd
+    import xarray as xr
+
+Size = Literal["default", "slide"]
+"""The charts' size (``--size``): each chart's own, or a 16:9 slide (:mod:`forecast.charts.slide`)."""
+
+__all__ = [
+    "RunOutcome",
+    "ScoreOutcome",
+    "WatchOutcome",
+    "briefing_notebook",
+    "charts_folder",
+    "check_out",
+    "find_indicators",
+    "indicators_folder",
+    "notebook_folder",
+    "report_folder",
+    "run_folder",
+    "saved_result",
+    "score_folders",
+    "slides_folder",
+    "watch_folder",
+]
+
+Say = Callable[[str], None]
+RankBy = Literal["shift", "info_hypotheses", "info_outcome"]
+STALE = "the files changed since this result was computed: run `forecast run`"
+
+
+def quiet(text: str) -> None:
+    """Say nothing: the default ``say`` and ``warn`` of the pipelines called from Python."""
+
+
+@dataclass
+class RunOutcome:
+    """What :func:`run_folder` computed and wrote.
+
+    Attributes
+    ----------
+    result : xarray.DataTree
+        The run (as saved in ``posterior.nc``).
+    scenario : Scenario
+        The scenario read.
+    written : list of Path
+        Every file written, tables first, in the order of :data:`forecast.outputs.OUTPUTS`.
+    warnings : list of str
+        The :class:`forecast.inference.ForecastWarning` messages raised by the run.
+    watch : pandas.DataFrame or None
+        The ranked indicators, when there were any.
+    """
+
+    result: xr.DataTree
+    scenario: Scenario
+    written: list[Path] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    watch: pd.DataFrame | None = None
+
+    @property
+    def charts(self) -> list[Path]:
+        """The chart files written."""
+        return [p for p in self.written if is_chart_file(p.name)]
+
+
+def check_out(
+    out: str | Path,
+    *,
+    priors: Any = None,
+    evidence: Any = None,
+    indicators: Any = None,
+    dirs: Sequence[str | Path] = (),
+) -> Path:
+    """Return ``out`` as a Path, refused where a command would write among the analyst's files.
+
+    :func:`forecast.guard.refuse_out`: InputError when it is a symbolic link or a file, inside a
+    scenario's evidence or indicators folder, or a folder holding a scenario's files (a command
+    swaps the whole folder). The scenario is ``priors``/``evidence``/``indicators``, or each of the
+    scenario folders ``dirs`` (``forecast score``).
+
+    Examples
+    --------
+    >>> check_out("out", priors="priors.yaml", evidence="evidence")
+    PosixPath('out')
+    """
+    from .guard import Folder, refuse_out, scenario_folders
+
+    scenarios = [(Path(d) / "priors.yaml", Path(d) / "evidence", None) for d in dirs]
+    if priors is not None and evidence is not None:
+        scenarios.append((Path(priors), Path(evidence), indicators))
+    protected: list[Folder] = []
+    holds: list[Folder] = []
+    for pri, evi, ind in scenarios:
+        protected += scenario_folders(pri, evi, ind)
+        holds += [Folder(pri, "the scenario's priors file"), Folder(evi, "the evidence")]
+    return refuse_out(out, protected=protected, holds=holds)
+
+
+def previous_result(path: Path) -> xr.DataTree | None:
+    """Return the earlier run kept at ``path``, or None.
+
+    Checked as untrusted input: InputError if it is not a forecast result.
+    """
+    from .results import load_result
+
+    if not path.exists():
+        return None
+    try:
+        return load_result(path)
+    except InputError as exc:
+        raise InputError(
+            f"{exc}\n  (it is the earlier run in {path.parent}: move it away or choose another --out)"
+        ) from None
+
+
+def since_last_run(
+    result: xr.DataTree,
+    previous: xr.DataTree | None,
+    previous_path: Path,
+    outcome: str,
+    say: Say = quiet,
+) -> xr.DataTree:
+    """Say what changed since the earlier run and keep its trajectory.
+
+    For a different question, say so in one line and keep nothing of it.
+    """
+    from .results import changes_since, keep_previous, same_question
+
+    if previous is None:
+        return result
+    if not same_question(previous, result):
+        say(
+            f"\n{previous_path} holds a different question, not compared: "
+            f'"{plain(previous.attrs.get("question"))}" (outcome '
+            f"{plain(previous.attrs.get('outcome'))}); this run: "
+            f'"{plain(result.attrs.get("question"))}" (outcome {plain(outcome)})'
+        )
+        return result
+    changes = changes_since(previous, result)
+    say("\n" + plain(changes.describe(outcome)))
+    return keep_previous(result, previous, changes)
+
+
+def indicators_folder(indicators: Any, evidence: Any, priors: Any = None) -> Path:
+    """Return ``indicators``, or ``indicators/`` beside the evidence folder.
+
+    The default is refused (InputError) when it is a symbolic link leaving the scenario folder
+    (:func:`forecast.guard.linked_folder`); a folder the user named is read as named.
+    """
+    from .guard import linked_folder
+
+    if indicators is not None:
+        return Path(indicators)
+    folder = Path(evidence).parent / "indicators"
+    scenario = Path(priors).parent if priors is not None else Path(evidence).parent
+    why = linked_folder(folder, scenario, "indicators")
+    if why is not None:
+        raise InputError(f"{plain(folder)}: {why}")
+    with contextlib.suppress(ValueError):  # named as the evidence files are: relative
+        folder = folder.resolve().relative_to(Path.cwd().resolve())
+    return folder
+
+
+def find_indicators(
+    indicators: Any, evidence: Any, scenario: Scenario, priors: Any = None
+) -> Sequence[Any] | None:
+    """Return the validated indicators of the folder ``indicators``, or None when there are none.
+
+    The default (``indicators=None``) is ``indicators/`` beside the evidence folder, when it exists
+    (:func:`indicators_folder`).
+    """
+    from .indicators import load_indicators
+
+    folder = indicators_folder(indicators, evidence, priors)
+    if indicators is None and not folder.is_dir():
+        return None
+    return load_indicators(folder, scenario)
+
+
+def watch_into(
+    result: xr.DataTree,
+    indicators: Sequence[Any],
+    *,
+    rank_by: RankBy = "shift",
+    k: int = 3,
+    warn: Say = quiet,
+) -> tuple[xr.DataTree, pd.DataFrame]:
+    """Return the result with the ranked indicators (:func:`forecast.watch`), and them.
+
+    They are kept in the node ``/watch``: the report's "What would change the assessment".
+    """
+    from .indicators import watch, watch_dataset
+    from .result_schema import WATCH, with_node
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        frame = watch(result, indicators, rank_by=rank_by, k=k)
+    for w in caught:
+        warn(f"WARNING: {w.message}")
+    return with_node(result, WATCH, watch_dataset(frame)), frame
+
+
+def write_watch(
+    result: xr.DataTree,
+    frame: pd.DataFrame,
+    out: Path,
+    *,
+    top: int | None,
+    charts: bool = True,
+    say: Say = quiet,
+) -> list[str]:
+    """Say the ranked table and the best set, write ``<out>/watch.csv`` and the watch chart.
+
+    The table shows ``top`` rows (None: all). Returns the names written.
+    """
+    from .charts import save_watch_chart
+    from .indicators import write_watch_csv
+    from .labels import display_names
+
+    say(format_watch(frame, top, shown=display_names(result).outcome))
+    path = write_watch_csv(frame, out)
+    drawn = save_watch_chart(result, frame, out) if len(frame) and charts else []
+    return [Path(path).name, *(Path(c).name for c in drawn)]
+
+
+def _say_run(scenario: Scenario, result: xr.DataTree, how: str, say: Say) -> None:
+    """Say the run's question, table and final line (``forecast run``'s terminal text).
+
+    ``how`` is the method, seed and draws as the line under the question gives them.
+    """
+    from .labels import display_names
+    from .result_schema import ATTRIBUTION, band_label
+    from .results import trajectory_frame
+
+    frame = trajectory_frame(result)
+    say(printable(scenario.question, 2000))
+    say(f"{items(len(scenario.evidence))}, {len(scenario.hypotheses)} hypotheses, {how}\n")
+    say(plain(format_table(frame, scenario.outcome, band_label(result))))
+    last = frame.iloc[-1]
+    o = scenario.outcome
+    from .time_result import as_of_notes, as_of_text
+
+    say(
+        f"\nP({display_names(scenario).outcome}) = {last[f'p_{o}']:.1%}{as_of_text(result)} "
+        f"({band_label(result)} judgement band "
+        f"{last[f'p_{o}_low']:.1%} to {last[f'p_{o}_high']:.1%}; MCSE {last['mcse']:.4f})"
+    )
+    for line in as_of_notes(result):
+        say(plain(line))
+    if result[ATTRIBUTION].attrs["explanation"]:
+        say(plain(result[ATTRIBUTION].attrs["explanation"]))
+
+
+def _write_run(
+    result: xr.DataTree,
+    staging: Path,
+    *,
+    charts: bool,
+    formats: Sequence[str],
+    dpi: int,
+    processes: int,
+    size: Size = "default",
+) -> list[str]:
+    """Write the run's set into ``staging``; returns the names written."""
+    from .results import save_result
+
+    names = [p.name for p in save_result(result, staging).values()]
+    if charts:
+        from .charts import save_all
+        from .report import write_report
+
+        saved = save_all(result, staging, formats=formats, dpi=dpi, processes=processes, size=size)
+        names += [p.name for p in saved]
+        # drawn once, for both (the report's charts are the full-size ones)
+        svgs = {p.stem: p for p in saved if p.suffix == ".svg" and size == "default"}
+        names.append(write_report(result, staging, svg_files=svgs).name)
+    return names
+
+
+def run_folder(
+    priors: str | Path,
+    evidence: str | Path,
+    out: str | Path,
+    *,
+    seed: int = 0,
+    draws: int | None = None,
+    method: Literal["fast", "nuts"] = "fast",
+    charts: bool = True,
+    formats: Sequence[str] = ("png", "svg"),
+    dpi: int = 200,
+    processes: int = 1,
+    indicators: str | Path | None = None,
+    command: str | None = None,
+    evidence_named: bool = True,
+    size: Size = "default",
+    draws_csv: bool = False,
+    say: Say = quiet,
+    warn: Say = quiet,
+    as_of: str | None = None,
+) -> RunOutcome:
+    """Compute the forecast of a scenario folder and write its outputs into ``out``.
+
+    ``forecast run`` without the printing: reads ``priors`` and ``evidence`` (every problem at
+    once: :class:`forecast.ScenarioError`), runs the model, compares with the run kept in
+    ``out/posterior.nc`` (and keeps its trajectory), ranks the indicators when there are any, and
+    writes the run's artefacts (:func:`forecast.outputs.files_of` ``("run")``) into ``out`` all at
+    once.
+
+    Parameters
+    ----------
+    priors, evidence : str or Path
+        The scenario's ``priors.yaml`` and evidence folder.
+    out : str or Path
+        The output folder (created; refused where it holds the scenario's files).
+    seed : int
+        Random seed of the band's draws.
+    draws : int, optional
+        Draws per step for the band (default :data:`forecast.inference.DEFAULT_DRAWS`).
+    method : {"fast", "nuts"}
+        The route (MODEL.md: exact quadrature with Monte Carlo band, or PyMC's NUTS).
+    charts : bool
+        Draw the charts and write ``report.html``.
+    formats : sequence of {"png", "svg", "pdf"}
+        The charts' file formats.
+    dpi : int
+        Resolution of PNG charts.
+    processes : int
+        Processes drawing the charts (:func:`forecast.charts.save_all`; 1 inside Jupyter).
+    indicators : str or Path, optional
+        The indicators folder (default: ``indicators/`` beside the evidence, when there is one).
+    command : str, optional
+        The command recorded in ``posterior.nc`` and the report (default: as :func:`forecast.run`).
+    evidence_named : bool
+        Whether the user named ``evidence`` (True from Python): an evidence or indicators folder
+        found by default is not read when it is a symbolic link leaving the scenario folder.
+    size : {"default", "slide"}
+        The charts' size (:func:`forecast.charts.save_all`).
+    draws_csv : bool
+        Also write ``draws.csv``, the band's draws of the final step (:mod:`forecast.draws`).
+    say, warn : callable
+        Take each line meant for standard output and standard error (default: silent).
+    as_of : str, optional
+        What was known on this day (``YYYY-MM-DD`` or ``today``; :func:`forecast.run`).
+
+    Returns
+    -------
+    RunOutcome
+        The result, the scenario, the files written, the warnings and the ranked indicators.
+
+    Examples
+    --------
+    >>> run_folder("priors.yaml", "evidence", "out", seed=1).result.attrs["seed"]  # doctest: +SKIP
+    1
+    """
+    from .datenotes import date_notes
+    from .inference import DEFAULT_DRAWS, ForecastWarning, run
+    from .labels import display_names
+    from .outdir import output_set
+    from .resultfile import check_scenario_fits
+    from .results import same_question
+
+    draws = DEFAULT_DRAWS if draws is None else draws
+    out = check_out(out, priors=priors, evidence=evidence, indicators=indicators)
+    scenario = load_scenario(priors, evidence, named=evidence_named)
+    check_scenario_fits(scenario, str(evidence))  # what run writes, it reads back
+    for note in date_notes(scenario):  # before opened, on or after the resolution
+        warn(f"note: {plain(note)}")
+    found = find_indicators(indicators, evidence, scenario, priors)  # bad ones: before any work
+    with output_set(
+        out, functools.partial(in_set_of, command="run")
+    ) as staging:  # out/ changes all at once, or not at all
+        previous = previous_result(out / "posterior.nc")
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", ForecastWarning)
+            result = run(
+                scenario,
+                method=method,
+                draws=draws,
+                seed=seed,
+                progress=progress_printer(f"{method} route") if say is not quiet else None,
+                attribution=True,
+                as_of=as_of,
+            )
+        if command is not None:
+            result.attrs["command"] = command
+        result.attrs["evidence_folder"] = str(Path(evidence))
+        _say_run(scenario, result, f"method {method}, seed {seed}, {draws} draws", say)
+        shown = display_names(scenario).outcome
+        result = since_last_run(result, previous, out / "posterior.nc", shown, say)
+        if previous is not None and not same_question(previous, result):
+            for path in staging.iterdir():  # nothing of the other question is kept: its scores
+                if in_set_of(path.name, "score"):
+                    path.unlink()
+        table = None
+        if found is not None:
+            result, table = watch_into(result, found, warn=warn)
+        names = _write_run(
+            result, staging, charts=charts, formats=formats, dpi=dpi, processes=processes,
+            size=size,
+        )  # fmt: skip
+        if draws_csv:
+            from .draws import write_draws_csv
+
+            names.append(write_draws_csv(result, staging).name)
+        if table is not None:  # its chart, if any, drawn by save_all with the others
+            names += write_watch(result, table, staging, top=5, charts=False, say=say)
+    return RunOutcome(
+        result, scenario, [out / n for n in names], [str(w.message) for w in caught], table
+    )
+
+
+def saved_result(out: str | Path, result: str | Path | None = None) -> xr.DataTree:
+    """Return the result saved by ``forecast run``, checked as untrusted input.
+
+    From ``result``, default ``<out>/posterior.nc``; InputError when missing or not a forecast
+    result.
+    """
+    from .results import load_result
+
+    path = Path(result) if result else Path(out) / "posterior.nc"
+    if not path.is_file():
+        raise InputError(
+            f"no saved result at {path}; run 'forecast run --out {out}' first "
+            "(or point --result at a posterior.nc)"
+        )
+    return load_result(path)
+
+
+def charts_folder(
+    out: str | Path,
+    *,
+    result: str | Path | None = None,
+    formats: Sequence[str] = ("png", "svg"),
+    dpi: int = 200,
+    processes: int = 1,
+    size: Size = "default",
+) -> list[Path]:
+    """Re-draw every chart of a saved result into ``out`` (``forecast charts``); return the files.
+
+    ``size="slide"``: the slide-sized charts (:mod:`forecast.charts.slide`), which replace the
+    charts in ``out``.
+
+    InputError for an unknown format or a missing or foreign result (``result``, default
+    ``<out>/posterior.nc``).
+
+    Examples
+    --------
+    >>> charts_folder("out", formats=("pdf",))  # doctest: +SKIP
+    [PosixPath('out/timeline.pdf'), ...]
+    """
+    from .charts import chart_formats, save_all
+    from .outdir import output_set
+
+    try:
+        chosen = chart_formats(list(formats))
+    except ValueError:
+        raise InputError(
+            f"--format takes png, svg and/or pdf separated by commas; got {','.join(formats)!r}"
+        ) from None
+    folder = check_out(out)
+    saved = saved_result(out, result)
+    mine = functools.partial(is_chart_file, command="charts", formats=chosen)
+    with output_set(folder, mine) as staging:
+        paths = save_all(saved, staging, formats=chosen, dpi=dpi, processes=processes, size=size)
+    return [folder / p.name for p in paths]
+
+
+def report_folder(
+    out: str | Path,
+    *,
+    result: str | Path | None = None,
+    priors: str | Path | None = None,
+    evidence: str | Path | None = None,
+    evidence_named: bool = True,
+    warn: Say = quiet,
+) -> Path:
+    """Write ``<out>/report.html`` from a saved result (``forecast report``); return its path.
+
+    When the files of the scenario named (``priors`` and ``evidence``) changed since the result
+    was computed, the report and ``warn`` say so (the first ten files named). Only that scenario
+    is read: never a file or folder the result itself names (it is untrusted input).
+    """
+    from .outdir import output_set
+    from .report import write_report
+    from .results import input_changes
+    from .scenario import input_hashes
+
+    folder = check_out(out)
+    saved = saved_result(out, result)
+    current = None
+    if priors is not None and evidence is not None and Path(priors).is_file():
+        current = input_hashes(priors, evidence, named=evidence_named)
+    changed = input_changes(saved, current, of=(str(priors), str(evidence)))
+    warning = None
+    if changed:
+        shown = ", ".join(changed[:10]) + (
+            f" and {len(changed) - 10} more" if len(changed) > 10 else ""
+        )
+        warning = f"{STALE} ({shown})"
+        warn(f"WARNING: {plain(warning)}")
+    with output_set(folder, lambda name: name == "report.html") as staging:
+        write_report(saved, staging, warning=warning)
+    return folder / "report.html"
+
+
+def slides_folder(
+    out: str | Path, *, result: str | Path | None = None, size: Size = "slide"
+) -> Path:
+    """Write ``<out>/briefing.pptx`` from a saved result (``forecast slides``); return its path.
+
+    Examples
+    --------
+    >>> slides_folder("out")  # doctest: +SKIP
+    PosixPath('out/briefing.pptx')
+    """
+    from .briefing import slides
+    from .outdir import output_set
+
+    folder = check_out(out)
+    saved = saved_result(out, result)
+    with output_set(folder, functools.partial(in_set_of, command="slides")) as staging:
+        slides(saved, staging / "briefing.pptx", size=size)
+    return folder / "briefing.pptx"
+
+
+BRIEFING = Path("notebooks") / "briefing.ipynb"
+"""The default notebook of ``forecast report --notebook``: a brief for any question."""
+
+
+def briefing_notebook() -> Path:
+    """``notebooks/briefing.ipynb`` of the current folder, else of the forecast checkout."""
+    if BRIEFING.is_file():
+        return BRIEFING
+    return Path(__file__).resolve().parent.parent / BRIEFING
+
+
+def notebook_folder(
+    notebook: str | Path,
+    priors: str | Path,
+    evidence: str | Path,
+    out: str | Path,
+    *,
+    seed: int = 0,
+    code: bool = True,
+    evidence_named: bool = True,
+    warn: Say = quiet,
+) -> tuple[Path, Path]:
+    """Execute a notebook on the scenario (papermill); return the executed notebook and its HTML.
+
+    ``forecast report --notebook``: both written into ``out``, the notebook's charts into
+    ``<out>/<name>/``; ``code=False`` leaves the code cells out of the HTML export. InputError
+    when the notebook is missing, :class:`forecast.ScenarioError` for bad scenario files,
+    :class:`forecast.notebook.NotebookError` when a cell fails.
+    """
+    from .notebook import execute_notebook
+
+    notebook = Path(notebook) if notebook else briefing_notebook()
+    if not notebook.is_file():
+        raise InputError(f"notebook {notebook} not found")
+    load_scenario(priors, evidence, named=evidence_named)  # bad files: every problem, exit 2
+    folder = check_out(out, priors=priors, evidence=evidence)
+    parameters = {
+        "priors": Path(priors),
+        "evidence": Path(evidence),
+        "out": folder / notebook.stem,
+        "seed": seed,
+    }
+    warn(f"executing {notebook} on {priors} and {evidence} ...")
+    return execute_notebook(notebook, folder, parameters, code=code)
+
+
+def watch_result(
+    scenario: Scenario,
+    out: str | Path,
+    *,
+    seed: int = 0,
+    draws: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> xr.DataTree:
+    """Return the saved ``<out>/posterior.nc`` if it is of this scenario, else a fast run.
+
+    The saved result must also have the band's last-step draws; the fresh fast run is not saved.
+    """
+    from .inference import DEFAULT_DRAWS, run
+    from .result_schema import POSTERIOR
+    from .results import load_result
+
+    saved = Path(out) / "posterior.nc"
+    if saved.is_file() and draws is None:
+        with contextlib.suppress(Exception):  # unreadable: compute afresh
+            result = load_result(saved)
+            if (
+                result.attrs.get("scenario_hash") == scenario.hash
+                and "final_p_hypothesis" in result[POSTERIOR]
+                and int(result.attrs.get("seed", -1)) == seed
+            ):
+                return result
+    draws = DEFAULT_DRAWS if draws is None else draws
+    return run(scenario, draws=draws, seed=seed, progress=progress)
+
+
+@dataclass
+class WatchOutcome:
+    """What :func:`watch_folder` ranked and wrote: the result, the ranked table, the files."""
+
+    result: xr.DataTree
+    table: pd.DataFrame
+    written: list[Path] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+def watch_folder(
+    priors: str | Path,
+    evidence: str | Path,
+    out: str | Path,
+    *,
+    indicators: str | Path | None = None,
+    rank_by: RankBy = "shift",
+    k: int = 3,
+    seed: int = 0,
+    draws: int | None = None,
+    evidence_named: bool = True,
+    say: Say = quiet,
+    warn: Say = quiet,
+) -> WatchOutcome:
+    """Rank the indicators by what seeing them would change; write ``watch.csv`` and its chart.
+
+    ``forecast watch``: uses the run saved in ``out`` when it is of this scenario and seed, else a
+    fast run (not saved). InputError when ``k`` is outside 1 to :data:`forecast.indicators.MAX_SET`
+    or there is no indicators folder.
+
+    Examples
+    --------
+    >>> watch_folder("priors.yaml", "evidence", "out", k=2).table.head(3)  # doctest: +SKIP
+    """
+    from .indicators import MAX_SET
+    from .inference import ForecastWarning
+    from .outdir import output_set
+
+    if not 1 <= k <= MAX_SET:
+        raise InputError(f"--k must be between 1 and {MAX_SET}, got {k}")
+    folder = check_out(out, priors=priors, evidence=evidence, indicators=indicators)
+    scenario = load_scenario(priors, evidence, named=evidence_named)
+    found = find_indicators(indicators, evidence, scenario, priors)
+    if found is None:
+        shown = plain(indicators_folder(indicators, evidence, priors))
+        raise InputError(f"no indicators folder {shown}; give one with --indicators")
+    progress = progress_printer("fast route") if say is not quiet else None
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ForecastWarning)
+        result = watch_result(scenario, out, seed=seed, draws=draws, progress=progress)
+        result, frame = watch_into(result, found, rank_by=rank_by, k=k, warn=warn)
+        with output_set(
+            folder, functools.partial(in_set_of, command="watch")
+        ) as staging:  # one set, under run's lock
+            names = write_watch(result, frame, staging, top=20, say=say)
+    return WatchOutcome(
+        result, frame, [folder / n for n in names], [str(w.message) for w in caught]
+    )
+
+
+@dataclass
+class ScoreOutcome:
+    """What :func:`score_folders` scored and wrote.
+
+    Attributes
+    ----------
+    scores : pandas.DataFrame
+        One row per resolved scenario (:func:`forecast.scoring.score_entries`).
+    scored : list
+        The resolved scenarios (:class:`forecast.scoring.Scored`).
+    calibration : forecast.scoring.Calibration
+        Calibration across them.
+    recalibration : forecast.recalibration.Recalibration or None
+        With ``recalibrate=True``.
+    written : list of Path
+        The files written.
+    """
+
+    scores: pd.DataFrame
+    scored: list
+    calibration: Any
+    recalibration: Any = None
+    written: list[Path] = field(default_factory=list)
+
+
+def _unique_names(names: list[str], paths: list[str]) -> list[str]:
+    """Folder names, or the paths as given where two folders share a name."""
+    dup = {n for n in names if names.count(n) > 1}
+    return [p if n in dup else n for n, p in zip(names, paths, strict=True)]
+
+
+def _recalibrate(scored: list, loaded: list, unresolved: list, seed: int, warn: Say) -> Any:
+    """Fit the diagnosticity exponent on the resolved scenarios (PyMC, nutpie)."""
+    from .inference import ForecastWarning
+    from .recalibration import recalibrate
+
+    warn(f"recalibrating on {len(scored)} resolved scenarios (PyMC, nutpie) ...")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ForecastWarning)
+        recal = recalibrate(
+            list(scored),
+            unresolved=[s for _, s, _ in loaded if s.priors.resolution is None],
+            unresolved_names=unresolved,
+            seed=seed,
+        )
+    for w in caught:
+        warn(f"WARNING: {w.message}")
+    return recal
+
+
+def score_folders(
+    dirs: Sequence[str | Path],
+    out: str | Path,
+    *,
+    seed: int = 0,
+    recalibrate: bool = False,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    say: Say = quiet,
+    warn: Say = quiet,
+) -> ScoreOutcome:
+    """Score the resolved scenarios, calibration across them, optionally recalibrate.
+
+    ``forecast score``: writes ``scores.csv``, ``postmortem.csv``, ``calibration.csv``,
+    ``score_summary.csv``, the score chart (one scenario) or the calibration chart (several), and
+    with ``recalibrate`` the recalibration files into ``out``. InputError when no scenario is
+    resolved. Each resolved question is scored (with its post-mortem) on the executor of
+    ``forecast portfolio`` (``workers``, ``scheduler``: :func:`forecast.portfolio.executor`).
+
+    Examples
+    --------
+    >>> score_folders(["."], "out").scores["brier"]  # doctest: +SKIP
+    """
+    from .guard import unique_folders
+    from .scoring import load_scenarios, score_entries
+
+    dirs, repeats = unique_folders(dirs)
+    if repeats:
+        say(f"note: each folder is scored once; given again, not counted: {some(repeats)}")
+    folder = check_out(out, dirs=dirs)
+    loaded = load_scenarios(dirs)  # bad files anywhere: every problem listed, exit 2
+    names = _unique_names([n for n, _, _ in loaded], [str(d) for d in dirs])
+    loaded = [(n, s, f) for n, (_, s, f) in zip(names, loaded, strict=True)]
+    from .portfolio import score_in_parallel
+
+    ready, posts = score_in_parallel(loaded, seed=seed, workers=workers, scheduler=scheduler)
+    scores = score_entries(loaded, scored=ready)
+    scored = scores.attrs["scored"]
+    unresolved = scores.attrs["unresolved"]
+    if unresolved:
+        say(f"not resolved (skipped): {some(unresolved)}")
+    if not scored:
+        raise InputError(
+            "no resolved scenario to score; add a 'resolution:' block to priors.yaml "
+            "(outcome, date, source)"
+        )
+    late = [s for s in scored if s.excluded]
+    for s in late[:10]:
+        date = s.scenario.priors.resolution.date
+        say(
+            f"note: {s.name}: {len(s.excluded)} item{'s' * (len(s.excluded) != 1)} dated on or "
+            f"after the resolution ({date}) not used for scoring (hindsight): "
+            f"{some(s.excluded)}"
+        )
+    if len(late) > 10:
+        say(f"note: and {len(late) - 10} more scenarios with items after their resolution")
+    recal = _recalibrate(scored, loaded, unresolved, seed, warn) if recalibrate else None
+    cal, names = _write_score(folder, scores, scored, recal, posts)
+    return ScoreOutcome(scores, list(scored), cal, recal, [folder / n for n in names])
+
+
+def _write_score(folder: Path, scores: pd.DataFrame, scored: list, recal: Any, posts: list):
+    """Write the score's set into ``folder`` at once, under its lock; return (calibration, names).
+
+    :func:`forecast.outdir.output_set`: a concurrent ``run`` waits; a failure or a kill leaves
+    ``out/`` as it was.
+    """
+    import pandas as pd
+
+    from .charts.score import calibration_chart, save_chart, score_chart
+    from .csvout import write_csv
+    from .outdir import output_set
+    from .scoring import calibration
+
+    cal = calibration(scores)
+    post = pd.concat(posts, ignore_index=True)  # each scored question's post-mortem
+    tables = {
+        "scores.csv": scores,
+        "postmortem.csv": post,
+        "calibration.csv": cal.table,
+        "score_summary.csv": cal.summary,
+    }
+    with output_set(folder, functools.partial(in_set_of, command="score")) as staging:
+        names = [write_csv(frame, staging / name).name for name, frame in tables.items()]
+        if len(scored) == 1:
+            names += [p.name for p in save_chart(score_chart(scored[0]), staging, "score")]
+        else:
+            names += [p.name for p in save_chart(calibration_chart(cal), staging, "calibration")]
+        if recal is not None:
+            names += [p.name for p in recal.save(staging)]
+    return cal, names

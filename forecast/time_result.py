@@ -1,0 +1,236 @@
+"""A run's result with time: as-of attributes, the rows, the by-date and daily nodes.
+
+:func:`forecast.run` calls :func:`time_run` when a scenario has a deadline, a retraction
+applied by the as-of day, or an ``(as of A)`` row; :func:`as_of_attrs` names the as-of day in
+every result. :func:`by_date_frame` and :func:`daily_frame` are ``by_date.csv`` and
+``daily.csv``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+from .asof import AsOf, timeline_rows
+from .errors import InputError
+from .model import encode, log_expected_tilt, subset_weights
+from .result_schema import BY_DATE, DAILY, build_result, dataset, has_node, with_node
+from .time_numbers import TimeNumbers, time_numbers
+
+__all__ = [
+    "as_of_attrs",
+    "as_of_notes",
+    "as_of_text",
+    "by_date_frame",
+    "daily_frame",
+    "time_run",
+    "uses_time",
+]
+
+
+def uses_time(as_of: AsOf) -> bool:
+    """True when the run needs the time model: ``opened`` or a deadline, a retraction, an as-of row.
+
+    Without them a run's rows are the prior and one per item, as before time was modelled,
+    and there is no daily series.
+    """
+    known = as_of.known
+    if known.priors.deadline is not None or known.priors.opened is not None:
+        return True
+    rows = timeline_rows(known, as_of.day)
+    return len(rows) != len(known.evidence) + 1
+
+
+def as_of_attrs(as_of: AsOf) -> dict:
+    """The root attributes naming the as-of day: ``as_of``, ``as_of_given``, ``left_out``."""
+    return {
+        "as_of": "" if as_of.day is None else as_of.day.isoformat(),
+        "as_of_given": int(as_of.given),
+        "left_out": json.dumps(list(as_of.left_out)),
+    }
+
+
+def _dates(days: np.ndarray) -> np.ndarray:
+    """Day numbers (proleptic ordinals) as datetime64[s] (years 0001-9999)."""
+    epoch = np.datetime64("0001-01-01", "D")
+    return (epoch + (days - 1).astype("timedelta64[D]")).astype("datetime64[s]")
+
+
+def time_run(
+    as_of: AsOf,
+    *,
+    method: str,
+    draws: int,
+    seed: int,
+    progress=None,
+    attribution: bool = False,
+    versions: dict,
+    band_route: str,
+) -> xr.DataTree:
+    """The result of :func:`forecast.run` for a scenario with time (see the module docstring).
+
+    Raises
+    ------
+    InputError
+        ``method="nuts"``: the time model is computed by the fast route only.
+    """
+    if method != "fast":
+        raise InputError(
+            "--method nuts: a question with a deadline, a retraction or an as-of day after its "
+            "last item is computed by the fast route only; use --method fast"
+        )
+    t = time_numbers(as_of, draws=draws, seed=seed, progress=progress)
+    known = as_of.known
+    a = encode(known)
+    retracted = np.array([e.id not in set(t.final_scenario.ids) for e in known.evidence])
+    w = subset_weights(a, ~retracted) if a.n_items else np.zeros(0)
+    log_lik = log_expected_tilt(a.mu, a.sd, a.r, w) if a.n_items else np.zeros((0, a.n_hypotheses))
+    rows = {
+        "evidence_id": np.array(t.rows.evidence_id, dtype=object),
+        "date": np.array(
+            [d.isoformat() if d else "NaT" for d in t.rows.day], dtype="datetime64[s]"
+        ),
+        "row": np.array(t.rows.kind, dtype=object),
+    }
+    tree = build_result(
+        known, a, t.stats, t.draws.T[None], {}, method=method, draws=draws, seed=seed,
+        expected_p_outcome=t.expected_p, weight=w, log_likelihood=log_lik,
+        band_route=band_route, versions=versions, rows=rows,
+    )  # fmt: skip
+    tree.attrs.update(as_of_attrs(as_of))
+    tree = _with_time_nodes(tree, t)
+    if attribution:
+        from .attribution import attribution_node, shapley
+        from .result_schema import ATTRIBUTION
+
+        fa, fs = t.final_arrays, t.final_scenario
+        tree = with_node(tree, ATTRIBUTION, attribution_node(shapley(fa, seed=seed), fa, fs))
+    return tree
+
+
+def _with_time_nodes(tree: xr.DataTree, t: TimeNumbers) -> xr.DataTree:
+    if t.daily is not None:
+        d = t.daily
+        tree = with_node(
+            tree,
+            DAILY,
+            xr.Dataset(
+                {
+                    "date": ("day", _dates(d["date"])),
+                    "p_outcome": ("day", d["p"]),
+                    "p_outcome_low": ("day", d.get("low", np.full(d["p"].size, np.nan))),
+                    "p_outcome_high": ("day", d.get("high", np.full(d["p"].size, np.nan))),
+                },
+                coords={"day": np.arange(d["p"].size)},
+            ),
+        )
+    if t.by_date is not None:
+        b = t.by_date
+        tree = with_node(
+            tree,
+            BY_DATE,
+            xr.Dataset(
+                {
+                    "date": ("by_day", _dates(b["date"])),
+                    "p_outcome_by": ("by_day", b["p"]),
+                    "p_outcome_by_low": ("by_day", b.get("low", np.full(b["p"].size, np.nan))),
+                    "p_outcome_by_high": ("by_day", b.get("high", np.full(b["p"].size, np.nan))),
+                },
+                coords={"by_day": np.arange(b["p"].size)},
+            ),
+        )
+    return tree
+
+
+def _frame(result: xr.DataTree, node: str, columns: dict[str, str]) -> pd.DataFrame | None:
+    if not has_node(result, node):
+        return None
+    ds = dataset(result, node)
+    days = np.datetime_as_string(ds["date"].values.astype("datetime64[D]"), unit="D")
+    frame = pd.DataFrame({"date": [str(x) for x in days]})
+    for var, col in columns.items():
+        frame[col] = ds[var].values
+    return frame
+
+
+def by_date_frame(result: xr.DataTree) -> pd.DataFrame | None:
+    """``by_date.csv``: ``date, p_<outcome>_by, p_<outcome>_by_low, p_<outcome>_by_high``.
+
+    One row per day from the day after the as-of day to the deadline; None without a deadline.
+
+    Examples
+    --------
+    >>> by_date_frame(result).iloc[-1]["p_invasion_by"]  # the headline  # doctest: +SKIP
+    0.61
+    """
+    y = result.attrs["outcome"]
+    return _frame(
+        result,
+        BY_DATE,
+        {"p_outcome_by": f"p_{y}_by", "p_outcome_by_low": f"p_{y}_by_low",
+         "p_outcome_by_high": f"p_{y}_by_high"},
+    )  # fmt: skip
+
+
+def daily_frame(result: xr.DataTree) -> pd.DataFrame | None:
+    """``daily.csv``: ``date, p_<outcome>, p_<outcome>_low, p_<outcome>_high``, ``opened`` to A.
+
+    The standing forecast of each day (what scoring uses); None without ``opened``.
+
+    Examples
+    --------
+    >>> daily_frame(result).iloc[0]["p_invasion"]  # the prior as of opened  # doctest: +SKIP
+    0.35
+    """
+    y = result.attrs["outcome"]
+    return _frame(
+        result,
+        DAILY,
+        {"p_outcome": f"p_{y}", "p_outcome_low": f"p_{y}_low", "p_outcome_high": f"p_{y}_high"},
+    )
+
+
+def as_of_text(result: xr.DataTree) -> str:
+    """``" as of YYYY-MM-DD"`` for a result with an as-of day, else ``""``."""
+    day = str(result.attrs.get("as_of", ""))
+    return f" as of {day}" if day else ""
+
+
+def as_of_notes(result: xr.DataTree, *, today: dt.date | None = None) -> list[str]:
+    """What the command line says about the as-of day: items left out, days passed since.
+
+    Examples
+    --------
+    >>> as_of_notes(result, today=dt.date(2022, 3, 1))  # doctest: +SKIP
+    ['13 days have passed since the as-of day 2022-02-16 ...']
+    """
+    lines = []
+    left = json.loads(str(result.attrs.get("left_out", "[]")))
+    if left:
+        shown = ", ".join(left[:10]) + (f" and {len(left) - 10:,} more" if len(left) > 10 else "")
+        lines.append(f"{len(left):,} item(s) dated after the as-of day left out: {shown}")
+    day = str(result.attrs.get("as_of", ""))
+    if not day:
+        return lines
+    from .result_schema import scenario_of
+
+    p = scenario_of(result).priors
+    today = today or dt.date.today()
+    a = dt.date.fromisoformat(day)
+    if p.deadline is None or p.resolution is not None or today <= a:
+        return lines
+    last = min(today, p.deadline)
+    passed = (last - a).days
+    lines.append(
+        f"{passed:,} day(s) without the outcome have passed since the as-of day {day} (to "
+        f"{last}); they count as evidence when run with --as-of today"
+        if today <= p.deadline
+        else f"the deadline {p.deadline} has passed since the as-of day {day}; record the "
+        "resolution in priors.yaml (resolution:) or run with --as-of "
+        f"{p.deadline} for the question's last day"
+    )
+    return lines
