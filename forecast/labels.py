@@ -21,6 +21,7 @@ from typing import Any
 import pandas as pd
 import xarray as xr
 
+from .bidi import without_controls
 from .result_schema import TRAJECTORY, dataset
 
 __all__ = [
@@ -49,9 +50,9 @@ def shorten(text: object, limit: int = LABEL_CHARS) -> str:
     """
     text = str(text)
     if len(text) <= limit:
-        return text
+        return without_controls(text)
     tail = (limit - 1) // 3
-    return text[: limit - 1 - tail] + "…" + text[len(text) - tail :]
+    return without_controls(text[: limit - 1 - tail] + "…" + text[len(text) - tail :])
 
 
 def format_ratio(log_ratio: float) -> str:
