@@ -462,3 +462,16 @@ def test_scores_count_lapsed_indicators_and_what_not_seen_would_give(tmp_path):
     not_seen = np.log([0.8, 0.4, 0.5]) - np.log(0.8)
     _, ref = reference(HYPS, "uniform", N_DAYS, items_log_lik(["a1", "b1", "c1"]) + not_seen, 49)
     assert row["final_p_if_lapsed_not_seen"] == pytest.approx(ref, abs=1e-9)
+
+
+def test_the_cli_says_how_many_days_have_passed_since_the_as_of_day():
+    from forecast.time_result import as_of_notes
+
+    result = forecast.run(time_scenario(), seed=0, draws=200, as_of=day(39))
+    notes = as_of_notes(result, today=OPENED + dt.timedelta(days=50))
+    assert "1 item(s) dated after the as-of day left out: c1" in notes
+    assert any(n.startswith(f"11 day(s) without the outcome have passed since the as-of day "
+                            f"{day(39)}") and "--as-of today" in n for n in notes)  # fmt: skip
+    late = as_of_notes(result, today=OPENED + dt.timedelta(days=N_DAYS + 5))
+    assert any(f"the deadline {day(N_DAYS)} has passed" in n for n in late)
+    assert len(as_of_notes(result, today=OPENED + dt.timedelta(days=39))) == 1
