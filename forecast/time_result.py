@@ -113,36 +113,17 @@ def time_run(
 
 
 def _with_time_nodes(tree: xr.DataTree, t: TimeNumbers) -> xr.DataTree:
-    if t.daily is not None:
-        d = t.daily
-        tree = with_node(
-            tree,
-            DAILY,
-            xr.Dataset(
-                {
-                    "date": ("day", _dates(d["date"])),
-                    "p_outcome": ("day", d["p"]),
-                    "p_outcome_low": ("day", d.get("low", np.full(d["p"].size, np.nan))),
-                    "p_outcome_high": ("day", d.get("high", np.full(d["p"].size, np.nan))),
-                },
-                coords={"day": np.arange(d["p"].size)},
-            ),
-        )
-    if t.by_date is not None:
-        b = t.by_date
-        tree = with_node(
-            tree,
-            BY_DATE,
-            xr.Dataset(
-                {
-                    "date": ("by_day", _dates(b["date"])),
-                    "p_outcome_by": ("by_day", b["p"]),
-                    "p_outcome_by_low": ("by_day", b.get("low", np.full(b["p"].size, np.nan))),
-                    "p_outcome_by_high": ("by_day", b.get("high", np.full(b["p"].size, np.nan))),
-                },
-                coords={"by_day": np.arange(b["p"].size)},
-            ),
-        )
+    for node, dim, prefix, part in (
+        (DAILY, "day", "p_outcome", t.daily),
+        (BY_DATE, "by_day", "p_outcome_by", t.by_date),
+    ):
+        if part is None:
+            continue
+        n = part["p"].size
+        data = {"date": (dim, _dates(part["date"])), prefix: (dim, part["p"])}
+        for end in ("low", "high"):
+            data[f"{prefix}_{end}"] = (dim, part.get(end, np.full(n, np.nan)))
+        tree = with_node(tree, node, xr.Dataset(data, coords={dim: np.arange(n)}))
     return tree
 
 
