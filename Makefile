@@ -71,8 +71,8 @@ lock: $(STAMP)  ## re-resolve requirements.lock (runtime) and requirements-dev.l
 	.lockenv/bin/pip install --quiet -e '.[lab]'
 	{ echo "# Runtime: what 'make run' and 'make lab' install (pip install -e '.[lab]'), pinned. 'make lock' rewrites it."; \
 	  .lockenv/bin/pip freeze --exclude-editable | grep -v '^forecast'; } > requirements.lock
-	.lockenv/bin/pip install --quiet -e '.[lab,dev]'
-	{ echo "# Development: tests, lint, the browser test, on top of requirements.lock ('.[dev]'), pinned. 'make lock' rewrites it."; \
+	.lockenv/bin/pip install --quiet -e '.[lab,dev,distributed]'
+	{ echo "# Development: tests, lint, the browser test, on top of requirements.lock ('.[dev,distributed]'), pinned. 'make lock' rewrites it."; \
 	  .lockenv/bin/pip freeze --exclude-editable | grep -v '^forecast' | grep -vxF -f requirements.lock; } > requirements-dev.lock
 	rm -rf .lockenv
 

@@ -3,7 +3,7 @@
 largest MCSE.
 
 python bench/_attribution_case.py bundled
-python bench/_attribution_case.py N H exact|uncertain
+python bench/_attribution_case.py N H exact|uncertain [SIZE of one big group]
 """
 
 from __future__ import annotations
@@ -29,7 +29,8 @@ def main() -> None:
         from synth import make_scenario
 
         n_items, n_hyp, kind = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
-        data = make_scenario(n_items, n_hyp, uncertain=kind == "uncertain")
+        big = int(sys.argv[4]) if len(sys.argv) > 4 else 0
+        data = make_scenario(n_items, n_hyp, uncertain=kind == "uncertain", big_group=big)
         scenario = forecast.Scenario.from_dict(data)
     a = forecast.encode(scenario)
     t0, c0 = time.perf_counter(), time.process_time()

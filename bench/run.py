@@ -15,8 +15,9 @@ Prints a table and writes bench/RESULTS.md (and a JSON sidecar with every raw fi
    10,000 items.
 
 Options: ``--quick`` (N <= 1000, fewer repeats), ``--no-baseline``, ``--out PATH``,
-``--only attribution`` or ``--only whatif`` (that section alone: prints its table; whatif also
-writes bench/RESULTS_whatif.json).
+``--only attribution``, ``--only whatif`` or ``--only portfolio`` (that section alone: prints
+its table; whatif also writes bench/RESULTS_whatif.json; portfolio is bench/portfolio_bench.py:
+200 synthetic folders, --workers 1 against 2, and the Dask route's overhead).
 """
 
 from __future__ import annotations
@@ -55,6 +56,11 @@ ATTRIBUTION_CASES = {  # name: (arguments of _attribution_case.py, target s, MCS
     "bundled scenario": (["bundled"], 0.3, None),
     "2,000 exact items x 5 hypotheses": (["2000", "5", "exact"], 5.0, 0.002),
     "10,000 uncertain items x 5 hypotheses": (["10000", "5", "uncertain"], 30.0, None),
+    "2,000 exact items x 4 hypotheses, one group of 286": (
+        ["2000", "4", "exact", "286"],
+        3.0,
+        0.002,
+    ),
 }
 
 
@@ -572,7 +578,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--mem-cap-gb", type=float, default=6.0, help="RSS cap per scaling case")
     ap.add_argument(
         "--only",
-        choices=["attribution", "whatif"],
+        choices=["attribution", "whatif", "portfolio"],
         help="run one section and print its table (whatif also writes RESULTS_whatif.json)",
     )
     ap.add_argument(
@@ -582,6 +588,13 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if args.only == "attribution":
         print(table(attribution_rows(bench_attribution(args.quick))))
+        return 0
+    if args.only == "portfolio":  # bench/portfolio_bench.py: many folders, local and Dask
+        from portfolio_bench import bench_portfolio
+        from portfolio_bench import rows as portfolio_rows
+
+        for line in portfolio_rows(bench_portfolio(40 if args.quick else 200)):
+            print("  ".join(line))
         return 0
     if args.render:  # e.g. after editing ANALYSIS.md
         res = json.loads(Path(args.render).read_text())

@@ -7,13 +7,17 @@ import datetime as dt
 import numpy as np
 
 
-def make_scenario(n_items: int, n_hyp: int, *, uncertain: bool, seed: int = 0) -> dict:
+def make_scenario(
+    n_items: int, n_hyp: int, *, uncertain: bool, seed: int = 0, big_group: int = 0
+) -> dict:
     """A scenario with ``n_items`` evidence items and ``n_hyp`` hypotheses.
 
     Exact: every item names 1-2 hypotheses with a number, reliability 1, no groups.
     Uncertain: 1-2 named hypotheses with 90% intervals, about half the items with a
     reliability below 1, about 10% of the items in groups of 5; the priors have a
     ``prior_strength`` and the ``p_outcome`` values are intervals.
+    ``big_group``: that many items (chosen by their own seeded generator, so that the rest of
+    the scenario is unchanged) are put in one more group, ``big`` (correlation 0.5).
     """
     rng = np.random.default_rng([seed, n_items, n_hyp, int(uncertain)])
     names = [f"h{j}" for j in range(n_hyp)]
@@ -63,6 +67,11 @@ def make_scenario(n_items: int, n_hyp: int, *, uncertain: bool, seed: int = 0) -
         if i in group_of:
             item["group"] = group_of[i]
         items.append(item)
+    if big_group:
+        priors.setdefault("groups", {})["big"] = {"correlation": 0.5}
+        pick = np.random.default_rng([seed, n_items, n_hyp, big_group])
+        for i in pick.choice(n_items, size=big_group, replace=False):
+            items[int(i)]["group"] = "big"
     return {"priors": priors, "evidence": items}
 
 

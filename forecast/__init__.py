@@ -9,6 +9,10 @@
 from typing import TYPE_CHECKING, Any
 
 from .errors import InputError
+
+# forecast.portfolio is the function (many folders at once); its module stays importable by
+# name (from forecast.portfolio import run_folder).
+from .portfolio import portfolio
 from .scenario import (
     EvidenceItem,
     Problem,
@@ -25,6 +29,7 @@ from .scenario import (
 if TYPE_CHECKING:
     from .analysis import impact_table, sensitivity_table
     from .attribution import Attribution, attribution_frame, explain_move, shapley
+    from .briefing import slides
     from .caches import clear_caches
     from .charts.ach import ach_matrix
     from .charts.distribution import distribution
@@ -34,10 +39,12 @@ if TYPE_CHECKING:
     from .charts.sensitivity import sensitivity
     from .charts.timeline import timeline
     from .charts.watch import watch_chart
+    from .hierarchy import PartialPooling, fit_partial_pooling, judgements, write_boldness
     from .indicators import Indicator, load_indicators, observe, watch
     from .inference import DEFAULT_DRAWS, ForecastWarning, run
     from .model import encode, probabilities
     from .pipeline import run_folder
+    from .pooling import Pool, load_team, pool
     from .pymc_model import build_model
     from .recalibration import recalibrate, synthetic_portfolio
     from .report import report_html, write_report
@@ -62,6 +69,10 @@ _LAZY = {
     "explain_move": "attribution",
     "shapley": "attribution",
     "build_model": "pymc_model",
+    "PartialPooling": "hierarchy",
+    "fit_partial_pooling": "hierarchy",
+    "judgements": "hierarchy",
+    "write_boldness": "hierarchy",
     "encode": "model",
     "probabilities": "model",
     "Changes": "results",
@@ -81,6 +92,9 @@ _LAZY = {
     "report_html": "report",
     "write_report": "report",
     "what_if": "widgets",
+    "Pool": "pooling",
+    "load_team": "pooling",
+    "pool": "pooling",
     "Indicator": "indicators",
     "load_indicators": "indicators",
     "observe": "indicators",
@@ -90,6 +104,7 @@ _LAZY = {
     "calibration": "scoring",
     "postmortem": "scoring",
     "recalibrate": "recalibration",
+    "slides": "briefing",
     "synthetic_portfolio": "recalibration",
     "score_chart": "charts.score",
     "calibration_chart": "charts.score",
@@ -118,6 +133,8 @@ __all__ = [
     "ForecastWarning",
     "Indicator",
     "InputError",
+    "PartialPooling",
+    "Pool",
     "Problem",
     "Scenario",
     "ScenarioError",
@@ -131,14 +148,19 @@ __all__ = [
     "distribution",
     "encode",
     "explain_move",
+    "fit_partial_pooling",
     "hypothesis_names",
     "impact",
     "impact_table",
+    "judgements",
     "load_indicators",
     "load_result",
     "load_scenario",
+    "load_team",
     "new_evidence",
+    "portfolio",
     "observe",
+    "pool",
     "postmortem",
     "probabilities",
     "recalibrate",
@@ -153,11 +175,13 @@ __all__ = [
     "sensitivity",
     "sensitivity_table",
     "shapley",
+    "slides",
     "synthetic_portfolio",
     "timeline",
     "trajectory_frame",
     "watch",
     "watch_chart",
     "what_if",
+    "write_boldness",
     "write_report",
 ]

@@ -24,7 +24,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import xarray as xr
-from scipy.special import expit
 
 from .model import (
     Arrays,
@@ -316,7 +315,7 @@ def sensitivity_table_for(result: xr.DataTree, scenario: Scenario, a: Arrays) ->
     finite, ruled_out = split_log(weights[:, None] * log_lr)
     base_f = _log_prior(a) + finite.sum(axis=0)
     base_r = ruled_out.sum(axis=0) + np.isneginf(_log_prior(a))
-    ep = expit(a.p_mean)
+    ep = a.p_given_hypothesis(np.zeros(len(names)))
     p_h = _p_hypothesis(base_f, base_r)
     rows: list[dict] = []
     for j, name in enumerate(names):
@@ -701,7 +700,7 @@ class Encoded:
             rho = a.rho[present]
         arrays = Arrays(
             prior=a.prior, kappa=a.kappa, p_mean=a.p_mean, p_sd=a.p_sd,
-            mu=mu, sd=sd, r=r, group=group, rho=rho,
+            mu=mu, sd=sd, r=r, group=group, rho=rho, p_point=a.p_point,
         )  # fmt: skip
         return arrays, ids
 

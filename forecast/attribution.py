@@ -31,6 +31,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from .labels import display_names
 from .model import Arrays, expected_p_outcome, rank_weight, subset_weights
 from .quadrature import log_expected_tilt, row_max
 from .result_schema import ATTRIBUTION, dataset
@@ -55,6 +56,10 @@ MAX_EXACT = 14
 MCSE_TARGET = 0.002
 """Permutation sampling stops once every item's Monte Carlo standard error of its Shapley
 value for the first value column (``P(outcome)`` by default) is at most this."""
+
+COMPILED_GROUP = 24
+"""Groups of at least this many members take the compiled walk of
+:mod:`forecast.attribution_loops` (smaller ones: numpy, without loading numba)."""
 
 Value = Callable[[np.ndarray], np.ndarray]
 
@@ -244,11 +249,19 @@ def _walks(t: _Tables, value: Value, perms: np.ndarray) -> np.ndarray:
     for g in t.groups:
         m = g.members.size
         tg = when[:, g.members]  # (P, m) arrival times, members in rank order
+        at = np.sort(tg, axis=1) + 1
+        if m >= COMPILED_GROUP:  # one pass per arrival over the members present
+            from .attribution_loops import group_arrivals
+
+            d_fin, d_zero = group_arrivals(np.argsort(tg, axis=1), g.fin, g.zero, zero is not None)
+            fin[rows, at] = d_fin
+            if zero is not None:
+                zero[rows, at] = d_zero
+            continue
         entry = np.argsort(np.argsort(tg, axis=1), axis=1)  # k-th of the group to arrive
         seen = entry[:, None, :] < np.arange(m + 1)[None, :, None]  # (P, m + 1, m)
         gf, gz = g.totals(seen)
         # a member's arrival changes the group's total (weaker members' ranks shift)
-        at = np.sort(tg, axis=1) + 1
         fin[rows, at] = np.diff(gf, axis=1)
         if zero is not None:
             zero[rows, at] = np.diff(gz, axis=1)
@@ -525,6 +538,7 @@ def attribution_node(att: Attribution, a: Arrays, scenario: Scenario) -> xr.Data
     (:func:`describe_last`).
     """
     ev, hyp = ("evidence",), ("evidence", "hypothesis")
+    shown = display_names(scenario)
     ds = xr.Dataset(
         {
             "step_move": (ev, att.step_move[:, 0]),
@@ -545,7 +559,11 @@ def attribution_node(att: Attribution, a: Arrays, scenario: Scenario) -> xr.Data
             "p_prior": float(att.base[0]),
             "p_final": float(att.total[0]),
             "explanation": describe_last(
-                att, a, scenario.ids, scenario.hypotheses, scenario.outcome
+                att,
+                a,
+                scenario.ids,
+                [shown.hypothesis(h) for h in scenario.hypotheses],
+                shown.outcome,
             ),
         },
     )

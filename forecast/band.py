@@ -13,7 +13,6 @@ from collections.abc import Callable
 from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 
 import numpy as np
-from scipy.special import expit
 
 from . import caches
 from .errors import InputError
@@ -233,7 +232,7 @@ def _prior_draws(a: Arrays, size: int, rng: np.random.Generator):
         stacked = gam[None] + np.eye(n_h)[:, None, :] * extra[None, :, None]
         with np.errstate(divide="ignore"):  # a tiny kappa * pi can draw an exact 0: log 0
             log_pi = np.log(stacked) - np.log(stacked.sum(axis=2, keepdims=True))
-    p = expit(a.p_mean + a.p_sd * rng.standard_normal((size, n_h)))
+    p = a.p_given_hypothesis(rng.standard_normal((size, n_h)))
     return log_pi, p
 
 
@@ -490,6 +489,17 @@ def _draw_posterior(log_pi, h_of, const, drawn) -> np.ndarray:
     return post / post.sum(axis=1, keepdims=True)
 
 
+def _change(new: np.ndarray, old: np.ndarray | float) -> np.ndarray:
+    """``new - old`` for a group's exact log terms, where a zero that stays a zero is no change.
+
+    A point likelihood of 0 ranks first in its group and keeps weight 1, so its ``-inf`` is in
+    both ``old`` and ``new``: ``-inf - (-inf)`` would be NaN and spoil every later step.
+    """
+    with np.errstate(invalid="ignore"):
+        change = np.subtract(new, old)
+    return np.where(np.isneginf(new) & np.isneginf(old), 0.0, change)
+
+
 class _Stopped(Exception):
     """A part of the band gave up because another one failed or the user interrupted."""
 
@@ -548,7 +558,7 @@ def _run_steps(
                 new_const = (
                     w_all[exact, None] * log_effective(a.mu[members[exact]], a.r[members[exact]])
                 ).sum(axis=0)
-                const += new_const - group_const.get(int(g), 0.0)
+                const += _change(new_const, group_const.get(int(g), 0.0))
                 group_const[int(g)] = new_const
                 if not exact.all():
                     new_drawn = spare.pop(int(g), None)

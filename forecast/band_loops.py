@@ -28,6 +28,10 @@ def _jit(fn):
         return numba.njit(nogil=True, error_model="numpy")(fn)
 
 
+jit = _jit
+"""The compiling decorator of these loops, for the other compiled loops of the package."""
+
+
 @_jit
 def _log_add(a: float, b: float) -> float:
     """``log(e^a + e^b)``."""

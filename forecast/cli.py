@@ -8,6 +8,7 @@ written), 1 anything else ("internal error", the traceback saved to a file in th
 from __future__ import annotations
 
 import argparse
+import errno
 import json
 import os
 import sys
@@ -15,6 +16,7 @@ import traceback
 from pathlib import Path
 
 from .console import indicators_summary, plain, scenario_summary, score_line, score_table
+from .datenotes import date_notes
 from .errors import InputError
 from .pipeline import check_out, find_indicators
 from .scenario import (
@@ -70,6 +72,9 @@ def _cmd_run(args) -> int:
         processes=2,
         indicators=args.indicators,
         command=" ".join(["forecast", *args.argv]),
+        evidence_named=args.evidence_named,
+        size=args.size,
+        draws_csv=args.draws_csv,
         say=print,
         warn=_warn,
         as_of=args.as_of,
@@ -87,9 +92,21 @@ def _cmd_charts(args) -> int:
     from .pipeline import charts_folder
 
     paths = charts_folder(
-        args.out, result=args.result, formats=args.format.split(","), dpi=args.dpi, processes=2
+        args.out,
+        result=args.result,
+        formats=args.format.split(","),
+        dpi=args.dpi,
+        processes=2,
+        size=args.size,
     )
     print(f"wrote {len(paths)} charts into {Path(args.out)}: " + ", ".join(p.name for p in paths))
+    return 0
+
+
+def _cmd_slides(args) -> int:
+    from .pipeline import slides_folder
+
+    print(f"wrote {slides_folder(args.out, result=args.result, size=args.size)}")
     return 0
 
 
@@ -99,7 +116,15 @@ def _cmd_report(args) -> int:
     from .pipeline import report_folder
 
     check_out(args.out, priors=args.priors, evidence=args.evidence)
-    print(f"wrote {report_folder(args.out, result=args.result, warn=_warn)}")
+    path = report_folder(
+        args.out,
+        result=args.result,
+        priors=args.priors,
+        evidence=args.evidence,
+        evidence_named=args.evidence_named,
+        warn=_warn,
+    )
+    print(f"wrote {path}")
     return 0
 
 
@@ -116,6 +141,7 @@ def _report_notebook(args) -> int:
             args.out,
             seed=args.seed,
             code=not args.no_code,
+            evidence_named=args.evidence_named,
             warn=_warn,
         )
     except NotebookError as exc:
@@ -130,10 +156,17 @@ def _cmd_score(args) -> int:
     from .pipeline import score_folders
 
     done = score_folders(
-        args.dirs, args.out, seed=args.seed, recalibrate=args.recalibrate, say=print, warn=_warn
+        args.dirs,
+        args.out,
+        seed=args.seed,
+        recalibrate=args.recalibrate,
+        workers=args.workers,
+        scheduler=args.scheduler,
+        say=print,
+        warn=_warn,
     )
     print(score_table(done.scores))
-    print("wrote " + ", ".join(str(p) for p in done.written))
+    print("wrote " + ", ".join(plain(p) for p in done.written))
     if done.recalibration is not None:
         print(done.recalibration.describe())
     if len(done.scored) > 1:
@@ -144,10 +177,12 @@ def _cmd_score(args) -> int:
 
 
 def _cmd_validate(args) -> int:
-    scenario = load_scenario(args.priors, args.evidence)
+    scenario = load_scenario(args.priors, args.evidence, named=args.evidence_named)
+    for note in date_notes(scenario):
+        print(f"note: {plain(note)}", file=sys.stderr)
     for line in scenario_summary(scenario, args.priors, args.evidence, listed=LISTED):
         print(line)
-    indicators = find_indicators(args.indicators, args.evidence, scenario)  # bad ones: exit 2
+    indicators = find_indicators(args.indicators, args.evidence, scenario, args.priors)  # exit 2
     if indicators is not None:
         for line in indicators_summary(indicators, scenario):
             print(line)
@@ -184,12 +219,13 @@ def _cmd_watch(args) -> int:
         k=args.k,
         seed=args.seed,
         draws=args.draws,
+        evidence_named=args.evidence_named,
         say=print,
         warn=_warn,
     )
-    print("wrote " + ", ".join(str(p) for p in done.written))
+    print("wrote " + ", ".join(plain(p) for p in done.written))
     for message in done.warnings:
-        print(f"WARNING: {message}", file=sys.stderr)
+        print(f"WARNING: {plain(message)}", file=sys.stderr)
     return 0
 
 
@@ -197,9 +233,10 @@ def _cmd_observe(args) -> int:
     import datetime as dt
 
     from .indicators import observe
+    from .pipeline import indicators_folder
 
-    scenario = load_scenario(args.priors, args.evidence)
-    folder = args.indicators or Path(args.evidence).resolve().parent / "indicators"
+    scenario = load_scenario(args.priors, args.evidence, named=args.evidence_named)
+    folder = indicators_folder(args.indicators, args.evidence, args.priors)
     try:
         date = dt.date.fromisoformat(args.date) if args.date else None
     except ValueError:
@@ -237,6 +274,56 @@ def _cmd_schema(args) -> int:
     return 0
 
 
+def _cmd_pool(args) -> int:
+    from .inference import DEFAULT_DRAWS
+    from .pool_output import command
+
+    args.draws = DEFAULT_DRAWS if args.draws is None else args.draws
+    return command(args)
+
+
+def _pool_parser(sub) -> None:
+    p = sub.add_parser(
+        "pool",
+        help="pool several analysts' folders: pooled answer, consensus scenario, disagreement",
+    )
+    p.add_argument("folders", nargs="+", metavar="DIR", help="analysts' scenario folders")
+    p.add_argument("--out", default="pool", help="output folder (pool/)")
+    p.add_argument(
+        "--method", choices=["linear", "logodds", "extremized"], default="logodds",
+        help="the headline pool (default logodds: the geometric mean of odds)",
+    )  # fmt: skip
+    p.add_argument(
+        "--extremize", default="neyman", metavar="D|neyman",
+        help="extremizing factor d of the extremized pool (default neyman)",
+    )  # fmt: skip
+    p.add_argument("--weights", default=None, metavar="NAME=W,...", help="relative weights")
+    p.add_argument("--as-of", default=None, metavar="DATE", help="read every folder as of DATE")
+    p.add_argument(
+        "--hierarchical", action="store_true",
+        help="also fit the partial-pooling model: boldness.csv, consensus items as intervals",
+    )  # fmt: skip
+    p.add_argument(
+        "--seed", type=_whole_number(0, MAX_SEED), default=0, help="random seed (default 0)"
+    )
+    p.add_argument(
+        "--draws", type=_whole_number(100, MAX_DRAWS),
+        help="band draws per analyst, 100 to 1,000,000 (default 4,000)",
+    )  # fmt: skip
+    p.add_argument("--no-charts", action="store_true", help="CSV files and consensus/ only")
+    p.set_defaults(func=_cmd_pool)
+
+
+def _size_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--size",
+        choices=["default", "slide"],
+        default="default",
+        help="chart size: default (each chart's own size) or slide (16:9, 13.333 x 7.5 in, "
+        "text at least 14 pt)",
+    )
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="forecast", description="Bayesian scenario forecasting from priors and evidence."
@@ -245,7 +332,7 @@ def _parser() -> argparse.ArgumentParser:
 
     def files(p):
         p.add_argument("--priors", default="priors.yaml", help="priors file (priors.yaml)")
-        p.add_argument("--evidence", default="evidence", help="evidence folder (evidence/)")
+        p.add_argument("--evidence", default=None, help="evidence folder (evidence/)")
 
     p = sub.add_parser("run", help="update the forecast with every evidence item")
     files(p)
@@ -275,6 +362,13 @@ def _parser() -> argparse.ArgumentParser:
         default=None,
         help="indicators folder: writes watch.csv (default: indicators/ beside the evidence)",
     )
+    _size_option(p)
+    p.add_argument(
+        "--draws-csv",
+        action="store_true",
+        help="also write draws.csv: the band's draws of the final step, one row per draw, "
+        "under a header naming the scenario hash and seed",
+    )
     p.set_defaults(func=_cmd_run)
 
     def saved(p):
@@ -292,7 +386,18 @@ def _parser() -> argparse.ArgumentParser:
         default=200,
         help="resolution of PNG files, 10 to 1,200 (200; capped at 3,999 pixels a side)",
     )
+    _size_option(p)
     p.set_defaults(func=_cmd_charts)
+
+    p = sub.add_parser("slides", help="write briefing.pptx (16:9) from a saved posterior.nc")
+    saved(p)
+    p.add_argument(
+        "--size",
+        choices=["slide", "default"],
+        default="slide",
+        help="the charts: slide-sized (default; text at least 14 pt) or at their own size",
+    )
+    p.set_defaults(func=_cmd_slides)
 
     p = sub.add_parser(
         "report",
@@ -303,8 +408,11 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--notebook",
         default=None,
-        help="a notebook with a 'parameters' cell (e.g. notebooks/ukraine_2022.ipynb): executed "
-        "on --priors/--evidence; writes <out>/<name>.ipynb and <out>/<name>.html",
+        nargs="?",
+        const="",
+        help="a notebook with a 'parameters' cell (default, with no value: "
+        "notebooks/briefing.ipynb, a brief for any question): executed on --priors/--evidence; "
+        "writes <out>/<name>.ipynb and <out>/<name>.html",
     )
     files(p)
     p.add_argument(
@@ -336,7 +444,12 @@ def _parser() -> argparse.ArgumentParser:
         help="fit one diagnosticity exponent s shared by all items (PyMC, nutpie; at least "
         "five resolved scenarios); unresolved scenarios given get P(outcome) integrated over s",
     )
-    p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    p.add_argument(
+        "--seed", type=_whole_number(0, MAX_SEED), default=0, help="random seed (default 0)"
+    )
+    from .portfolio import add_executor_options
+
+    add_executor_options(p)  # --workers, --scheduler: as forecast portfolio
     p.set_defaults(func=_cmd_score)
 
     p = sub.add_parser("validate", help="check the scenario files and say what they hold")
@@ -371,8 +484,14 @@ def _parser() -> argparse.ArgumentParser:
         help="expected shift of P(outcome) (default) or expected information in bits",
     )
     p.add_argument("--k", type=int, default=3, help="size of the best set to watch (3, max 10)")
-    p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
-    p.add_argument("--draws", type=int, help="draws for the band (default: as forecast run)")
+    p.add_argument(
+        "--seed", type=_whole_number(0, MAX_SEED), default=0, help="random seed (default 0)"
+    )
+    p.add_argument(
+        "--draws",
+        type=_whole_number(100, MAX_DRAWS),
+        help="draws for the band, 100 to 1,000,000 (default: as forecast run)",
+    )
     p.set_defaults(func=_cmd_watch)
 
     p = sub.add_parser(
@@ -389,9 +508,14 @@ def _parser() -> argparse.ArgumentParser:
     indicators(p)
     p.set_defaults(func=_cmd_observe)
 
+    _pool_parser(sub)
     p = sub.add_parser("schema", help="print (or --write) the JSON Schemas of the files")
     p.add_argument("--write", action="store_true", help="write them into forecast/schema/")
     p.set_defaults(func=_cmd_schema)
+
+    from .portfolio import add_parser as add_portfolio_parser
+
+    add_portfolio_parser(sub)  # forecast portfolio DIR... (forecast/portfolio.py)
     return parser
 
 
@@ -403,6 +527,9 @@ def main(argv: list[str] | None = None) -> int:
     except SystemExit as exc:  # argparse: 2 for usage errors, 0 for --help
         return int(exc.code or 0)
     args.argv = sys.argv[1:] if argv is None else list(argv)  # recorded in posterior.nc
+    if "evidence" in vars(args):  # named on the command line, or the default evidence/
+        args.evidence_named = args.evidence is not None
+        args.evidence = "evidence" if args.evidence is None else args.evidence
     try:
         return args.func(args)
     except ScenarioError as exc:
@@ -420,6 +547,15 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
+        return 1
+    except OSError as exc:
+        if exc.errno not in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
+            return _internal_error(exc)
+        print(  # a full disk or `ulimit -f`: not a defect; out/ is as it was (outdir)
+            f"error: could not write ({exc.strerror}{': ' + plain(exc.filename) if exc.filename else ''}); "
+            "nothing was changed in the output folder: free some space and run it again",
+            file=sys.stderr,
+        )
         return 1
     except Exception as exc:  # noqa: BLE001 - the last line of defence for a CLI
         return _internal_error(exc)

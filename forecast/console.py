@@ -88,13 +88,18 @@ def plain(text) -> str:
     return "\n".join(printable(line, 100_000) for line in str(text).splitlines())
 
 
-def format_watch(frame, top: int | None) -> str:
+def format_watch(frame, top: int | None, shown: str | None = None) -> str:
     """Return the ranked indicators as text.
 
-    What each would do to P(outcome), overdue ones marked.
+    What each would do to P(outcome) (``shown``: the outcome's label), overdue ones marked;
+    shifts in percentage points.
     """
+    from .labels import points
+
     o, p_y = frame.attrs["outcome"], frame.attrs["p_outcome"]
-    lines = [f"\nWhat to watch (P({o}) now {p_y:.1%}; ranked by {frame.attrs['rank_by']}):"]
+    lines = [
+        f"\nWhat to watch (P({shown or o}) now {p_y:.1%}; ranked by {frame.attrs['rank_by']}):"
+    ]
     if frame.empty:
         lines.append("  no indicator left to watch")
     lapsed = frame[frame["status"] == "lapsed"] if "status" in frame.columns else frame.iloc[:0]
@@ -124,7 +129,7 @@ def format_watch(frame, top: int | None) -> str:
         lines.append(
             f"  {row['indicator_id'][:width]:<{width}}  by {row['by']}  P(seen) "
             f"{row['p_seen']:5.1%}  if seen {seen}, if not {nots}; shift "
-            f"{row['expected_shift']:.3f}, {row['info_hypotheses_bits']:.3f} bits{flag}"
+            f"{points(row['expected_shift'], 1)}, {row['info_hypotheses_bits']:.3f} bits{flag}"
         )
     if top is not None and len(frame) > top:
         lines.append(f"  ... and {len(frame) - top} more (all in watch.csv)")
@@ -140,7 +145,7 @@ def format_watch(frame, top: int | None) -> str:
     if len(best["indicators"]) > 1:
         lines.append(
             f"  watching the top {len(best['indicators'])} together: expected shift "
-            f"{best['expected_shift']:.3f} ({', '.join(best['indicators'])})"
+            f"{points(best['expected_shift'], 1)} ({', '.join(best['indicators'])})"
         )
     if frame.attrs["observed"]:
         lines.append(f"  already recorded as evidence: {', '.join(frame.attrs['observed'])}")
@@ -177,7 +182,9 @@ def score_table(scores, limit: int = 20) -> str:
 
 def score_line(scored) -> str:
     """Return one resolved scenario's scores in a sentence (``forecast score`` of one folder)."""
-    r, o = scored.row, scored.scenario.outcome
+    from .labels import display_names
+
+    r, o = scored.row, display_names(scored.scenario).outcome
     how = "happened" if r["outcome_happened"] else "did not happen"
     return (
         f"{o} {how} (resolved {r['resolved_on']}): final P({o}) = {r['final_p']:.1%}, "

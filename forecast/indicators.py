@@ -665,14 +665,9 @@ def watch_columns(frame: pd.DataFrame) -> list[str]:
 
 def write_watch_csv(frame: pd.DataFrame, out: str | Path) -> Path:
     """Write ``<out>/watch.csv`` (atomically): the ranked table of :func:`watch`."""
-    from .outdir import atomic_write
+    from .csvout import write_csv
 
-    path = Path(out) / "watch.csv"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    atomic_write(
-        path, lambda p: frame[watch_columns(frame)].to_csv(p, index=False, float_format="%.17g")
-    )
-    return path
+    return write_csv(frame[watch_columns(frame)], Path(out) / "watch.csv", float_format="%.17g")
 
 
 # ----------------------------------------------------------------------------- observe
@@ -695,7 +690,10 @@ def indicator_evidence(
     return {
         "id": indicator.id,
         "date": (date or dt.date.today()).isoformat(),
-        "title": indicator.title if seen else f"Not seen by {indicator.by}: {indicator.title}",
+        "title": _cut(
+            indicator.title if seen else f"Not seen by {indicator.by}: {indicator.title}",
+            LIMITS["title"],
+        ),
         "likelihoods": {h: flip(v) for h, v in indicator.p_seen.items()},
         "rationale": indicator.rationale,
     }
@@ -741,10 +739,32 @@ def observe(
     item = indicator_evidence(found[indicator_id], seen, date)
     text = _evidence_yaml(item, found[indicator_id], seen, Path(indicators))
     path = folder / f"{indicator_id}.yaml"
+    _check_written(text, path, scenario)  # what is written must read back
     folder.mkdir(parents=True, exist_ok=True)
     with open(path, "x", encoding="utf-8") as fh:  # "x": never overwrite, even in a race
         fh.write(text)
     return path
+
+
+def _check_written(text: str, path: Path, scenario: Scenario) -> None:
+    """Refuse (ScenarioError, nothing written) an evidence file that would not validate."""
+    from .scenario import EvidenceItem
+
+    problems: list[Problem] = []
+    try:
+        raw = parse_yaml(text, text_keys=TEXT_FIELDS)
+    except YamlError as exc:
+        raise ScenarioError([Problem(str(path), "", f"would not read back: {exc}")]) from None
+    item = validate_model(EvidenceItem, raw, str(path), problems)
+    if item is not None and set(item.likelihoods) - set(scenario.hypotheses):
+        problems.append(Problem(str(path), "likelihoods", "names a hypothesis not in priors"))
+    if problems:
+        raise ScenarioError(problems)
+
+
+def _cut(text: str, limit: int) -> str:
+    """``text`` within ``limit`` characters (cut with an ellipsis)."""
+    return text if len(text) <= limit else text[: limit - 1] + "\u2026"
 
 
 def _quoted(text: str) -> str:
@@ -760,7 +780,7 @@ def _evidence_yaml(item: dict, indicator: Indicator, seen: bool, folder: Path) -
         f" from the indicator in {folder}/:",
         f"# {what}. Likelihoods: P(seen | h) {'as given' if seen else 'as 1 - P(seen | h)'}.",
         "# TODO (analyst): fill in the source and the quote this rests on; set reliability.",
-        f"id: {item['id']}",
+        f"id: {_quoted(item['id'])}",  # quoted: an id "null" or "1e3" stays text
         f"date: {item['date']}",
         f"title: {_quoted(item['title'])}",
         'source: "TODO: who reported it (left for the analyst)"',
@@ -773,7 +793,7 @@ def _evidence_yaml(item: dict, indicator: Indicator, seen: bool, folder: Path) -
     rationale = (
         f"Indicator '{indicator.id}' ({indicator.title}), {what}. " + (indicator.rationale or "")
     ).strip()
-    lines.append(f"rationale: {_quoted(rationale)}")
+    lines.append(f"rationale: {_quoted(_cut(rationale, LIMITS['text']))}")
     return "\n".join(lines) + "\n"
 
 

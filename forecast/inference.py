@@ -17,7 +17,6 @@ from typing import Any, Literal
 
 import numpy as np
 import xarray as xr
-from scipy.special import expit
 
 from .band import Progress, band_draws, band_route, workspace
 from .caches import clear_caches
@@ -223,7 +222,7 @@ def _run_nuts(scenario: Scenario, a: Arrays, draws: int, seed: int, progress, *,
             z_p = post["z_p_outcome"].values
             stats["final"] = {
                 "p_hypothesis": post["p_hypothesis"].values,
-                "p_given_hypothesis": expit(a.p_mean + a.p_sd * z_p),
+                "p_given_hypothesis": a.p_given_hypothesis(z_p),
             }
         band[..., k] = y
         stats["p_outcome"][k] = y.mean()

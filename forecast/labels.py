@@ -1,12 +1,22 @@
 """Numbers and dates as the charts, the report and the terminal print them (plain text).
 
->>> pct(0.4663), signed(-0.04, 1), format_ratio(0.53)
-('46.6%', '0.0', '×1.7')
+>>> pct(0.4663), signed(-0.04, 1), format_ratio(0.53), points(0.221)
+('46.6%', '0.0', '×1.7', '22 points')
+
+Probabilities are written in percent (:func:`pct`) and moves of a probability in percentage
+points (:func:`points`) in every human-facing output; CSV files keep fractions. The display
+names of the outcome and the hypotheses (their ``label:`` in priors.yaml, else their name)
+come from :func:`display_names`.
 """
 
 from __future__ import annotations
 
+import functools
+import json
 import math
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any
 
 import pandas as pd
 import xarray as xr
@@ -15,12 +25,15 @@ from .result_schema import TRAJECTORY, dataset
 
 __all__ = [
     "LABEL_CHARS",
+    "DisplayNames",
     "as_of",
+    "display_names",
     "evidence_dates",
     "format_day",
     "format_ratio",
     "others_label",
     "pct",
+    "points",
     "shorten",
     "signed",
 ]
@@ -95,6 +108,102 @@ def signed(x: float, digits: int) -> str:
 def pct(p: float, digits: int = 1) -> str:
     """Return a probability in percent: ``pct(0.4663)`` is ``"46.6%"``."""
     return f"{100 * p:.{digits}f}%"
+
+
+def points(move: float, digits: int = 0, *, sign: bool = False) -> str:
+    """Return a move of a probability in percentage points.
+
+    Parameters
+    ----------
+    move : float
+        The move as a fraction (0.221 is 22.1 percentage points).
+    digits : int
+        Decimals shown.
+    sign : bool
+        Write ``+`` before a rise (a fall always has its ``-``; a move that rounds to zero
+        has no sign).
+
+    Returns
+    -------
+    str
+        ``"22 points"``, ``"1 point"``, ``"+3.0 points"``.
+
+    Examples
+    --------
+    >>> points(0.221), points(-0.0301, 1, sign=True), points(0.01)
+    ('22 points', '-3.0 points', '1 point')
+    """
+    value = 100 * float(move)
+    text = signed(value, digits) if sign else f"{value:.{digits}f}"
+    if not sign and float(text) == 0:
+        text = text.lstrip("-")
+    return f"{text} point{'' if abs(float(text)) == 1 else 's'}"
+
+
+@dataclass(frozen=True)
+class DisplayNames:
+    """How the outcome and the hypotheses are named to people.
+
+    Their ``label:`` in priors.yaml, else their name; names stay in CSV columns and file names.
+    """
+
+    outcome: str
+    hypotheses: MappingProxyType[str, str] = field(default_factory=lambda: MappingProxyType({}))
+
+    def hypothesis(self, name: object) -> str:
+        """The label of hypothesis ``name`` (its name when it has none)."""
+        return self.hypotheses.get(str(name), str(name))
+
+    def probability(self) -> str:
+        """``"P(Full-scale invasion)"``: the outcome's probability, as text."""
+        return f"P({self.outcome})"
+
+
+def display_names(source: Any) -> DisplayNames:
+    """Return the display names of a result or a scenario.
+
+    Parameters
+    ----------
+    source : xarray.DataTree, Scenario or dict
+        A result (read from its ``scenario_json`` attribute), a
+        :class:`forecast.Scenario`, or the mapping of priors.yaml.
+
+    Returns
+    -------
+    DisplayNames
+        The outcome's ``outcome_label`` (else its name) and each hypothesis's ``label``
+        (else its name).
+
+    Examples
+    --------
+    >>> display_names({"outcome": "x", "outcome_label": "X happens",
+    ...                "hypotheses": {"a": {"label": "A"}, "b": {}}}).hypothesis("b")
+    'b'
+    """
+    if isinstance(source, xr.DataTree):
+        return _names_of_json(str(source.attrs.get("scenario_json", "{}")))
+    priors = getattr(source, "priors", None)
+    if priors is not None:  # a Scenario
+        source = priors.model_dump(mode="json", exclude_none=True)
+    return _names_of_priors(source)
+
+
+@functools.lru_cache(maxsize=8)
+def _names_of_json(text: str) -> DisplayNames:
+    data = json.loads(text)
+    return _names_of_priors(data.get("priors", {}) if isinstance(data, dict) else {})
+
+
+def _names_of_priors(priors: Any) -> DisplayNames:
+    priors = priors if isinstance(priors, dict) else {}
+    outcome = str(priors.get("outcome_label") or priors.get("outcome") or "the outcome")
+    hyps = priors.get("hypotheses") or {}
+    labels = {
+        str(name): str(spec.get("label") or name)
+        for name, spec in hyps.items()
+        if isinstance(spec, dict)
+    }
+    return DisplayNames(outcome, MappingProxyType(labels))
 
 
 def format_day(ts: pd.Timestamp, *, year: bool = True) -> str:

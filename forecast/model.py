@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from scipy.special import logsumexp
+from scipy.special import expit, logsumexp
 
 from .quadrature import first_alike, log_effective, log_expected_tilt, logit_normal_mean, row_max
 from .scenario import Scenario
@@ -79,6 +79,9 @@ class Arrays:
     r : (N,) reliability in (0, 1].
     group : (N,) index into ``rho``, -1 for items in no group.
     rho : (G,) correlation of each group.
+    p_point : (H,) a point P(outcome | h) as written, NaN for an interval; None: ``expit(p_mean)``
+        where ``p_sd`` is 0. ``expit(logit(p))`` rounds (0.3 comes back as 0.29999999999999993,
+        one calibration bin low), so a point is kept as itself.
     """
 
     prior: np.ndarray
@@ -90,6 +93,20 @@ class Arrays:
     r: np.ndarray
     group: np.ndarray
     rho: np.ndarray
+    p_point: np.ndarray | None = None
+
+    def p_given_hypothesis(self, z: np.ndarray) -> np.ndarray:
+        """``p_h`` for standard normal draws ``z`` (..., H): ``expit(p_mean + p_sd z)``, a point as written.
+
+        Examples
+        --------
+        >>> encode(scenario).p_given_hypothesis(np.zeros(3))  # doctest: +SKIP
+        array([0.3, 0.1, 0.9])
+        """
+        p = expit(self.p_mean + self.p_sd * z)
+        if self.p_point is None:
+            return p
+        return np.where(np.isnan(self.p_point), p, self.p_point)
 
     @property
     def n_items(self) -> int:
@@ -162,6 +179,7 @@ def encode(scenario: Scenario) -> Arrays:
     for i, item in enumerate(scenario.evidence):
         mu[i], sd[i] = likelihood_row(item.likelihoods, names)
     groups = sorted({e.group for e in scenario.evidence if e.group is not None})
+    point = [np.nan if isinstance(h.p_outcome, tuple | list) else h.p_outcome for h in hyps]
     return Arrays(
         prior=scenario.prior,
         kappa=scenario.priors.prior_strength,
@@ -175,6 +193,7 @@ def encode(scenario: Scenario) -> Arrays:
             dtype=int,
         ),
         rho=np.array([scenario.correlation(g) for g in groups], dtype=float),
+        p_point=np.array(point, dtype=float),
     )
 
 
@@ -279,8 +298,14 @@ logit = _logit
 
 
 def expected_p_outcome(a: Arrays) -> np.ndarray:
-    """``E[p_h]``: P(outcome | h), logit-normal ones averaged by Gauss-Hermite quadrature."""
-    return logit_normal_mean(a.p_mean, a.p_sd)
+    """``E[p_h]``: P(outcome | h), logit-normal ones averaged by Gauss-Hermite quadrature.
+
+    A point is returned as written (not through the rule nor ``expit(logit(p))``, which round).
+    """
+    mean = logit_normal_mean(a.p_mean, a.p_sd)
+    if a.p_point is None:
+        return mean
+    return np.where(np.isnan(a.p_point), mean, a.p_point)
 
 
 # ----------------------------------------------------------------------------- probability

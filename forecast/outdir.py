@@ -27,7 +27,54 @@ import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-__all__ = ["atomic_write", "output_set", "sibling"]
+from .errors import InputError
+
+__all__ = ["atomic_write", "output_set", "refuse_linked_out", "sibling"]
+
+
+def refuse_linked_out(out: str | Path) -> None:
+    """Refuse an output folder that is a symbolic link (InputError, saying why).
+
+    A command replaces its output folder as a whole: through a link it would replace a folder
+    elsewhere (with the files, FIFOs and sockets there), so it writes only into a real folder.
+
+    Examples
+    --------
+    >>> refuse_linked_out("out")  # a real folder, or none yet: nothing happens
+    """
+    from .scenario import printable
+
+    out = Path(out)
+    if out.is_symlink():
+        raise InputError(
+            f"--out {printable(str(out), 300)}: is a symbolic link (to "
+            f"{printable(os.readlink(out), 300)}); forecast replaces its output folder as a "
+            "whole and never through a link: give a real folder as --out"
+        )
+
+
+class Terminated(SystemExit):
+    """SIGTERM while writing a set: unwinds so that ``out/`` stays as it was (exit 143)."""
+
+
+@contextlib.contextmanager
+def _terminate_cleanly() -> Iterator[None]:
+    """Turn SIGTERM into :class:`Terminated` while the block runs (main thread only)."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def stop(signum, frame) -> None:
+        raise Terminated(128 + signum)
+
+    before = signal.signal(signal.SIGTERM, stop)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, before)
 
 
 def atomic_write(path: str | Path, write: Callable[[Path], None]) -> None:
@@ -180,10 +227,11 @@ def output_set(out: str | Path, replaces: Callable[[str], bool]) -> Iterator[Pat
     >>> with output_set("out", replaces=lambda n: n.endswith(".png")) as staging:
     ...     save_all(result, staging, formats=("png",))  # doctest: +SKIP
     """
+    refuse_linked_out(out)
     out = Path(out).resolve()
     out.parent.mkdir(parents=True, exist_ok=True)
     created = not out.exists()
-    with _locked(out):
+    with _terminate_cleanly(), _locked(out):
         _clean_stale(out)
         staging = sibling(out, "staging")
         staging.mkdir()
@@ -191,16 +239,21 @@ def output_set(out: str | Path, replaces: Callable[[str], bool]) -> Iterator[Pat
             staging.chmod(out.stat().st_mode & 0o7777)
             _link_tree(out, staging, lambda name: not replaces(name))
             yield staging
+            _swap(staging, out)
         except BaseException:
             _remove(staging)
             if created:  # as before: no folder
                 with contextlib.suppress(OSError):
                     out.rmdir()
             raise
-        if _exchange(staging, out):
-            _remove(staging)  # now the old set
-        else:
-            old = sibling(out, "old")
-            os.replace(out, old)
-            os.replace(staging, out)
-            _remove(old)
+
+
+def _swap(staging: Path, out: Path) -> None:
+    """Make ``staging`` the folder at ``out`` (atomically where the system can) and drop the old."""
+    if _exchange(staging, out):
+        _remove(staging)  # now the old set
+        return
+    old = sibling(out, "old")
+    os.replace(out, old)
+    os.replace(staging, out)
+    _remove(old)

@@ -31,6 +31,7 @@ __all__ = [
     "chart_names",
     "charts_of",
     "files_of",
+    "in_set_of",
     "is_chart_file",
     "writer",
 ]
@@ -156,6 +157,9 @@ OUTPUTS: tuple[Output, ...] = (
         ("watch.csv",),
         ("run", "watch"),
     ),  # fmt: skip
+    # run --draws-csv: the band's draws of the final step (a run without it drops an old one)
+    Output("draws", "table", "forecast.draws:write_draws_csv", ("draws.csv",), ("run",)),
+    Output("briefing", "report", "forecast.briefing:slides", ("briefing.pptx",), ("slides",)),
     Output("scores", "table", "forecast.scoring:score_entries", ("scores.csv",), ("score",)),
     Output("postmortem", "table", "forecast.scoring:postmortem", ("postmortem.csv",), ("score",)),
     Output(
@@ -246,6 +250,20 @@ def is_chart_file(name: str, command: str = "run", formats: Sequence[str] = FORM
     """
     stem, _, ext = name.rpartition(".")
     return ext in formats and stem in chart_names(command)
+
+
+def in_set_of(name: str, command: str) -> bool:
+    """Return whether ``out/<name>`` is one of the files ``forecast <command>`` replaces together.
+
+    A command writes its set into ``out/`` at once (:func:`forecast.outdir.output_set`): these
+    files are replaced or dropped together, every other file in ``out/`` is kept.
+
+    Examples
+    --------
+    >>> in_set_of("watch.png", "watch"), in_set_of("trajectory.csv", "watch")
+    (True, False)
+    """
+    return name in files_of(command, formats=()) or is_chart_file(name, command)
 
 
 def caption(name: str, *, outcome: str, band: str, percentiles: str) -> str:

@@ -28,25 +28,31 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from .console import format_table, format_watch, items, plain, progress_printer, some
 from .errors import InputError
-from .outputs import files_of, is_chart_file
+from .outputs import in_set_of, is_chart_file
 from .scenario import Scenario, load_scenario, printable
 
 if TYPE_CHECKING:
     import pandas as pd
     import xarray as xr
 
+Size = Literal["default", "slide"]
+"""The charts' size (``--size``): each chart's own, or a 16:9 slide (:mod:`forecast.charts.slide`)."""
+
 __all__ = [
     "RunOutcome",
     "ScoreOutcome",
     "WatchOutcome",
+    "briefing_notebook",
     "charts_folder",
     "check_out",
     "find_indicators",
+    "indicators_folder",
     "notebook_folder",
     "report_folder",
     "run_folder",
     "saved_result",
     "score_folders",
+    "slides_folder",
     "watch_folder",
 ]
 
@@ -89,35 +95,37 @@ class RunOutcome:
         return [p for p in self.written if is_chart_file(p.name)]
 
 
-def check_out(out: str | Path, *, priors: Any = None, evidence: Any = None) -> Path:
-    """Return ``out`` as a Path, refused where a run would write among the analyst's files.
+def check_out(
+    out: str | Path,
+    *,
+    priors: Any = None,
+    evidence: Any = None,
+    indicators: Any = None,
+    dirs: Sequence[str | Path] = (),
+) -> Path:
+    """Return ``out`` as a Path, refused where a command would write among the analyst's files.
 
-    InputError when it is a file, the evidence folder (or inside it), or a folder holding the priors
-    file or the evidence folder: a run swaps the whole folder.
+    :func:`forecast.guard.refuse_out`: InputError when it is a symbolic link or a file, inside a
+    scenario's evidence or indicators folder, or a folder holding a scenario's files (a command
+    swaps the whole folder). The scenario is ``priors``/``evidence``/``indicators``, or each of the
+    scenario folders ``dirs`` (``forecast score``).
 
     Examples
     --------
     >>> check_out("out", priors="priors.yaml", evidence="evidence")
     PosixPath('out')
     """
-    given = out
-    out = Path(out)
-    if out.exists() and not out.is_dir():
-        raise InputError(f"--out {plain(given)}: exists and is not a folder")
-    real = out.resolve()
-    folder = Path(evidence).resolve() if evidence else None
-    if folder is not None and (real == folder or folder in real.parents):
-        raise InputError(f"--out {given}: is the evidence folder; choose another output folder")
-    for path in filter(None, (priors, evidence)):
-        if real in Path(path).resolve().parents:
-            raise InputError(
-                f"--out {given}: holds the scenario's {path}; choose another output folder"
-            )
-    if real.name in ("evidence", "indicators") and (real.parent / "priors.yaml").is_file():
-        raise InputError(
-            f"--out {given}: is the scenario's {real.name} folder; choose another output folder"
-        )
-    return out
+    from .guard import Folder, refuse_out, scenario_folders
+
+    scenarios = [(Path(d) / "priors.yaml", Path(d) / "evidence", None) for d in dirs]
+    if priors is not None and evidence is not None:
+        scenarios.append((Path(priors), Path(evidence), indicators))
+    protected: list[Folder] = []
+    holds: list[Folder] = []
+    for pri, evi, ind in scenarios:
+        protected += scenario_folders(pri, evi, ind)
+        holds += [Folder(pri, "the scenario's priors file"), Folder(evi, "the evidence")]
+    return refuse_out(out, protected=protected, holds=holds)
 
 
 def previous_result(path: Path) -> xr.DataTree | None:
@@ -165,18 +173,39 @@ def since_last_run(
     return keep_previous(result, previous, changes)
 
 
-def find_indicators(indicators: Any, evidence: Any, scenario: Scenario) -> Sequence[Any] | None:
+def indicators_folder(indicators: Any, evidence: Any, priors: Any = None) -> Path:
+    """Return ``indicators``, or ``indicators/`` beside the evidence folder.
+
+    The default is refused (InputError) when it is a symbolic link leaving the scenario folder
+    (:func:`forecast.guard.linked_folder`); a folder the user named is read as named.
+    """
+    from .guard import linked_folder
+
+    if indicators is not None:
+        return Path(indicators)
+    folder = Path(evidence).parent / "indicators"
+    scenario = Path(priors).parent if priors is not None else Path(evidence).parent
+    why = linked_folder(folder, scenario, "indicators")
+    if why is not None:
+        raise InputError(f"{plain(folder)}: {why}")
+    with contextlib.suppress(ValueError):  # named as the evidence files are: relative
+        folder = folder.resolve().relative_to(Path.cwd().resolve())
+    return folder
+
+
+def find_indicators(
+    indicators: Any, evidence: Any, scenario: Scenario, priors: Any = None
+) -> Sequence[Any] | None:
     """Return the validated indicators of the folder ``indicators``, or None when there are none.
 
-    The default (``indicators=None``) is ``indicators/`` beside the evidence folder, when it exists.
+    The default (``indicators=None``) is ``indicators/`` beside the evidence folder, when it exists
+    (:func:`indicators_folder`).
     """
     from .indicators import load_indicators
 
-    folder = indicators
-    if folder is None:
-        folder = Path(evidence).resolve().parent / "indicators"
-        if not folder.is_dir():
-            return None
+    folder = indicators_folder(indicators, evidence, priors)
+    if indicators is None and not folder.is_dir():
+        return None
     return load_indicators(folder, scenario)
 
 
@@ -218,8 +247,9 @@ def write_watch(
     """
     from .charts import save_watch_chart
     from .indicators import write_watch_csv
+    from .labels import display_names
 
-    say(format_watch(frame, top))
+    say(format_watch(frame, top, shown=display_names(result).outcome))
     path = write_watch_csv(frame, out)
     drawn = save_watch_chart(result, frame, out) if len(frame) and charts else []
     return [Path(path).name, *(Path(c).name for c in drawn)]
@@ -230,6 +260,7 @@ def _say_run(scenario: Scenario, result: xr.DataTree, how: str, say: Say) -> Non
 
     ``how`` is the method, seed and draws as the line under the question gives them.
     """
+    from .labels import display_names
     from .result_schema import ATTRIBUTION, band_label
     from .results import trajectory_frame
 
@@ -242,18 +273,15 @@ def _say_run(scenario: Scenario, result: xr.DataTree, how: str, say: Say) -> Non
     from .time_result import as_of_notes, as_of_text
 
     say(
-        f"\nP({o}) = {last[f'p_{o}']:.1%}{as_of_text(result)} ({band_label(result)} judgement "
-        f"band {last[f'p_{o}_low']:.1%} to {last[f'p_{o}_high']:.1%}; MCSE {last['mcse']:.4f})"
+        f"
+P({display_names(scenario).outcome}) = {last[f'p_{o}']:.1%}{as_of_text(result)} "
+        f"({band_label(result)} judgement band "
+        f"{last[f'p_{o}_low']:.1%} to {last[f'p_{o}_high']:.1%}; MCSE {last['mcse']:.4f})"
     )
     for line in as_of_notes(result):
         say(plain(line))
     if result[ATTRIBUTION].attrs["explanation"]:
         say(plain(result[ATTRIBUTION].attrs["explanation"]))
-
-
-def _is_run_file(name: str) -> bool:
-    """Return whether ``out/<name>`` belongs to a run's set: ``forecast run`` replaces them together."""
-    return name in files_of("run", formats=()) or is_chart_file(name, "run")
 
 
 def _write_run(
@@ -264,6 +292,7 @@ def _write_run(
     formats: Sequence[str],
     dpi: int,
     processes: int,
+    size: Size = "default",
 ) -> list[str]:
     """Write the run's set into ``staging``; returns the names written."""
     from .results import save_result
@@ -273,9 +302,10 @@ def _write_run(
         from .charts import save_all
         from .report import write_report
 
-        saved = save_all(result, staging, formats=formats, dpi=dpi, processes=processes)
+        saved = save_all(result, staging, formats=formats, dpi=dpi, processes=processes, size=size)
         names += [p.name for p in saved]
-        svgs = {p.stem: p for p in saved if p.suffix == ".svg"}  # drawn once, for both
+        # drawn once, for both (the report's charts are the full-size ones)
+        svgs = {p.stem: p for p in saved if p.suffix == ".svg" and size == "default"}
         names.append(write_report(result, staging, svg_files=svgs).name)
     return names
 
@@ -294,6 +324,9 @@ def run_folder(
     processes: int = 1,
     indicators: str | Path | None = None,
     command: str | None = None,
+    evidence_named: bool = True,
+    size: Size = "default",
+    draws_csv: bool = False,
     say: Say = quiet,
     warn: Say = quiet,
     as_of: str | None = None,
@@ -330,6 +363,13 @@ def run_folder(
         The indicators folder (default: ``indicators/`` beside the evidence, when there is one).
     command : str, optional
         The command recorded in ``posterior.nc`` and the report (default: as :func:`forecast.run`).
+    evidence_named : bool
+        Whether the user named ``evidence`` (True from Python): an evidence or indicators folder
+        found by default is not read when it is a symbolic link leaving the scenario folder.
+    size : {"default", "slide"}
+        The charts' size (:func:`forecast.charts.save_all`).
+    draws_csv : bool
+        Also write ``draws.csv``, the band's draws of the final step (:mod:`forecast.draws`).
     say, warn : callable
         Take each line meant for standard output and standard error (default: silent).
     as_of : str, optional
@@ -345,14 +385,23 @@ def run_folder(
     >>> run_folder("priors.yaml", "evidence", "out", seed=1).result.attrs["seed"]  # doctest: +SKIP
     1
     """
+    from .datenotes import date_notes
     from .inference import DEFAULT_DRAWS, ForecastWarning, run
+    from .labels import display_names
     from .outdir import output_set
+    from .resultfile import check_scenario_fits
+    from .results import same_question
 
     draws = DEFAULT_DRAWS if draws is None else draws
-    out = check_out(out, priors=priors, evidence=evidence)
-    scenario = load_scenario(priors, evidence)
-    found = find_indicators(indicators, evidence, scenario)  # bad ones: before any work
-    with output_set(out, _is_run_file) as staging:  # out/ changes all at once, or not at all
+    out = check_out(out, priors=priors, evidence=evidence, indicators=indicators)
+    scenario = load_scenario(priors, evidence, named=evidence_named)
+    check_scenario_fits(scenario, str(evidence))  # what run writes, it reads back
+    for note in date_notes(scenario):  # before opened, on or after the resolution
+        warn(f"note: {plain(note)}")
+    found = find_indicators(indicators, evidence, scenario, priors)  # bad ones: before any work
+    with output_set(
+        out, functools.partial(in_set_of, command="run")
+    ) as staging:  # out/ changes all at once, or not at all
         previous = previous_result(out / "posterior.nc")
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", ForecastWarning)
@@ -369,13 +418,23 @@ def run_folder(
             result.attrs["command"] = command
         result.attrs["evidence_folder"] = str(Path(evidence))
         _say_run(scenario, result, f"method {method}, seed {seed}, {draws} draws", say)
-        result = since_last_run(result, previous, out / "posterior.nc", scenario.outcome, say)
+        shown = display_names(scenario).outcome
+        result = since_last_run(result, previous, out / "posterior.nc", shown, say)
+        if previous is not None and not same_question(previous, result):
+            for path in staging.iterdir():  # nothing of the other question is kept: its scores
+                if in_set_of(path.name, "score"):
+                    path.unlink()
         table = None
         if found is not None:
             result, table = watch_into(result, found, warn=warn)
         names = _write_run(
-            result, staging, charts=charts, formats=formats, dpi=dpi, processes=processes
-        )
+            result, staging, charts=charts, formats=formats, dpi=dpi, processes=processes,
+            size=size,
+        )  # fmt: skip
+        if draws_csv:
+            from .draws import write_draws_csv
+
+            names.append(write_draws_csv(result, staging).name)
         if table is not None:  # its chart, if any, drawn by save_all with the others
             names += write_watch(result, table, staging, top=5, charts=False, say=say)
     return RunOutcome(
@@ -407,8 +466,12 @@ def charts_folder(
     formats: Sequence[str] = ("png", "svg"),
     dpi: int = 200,
     processes: int = 1,
+    size: Size = "default",
 ) -> list[Path]:
     """Re-draw every chart of a saved result into ``out`` (``forecast charts``); return the files.
+
+    ``size="slide"``: the slide-sized charts (:mod:`forecast.charts.slide`), which replace the
+    charts in ``out``.
 
     InputError for an unknown format or a missing or foreign result (``result``, default
     ``<out>/posterior.nc``).
@@ -431,23 +494,36 @@ def charts_folder(
     saved = saved_result(out, result)
     mine = functools.partial(is_chart_file, command="charts", formats=chosen)
     with output_set(folder, mine) as staging:
-        paths = save_all(saved, staging, formats=chosen, dpi=dpi, processes=processes)
+        paths = save_all(saved, staging, formats=chosen, dpi=dpi, processes=processes, size=size)
     return [folder / p.name for p in paths]
 
 
-def report_folder(out: str | Path, *, result: str | Path | None = None, warn: Say = quiet) -> Path:
+def report_folder(
+    out: str | Path,
+    *,
+    result: str | Path | None = None,
+    priors: str | Path | None = None,
+    evidence: str | Path | None = None,
+    evidence_named: bool = True,
+    warn: Say = quiet,
+) -> Path:
     """Write ``<out>/report.html`` from a saved result (``forecast report``); return its path.
 
-    When the scenario's files changed since the result was computed, the report and ``warn`` say
-    so (the first ten files named).
+    When the files of the scenario named (``priors`` and ``evidence``) changed since the result
+    was computed, the report and ``warn`` say so (the first ten files named). Only that scenario
+    is read: never a file or folder the result itself names (it is untrusted input).
     """
     from .outdir import output_set
     from .report import write_report
     from .results import input_changes
+    from .scenario import input_hashes
 
     folder = check_out(out)
     saved = saved_result(out, result)
-    changed = input_changes(saved)
+    current = None
+    if priors is not None and evidence is not None and Path(priors).is_file():
+        current = input_hashes(priors, evidence, named=evidence_named)
+    changed = input_changes(saved, current, of=(str(priors), str(evidence)))
     warning = None
     if changed:
         shown = ", ".join(changed[:10]) + (
@@ -460,6 +536,37 @@ def report_folder(out: str | Path, *, result: str | Path | None = None, warn: Sa
     return folder / "report.html"
 
 
+def slides_folder(
+    out: str | Path, *, result: str | Path | None = None, size: Size = "slide"
+) -> Path:
+    """Write ``<out>/briefing.pptx`` from a saved result (``forecast slides``); return its path.
+
+    Examples
+    --------
+    >>> slides_folder("out")  # doctest: +SKIP
+    PosixPath('out/briefing.pptx')
+    """
+    from .briefing import slides
+    from .outdir import output_set
+
+    folder = check_out(out)
+    saved = saved_result(out, result)
+    with output_set(folder, functools.partial(in_set_of, command="slides")) as staging:
+        slides(saved, staging / "briefing.pptx", size=size)
+    return folder / "briefing.pptx"
+
+
+BRIEFING = Path("notebooks") / "briefing.ipynb"
+"""The default notebook of ``forecast report --notebook``: a brief for any question."""
+
+
+def briefing_notebook() -> Path:
+    """``notebooks/briefing.ipynb`` of the current folder, else of the forecast checkout."""
+    if BRIEFING.is_file():
+        return BRIEFING
+    return Path(__file__).resolve().parent.parent / BRIEFING
+
+
 def notebook_folder(
     notebook: str | Path,
     priors: str | Path,
@@ -468,6 +575,7 @@ def notebook_folder(
     *,
     seed: int = 0,
     code: bool = True,
+    evidence_named: bool = True,
     warn: Say = quiet,
 ) -> tuple[Path, Path]:
     """Execute a notebook on the scenario (papermill); return the executed notebook and its HTML.
@@ -479,10 +587,10 @@ def notebook_folder(
     """
     from .notebook import execute_notebook
 
-    notebook = Path(notebook)
+    notebook = Path(notebook) if notebook else briefing_notebook()
     if not notebook.is_file():
         raise InputError(f"notebook {notebook} not found")
-    load_scenario(priors, evidence)  # bad files: every problem listed, exit 2
+    load_scenario(priors, evidence, named=evidence_named)  # bad files: every problem, exit 2
     folder = check_out(out, priors=priors, evidence=evidence)
     parameters = {
         "priors": Path(priors),
@@ -544,6 +652,7 @@ def watch_folder(
     k: int = 3,
     seed: int = 0,
     draws: int | None = None,
+    evidence_named: bool = True,
     say: Say = quiet,
     warn: Say = quiet,
 ) -> WatchOutcome:
@@ -559,22 +668,27 @@ def watch_folder(
     """
     from .indicators import MAX_SET
     from .inference import ForecastWarning
+    from .outdir import output_set
 
     if not 1 <= k <= MAX_SET:
         raise InputError(f"--k must be between 1 and {MAX_SET}, got {k}")
-    scenario = load_scenario(priors, evidence)
-    found = find_indicators(indicators, evidence, scenario)
+    folder = check_out(out, priors=priors, evidence=evidence, indicators=indicators)
+    scenario = load_scenario(priors, evidence, named=evidence_named)
+    found = find_indicators(indicators, evidence, scenario, priors)
     if found is None:
-        folder = Path(evidence).resolve().parent / "indicators"
-        raise InputError(f"no indicators folder {folder}; give one with --indicators")
+        shown = plain(indicators_folder(indicators, evidence, priors))
+        raise InputError(f"no indicators folder {shown}; give one with --indicators")
     progress = progress_printer("fast route") if say is not quiet else None
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", ForecastWarning)
         result = watch_result(scenario, out, seed=seed, draws=draws, progress=progress)
         result, frame = watch_into(result, found, rank_by=rank_by, k=k, warn=warn)
-        names = write_watch(result, frame, Path(out), top=20, say=say)
+        with output_set(
+            folder, functools.partial(in_set_of, command="watch")
+        ) as staging:  # one set, under run's lock
+            names = write_watch(result, frame, staging, top=20, say=say)
     return WatchOutcome(
-        result, frame, [Path(out) / n for n in names], [str(w.message) for w in caught]
+        result, frame, [folder / n for n in names], [str(w.message) for w in caught]
     )
 
 
@@ -609,10 +723,6 @@ def _unique_names(names: list[str], paths: list[str]) -> list[str]:
     return [p if n in dup else n for n, p in zip(names, paths, strict=True)]
 
 
-def _write_csv(frame: pd.DataFrame, path: Path) -> None:
-    frame.to_csv(path, index=False)
-
-
 def _recalibrate(scored: list, loaded: list, unresolved: list, seed: int, warn: Say) -> Any:
     """Fit the diagnosticity exponent on the resolved scenarios (PyMC, nutpie)."""
     from .inference import ForecastWarning
@@ -638,6 +748,8 @@ def score_folders(
     *,
     seed: int = 0,
     recalibrate: bool = False,
+    workers: int | None = None,
+    scheduler: str | None = None,
     say: Say = quiet,
     warn: Say = quiet,
 ) -> ScoreOutcome:
@@ -646,21 +758,27 @@ def score_folders(
     ``forecast score``: writes ``scores.csv``, ``postmortem.csv``, ``calibration.csv``,
     ``score_summary.csv``, the score chart (one scenario) or the calibration chart (several), and
     with ``recalibrate`` the recalibration files into ``out``. InputError when no scenario is
-    resolved.
+    resolved. Each resolved question is scored (with its post-mortem) on the executor of
+    ``forecast portfolio`` (``workers``, ``scheduler``: :func:`forecast.portfolio.executor`).
 
     Examples
     --------
     >>> score_folders(["."], "out").scores["brier"]  # doctest: +SKIP
     """
-    import pandas as pd
+    from .guard import unique_folders
+    from .scoring import load_scenarios, score_entries
 
-    from .outdir import atomic_write
-    from .scoring import calibration, load_scenarios, postmortem, score_entries
-
+    dirs, repeats = unique_folders(dirs)
+    if repeats:
+        say(f"note: each folder is scored once; given again, not counted: {some(repeats)}")
+    folder = check_out(out, dirs=dirs)
     loaded = load_scenarios(dirs)  # bad files anywhere: every problem listed, exit 2
     names = _unique_names([n for n, _, _ in loaded], [str(d) for d in dirs])
     loaded = [(n, s, f) for n, (_, s, f) in zip(names, loaded, strict=True)]
-    scores = score_entries(loaded)
+    from .portfolio import score_in_parallel
+
+    ready, posts = score_in_parallel(loaded, seed=seed, workers=workers, scheduler=scheduler)
+    scores = score_entries(loaded, scored=ready)
     scored = scores.attrs["scored"]
     unresolved = scores.attrs["unresolved"]
     if unresolved:
@@ -681,24 +799,37 @@ def score_folders(
     if len(late) > 10:
         say(f"note: and {len(late) - 10} more scenarios with items after their resolution")
     recal = _recalibrate(scored, loaded, unresolved, seed, warn) if recalibrate else None
+    cal, names = _write_score(folder, scores, scored, recal, posts)
+    return ScoreOutcome(scores, list(scored), cal, recal, [folder / n for n in names])
+
+
+def _write_score(folder: Path, scores: pd.DataFrame, scored: list, recal: Any, posts: list):
+    """Write the score's set into ``folder`` at once, under its lock; return (calibration, names).
+
+    :func:`forecast.outdir.output_set`: a concurrent ``run`` waits; a failure or a kill leaves
+    ``out/`` as it was.
+    """
+    import pandas as pd
+
+    from .charts.score import calibration_chart, save_chart, score_chart
+    from .csvout import write_csv
+    from .outdir import output_set
+    from .scoring import calibration
+
     cal = calibration(scores)
-    folder = Path(out)
-    post = pd.concat([postmortem(s, seed=seed) for s in scored], ignore_index=True)
+    post = pd.concat(posts, ignore_index=True)  # each scored question's post-mortem
     tables = {
         "scores.csv": scores,
         "postmortem.csv": post,
         "calibration.csv": cal.table,
         "score_summary.csv": cal.summary,
     }
-    for name, frame in tables.items():
-        atomic_write(folder / name, functools.partial(_write_csv, frame))
-    written = [folder / n for n in tables]
-    from .charts.score import calibration_chart, save_chart, score_chart
-
-    if len(scored) == 1:
-        written += save_chart(score_chart(scored[0]), folder, "score")
-    else:
-        written += save_chart(calibration_chart(cal), folder, "calibration")
-    if recal is not None:
-        written += recal.save(folder)
-    return ScoreOutcome(scores, list(scored), cal, recal, [Path(p) for p in written])
+    with output_set(folder, functools.partial(in_set_of, command="score")) as staging:
+        names = [write_csv(frame, staging / name).name for name, frame in tables.items()]
+        if len(scored) == 1:
+            names += [p.name for p in save_chart(score_chart(scored[0]), staging, "score")]
+        else:
+            names += [p.name for p in save_chart(calibration_chart(cal), staging, "calibration")]
+        if recal is not None:
+            names += [p.name for p in recal.save(staging)]
+    return cal, names

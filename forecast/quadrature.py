@@ -346,4 +346,5 @@ def logit_normal_mean(mean: np.ndarray, sd: np.ndarray) -> np.ndarray:
     """
     mean, sd = np.asarray(mean, dtype=float), np.asarray(sd, dtype=float)
     nodes = mean[..., None] + np.sqrt(2.0) * sd[..., None] * _GH_X
-    return expit(nodes) @ _GH_W / np.sqrt(np.pi)
+    # a point (sd 0) bypasses the rule, whose weights sum to sqrt(pi) (1 - 1.1e-16)
+    return np.where(sd > 0, expit(nodes) @ _GH_W / np.sqrt(np.pi), expit(mean))

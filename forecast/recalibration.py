@@ -287,12 +287,13 @@ class Recalibration:
 
     def save(self, out: str | Path) -> list[Path]:
         """Write ``recalibration.nc`` and ``recalibration.csv`` into ``out`` (atomically)."""
+        from .csvout import write_csv
         from .outdir import atomic_write
 
         out = Path(out)
         nc, csv = out / "recalibration.nc", out / "recalibration.csv"
         atomic_write(nc, lambda p: self.posterior.to_netcdf(p, engine="netcdf4"))
-        atomic_write(csv, lambda p: self.table.to_csv(p, index=False))
+        write_csv(self.table, csv)
         return [nc, csv]
 
 
@@ -309,6 +310,27 @@ def _resolved_arrays(scores) -> tuple[list[Arrays], list[bool]]:
         else:
             scored = score(scores).attrs["scored"]
     return [s.arrays for s in scored], [s.happened for s in scored]
+
+
+def _refuse_impossible(port: Portfolio, scores) -> None:
+    """InputError naming the questions whose forecast was 0 (or 1) for what did (not) happen.
+
+    Their likelihood is 0 for every ``s`` (an item of reliability 1 with a likelihood of 0
+    rules out a hypothesis whatever ``s``): no value of ``s`` can explain them.
+    """
+    p = p_outcome_at(port, 1.0)[0]
+    bad = np.flatnonzero(np.where(port.outcome > 0.5, p <= 0.0, p >= 1.0))
+    if not bad.size:
+        return
+    scored = scores.attrs["scored"] if isinstance(scores, pd.DataFrame) else list(scores)
+    names = [getattr(scored[j], "name", f"scenario {j + 1}") for j in bad[:10]]
+    more = f" and {bad.size - 10} more" if bad.size > 10 else ""
+    raise InputError(
+        f"cannot recalibrate: the forecast of {', '.join(names)}{more} was 0% for an outcome "
+        "that happened (or 100% for one that did not), whatever the exponent s: no s explains "
+        "it. Check their items of reliability 1 and P(outcome) of 0 or 1, or score without "
+        "--recalibrate"
+    )
 
 
 def recalibrate(
@@ -362,6 +384,7 @@ def recalibrate(
             f"recalibration needs at least {MIN_QUESTIONS} resolved scenarios, got {len(arrays)}"
         )
     port = portfolio(arrays, outcomes)
+    _refuse_impossible(port, scores)
     model = _compiled().with_data(**port.data())
     trace = nutpie.sample(
         model, chains=chains, draws=draws, tune=tune, seed=seed, progress_bar=False

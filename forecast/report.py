@@ -8,7 +8,6 @@ as links, so that even that stays true.
 
 from __future__ import annotations
 
-import datetime as dt
 import html
 import json
 from collections.abc import Mapping
@@ -18,9 +17,10 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from . import clock
 from .analysis import final_band, impact_table, sensitivity_table
 from .charts.export import figures, inline_svg, svg_text
-from .labels import as_of, pct
+from .labels import as_of, display_names, pct, points
 from .outdir import atomic_write
 from .outputs import caption, charts_of
 from .result_schema import (
@@ -37,7 +37,7 @@ from .result_schema import (
 )
 from .scenario import EvidenceItem, Scenario
 
-__all__ = ["CSP", "how_it_resolved", "report_html", "write_report"]
+__all__ = ["CSP", "escape", "how_it_resolved", "page_head", "report_html", "write_report"]
 
 _CSS = """
 :root { --ink: #222; --muted: #666; --rule: #ddd; --accent: #0072B2; }
@@ -83,13 +83,42 @@ CSP = (
 and ``data:`` images only). Used by the report and by the notebook export."""
 
 
+def page_head(title: str, css: str = _CSS) -> str:
+    """The start of a self-contained page up to ``</head>``: :data:`CSP`, ``title`` escaped.
+
+    Examples
+    --------
+    >>> page_head("A & B", "body {}").splitlines()[0]
+    '<!DOCTYPE html>'
+    """
+    return f"""<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+{CSP}
+<title>{_e(title)}</title>
+<style>{css}</style>
+</head>
+"""
+
+
 def _warning(text: str | None) -> str:
     return f'<p class="warning">WARNING: {_e(text)}</p>\n' if text else ""
 
 
-def _e(value) -> str:
-    """HTML-escaped text (quotes included); None as empty."""
+def escape(value: object) -> str:
+    """HTML-escaped text (quotes included), None as empty: how every page here writes text.
+
+    Examples
+    --------
+    >>> escape('<b> "x"')
+    '&lt;b&gt; &quot;x&quot;'
+    """
     return "" if value is None else html.escape(str(value), quote=True)
+
+
+_e = escape
 
 
 def _value(v) -> str:
@@ -122,7 +151,7 @@ def _figure(fig, salt: str, caption: str) -> str:
 
 def _lead(result: xr.DataTree) -> str:
     t = dataset(result, TRAJECTORY)
-    outcome = result.attrs.get("outcome", "the outcome")
+    outcome = display_names(result).outcome
     p, lo, hi = final_band(result)
     p0 = float(t["p_outcome"][0])
     n = t.sizes["step"] - 1
@@ -159,13 +188,17 @@ def _since_previous(result: xr.DataTree) -> str:
 
 def _hypothesis_table(result: xr.DataTree, scenario) -> str:
     t = dataset(result, TRAJECTORY)
-    outcome = scenario.outcome
+    names = display_names(scenario)
+    outcome = names.outcome
     rows = []
     for name in (str(v) for v in t["hypothesis"].values):  # file order, as in the charts
         h = scenario.priors.hypotheses[name]
         now = float(t["p_hypothesis"].sel(hypothesis=name)[-1])
+        shown = (
+            f"{_e(h.label)} (<code>{_e(name)}</code>)" if h.label else f"<code>{_e(name)}</code>"
+        )
         rows.append(
-            f"<tr><td><code>{_e(name)}</code></td><td>{_e(h.description or '')}</td>"
+            f"<tr><td>{shown}</td><td>{_e(h.description or '')}</td>"
             f'<td class="num">{pct(h.prior, 1)}</td><td class="num">{pct(now, 1)}</td>'
             f'<td class="num">{_e(_value(h.p_outcome))}</td></tr>'
         )
@@ -251,7 +284,7 @@ def _what_moved(result: xr.DataTree, top: int = 15) -> str:
     if not has_node(result, ATTRIBUTION):
         return ""
     node = dataset(result, ATTRIBUTION)
-    outcome = result.attrs.get("outcome", "the outcome")
+    outcome = display_names(result).outcome
     shap = node["shapley"].values.astype(float)
     order = np.argsort(-np.abs(shap), kind="stable")
     exact = node.attrs.get("method") == "exact"
@@ -315,7 +348,7 @@ def _reproducibility(result: xr.DataTree) -> str:
         ("draws per step", a.get("draws", "")),
         ("seed", a.get("seed", "")),
         ("computed", a.get("created", "")),
-        ("report written", dt.datetime.now(dt.UTC).isoformat(timespec="seconds")),
+        ("report written", clock.stamp()),
     ]
     fact_rows = "".join(f"<tr><th>{_e(k)}</th><td><code>{_e(v)}</code></td></tr>" for k, v in facts)
     return (
@@ -346,7 +379,7 @@ def how_it_resolved(scenario: Scenario, *, limit: int = 3) -> str:
     except ScenarioError as exc:  # e.g. no day before the resolution to score
         return f"<h2>How it resolved</h2>\n<p>Not scored: {_e(exc)}</p>\n"
     r = scored.row
-    o = scenario.outcome
+    o = display_names(scenario).outcome
     what = "happened" if res.outcome else "did not happen"
     source = f" ({_e(res.source)})" if res.source else ""
     post = postmortem(scored).sort_values("step_change_log_score", kind="stable")
@@ -417,7 +450,7 @@ def report_html(
     """
     check_result(result)
     scenario = scenario_of(result)
-    outcome = scenario.outcome
+    outcome = display_names(scenario).outcome
     impact = impact_table(result)
     sens = sensitivity_table(result)
     n = len(scenario.evidence)
@@ -461,16 +494,7 @@ def report_html(
             f"(interval {row['lo']:g}–{row['hi']:g}) moves the probability between "
             f"{pct(row['p_low'], 1)} and {pct(row['p_high'], 1)}.</p>"
         )
-    return f"""<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-{CSP}
-<title>{_e(scenario.question)}</title>
-<style>{_CSS}</style>
-</head>
-<body>
+    return f"""{page_head(scenario.question)}<body>
 {_warning(warning)}<p class="meta">Forecast briefing · {_e(as_of(result))} · scenario {_e(scenario.hash[:8])}</p>
 <h1>{_e(scenario.question)}</h1>
 <p class="lead">{_lead(result)}</p>
@@ -508,7 +532,8 @@ def _watch_section(result: xr.DataTree, top: int = 10, svg: str | None = None) -
     from .indicators import watch_frame
 
     table = watch_frame(dataset(result, WATCH))
-    o = table.attrs["outcome"]
+    o = table.attrs["outcome"]  # the id: the table's column names
+    shown = display_names(result).outcome
     rows = []
     for _, r in table.head(top).iterrows():
         late = ' <span class="up">overdue</span>' if r["overdue"] else ""
@@ -517,15 +542,15 @@ def _watch_section(result: xr.DataTree, top: int = 10, svg: str | None = None) -
             f'<td class="num">{_e(r["by"])}</td><td class="num">{pct(r["p_seen"], 0)}</td>'
             f'<td class="num">{pct(r[f"p_{o}_if_seen"], 1)}</td>'
             f'<td class="num">{pct(r[f"p_{o}_if_not_seen"], 1)}</td>'
-            f'<td class="num">{r["expected_shift"]:.3f}</td>'
+            f'<td class="num">{points(r["expected_shift"], 1)}</td>'
             f'<td class="num">{r["info_hypotheses_bits"]:.3f}</td></tr>'
         )
     more = f'<p class="meta">{len(table) - top} more in watch.csv.</p>' if len(table) > top else ""
     best = table.attrs["best_set"]
     together = (
         f"<p>Watching the top {len(best['indicators'])} together "
-        f"({_e(', '.join(best['indicators']))}) would move P({_e(o)}) by "
-        f"{best['expected_shift']:.3f} on average.</p>"
+        f"({_e(', '.join(best['indicators']))}) would move P({_e(shown)}) by "
+        f"{points(best['expected_shift'])} on average.</p>"
         if len(best["indicators"]) > 1
         else ""
     )
@@ -537,16 +562,16 @@ def _watch_section(result: xr.DataTree, top: int = 10, svg: str | None = None) -
     )
     chart = _svg_figure(
         svg or svg_text(watch_chart(result, table), salt="watch"),
-        f"For each indicator, where P({o}) would go if it is seen (filled dot) and if it is not "
+        f"For each indicator, where P({shown}) would go if it is seen (filled dot) and if it is not "
         f"seen by its date (open dot), around today's {pct(table.attrs['p_outcome'], 1)}; "
         "sorted by the expected shift.",
     )
     return f"""<h2>What would change the assessment</h2>
-<p>Indicators to watch, ranked by how far seeing them (or not) would move P({_e(o)}) on
-average: the expected shift weighs each outcome by its probability. Bits: the expected
+<p>Indicators to watch, ranked by how far seeing them (or not) would move P({_e(shown)}) on
+average, in percentage points: the expected shift weighs each outcome by its probability. Bits: the expected
 information about the hypotheses.</p>
 <table class="evidence"><tr><th>Indicator</th><th>What would be seen</th><th class="num">By</th>
-<th class="num">P(seen)</th><th class="num">P({_e(o)}) if seen</th>
+<th class="num">P(seen)</th><th class="num">P({_e(shown)}) if seen</th>
 <th class="num">if not</th><th class="num">Expected shift</th><th class="num">Bits</th></tr>
 {"".join(rows)}</table>
 {more}{together}{recorded_text}{chart}

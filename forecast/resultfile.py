@@ -34,10 +34,13 @@ from .result_schema import (
     WATCH_COLUMNS,
     dataset,
     has_node,
+    scenario_json,
 )
 
 if TYPE_CHECKING:
     import xarray as xr
+
+    from .scenario import Scenario
 
 RESULT_SCHEMA = VARIABLES
 """The name this table had before :mod:`forecast.result_schema` (kept for old imports)."""
@@ -73,6 +76,25 @@ MAX_CHAINS = 64
 MAX_INDICATORS = 100_000
 
 ALLOWED_FILTERS = {1, 2, 3}  # deflate, shuffle, fletcher32: built into HDF5, no plugin loaded
+
+
+def check_scenario_fits(scenario: Scenario, where: str) -> None:
+    """Refuse (InputError) a scenario whose text a result could not hold.
+
+    ``forecast run`` stores the scenario in its result; a loaded result's attribute may hold
+    at most :data:`MAX_ATTR_BYTES`, so what ``run`` accepts it also reads back.
+
+    Examples
+    --------
+    >>> check_scenario_fits(load_scenario(), "evidence")  # doctest: +SKIP
+    """
+    size = len(scenario_json(scenario).encode("utf-8"))
+    if size > MAX_ATTR_BYTES:
+        raise InputError(
+            f"{where}: the scenario's text takes {size / 2**20:.1f} MiB; a result holds at most "
+            f"{MAX_ATTR_BYTES / 2**20:.0f} MiB of it (what forecast run writes it must read "
+            "back): shorten quotes and notes, or split the evidence into several questions"
+        )
 
 
 def not_a_result(path: str | Path, why: str) -> InputError:
@@ -266,6 +288,26 @@ def _finite_in(values, lo: float, hi: float) -> bool:
     return bool(np.all(np.isfinite(v)) and np.all((v >= lo) & (v <= hi)))
 
 
+MAY_BE_MINUS_INFINITY = frozenset({"log_likelihood"})
+"""Variables where -inf is a number the run writes: the log of a likelihood of 0."""
+
+
+def _check_finite(result: xr.DataTree, path: str | Path) -> None:
+    """Refuse NaN or infinity in any number of the result, naming the node and variable.
+
+    A result ``forecast run`` writes holds none; a crafted one would reach the report and
+    ``watch`` as "nan%" (or fail inside them).
+    """
+    for node in result.subtree:
+        for name, values in node.dataset.variables.items():
+            v = values.values
+            if name in MAY_BE_MINUS_INFINITY:  # a likelihood of 0 (MODEL.md): log 0 = -inf
+                v = np.where(np.isneginf(v), 0.0, v)
+            if values.dtype.kind in "fc" and not np.all(np.isfinite(v)):
+                where = f"{node.path.rstrip('/')}/{name}".lstrip("/")
+                raise not_a_result(path, f"{where} holds NaN or infinite values")
+
+
 def check_result_values(result: xr.DataTree, path: str | Path = "posterior.nc") -> None:
     """Check a loaded result's shapes and values against the scenario it declares.
 
@@ -280,6 +322,7 @@ def check_result_values(result: xr.DataTree, path: str | Path = "posterior.nc") 
     """
     from .scenario import Scenario, ScenarioError
 
+    _check_finite(result, path)
     try:
         scenario = Scenario.from_dict(json.loads(result.attrs["scenario_json"]), name="result")
     except (ScenarioError, ValueError, KeyError, TypeError, AttributeError) as exc:

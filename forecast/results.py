@@ -11,7 +11,9 @@ import pandas as pd
 import xarray as xr
 
 from .analysis import final_band
+from .csvout import write_csv
 from .errors import InputError
+from .labels import display_names
 from .outdir import atomic_write
 from .result_schema import (
     ATTRIBUTION,
@@ -80,7 +82,7 @@ def write_trajectory(result: xr.DataTree, out: str | Path) -> Path:
     """Write ``<out>/trajectory.csv`` (atomically): :func:`trajectory_frame`, 6 decimals."""
     path = Path(out) / "trajectory.csv"
     frame = trajectory_frame(result)
-    atomic_write(path, lambda p: frame.to_csv(p, index=False, float_format="%.6f"))
+    write_csv(frame, path, float_format="%.6f")
     return path
 
 
@@ -92,7 +94,7 @@ def write_attribution(result: xr.DataTree, out: str | Path) -> Path | None:
 
     path = Path(out) / "attribution.csv"
     shares = attribution_frame(result)
-    atomic_write(path, lambda p: shares.to_csv(p, index=False, float_format="%.8f"))
+    write_csv(shares, path, float_format="%.8f")
     return path
 
 
@@ -178,41 +180,84 @@ def load_result(path: str | Path) -> xr.DataTree:
     return result
 
 
-def input_changes(result: xr.DataTree) -> list[str]:
+def input_changes(
+    result: xr.DataTree, current: dict[str, str] | None = None, *, of: tuple[str, str] = ("", "")
+) -> list[str]:
     """The input files that differ from those the result was computed from.
 
-    Compares the sha256 of every file recorded in the result (attribute ``input_files``, paths
-    as given to ``forecast run``, relative to the current directory) with the file on disk,
-    and lists evidence files (``*.yaml``, ``*.yml``, ``*.csv``) new in the evidence folder
-    (attribute ``evidence_folder``, set by ``forecast run``). Empty when nothing changed or no files were recorded.
+    The result is untrusted: nothing it names is opened, hashed or listed. Its recorded
+    hashes (attribute ``input_files``) are compared with ``current``, the hashes of the
+    scenario the user named (:func:`forecast.scenario.input_hashes`, read under the folder
+    rules). A recorded file is "gone" only when it belongs to that scenario (``of``: its priors
+    file and evidence folder as given); other recorded names are counted, never shown.
+
+    Parameters
+    ----------
+    result : xarray.DataTree
+        A loaded result.
+    current : dict of str to str, optional
+        Path to sha256 of the scenario's files now; None (no scenario named): empty list.
+    of : (str, str)
+        The priors file and the evidence folder ``current`` was read from.
 
     Examples
     --------
-    >>> input_changes(load_result("out/posterior.nc"))  # doctest: +SKIP
+    >>> input_changes(result, input_hashes("priors.yaml", "evidence"),
+    ...               of=("priors.yaml", "evidence"))  # doctest: +SKIP
     ['evidence/new-item.yaml (new)']
     """
-    import hashlib
-
+    if current is None:
+        return []
     try:
         files = json.loads(str(result.attrs.get("input_files", "{}")) or "{}")
     except ValueError:
         return []
     if not isinstance(files, dict):
         return []
-    changed = []
-    for name, digest in files.items():
-        path = Path(str(name))
-        if not path.is_file():
-            changed.append(f"{name} (gone)")
-        elif hashlib.sha256(path.read_bytes()).hexdigest() != digest:
-            changed.append(f"{name} (edited)")
-    folder = Path(str(result.attrs.get("evidence_folder", "")))
-    if str(folder) not in ("", ".") and folder.is_dir():
-        for path in sorted(folder.iterdir()):
-            new = path.suffix.lower() in (".yaml", ".yml", ".csv") and not path.name.startswith(".")
-            if new and path.is_file() and str(path) not in files:
-                changed.append(f"{path} (new)")
+    recorded = {str(k): str(v) for k, v in files.items()}
+    priors, evidence = of
+    changed = [
+        f"{name} (edited)"
+        for name in current
+        if recorded.get(name, current[name]) != current[name]
+        and not (name == str(Path(priors)) and only_resolution_changed(Path(name), result))
+    ]
+    changed += [f"{name} (new)" for name in current if name not in recorded]
+    ours = [
+        n for n in recorded if n == str(Path(priors)) or str(Path(n).parent) == str(Path(evidence))
+    ]
+    changed += [f"{name} (gone)" for name in ours if name not in current]
+    others = len(recorded) - len(ours)
+    if others:
+        changed.append(f"{others} recorded file{'s' * (others != 1)} not of this scenario")
     return changed
+
+
+def _without_resolution(priors: dict) -> dict:
+    return {k: v for k, v in priors.items() if k != "resolution"}
+
+
+def only_resolution_changed(path: Path, result: xr.DataTree) -> bool:
+    """Whether ``path`` is the priors file of ``result`` with at most its ``resolution`` changed.
+
+    The resolution is not a prior: recording it changes none of the run's numbers, so a
+    report is not stale because of it. False when the file cannot be read as priors.
+
+    Examples
+    --------
+    >>> only_resolution_changed(Path("priors.yaml"), load_result("out/posterior.nc"))  # doctest: +SKIP
+    True
+    """
+    from .scenario import Priors
+    from .yamlsafe import parse_yaml
+
+    try:
+        stored = json.loads(str(result.attrs["scenario_json"]))["priors"]
+        raw = parse_yaml(path.read_text(encoding="utf-8"))
+        now = Priors.model_validate(raw).model_dump(mode="json", exclude_none=True)
+    except Exception:  # noqa: BLE001 - anything unreadable is a change, as before
+        return False
+    return _without_resolution(now) == _without_resolution(stored)
 
 
 def same_question(previous: xr.DataTree, current: xr.DataTree) -> bool:
@@ -322,7 +367,7 @@ def changes_since(previous: xr.DataTree, current: xr.DataTree) -> Changes:
         added=tuple(i for i in new_items if i not in old_items),
         removed=tuple(i for i in old_items if i not in new_items),
         edited=tuple(i for i in new_items if i in old_items and new_items[i] != old_items[i]),
-        priors_changed=old["priors"] != new["priors"]
+        priors_changed=_without_resolution(old["priors"]) != _without_resolution(new["priors"])
         or list(old["priors"]["hypotheses"]) != list(new["priors"]["hypotheses"]),  # order too
         settings=settings,
         before=final_band(previous),
@@ -352,6 +397,6 @@ def keep_previous(
         kept.attrs = {
             "created": str(previous.attrs.get("created", "")),
             "scenario_hash": str(previous.attrs.get("scenario_hash", "")),
-            "changes": changes.describe(str(current.attrs.get("outcome", "outcome"))),
+            "changes": changes.describe(display_names(current).outcome),
         }
     return with_node(current, PREVIOUS, kept)

@@ -57,6 +57,7 @@ __all__ = [
     "ScenarioError",
     "folder_files",
     "hypothesis_names",
+    "input_hashes",
     "load_scenario",
     "new_evidence",
     "printable",
@@ -77,6 +78,7 @@ LIMITS = {
     "hypotheses": 1_000,
     "csv_bytes": 64 << 20,  # one evidence table
     "name": 100,  # hypothesis, outcome and group names
+    "label": 80,  # display labels of the outcome and the hypotheses
     "id": 200,
     "question": 2_000,
     "title": 1_000,  # title, source
@@ -90,7 +92,7 @@ LIMITS = {
 
 TEXT_FIELDS = frozenset(
     {"question", "outcome", "description", "id", "date", "title", "source", "quote"}
-    | {"rationale", "group", "url", "notes", "by"}
+    | {"rationale", "group", "url", "notes", "by", "analyst", "label", "outcome_label"}
 )
 """Keys whose YAML values are read as the text written (no YAML 1.1 coercion)."""
 
@@ -371,13 +373,27 @@ def _check_id(value: str) -> str:
     return value
 
 
-def _check_group(name: str) -> str:
-    if len(name) > LIMITS["name"]:
-        raise ValueError(f"group name {_show(name)} is longer than {LIMITS['name']} characters")
-    bad = _control(name)
+def _check_plain(text: str, what: str, limit: str) -> str:
+    """Return ``text``: at most ``LIMITS[limit]`` characters, no control character."""
+    if len(text) > LIMITS[limit]:
+        raise ValueError(f"{what} {_show(text)} is longer than {LIMITS[limit]} characters")
+    bad = _control(text)
     if bad:
-        raise ValueError(f"group name {_show(name)} contains the control character {bad}")
-    return name
+        raise ValueError(f"{what} {_show(text)} contains the control character {bad}")
+    return text
+
+
+def _check_group(name: str) -> str:
+    return _check_plain(name, "group name", "name")
+
+
+def _check_label(label: str | None) -> str | None:
+    """Return a display label: one line of plain text, at most ``LIMITS["label"]`` characters."""
+    if label is None:
+        return None
+    if not label:
+        raise ValueError("a label must not be empty (leave the key out to show the name)")
+    return _check_plain(label, "label", "label")
 
 
 def _text(limit: str, **kw: Any) -> Any:
@@ -404,6 +420,16 @@ class Hypothesis(_Strict):
         description="Timing shape: the share of the eventual probability reached by each date "
         "(dates inside the window, shares non-decreasing in [0, 1]); overrides `timing`.",
     )
+    label: str | None = Field(
+        None,
+        description="Display label in charts, the report and slides (plain text, one line, at "
+        "most 80 characters); the name stays in CSV columns and file names.",
+    )
+
+    @field_validator("label")
+    @classmethod
+    def _label(cls, v: str | None) -> str | None:
+        return _check_label(v)
 
 
 class Group(_Strict):
@@ -482,6 +508,18 @@ class Priors(_Strict):
         min_length=1, max_length=LIMITS["question"], description="The question being forecast."
     )
     outcome: str = Field(description="Name of the outcome, e.g. invasion.")
+    analyst: str | None = Field(
+        None,
+        min_length=1,
+        max_length=LIMITS["name"],
+        description="Who wrote this scenario (forecast pool names the folder's analyst by it; "
+        "default: the folder's name).",
+    )
+    outcome_label: str | None = Field(
+        None,
+        description="Display label of the outcome, e.g. 'Full-scale invasion' (plain text, one "
+        "line, at most 80 characters); the name stays in CSV columns.",
+    )
     hypotheses: dict[str, Hypothesis] = Field(
         min_length=2,
         description="Mutually exclusive, exhaustive hypotheses (at least two).",
@@ -518,6 +556,19 @@ class Priors(_Strict):
     @classmethod
     def _outcome_name(cls, v: str) -> str:
         return _check_name(v, "outcome")
+
+    @field_validator("analyst")
+    @classmethod
+    def _analyst_name(cls, v: str | None) -> str | None:
+        bad = None if v is None else _control(v)
+        if bad:
+            raise ValueError(f"analyst {_show(v)} contains the control character {bad}")
+        return v
+
+    @field_validator("outcome_label")
+    @classmethod
+    def _outcome_label(cls, v: str | None) -> str | None:
+        return _check_label(v)
 
     @field_validator("hypotheses", mode="before")
     @classmethod
@@ -1138,6 +1189,34 @@ def _nest_retraction(raw: dict[str, Any]) -> None:
         raw["retracted"] = parts
 
 
+def _csv_problems(problems: list[Problem], csv_rows: set[str]) -> list[Problem]:
+    """Problems of table rows named after their columns.
+
+    The same problem in many rows of one table (a misspelt column) is one line, naming the
+    first rows and how many.
+    """
+    out: list[Problem] = []
+    same: dict[tuple[str, str, str], tuple[int, list[str]]] = {}
+    for p in problems:
+        if p.file not in csv_rows:
+            out.append(p)
+            continue
+        p = _csv_column(p)
+        file, _, row = p.file.rpartition(" row ")
+        key = (file, p.field, p.message)
+        if key in same:
+            same[key][1].append(row)
+            continue
+        same[key] = (len(out), [row])
+        out.append(p)
+    for (file, field_, message), (i, rows) in same.items():
+        if len(rows) > 1:
+            more = f" and {len(rows) - 10:,} more" if len(rows) > 10 else ""
+            where = f"{len(rows):,} rows: rows {', '.join(rows[:10])}{more}"
+            out[i] = Problem(file, field_, f"{message} ({where})")
+    return out
+
+
 def _csv_column(problem: Problem) -> Problem:
     """Rename a problem in a CSV row after its column (``likelihood.<h>``), not its YAML field."""
     if not problem.field:
@@ -1244,8 +1323,43 @@ def _read_file(path: Path, limit: int, problems: list[Problem]) -> tuple[str, st
     return None
 
 
+def input_hashes(
+    priors: str | Path = "priors.yaml", evidence: str | Path = "evidence", *, named: bool = True
+) -> dict[str, str]:
+    """Return the sha256 of the scenario's files, keyed as :attr:`Scenario.files` is.
+
+    The files :func:`load_scenario` would read, under the same folder rules (links leaving
+    the scenario refused, hidden and other files not read), without validating them; files
+    that cannot be read are left out. ``forecast report`` compares these with the result's.
+
+    Examples
+    --------
+    >>> input_hashes("priors.yaml", "evidence")["priors.yaml"]  # doctest: +SKIP
+    '3f1c...'
+    """
+    priors_path, evidence_dir = Path(priors), Path(evidence)
+    problems: list[Problem] = []
+    roots = [priors_path.parent.resolve()]
+    paths = [] if _scenario_file(priors_path, roots) else [priors_path]
+    if evidence_dir.is_dir() and (named or _linked_evidence(evidence_dir, priors_path) is None):
+        roots.append(evidence_dir.resolve())
+        paths += _evidence_folder(evidence_dir, roots, problems).read
+    hashes = {}
+    for path in paths:
+        limit = LIMITS["csv_bytes"] if path.suffix.lower() == ".csv" else MAX_BYTES
+        if (got := _read_file(path, limit, problems)) is not None:
+            hashes[str(path)] = got[0]
+    return hashes
+
+
+def _linked_evidence(evidence: Path, priors: Path) -> str | None:
+    from .guard import linked_folder  # guard reads printable from here
+
+    return linked_folder(evidence, priors.parent, "evidence")
+
+
 def load_scenario(
-    priors: str | Path = "priors.yaml", evidence: str | Path = "evidence"
+    priors: str | Path = "priors.yaml", evidence: str | Path = "evidence", *, named: bool = True
 ) -> Scenario:
     """Read and validate a scenario from its files.
 
@@ -1258,6 +1372,10 @@ def load_scenario(
         a table of items. Files starting with ``.`` or ``_``, and files of other kinds, are
         not read (``Scenario.ignored`` lists them); symbolic links leaving the scenario
         folder are refused.
+    named : bool
+        Whether the user named ``evidence`` (True from Python). When False, an evidence folder
+        that is itself a symbolic link leaving the priors file's folder is refused
+        (:func:`forecast.guard.linked_folder`).
 
     Returns
     -------
@@ -1299,7 +1417,10 @@ def load_scenario(
     items: list[tuple[str, EvidenceItem | None]] = []
     csv_rows: set[str] = set()
     ignored: list[tuple[str, str]] = []
-    if not evidence_dir.is_dir():
+    linked = None if named else _linked_evidence(evidence_dir, priors_path)
+    if linked is not None:
+        problems.append(Problem(str(evidence_dir), "", linked))
+    elif not evidence_dir.is_dir():
         what = "is a file, not a folder" if evidence_dir.exists() else "not found"
         problems.append(Problem(str(evidence_dir), "", f"evidence folder {what}"))
     else:
@@ -1336,9 +1457,7 @@ def load_scenario(
     except ScenarioError as exc:
         if not csv_rows:
             raise
-        raise ScenarioError(
-            _csv_column(p) if p.file in csv_rows else p for p in exc.problems
-        ) from None
+        raise ScenarioError(_csv_problems(exc.problems, csv_rows)) from None
 
 
 def _assemble(
@@ -1355,17 +1474,22 @@ def _assemble(
             Problem("evidence", "", f"{len(items):,} items; at most {LIMITS['items']:,}")
         )
         raise ScenarioError(problems)
-    seen: dict[str, str] = {}
+    seen: dict[str, tuple[str, str]] = {}  # by the id up to case: where, as written
     names = list(priors.hypotheses) if priors is not None else []
     for where, item in items:
         if item is None:
             continue
-        if item.id in seen:
-            problems.append(
-                Problem(where, "id", f"duplicate id '{item.id}' (also in {seen[item.id]})")
-            )
+        if item.id.casefold() in seen:  # equal up to case: one file on macOS and Windows
+            other, written = seen[item.id.casefold()]
+            message = f"duplicate id '{item.id}' (also in {other})"
+            if written != item.id:
+                message = (
+                    f"duplicate id '{item.id}' ('{written}' in {other}): ids equal up to case "
+                    "name the same file on case-insensitive systems (macOS, Windows)"
+                )
+            problems.append(Problem(where, "id", message))
         else:
-            seen[item.id] = where
+            seen[item.id.casefold()] = (where, item.id)
         if priors is None:
             continue
         for name in item.likelihoods:
@@ -1450,6 +1574,7 @@ def _ruled_out_problems(
     names = list(priors.hypotheses)
     problems = []
     ruled_out: dict[str, list[str]] = {}  # hypothesis -> items (reliability 1) ruling it out
+    file_of: dict[str, str] = {}
     for where, item in items:
         if item is None:
             continue
@@ -1464,10 +1589,14 @@ def _ruled_out_problems(
                 )
             )
         elif item.r >= 1.0:
+            file_of[item.id] = where
             for h in zeros:
                 ruled_out.setdefault(h, []).append(item.id)
     if not problems and len(ruled_out) == len(names):
-        culprits = sorted({i for ids in ruled_out.values() for i in ids})
+        ids = sorted({i for ids in ruled_out.values() for i in ids})
+        culprits = [f"{i} ({file_of[i]})" for i in ids[:20]]
+        if len(ids) > 20:
+            culprits.append(f"and {len(ids) - 20:,} more")
         problems.append(
             Problem(
                 "evidence",
@@ -1487,7 +1616,7 @@ _TEMPLATE = """\
 # Evidence item {id}: one file per item. Every field is described in README.md, section
 # "{section}".
 # Until you edit the likelihoods this item is neutral (all 1) and changes nothing.
-id: {id}
+id: "{id}"
 date: {today}   # today, the day this template was written: change it to when the item became known (YYYY-MM-DD)
 title: "TODO: a short title"
 source: "TODO: who reported it"

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -136,10 +136,16 @@ class Scored:
         return tuple(e.date for e in self.scenario.evidence[: self.arrays.n_items])
 
 
+MAX_WINDOW_DAYS = 36_525
+"""The longest window scored (days from ``opened`` to the resolution): 100 years. Scoring,
+the post-mortem and the chart work day by day; a longer window is refused up front."""
+
+
 def log_p_observed(p: np.ndarray | float, happened: bool) -> np.ndarray:
     """``ln p_o``: ``ln p`` if the outcome happened, else ``ln(1 - p)`` (natural log)."""
     p = np.asarray(p, dtype=float)
-    return np.log(p) if happened else np.log1p(-p)
+    with np.errstate(divide="ignore"):  # a certain forecast that was wrong: -inf, no warning
+        return np.log(p) if happened else np.log1p(-p)
 
 
 def _first_items(a: Arrays, k: int) -> Arrays:
@@ -195,6 +201,18 @@ def score_scenario(
                     "no day to score: give 'opened:' (when the forecast was first made), a "
                     f"date before resolution.date ({res.date})"
                     + (f"; the first item is dated {opened}" if opened else ""),
+                )
+            ]
+        )
+    if (res.date - opened).days > MAX_WINDOW_DAYS:
+        field = "opened" if scenario.priors.opened else "resolution.date"
+        raise ScenarioError(
+            [
+                Problem(
+                    file,
+                    field,
+                    f"the scored window {opened}..{res.date} is {(res.date - opened).days:,} "
+                    f"days; at most {MAX_WINDOW_DAYS:,} (100 years) are scored day by day",
                 )
             ]
         )
@@ -291,7 +309,7 @@ def load_scenarios(folders: Iterable[str | Path]) -> list[tuple[str, Scenario, s
         folder = Path(folder)
         priors = folder / "priors.yaml"
         try:
-            scenario = load_scenario(priors, folder / "evidence")
+            scenario = load_scenario(priors, folder / "evidence", named=False)
         except ScenarioError as exc:
             problems += exc.problems
             continue
@@ -346,15 +364,22 @@ def score(
     return score_entries(entries)
 
 
-def score_entries(entries: Iterable[tuple[str, Scenario, str]]) -> pd.DataFrame:
+def score_entries(
+    entries: Iterable[tuple[str, Scenario, str]], *, scored: Sequence[Scored] | None = None
+) -> pd.DataFrame:
     """:func:`score` of ``(name, scenario, priors file)`` triples.
 
-    As :func:`load_scenarios` returns them; the file is named in errors.
+    As :func:`load_scenarios` returns them; the file is named in errors. ``scored``: the
+    resolved entries already scored (:func:`score_scenario`, in their order), e.g. in parallel
+    by :func:`forecast.portfolio.score_in_parallel`.
     """
     entries = list(entries)
-    scored = [
-        score_scenario(s, name=n, file=f) for n, s, f in entries if s.priors.resolution is not None
-    ]
+    if scored is None:
+        scored = [
+            score_scenario(s, name=n, file=f)
+            for n, s, f in entries
+            if s.priors.resolution is not None
+        ]
     files = {n: f for n, s, f in entries if s.priors.resolution is not None}
     for sc in scored:
         n_lapsed, p_if = lapsed_before_resolution(sc, Path(files[sc.name]).parent / "indicators")

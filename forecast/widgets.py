@@ -58,7 +58,9 @@ from .analysis import (
     scale_likelihoods,
     scenario_for,
 )
+from .charts.style import series_style
 from .inference import DEFAULT_DRAWS, ForecastWarning, live_trajectory, run
+from .labels import display_names
 from .model import Arrays
 from .result_schema import TRAJECTORY, band_label, dataset
 from .scenario import Scenario, ScenarioError
@@ -119,7 +121,8 @@ def format_headline(
 
 def headline(result: xr.DataTree) -> str:
     """Return the final probability and band: ``"P(invasion) = 44.2% (90% band 25.3-63.5%)"``."""
-    return format_headline(result.attrs["outcome"], *final_band(result), band=band_label(result))
+    shown = display_names(result).outcome
+    return format_headline(shown, *final_band(result), band=band_label(result))
 
 
 @dataclass
@@ -387,14 +390,22 @@ class WhatIf(W.VBox):
         canvas.add_class("forecast-whatif-chart")
         canvas.layout = W.Layout(flex="0 0 auto")
         ax = fig.add_axes((0.1, 0.13, 0.87, 0.77))
-        n = len(base.ids)
+        n, names = len(base.ids), display_names(base)
         marker: dict[str, Any] = {"marker": "o", "markersize": 3} if n <= LIST_ALL else {}
         hyp = {
-            h: ax.plot([], [], lw=1, alpha=0.6, color=f"C{j % 10}", label=f"P({h})")[0]
+            h: ax.plot(
+                [],
+                [],
+                lw=1,
+                alpha=0.6,
+                **series_style(j),
+                markersize=3,
+                label=f"P({names.hypothesis(h)})",
+            )[0]  # fmt: skip
             for j, h in enumerate(base.hypotheses)
         }
         written = ax.plot([], [], color="0.45", ls="--", lw=1.2, label="as written")[0]
-        outcome = ax.plot([], [], color="black", lw=2, label=f"P({base.outcome})", **marker)[0]
+        outcome = ax.plot([], [], color="black", lw=2, label=f"P({names.outcome})", **marker)[0]
         self.traces: dict[str, Any] = {
             "hypotheses": hyp, "as written": written, "outcome": outcome, "band": None,
         }  # fmt: skip
@@ -649,12 +660,12 @@ class WhatIf(W.VBox):
         live = self.live
         if "p_outcome_low" in live:
             p, lo, hi = (live[k][-1] for k in ("p_outcome", "p_outcome_low", "p_outcome_high"))
-            return format_headline(self.base.outcome, p, lo, hi)
+            return format_headline(display_names(self.base).outcome, p, lo, hi)
         if self._result is not None:
             return headline(self._result)
         n = len(self._current.ids)
         return (
-            f"{format_headline(self.base.outcome, live['p_outcome'][-1], None)} "
+            f"{format_headline(display_names(self.base).outcome, live['p_outcome'][-1], None)} "
             f"({band_label()} band: not computed live at {n:,} items; press Band)"
         )
 

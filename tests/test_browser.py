@@ -339,3 +339,64 @@ def check_what_if_panel(page, fail, screenshot: Path) -> None:
     assert screenshot.stat().st_size > 20_000
     if os.environ.get("FORECAST_SCREENSHOT"):
         shutil.copy(screenshot, ROOT / "docs" / "jupyterlab.png")
+
+
+def visible_rows(page) -> tuple[list[str], list[str]]:
+    """The ids of the dashboard's visible sorted views and the scenarios of their rows."""
+    return page.evaluate(
+        """() => {
+        const shown = [...document.querySelectorAll('section.view')]
+            .filter(s => getComputedStyle(s).display !== 'none');
+        return [shown.map(s => s.id),
+                shown.flatMap(s => [...s.querySelectorAll('tr[data-scenario]')]
+                                       .map(r => r.dataset.scenario))];
+        }"""
+    )
+
+
+def test_portfolio_dashboard_sorts_and_links(browser, tmp_path):
+    """``forecast portfolio`` on the bundled scenario and two more folders, twice (one folder
+    gains an item in between): the dashboard sorts by probability and by change, and every
+    question's link opens its report."""
+    import pandas as pd
+    from helpers import item_dict, priors_dict, write_scenario
+
+    from forecast.portfolio import portfolio
+
+    ukraine = copy_bundled(tmp_path / "in" / "ukraine", "indicators")
+    calm = [item_dict("a", {"calm": 4}, date="2022-02-15")]
+    write_scenario(tmp_path / "in" / "calm", priors_dict(question="Calm?"), calm)
+    storm = [item_dict("a", {"storm": 3}, date="2022-02-15")]
+    write_scenario(tmp_path / "in" / "storm", priors_dict(question="Storm?"), storm)
+    folders = [ukraine, tmp_path / "in" / "calm", tmp_path / "in" / "storm"]
+    out = tmp_path / "out"
+    portfolio(folders, out, workers=2)
+    storm.append(item_dict("b", {"calm": 2}, date="2022-02-16"))  # storm moves, others do not
+    write_scenario(tmp_path / "in" / "storm", priors_dict(question="Storm?"), storm)
+    port = portfolio(folders, out, workers=2)
+    table = port.table.set_index("scenario")
+    assert (port.table["status"] == "ok").all()
+    by_p = list(table["p"].sort_values(ascending=False).index)
+    assert table.loc["storm", "change"] != 0 and table.loc["calm", "change"] == 0
+
+    page = browser.new_page(viewport={"width": 1500, "height": 900})
+    page.goto((out / "portfolio.html").as_uri())
+    assert visible_rows(page) == [["by-p"], by_p]  # the default view: by probability
+    page.click('#by-p th a[href="#by-change"]')
+    views, rows = visible_rows(page)
+    assert views == ["by-change"] and rows[0] == "storm"  # the one that moved, first
+    assert page.url.endswith("#by-change")
+    page.click('#by-change th a[href="#by-p"]')
+    assert visible_rows(page) == [["by-p"], by_p]
+    if os.environ.get("FORECAST_SCREENSHOT"):
+        page.screenshot(path=str(ROOT / "docs" / "portfolio.png"))
+    links = page.locator("#by-p td.q a").evaluate_all("as => as.map(a => a.href)")
+    assert len(links) == 3
+    for href in links:  # every link resolves to the question's report
+        assert Path(urllib.request.url2pathname(href.removeprefix("file://"))).is_file()
+    question = pd.read_csv(out / "portfolio.csv").set_index("scenario").loc[by_p[0], "question"]
+    page.locator("#by-p td.q a").first.click()
+    page.wait_for_load_state()
+    assert page.url.endswith(f"/{by_p[0]}/report.html")
+    assert question in page.locator("h1").inner_text()
+    page.close()

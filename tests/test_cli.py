@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+import yaml
 from helpers import (
     ROOT,
     copy_bundled,
@@ -429,7 +430,7 @@ def test_new_evidence_works_when_the_scenario_has_problems(bundled, capsys):
     assert main(["new-evidence", "fresh"]) == 0
     capsys.readouterr()
     text = (bundled / "evidence" / "fresh.yaml").read_text()
-    assert "id: fresh" in text
+    assert yaml.safe_load(text)["id"] == "fresh"
     # the names come from priors.yaml alone, whatever evidence/ holds
     assert "hypothesis_a" not in text
     for h in ("de_escalation", "coercive_bluff", "deception"):

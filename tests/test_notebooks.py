@@ -52,7 +52,7 @@ def stdout(cell) -> str:
 
 
 def test_the_notebooks_exist():
-    assert {"ukraine_2022.ipynb", "new_scenario.ipynb"} <= set(NAMES)
+    assert {"ukraine_2022.ipynb", "new_scenario.ipynb", "team.ipynb"} <= set(NAMES)
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=NAMES)
@@ -112,7 +112,7 @@ def test_only_the_public_api(path):
 def repo_copy(tmp_path, monkeypatch) -> Path:
     """notebooks/, priors.yaml and evidence/ copied, as JupyterLab would see the repo; the
     kernel's temporary files go below tmp_path too."""
-    work = copy_bundled(tmp_path / "repo", "notebooks", "indicators")
+    work = copy_bundled(tmp_path / "repo", "notebooks", "indicators", "examples")
     (tmp_path / "tmp").mkdir()
     monkeypatch.setenv("TMPDIR", str(tmp_path / "tmp"))
     return work

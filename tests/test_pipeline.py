@@ -20,7 +20,7 @@ def test_the_table_lists_each_file_once():
     assert len(names) == len(set(names))
     assert outputs.files_of("run", formats=()) == (
         "trajectory.csv", "posterior.nc", "attribution.csv", "by_date.csv", "daily.csv",
-        "report.html", "watch.csv",
+        "report.html", "watch.csv", "draws.csv",
     )  # fmt: skip
 
 
@@ -43,7 +43,7 @@ def test_run_folder_writes_the_run_set_silently(folder, tmp_path, capsys):
 
 def test_run_folder_refuses_to_write_into_the_evidence_folder(folder):
     priors, evidence = folder
-    with pytest.raises(InputError, match="is the evidence folder"):
+    with pytest.raises(InputError, match="inside the evidence folder"):
         run_folder(priors, evidence, evidence / "out", charts=False)
     with pytest.raises(InputError, match="holds the scenario's"):
         check_out(evidence.parent, priors=priors, evidence=evidence)

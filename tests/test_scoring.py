@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -349,9 +350,12 @@ def test_score_chart_and_report_section(resolved):
     fig = score_chart(scored)
     top, bottom = fig.axes
     assert f"final {scored.row['final_p']:.1%}" in top.get_title(loc="left")
-    assert len(bottom.patches) == scored.row["days"]  # one Brier bar per day
-    heights = [p.get_height() for p in bottom.patches]
-    np.testing.assert_allclose(heights, (scored.daily_p - 1) ** 2)
+    # the daily Brier score as one step-filled area through the days the forecast changes
+    (fill,) = bottom.collections
+    heights = fill.get_paths()[0].vertices[:, 1]
+    daily = (scored.daily_p - 1) ** 2
+    assert all(np.isclose(heights, v).any() for v in daily)  # every day's score is drawn
+    assert all(np.isclose(daily, h).any() or h == 0 for h in heights)  # and nothing else
     cal = calibration(frame)
     assert "MCB" in calibration_chart(cal).axes[0].get_title(loc="left")
     html = how_it_resolved(scored.scenario)
@@ -382,7 +386,9 @@ def test_cli_writes_the_charts(tmp_path, resolved, capsys):
     assert main(["score", str(resolved), "--out", str(tmp_path / "one")]) == 0
     assert (tmp_path / "one" / "score.png").stat().st_size > 10_000
     assert "<svg" in (tmp_path / "one" / "score.svg").read_text()
-    assert main(["score", str(resolved), str(resolved), "--out", str(tmp_path / "two")]) == 0
+    other = tmp_path / "other"
+    shutil.copytree(resolved, other)  # the same folder twice is scored once: two folders
+    assert main(["score", str(resolved), str(other), "--out", str(tmp_path / "two")]) == 0
     assert (tmp_path / "two" / "calibration.png").is_file()
 
 

@@ -21,7 +21,7 @@ from ..analysis import (
     most_important,
     split_log,
 )
-from ..labels import as_of, format_ratio, others_label, pct, shorten, signed
+from ..labels import as_of, display_names, format_ratio, others_label, pct, shorten, signed
 from ..result_schema import EVIDENCE, TRAJECTORY, check_result, dataset, scenario_of
 from .style import (
     FOOTER_SIZE,
@@ -137,7 +137,8 @@ def _moved_most(result: xr.DataTree, members: list[list[int]]) -> list[str] | No
     if node is None or "shapley_hypothesis" not in node:
         return None
     shares = 100 * node["shapley_hypothesis"].values.astype(float)
-    names = [str(h) for h in dataset(result, EVIDENCE)["hypothesis"].values]
+    shown = display_names(result)
+    names = [shown.hypothesis(h) for h in dataset(result, EVIDENCE)["hypothesis"].values]
     texts = []
     for items in members:
         row = shares[items].sum(axis=0)
@@ -161,7 +162,8 @@ def ach_figure(result: xr.DataTree, table: pd.DataFrame | None) -> Figure:
     in a figure of its own: it takes no ``ax``.
     """
     ev = dataset(result, EVIDENCE)
-    names = [str(h) for h in ev["hypothesis"].values]
+    shown = display_names(result)
+    names = [shown.hypothesis(h) for h in ev["hypothesis"].values]
     labels, values, rest, members = _ach_rows(result, table)
     n, n_h = len(labels), len(names)
     ph = dataset(result, TRAJECTORY)["p_hypothesis"].isel(step=-1).values

@@ -10,7 +10,7 @@ import xarray as xr
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from ..labels import as_of
+from ..labels import as_of, display_names
 from ..result_schema import POSTERIOR, TRAJECTORY, band_label, check_result, dataset
 from .style import (
     BAND_COLOUR,
@@ -67,7 +67,7 @@ def distribution(result: xr.DataTree, *, step: int = -1, ax: Axes | None = None)
     if not -n_steps <= step < n_steps:
         raise ValueError(f"step must be in {-n_steps}..{n_steps - 1}, got {step}")
     k = step % n_steps
-    outcome = result.attrs.get("outcome", "outcome")
+    outcome = display_names(result).outcome
     t = dataset(result, TRAJECTORY).isel(step=k)
     draws = 100 * dataset(result, POSTERIOR)["p_outcome"].isel(step=k).values.astype(float).ravel()
     p, lo, hi = (100 * float(t[v]) for v in ("p_outcome", "p_outcome_low", "p_outcome_high"))

@@ -27,6 +27,7 @@ from ..model import (
 from ..outdir import atomic_write
 from ..outputs import charts_of, writer
 from ..result_schema import WATCH, check_result, dataset, has_node, scenario_of
+from .slide import SIZES, Size, slide_figures
 from .style import (
     MAX_PIXELS,
 )
@@ -155,6 +156,7 @@ def save_all(
     formats: Sequence[str] = ("png", "svg"),
     dpi: int = 200,
     processes: int = 1,
+    size: Size = "default",
 ) -> list[Path]:
     """Write every chart into ``out`` as ``<name>.<format>`` (atomically).
 
@@ -172,12 +174,16 @@ def save_all(
         Render in this many processes: this one and ``processes - 1`` forked workers
         (:func:`in_processes`; the command line uses 2; keep 1 inside a Jupyter kernel, whose
         threads make forking unsafe).
+    size : {"default", "slide"}
+        Each chart at its own size, or the slide-sized charts of
+        :func:`forecast.charts.slide.slide_figures` (16:9, 13.333 x 7.5 in, text >= 14 pt:
+        timeline, impact, distribution and watch).
 
     Returns
     -------
     list of Path
         The files written: timeline, impact, ach, sensitivity, distribution (and watch when
-        the run ranked indicators), each format.
+        the run ranked indicators), each format; at slide size the slide charts.
 
     Raises
     ------
@@ -190,7 +196,9 @@ def save_all(
     """
     formats = chart_formats(formats)
     out = Path(out)
-    build = _builders(result)
+    if size not in SIZES:
+        raise ValueError(f"size must be one of {', '.join(SIZES)}; got {size!r}")
+    build = slide_figures(result) if size == "slide" else _builders(result)
     names = list(build)
 
     def write(share: list[str]) -> None:

@@ -14,7 +14,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
 from ..analysis import attribution_of, impact_table, most_important
-from ..labels import as_of, others_label, shorten, signed
+from ..labels import as_of, display_names, others_label, shorten, signed
 from .style import (
     DOWN,
     FOOTER_SIZE,
@@ -153,7 +153,7 @@ def _waterfall_figure(result: xr.DataTree, table: pd.DataFrame) -> Figure:
 
     Each item's move at its step (a waterfall in update order), and leave-one-out beside it.
     """
-    outcome = result.attrs.get("outcome", "outcome")
+    outcome = display_names(result).outcome
     important, rest = most_important(table)
     shown = np.sort(important)  # in update order
     n = shown.size
@@ -250,7 +250,7 @@ def _shapley_figure(result: xr.DataTree, table: pd.DataFrame) -> Figure:
     The Shapley value is its share of the move from the prior to now; the rest and the total as
     rows; leave-one-out beside.
     """
-    outcome = result.attrs.get("outcome", "outcome")
+    outcome = display_names(result).outcome
     node = attribution_of(result)
     shown, rest = most_important(table)
     n = shown.size

@@ -7,7 +7,6 @@ across questions. They draw; the numbers come from :mod:`forecast.scoring`.
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
@@ -19,6 +18,12 @@ __all__ = ["calibration_chart", "save_chart", "score_chart"]
 
 LINE = OKABE_ITO["blue"]
 RESOLVED = OKABE_ITO["vermillion"]
+
+
+def _steps(days: np.ndarray, daily: np.ndarray, end: np.datetime64) -> tuple:
+    """The days on which ``daily`` changes (and ``end``) with its values: a step line's points."""
+    change = np.flatnonzero(np.r_[True, daily[1:] != daily[:-1]])
+    return np.append(days[change], end), np.append(daily[change], daily[-1])
 
 
 def score_chart(scored: Scored) -> Figure:
@@ -41,13 +46,15 @@ def score_chart(scored: Scored) -> Figure:
     """
     fig = Figure(figsize=(8.0, 5.2), layout="constrained")
     top, bottom = fig.subplots(2, 1, sharex=True, height_ratios=[2.2, 1])
-    days = pd.to_datetime(scored.days)
     resolution = scored.scenario.priors.resolution
     assert resolution is not None, "a scored scenario is resolved"
-    end = pd.Timestamp(resolution.date)
-    # the forecast holds from the start of each day to the end of it: a step line
-    x = np.append(days, end)
-    y = np.append(scored.daily_p, scored.daily_p[-1])
+    end = np.datetime64(resolution.date, "D")  # datetime64[D]: years 0001-9999
+    # the forecast holds from the start of each day to the end of it: a step line, drawn
+    # through the days it changes only (one artist, whatever the number of days)
+    x, y = _steps(scored.days, scored.daily_p, end)
+    pad = max((end - x[0]) // 40, np.timedelta64(1, "D"))  # a margin within years 0001-9999
+    low, high = np.datetime64("0001-01-02"), np.datetime64("9999-12-30")
+    top.set_xlim(max(x[0] - pad, low) if x[0] - low > pad else low, min(end + pad, high))
     o = float(scored.happened)
     outcome = scored.scenario.outcome
     top.step(
@@ -56,7 +63,7 @@ def score_chart(scored: Scored) -> Figure:
     top.axvline(end, color=RESOLVED, lw=1.5, ls="--")
     what = "happened" if scored.happened else "did not happen"
     top.annotate(
-        f"resolved {end:%d %b %Y}: {outcome} {what}",
+        f"resolved {resolution.date:%d %b %Y}: {outcome} {what}",
         (end, o * 100),
         xytext=(-6, -14 if o else 6),
         textcoords="offset points",
@@ -76,8 +83,7 @@ def score_chart(scored: Scored) -> Figure:
         loc="left",
     )
     top.legend(loc="upper left", fontsize=SMALL_SIZE, frameon=False)
-    brier = (scored.daily_p - o) ** 2
-    bottom.bar(days + pd.Timedelta(hours=12), brier, width=0.8, color=MUTED)
+    bottom.fill_between(x, (y - o) ** 2, step="post", color=MUTED, lw=0)
     bottom.axhline(
         row["time_avg_brier"], color=INK, lw=1, ls=":", label=f"mean {row['time_avg_brier']:.3f}"
     )

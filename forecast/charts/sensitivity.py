@@ -16,7 +16,7 @@ from matplotlib.patches import Patch
 from matplotlib.transforms import blended_transform_factory
 
 from ..analysis import sensitivity_table
-from ..labels import as_of
+from ..labels import as_of, display_names
 from .style import (
     INK,
     LABEL_SIZE,
@@ -90,7 +90,7 @@ def sensitivity_figure(
     """
     if top < 1:
         raise ValueError(f"top must be at least 1, got {top}")
-    outcome = result.attrs.get("outcome", "outcome")
+    outcome = display_names(result).outcome
     shown = table.head(top)
     n = len(shown)
     labels = [plain(s) for s in shown["input"]]

@@ -11,7 +11,7 @@ import json
 import math
 import re
 from collections.abc import Sequence
-from typing import Literal
+from typing import Any, Literal
 
 import matplotlib as mpl
 import numpy as np
@@ -49,6 +49,28 @@ HYPOTHESIS_COLOURS = [
     for k in ("blue", "vermillion", "green", "purple", "orange", "sky_blue", "black", "yellow")
 ]
 LINESTYLES = ["-", "--", ":", "-."]
+MARKERS = ["o", "s", "^", "D", "v", "P", "X", "*"]
+"""With :data:`LINESTYLES`: every hypothesis's line differs from the others by more than its
+colour (:func:`series_style`)."""
+
+
+def series_style(j: int) -> dict[str, Any]:
+    """Colour, line style and marker of the ``j``-th series (a hypothesis's line).
+
+    Never colour alone: neighbouring series differ in line style and marker shape as well.
+
+    Examples
+    --------
+    >>> series_style(1)
+    {'color': '#D55E00', 'linestyle': '--', 'marker': 's'}
+    """
+    n = len(HYPOTHESIS_COLOURS)
+    return {
+        "color": HYPOTHESIS_COLOURS[j % n],
+        "linestyle": LINESTYLES[j % len(LINESTYLES)],
+        "marker": MARKERS[(j + j // n) % len(MARKERS)],
+    }
+
 
 # font sizes (points) and layout (inches)
 TITLE_SIZE = 13.0

@@ -15,14 +15,12 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FixedLocator, PercentFormatter
 
 from ..analysis import MAX_ROWS, final_band
-from ..labels import as_of, evidence_dates, format_day, pct, shorten
+from ..labels import as_of, display_names, evidence_dates, format_day, pct, shorten
 from ..result_schema import PREVIOUS, TRAJECTORY, band_label, check_result, dataset, has_node
 from .style import (
     BAND_COLOUR,
     DOWN,
-    HYPOTHESIS_COLOURS,
     LABEL_SIZE,
-    LINESTYLES,
     MUTED,
     SMALL_SIZE,
     STEP_WIDTH,
@@ -34,6 +32,7 @@ from .style import (
     percent_limits,
     plain,
     root_figure,
+    series_style,
     style_axes,
     subtitle,
     text_width,
@@ -209,8 +208,10 @@ def _timeline_geometry(result: xr.DataTree, plot_w: float) -> tuple[float, float
 
 def _hypothesis_labels(result: xr.DataTree) -> list[str]:
     ph = dataset(result, TRAJECTORY)["p_hypothesis"]
+    names = display_names(result)
     return [
-        f"{shorten(h, 36)}  {pct(float(ph.sel(hypothesis=h)[-1]))}" for h in ph["hypothesis"].values
+        f"{shorten(names.hypothesis(h), 36)}  {pct(float(ph.sel(hypothesis=h)[-1]))}"
+        for h in ph["hypothesis"].values
     ]
 
 
@@ -244,7 +245,7 @@ def _outcome_panel(
 ) -> None:
     """Return the outcome's probability and band at x = ``steps`` (step numbers, or dates)."""
     t = dataset(result, TRAJECTORY)
-    outcome = result.attrs.get("outcome", "outcome")
+    outcome = display_names(result).outcome
     dated = t.sizes["step"] - 1 > MAX_ROWS
     # on a date axis the probability holds between items: steps, no markers
     marker = {"drawstyle": "steps-post"} if dated else {"marker": "o", "markersize": 4.5}
@@ -369,12 +370,11 @@ def _hypothesis_panel(ax, result: xr.DataTree, steps: np.ndarray, *, width: floa
         ax.plot(
             steps,
             100 * t["p_hypothesis"].sel(hypothesis=name).values,
-            color=HYPOTHESIS_COLOURS[j % len(HYPOTHESIS_COLOURS)],
-            linestyle=LINESTYLES[(j // len(HYPOTHESIS_COLOURS)) % len(LINESTYLES)],
+            **series_style(j),
             linewidth=1.4 if dated else 1.8,
-            marker="none" if dated else "o",
+            markevery=max(1, t.sizes["step"] // 12) if dated else 1,
             drawstyle="steps-post" if dated else "default",
-            markersize=3.2,
+            markersize=5.0,
             label=plain(label),
         )
     ax.set_ylim(0, 100)

@@ -13,7 +13,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.transforms import blended_transform_factory
 
-from ..labels import as_of
+from ..labels import as_of, display_names, points
 from ..result_schema import band_label
 from .style import (
     BAND_COLOUR,
@@ -85,7 +85,7 @@ def watch_chart(
     now = 100 * float(table.attrs.get("p_outcome", np.nan))
     band = f"p_{outcome}_if_seen_low" in shown.columns
     side = [
-        f"P(seen) {p:.0%}  shift {s:.3f}" + ("  OVERDUE" if late else "")
+        f"P(seen) {p:.0%}  shift {points(s, 1)}" + ("  OVERDUE" if late else "")
         for p, s, late in zip(
             shown["p_seen"], shown["expected_shift"], shown["overdue"], strict=True
         )
@@ -142,17 +142,18 @@ def watch_chart(
     ax.set_yticks(y, labels, fontsize=TICK_SIZE)
     ax.set_ylim(n - 0.5, -0.7)
     percent_axis(ax.xaxis)
-    ax.set_xlabel(f"P({outcome}) after the observation", fontsize=LABEL_SIZE)
+    shown_as = display_names(result).outcome
+    ax.set_xlabel(f"P({shown_as}) after the observation", fontsize=LABEL_SIZE)
     style_axes(ax, grid="x")
     total = len(table)
     what = f"top {n} of {total}" if total > n else f"all {total}"
     subtitle(
         ax,
-        f"What would change P({outcome}): indicators by expected shift ({what}), {as_of(result)}",
+        f"What would change P({shown_as}): indicators by expected shift ({what}), {as_of(result)}",
         plot_w + side_w if own else axes_width(ax),
     )
     handles = [
-        Line2D([], [], color=INK, label=f"P({outcome}) now {now:.1f}%"),
+        Line2D([], [], color=INK, label=f"P({shown_as}) now {now:.1f}%"),
         Line2D([], [], marker="o", ls="", color=UP, label="if seen (raises it)"),
         Line2D([], [], marker="o", ls="", color=DOWN, label="if seen (lowers it)"),
         Line2D(
