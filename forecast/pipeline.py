@@ -273,8 +273,7 @@ def _say_run(scenario: Scenario, result: xr.DataTree, how: str, say: Say) -> Non
     from .time_result import as_of_notes, as_of_text
 
     say(
-        f"
-P({display_names(scenario).outcome}) = {last[f'p_{o}']:.1%}{as_of_text(result)} "
+        f"\nP({display_names(scenario).outcome}) = {last[f'p_{o}']:.1%}{as_of_text(result)} "
         f"({band_label(result)} judgement band "
         f"{last[f'p_{o}_low']:.1%} to {last[f'p_{o}_high']:.1%}; MCSE {last['mcse']:.4f})"
     )
