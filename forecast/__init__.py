@@ -51,6 +51,8 @@ if TYPE_CHECKING:
     from .result_schema import BAND, scenario_of
     from .results import Changes, changes_since, load_result, save_result, trajectory_frame
     from .scoring import calibration, postmortem, score
+    from .time_result import by_date_frame, daily_frame
+    from .timeline import resolve_as_of
     from .widgets import what_if
 
 __version__ = "0.1.0"
@@ -81,6 +83,9 @@ _LAZY = {
     "save_result": "results",
     "scenario_of": "result_schema",
     "trajectory_frame": "results",
+    "by_date_frame": "time_result",
+    "daily_frame": "time_result",
+    "resolve_as_of": "timeline",
     "ach_matrix": "charts",
     "distribution": "charts",
     "impact": "charts",
@@ -179,6 +184,9 @@ __all__ = [
     "synthetic_portfolio",
     "timeline",
     "trajectory_frame",
+    "by_date_frame",
+    "daily_frame",
+    "resolve_as_of",
     "watch",
     "watch_chart",
     "what_if",
