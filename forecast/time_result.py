@@ -23,6 +23,7 @@ from .timeline import AsOf, timeline_rows
 
 __all__ = [
     "as_of_attrs",
+    "live_numbers",
     "as_of_notes",
     "as_of_text",
     "by_date_frame",
@@ -215,3 +216,25 @@ def as_of_notes(result: xr.DataTree, *, today: dt.date | None = None) -> list[st
         f"{p.deadline} for the question's last day"
     )
     return lines
+
+
+def live_numbers(scenario, *, draws: int, seed: int, band: bool = True) -> dict | None:
+    """What :func:`forecast.inference.live_trajectory` gives, for a scenario with time.
+
+    ``p_hypothesis``, ``p_outcome`` and, with ``band``, ``p_outcome_low``/``_high`` of every
+    row as :func:`forecast.run` computes them (the same draws and seed); None for a scenario
+    without time (``live_trajectory`` then applies).
+
+    Examples
+    --------
+    >>> live_numbers(load_scenario(), draws=4000, seed=0)["p_outcome"][-1]  # doctest: +SKIP
+    0.4106
+    """
+    from .timeline import resolve_as_of
+
+    as_of = resolve_as_of(scenario)
+    if not uses_time(as_of):
+        return None
+    t = time_numbers(as_of, draws=draws, seed=seed, band=band)
+    keys = ("p_hypothesis", "p_outcome") + (("p_outcome_low", "p_outcome_high") if band else ())
+    return {k: t.stats[k] for k in keys}
