@@ -475,3 +475,16 @@ def test_the_cli_says_how_many_days_have_passed_since_the_as_of_day():
     late = as_of_notes(result, today=OPENED + dt.timedelta(days=N_DAYS + 5))
     assert any(f"the deadline {day(N_DAYS)} has passed" in n for n in late)
     assert len(as_of_notes(result, today=OPENED + dt.timedelta(days=39))) == 1
+
+
+def test_a_daily_series_of_millennia_is_refused_up_front(tmp_path, capsys):
+    """No deadline, opened 0001-01-01 and an item in 9999: refused naming opened, exit 2."""
+    priors, evidence = write_scenario(
+        tmp_path, priors_dict(opened="0001-01-01"), [item_dict("x", {"storm": 2}, date="9999-12-31")]
+    )  # fmt: skip
+    code = main(["run", "--priors", str(priors), "--evidence", str(evidence),
+                 "--out", str(tmp_path / "out"), "--no-charts"])  # fmt: skip
+    assert code == 2
+    err = capsys.readouterr().err
+    assert "days after opened (0001-01-01" in err and "at most 36,600" in err
+    assert not (tmp_path / "out").exists()
