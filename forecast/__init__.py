@@ -52,7 +52,7 @@ if TYPE_CHECKING:
     from .results import Changes, changes_since, load_result, save_result, trajectory_frame
     from .scoring import calibration, postmortem, score
     from .time_result import by_date_frame, daily_frame
-    from .timeline import resolve_as_of
+    from .asof import resolve_as_of
     from .widgets import what_if
 
 __version__ = "0.1.0"
@@ -85,7 +85,7 @@ _LAZY = {
     "trajectory_frame": "results",
     "by_date_frame": "time_result",
     "daily_frame": "time_result",
-    "resolve_as_of": "timeline",
+    "resolve_as_of": "asof",
     "ach_matrix": "charts",
     "distribution": "charts",
     "impact": "charts",

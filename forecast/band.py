@@ -392,7 +392,7 @@ def band_draws(
         (what :func:`forecast.indicators.watch` needs for the band of an indicator).
     keep : (N+1, S, H) float array, optional
         If given, filled with every step's draws of ``P(h | E_1..k, theta)`` (the time
-        model reweights them, :mod:`forecast.timeline`); the draws' ``p_h`` are then in
+        model reweights them, :mod:`forecast.asof`); the draws' ``p_h`` are then in
         ``final["p_given_hypothesis"]`` (pass ``final`` too).
 
     Returns

@@ -289,11 +289,11 @@ def run(
         Also attribute the final answer to the items (:func:`forecast.shapley`): node
         ``/attribution``. Off by default (the what-if panel's warm path never needs it).
     as_of : date, "YYYY-MM-DD", "today" or None
-        What was known on this day (:func:`forecast.timeline.resolve_as_of`; default the
+        What was known on this day (:func:`forecast.asof.resolve_as_of`; default the
         latest item's date): later items are left out (attribute ``left_out``), with a
         deadline every day without the event counts (docs/model.md, "Time"). With
         ``opened``, a deadline, a retraction or an as-of row the trajectory's rows follow
-        :mod:`forecast.timeline` and the result gains ``/daily`` and ``/by_date``.
+        :mod:`forecast.asof` and the result gains ``/daily`` and ``/by_date``.
 
     Returns
     -------
@@ -315,8 +315,8 @@ def run(
         raise ValueError(f"method must be 'fast' or 'nuts', got {method!r}")
     if draws < 100:
         raise ValueError(f"draws must be at least 100, got {draws}")
+    from .asof import resolve_as_of
     from .time_result import as_of_attrs, time_run, uses_time
-    from .timeline import resolve_as_of
 
     known = resolve_as_of(scenario, as_of)
     if uses_time(known):

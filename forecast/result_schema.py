@@ -475,7 +475,7 @@ def build_result(
         Package versions (attribute ``versions``).
     rows : mapping, optional
         The trajectory's rows when they are not the prior and one per item
-        (:mod:`forecast.timeline`): ``evidence_id``, ``date`` (datetime64[s]) and ``row``
+        (:mod:`forecast.asof`): ``evidence_id``, ``date`` (datetime64[s]) and ``row``
         arrays of one length.
 
     Returns

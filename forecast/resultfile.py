@@ -148,8 +148,8 @@ def _dim_sizes(root, path) -> dict[str, int]:
 
 def _time_sizes(root, data, path) -> dict[str, int]:
     """The rows, days and by-date days the scenario and the ``as_of`` attribute imply."""
+    from .asof import result_sizes
     from .scenario import Scenario, ScenarioError
-    from .timeline import result_sizes
 
     as_of = _text_attr(root, "as_of", path) if "as_of" in root.attrs else ""
     try:
@@ -328,7 +328,7 @@ def check_result_values(result: xr.DataTree, path: str | Path = "posterior.nc") 
     except (ScenarioError, ValueError, KeyError, TypeError, AttributeError) as exc:
         raise not_a_result(path, f"its scenario does not validate: {exc}") from None
     t = dataset(result, TRAJECTORY)
-    from .timeline import row_ids
+    from .asof import row_ids
 
     as_of = str(result.attrs.get("as_of", ""))
     try:

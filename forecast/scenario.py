@@ -414,16 +414,17 @@ class Hypothesis(_Strict):
         " strictly inside (0, 1)."
     )
     description: str | None = _text("text", default=None, description="What it says.")
+    label: str | None = Field(
+        None,
+        description="Display label in charts, the report and slides (plain text, one line, at "
+        "most 80 characters); the name stays in CSV columns and file names.",
+    )
+
     by: dict[Date, float] | None = Field(
         None,
         max_length=LIMITS["by_points"],
         description="Timing shape: the share of the eventual probability reached by each date "
         "(dates inside the window, shares non-decreasing in [0, 1]); overrides `timing`.",
-    )
-    label: str | None = Field(
-        None,
-        description="Display label in charts, the report and slides (plain text, one line, at "
-        "most 80 characters); the name stays in CSV columns and file names.",
     )
 
     @field_validator("label")
@@ -1182,13 +1183,6 @@ def read_table(
     return rows
 
 
-def _nest_retraction(raw: dict[str, Any]) -> None:
-    """Columns ``retracted_date``/``retracted_reason`` as ``retracted: {date, reason}``."""
-    parts = {c.removeprefix("retracted_"): raw.pop(c) for c in _RETRACTED_COLUMNS if c in raw}
-    if parts:
-        raw["retracted"] = parts
-
-
 def _csv_problems(problems: list[Problem], csv_rows: set[str]) -> list[Problem]:
     """Problems of table rows named after their columns.
 
@@ -1215,6 +1209,13 @@ def _csv_problems(problems: list[Problem], csv_rows: set[str]) -> list[Problem]:
             where = f"{len(rows):,} rows: rows {', '.join(rows[:10])}{more}"
             out[i] = Problem(file, field_, f"{message} ({where})")
     return out
+
+
+def _nest_retraction(raw: dict[str, Any]) -> None:
+    """Columns ``retracted_date``/``retracted_reason`` as ``retracted: {date, reason}``."""
+    parts = {c.removeprefix("retracted_"): raw.pop(c) for c in _RETRACTED_COLUMNS if c in raw}
+    if parts:
+        raw["retracted"] = parts
 
 
 def _csv_column(problem: Problem) -> Problem:

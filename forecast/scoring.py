@@ -281,8 +281,8 @@ def standing_forecasts(scenario: Scenario) -> tuple[np.ndarray, np.ndarray, np.n
     >>> str(days[-1]), round(p[-1], 3)  # doctest: +SKIP
     ('2022-02-23', 0.32)
     """
+    from .asof import resolve_as_of
     from .time_numbers import time_numbers
-    from .timeline import resolve_as_of
 
     p, res = scenario.priors, scenario.priors.resolution
     retracted = any(e.retracted is not None for e in scenario.evidence)

@@ -1,7 +1,7 @@
 """The numbers of a run with time: the rows, the standing forecast of each day, the by-date curve.
 
 docs/model.md, "Time". For a row (or a day) ``d`` of epoch ``e`` at step ``k``
-(:mod:`forecast.timeline`):
+(:mod:`forecast.asof`):
 
     P(h | E, none by d) ∝ E[pi_h] * prod_i E[Lr_i(h) ** w_i(k)] * E[S_h(d)]
     P(Y | E, none by d) = sum_h P(h | ...) * E[p_h - F_h(d)] / E[S_h(d)]
@@ -22,11 +22,11 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy.special import logsumexp
 
+from .asof import AsOf, Rows, epochs, timeline_rows
 from .band import band_draws
 from .model import Arrays, encode, expected_p_outcome, log_posterior_by_step, probabilities
 from .result_schema import BAND
 from .scenario import Scenario
-from .timeline import AsOf, Rows, epochs, timeline_rows
 from .timing import Timing, day_number, timing_of
 
 __all__ = ["TimeNumbers", "time_numbers", "weighted_summary"]
@@ -197,7 +197,7 @@ def time_numbers(
     Parameters
     ----------
     as_of : AsOf
-        From :func:`forecast.timeline.resolve_as_of`.
+        From :func:`forecast.asof.resolve_as_of`.
     draws, seed : int
         The band's draws and seed (as :func:`forecast.run`).
     progress : callable, optional

@@ -15,11 +15,11 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from .asof import AsOf, timeline_rows
 from .errors import InputError
 from .model import encode, log_expected_tilt, subset_weights
 from .result_schema import BY_DATE, DAILY, build_result, dataset, has_node, with_node
 from .time_numbers import TimeNumbers, time_numbers
-from .timeline import AsOf, timeline_rows
 
 __all__ = [
     "as_of_attrs",
@@ -230,7 +230,7 @@ def live_numbers(scenario, *, draws: int, seed: int, band: bool = True) -> dict 
     >>> live_numbers(load_scenario(), draws=4000, seed=0)["p_outcome"][-1]  # doctest: +SKIP
     0.4106
     """
-    from .timeline import resolve_as_of
+    from .asof import resolve_as_of
 
     as_of = resolve_as_of(scenario)
     if not uses_time(as_of):

@@ -19,11 +19,11 @@ from scipy import integrate
 from scipy.special import expit, logit
 
 import forecast
+from forecast.asof import resolve_as_of
 from forecast.cli import main
 from forecast.scenario import Scenario, ScenarioError
 from forecast.time_numbers import time_numbers, weighted_summary
 from forecast.time_result import by_date_frame, daily_frame
-from forecast.timeline import resolve_as_of
 
 Z90 = 1.6448536269514722
 OPENED = dt.date(2022, 1, 1)
