@@ -28,6 +28,7 @@ from .scenario import (
 # which a type checker reads as a redefinition.
 if TYPE_CHECKING:
     from .analysis import impact_table, sensitivity_table
+    from .asof import resolve_as_of
     from .attribution import Attribution, attribution_frame, explain_move, shapley
     from .briefing import slides
     from .caches import clear_caches
@@ -52,7 +53,6 @@ if TYPE_CHECKING:
     from .results import Changes, changes_since, load_result, save_result, trajectory_frame
     from .scoring import calibration, postmortem, score
     from .time_result import by_date_frame, daily_frame
-    from .asof import resolve_as_of
     from .widgets import what_if
 
 __version__ = "0.1.0"
