@@ -109,7 +109,10 @@ def time_run(
         from .result_schema import ATTRIBUTION
 
         fa, fs = t.final_arrays, t.final_scenario
-        tree = with_node(tree, ATTRIBUTION, attribution_node(shapley(fa, seed=seed), fa, fs))
+        node = attribution_node(shapley(fa, seed=seed), fa, fs)
+        # every known item, a retracted one with no share (docs/model.md: retraction)
+        node = node.reindex(evidence=np.array(known.ids, dtype=object), fill_value=0.0)
+        tree = with_node(tree, ATTRIBUTION, node)
     return tree
 
 

@@ -488,3 +488,16 @@ def test_a_daily_series_of_millennia_is_refused_up_front(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "days after opened (0001-01-01" in err and "at most 36,600" in err
     assert not (tmp_path / "out").exists()
+
+
+def test_a_result_with_retraction_and_as_of_rows_saves_loads_and_tabulates(tmp_path):
+    """The extra rows leave the per-item tables (impact, attribution) one row per item: the
+    retracted item with no share; the saved file loads back as a forecast result."""
+    result = forecast.run(time_scenario(), seed=0, draws=200, attribution=True, as_of=day(45))
+    paths = forecast.save_result(result, tmp_path)
+    back = forecast.load_result(paths["posterior"])
+    table = forecast.impact_table(back)
+    assert list(table.index) == ["a1", "a2", "b1", "c1"]
+    p = forecast.trajectory_frame(back)["p_event"].to_numpy()
+    np.testing.assert_allclose(table["p_after"], p[[1, 2, 3, 5]], atol=1e-15)
+    assert table.loc["a2", "shapley"] == 0.0
