@@ -501,3 +501,16 @@ def test_a_result_with_retraction_and_as_of_rows_saves_loads_and_tabulates(tmp_p
     p = forecast.trajectory_frame(back)["p_event"].to_numpy()
     np.testing.assert_allclose(table["p_after"], p[[1, 2, 3, 5]], atol=1e-15)
     assert table.loc["a2", "shapley"] == 0.0
+
+
+def test_as_of_today_and_the_default_day():
+    s = time_scenario()
+    assert resolve_as_of(
+        s, "today", today=OPENED + dt.timedelta(days=45)
+    ).day == dt.date.fromisoformat(day(45))
+    assert resolve_as_of(s).day == dt.date.fromisoformat(day(40))  # the latest item
+    assert resolve_as_of(s).left_out == () and not resolve_as_of(s).given
+    resolved = scenario(HYPS, ITEMS, deadline=day(N_DAYS), groups={"g": {"correlation": RHO}},
+                        resolution={"outcome": True, "date": day(40)})  # fmt: skip
+    assert resolve_as_of(resolved).day == dt.date.fromisoformat(day(12))  # before the resolution
+    assert resolve_as_of(resolved).left_out == ("c1",)
