@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from .charts.distribution import distribution
     from .charts.export import save_all
     from .charts.impact import impact
+    from .charts.pool import disagreement_chart, pool_chart
     from .charts.score import calibration_chart, score_chart
     from .charts.sensitivity import sensitivity
     from .charts.timeline import timeline
@@ -100,6 +101,8 @@ _LAZY = {
     "Pool": "pooling",
     "load_team": "pooling",
     "pool": "pooling",
+    "pool_chart": "charts.pool",
+    "disagreement_chart": "charts.pool",
     "Indicator": "indicators",
     "load_indicators": "indicators",
     "observe": "indicators",
@@ -162,6 +165,8 @@ __all__ = [
     "load_result",
     "load_scenario",
     "load_team",
+    "pool_chart",
+    "disagreement_chart",
     "new_evidence",
     "portfolio",
     "observe",

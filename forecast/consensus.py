@@ -15,6 +15,7 @@ encoded arrays in log space (no scenario is re-validated or re-run).
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import importlib
 import warnings
 from collections.abc import Sequence
@@ -129,6 +130,16 @@ def _consensus_priors(team: Team, hypotheses: Sequence[str]) -> dict[str, Any]:
         "analyst": CONSENSUS_NAME,
         "hypotheses": hyps,
     }
+    deadlines = [s.priors.deadline for s in scenarios]  # the window, where all analysts agree
+    if deadlines[0] is not None and all(d == deadlines[0] for d in deadlines):
+        priors["deadline"] = deadlines[0].isoformat()
+        timings = {s.priors.timing for s in scenarios}
+        if len(timings) == 1:
+            priors["timing"] = timings.pop()
+        for h in hypotheses:
+            shapes = [s.priors.hypotheses[h].by for s in scenarios]
+            if shapes[0] is not None and all(b == shapes[0] for b in shapes):
+                hyps[h]["by"] = {d.isoformat(): g for d, g in shapes[0].items()}
     kappas = [s.priors.prior_strength for s in scenarios]
     if all(k is not None for k in kappas):
         priors["prior_strength"] = float(np.mean(kappas))  # type: ignore[arg-type]
@@ -267,13 +278,17 @@ def spread(z: np.ndarray) -> float:
     return float((d.max(axis=0) - d.min(axis=0)).max()) if zz.shape[1] else 0.0
 
 
-def swapped(consensus: Scenario, shared: Sequence[Shared]) -> tuple[float, dict[str, np.ndarray]]:
+def swapped(
+    consensus: Scenario, shared: Sequence[Shared], as_of: dt.date | None = None
+) -> tuple[float, dict[str, np.ndarray]]:
     """The consensus ``P(Y)`` and, per shared item, ``P(Y)`` with each analyst's judgement.
 
     For each shared item, the consensus ``P(Y)`` recomputed with that item's judgement
     replaced by each analyst's own (their effective log-likelihoods, as a point item of
     reliability 1), in log space on the encoded arrays: the other items' contributions are
-    kept, and the item's group (if any) re-ranked and re-weighted.
+    kept, and the item's group (if any) re-ranked and re-weighted. With a deadline, as of
+    ``as_of``: no event by then is evidence (``E[S_h(A)]``), and ``P(Y)`` is the probability
+    that it still happens by the deadline (docs/model.md, "Time").
 
     Returns
     -------
@@ -291,6 +306,15 @@ def swapped(consensus: Scenario, shared: Sequence[Shared]) -> tuple[float, dict[
     w = step_weights(a, a.n_items)
     log_c = log_expected_tilt(a.mu, a.sd, a.r, w) if a.n_items else np.zeros((0, len(ep)))
     base = np.log(a.prior) + log_c.sum(axis=0)
+    if consensus.priors.deadline is not None and as_of is not None:  # no event by A: evidence
+        from .timing import day_number, timing_of
+
+        ef, es = timing_of(consensus.priors, a.p_mean, a.p_sd).expected(
+            np.array([day_number(as_of)])
+        )
+        with np.errstate(divide="ignore"):
+            base = base + np.log(es[0])
+        ep = np.where(es[0] > 0, (ep - ef[0]) / np.where(es[0] > 0, es[0], 1.0), 0.0)
     index = {item_id: k for k, item_id in enumerate(consensus.ids)}
     out: dict[str, np.ndarray] = {}
     for s in shared:
@@ -467,7 +491,7 @@ def build_consensus(
         return None
     data, shared = got
     point = _validated(data)
-    p_point, by_item = swapped(point, shared)  # with the point consensus, the contract's base
+    p_point, by_item = swapped(point, shared, team.as_of)  # the point consensus: the base
     table = disagreement(point, shared, by_item)
     boldness: pd.DataFrame | None = None
     fit_warnings: list[str] = []
@@ -481,7 +505,9 @@ def build_consensus(
 
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", ForecastWarning)
-            result = run_scenario(scenario, draws=draws, seed=seed, attribution=True)
+            result = run_scenario(
+                scenario, draws=draws, seed=seed, attribution=True, as_of=team.as_of
+            )
         fit_warnings += [str(w.message) for w in caught]
     return Consensus(
         data,

@@ -61,6 +61,7 @@ def write_consensus_folder(
     done = run_folder(
         folder / "priors.yaml", folder / "evidence", folder / "out",
         seed=seed, draws=draws, charts=charts, command="forecast pool (the consensus)",
+        as_of=str(p.team.as_of),
     )  # fmt: skip
     names += [f"consensus/out/{q.name}" for q in done.written if not q.name.endswith(".svg")]
     return names, done.warnings
@@ -152,7 +153,13 @@ def _print_pool(p: Pool) -> None:
     if c is not None and len(c.disagreement):
         top = c.disagreement.iloc[0]
         print(
-            f"consensus P({o}) = {c.p_point:.1%}; the item worth a conversation: "
+            f"consensus P({o}) = {c.p_point:.1%}"
+            + (
+                " (point judgements; the intervals' run is in consensus/out)"
+                if c.boldness is not None
+                else ""
+            )
+            + "; the item worth a conversation: "
             f"{top['evidence_id']} (swing {top['swing'] * 100:.1f} points)"
         )
     for note in p.notes:

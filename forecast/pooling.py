@@ -61,6 +61,9 @@ class Analyst:
     scenario: Scenario
     left_out: tuple[str, ...] = ()
     """Items dated after the as-of day (not yet known), left out."""
+    source: Scenario | None = None
+    """The scenario as written (``scenario`` holds what counts on the as-of day: the items
+    known then, less those retracted by then); runs are made from it, as of the day."""
 
 
 @dataclass(frozen=True)
@@ -218,17 +221,23 @@ def parse_weights(text: str | Mapping[str, float] | None, names: Sequence[str]) 
 
 
 def _default_as_of(scenario: Scenario) -> dt.date | None:
-    if scenario.evidence:
-        return scenario.evidence[-1].date
-    return scenario.priors.opened
+    """The scenario's own as-of day (:func:`forecast.asof.resolve_as_of`'s default)."""
+    from .asof import resolve_as_of
+
+    return resolve_as_of(scenario).day
 
 
 def _analyst(folder: Path, scenario: Scenario, as_of: dt.date) -> Analyst:
+    """The analyst of ``folder`` as of ``as_of``: the items known then, retractions applied."""
+    from .asof import epochs, resolve_as_of
+
     name = scenario.priors.analyst or folder.resolve().name
-    later = [e.id for e in scenario.evidence if e.date > as_of]
-    if later:
-        scenario = scenario.replace_evidence(e for e in scenario.evidence if e.date <= as_of)
-    return Analyst(name=name, folder=folder, scenario=scenario, left_out=tuple(later))
+    try:
+        known = resolve_as_of(scenario, as_of)
+    except InputError as exc:
+        raise InputError(f"{printable(folder)}: {exc}") from None
+    counting = epochs(known.known, known.day)[-1]  # what counts on the day
+    return Analyst(name, folder, counting, known.left_out, source=scenario)
 
 
 def load_team(folders: Sequence[str | Path], *, as_of: dt.date | None = None) -> Team:
@@ -342,10 +351,15 @@ def analyst_probabilities(team: Team) -> np.ndarray:
     >>> pool_values(analyst_probabilities(team), np.full(3, 1 / 3))  # doctest: +SKIP
     """
     from .consensus import final_log_posterior, p_outcome
+    from .inference import run
     from .model import encode, expected_p_outcome
 
     out = []
     for a in team.analysts:
+        if a.scenario.priors.deadline is not None:  # time passing is evidence: the run's rule
+            result = run(a.source or a.scenario, draws=100, as_of=team.as_of)
+            out.append(final_p(result))
+            continue
         arrays = encode(a.scenario)
         out.append(float(p_outcome(final_log_posterior(arrays), expected_p_outcome(arrays))))
     return np.array(out)
@@ -451,7 +465,9 @@ def pool(
     d = neyman_d(len(team.analysts)) if extremize == "neyman" else float(extremize)
     if not (math.isfinite(d) and d > 0):
         raise InputError(f"--extremize must be a number > 0 or 'neyman', got {extremize!r}")
-    results = tuple(run(a.scenario, draws=draws, seed=seed) for a in team.analysts)
+    results = tuple(
+        run(a.source or a.scenario, draws=draws, seed=seed, as_of=team.as_of) for a in team.analysts
+    )
     p = np.array([final_p(r) for r in results])
     pooled_point(p, w, team.names, method=method, d=d)  # refuses a 0 and a 1 together
     table, notes = pool_table(team, p, np.stack([final_draws(r) for r in results]), w, d=d)

@@ -42,6 +42,8 @@ __all__ = [
     "COLUMNS",
     "FolderJob",
     "FolderResult",
+    "Portfolio",
+    "default_workers",
     "executor",
     "folder_seed",
     "output_names",
@@ -87,6 +89,8 @@ class FolderJob:
         ``--no-charts``).
     epoch : int
         The time stamped into its results, seconds since 1970 (``SOURCE_DATE_EPOCH``).
+    as_of : str or None
+        The as-of day ``YYYY-MM-DD`` (``forecast run --as-of``); None: each folder's default.
     """
 
     folder: str
@@ -95,6 +99,7 @@ class FolderJob:
     seed: int
     charts: bool
     epoch: int
+    as_of: str | None = None
 
 
 @dataclass(frozen=True)
@@ -133,11 +138,14 @@ class Portfolio:
         ``portfolio.csv`` as written.
     written : list of Path
         The portfolio's own files (``portfolio.csv``, ``portfolio.html``).
+    repeats : list of str
+        Folders given again (the same real path), run once.
     """
 
     results: list[FolderResult]
     table: pd.DataFrame
     written: list[Path] = field(default_factory=list)
+    repeats: list[str] = field(default_factory=list)
 
     @property
     def failed(self) -> list[FolderResult]:
@@ -227,6 +235,7 @@ def _command(job: FolderJob) -> str:
     folder = Path(job.folder)
     words = ["forecast", "run", "--priors", str(folder / "priors.yaml"), "--evidence"]
     words += [str(folder / "evidence"), "--out", job.name, "--seed", str(job.seed)]
+    words += ["--as-of", job.as_of] if job.as_of else []
     return " ".join(words + ([] if job.charts else ["--no-charts"]))
 
 
@@ -269,6 +278,7 @@ def run_job(job: FolderJob) -> FolderResult:
                 processes=1,
                 command=_command(job),
                 evidence_named=False,  # as forecast run with its default evidence/
+                as_of=job.as_of,
             )
     except ScenarioError as exc:
         n = len(exc.problems)
@@ -335,13 +345,22 @@ def summarise(
         "p_low": low,
         "p_high": high,
         "change": p - before[2] if same and before is not None else "",
-        "last_item": str(steps["evidence_id"].iloc[-1]) if len(steps) else "",
+        "last_item": _last_item(result, steps),
         "top_driver": _top_driver(result),
         "lapsed_indicators": " ".join(_lapsed(result)),
         "deadline": _deadline(result),
         "status": OK,
     }
     return FolderResult(row=row, trajectory=_spark(frame[f"p_{a['outcome']}"].to_numpy()))
+
+
+def _last_item(result: xr.DataTree, steps: pd.DataFrame) -> str:
+    """The id of the latest step's item (not an ``(as of ...)`` or a retraction's row)."""
+    from .result_schema import EVIDENCE, dataset
+
+    ids = {str(i) for i in dataset(result, EVIDENCE)["evidence"].values}
+    items = [str(i) for i in steps["evidence_id"] if str(i) in ids]
+    return items[-1] if items else ""
 
 
 def _last_date(frame: pd.DataFrame) -> str:
@@ -366,8 +385,9 @@ def _top_driver(result: xr.DataTree) -> str:
 def _lapsed(result: xr.DataTree) -> list[str]:
     """Indicators whose date passed with no observation recorded.
 
-    From the result's ``lapsed_indicators`` attribute when the run gives one (as-of runs), else
-    the ``/watch`` node's overdue indicators (``by`` before the latest item, not recorded).
+    From the result's ``lapsed_indicators`` attribute when the run gives one, else the ``/watch``
+    node: its ``status`` ``lapsed`` when it has one (as-of runs), else its overdue indicators
+    (``by`` before the latest item, not recorded: the same with the default as-of day).
     """
     from .result_schema import WATCH, dataset, has_node
 
@@ -378,6 +398,8 @@ def _lapsed(result: xr.DataTree) -> list[str]:
         return []
     node = dataset(result, WATCH)
     ids = [str(i) for i in node["indicator"].values]
+    if "status" in node:  # as-of runs: "lapsed" (by before the as-of day, none recorded)
+        return [i for i, st in zip(ids, node["status"].values, strict=True) if str(st) == "lapsed"]
     overdue = node["overdue"].values.astype(bool)
     return [i for i, late in zip(ids, overdue, strict=True) if late]
 
@@ -402,6 +424,13 @@ def _spark(values: Any) -> tuple[float, ...]:
 
 
 # ----------------------------------------------------------------------------- executors
+def default_workers() -> int:
+    """The cores this process may run on (its CPU affinity; else the machine's cores), >= 1."""
+    if hasattr(os, "sched_getaffinity"):
+        return max(len(os.sched_getaffinity(0)), 1)
+    return os.cpu_count() or 1
+
+
 @contextlib.contextmanager
 def executor(workers: int | None = None, scheduler: str | None = None) -> Iterator[Executor]:
     """The executor the folders run on, shut down on leaving.
@@ -430,7 +459,7 @@ def executor(workers: int | None = None, scheduler: str | None = None) -> Iterat
         return
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
-    n = workers or os.cpu_count() or 1
+    n = workers or default_workers()
     with ProcessPoolExecutor(max_workers=n, mp_context=context, initializer=_init_worker) as ex:
         yield ex
 
@@ -491,6 +520,7 @@ def portfolio(
     scheduler: str | None = None,
     seed: int = 0,
     charts: bool = True,
+    as_of: str | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> Portfolio:
     """Run every scenario folder and write ``OUT/portfolio.csv`` and ``OUT/portfolio.html``.
@@ -508,6 +538,9 @@ def portfolio(
         Mixed into every folder's seed (:func:`folder_seed`).
     charts : bool
         Charts and ``report.html`` for every folder (False: ``--no-charts``).
+    as_of : str, optional
+        Every folder as of this day, ``YYYY-MM-DD`` or ``today`` (the portfolio's start, UTC,
+        for all of them); default: each folder's own (its latest item).
     progress : callable, optional
         ``progress(done, total)`` as folders finish.
 
@@ -522,10 +555,13 @@ def portfolio(
     >>> port.table[["scenario", "p", "status"]]  # doctest: +SKIP
     """
     from .dashboard import write_dashboard
+    from .guard import unique_folders
     from .outdir import atomic_write
 
     if not folders:
         raise InputError("no scenario folder given")
+    folders, repeats = unique_folders(folders)  # each folder once (by its real path)
+    as_of = _as_of_day(as_of)  # a bad day: refused before anything is written
     from .pipeline import check_out
 
     out = check_out(out, dirs=folders)  # never among a scenario's files, never a link
@@ -533,7 +569,9 @@ def portfolio(
     epoch = int(clock.now().timestamp())
     names = output_names(folders)
     jobs = [
-        FolderJob(os.path.abspath(f), str(out.resolve()), n, folder_seed(n, seed), charts, epoch)
+        FolderJob(
+            os.path.abspath(f), str(out.resolve()), n, folder_seed(n, seed), charts, epoch, as_of
+        )
         for f, n in zip(folders, names, strict=True)
     ]
     with executor(workers=workers, scheduler=scheduler) as ex:
@@ -541,7 +579,23 @@ def portfolio(
     table = portfolio_table(results)
     atomic_write(out / "portfolio.csv", lambda tmp: table.to_csv(tmp, index=False))
     html = write_dashboard(results, out, stamp=clock.now())
-    return Portfolio(results=results, table=table, written=[out / "portfolio.csv", html])
+    return Portfolio(results, table, [out / "portfolio.csv", html], repeats)
+
+
+def _as_of_day(text: str | None) -> str | None:
+    """``--as-of`` as one ``YYYY-MM-DD`` for every folder (``today``: the portfolio's start)."""
+    import datetime as dt
+
+    if text is None:
+        return None
+    if text.strip().lower() == "today":
+        return clock.now().date().isoformat()
+    try:
+        return dt.date.fromisoformat(text.strip()).isoformat()
+    except ValueError:
+        raise InputError(
+            f"--as-of expects YYYY-MM-DD or today, got {printable(text, 40)!r}"
+        ) from None
 
 
 def portfolio_table(results: Sequence[FolderResult]) -> pd.DataFrame:
@@ -655,11 +709,19 @@ def add_parser(sub: Any) -> None:
     p.add_argument(
         "--no-charts", action="store_true", help="no charts and no report.html per folder"
     )
+    p.add_argument(
+        "--as-of",
+        default=None,
+        metavar="DATE",
+        help="every folder as of this day (YYYY-MM-DD or today; default: each its latest item)",
+    )
     add_executor_options(p)
     p.set_defaults(func=command)
 
 
 def _progress(done: int, total: int) -> None:
+    if not sys.stderr.isatty() and done < total:
+        return  # a log file gets the last line only
     end = "\n" if done >= total else ""
     print(f"\rportfolio: {done}/{total} folders", end=end, file=sys.stderr, flush=True)
 
@@ -673,8 +735,12 @@ def command(args: Any) -> int:
         scheduler=args.scheduler,
         seed=args.seed,
         charts=not args.no_charts,
+        as_of=args.as_of,
         progress=_progress,
     )
+    if port.repeats:
+        shown = ", ".join(printable(r, 100) for r in port.repeats[:10])
+        print(f"note: each folder is run once; given again, not run again: {shown}")
     ok = len(port.results) - len(port.failed)
     print(f"{ok} of {len(port.results)} folders ran")
     for r in port.failed[:10]:

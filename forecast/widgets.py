@@ -313,7 +313,7 @@ class WhatIf(W.VBox):
                 options=[("—", None), ("seen", True), ("not seen", False)],
                 value=None,
                 tooltips=["as now", f"pretend seen by {ind.by}", f"pretend not seen by {ind.by}"],
-                style={"button_width": "70px"},
+                style={"button_width": "auto"},  # "not seen" whole at any font size
             )
             toggle.observe(
                 lambda change, id=ind.id: self._pretend_moved(id, change["new"]), "value"

@@ -64,7 +64,7 @@ def lab(tmp_path_factory):
     """``jupyter lab`` from this environment on a free port of 127.0.0.1, with a random token,
     its root a temporary copy of the notebooks; shut down at the end whatever happens."""
     base = tmp_path_factory.mktemp("lab")
-    root = copy_bundled(base / "repo", "notebooks")
+    root = copy_bundled(base / "repo", "notebooks", "indicators")
     # a private Jupyter configuration: no user settings, workspaces or news pop-ups
     env = {k: v for k, v in os.environ.items() if k != "MPLBACKEND"}
     for var, sub in [
@@ -214,6 +214,31 @@ def test_ukraine_notebook_in_jupyterlab(lab, browser, tmp_path):
     page.close()
 
 
+def check_pretend_buttons(page, fail) -> None:
+    """Issue 21 point 12: at 1366x768 the "pretend seen / not seen" buttons show their whole
+    text ("not seen", not "not s..."): no button's text is wider than the button."""
+    from playwright.sync_api import Error as PlaywrightError
+
+    header = page.locator(".forecast-whatif").get_by_text("Indicators: pretend seen / not seen")
+    try:
+        header.scroll_into_view_if_needed(timeout=UPDATE * 1000)
+        header.click()
+    except PlaywrightError:
+        fail("the what-if panel has no folded 'Indicators: pretend seen / not seen' section")
+    buttons = page.locator(".forecast-whatif .widget-toggle-buttons button")
+    try:
+        buttons.first.wait_for(state="visible", timeout=UPDATE * 1000)
+    except PlaywrightError:
+        fail("the indicators' pretend toggles did not unfold")
+    sizes = buttons.evaluate_all(
+        "bs => bs.map(b => [b.textContent.trim(), b.scrollWidth, b.clientWidth])"
+    )
+    assert any(text == "not seen" for text, _, _ in sizes), sizes
+    cut = [s for s in sizes if s[1] > s[2]]
+    assert not cut, f"buttons whose text is cut at 1366x768: {cut}"
+    header.click()  # folded again
+
+
 def check_what_if_panel(page, fail, screenshot: Path) -> None:
     """Drag a diagnosticity slider across its range in one gesture: the headline follows
     during the drag and the chart's canvas is redrawn in place; then, at 1366x768, move the
@@ -331,6 +356,8 @@ def check_what_if_panel(page, fail, screenshot: Path) -> None:
     finally:
         page.mouse.up()
     assert headline_in_view()
+
+    check_pretend_buttons(page, fail)
 
     # the screenshot: the panel on a laptop-sized screen
     panel.evaluate("e => e.scrollIntoView({block: 'start'})")

@@ -353,3 +353,47 @@ def test_indicator_errors_name_relative_paths_as_evidence_errors_do(tmp_path, mo
     err = capsys.readouterr().err
     assert "\n  indicators/bad.yaml: " in err, err
     assert str(tmp_path) not in err, err
+
+
+@pytest.mark.parametrize(
+    "limits", [(-5.0, 15.0), (-1.2, 3.1), (-0.3, 0.9), (-40.0, 60.0), (-0.06, 0.11)]
+)
+def test_impact_axis_labels_say_their_ticks(exact_scenario, limits):
+    """Point 5: every tick label of the impact chart's share axis reads as its tick's value
+    (ticks on halves are labelled -2.5, 2.5 ..., not rounded to -2, +2)."""
+    from forecast import charts
+    from forecast import result_schema as rs
+    from forecast.attribution import attribution_node
+    from forecast.charts.impact import impact_figure
+    from forecast.model import encode
+
+    result = forecast.run(exact_scenario, draws=400, seed=1)
+    a = encode(exact_scenario)
+    node = attribution_node(forecast.shapley(a, seed=0), a, exact_scenario)
+    result = rs.with_node(result, rs.ATTRIBUTION, node)
+    fig = impact_figure(result, charts.impact_table(result))
+    (ax,) = [a for a in fig.axes if "share of the move" in a.get_xlabel()]
+    ax.set_xlim(*limits)
+    fig.canvas.draw()
+    ticks = [t for t in ax.get_xticks() if limits[0] <= t <= limits[1]]
+    labels = [t.get_text() for t in ax.get_xticklabels()][: len(ax.get_xticks())]
+    shown = dict(zip(ax.get_xticks(), labels, strict=True))
+    assert len(ticks) >= 3
+    for t in ticks:
+        assert float(shown[t].replace("\u2212", "-")) == pytest.approx(t, abs=1e-9), (t, shown[t])
+        assert not shown[t].startswith("-0") or float(shown[t]) != 0
+
+
+def test_compiled_group_gives_the_numpy_routes_shapley_values(monkeypatch):
+    """Point 2, numbers unchanged: the same orders give the same Shapley values and MCSE
+    with the compiled group walk as with numpy's (to rounding), and the same stopping point."""
+    from forecast import attribution as at
+    from forecast.model import encode
+
+    a = encode(big_group_scenario(40, seed=9))
+    fast = forecast.shapley(a, seed=3, max_exact=0)
+    monkeypatch.setattr(at, "COMPILED_GROUP", 10**9)
+    slow = forecast.shapley(a, seed=3, max_exact=0)
+    assert fast.n_permutations == slow.n_permutations > 0
+    np.testing.assert_allclose(fast.values, slow.values, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(fast.mcse, slow.mcse, rtol=0, atol=1e-12)

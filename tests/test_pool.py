@@ -381,3 +381,57 @@ def test_analysts_without_shared_hypotheses_are_pooled_without_a_consensus(tmp_p
         "report.html",
     ]
     assert "do not share their hypotheses" in (out / "report.html").read_text()
+
+
+@pytest.mark.slow
+def test_hierarchical_on_the_example_team(tmp_path):
+    """The real partial-pooling model (forecast.hierarchy) behind --hierarchical."""
+    from helpers import ROOT
+
+    from forecast import load_result
+
+    team = [str(ROOT / "examples" / "team" / n) for n in ("ana", "ben", "chloe")]
+    out = tmp_path / "team"
+    assert main(["pool", *team, "--out", str(out), "--hierarchical", "--no-charts"]) == 0
+    bold = pd.read_csv(out / "boldness.csv")
+    assert list(bold["analyst"]) == ["ana", "ben", "chloe"]
+    assert ((bold["s_lo90"] < bold["s_median"]) & (bold["s_median"] < bold["s_hi90"])).all()
+    item = yaml.safe_load((out / "consensus/evidence/putin-genocide-accusation.yaml").read_text())
+    intervals = [v for v in item["likelihoods"].values() if isinstance(v, list)]
+    assert len(intervals) == 2 and all(0 < lo < hi for lo, hi in intervals)
+    # the consensus run carries the disagreement: a wider band than the point consensus's
+    point = build_consensus(load_team(team), draws=4000)
+    wide = load_result(out / "consensus/out/posterior.nc")["trajectory"]
+    narrow = point.result["trajectory"]
+    width = float(wide["p_outcome_high"][-1] - wide["p_outcome_low"][-1])
+    assert width > float(narrow["p_outcome_high"][-1] - narrow["p_outcome_low"][-1])
+
+
+def test_with_a_deadline_every_analyst_is_read_as_of_the_same_day(tmp_path):
+    """Time passing is evidence (docs/model.md, "Time"): runs, consensus and swings as of A."""
+    from forecast import run
+    from forecast.pooling import analyst_probabilities, final_p, pool
+
+    folders = _team(tmp_path, groups=True)
+    for f in folders:
+        text = (f / "priors.yaml").read_text()
+        (f / "priors.yaml").write_text(text + "opened: 2022-02-10\ndeadline: 2022-03-31\n")
+    day = pd.Timestamp("2022-02-25").date()  # later than every item: time alone moves
+    p = pool([str(f) for f in folders], draws=400, as_of=day, run_consensus=False)
+    for a, r in zip(p.team.analysts, p.results, strict=True):
+        assert final_p(r) == pytest.approx(final_p(run(a.source, draws=100, as_of=day)), abs=1e-12)
+        assert final_p(r) != pytest.approx(final_p(run(a.source, draws=100)), abs=1e-4)
+    np.testing.assert_allclose(analyst_probabilities(p.team), p.table["p_event"][:3], atol=1e-12)
+    c = p.consensus
+    assert c.scenario.priors.deadline == pd.Timestamp("2022-03-31").date()
+    assert c.p_point == pytest.approx(final_p(run(c.scenario, draws=100, as_of=day)), abs=1e-12)
+    hyps = c.scenario.hypotheses
+    for s in c.shared:
+        rerun = []
+        for name in s.analysts:
+            analyst = p.team.analysts[p.team.names.index(name)].scenario
+            z = effective_log_likelihoods(analyst, hyps)[analyst.ids.index(s.id)]
+            likes = {h: float(np.exp(v - z[0])) for h, v in zip(hyps, z, strict=True)}
+            swapped = c.scenario.updated(s.id, likelihoods=likes, reliability=1.0)
+            rerun.append(final_p(run(swapped, draws=100, as_of=day)))
+        np.testing.assert_allclose(c.by_item[s.id], rerun, rtol=0, atol=1e-9)

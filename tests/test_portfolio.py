@@ -121,18 +121,34 @@ def test_portfolio_rows_by_hand_broken_folder_and_change(tmp_path, capsys):
     assert "gamma" in page and "did not run" in page
 
 
-def test_lapsed_indicators_and_a_different_question(tmp_path):
-    a = small(tmp_path / "alpha", two=True)
+def test_as_of_deadline_lapsed_indicators_and_a_different_question(tmp_path):
+    a = tmp_path / "alpha"
+    priors = priors_dict(opened="2022-02-10", deadline="2022-03-31")
+    write_scenario(a, priors, [item_dict("a", {"storm": 3}, date="2022-02-15")])
     (a / "indicators").mkdir()
-    for ind, by in (("late", "2022-02-10"), ("open", "2022-03-01")):
+    for ind, by in (("late", "2022-02-17"), ("open", "2022-03-01")):
         spec = {"id": ind, "title": ind, "by": by, "p_seen": {"calm": 0.2, "storm": 0.7}}
         (a / "indicators" / f"{ind}.yaml").write_text(yaml.safe_dump(spec))
     out = tmp_path / "out"
-    port = portfolio([a], out, workers=1, charts=False)
-    assert port.table.loc[0, "lapsed_indicators"] == "late"  # by before the latest item
+    port = portfolio([a], out, workers=1, charts=False, as_of="2022-02-20")
+    row = port.table.loc[0]
+    # by hand (docs/model.md, Time): constant hazard, tau = 10/49 of the window passed by
+    # 20 Feb with no event: S_h = (1 - p_h)^tau; P(h) ~ prior * Lr * S_h;
+    # P(Y) = sum_h P(h) (p_h - (1 - S_h)) / S_h
+    tau = 10 / 49
+    s = {"calm": 0.9**tau, "storm": 0.2**tau}
+    w = {"calm": 0.6 / 3 * s["calm"], "storm": 0.4 * s["storm"]}
+    p = {"calm": 0.1, "storm": 0.8}
+    expected = sum(w[h] * (p[h] - 1 + s[h]) / s[h] for h in w) / sum(w.values())
+    assert row["p"] == pytest.approx(expected, abs=1e-6)
+    assert (row["as_of"], row["deadline"]) == ("2022-02-20", "2022-03-31")
+    assert row["lapsed_indicators"] == "late"  # by 17 Feb, before the as-of day, not recorded
+    assert row["last_item"] == "a"  # not the "(as of ...)" row
     small(a, two=True, question="Another question?")  # not comparable: no change
-    port = portfolio([a], out, workers=1, charts=False)
+    port = portfolio([a, a / "." / "evidence" / ".."], out, workers=1, charts=False)
     assert port.table.loc[0, "change"] == "" and port.table.loc[0, "status"] == "ok"
+    assert len(port.table) == 1 and port.repeats == [str(a / "." / "evidence" / "..")]
+    assert port.table.loc[0, "as_of"] == "2022-02-16"  # default: the latest item
 
 
 def test_out_may_not_be_a_scenario_folder(tmp_path, capsys):
@@ -143,6 +159,9 @@ def test_out_may_not_be_a_scenario_folder(tmp_path, capsys):
     assert "choose another output folder" in capsys.readouterr().err
     assert snapshot(a) == before
     assert main(["portfolio", str(a), "--workers", "0"]) == 2
+    assert main(["portfolio", str(a), "--as-of", "20/02/2022", "--out", str(tmp_path / "o")]) == 2
+    assert not (tmp_path / "o").exists()
+    assert "--as-of expects YYYY-MM-DD" in capsys.readouterr().err
 
 
 def fake_results(n: int, failed: int = 0) -> list[FolderResult]:
@@ -316,3 +335,24 @@ def test_score_on_the_executor_equals_in_process(tmp_path):
     got = pd.read_csv(tmp_path / "out" / "postmortem.csv")
     pd.testing.assert_frame_equal(got, pd.read_csv(io.StringIO(posts.to_csv(index=False))))
     assert list(got["scenario"].unique()) == ["q0", "q1", "q2"]
+
+
+def test_each_worker_gets_its_own_pytensor_compiledir(tmp_path):
+    """own_compiledir in a fresh process: compiledir replaced (other flags kept), per pid, and
+    PyTensor, imported after, uses it."""
+    code = (
+        "import os, sys; from forecast.portfolio import own_compiledir; "
+        "d = own_compiledir(); import pytensor; "
+        "print(d); print(os.getpid()); print(os.environ['PYTENSOR_FLAGS']); "
+        "print(pytensor.config.compiledir)"
+    )
+    env = dict(os.environ, PYTHONPATH=str(ROOT), PYTENSOR_FLAGS=f"compiledir={tmp_path},mode=FAST_COMPILE", TMPDIR=str(tmp_path))  # fmt: skip
+    lines = []
+    for _ in range(2):
+        done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+        assert done.returncode == 0, done.stderr
+        lines.append(done.stdout.splitlines())
+    (d1, pid1, flags, used), (d2, pid2, _, _) = lines
+    assert d1 != d2 and d1.endswith(f"-{pid1}") and d2.endswith(f"-{pid2}")
+    assert Path(d1).parent.parent == tmp_path  # in the temp folder, not the shared one
+    assert flags == f"mode=FAST_COMPILE,compiledir={d1}" and used == d1

@@ -78,3 +78,35 @@ def test_judgements_of_the_team_by_hand(tmp_path):
     assert np.isnan(x.sel(analyst="chloe", evidence="maxar-new-deployments")).all()
     with pytest.raises(InputError, match="at least 2 analysts"):
         judgements({"ana": load(TEAM / "ana")})
+
+
+@pytest.mark.slow
+def test_pool_hierarchical_on_the_team_uses_the_fit(tmp_path, capsys):
+    """forecast pool --hierarchical with the real model: boldness.csv and the consensus items are
+    the fit's, recomputed here from the folders by forecast.judgements (an independent x)."""
+    import warnings
+
+    import pandas as pd
+
+    from forecast import ForecastWarning
+    from forecast.hierarchy import fit_partial_pooling, judgements
+
+    out = tmp_path / "team"
+    folders = [str(TEAM / n) for n in NAMES]
+    args = ["pool", *folders, "--out", str(out), "--draws", "2000", "--no-charts"]
+    assert main([*args, "--hierarchical"]) == 0, capsys.readouterr().err
+    x = judgements({n: load(TEAM / n) for n in NAMES})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ForecastWarning)
+        fit = fit_partial_pooling(x, seed=0, draws=500, tune=1000, chains=2)
+    table = pd.read_csv(out / "boldness.csv")
+    assert list(table["analyst"]) == NAMES
+    assert table["s_median"].to_numpy() == pytest.approx(fit.boldness["s_median"], rel=1e-6)
+    item = yaml.safe_load(
+        (out / "consensus" / "evidence" / "duma-recognition-vote.yaml").read_text()
+    )
+    lo = fit.intervals["lo"].sel(evidence="duma-recognition-vote").values
+    hi = fit.intervals["hi"].sel(evidence="duma-recognition-vote").values
+    got = item["likelihoods"]
+    assert got["coercive_bluff"] == pytest.approx([lo[0], hi[0]], rel=1e-6)
+    assert got["deception"] == pytest.approx([lo[1], hi[1]], rel=1e-6)

@@ -36,6 +36,7 @@ from .style import (
     new_figure,
     percent_axis,
     percent_limits,
+    signed_axis,
     style_axes,
     subtitle,
     text_width,
@@ -340,7 +341,7 @@ def _shapley_figure(result: xr.DataTree, table: pd.DataFrame) -> Figure:
     ax_s.set_yticks(y, labels, fontsize=TICK_SIZE)
     ax_s.get_yticklabels()[-1].set_fontweight("bold")
     ax_s.set_ylim(n_rows - 0.5, -1.35)
-    ax_s.xaxis.set_major_formatter(lambda v, _: f"{signed(v, 0 if abs(v) >= 1 else 1)}")
+    signed_axis(ax_s.xaxis)
     ax_s.set_xlabel(f"share of the move in P({outcome}), percentage points", fontsize=LABEL_SIZE)
     style_axes(ax_s, grid="x")
     subtitle(

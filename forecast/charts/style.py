@@ -25,6 +25,8 @@ from matplotlib.layout_engine import ConstrainedLayoutEngine
 from matplotlib.ticker import MaxNLocator, PercentFormatter
 from matplotlib.transforms import ScaledTranslation, blended_transform_factory
 
+from ..labels import signed
+
 OKABE_ITO = {
     "black": "#000000",
     "orange": "#E69F00",
@@ -230,6 +232,36 @@ def percent_axis(axis: Axis) -> None:
     """Whole-percent ticks (data in percent), never a rounded half-step label."""
     axis.set_major_formatter(PercentFormatter(100, decimals=0))
     axis.set_major_locator(MaxNLocator(nbins=7, steps=[1, 2, 5, 10], integer=True))
+
+
+def tick_digits(ticks: Sequence[float], most: int = 3) -> int:
+    """The fewest decimals (at most ``most``) that write every tick exactly: 2.5 needs one.
+
+    Examples
+    --------
+    >>> tick_digits([-2.5, 0.0, 2.5, 5.0])
+    1
+    """
+    for digits in range(most + 1):
+        if all(abs(round(t, digits) - t) < 1e-9 * max(1.0, abs(t)) for t in ticks):
+            return digits
+    return most
+
+
+def signed_axis(axis: Axis) -> None:
+    """Label ``axis`` with signed numbers (``+2.5``, ``0``, ``-2.5``).
+
+    With as many decimals as its ticks need, so that no label rounds its gridline to another value.
+
+    Examples
+    --------
+    >>> signed_axis(ax.xaxis)  # doctest: +SKIP
+    """
+
+    def label(value: float, _pos) -> str:
+        return signed(value, tick_digits(list(axis.get_majorticklocs())))
+
+    axis.set_major_formatter(label)
 
 
 def decorate(fig: Figure, result: xr.DataTree, *, notes: Sequence[str] = ()) -> None:
