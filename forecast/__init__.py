@@ -27,6 +27,7 @@ from .scenario import (
 # their old names (timeline, impact, ...) are deprecated aliases in forecast.charts.aliases.
 if TYPE_CHECKING:
     from .analysis import impact_table, sensitivity_table
+    from .asof import resolve_as_of
     from .attribution import Attribution, attribution_frame, explain_move, shapley
     from .brief import brief_markdown
     from .briefing import slides
@@ -64,6 +65,7 @@ if TYPE_CHECKING:
     from .result_schema import BAND, scenario_of
     from .results import Changes, changes_since, load_result, save_result, trajectory_frame
     from .scoring import calibration, postmortem, score
+    from .time_result import by_date_frame, daily_frame
     from .widgets import what_if
 
 __version__ = "0.1.0"
@@ -97,6 +99,9 @@ _LAZY = {
     "plot_ach": "charts",
     "plot_distribution": "charts",
     "plot_impact": "charts",
+    "by_date_frame": "time_result",
+    "daily_frame": "time_result",
+    "resolve_as_of": "asof",
     "impact_table": "analysis",
     "save_all": "charts",
     "plot_sensitivity": "charts",
@@ -220,6 +225,9 @@ __all__ = [
     "synthetic_portfolio",
     "timeline",
     "trajectory_frame",
+    "by_date_frame",
+    "daily_frame",
+    "resolve_as_of",
     "watch",
     "watch_chart",
     "what_if",

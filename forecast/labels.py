@@ -11,6 +11,7 @@ come from :func:`display_names`.
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import json
 import math
@@ -218,7 +219,13 @@ def evidence_dates(result: xr.DataTree) -> pd.DatetimeIndex:
 
 
 def as_of(result: xr.DataTree, step: int | None = None) -> str:
-    """'as of 16 Feb 2022' (the latest evidence date up to ``step``), or 'prior only'."""
+    """'as of 16 Feb 2022' (the latest evidence date up to ``step``), or 'prior only'.
+
+    Without ``step``: the result's as-of day (attribute ``as_of``) when it has one.
+    """
+    if step is None and str(result.attrs.get("as_of", "") or ""):
+        day = dt.date.fromisoformat(str(result.attrs["as_of"]))  # years 0001-9999
+        return f"as of {day.day} {day:%b %Y}"
     dates = evidence_dates(result)
     if step is not None:
         dates = dates[: step + 1]
