@@ -79,6 +79,8 @@ def impact_table_for(result: xr.DataTree, a: Arrays) -> pd.DataFrame:
     """:func:`impact_table` on the scenario's encoded arrays ``a`` (already decoded)."""
     t, ev = dataset(result, TRAJECTORY), dataset(result, EVIDENCE)
     p = t["p_outcome"].values.astype(float)
+    if "row" in t:  # the prior and the items' rows (not retractions, not the as-of row)
+        p = p[np.isin(t["row"].values.astype(str), ("prior", "item"))]
     ids = evidence_ids(result)
     terms = ev["log_likelihood"].values.astype(float).reshape(len(ids), a.n_hypotheses)
     p_final, without = leave_one_out(a, terms)
@@ -103,9 +105,10 @@ def impact_table_for(result: xr.DataTree, a: Arrays) -> pd.DataFrame:
         "without_pp": 100 * (without - p_final),
     }
     attribution = attribution_of(result)
-    if attribution is not None:
-        columns["shapley"] = attribution["shapley"].values.astype(float)
-        columns["shapley_mcse"] = attribution["shapley_mcse"].values.astype(float)
+    if attribution is not None:  # by id (a retracted item's share is 0)
+        shares = attribution[["shapley", "shapley_mcse"]].reindex(evidence=ids, fill_value=0.0)
+        columns["shapley"] = shares["shapley"].values.astype(float)
+        columns["shapley_mcse"] = shares["shapley_mcse"].values.astype(float)
     frame = pd.DataFrame(columns, index=pd.Index(ids, name="evidence"))
     frame.attrs["p_final"] = p_final
     frame.attrs["p_prior"] = float(p[0])

@@ -32,6 +32,7 @@ __all__ = [
     "BAND",
     "DEFAULT_DRAWS",
     "ForecastWarning",
+    "check_draws",
     "clear_caches",
     "live_trajectory",
     "package_versions",
@@ -102,20 +103,38 @@ def _run_fast(scenario: Scenario, a: Arrays, draws: int, seed: int, progress):
 
 
 def _check_draws(draws_mean: np.ndarray, mcse: np.ndarray, p_y: np.ndarray) -> None:
+    """The self-check of the band's draws against the exact probability (:func:`check_draws`)."""
+    check_draws(draws_mean, mcse, p_y, stacklevel=5)
+
+
+def check_draws(
+    draws_mean: np.ndarray,
+    mcse: np.ndarray,
+    p_y: np.ndarray,
+    *,
+    what: str = "step",
+    atol: float = 1e-9,
+    stacklevel: int = 4,
+) -> None:
     """The self-check of the band's draws against the exact probability.
 
     The draws' mean is an independent Monte Carlo estimate of the probability; a
-    ForecastWarning where they are more than 4.5 MCSE apart.
+    ForecastWarning where they are more than 4.5 MCSE (and ``atol``) apart, naming the
+    ``what`` (``step``, or ``row`` of a run with time).
+
+    Examples
+    --------
+    >>> check_draws(np.array([0.5]), np.array([0.01]), np.array([0.5]))
     """
     z = np.abs(draws_mean - p_y) / np.maximum(mcse, 1e-12)
-    bad = np.flatnonzero((z > 4.5) & (np.abs(draws_mean - p_y) > 1e-9))
+    bad = np.flatnonzero((z > 4.5) & (np.abs(draws_mean - p_y) > atol))
     if bad.size:
         warnings.warn(
-            f"Monte Carlo check failed at step(s) {bad.tolist()[:10]}: the band's draws average "
-            f"{draws_mean[bad[0]]:.4f} but the exact probability is {p_y[bad[0]]:.4f} "
+            f"Monte Carlo check failed at {what}(s) {bad.tolist()[:10]}: the band's draws "
+            f"average {draws_mean[bad[0]]:.4f} but the exact probability is {p_y[bad[0]]:.4f} "
             f"({z[bad[0]]:.1f} MCSE apart)",
             ForecastWarning,
-            stacklevel=4,
+            stacklevel=stacklevel,
         )
 
 

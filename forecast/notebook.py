@@ -23,7 +23,17 @@ from typing import Any
 from .errors import InputError, NotebookError
 from .outdir import atomic_write
 
-__all__ = ["NotebookError", "execute_notebook", "html_export"]
+__all__ = ["BRIEFING", "NotebookError", "briefing_notebook", "execute_notebook", "html_export"]
+
+BRIEFING = Path("notebooks") / "briefing.ipynb"
+"""The default notebook of ``forecast report --notebook``: a brief for any question."""
+
+
+def briefing_notebook() -> Path:
+    """``notebooks/briefing.ipynb`` of the current folder, else of the forecast checkout."""
+    if BRIEFING.is_file():
+        return BRIEFING
+    return Path(__file__).resolve().parent.parent / BRIEFING
 
 
 def _parameter(value: Any) -> Any:

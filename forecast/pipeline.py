@@ -28,20 +28,18 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from .console import format_table, format_watch, items, plain, progress_printer
 from .errors import InputError
-from .outputs import in_set_of, is_chart_file
+from .outputs import in_set_of, is_chart_file, writer
 from .scenario import Scenario, load_scenario, printable
 
 if TYPE_CHECKING:
     import pandas as pd
     import xarray as xr
 
-Size = Literal["default", "slide"]
-"""The charts' size (``--size``): each chart's own, or a 16:9 slide (:mod:`forecast.charts.slide`)."""
+Size = Literal["default", "slide"]  # --size: each chart's own, or 16:9 (forecast.charts.slide)
 
 __all__ = [
     "RunOutcome",
     "WatchOutcome",
-    "briefing_notebook",
     "charts_folder",
     "check_out",
     "find_indicators",
@@ -50,7 +48,6 @@ __all__ = [
     "report_folder",
     "run_folder",
     "saved_result",
-    "slides_folder",
     "watch_folder",
 ]
 
@@ -424,14 +421,10 @@ def run_folder(
         table = None
         if found is not None:
             result, table = watch_into(result, found, warn=warn)
-        names = _write_run(
-            result, staging, charts=charts, formats=formats, dpi=dpi, processes=processes,
-            size=size,
-        )  # fmt: skip
-        if draws_csv:
-            from .draws import write_draws_csv
-
-            names.append(write_draws_csv(result, staging).name)
+        names = _write_run(result, staging, charts=charts, formats=formats, dpi=dpi,
+                           processes=processes, size=size)  # fmt: skip
+        if draws_csv:  # forecast.draws
+            names.append(writer("draws")(result, staging).name)
         if table is not None:  # its chart, if any, drawn by save_all with the others
             names += write_watch(result, table, staging, top=5, charts=False, say=say)
     return RunOutcome(
@@ -533,37 +526,6 @@ def report_folder(
     return folder / "report.html"
 
 
-def slides_folder(
-    out: str | Path, *, result: str | Path | None = None, size: Size = "slide"
-) -> Path:
-    """Write ``<out>/briefing.pptx`` from a saved result (``forecast slides``); return its path.
-
-    Examples
-    --------
-    >>> slides_folder("out")  # doctest: +SKIP
-    PosixPath('out/briefing.pptx')
-    """
-    from .briefing import slides
-    from .outdir import output_set
-
-    folder = check_out(out)
-    saved = saved_result(out, result)
-    with output_set(folder, functools.partial(in_set_of, command="slides")) as staging:
-        slides(saved, staging / "briefing.pptx", size=size)
-    return folder / "briefing.pptx"
-
-
-BRIEFING = Path("notebooks") / "briefing.ipynb"
-"""The default notebook of ``forecast report --notebook``: a brief for any question."""
-
-
-def briefing_notebook() -> Path:
-    """``notebooks/briefing.ipynb`` of the current folder, else of the forecast checkout."""
-    if BRIEFING.is_file():
-        return BRIEFING
-    return Path(__file__).resolve().parent.parent / BRIEFING
-
-
 def notebook_folder(
     notebook: str | Path,
     priors: str | Path,
@@ -582,9 +544,9 @@ def notebook_folder(
     when the notebook is missing, :class:`forecast.ScenarioError` for bad scenario files,
     :class:`forecast.notebook.NotebookError` when a cell fails.
     """
-    from .notebook import execute_notebook
+    from .notebook import briefing_notebook, execute_notebook
 
-    notebook = Path(notebook) if notebook else briefing_notebook()
+    notebook = Path(notebook) if notebook else briefing_notebook()  # the brief by default
     if not notebook.is_file():
         raise InputError(f"notebook {notebook} not found")
     load_scenario(priors, evidence, named=evidence_named)  # bad files: every problem, exit 2

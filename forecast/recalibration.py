@@ -115,7 +115,9 @@ def portfolio(arrays: Sequence[Arrays], outcomes: Sequence[bool] | None = None) 
     for j, a in enumerate(arrays):
         h = a.n_hypotheses
         ep = expected_p_outcome(a)
-        log_prior[j, :h], log_p[j, :h], log_1mp[j, :h] = np.log(a.prior), np.log(ep), np.log1p(-ep)
+        with np.errstate(divide="ignore"):  # P(outcome | h) of 0 or 1: -inf, as it should
+            log_p[j, :h], log_1mp[j, :h] = np.log(ep), np.log1p(-ep)
+        log_prior[j, :h] = np.log(a.prior)
         z = np.zeros((a.n_items, n_h))
         if a.n_items:
             z[:, :h] = a.mu - row_max(a.mu)[:, None]

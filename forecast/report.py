@@ -19,6 +19,7 @@ import xarray as xr
 
 from . import clock
 from .analysis import final_band, impact_table, sensitivity_table
+from .bidi import isolate
 from .charts.export import figures, inline_svg, svg_text
 from .labels import as_of, display_names, pct, points
 from .outdir import atomic_write
@@ -110,12 +111,15 @@ def _warning(text: str | None) -> str:
 def escape(value: object) -> str:
     """HTML-escaped text (quotes included), None as empty: how every page here writes text.
 
+    Bidirectional controls in it are isolated (:func:`forecast.bidi.isolate`): a right-to-left
+    override in a title cannot reorder the page after it.
+
     Examples
     --------
     >>> escape('<b> "x"')
     '&lt;b&gt; &quot;x&quot;'
     """
-    return "" if value is None else html.escape(str(value), quote=True)
+    return "" if value is None else html.escape(isolate(str(value)), quote=True)
 
 
 _e = escape

@@ -21,7 +21,7 @@ import pandas as pd
 from .constants import Z90
 from .errors import InputError
 from .model import Arrays, encode, expected_p_outcome, probabilities
-from .scenario import Problem, Scenario, ScenarioError, load_scenario
+from .scenario import LIMITS, Problem, Scenario, ScenarioError, load_scenario
 
 __all__ = [
     "CALIBRATION_COLUMNS",
@@ -131,9 +131,9 @@ class Scored:
         return self.scenario.ids[: self.arrays.n_items]
 
 
-MAX_WINDOW_DAYS = 36_525
-"""The longest window scored (days from ``opened`` to the resolution): 100 years. Scoring,
-the post-mortem and the chart work day by day; a longer window is refused up front."""
+MAX_WINDOW_DAYS = LIMITS["window_days"]
+"""The longest window scored (days from ``opened`` to the resolution): 100 years, as for a
+deadline. Scoring works day by day; a longer window is refused up front."""
 
 
 def log_p_observed(p: np.ndarray | float, happened: bool) -> np.ndarray:

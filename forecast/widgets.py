@@ -517,6 +517,15 @@ class WhatIf(W.VBox):
             scenario_for(self._pretended, settings)
             raise ValueError("the scenario does not validate")
         a, ids = got
+        if self.base.priors.deadline is not None or self.base.priors.opened is not None:
+            from .time_result import live_numbers  # the days that pass count (issue 23)
+
+            timed = live_numbers(
+                scenario_for(self._pretended, settings), draws=self.draws, seed=self.seed,
+                band=self.live_band,
+            )  # fmt: skip
+            if timed is not None:
+                return a, ids, timed
         live = live_trajectory(a, ids, draws=self.draws, seed=self.seed, band=self.live_band)
         return a, ids, live
 

@@ -29,11 +29,29 @@ def panel(bundled) -> WhatIf:
     return what_if(bundled, seed=0, draws=DRAWS)
 
 
+@pytest.fixture(scope="module")
+def clockless(bundled):
+    """The bundled scenario without its window (no opened, deadline or timing): the panel's
+    warm path on item arrays alone (with time, a move revalidates its scenario: issue 23)."""
+    data = bundled.to_dict()
+    for key in ("opened", "deadline", "timing", "resolution"):
+        data["priors"].pop(key, None)
+    for h in data["priors"]["hypotheses"].values():
+        h.pop("by", None)
+    return forecast.Scenario.from_dict(data)
+
+
+@pytest.fixture(scope="module")
+def clockless_panel(clockless) -> WhatIf:
+    return what_if(clockless, seed=0, draws=DRAWS)
+
+
 @pytest.fixture(autouse=True)
 def _reset(request):
     yield
-    if "panel" in request.fixturenames:
-        request.getfixturevalue("panel").reset()
+    for name in ("panel", "clockless_panel"):
+        if name in request.fixturenames:
+            request.getfixturevalue(name).reset()
 
 
 def final(result: xr.DataTree) -> float:
@@ -280,7 +298,8 @@ def test_panel_numbers_are_forecast_run_of_the_modified_scenario(panel, bundled,
     assert_same_result(panel.result, want)
 
 
-def test_a_move_builds_no_datatree_and_validates_nothing(panel, monkeypatch):
+def test_a_move_builds_no_datatree_and_validates_nothing(clockless_panel, monkeypatch):
+    panel = clockless_panel
     import forecast.widgets as widgets
 
     def forbidden(*args, **kwargs):
@@ -331,11 +350,12 @@ def test_chart_data_replaced_in_place(panel):
     assert line.get_xdata().size == len(panel.base.ids)
 
 
-def test_requests_during_an_update_are_coalesced(panel, monkeypatch):
+def test_requests_during_an_update_are_coalesced(clockless_panel, monkeypatch):
     """A request made while an update runs does not run its own: once the update is done,
     one more update takes the latest state."""
     import forecast.widgets as widgets
 
+    panel = clockless_panel
     calls = []
     real = widgets.live_trajectory
 
@@ -421,10 +441,12 @@ def test_large_scenario_lists_what_matters_with_a_filter(large):
 
 
 # ----------------------------------------------------------------------------- indicators
-def test_pretend_seen_and_not_seen_is_the_observed_scenario(bundled, tmp_path):
+def test_pretend_seen_and_not_seen_is_the_observed_scenario(clockless, tmp_path):
     """Issue 13 point 5: a "pretend seen / not seen" toggle per indicator adds it as
     `forecast observe` would record it; with point p_seen the panel's final P(outcome) is
-    exactly watch's prediction. Item controls still apply, and Reset undoes both."""
+    exactly watch's prediction. Item controls still apply, and Reset undoes both. (Without the
+    window: with one, the pretended item's date moves the as-of day, which watch does not.)"""
+    bundled = clockless
     from forecast.indicators import Indicator, indicator_evidence
 
     point = Indicator(
