@@ -377,12 +377,29 @@ def score_entries(
         ]
     files = {n: f for n, s, f in entries if s.priors.resolution is not None}
     for sc in scored:
-        n_lapsed, p_if = lapsed_before_resolution(sc, Path(files[sc.name]).parent / "indicators")
+        folder = _indicators_beside(files[sc.name])
+        n_lapsed, p_if = lapsed_before_resolution(sc, folder) if folder else (0, sc.row["final_p"])
         sc.row["lapsed_indicators"], sc.row["final_p_if_lapsed_not_seen"] = n_lapsed, p_if
     frame = pd.DataFrame([s.row for s in scored], columns=SCORE_COLUMNS)
     frame.attrs["unresolved"] = [n for n, s, _ in entries if s.priors.resolution is None]
     frame.attrs["scored"] = scored
     return frame
+
+
+def _indicators_beside(priors_file: str) -> Path | None:
+    """``indicators/`` beside a scenario's priors file, or None.
+
+    None for a scenario read from no file (in memory: nothing beside it, never the current
+    folder) and for a folder that is a symbolic link leaving the scenario folder
+    (:func:`forecast.guard.linked_folder`: not read unless named).
+    """
+    from .guard import linked_folder
+
+    if not priors_file:
+        return None
+    scenario = Path(priors_file).parent
+    folder = scenario / "indicators"
+    return None if linked_folder(folder, scenario, "indicators") else folder
 
 
 def lapsed_before_resolution(scored: Scored, indicators: Path) -> tuple[int, float]:
