@@ -339,8 +339,7 @@ def score(
     --------
     >>> forecast.score(".")[["final_p", "brier", "log_score"]]  # doctest: +SKIP
     """
-    if isinstance(scenarios, Scenario | str | Path):
-        scenarios = [scenarios]
+    scenarios = [scenarios] if isinstance(scenarios, Scenario | str | Path) else list(scenarios)
     entries: list[tuple[str, Scenario, str]] = []
     folders = []
     for i, s in enumerate(scenarios):
@@ -356,17 +355,23 @@ def score(
         if len(names) != len(entries):
             raise ValueError(f"{len(names)} names for {len(entries)} scenarios")
         entries = [(n, s, f) for n, (_, s, f) in zip(names, entries, strict=True)]
-    return score_entries(entries)
+    kept = {i for i, s in enumerate(scenarios) if isinstance(s, Scenario)}
+    return score_entries(entries, in_memory=[e[0] for i, e in enumerate(entries) if i in kept])
 
 
 def score_entries(
-    entries: Iterable[tuple[str, Scenario, str]], *, scored: Sequence[Scored] | None = None
+    entries: Iterable[tuple[str, Scenario, str]],
+    *,
+    scored: Sequence[Scored] | None = None,
+    in_memory: Iterable[str] = (),
 ) -> pd.DataFrame:
     """:func:`score` of ``(name, scenario, priors file)`` triples.
 
-    As :func:`load_scenarios` returns them; the file is named in errors. ``scored``: the
-    resolved entries already scored (:func:`score_scenario`, in their order), e.g. in parallel
-    by :func:`forecast.portfolio.score_in_parallel`.
+    As :func:`load_scenarios` returns them; the file is named in errors, and the lapsed
+    indicators are read from ``indicators/`` beside it, except for the names in ``in_memory``
+    (scenarios given as objects: nothing is beside them). ``scored``: the resolved entries
+    already scored (:func:`score_scenario`, in their order), e.g. in parallel by
+    :func:`forecast.portfolio.score_in_parallel`.
     """
     entries = list(entries)
     if scored is None:
@@ -375,7 +380,8 @@ def score_entries(
             for n, s, f in entries
             if s.priors.resolution is not None
         ]
-    files = {n: f for n, s, f in entries if s.priors.resolution is not None}
+    skip = set(in_memory)
+    files = {n: "" if n in skip else f for n, s, f in entries if s.priors.resolution is not None}
     for sc in scored:
         folder = _indicators_beside(files[sc.name])
         n_lapsed, p_if = lapsed_before_resolution(sc, folder) if folder else (0, sc.row["final_p"])
