@@ -213,7 +213,7 @@ def _cmd_watch(args) -> int:
 def _cmd_observe(args) -> int:
     import datetime as dt
 
-    from .indicators import observe
+    from .observations import observe
     from .pipeline import indicators_folder
 
     scenario = load_scenario(args.priors, args.evidence, named=args.evidence_named)

@@ -120,7 +120,9 @@ def test_refuses_bad_input():
     assert_refused(x.values, "must be an xarray.DataArray")
     assert_refused(x.rename(analyst="who"), "must have dims")
     assert_refused(x.isel(analyst=[0]), "at least 2 analyst")
-    assert_refused(x.assign_coords(analyst=["a", "b", "a"]), r"analyst \['a'\] given more than once")
+    assert_refused(
+        x.assign_coords(analyst=["a", "b", "a"]), r"analyst \['a'\] given more than once"
+    )
     bad = x.copy()
     bad[1, 2, 0] = -np.inf
     assert_refused(bad, "analyst analyst1, item item-002, hypothesis h1: .* -inf")

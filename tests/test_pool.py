@@ -346,7 +346,9 @@ def test_analyst_names_are_untrusted_text(tmp_path, capsys):
     )
     assert "'=HYPERLINK(1) $x$" in (out / "pool.csv").read_text()  # no formula in a spreadsheet
     (folders[1] / "priors.yaml").write_text(text + 'analyst: "bad\\u0007name"\n')
-    _assert_refused(capsys, [*folders, "--out", tmp_path / "x"], "priors.yaml", "analyst", "control")
+    _assert_refused(
+        capsys, [*folders, "--out", tmp_path / "x"], "priors.yaml", "analyst", "control"
+    )
 
 
 def test_bench_pool_case_runs_small():
