@@ -52,9 +52,7 @@ def _pool_parser(sub) -> None:
         "--hierarchical", action="store_true",
         help="also fit the partial-pooling model: boldness.csv, consensus items as intervals",
     )  # fmt: skip
-    p.add_argument(
-        "--seed", type=whole_number(0, MAX_SEED), default=0, help="random seed (default 0)"
-    )
+    _seed(p)
     p.add_argument(
         "--draws", type=whole_number(100, MAX_DRAWS),
         help="band draws per analyst, 100 to 1,000,000 (default 4,000)",
@@ -73,27 +71,33 @@ def _size_option(p: argparse.ArgumentParser) -> None:
     )
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """Return the ``forecast`` command's parser; each command's ``func`` names its function.
+def _files(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--priors", default="priors.yaml", help="priors file (priors.yaml)")
+    p.add_argument("--evidence", default=None, help="evidence folder (evidence/)")
 
-    The names are those of :mod:`forecast.cli` (``"_cmd_run"``, ...), which calls them;
-    ``forecast portfolio`` adds its own parser with its function.
-    """
-    parser = argparse.ArgumentParser(
-        prog="forecast", description="Bayesian scenario forecasting from priors and evidence."
-    )
-    sub = parser.add_subparsers(dest="command", required=True)
 
-    def files(p):
-        p.add_argument("--priors", default="priors.yaml", help="priors file (priors.yaml)")
-        p.add_argument("--evidence", default=None, help="evidence folder (evidence/)")
-
-    p = sub.add_parser("run", help="update the forecast with every evidence item")
-    files(p)
+def _saved(p: argparse.ArgumentParser) -> None:
     p.add_argument("--out", default="out", help="output folder (out/)")
+    p.add_argument("--result", default=None, help="the saved result (default: <out>/posterior.nc)")
+
+
+def _indicators(p: argparse.ArgumentParser) -> None:
     p.add_argument(
-        "--seed", type=whole_number(0, MAX_SEED), default=0, help="random seed (default 0)"
+        "--indicators",
+        default=None,
+        help="indicators folder (default: indicators/ beside the evidence folder, if any)",
     )
+
+
+def _seed(p: argparse.ArgumentParser, help: str = "random seed (default 0)") -> None:
+    p.add_argument("--seed", type=whole_number(0, MAX_SEED), default=0, help=help)
+
+
+def _run_parser(sub) -> None:
+    p = sub.add_parser("run", help="update the forecast with every evidence item")
+    _files(p)
+    p.add_argument("--out", default="out", help="output folder (out/)")
+    _seed(p)
     p.add_argument(
         "--draws",
         type=whole_number(100, MAX_DRAWS),
@@ -125,14 +129,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.set_defaults(func="_cmd_run")
 
-    def saved(p):
-        p.add_argument("--out", default="out", help="output folder (out/)")
-        p.add_argument(
-            "--result", default=None, help="the saved result (default: <out>/posterior.nc)"
-        )
 
+def _saved_parsers(sub) -> None:
+    """``charts``, ``slides`` and ``report``: from a saved result."""
     p = sub.add_parser("charts", help="re-draw the charts from a saved posterior.nc")
-    saved(p)
+    _saved(p)
     p.add_argument("--format", default="png,svg", help="png, svg, pdf, comma-separated")
     p.add_argument(
         "--dpi",
@@ -144,7 +145,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func="_cmd_charts")
 
     p = sub.add_parser("slides", help="write briefing.pptx (16:9) from a saved posterior.nc")
-    saved(p)
+    _saved(p)
     p.add_argument(
         "--size",
         choices=["slide", "default"],
@@ -158,7 +159,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="write a self-contained report.html from posterior.nc, or with --notebook "
         "re-execute a notebook on the scenario and write it with its HTML export",
     )
-    saved(p)
+    _saved(p)
     p.add_argument(
         "--notebook",
         default=None,
@@ -168,19 +169,18 @@ def build_parser() -> argparse.ArgumentParser:
         "notebooks/briefing.ipynb, a brief for any question): executed on --priors/--evidence; "
         "writes <out>/<name>.ipynb and <out>/<name>.html",
     )
-    files(p)
-    p.add_argument(
-        "--seed",
-        type=whole_number(0, MAX_SEED),
-        default=0,
-        help="random seed (with --notebook; default 0)",
-    )
+    _files(p)
+    _seed(p, "random seed (with --notebook; default 0)")
     p.add_argument(
         "--no-code",
         action="store_true",
         help="with --notebook: the HTML export without code cells (a briefing to send)",
     )
     p.set_defaults(func="_cmd_report")
+
+
+def _score_parser(sub) -> None:
+    from .portfolio import add_executor_options
 
     p = sub.add_parser(
         "score",
@@ -198,16 +198,15 @@ def build_parser() -> argparse.ArgumentParser:
         help="fit one diagnosticity exponent s shared by all items (PyMC, nutpie; at least "
         "five resolved scenarios); unresolved scenarios given get P(outcome) integrated over s",
     )
-    p.add_argument(
-        "--seed", type=whole_number(0, MAX_SEED), default=0, help="random seed (default 0)"
-    )
-    from .portfolio import add_executor_options
-
+    _seed(p)
     add_executor_options(p)  # --workers, --scheduler: as forecast portfolio
     p.set_defaults(func="_cmd_score")
 
+
+def _file_parsers(sub) -> None:
+    """``validate``, ``new-evidence`` and ``schema``: the scenario's files."""
     p = sub.add_parser("validate", help="check the scenario files and say what they hold")
-    files(p)
+    _files(p)
     p.add_argument(
         "--indicators", default=None, help="indicators folder (default: beside the evidence)"
     )
@@ -215,21 +214,21 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("new-evidence", help="write a template evidence/<ID>.yaml")
     p.add_argument("id", help="the new item's id")
-    files(p)
+    _files(p)
     p.set_defaults(func="_cmd_new_evidence")
 
-    def indicators(p):
-        p.add_argument(
-            "--indicators",
-            default=None,
-            help="indicators folder (default: indicators/ beside the evidence folder, if any)",
-        )
+    p = sub.add_parser("schema", help="print (or --write) the JSON Schemas of the files")
+    p.add_argument("--write", action="store_true", help="write them into forecast/schema/")
+    p.set_defaults(func="_cmd_schema")
 
+
+def _indicator_parsers(sub) -> None:
+    """``watch`` and ``observe``: the indicators."""
     p = sub.add_parser(
         "watch", help="rank the indicators by what seeing them would change; write watch.csv"
     )
-    files(p)
-    indicators(p)
+    _files(p)
+    _indicators(p)
     p.add_argument("--out", default="out", help="output folder (out/)")
     p.add_argument(
         "--rank-by",
@@ -238,9 +237,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="expected shift of P(outcome) (default) or expected information in bits",
     )
     p.add_argument("--k", type=int, default=3, help="size of the best set to watch (3, max 10)")
-    p.add_argument(
-        "--seed", type=whole_number(0, MAX_SEED), default=0, help="random seed (default 0)"
-    )
+    _seed(p)
     p.add_argument(
         "--draws",
         type=whole_number(100, MAX_DRAWS),
@@ -258,16 +255,33 @@ def build_parser() -> argparse.ArgumentParser:
         "--not-seen", dest="seen", action="store_false", help="it was not seen by its date"
     )
     p.add_argument("--date", default=None, help="the evidence date YYYY-MM-DD (default: today)")
-    files(p)
-    indicators(p)
+    _files(p)
+    _indicators(p)
     p.set_defaults(func="_cmd_observe")
 
-    _pool_parser(sub)
-    p = sub.add_parser("schema", help="print (or --write) the JSON Schemas of the files")
-    p.add_argument("--write", action="store_true", help="write them into forecast/schema/")
-    p.set_defaults(func="_cmd_schema")
 
+def build_parser() -> argparse.ArgumentParser:
+    """Return the ``forecast`` command's parser; each command's ``func`` names its function.
+
+    The names are those of :mod:`forecast.cli` (``"_cmd_run"``, ...), which calls them;
+    ``forecast portfolio`` adds its own parser with its function.
+
+    Examples
+    --------
+    >>> build_parser().parse_args(["run", "--seed", "3"]).seed
+    3
+    """
     from .portfolio import add_parser as add_portfolio_parser
 
+    parser = argparse.ArgumentParser(
+        prog="forecast", description="Bayesian scenario forecasting from priors and evidence."
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+    _run_parser(sub)
+    _saved_parsers(sub)
+    _score_parser(sub)
+    _file_parsers(sub)
+    _indicator_parsers(sub)
+    _pool_parser(sub)
     add_portfolio_parser(sub)  # forecast portfolio DIR... (forecast/portfolio.py)
     return parser
