@@ -544,14 +544,8 @@ def watch(
             "info_outcome_bits": v["info_outcome_bits"],
         }
     )
-    checks: dict[str, Any] = {}
-    post = dataset(result, POSTERIOR)
-    scenario_uncertain = bool(
-        np.ptp(np.asarray(post["p_outcome"].isel(step=-1).values, dtype=float)) > 0
-    )
-    if todo and (scenario_uncertain or (s > 0).any()):
-        seed = int(result.attrs.get("seed", 0)) if seed is None else seed
-        checks = _add_band(frame, post, (m, s), o, seed)
+    seed = int(result.attrs.get("seed", 0)) if seed is None else seed
+    checks = _add_band(frame, dataset(result, POSTERIOR), (m, s), o, seed)
     frame["title"] = [i.title for i in todo]
     frame["overdue"] = [latest is not None and i.by < latest for i in todo]
     as_of = _as_of_day(result, latest)
@@ -588,12 +582,18 @@ def _add_band(
 
     ``post`` is the result's posterior, ``m_s`` the indicators' (m, s) of
     :func:`seen_probabilities`, ``o`` the outcome's name. Returns the band's checks
-    (``pareto_k``, ``ess``), empty (with a warning) when the result has no per-draw
-    posterior; warns when the importance weights are poor.
+    (``pareto_k``, ``ess``); empty when there is no indicator, or neither the scenario nor
+    an indicator has an interval (no band), or (with a warning) when the result has no
+    per-draw posterior; warns when the importance weights are poor.
     """
     from .inference import ForecastWarning
     from .result_schema import BAND
 
+    scenario_uncertain = bool(
+        np.ptp(np.asarray(post["p_outcome"].isel(step=-1).values, dtype=float)) > 0
+    )
+    if len(frame) == 0 or not (scenario_uncertain or (m_s[1] > 0).any()):
+        return {}
     if "final_p_hypothesis" not in post:
         warnings.warn(
             "this result has no per-draw posterior (an older posterior.nc): the band of "
