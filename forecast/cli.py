@@ -59,7 +59,10 @@ def _warn(text: str) -> None:
 
 
 def _cmd_run(args) -> int:
+    from .lean import without_dask
     from .pipeline import run_folder
+
+    without_dask()  # xarray would import Dask for nothing: 0.47 s of CPU (forecast.lean)
 
     done = run_folder(
         args.priors,
@@ -89,7 +92,10 @@ def _cmd_run(args) -> int:
 
 
 def _cmd_charts(args) -> int:
+    from .lean import without_dask
     from .pipeline import charts_folder
+
+    without_dask()
 
     paths = charts_folder(
         args.out,
