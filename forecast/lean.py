@@ -3,14 +3,16 @@
 When Dask is installed (the ``distributed`` extra, for ``forecast portfolio --scheduler``),
 xarray imports ``dask.array`` the first time it builds a Dataset (to recognise Dask arrays) and
 ``distributed`` the first time it writes a netCDF file (to look for a cluster's client): about
-0.47 s of CPU in a fresh process on the project's 2-core machine, for arrays that are always
-NumPy here. :func:`without_dask` makes both look absent to this process (and to the chart
+0.5 s of CPU in a fresh process on the project's 2-core machine, for arrays that are always
+NumPy here. :func:`without_dask` makes both look absent while a command runs (also to the chart
 workers it forks), so that xarray skips them; nothing a run writes changes.
 """
 
 from __future__ import annotations
 
+import contextlib
 import sys
+from collections.abc import Iterator
 
 __all__ = ["UNUSED", "without_dask"]
 
@@ -18,26 +20,37 @@ UNUSED = ("dask", "distributed")
 """Packages a ``forecast run`` never uses, whose import xarray would otherwise pay for."""
 
 
-def without_dask() -> list[str]:
-    """Make Dask and ``distributed`` look absent to this process, unless already imported.
+@contextlib.contextmanager
+def without_dask() -> Iterator[list[str]]:
+    """Within the block, make Dask and ``distributed`` look absent to xarray.
 
-    For a command-line process that builds only NumPy-backed results: an entry of ``None`` in
-    :data:`sys.modules` makes ``import dask`` raise ImportError and
-    :func:`importlib.util.find_spec` return None, which xarray reads as "Dask not installed". A
-    package already imported (a Dask client in use) is left alone. Not for a library caller:
-    only the command line calls it.
+    An entry of ``None`` in :data:`sys.modules` makes ``import dask`` raise ImportError and
+    :func:`importlib.util.find_spec` return None, which xarray reads as "Dask not installed".
+    Only in a process where neither xarray nor the package was imported before (the command
+    line's fresh process): xarray remembers what it found, so hiding a package it already saw
+    would break it, and a package in use stays in use. The entries are removed on leaving; a
+    process that then goes on to use Dask arrays through xarray would find xarray still taking
+    Dask as absent, which is why only the command line uses this.
 
-    Returns
-    -------
+    Yields
+    ------
     list of str
-        The packages hidden (those of :data:`UNUSED` not imported before).
+        The packages hidden (those of :data:`UNUSED` not imported before; none when xarray
+        was already imported).
 
     Examples
     --------
-    >>> without_dask()  # doctest: +SKIP
+    >>> with without_dask() as hidden:  # doctest: +SKIP
+    ...     print(hidden)
     ['dask', 'distributed']
     """
-    hidden = [name for name in UNUSED if name not in sys.modules]
+    fresh = "xarray" not in sys.modules
+    hidden = [name for name in UNUSED if fresh and name not in sys.modules]
     for name in hidden:
         sys.modules[name] = None  # type: ignore[assignment]
-    return hidden
+    try:
+        yield hidden
+    finally:
+        for name in hidden:
+            if name in sys.modules and sys.modules[name] is None:
+                del sys.modules[name]
