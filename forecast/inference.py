@@ -20,6 +20,8 @@ import xarray as xr
 
 from .band import Progress, band_draws, band_route, workspace
 from .caches import clear_caches
+from .constants import ESS_MIN, RHAT_MAX
+from .errors import ForecastWarning
 from .model import Arrays, encode, expected_p_outcome, probabilities, step_weights
 from .pymc_model import compiled_nuts_model
 from .quadrature import log_expected_tilt
@@ -30,6 +32,7 @@ __all__ = [
     "BAND",
     "DEFAULT_DRAWS",
     "ForecastWarning",
+    "check_draws",
     "clear_caches",
     "live_trajectory",
     "package_versions",
@@ -38,10 +41,6 @@ __all__ = [
 
 DEFAULT_DRAWS = 4000
 """Draws of the band per step (fast route); MCSE of the draws' mean <= 0.5 / sqrt(4000)."""
-
-
-class ForecastWarning(UserWarning):
-    """A failed check (sampling diagnostics, Monte Carlo self-check): never silent."""
 
 
 # ----------------------------------------------------------------------------- summaries
@@ -104,20 +103,38 @@ def _run_fast(scenario: Scenario, a: Arrays, draws: int, seed: int, progress):
 
 
 def _check_draws(draws_mean: np.ndarray, mcse: np.ndarray, p_y: np.ndarray) -> None:
+    """The self-check of the band's draws against the exact probability (:func:`check_draws`)."""
+    check_draws(draws_mean, mcse, p_y, stacklevel=5)
+
+
+def check_draws(
+    draws_mean: np.ndarray,
+    mcse: np.ndarray,
+    p_y: np.ndarray,
+    *,
+    what: str = "step",
+    atol: float = 1e-9,
+    stacklevel: int = 4,
+) -> None:
     """The self-check of the band's draws against the exact probability.
 
     The draws' mean is an independent Monte Carlo estimate of the probability; a
-    ForecastWarning where they are more than 4.5 MCSE apart.
+    ForecastWarning where they are more than 4.5 MCSE (and ``atol``) apart, naming the
+    ``what`` (``step``, or ``row`` of a run with time).
+
+    Examples
+    --------
+    >>> check_draws(np.array([0.5]), np.array([0.01]), np.array([0.5]))
     """
     z = np.abs(draws_mean - p_y) / np.maximum(mcse, 1e-12)
-    bad = np.flatnonzero((z > 4.5) & (np.abs(draws_mean - p_y) > 1e-9))
+    bad = np.flatnonzero((z > 4.5) & (np.abs(draws_mean - p_y) > atol))
     if bad.size:
         warnings.warn(
-            f"Monte Carlo check failed at step(s) {bad.tolist()[:10]}: the band's draws average "
-            f"{draws_mean[bad[0]]:.4f} but the exact probability is {p_y[bad[0]]:.4f} "
+            f"Monte Carlo check failed at {what}(s) {bad.tolist()[:10]}: the band's draws "
+            f"average {draws_mean[bad[0]]:.4f} but the exact probability is {p_y[bad[0]]:.4f} "
             f"({z[bad[0]]:.1f} MCSE apart)",
             ForecastWarning,
-            stacklevel=4,
+            stacklevel=stacklevel,
         )
 
 
@@ -223,11 +240,12 @@ def _run_nuts(scenario: Scenario, a: Arrays, draws: int, seed: int, progress, *,
     bad = [
         f"step {k}: R-hat {diag['r_hat'][k]:.3f}, ESS {diag['ess_bulk'][k]:.0f}"
         for k in range(n_items + 1)
-        if diag["r_hat"][k] > 1.01 or diag["ess_bulk"][k] < 400
+        if diag["r_hat"][k] > RHAT_MAX or diag["ess_bulk"][k] < ESS_MIN
     ]
     if bad:
         warnings.warn(
-            "NUTS diagnostics failed (need R-hat <= 1.01, ESS >= 400): " + "; ".join(bad[:5]),
+            f"NUTS diagnostics failed (need R-hat <= {RHAT_MAX}, ESS >= {ESS_MIN}): "
+            + "; ".join(bad[:5]),
             ForecastWarning,
             stacklevel=3,
         )

@@ -23,6 +23,7 @@ from .time_numbers import TimeNumbers, time_numbers
 
 __all__ = [
     "as_of_attrs",
+    "live_numbers",
     "as_of_notes",
     "as_of_text",
     "by_date_frame",
@@ -108,41 +109,25 @@ def time_run(
         from .result_schema import ATTRIBUTION
 
         fa, fs = t.final_arrays, t.final_scenario
-        tree = with_node(tree, ATTRIBUTION, attribution_node(shapley(fa, seed=seed), fa, fs))
+        node = attribution_node(shapley(fa, seed=seed), fa, fs)
+        # every known item, a retracted one with no share (docs/model.md: retraction)
+        node = node.reindex(evidence=np.array(known.ids, dtype=object), fill_value=0.0)
+        tree = with_node(tree, ATTRIBUTION, node)
     return tree
 
 
 def _with_time_nodes(tree: xr.DataTree, t: TimeNumbers) -> xr.DataTree:
-    if t.daily is not None:
-        d = t.daily
-        tree = with_node(
-            tree,
-            DAILY,
-            xr.Dataset(
-                {
-                    "date": ("day", _dates(d["date"])),
-                    "p_outcome": ("day", d["p"]),
-                    "p_outcome_low": ("day", d.get("low", np.full(d["p"].size, np.nan))),
-                    "p_outcome_high": ("day", d.get("high", np.full(d["p"].size, np.nan))),
-                },
-                coords={"day": np.arange(d["p"].size)},
-            ),
-        )
-    if t.by_date is not None:
-        b = t.by_date
-        tree = with_node(
-            tree,
-            BY_DATE,
-            xr.Dataset(
-                {
-                    "date": ("by_day", _dates(b["date"])),
-                    "p_outcome_by": ("by_day", b["p"]),
-                    "p_outcome_by_low": ("by_day", b.get("low", np.full(b["p"].size, np.nan))),
-                    "p_outcome_by_high": ("by_day", b.get("high", np.full(b["p"].size, np.nan))),
-                },
-                coords={"by_day": np.arange(b["p"].size)},
-            ),
-        )
+    for node, dim, prefix, part in (
+        (DAILY, "day", "p_outcome", t.daily),
+        (BY_DATE, "by_day", "p_outcome_by", t.by_date),
+    ):
+        if part is None:
+            continue
+        n = part["p"].size
+        data = {"date": (dim, _dates(part["date"])), prefix: (dim, part["p"])}
+        for end in ("low", "high"):
+            data[f"{prefix}_{end}"] = (dim, part.get(end, np.full(n, np.nan)))
+        tree = with_node(tree, node, xr.Dataset(data, coords={dim: np.arange(n)}))
     return tree
 
 
@@ -234,3 +219,25 @@ def as_of_notes(result: xr.DataTree, *, today: dt.date | None = None) -> list[st
         f"{p.deadline} for the question's last day"
     )
     return lines
+
+
+def live_numbers(scenario, *, draws: int, seed: int, band: bool = True) -> dict | None:
+    """What :func:`forecast.inference.live_trajectory` gives, for a scenario with time.
+
+    ``p_hypothesis``, ``p_outcome`` and, with ``band``, ``p_outcome_low``/``_high`` of every
+    row as :func:`forecast.run` computes them (the same draws and seed); None for a scenario
+    without time (``live_trajectory`` then applies).
+
+    Examples
+    --------
+    >>> live_numbers(load_scenario(), draws=4000, seed=0)["p_outcome"][-1]  # doctest: +SKIP
+    0.4106
+    """
+    from .asof import resolve_as_of
+
+    as_of = resolve_as_of(scenario)
+    if not uses_time(as_of):
+        return None
+    t = time_numbers(as_of, draws=draws, seed=seed, band=band)
+    keys = ("p_hypothesis", "p_outcome") + (("p_outcome_low", "p_outcome_high") if band else ())
+    return {k: t.stats[k] for k in keys}

@@ -44,7 +44,7 @@ from .style import (
 )
 
 
-def impact(result: xr.DataTree) -> Figure:
+def plot_impact(result: xr.DataTree) -> Figure:
     r"""Each item's impact: a waterfall in update order, and leave-one-out beside it.
 
     Two panels in a figure of its own: it takes no ``ax``.
@@ -70,7 +70,7 @@ def impact(result: xr.DataTree) -> Figure:
 
     Examples
     --------
-    >>> impact(result).savefig("impact.png", dpi=200)  # doctest: +SKIP
+    >>> plot_impact(result).savefig("impact.png", dpi=200)  # doctest: +SKIP
     """
     return impact_figure(result, impact_table(result))
 
