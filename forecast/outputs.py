@@ -152,7 +152,7 @@ OUTPUTS: tuple[Output, ...] = (
     Output(
         "by_date",
         "chart",
-        "forecast.charts.by_date:by_date_chart",
+        "forecast.charts.by_date:plot_by_date",
         commands=("run", "charts"),
         needs=("by_date",),
         in_report=False,  # the report draws it in "By what date"

@@ -31,7 +31,7 @@ from .style import (
     subtitle,
 )
 
-__all__ = ["by_date_chart", "has_by_date"]
+__all__ = ["has_by_date", "plot_by_date", "year_formatter"]
 
 PLOT_WIDTH = 9.0
 """Width of the plot (inches); the figure adds the y label and the headline's room."""
@@ -48,7 +48,7 @@ def has_by_date(result: xr.DataTree) -> bool:
     return has_node(result, BY_DATE)
 
 
-def by_date_chart(result: xr.DataTree, curve: xr.Dataset | None = None) -> Figure:
+def plot_by_date(result: xr.DataTree, curve: xr.Dataset | None = None) -> Figure:
     """Return the cumulative probability of the outcome by each date up to the deadline.
 
     Parameters
@@ -68,14 +68,14 @@ def by_date_chart(result: xr.DataTree, curve: xr.Dataset | None = None) -> Figur
 
     Examples
     --------
-    >>> fig = by_date_chart(forecast.run(scenario))  # doctest: +SKIP
+    >>> fig = plot_by_date(forecast.run(scenario))  # doctest: +SKIP
     >>> fig.savefig("by_date.png", dpi=200)  # doctest: +SKIP
     """
     check_result(result)
     if not has_by_date(result):
         raise ValueError("the result has no by_date node: the question has no deadline")
     outcome = display_names(result).outcome
-    fig = new_figure(1.1 + PLOT_WIDTH + 1.6, 5.2)
+    fig = new_figure(1.1 + PLOT_WIDTH + 1.6, 5.4, footer_lines=3)
     ax = fig.subplots()
     b = dataset(result, BY_DATE) if curve is None else curve
     days = pd.to_datetime(b["date"].values)
@@ -101,12 +101,13 @@ def by_date_chart(result: xr.DataTree, curve: xr.Dataset | None = None) -> Figur
     ax.set_xlim(x[0] - 0.01 * span - 0.5, x[-1] + 0.02 * span + 0.5)
     locator = mdates.AutoDateLocator(minticks=4, maxticks=9)
     ax.xaxis.set_major_locator(locator)
-    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+    ax.xaxis.set_major_formatter(year_formatter(locator))
     percent_axis(ax.yaxis)
     ax.set_ylabel(f"P({outcome} by the date)", fontsize=LABEL_SIZE)
     ax.tick_params(axis="x", labelsize=TICK_SIZE)
     style_axes(ax)
-    ax.legend(loc="upper left", fontsize=TICK_SIZE, frameon=False)
+    # upper left, below the as-of label: the curve starts at 0 there and rises to the right
+    ax.legend(loc="upper left", bbox_to_anchor=(0.01, 0.94), fontsize=TICK_SIZE, frameon=False)
     subtitle(
         ax,
         f"Probability that {outcome} happens by each date, as of {format_day(a)} "
@@ -115,6 +116,18 @@ def by_date_chart(result: xr.DataTree, curve: xr.Dataset | None = None) -> Figur
     )
     decorate(fig, result, notes=[_note(len(days))])
     return fig
+
+
+def year_formatter(locator: mdates.DateLocator) -> mdates.ConciseDateFormatter:
+    """Concise date labels whose offset (right, below the axis) is only the year.
+
+    Examples
+    --------
+    >>> ax.xaxis.set_major_formatter(year_formatter(locator))  # doctest: +SKIP
+    """
+    fmt = mdates.ConciseDateFormatter(locator)
+    fmt.offset_formats = ["", "%Y", "%Y", "%Y", "%Y", "%Y"]
+    return fmt
 
 
 def _marks(ax, result, x, p, lo, hi, a: pd.Timestamp, deadline: pd.Timestamp) -> None:
