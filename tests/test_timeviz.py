@@ -49,7 +49,12 @@ def result():
 
 
 def gids(fig) -> set[str]:
-    return {a.get_gid() for ax in fig.axes for a in [*ax.lines, *ax.texts, *ax.collections] if a.get_gid()}
+    return {
+        a.get_gid()
+        for ax in fig.axes
+        for a in [*ax.lines, *ax.texts, *ax.collections]
+        if a.get_gid()
+    }
 
 
 def texts(fig) -> list[str]:
@@ -129,11 +134,22 @@ def test_timeline_at_scale_is_bounded():
 
 # ----------------------------------------------------------------------------- report
 def test_report_has_as_of_by_what_date_retractions_and_lapsed_indicators(result):
-    inds = [{"id": "late", "title": "troops <leave>", "by": day(20), "p_seen": {"calm": 0.2, "storm": 0.6}}]
+    inds = [
+        {
+            "id": "late",
+            "title": "troops <leave>",
+            "by": day(20),
+            "p_seen": {"calm": 0.2, "storm": 0.6},
+        }
+    ]
     with_inds, table = watch_into(result, inds)
     html = report_html(with_inds)
     assert "As of 31 Jan 2022" in html
-    for section in ("<h2>By what date</h2>", "<h2>Retracted items</h2>", "<h2>Lapsed indicators</h2>"):
+    for section in (
+        "<h2>By what date</h2>",
+        "<h2>Retracted items</h2>",
+        "<h2>Lapsed indicators</h2>",
+    ):
         assert section in html
     m = milestones(result)
     assert m["when"].tolist() == ["+7 days", "deadline"]  # 30 days left: +30 is the deadline
@@ -180,5 +196,7 @@ def test_no_slider_without_a_window():
     from forecast.widgets import WhatIf
 
     p = priors_dict(hypotheses=HYPS)
-    panel = WhatIf(Scenario.from_dict({"priors": p, "evidence": [item_dict("a", {"calm": 0.2, "storm": 0.6})]}))
+    panel = WhatIf(
+        Scenario.from_dict({"priors": p, "evidence": [item_dict("a", {"calm": 0.2, "storm": 0.6})]})
+    )
     assert not hasattr(panel, "as_of_slider") and "as of" not in panel.headline.value
