@@ -24,24 +24,8 @@ from matplotlib.figure import Figure
 from ..analysis import MAX_ROWS
 from ..labels import display_names, format_day, shorten
 from ..result_schema import DAILY, TRAJECTORY, band_label, dataset, scenario_of
+from . import style as st
 from .by_date import year_formatter
-from .style import (
-    BAND_COLOUR,
-    DOWN,
-    LABEL_SIZE,
-    MUTED,
-    SMALL_SIZE,
-    TICK_SIZE,
-    UP,
-    axes_width,
-    decorate,
-    new_figure,
-    percent_axis,
-    percent_limits,
-    root_figure,
-    style_axes,
-    subtitle,
-)
 from .timeline import (
     DATED_PLOT_WIDTH,
     end_label_room,
@@ -100,18 +84,8 @@ def plot_time_timeline(
 ) -> Figure:
     """Return the timeline on a date axis with the days between the items (see the module).
 
-    Parameters
-    ----------
-    result : xarray.DataTree
-        From :func:`forecast.run` of a scenario with ``opened`` or a deadline.
-    ax : matplotlib.axes.Axes, optional
-        Draw the outcome's panel into it (no hypotheses, title or footer) and return its figure.
-    hypotheses : bool
-        With a new figure, a second panel with each hypothesis's probability at every row.
-
-    Returns
-    -------
-    matplotlib.figure.Figure
+    ``result`` from :func:`forecast.run` of a scenario with ``opened`` or a deadline; ``ax`` and
+    ``hypotheses`` as in :func:`forecast.charts.timeline.plot_timeline`, which calls this.
 
     Examples
     --------
@@ -119,12 +93,12 @@ def plot_time_timeline(
     """
     x_rows = row_x(result)
     if ax is not None:
-        _outcome_panel(ax, result, width=axes_width(ax), outside=False)
+        _outcome_panel(ax, result, width=st.axes_width(ax), outside=False)
         _dates_below(ax, result)
-        return root_figure(ax)
+        return st.root_figure(ax)
     plot_w = DATED_PLOT_WIDTH
     height = 1.3 + 3.3 + (2.5 if hypotheses else 0) + 0.9
-    fig = new_figure(1.1 + plot_w + legend_width(result), height, footer_lines=2)
+    fig = st.new_figure(1.1 + plot_w + legend_width(result), height, footer_lines=2)
     ax_p, ax_h = timeline_axes(fig, hypotheses)
     _outcome_panel(ax_p, result, width=plot_w)
     if ax_h is not None:
@@ -134,7 +108,7 @@ def plot_time_timeline(
     else:
         _dates_below(ax_p, result)
     fig.align_ylabels()
-    decorate(fig, result, notes=[NOTE])
+    st.decorate(fig, result, notes=[NOTE])
     return fig
 
 
@@ -144,34 +118,34 @@ def _outcome_panel(ax, result: xr.DataTree, *, width: float, outside: bool = Tru
     x, p, lo, hi = time_line(result)
     p, lo, hi = 100 * p, 100 * lo, 100 * hi
     band = f"{band_label(result)} judgement band"
-    ax.fill_between(x, lo, hi, color=BAND_COLOUR, alpha=0.35, linewidth=0, label=band)
-    ax.plot(x, p, color=DOWN, linewidth=1.6, label=f"P({outcome})", zorder=3)
+    ax.fill_between(x, lo, hi, color=st.BAND_COLOUR, alpha=0.35, linewidth=0, label=band)
+    ax.plot(x, p, color=st.DOWN, linewidth=1.6, label=f"P({outcome})", zorder=3)
     rows = t["row"].values.astype(str) if "row" in t else np.full(t.sizes["step"], "item")
     xr_, pr = row_x(result), 100 * t["p_outcome"].values.astype(float)
     items = rows == "item"
     if items.sum() <= MAX_ROWS:
-        ax.plot(xr_[items], pr[items], "o", markersize=3.5, color=DOWN, markeredgecolor="white",
+        ax.plot(xr_[items], pr[items], "o", markersize=3.5, color=st.DOWN, markeredgecolor="white",
                 markeredgewidth=0.6, zorder=4, label="an item arrives")  # fmt: skip
-    ax.plot(xr_[:1], pr[:1], marker="s", markersize=7, color=MUTED, zorder=4, linestyle="none")
+    ax.plot(xr_[:1], pr[:1], marker="s", markersize=7, color=st.MUTED, zorder=4, linestyle="none")
     ax.annotate(f"prior {pr[0]:.0f}%", (xr_[0], pr[0]), xytext=(-4, 8), textcoords="offset points",
-                ha="left", va="bottom", fontsize=SMALL_SIZE, color=MUTED)  # fmt: skip
+                ha="left", va="bottom", fontsize=st.SMALL_SIZE, color=st.MUTED)  # fmt: skip
     _retractions(ax, t, rows, xr_, pr)
     right = _limits(ax, result, x, width)
     _as_of_and_deadline(ax, result, x[-1], right)
     big, small = end_texts(result)
-    for text, dy, style in ((big, 2, {"fontsize": 12, "fontweight": "bold", "color": DOWN}),
-                            (small, -1, {"fontsize": SMALL_SIZE, "color": MUTED})):  # fmt: skip
+    for text, dy, style in ((big, 2, {"fontsize": 12, "fontweight": "bold", "color": st.DOWN}),
+                            (small, -1, {"fontsize": st.SMALL_SIZE, "color": st.MUTED})):  # fmt: skip
         ax.annotate(text, (x[-1], p[-1]), xytext=(9, dy), textcoords="offset points", ha="left",
                     va="bottom" if dy > 0 else "top", **style)  # fmt: skip
-    ax.set_ylim(*percent_limits(np.concatenate([lo, hi, p]), pad=6.0))
-    percent_axis(ax.yaxis)
-    ax.set_ylabel(f"P({outcome})", fontsize=LABEL_SIZE)
-    style_axes(ax)
+    ax.set_ylim(*st.percent_limits(np.concatenate([lo, hi, p]), pad=6.0))
+    st.percent_axis(ax.yaxis)
+    ax.set_ylabel(f"P({outcome})", fontsize=st.LABEL_SIZE)
+    st.style_axes(ax)
     handles, labels = ax.get_legend_handles_labels()
     where = {"loc": "upper left", "bbox_to_anchor": (1.01, 1.0)} if outside else {"loc": "best"}
-    ax.legend(handles[::-1], labels[::-1], fontsize=TICK_SIZE, frameon=False, **where)
+    ax.legend(handles[::-1], labels[::-1], fontsize=st.TICK_SIZE, frameon=False, **where)
     when = str(result.attrs.get("as_of", "")) or "the last item"
-    subtitle(
+    st.subtitle(
         ax,
         f"Probability of {outcome} day by day, as of {format_day(pd.Timestamp(when))}: it moves "
         f"when an item arrives and drifts as days pass without {outcome}",
@@ -184,14 +158,14 @@ def _retractions(ax, t: xr.Dataset, rows: np.ndarray, x: np.ndarray, p: np.ndarr
     where = np.flatnonzero(rows == "retracted")
     if not where.size:
         return
-    ax.plot(x[where], p[where], "o", markersize=7, markerfacecolor="white", markeredgecolor=UP,
+    ax.plot(x[where], p[where], "o", markersize=7, markerfacecolor="white", markeredgecolor=st.UP,
             markeredgewidth=1.5, zorder=5, linestyle="none", gid="retractions",
             label=f"retracted item ({where.size:,})")  # fmt: skip
     ids = t["evidence_id"].values
     for k, i in enumerate(where[:MAX_RETRACTION_LABELS]):
         ax.annotate(f"retracted: {shorten(str(ids[i]), 28)}", (x[i], p[i]),
                     xytext=(0, 10 + 9 * (k % 2)), textcoords="offset points", ha="center",
-                    va="bottom", fontsize=SMALL_SIZE, color=UP, zorder=6)  # fmt: skip
+                    va="bottom", fontsize=st.SMALL_SIZE, color=st.UP, zorder=6)  # fmt: skip
 
 
 def _limits(ax, result: xr.DataTree, x: np.ndarray, width: float) -> float:
@@ -207,12 +181,12 @@ def _as_of_and_deadline(ax, result: xr.DataTree, end: float, right: float) -> No
     """The as-of day's line (at its end) and the deadline's (in view) or a note at the right."""
     when = str(result.attrs.get("as_of", ""))
     if when:
-        ax.axvline(end, color=MUTED, linewidth=1.0, linestyle=(0, (2, 2)), zorder=1,
+        ax.axvline(end, color=st.MUTED, linewidth=1.0, linestyle=(0, (2, 2)), zorder=1,
                    gid="as_of_line")  # fmt: skip
         ax.annotate(f"as of {format_day(pd.Timestamp(when))}", (end, 1.0),
                     xycoords=("data", "axes fraction"), xytext=(-3, -2),
-                    textcoords="offset points", ha="right", va="top", fontsize=SMALL_SIZE,
-                    color=MUTED)  # fmt: skip
+                    textcoords="offset points", ha="right", va="top", fontsize=st.SMALL_SIZE,
+                    color=st.MUTED)  # fmt: skip
     deadline = scenario_of(result).priors.deadline
     if deadline is None:
         return
@@ -225,7 +199,7 @@ def _as_of_and_deadline(ax, result: xr.DataTree, end: float, right: float) -> No
         text = f"deadline {format_day(pd.Timestamp(deadline))} ({days:,} days on) →"
         at, ha = right, "right"
     ax.annotate(text, (at, 0.0), xycoords=("data", "axes fraction"), xytext=(-3, 3),
-                textcoords="offset points", ha=ha, va="bottom", fontsize=SMALL_SIZE,
+                textcoords="offset points", ha=ha, va="bottom", fontsize=st.SMALL_SIZE,
                 color="#333333", gid="deadline_label")  # fmt: skip
 
 
@@ -233,10 +207,10 @@ def _dates_below(ax, result: xr.DataTree) -> None:
     locator = mdates.AutoDateLocator(minticks=4, maxticks=9)
     ax.xaxis.set_major_locator(locator)
     ax.xaxis.set_major_formatter(year_formatter(locator))
-    ax.tick_params(axis="x", labelsize=TICK_SIZE)
+    ax.tick_params(axis="x", labelsize=st.TICK_SIZE)
     n = int((dataset(result, TRAJECTORY)["row"].values.astype(str) == "item").sum())
     ax.set_xlabel(f"date ({n:,} items; the rows of one day are spread across it)",
-                  fontsize=SMALL_SIZE, color=MUTED)  # fmt: skip
+                  fontsize=st.SMALL_SIZE, color=st.MUTED)  # fmt: skip
 
 
 NOTE = (
