@@ -116,6 +116,7 @@ def test_timeline_line_passes_through_every_row_and_every_days_standing_forecast
     assert np.all(np.diff(x) >= 0)
 
 
+@pytest.mark.slow
 def test_timeline_at_scale_is_bounded():
     """3,650 days, 2,000 items, 50 retractions: one point per row and day, few labels."""
     items = [
