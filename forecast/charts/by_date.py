@@ -119,14 +119,15 @@ def plot_by_date(result: xr.DataTree, curve: xr.Dataset | None = None) -> Figure
 
 
 def year_formatter(locator: mdates.DateLocator) -> mdates.ConciseDateFormatter:
-    """Concise date labels whose offset (right, below the axis) is the year, or month and year.
+    """Concise date labels whose offset (right, below the axis) is only the year.
 
     Examples
     --------
     >>> ax.xaxis.set_major_formatter(year_formatter(locator))  # doctest: +SKIP
     """
     fmt = mdates.ConciseDateFormatter(locator)
-    fmt.offset_formats = ["", "%Y", "%b %Y", "%b %Y", "%b %Y", "%b %Y"]
+    fmt.formats = ["%Y", "%b", "%d %b", "%H:%M", "%H:%M", "%S.%f"]  # a day names its month
+    fmt.offset_formats = ["", "%Y", "%Y", "%Y", "%Y", "%Y"]
     return fmt
 
 
