@@ -55,9 +55,10 @@ if TYPE_CHECKING:
     from .charts.watch import plot_watch
     from .draws import draws_frame, write_draws_csv
     from .hierarchy import PartialPooling, fit_partial_pooling, judgements, write_boldness
-    from .indicators import Indicator, load_indicators, observe, watch
+    from .indicators import Indicator, load_indicators, watch
     from .inference import DEFAULT_DRAWS, ForecastWarning, run
     from .model import encode, probabilities
+    from .observations import observe
     from .pipeline import run_folder
     from .pooling import Pool, load_team, pool
     from .pymc_model import build_model
@@ -119,7 +120,7 @@ _LAZY = {
     "plot_disagreement": "charts.pool",
     "Indicator": "indicators",
     "load_indicators": "indicators",
-    "observe": "indicators",
+    "observe": "observations",
     "watch": "indicators",
     "plot_watch": "charts",
     "score": "scoring",

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pandas as pd
 import xarray as xr
@@ -25,6 +28,10 @@ from .result_schema import (
     has_node,
     scenario_of,
 )
+
+if TYPE_CHECKING:
+    from .scenario import Scenario
+
 from .steps import EPS, evidence_ids, log_prior, p_hypothesis, split_log
 
 
@@ -72,11 +79,28 @@ def impact_table(result: xr.DataTree) -> pd.DataFrame:
     >>> impact_table(result)[["change_pp", "p_without"]].head(2)  # doctest: +SKIP
     """
     check_result(result)
-    return impact_table_for(result, encode(scenario_of(result)))
+    scenario = scenario_of(result)
+    return impact_table_for(result, encode(scenario), scenario)
 
 
-def impact_table_for(result: xr.DataTree, a: Arrays) -> pd.DataFrame:
-    """:func:`impact_table` on the scenario's encoded arrays ``a`` (already decoded)."""
+def impact_table_for(
+    result: xr.DataTree, a: Arrays, scenario: Scenario | None = None
+) -> pd.DataFrame:
+    """:func:`impact_table` on the scenario's encoded arrays ``a`` (already decoded).
+
+    With a deadline, leave-one-out is given "no event by the as-of day" like the final
+    probability (:func:`forecast.time_result.given_no_event`); ``scenario`` (decoded from the
+    result when not given) supplies the window.
+    """
+    from .time_result import given_no_event
+
+    prior_given = ""
+    if result.attrs.get("as_of"):
+        scenario = scenario_of(result) if scenario is None else scenario
+        day = dt.date.fromisoformat(str(result.attrs["as_of"]))
+        if scenario.priors.deadline is not None:
+            a = given_no_event(a, scenario.priors, day)
+            prior_given = f"given no {result.attrs['outcome']} by {day:%d %b %Y}"
     t, ev = dataset(result, TRAJECTORY), dataset(result, EVIDENCE)
     p = t["p_outcome"].values.astype(float)
     if "row" in t:  # the prior and the items' rows (not retractions, not the as-of row)
@@ -111,7 +135,9 @@ def impact_table_for(result: xr.DataTree, a: Arrays) -> pd.DataFrame:
         columns["shapley_mcse"] = shares["shapley_mcse"].values.astype(float)
     frame = pd.DataFrame(columns, index=pd.Index(ids, name="evidence"))
     frame.attrs["p_final"] = p_final
-    frame.attrs["p_prior"] = float(p[0])
+    # the move the shares add up to starts from the prior given the days passed (with a deadline)
+    frame.attrs["p_prior"] = float(a.prior @ expected_p_outcome(a)) if prior_given else float(p[0])
+    frame.attrs["prior_given"] = prior_given
     frame.attrs["attribution"] = (
         str(attribution.attrs.get("method", "shapley")) if attribution is not None else None
     )

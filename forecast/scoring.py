@@ -339,8 +339,7 @@ def score(
     --------
     >>> forecast.score(".")[["final_p", "brier", "log_score"]]  # doctest: +SKIP
     """
-    if isinstance(scenarios, Scenario | str | Path):
-        scenarios = [scenarios]
+    scenarios = [scenarios] if isinstance(scenarios, Scenario | str | Path) else list(scenarios)
     entries: list[tuple[str, Scenario, str]] = []
     folders = []
     for i, s in enumerate(scenarios):
@@ -356,17 +355,23 @@ def score(
         if len(names) != len(entries):
             raise ValueError(f"{len(names)} names for {len(entries)} scenarios")
         entries = [(n, s, f) for n, (_, s, f) in zip(names, entries, strict=True)]
-    return score_entries(entries)
+    kept = {i for i, s in enumerate(scenarios) if isinstance(s, Scenario)}
+    return score_entries(entries, in_memory=[e[0] for i, e in enumerate(entries) if i in kept])
 
 
 def score_entries(
-    entries: Iterable[tuple[str, Scenario, str]], *, scored: Sequence[Scored] | None = None
+    entries: Iterable[tuple[str, Scenario, str]],
+    *,
+    scored: Sequence[Scored] | None = None,
+    in_memory: Iterable[str] = (),
 ) -> pd.DataFrame:
     """:func:`score` of ``(name, scenario, priors file)`` triples.
 
-    As :func:`load_scenarios` returns them; the file is named in errors. ``scored``: the
-    resolved entries already scored (:func:`score_scenario`, in their order), e.g. in parallel
-    by :func:`forecast.portfolio.score_in_parallel`.
+    As :func:`load_scenarios` returns them; the file is named in errors, and the lapsed
+    indicators are read from ``indicators/`` beside it, except for the names in ``in_memory``
+    (scenarios given as objects: nothing is beside them). ``scored``: the resolved entries
+    already scored (:func:`score_scenario`, in their order), e.g. in parallel by
+    :func:`forecast.portfolio.score_in_parallel`.
     """
     entries = list(entries)
     if scored is None:
@@ -375,14 +380,32 @@ def score_entries(
             for n, s, f in entries
             if s.priors.resolution is not None
         ]
-    files = {n: f for n, s, f in entries if s.priors.resolution is not None}
+    skip = set(in_memory)
+    files = {n: "" if n in skip else f for n, s, f in entries if s.priors.resolution is not None}
     for sc in scored:
-        n_lapsed, p_if = lapsed_before_resolution(sc, Path(files[sc.name]).parent / "indicators")
+        folder = _indicators_beside(files[sc.name])
+        n_lapsed, p_if = lapsed_before_resolution(sc, folder) if folder else (0, sc.row["final_p"])
         sc.row["lapsed_indicators"], sc.row["final_p_if_lapsed_not_seen"] = n_lapsed, p_if
     frame = pd.DataFrame([s.row for s in scored], columns=SCORE_COLUMNS)
     frame.attrs["unresolved"] = [n for n, s, _ in entries if s.priors.resolution is None]
     frame.attrs["scored"] = scored
     return frame
+
+
+def _indicators_beside(priors_file: str) -> Path | None:
+    """``indicators/`` beside a scenario's priors file, or None.
+
+    None for a scenario read from no file (in memory: nothing beside it, never the current
+    folder) and for a folder that is a symbolic link leaving the scenario folder
+    (:func:`forecast.guard.linked_folder`: not read unless named).
+    """
+    from .guard import linked_folder
+
+    if not priors_file:
+        return None
+    scenario = Path(priors_file).parent
+    folder = scenario / "indicators"
+    return None if linked_folder(folder, scenario, "indicators") else folder
 
 
 def lapsed_before_resolution(scored: Scored, indicators: Path) -> tuple[int, float]:
@@ -397,7 +420,8 @@ def lapsed_before_resolution(scored: Scored, indicators: Path) -> tuple[int, flo
     >>> lapsed_before_resolution(score_scenario(s), Path("indicators"))  # doctest: +SKIP
     (3, 0.122)
     """
-    from .indicators import indicator_evidence, load_indicators
+    from .indicators import load_indicators
+    from .observations import indicator_evidence
 
     final = float(scored.row["final_p"])
     if not indicators.is_dir():

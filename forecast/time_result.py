@@ -8,8 +8,10 @@ every result. :func:`by_date_frame` and :func:`daily_frame` are ``by_date.csv`` 
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -17,12 +19,16 @@ import xarray as xr
 
 from .asof import AsOf, timeline_rows
 from .errors import InputError
-from .model import encode, log_expected_tilt, subset_weights
+from .model import Arrays, encode, expected_p_outcome, log_expected_tilt, subset_weights
 from .result_schema import BY_DATE, DAILY, build_result, dataset, has_node, with_node
 from .time_numbers import TimeNumbers, time_numbers
 
+if TYPE_CHECKING:
+    from .scenario import Priors
+
 __all__ = [
     "as_of_attrs",
+    "given_no_event",
     "live_numbers",
     "as_of_notes",
     "as_of_text",
@@ -44,6 +50,38 @@ def uses_time(as_of: AsOf) -> bool:
         return True
     rows = timeline_rows(known, as_of.day)
     return len(rows) != len(known.evidence) + 1
+
+
+def given_no_event(a: Arrays, priors: Priors, day: dt.date | None) -> Arrays:
+    """The encoded arrays given "no event by the end of ``day``", for attribution and leave-one-out.
+
+    "No event yet" is evidence present in every subset of the items (docs/model.md, Time): the
+    prior becomes ``E[pi_h] E[S_h(day)]`` (normalised) and ``P(outcome | h)`` the point
+    ``E[p_h - F_h(day)] / E[S_h(day)]``, so that the probability of any subset of the items is
+    ``P(Y | E_S, none by day)``, and the Shapley values add up to the final probability minus
+    ``P(Y | no item, none by day)``. Without a deadline (or a day) the arrays are returned as
+    they are (``S_h = 1``). Only the probabilities are meant: the band is not drawn from these.
+
+    Examples
+    --------
+    >>> b = given_no_event(encode(scenario), scenario.priors, as_of.day)  # doctest: +SKIP
+    >>> float(b.prior @ b.p_point)  # P(outcome | no item, none by the as-of day)  # doctest: +SKIP
+    """
+    if priors.deadline is None or day is None:
+        return a
+    from scipy.special import logit
+
+    from .timing import day_number, timing_of
+
+    ef, es = timing_of(priors, a.p_mean, a.p_sd).expected(np.array([day_number(day)]))
+    ef, es = ef[0], es[0]
+    prior = a.prior * es
+    with np.errstate(invalid="ignore", divide="ignore"):
+        rest = np.clip(np.where(es > 0, (expected_p_outcome(a) - ef) / es, 0.0), 0.0, 1.0)
+        p_mean = logit(rest)
+    return dataclasses.replace(
+        a, prior=prior / prior.sum(), p_mean=p_mean, p_sd=np.zeros_like(rest), p_point=rest
+    )
 
 
 def as_of_attrs(as_of: AsOf) -> dict:
@@ -108,7 +146,8 @@ def time_run(
         from .attribution import attribution_node, shapley
         from .result_schema import ATTRIBUTION
 
-        fa, fs = t.final_arrays, t.final_scenario
+        fs = t.final_scenario
+        fa = given_no_event(t.final_arrays, fs.priors, as_of.day)  # the days passed: in every S
         node = attribution_node(shapley(fa, seed=seed), fa, fs)
         # every known item, a retracted one with no share (docs/model.md: retraction)
         node = node.reindex(evidence=np.array(known.ids, dtype=object), fill_value=0.0)

@@ -345,7 +345,7 @@ class WhatIf(W.VBox):
 
     def _rebase(self) -> None:
         """The scenario the settings apply to: as written, plus the pretended sightings."""
-        from .indicators import indicator_evidence
+        from .observations import indicator_evidence
 
         scenario = self.base
         found = {i.id: i for i in self.indicators}

@@ -547,13 +547,16 @@ def test_parallel_rendering_reaps_workers_when_the_parent_fails(tmp_path):
     def fn(share):
         if share == ["parent"]:
             raise RuntimeError("parent share failed")
-        (tmp_path / share[0]).write_text("done")
+        (tmp_path / share[0]).write_text(str(os.getpid()))
 
     with pytest.raises(RuntimeError, match="parent share failed"):
         in_processes(fn, [["parent"], ["child"]])
-    assert (tmp_path / "child").read_text() == "done"  # the worker finished before the raise
+    worker = int((tmp_path / "child").read_text())  # the worker finished before the raise
+    assert worker != os.getpid()
+    # no worker left unreaped (no zombie); other children of this test process (a process
+    # pool's server started by an earlier test) are not the renderer's
     with pytest.raises(ChildProcessError):
-        os.waitpid(-1, os.WNOHANG)  # no worker left unreaped (no zombie)
+        os.waitpid(worker, os.WNOHANG)
 
 
 def test_parallel_rendering_runs_the_other_shares_in_workers(tmp_path):
@@ -595,19 +598,22 @@ def test_parallel_rendering_without_fork_renders_here(tmp_path, monkeypatch):
 
 
 def test_parallel_rendering_stops_its_workers_when_one_cannot_fork(tmp_path, monkeypatch):
-    fork, calls = os.fork, []
+    fork, calls, forked = os.fork, [], []
 
     def second_fails():
         calls.append(1)
         if len(calls) == 2:
             raise OSError(11, "Resource temporarily unavailable")
-        return fork()
+        pid = fork()
+        forked.append(pid)
+        return pid
 
     monkeypatch.setattr(os, "fork", second_fails)
     in_processes(lambda share: (tmp_path / share[0]).write_text("x"), [["a"], ["b"], ["c"]])
     assert all((tmp_path / name).exists() for name in "abc")  # done here
+    assert forked and all(forked)  # the worker forked first (its pid, seen in the parent)...
     with pytest.raises(ChildProcessError):
-        os.waitpid(-1, os.WNOHANG)  # the worker forked first is gone, not waiting for work
+        os.waitpid(forked[0], os.WNOHANG)  # ...is gone, not waiting for work
 
 
 def test_parallel_rendering_forks_quietly_beside_threads(tmp_path):

@@ -69,7 +69,7 @@ def _tables(
     if impact is None or sensitivity is None:
         scenario = scenario_of(result)
         a = encode(scenario)
-        impact = impact_table_for(result, a) if impact is None else impact
+        impact = impact_table_for(result, a, scenario) if impact is None else impact
         if sensitivity is None:
             sensitivity = sensitivity_table_for(result, scenario, a)
     watch = None

@@ -44,6 +44,12 @@ from .style import (
 )
 
 
+def _given(table: pd.DataFrame) -> str:
+    """`` (the prior given no <outcome> by <day>)`` when the days passed are in the prior."""
+    given = table.attrs.get("prior_given", "")
+    return f" (the prior {given})" if given else ""
+
+
 def plot_impact(result: xr.DataTree) -> Figure:
     r"""Each item's impact: a waterfall in update order, and leave-one-out beside it.
 
@@ -281,7 +287,8 @@ def _shapley_figure(result: xr.DataTree, table: pd.DataFrame) -> Figure:
         texts.append(cell(bars[-1], 0.0, None))
     labels.append(f"sum: {prior:.1f}% → {final:.1f}%")
     bars.append(total)
-    texts.append(cell(total, 0.0, final - prior))
+    # the moves at the steps add up to the trajectory's (with a deadline, the days passed too)
+    texts.append(cell(total, 0.0, 100 * (table["p_after"].iloc[-1] - table["p_before"].iloc[0])))
     header = f"{'share':>6}" + ("  ±2se" if sampled else "") + "  at step (pp)"
     n_rows = len(labels)
     label_w = text_width(labels, TICK_SIZE)
@@ -346,7 +353,8 @@ def _shapley_figure(result: xr.DataTree, table: pd.DataFrame) -> Figure:
     style_axes(ax_s, grid="x")
     subtitle(
         ax_s,
-        f"What moved P({outcome}) from {prior:.1f}% to {final:.1f}%, {as_of(result)}: each "
+        f"What moved P({outcome}) from {prior:.1f}%{_given(table)} to {final:.1f}%, "
+        f"{as_of(result)}: each "
         "item's share (Shapley value: its average effect over every order of arrival), largest "
         "first; the shares add up to the move. Its move at its own step can differ, even in "
         "sign: there it met only the items before it.",
