@@ -43,6 +43,7 @@ if TYPE_CHECKING:
         timeline,
         watch_chart,
     )
+    from .charts.by_date import plot_by_date
     from .charts.distribution import plot_distribution
     from .charts.export import save_all
     from .charts.impact import plot_impact
@@ -108,6 +109,7 @@ _LAZY = {
     "plot_sensitivity": "charts",
     "sensitivity_table": "analysis",
     "plot_timeline": "charts",
+    "plot_by_date": "charts.by_date",
     "report_html": "report",
     "write_report": "report",
     "what_if": "widgets",
@@ -199,6 +201,7 @@ __all__ = [
     "portfolio",
     "observe",
     "plot_ach",
+    "plot_by_date",
     "plot_calibration",
     "plot_distribution",
     "plot_impact",

@@ -40,6 +40,13 @@ def _warn(text: str) -> None:
 
 
 def _cmd_run(args) -> int:
+    from .lean import without_dask
+
+    with without_dask():  # xarray would import Dask for nothing: 0.5 s of CPU (forecast.lean)
+        return _run(args)
+
+
+def _run(args) -> int:
     from .pipeline import run_folder
 
     done = run_folder(
@@ -70,6 +77,13 @@ def _cmd_run(args) -> int:
 
 
 def _cmd_charts(args) -> int:
+    from .lean import without_dask
+
+    with without_dask():
+        return _charts(args)
+
+
+def _charts(args) -> int:
     from .pipeline import charts_folder
 
     paths = charts_folder(

@@ -300,7 +300,7 @@ def test_run_writes_rows_by_date_and_daily(tmp_path):
     daily = daily_frame(result)
     assert daily["date"].iloc[0] == OPENED.isoformat() and daily["date"].iloc[-1] == day(45)
     paths = forecast.results.save_result(result, tmp_path)
-    assert {"by_date", "daily"} <= set(paths)
+    assert {"by_date_table", "daily"} <= set(paths)
     back = forecast.load_result(paths["posterior"])
     assert forecast.trajectory_frame(back)["row"].tolist() == frame["row"].tolist()
 
