@@ -18,6 +18,7 @@ from . import caches
 from .errors import InputError
 from .model import Arrays, prefix_weights
 from .quadrature import first_alike, log_effective, log_expected_tilt, row_max
+from .rejection import accept_rows, tilted_proposal
 
 __all__ = [
     "NUMPY_ROUTE_MAX",
@@ -166,98 +167,11 @@ def sample_tilted(
     prior_mode, g_star, log_norm, log_cost = (m[0, h] for m in modes)
     if log_cost > np.log(MAX_PROPOSALS):
         raise InputError(_too_costly(log_cost))
-    propose, log_accept = _tilted_sampler(
+    propose, log_accept = tilted_proposal(
         mu, sd, r, w, h, rng, bool(prior_mode), int(g_star), float(log_norm)
     )
     rate = np.exp(log_c[h] - log_norm)
-    return _accept_draws(propose, log_accept, rate, h, (size, mu.shape[0]), rng)
-
-
-def _tilted_sampler(
-    mu: np.ndarray,
-    sd: np.ndarray,
-    r: float,
-    w: float,
-    h: int,
-    rng: np.random.Generator,
-    prior_mode: bool,
-    g_star: int,
-    log_norm: float,
-) -> tuple[Callable[[int], np.ndarray], Callable[[np.ndarray], np.ndarray]]:
-    """The proposal and log acceptance of :func:`sample_tilted`.
-
-    ``propose(m)`` gives (m, H) draws and ``log_accept(z)``, ``z = X_h - max_g X_g``, their
-    log acceptance: the plain prior with acceptance the tilt itself when ``prior_mode``,
-    else the mixture proposal of its Notes.
-    """
-    n_h = mu.shape[0]
-    cols = np.flatnonzero(sd > 0)
-    with np.errstate(divide="ignore"):
-        log_r, log_1mr = np.log(r), np.log1p(-r)
-    log_flat = w * log_1mr  # the floor (1 - r)^w of the tilt
-
-    def rows(m: int, centre: np.ndarray) -> np.ndarray:  # normal draws of the uncertain entries
-        x = np.empty((m, n_h))
-        x[:] = centre
-        x[:, cols] += sd[cols] * rng.standard_normal((m, cols.size))
-        return x
-
-    def log_target(z: np.ndarray) -> np.ndarray:  # w log Lr(h), z = X_h - max_g X_g
-        return w * z if r >= 1 else w * np.logaddexp(log_r + z, log_1mr)
-
-    def prior(m: int) -> np.ndarray:
-        return rows(m, mu)
-
-    if prior_mode:
-        return prior, log_target
-    shift = np.zeros(n_h)
-    if g_star != h:
-        shift[h], shift[g_star] = w * sd[h] ** 2, -w * sd[g_star] ** 2
-
-    def tilted(m: int) -> np.ndarray:  # prior * e^{w z}, by rejection
-        out = np.empty((0, n_h))
-        while out.shape[0] < m:
-            batch = max(2 * (m - out.shape[0]), 64)
-            x = rows(batch, mu + shift)
-            keep = np.log(rng.random(batch)) < w * (x[:, g_star] - row_max(x))
-            out = np.vstack([out, x[keep]])
-        return out[:m]
-
-    def propose(m: int) -> np.ndarray:
-        n_flat = rng.binomial(m, np.exp(log_flat - log_norm))
-        x = np.vstack([prior(n_flat), tilted(m - n_flat)])
-        return x[rng.permutation(m)]
-
-    def log_accept(z: np.ndarray) -> np.ndarray:
-        with np.errstate(divide="ignore"):
-            bound = np.logaddexp(log_flat, w * (log_r + z))
-        return log_target(z) - bound
-
-    return propose, log_accept
-
-
-def _accept_draws(
-    propose: Callable[[int], np.ndarray],
-    log_accept: Callable[[np.ndarray], np.ndarray],
-    rate: float,
-    h: int,
-    shape: tuple[int, int],
-    rng: np.random.Generator,
-) -> np.ndarray:
-    """Rejection sampling: ``shape = (size, H)`` accepted rows of ``propose``.
-
-    Each row is kept with probability ``exp(log_accept(z))``, in batches sized by the
-    expected acceptance ``rate``.
-    """
-    size = shape[0]
-    out = np.empty((0, shape[1]))
-    while out.shape[0] < size:
-        need = size - out.shape[0]
-        batch = int(min(need / max(rate, 1e-6) * 1.2 + 64, 5_000_000))
-        x = propose(batch)
-        keep = np.log(rng.random(batch)) < log_accept(x[:, h] - row_max(x))
-        out = np.vstack([out, x[keep]])
-    return out[:size]
+    return accept_rows(propose, log_accept, rate, h, (size, mu.shape[0]), rng)
 
 
 def _prior_draws(a: Arrays, size: int, rng: np.random.Generator):
