@@ -30,12 +30,9 @@ def tilted_proposal(
 
     Parameters
     ----------
-    mu, sd : (H,) arrays
-        The item's log-likelihood means and sds (sd 0: exact).
-    r, w : float
-        Reliability and weight.
-    h : int
-        The conditioning hypothesis.
+    mu, sd, r, w, h
+        The item's log-likelihood means and sds (H,), reliability, weight and conditioning
+        hypothesis, as :func:`forecast.band.sample_tilted` takes them.
     rng : numpy Generator
         Drawn from by the proposal.
     prior_mode, g_star, log_norm
