@@ -555,6 +555,10 @@ def test_second_question_into_the_same_out_is_not_compared(bundled, tmp_path, ca
 
 
 # ----------------------------------------------------------------------------- report and charts
+UNDATED_CHARTS = [c for c in charts.CHARTS if c != "by_date"]
+"""The charts of a question without a deadline (the by-date curve needs one)."""
+
+
 def chart_files(folder: Path) -> set[str]:
     return {p.name for p in folder.iterdir() if p.suffix in (".png", ".svg", ".pdf")}
 
@@ -565,7 +569,8 @@ def test_run_writes_report_and_charts_no_charts_writes_neither(bundled, capsys):
     assert "report.html" in out
     names = {p.name for p in Path("out").iterdir()}
     assert {"trajectory.csv", "posterior.nc", "report.html"} <= names
-    assert len(chart_files(Path("out"))) == 10
+    assert len(chart_files(Path("out"))) == 12  # six charts (by_date: it has a deadline), twice
+    assert {"by_date.png", "by_date.svg"} <= chart_files(Path("out"))
     report = Path("out/report.html").read_text()
     assert report.count("<svg") >= 5  # the charts, inline
     assert 'http-equiv="Content-Security-Policy"' in report
@@ -757,9 +762,10 @@ def test_cli_run_writes_every_chart(tmp_path, capsys):
         ]
     )
     assert code == 0, capsys.readouterr().err
-    for name in charts.CHARTS:
+    for name in UNDATED_CHARTS:
         assert (out / f"{name}.png").is_file()
         assert (out / f"{name}.svg").is_file()
+    assert not (out / "by_date.png").exists()  # no deadline: no curve by date
 
 
 def test_cli_charts_redraws_from_posterior_nc(uncertain_result, tmp_path, capsys, monkeypatch):
@@ -769,7 +775,7 @@ def test_cli_charts_redraws_from_posterior_nc(uncertain_result, tmp_path, capsys
     code = main(["charts", "--format", "png,svg,pdf", "--out", str(out)])
     assert calls == [], "charts must not re-sample"
     assert code == 0, capsys.readouterr().err
-    for name in charts.CHARTS:
+    for name in UNDATED_CHARTS:
         for fmt in ("png", "svg", "pdf"):
             assert (out / f"{name}.{fmt}").is_file()
     # --result elsewhere, charts written into --out
@@ -778,7 +784,7 @@ def test_cli_charts_redraws_from_posterior_nc(uncertain_result, tmp_path, capsys
         ["charts", "--format", "svg", "--out", str(other), "--result", str(out / "posterior.nc")]
     )
     assert code == 0
-    assert sorted(p.name for p in other.iterdir()) == sorted(f"{c}.svg" for c in charts.CHARTS)
+    assert sorted(p.name for p in other.iterdir()) == sorted(f"{c}.svg" for c in UNDATED_CHARTS)
 
 
 def test_cli_charts_without_posterior_is_bad_input(tmp_path, capsys):
