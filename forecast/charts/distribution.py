@@ -74,68 +74,91 @@ def plot_distribution(result: xr.DataTree, *, step: int = -1, ax: Axes | None = 
     own = ax is None  # a figure of its own, with the question as title and the footer
     if ax is None:
         ax = new_figure(10.0, 5.4).subplots()
-    last_id = dataset(result, TRAJECTORY)["evidence_id"].values[k]
-    what = (
-        "the prior"
-        if k == 0
-        else f"after all {k} items"
-        if k == n_steps - 1
-        else f"after item {k} ({last_id})"
-    )
     subtitle(
         ax,
         f"Where P({outcome}) could move if the judgements were pinned down: "
-        f"{what}, {as_of(result, k)}",
+        f"{_step_phrase(result, k, n_steps)}, {as_of(result, k)}",
         7.0 if own else axes_width(ax),
     )
     spread = float(np.ptp(draws)) if draws.size else 0.0
     if spread < 1e-6:
-        ax.axvline(p, color=DOWN, linewidth=2.5)
-        ax.text(
-            0.02,
-            0.95,
-            f"Every input is exact: every draw is {p:.1f}%, the band has no width.",
-            transform=ax.transAxes,
-            ha="left",
-            va="top",
-            fontsize=TICK_SIZE,
-            color=INK,
-        )
-        ax.set_xlim(max(0, p - 10), min(100, p + 10))
-        ax.set_yticks([])
+        _draw_exact(ax, p)
     else:
-        ax.axvspan(
-            lo,
-            hi,
-            color=BAND_COLOUR,
-            alpha=0.25,
-            linewidth=0,
-            label=f"{band_label(result)} judgement band {lo:.1f}–{hi:.1f}%",
-        )
-        bins = np.histogram_bin_edges(draws, bins="fd")
-        if bins.size > 81:
-            bins = np.linspace(draws.min(), draws.max(), 81)
-        ax.hist(
-            draws,
-            bins=bins.tolist(),
-            density=True,
-            color=OKABE_ITO["grey"],
-            alpha=0.9,
-            edgecolor="white",
-            linewidth=0.4,
-            label=f"{draws.size} draws",
-        )
-        for edge in (lo, hi):
-            ax.axvline(edge, color=BAND_COLOUR, linewidth=1.4, linestyle="--")
-        ax.axvline(p, color=DOWN, linewidth=2.2, label=f"P({outcome}) = {p:.1f}%")
-        ax.set_xlim(*percent_limits(np.concatenate([draws, [p]]), pad=2.0))
-        ax.set_ylabel("density", fontsize=LABEL_SIZE)
-        ax.tick_params(axis="y", labelleft=False, left=False)
-        where = {"loc": "upper left", "bbox_to_anchor": (1.01, 1.0)} if own else {"loc": "best"}
-        ax.legend(fontsize=TICK_SIZE, frameon=False, **where)
+        _draw_band(ax, result, draws, (p, lo, hi), own=own)
     percent_axis(ax.xaxis)
     ax.set_xlabel(f"P({outcome} | evidence, judgements)", fontsize=LABEL_SIZE)
     style_axes(ax, grid="")
     if own:
         decorate(root_figure(ax), result)
     return root_figure(ax)
+
+
+def _step_phrase(result: xr.DataTree, k: int, n_steps: int) -> str:
+    """Which step the chart shows, in words: the prior, after all items, or after item ``k``."""
+    last_id = dataset(result, TRAJECTORY)["evidence_id"].values[k]
+    return (
+        "the prior"
+        if k == 0
+        else f"after all {k} items"
+        if k == n_steps - 1
+        else f"after item {k} ({last_id})"
+    )
+
+
+def _draw_exact(ax: Axes, p: float) -> None:
+    """Every draw is the same number ``p`` (percent): one line and a note, no histogram."""
+    ax.axvline(p, color=DOWN, linewidth=2.5)
+    ax.text(
+        0.02,
+        0.95,
+        f"Every input is exact: every draw is {p:.1f}%, the band has no width.",
+        transform=ax.transAxes,
+        ha="left",
+        va="top",
+        fontsize=TICK_SIZE,
+        color=INK,
+    )
+    ax.set_xlim(max(0, p - 10), min(100, p + 10))
+    ax.set_yticks([])
+
+
+def _draw_band(
+    ax: Axes,
+    result: xr.DataTree,
+    draws: np.ndarray,
+    marks: tuple[float, float, float],
+    *,
+    own: bool,
+) -> None:
+    """The histogram of ``draws`` (percent), the band shaded and ``marks`` = (p, lo, hi) drawn."""
+    p, lo, hi = marks
+    outcome = display_names(result).outcome
+    ax.axvspan(
+        lo,
+        hi,
+        color=BAND_COLOUR,
+        alpha=0.25,
+        linewidth=0,
+        label=f"{band_label(result)} judgement band {lo:.1f}–{hi:.1f}%",
+    )
+    bins = np.histogram_bin_edges(draws, bins="fd")
+    if bins.size > 81:
+        bins = np.linspace(draws.min(), draws.max(), 81)
+    ax.hist(
+        draws,
+        bins=bins.tolist(),
+        density=True,
+        color=OKABE_ITO["grey"],
+        alpha=0.9,
+        edgecolor="white",
+        linewidth=0.4,
+        label=f"{draws.size} draws",
+    )
+    for edge in (lo, hi):
+        ax.axvline(edge, color=BAND_COLOUR, linewidth=1.4, linestyle="--")
+    ax.axvline(p, color=DOWN, linewidth=2.2, label=f"P({outcome}) = {p:.1f}%")
+    ax.set_xlim(*percent_limits(np.concatenate([draws, [p]]), pad=2.0))
+    ax.set_ylabel("density", fontsize=LABEL_SIZE)
+    ax.tick_params(axis="y", labelleft=False, left=False)
+    where = {"loc": "upper left", "bbox_to_anchor": (1.01, 1.0)} if own else {"loc": "best"}
+    ax.legend(fontsize=TICK_SIZE, frameon=False, **where)
