@@ -84,12 +84,7 @@ def plot_watch(
     nots = 100 * shown[f"p_{outcome}_if_not_seen"].to_numpy(dtype=float)
     now = 100 * float(table.attrs.get("p_outcome", np.nan))
     band = f"p_{outcome}_if_seen_low" in shown.columns
-    side = [
-        f"P(seen) {p:.0%}  shift {points(s, 1)}" + ("  OVERDUE" if late else "")
-        for p, s, late in zip(
-            shown["p_seen"], shown["expected_shift"], shown["overdue"], strict=True
-        )
-    ]
+    side = _side_texts(shown)
     label_w = text_width(labels or ["x"], TICK_SIZE)
     side_w = text_width(side or ["x"], SMALL_SIZE) + 0.25
     plot_w = 5.5
@@ -114,6 +109,58 @@ def plot_watch(
             decorate(fig, result, notes=notes)
         return fig
     y = np.arange(n)
+    _draw_rows(ax, shown, outcome, (seen, nots, now), band=band)
+    trans = blended_transform_factory(ax.transAxes, ax.transData)
+    for k in range(n):
+        ax.text(1.02, y[k], side[k], transform=trans, ha="left", va="center",
+                fontsize=SMALL_SIZE, color=INK)  # fmt: skip
+    ax.set_yticks(y, labels, fontsize=TICK_SIZE)
+    ax.set_ylim(n - 0.5, -0.7)
+    percent_axis(ax.xaxis)
+    shown_as = display_names(result).outcome
+    ax.set_xlabel(f"P({shown_as}) after the observation", fontsize=LABEL_SIZE)
+    style_axes(ax, grid="x")
+    total = len(table)
+    what = f"top {n} of {total}" if total > n else f"all {total}"
+    subtitle(
+        ax,
+        f"What would change P({shown_as}): indicators by expected shift ({what}), {as_of(result)}",
+        plot_w + side_w if own else axes_width(ax),
+    )
+    handles = _legend_handles(shown_as, now)
+    if not own:
+        legend_below(ax, handles)
+        return fig
+    bottom_legend(fig, handles, ncols=2, footer_lines=1 + len(notes))
+    decorate(fig, result, notes=notes)
+    return fig
+
+
+def _side_texts(shown: pd.DataFrame) -> list[str]:
+    """The text right of each row: P(seen), the expected shift (points) and OVERDUE if late."""
+    return [
+        f"P(seen) {p:.0%}  shift {points(s, 1)}" + ("  OVERDUE" if late else "")
+        for p, s, late in zip(
+            shown["p_seen"], shown["expected_shift"], shown["overdue"], strict=True
+        )
+    ]
+
+
+def _draw_rows(
+    ax: Axes,
+    shown: pd.DataFrame,
+    outcome: str,
+    marks: tuple[np.ndarray, np.ndarray, float],
+    *,
+    band: bool,
+) -> None:
+    """One row per indicator: the bands, the seen/not-seen dots, today's line and the x range.
+
+    ``marks`` is (P(outcome | seen), P(outcome | not seen), P(outcome) now), in percent.
+    """
+    seen, nots, now = marks
+    n = len(shown)
+    y = np.arange(n)
     colours = [UP if s > now else DOWN for s in seen]
     dy = 0.17 if band else 0.0  # with bands: "if seen" on the upper bar, "not seen" below
     if band:
@@ -135,24 +182,11 @@ def plot_watch(
         ]
     lo, hi = percent_limits(np.concatenate(values), pad=2.0)
     ax.set_xlim(lo, hi)
-    trans = blended_transform_factory(ax.transAxes, ax.transData)
-    for k in range(n):
-        ax.text(1.02, y[k], side[k], transform=trans, ha="left", va="center",
-                fontsize=SMALL_SIZE, color=INK)  # fmt: skip
-    ax.set_yticks(y, labels, fontsize=TICK_SIZE)
-    ax.set_ylim(n - 0.5, -0.7)
-    percent_axis(ax.xaxis)
-    shown_as = display_names(result).outcome
-    ax.set_xlabel(f"P({shown_as}) after the observation", fontsize=LABEL_SIZE)
-    style_axes(ax, grid="x")
-    total = len(table)
-    what = f"top {n} of {total}" if total > n else f"all {total}"
-    subtitle(
-        ax,
-        f"What would change P({shown_as}): indicators by expected shift ({what}), {as_of(result)}",
-        plot_w + side_w if own else axes_width(ax),
-    )
-    handles = [
+
+
+def _legend_handles(shown_as: str, now: float) -> list[Line2D]:
+    """The legend's entries: today's line and the three kinds of dot."""
+    return [
         Line2D([], [], color=INK, label=f"P({shown_as}) now {now:.1f}%"),
         Line2D([], [], marker="o", ls="", color=UP, label="if seen (raises it)"),
         Line2D([], [], marker="o", ls="", color=DOWN, label="if seen (lowers it)"),
@@ -167,9 +201,3 @@ def plot_watch(
             label="if not seen by its date",
         ),  # fmt: skip
     ]
-    if not own:
-        legend_below(ax, handles)
-        return fig
-    bottom_legend(fig, handles, ncols=2, footer_lines=1 + len(notes))
-    decorate(fig, result, notes=notes)
-    return fig
