@@ -13,7 +13,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
-from matplotlib.transforms import blended_transform_factory
+from matplotlib.transforms import Transform, blended_transform_factory
 
 from ..analysis import sensitivity_table
 from ..labels import as_of, display_names
@@ -125,45 +125,9 @@ def sensitivity_figure(
         return fig
     y = np.arange(n)
     low_c, high_c = OKABE_ITO["sky_blue"], OKABE_ITO["orange"]
-    for k in range(n):
-        bars = [(p_low[k], low_c), (p_high[k], high_c)]
-        bars.sort(key=lambda b: -abs(b[0] - p_centre))  # the longer first, the shorter on top
-        for value, colour in bars:
-            ax.barh(
-                y[k],
-                value - p_centre,
-                left=p_centre,
-                height=0.64,
-                color=colour,
-                edgecolor="white",
-                linewidth=0.6,
-            )
-    ax.axvline(p_centre, color=INK, linewidth=1.1, zorder=3)
-    ax.axvline(p_final, color=MUTED, linewidth=1.1, linestyle="--", zorder=3)
-    lo, hi = percent_limits(np.concatenate([p_low, p_high, [p_centre, p_final]]), pad=2.0)
-    ax.set_xlim(lo, hi)
+    _draw_bars(ax, (p_low, p_high), (p_centre, p_final), (low_c, high_c))
     trans = blended_transform_factory(ax.transAxes, ax.transData)
-    for k in range(n):
-        ax.text(
-            1.02,
-            y[k],
-            side[k],
-            transform=trans,
-            ha="left",
-            va="center",
-            fontsize=SMALL_SIZE,
-            color=INK,
-        )
-    ax.text(
-        1.02,
-        -1.0,
-        "interval: P at lo / at hi",
-        transform=trans,
-        ha="left",
-        va="center",
-        fontsize=SMALL_SIZE,
-        color=MUTED,
-    )
+    _write_side(ax, side, trans)
     ax.set_yticks(y, labels, fontsize=TICK_SIZE)
     ax.set_ylim(n - 0.5, -1.35)
     percent_axis(ax.xaxis)
@@ -187,3 +151,62 @@ def sensitivity_figure(
     bottom_legend(fig, handles, ncols=2, footer_lines=1 + len(notes))
     decorate(fig, result, notes=notes)
     return fig
+
+
+def _draw_bars(
+    ax: Axes,
+    ends: tuple[np.ndarray, np.ndarray],
+    lines: tuple[float, float],
+    colours: tuple[str, str],
+) -> None:
+    """Each input's two bars from the centre, the centre and forecast lines, and the x range.
+
+    ``ends`` is P(outcome) with the input at its low and high end, ``lines`` is (every input
+    at its centre, the forecast), all in percent; ``colours`` colour the low and high bars.
+    """
+    p_low, p_high = ends
+    p_centre, p_final = lines
+    low_c, high_c = colours
+    y = np.arange(len(p_low))
+    for k in range(len(p_low)):
+        bars = [(p_low[k], low_c), (p_high[k], high_c)]
+        bars.sort(key=lambda b: -abs(b[0] - p_centre))  # the longer first, the shorter on top
+        for value, colour in bars:
+            ax.barh(
+                y[k],
+                value - p_centre,
+                left=p_centre,
+                height=0.64,
+                color=colour,
+                edgecolor="white",
+                linewidth=0.6,
+            )
+    ax.axvline(p_centre, color=INK, linewidth=1.1, zorder=3)
+    ax.axvline(p_final, color=MUTED, linewidth=1.1, linestyle="--", zorder=3)
+    lo, hi = percent_limits(np.concatenate([p_low, p_high, [p_centre, p_final]]), pad=2.0)
+    ax.set_xlim(lo, hi)
+
+
+def _write_side(ax: Axes, side: list[str], trans: Transform) -> None:
+    """Each row's interval and its two probabilities right of the axes, under a key line."""
+    for k, text in enumerate(side):
+        ax.text(
+            1.02,
+            k,
+            text,
+            transform=trans,
+            ha="left",
+            va="center",
+            fontsize=SMALL_SIZE,
+            color=INK,
+        )
+    ax.text(
+        1.02,
+        -1.0,
+        "interval: P at lo / at hi",
+        transform=trans,
+        ha="left",
+        va="center",
+        fontsize=SMALL_SIZE,
+        color=MUTED,
+    )
