@@ -267,55 +267,14 @@ def _shapley_figure(result: xr.DataTree, table: pd.DataFrame) -> Figure:
     total = float(share.sum())
     prior, final = 100 * table.attrs["p_prior"], 100 * table.attrs["p_final"]
     sampled = bool(np.nanmax(mcse, initial=0.0) > 0)
-    labels = [shorten(i) for i in rows.index]
-
-    def cell(value: float, err: float, step: float | None) -> str:
-        text = f"{signed(value, 1):>6}"
-        if sampled:  # twice the standard error; none for sums (their errors are correlated)
-            text += f" ±{2 * err:<4.{1 if 2 * err >= 0.095 else 2}f}" if err > 0 else " " * 6
-        return text + (f"  {signed(step, 1):>6}" if step is not None else "")
-
-    texts = [
-        cell(share[i], mcse[i], 100 * (table["p_after"].iloc[i] - table["p_before"].iloc[i]))
-        for i in shown
-    ]
-    bars = list(share[shown])
-    if rest:
-        left_out = np.setdiff1d(np.arange(len(table)), shown)
-        labels.append(others_label(rest))
-        bars.append(float(share[left_out].sum()))
-        texts.append(cell(bars[-1], 0.0, None))
-    labels.append(f"sum: {prior:.1f}% → {final:.1f}%")
-    bars.append(total)
-    # the moves at the steps add up to the trajectory's (with a deadline, the days passed too)
-    texts.append(cell(total, 0.0, 100 * (table["p_after"].iloc[-1] - table["p_before"].iloc[0])))
-    header = f"{'share':>6}" + ("  ±2se" if sampled else "") + "  at step (pp)"
+    labels, bars, texts, header = _shapley_rows(table, shown, rest, sampled=sampled)
     n_rows = len(labels)
     label_w = text_width(labels, TICK_SIZE)
     text_w = text_width([*texts, header], SMALL_SIZE, mono=True) + 0.45
     panel_w = 4.2
     loo_w = 3.6
     width = max(11.0, label_w + panel_w + text_w + loo_w + 1.2)
-    notes = [
-        "Share (Shapley value): the item's average effect on "
-        f"P({outcome}) over every order in which the items could have arrived; the shares add "
-        "up exactly to the move from the prior to now. At step: the move when the item "
-        "actually arrived. The two can differ, even in sign: at its step an item meets only "
-        "the items before it, and with three or more hypotheses what it does to "
-        f"P({outcome}) depends on which hypotheses are still in play. Leave one out: the "
-        "final probability without the item, all others kept."
-    ]
-    if sampled and node is not None:
-        notes.append(
-            f"Shares sampled over {int(node.attrs.get('n_permutations', 0)):,} orders of "
-            f"arrival (seed {node.attrs.get('seed', '?')}); ±2se is twice the Monte Carlo "
-            "standard error."
-        )
-    if rest:
-        notes.append(
-            f"{len(table):,} items: the {n} with the largest shares are shown; the other "
-            f"{rest:,} are one row (their shares summed)."
-        )
+    notes = _shapley_notes(table, outcome, node, n, rest, sampled=sampled)
     note_lines = sum(wrap_text(t, FOOTER_SIZE, width - 0.5).count("\n") + 1 for t in notes)
     height = 1.7 + ROW_HEIGHT * (max(n_rows, 2) + 0.9) + 0.75 + legend_height(2)
     height += 0.155 * note_lines
@@ -370,3 +329,73 @@ def _shapley_figure(result: xr.DataTree, table: pd.DataFrame) -> Figure:
     bottom_legend(fig, handles, ncols=3, footer_lines=1 + note_lines)
     decorate(fig, result, notes=notes)
     return fig
+
+
+def _shapley_rows(
+    table: pd.DataFrame, shown: np.ndarray, rest: int, *, sampled: bool
+) -> tuple[list[str], list[float], list[str], str]:
+    """The rows of the Shapley panel: labels, bar lengths (pp), column texts and their header.
+
+    One row per item in ``shown``, one for the ``rest`` summed (if any) and one for the sum.
+    """
+    share = 100 * table["shapley"].to_numpy(dtype=float)
+    mcse = 100 * table["shapley_mcse"].to_numpy(dtype=float)
+    total = float(share.sum())
+    prior, final = 100 * table.attrs["p_prior"], 100 * table.attrs["p_final"]
+    labels = [shorten(i) for i in table.iloc[shown].index]
+
+    def cell(value: float, err: float, step: float | None) -> str:
+        text = f"{signed(value, 1):>6}"
+        if sampled:  # twice the standard error; none for sums (their errors are correlated)
+            text += f" ±{2 * err:<4.{1 if 2 * err >= 0.095 else 2}f}" if err > 0 else " " * 6
+        return text + (f"  {signed(step, 1):>6}" if step is not None else "")
+
+    texts = [
+        cell(share[i], mcse[i], 100 * (table["p_after"].iloc[i] - table["p_before"].iloc[i]))
+        for i in shown
+    ]
+    bars = list(share[shown])
+    if rest:
+        left_out = np.setdiff1d(np.arange(len(table)), shown)
+        labels.append(others_label(rest))
+        bars.append(float(share[left_out].sum()))
+        texts.append(cell(bars[-1], 0.0, None))
+    labels.append(f"sum: {prior:.1f}% → {final:.1f}%")
+    bars.append(total)
+    # the moves at the steps add up to the trajectory's (with a deadline, the days passed too)
+    texts.append(cell(total, 0.0, 100 * (table["p_after"].iloc[-1] - table["p_before"].iloc[0])))
+    header = f"{'share':>6}" + ("  ±2se" if sampled else "") + "  at step (pp)"
+    return labels, bars, texts, header
+
+
+def _shapley_notes(
+    table: pd.DataFrame,
+    outcome: str,
+    node: xr.Dataset | None,
+    n: int,
+    rest: int,
+    *,
+    sampled: bool,
+) -> list[str]:
+    """The footer notes of the Shapley chart: what a share is, how it was sampled, what is cut."""
+    notes = [
+        "Share (Shapley value): the item's average effect on "
+        f"P({outcome}) over every order in which the items could have arrived; the shares add "
+        "up exactly to the move from the prior to now. At step: the move when the item "
+        "actually arrived. The two can differ, even in sign: at its step an item meets only "
+        "the items before it, and with three or more hypotheses what it does to "
+        f"P({outcome}) depends on which hypotheses are still in play. Leave one out: the "
+        "final probability without the item, all others kept."
+    ]
+    if sampled and node is not None:
+        notes.append(
+            f"Shares sampled over {int(node.attrs.get('n_permutations', 0)):,} orders of "
+            f"arrival (seed {node.attrs.get('seed', '?')}); ±2se is twice the Monte Carlo "
+            "standard error."
+        )
+    if rest:
+        notes.append(
+            f"{len(table):,} items: the {n} with the largest shares are shown; the other "
+            f"{rest:,} are one row (their shares summed)."
+        )
+    return notes
