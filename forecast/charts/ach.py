@@ -5,10 +5,13 @@ Each evidence item's log-likelihood ratio under each hypothesis, the most import
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import matplotlib as mpl
 import numpy as np
 import pandas as pd
 import xarray as xr
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 from matplotlib.transforms import blended_transform_factory
@@ -201,6 +204,38 @@ def ach_figure(result: xr.DataTree, table: pd.DataFrame | None) -> Figure:
         empty_panel(ax_d, "")
         decorate(fig, result)
         return fig
+    layout = _Columns(col_w, rotate_cols, cell_text)
+    _draw_matrix(fig, ax_m, values, (labels, col_labels), layout, rest=rest, when=as_of(result))
+    _draw_diagnosticity(ax_d, values, moved)
+    decorate(fig, result, notes=notes)
+    return fig
+
+
+class _Columns(NamedTuple):
+    """How the hypothesis columns of the matrix are laid out."""
+
+    width: float  # inches per column
+    rotate: bool  # column labels rotated
+    cell_text: bool  # numbers written in the cells
+
+
+def _draw_matrix(
+    fig: Figure,
+    ax_m: Axes,
+    values: np.ndarray,
+    tick_labels: tuple[list[str], list[str]],
+    layout: _Columns,
+    *,
+    rest: int,
+    when: str,
+) -> None:
+    """The matrix panel: each item's centred log-likelihood per hypothesis, and its colour bar.
+
+    ``tick_labels`` is (row labels, column labels); ``when`` the as-of text of the subtitle.
+    """
+    labels, col_labels = tick_labels
+    col_w, rotate_cols, cell_text = layout
+    n, n_h = values.shape
     rel = _centred(values)
     ruled_out = np.isneginf(rel)
     finite_rel = rel[np.isfinite(rel)]
@@ -239,7 +274,7 @@ def ach_figure(result: xr.DataTree, table: pd.DataFrame | None) -> Figure:
         spine.set_visible(False)
     if rest:
         ax_m.axhline(n - 1.5, color="white", linewidth=3)
-    subtitle(ax_m, f"Evidence against hypotheses, {as_of(result)}", col_w * n_h + 1.0)
+    subtitle(ax_m, f"Evidence against hypotheses, {when}", col_w * n_h + 1.0)
     bar = fig.colorbar(
         im,
         ax=ax_m,
@@ -255,6 +290,10 @@ def ach_figure(result: xr.DataTree, table: pd.DataFrame | None) -> Figure:
         fontsize=SMALL_SIZE,
     )
 
+
+def _draw_diagnosticity(ax_d: Axes, values: np.ndarray, moved: list[str] | None) -> None:
+    """The diagnosticity panel: each item's max − min log-likelihood, and what it moved most."""
+    n = len(values)
     with np.errstate(invalid="ignore"):
         diag = values.max(axis=1) - values.min(axis=1)  # inf where a hypothesis is ruled out
     finite_diag = diag[np.isfinite(diag)]
@@ -300,5 +339,3 @@ def ach_figure(result: xr.DataTree, table: pd.DataFrame | None) -> Figure:
             fontsize=SMALL_SIZE,
             color=MUTED,
         )
-    decorate(fig, result, notes=notes)
-    return fig
