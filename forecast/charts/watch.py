@@ -173,7 +173,7 @@ def _draw_rows(
     ax.scatter(seen, y - dy, s=46, color=colours, zorder=4)
     ax.scatter(nots, y + dy, s=46, facecolor="white", edgecolor=colours, linewidth=1.4, zorder=4)
     ax.axvline(now, color=INK, linewidth=1.1, zorder=3)
-    values = [seen, nots, [now]]
+    values: list[np.ndarray | list[float]] = [seen, nots, [now]]
     if band:
         values += [
             100 * shown[c].to_numpy(dtype=float)
