@@ -27,10 +27,9 @@ from .style import (
     TICK_SIZE,
     TOP_N,
     axes_width,
-    bottom_legend,
     decorate,
     empty_panel,
-    legend_below,
+    finish_rows_chart,
     legend_height,
     new_figure,
     percent_axis,
@@ -145,12 +144,7 @@ def sensitivity_figure(
         Line2D([], [], color=INK, label=f"every input at its centre {p_centre:.1f}%"),
         Line2D([], [], color=MUTED, linestyle="--", label=f"the forecast {p_final:.1f}%"),
     ]
-    if not own:
-        legend_below(ax, handles)
-        return fig
-    bottom_legend(fig, handles, ncols=2, footer_lines=1 + len(notes))
-    decorate(fig, result, notes=notes)
-    return fig
+    return finish_rows_chart(ax, handles, result, notes=notes, own=own)
 
 
 def _draw_bars(

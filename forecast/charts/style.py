@@ -207,6 +207,27 @@ def legend_below(ax: Axes, handles: list, *, ncols: int = 2) -> None:
         )
 
 
+def finish_rows_chart(
+    ax: Axes, handles: list, result: xr.DataTree, *, notes: Sequence[str], own: bool
+) -> Figure:
+    """Return ``ax``'s figure with the legend of a one-row-per-item chart, and its footer.
+
+    In a figure of its own (``own``) the legend goes at the bottom of the figure (two columns)
+    and the footer under it; drawn into a given axes, the legend goes under that axes only.
+
+    Examples
+    --------
+    >>> return finish_rows_chart(ax, handles, result, notes=notes, own=own)  # doctest: +SKIP
+    """
+    fig = root_figure(ax)
+    if not own:
+        legend_below(ax, handles)
+        return fig
+    bottom_legend(fig, handles, ncols=2, footer_lines=1 + len(notes))
+    decorate(fig, result, notes=notes)
+    return fig
+
+
 def wrap_text(text: str, size: float, width: float, *, weight: str = "normal") -> str:
     """Greedy word wrap of ``text`` to ``width`` inches at ``size`` points."""
     nbsp = "\u00a0"

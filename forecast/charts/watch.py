@@ -27,10 +27,9 @@ from .style import (
     TOP_N,
     UP,
     axes_width,
-    bottom_legend,
     decorate,
     empty_panel,
-    legend_below,
+    finish_rows_chart,
     legend_height,
     new_figure,
     percent_axis,
@@ -128,12 +127,7 @@ def plot_watch(
         plot_w + side_w if own else axes_width(ax),
     )
     handles = _legend_handles(shown_as, now)
-    if not own:
-        legend_below(ax, handles)
-        return fig
-    bottom_legend(fig, handles, ncols=2, footer_lines=1 + len(notes))
-    decorate(fig, result, notes=notes)
-    return fig
+    return finish_rows_chart(ax, handles, result, notes=notes, own=own)
 
 
 def _side_texts(shown: pd.DataFrame) -> list[str]:
