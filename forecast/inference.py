@@ -31,6 +31,8 @@ __all__ = [
     "DEFAULT_DRAWS",
     "ForecastWarning",
     "clear_caches",
+    "has_time",
+    "live_time_trajectory",
     "live_trajectory",
     "package_versions",
     "run",
@@ -173,6 +175,66 @@ def live_trajectory(
     draws_mean = draws_band.mean(axis=1)
     _check_draws(draws_mean, _row_std(draws_band, draws_mean) / np.sqrt(draws), p_y)
     return out
+
+
+def has_time(scenario: Scenario) -> bool:
+    """True when a scenario may need the time model: ``opened``, a deadline or a retraction.
+
+    A cheap test on the inputs (:func:`forecast.time_result.uses_time` decides for a run).
+
+    Examples
+    --------
+    >>> has_time(load_scenario("priors.yaml", "evidence"))  # the bundled example  # doctest: +SKIP
+    True
+    """
+    p = scenario.priors
+    return (
+        p.deadline is not None
+        or p.opened is not None
+        or any(e.retracted is not None for e in scenario.evidence)
+    )
+
+
+def live_time_trajectory(
+    scenario: Scenario, *, draws: int = DEFAULT_DRAWS, seed: int = 0, band: bool = True
+) -> dict[str, np.ndarray] | None:
+    """:func:`live_trajectory` for a scenario with time; None for one without.
+
+    A scenario with ``opened``, a deadline or a retraction runs through the time model
+    (docs/model.md, "Time"): its rows follow :mod:`forecast.asof` and every day without the
+    outcome counts, which :func:`live_trajectory` does not know about. This gives the same
+    numbers as ``run(scenario, draws=draws, seed=seed)["trajectory"]`` (as of the latest item).
+
+    Parameters
+    ----------
+    scenario : Scenario
+        The scenario as the what-if controls describe it.
+    draws, seed : int
+        As for :func:`run`.
+    band : bool
+        False: the probabilities only (the band's keys are then absent).
+
+    Returns
+    -------
+    dict of arrays or None
+        As :func:`live_trajectory`; None when the scenario needs no time model.
+
+    Examples
+    --------
+    >>> live = live_time_trajectory(scenario)  # doctest: +SKIP
+    >>> live["p_outcome"][-1]  # doctest: +SKIP
+    0.36
+    """
+    from .asof import resolve_as_of
+    from .time_numbers import time_numbers
+    from .time_result import uses_time
+
+    known = resolve_as_of(scenario, None)
+    if not uses_time(known):
+        return None
+    stats = time_numbers(known, draws=draws, seed=seed, band=band).stats
+    keys = ("p_hypothesis", "p_outcome") + (("p_outcome_low", "p_outcome_high") if band else ())
+    return {k: np.asarray(stats[k]) for k in keys}
 
 
 def _run_nuts(scenario: Scenario, a: Arrays, draws: int, seed: int, progress, *, chains=4):

@@ -59,7 +59,14 @@ from .analysis import (
     scenario_for,
 )
 from .charts.style import series_style
-from .inference import DEFAULT_DRAWS, ForecastWarning, live_trajectory, run
+from .inference import (
+    DEFAULT_DRAWS,
+    ForecastWarning,
+    has_time,
+    live_time_trajectory,
+    live_trajectory,
+    run,
+)
 from .labels import display_names
 from .model import Arrays
 from .result_schema import TRAJECTORY, band_label, dataset
@@ -236,6 +243,7 @@ class WhatIf(W.VBox):
         self.indicators = [i for i in indicators if i.id not in self._items]
         self.pretend: dict[str, bool] = {}
         self._pretended = scenario
+        self._timed = has_time(scenario)
         self.seed = seed
         self.draws = draws
         self.dpi = dpi
@@ -356,6 +364,7 @@ class WhatIf(W.VBox):
             item = indicator_evidence(found[id], seen, found[id].by)
             scenario = scenario.with_item(item | {"source": "pretended in the what-if panel"})
         self._pretended = scenario
+        self._timed = has_time(scenario)
         self.encoded = Encoded(scenario)
         self._scenario = self._result = None
 
@@ -555,7 +564,14 @@ class WhatIf(W.VBox):
             scenario_for(self._pretended, settings)
             raise ValueError("the scenario does not validate")
         a, ids = got
-        live = live_trajectory(a, ids, draws=self.draws, seed=self.seed, band=self.live_band)
+        live = None
+        if self._timed:  # the time model: the rows and numbers of run's time route
+            live = live_time_trajectory(
+                scenario_for(self._pretended, settings),
+                draws=self.draws, seed=self.seed, band=self.live_band,
+            )  # fmt: skip
+        if live is None:
+            live = live_trajectory(a, ids, draws=self.draws, seed=self.seed, band=self.live_band)
         return a, ids, live
 
     def update(self) -> dict[str, np.ndarray] | None:

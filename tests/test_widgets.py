@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 import time
 
@@ -27,6 +28,28 @@ def bundled():
 @pytest.fixture(scope="module")
 def panel(bundled) -> WhatIf:
     return what_if(bundled, seed=0, draws=DRAWS)
+
+
+@pytest.fixture(scope="module")
+def untimed(bundled):
+    """The bundled scenario without its window (no `opened`, deadline or timing shapes).
+
+    The time model (docs/model.md, "Time") counts the days without the outcome; a move on a
+    scenario without time takes the arrays-only route that validates nothing.
+    """
+    from forecast.scenario import Priors
+
+    d = bundled.priors.model_dump(exclude_none=True)
+    for key in ("opened", "deadline", "timing"):
+        d.pop(key)
+    for h in d["hypotheses"].values():
+        h.pop("by", None)
+    return dataclasses.replace(bundled, priors=Priors.model_validate(d))
+
+
+@pytest.fixture
+def untimed_panel(untimed) -> WhatIf:
+    return what_if(untimed, seed=0, draws=DRAWS)
 
 
 @pytest.fixture(autouse=True)
@@ -277,8 +300,10 @@ def test_panel_numbers_are_forecast_run_of_the_modified_scenario(panel, bundled,
     assert_same_result(panel.result, want)
 
 
-def test_a_move_builds_no_datatree_and_validates_nothing(panel, monkeypatch):
+def test_a_move_builds_no_datatree_and_validates_nothing(untimed_panel, monkeypatch):
     import forecast.widgets as widgets
+
+    panel = untimed_panel
 
     def forbidden(*args, **kwargs):
         raise AssertionError("a move must not call this")
@@ -328,10 +353,12 @@ def test_chart_data_replaced_in_place(panel):
     assert line.get_xdata().size == len(panel.base.ids)
 
 
-def test_requests_during_an_update_are_coalesced(panel, monkeypatch):
+def test_requests_during_an_update_are_coalesced(untimed_panel, monkeypatch):
     """A request made while an update runs does not run its own: once the update is done,
     one more update takes the latest state."""
     import forecast.widgets as widgets
+
+    panel = untimed_panel
 
     calls = []
     real = widgets.live_trajectory
@@ -418,11 +445,16 @@ def test_large_scenario_lists_what_matters_with_a_filter(large):
 
 
 # ----------------------------------------------------------------------------- indicators
-def test_pretend_seen_and_not_seen_is_the_observed_scenario(bundled, tmp_path):
+@pytest.mark.parametrize("timed", [True, False], ids=["with-time", "without-time"])
+def test_pretend_seen_and_not_seen_is_the_observed_scenario(request, timed):
     """Issue 13 point 5: a "pretend seen / not seen" toggle per indicator adds it as
-    `forecast observe` would record it; with point p_seen the panel's final P(outcome) is
-    exactly watch's prediction. Item controls still apply, and Reset undoes both."""
+    `forecast observe` would record it; with point p_seen and no time model the panel's final
+    P(outcome) is exactly watch's prediction (watch does not count the days up to the
+    indicator's date: docs/model.md, "Time", not yet done). Item controls still apply, and
+    Reset undoes both."""
     from forecast.indicators import Indicator, indicator_evidence
+
+    bundled = request.getfixturevalue("bundled" if timed else "untimed")
 
     point = Indicator(
         id="talks-held",
@@ -448,7 +480,11 @@ def test_pretend_seen_and_not_seen_is_the_observed_scenario(bundled, tmp_path):
             draws=DRAWS,
         )
         assert_live_is_run(p.live, want)
-        assert p.live["p_outcome"][-1] == pytest.approx(float(table[column].iloc[0]), abs=1e-12)
+        predicted = float(table[column].iloc[0])
+        if timed:  # four more days without an invasion (to the indicator's date) count too
+            assert p.live["p_outcome"][-1] < predicted
+        else:
+            assert p.live["p_outcome"][-1] == pytest.approx(predicted, abs=1e-12)
         assert ("seen" if seen else "not seen") in p.status.value
     # an item's control on top of a pretended sighting, then an interval indicator too
     p.controls[ITEM]["include"].value = False
