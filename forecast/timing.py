@@ -18,7 +18,6 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
-from scipy.special import expit
 
 if TYPE_CHECKING:
     from .scenario import Priors
@@ -186,8 +185,9 @@ class Timing:
         for h in range(p.shape[-1]):  # one branch per hypothesis: no work thrown away
             if self.constant[h]:
                 with np.errstate(divide="ignore", invalid="ignore"):
-                    log_s = np.log1p(-p[..., h])
-                out[..., h] = -np.expm1(tau.reshape(lead) * log_s)
+                    log_s = np.log1p(-p[..., h])  # -inf for p = 1
+                    # 0 * -inf (tau = 0, p = 1) is NaN here and 0 on the next line
+                    out[..., h] = -np.expm1(tau.reshape(lead) * log_s)
                 out[tau == 0, ..., h] = 0.0
             else:
                 out[..., h] = p[..., h] * g[:, h].reshape(lead)
@@ -203,6 +203,8 @@ class Timing:
         >>> float(t.expected(np.array([182]))[1][0, 0])  # (1 - 0.9) ** 0.5
         0.31622776601683794
         """
+        from scipy.special import expit  # not at import: `forecast validate` needs no scipy
+
         day = np.atleast_1d(np.asarray(day))
         nodes = expit(self.p_mean[:, None] + np.sqrt(2.0) * self.p_sd[:, None] * _GH_X)  # (H, Q)
         exact = self.p_sd == 0

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import warnings
 
 import numpy as np
 import pytest
@@ -462,3 +463,20 @@ def test_scores_count_lapsed_indicators_and_what_not_seen_would_give(tmp_path):
     not_seen = np.log([0.8, 0.4, 0.5]) - np.log(0.8)
     _, ref = reference(HYPS, "uniform", N_DAYS, items_log_lik(["a1", "b1", "c1"]) + not_seen, 49)
     assert row["final_p_if_lapsed_not_seen"] == pytest.approx(ref, abs=1e-9)
+
+
+@pytest.mark.parametrize("deadline", [None, 30], ids=["no-deadline", "deadline"])
+def test_a_certain_or_impossible_outcome_runs_without_numpy_warnings(deadline):
+    """``p_outcome`` of exactly 0 or 1 under constant timing: ``log(1 - p)`` is -inf and
+    ``tau * log(1 - p)`` is 0 * -inf on the day the window opens (and every day without a
+    deadline). The cdf is 0 there (nothing has happened yet), without a RuntimeWarning."""
+    from forecast.timing import Timing
+
+    t = Timing(0, deadline, np.array([True, True]), ((np.r_[0.0, 1], np.r_[0.0, 1]),) * 2,
+               np.zeros(2), np.zeros(2))  # fmt: skip
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        f = t.cdf(np.array([0, 15, 30]), np.array([1.0, 0.0]))
+    want_certain = [0.0, 0.0, 0.0] if deadline is None else [0.0, 1.0, 1.0]
+    np.testing.assert_array_equal(f[:, 0], want_certain)
+    np.testing.assert_array_equal(f[:, 1], [0.0, 0.0, 0.0])
