@@ -29,6 +29,7 @@ from .scenario import (
 if TYPE_CHECKING:
     from .analysis import impact_table, sensitivity_table
     from .attribution import Attribution, attribution_frame, explain_move, shapley
+    from .brief import brief_markdown
     from .briefing import slides
     from .caches import clear_caches
     from .charts.ach import ach_matrix
@@ -38,8 +39,10 @@ if TYPE_CHECKING:
     from .charts.pool import disagreement_chart, pool_chart
     from .charts.score import calibration_chart, score_chart
     from .charts.sensitivity import sensitivity
+    from .charts.slide import slide_figures
     from .charts.timeline import timeline
     from .charts.watch import watch_chart
+    from .draws import write_draws_csv
     from .hierarchy import PartialPooling, fit_partial_pooling, judgements, write_boldness
     from .indicators import Indicator, load_indicators, observe, watch
     from .inference import DEFAULT_DRAWS, ForecastWarning, run
@@ -108,6 +111,9 @@ _LAZY = {
     "postmortem": "scoring",
     "recalibrate": "recalibration",
     "slides": "briefing",
+    "brief_markdown": "brief",
+    "slide_figures": "charts.slide",
+    "write_draws_csv": "draws",
     "synthetic_portfolio": "recalibration",
     "score_chart": "charts.score",
     "calibration_chart": "charts.score",
@@ -143,6 +149,7 @@ __all__ = [
     "ScenarioError",
     "ach_matrix",
     "attribution_frame",
+    "brief_markdown",
     "build_model",
     "calibration",
     "calibration_chart",
@@ -180,6 +187,7 @@ __all__ = [
     "sensitivity",
     "sensitivity_table",
     "shapley",
+    "slide_figures",
     "slides",
     "synthetic_portfolio",
     "timeline",
@@ -188,5 +196,6 @@ __all__ = [
     "watch_chart",
     "what_if",
     "write_boldness",
+    "write_draws_csv",
     "write_report",
 ]
