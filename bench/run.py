@@ -578,7 +578,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--mem-cap-gb", type=float, default=6.0, help="RSS cap per scaling case")
     ap.add_argument(
         "--only",
-        choices=["attribution", "whatif", "portfolio"],
+        choices=["attribution", "whatif", "portfolio", "time"],
         help="run one section and print its table (whatif also writes RESULTS_whatif.json)",
     )
     ap.add_argument(
@@ -588,6 +588,10 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if args.only == "attribution":
         print(table(attribution_rows(bench_attribution(args.quick))))
+        return 0
+    if args.only == "time":  # bench/time_case.py: a 3,650-day window with 2,000 items
+        size = ["500", "365"] if args.quick else []
+        subprocess.run([PY, str(HERE / "time_case.py"), *size], check=True)
         return 0
     if args.only == "portfolio":  # bench/portfolio_bench.py: many folders, local and Dask
         from portfolio_bench import bench_portfolio

@@ -23,26 +23,36 @@ from .scenario import (
     new_evidence,
 )
 
-# The lazy names below, for type checkers and editors. Chart functions come from their own
-# modules: forecast.charts names a module and its function alike (forecast.charts.timeline),
-# which a type checker reads as a redefinition.
+# The lazy names below, for type checkers and editors. The charts are plot_* (like arviz-plots);
+# their old names (timeline, impact, ...) are deprecated aliases in forecast.charts.aliases.
 if TYPE_CHECKING:
     from .analysis import impact_table, sensitivity_table
+    from .asof import resolve_as_of
     from .attribution import Attribution, attribution_frame, explain_move, shapley
     from .brief import brief_markdown
     from .briefing import slides
     from .caches import clear_caches
-    from .charts.ach import ach_matrix
-    from .charts.distribution import distribution
+    from .charts.ach import plot_ach
+    from .charts.aliases import (
+        ach_matrix,
+        calibration_chart,
+        distribution,
+        impact,
+        score_chart,
+        sensitivity,
+        timeline,
+        watch_chart,
+    )
+    from .charts.distribution import plot_distribution
     from .charts.export import save_all
-    from .charts.impact import impact
-    from .charts.pool import disagreement_chart, pool_chart
-    from .charts.score import calibration_chart, score_chart
-    from .charts.sensitivity import sensitivity
+    from .charts.impact import plot_impact
+    from .charts.pool import plot_disagreement, plot_pool
+    from .charts.score import plot_calibration, plot_score
+    from .charts.sensitivity import plot_sensitivity
     from .charts.slide import slide_figures
-    from .charts.timeline import timeline
-    from .charts.watch import watch_chart
-    from .draws import write_draws_csv
+    from .charts.timeline import plot_timeline
+    from .charts.watch import plot_watch
+    from .draws import draws_frame, write_draws_csv
     from .hierarchy import PartialPooling, fit_partial_pooling, judgements, write_boldness
     from .indicators import Indicator, load_indicators, observe, watch
     from .inference import DEFAULT_DRAWS, ForecastWarning, run
@@ -55,6 +65,7 @@ if TYPE_CHECKING:
     from .result_schema import BAND, scenario_of
     from .results import Changes, changes_since, load_result, save_result, trajectory_frame
     from .scoring import calibration, postmortem, score
+    from .time_result import by_date_frame, daily_frame
     from .widgets import what_if
 
 __version__ = "0.1.0"
@@ -85,27 +96,30 @@ _LAZY = {
     "save_result": "results",
     "scenario_of": "result_schema",
     "trajectory_frame": "results",
-    "ach_matrix": "charts",
-    "distribution": "charts",
-    "impact": "charts",
+    "plot_ach": "charts",
+    "plot_distribution": "charts",
+    "plot_impact": "charts",
+    "by_date_frame": "time_result",
+    "daily_frame": "time_result",
+    "resolve_as_of": "asof",
     "impact_table": "analysis",
     "save_all": "charts",
-    "sensitivity": "charts",
+    "plot_sensitivity": "charts",
     "sensitivity_table": "analysis",
-    "timeline": "charts",
+    "plot_timeline": "charts",
     "report_html": "report",
     "write_report": "report",
     "what_if": "widgets",
     "Pool": "pooling",
     "load_team": "pooling",
     "pool": "pooling",
-    "pool_chart": "charts.pool",
-    "disagreement_chart": "charts.pool",
+    "plot_pool": "charts.pool",
+    "plot_disagreement": "charts.pool",
     "Indicator": "indicators",
     "load_indicators": "indicators",
     "observe": "indicators",
     "watch": "indicators",
-    "watch_chart": "charts",
+    "plot_watch": "charts",
     "score": "scoring",
     "calibration": "scoring",
     "postmortem": "scoring",
@@ -113,11 +127,21 @@ _LAZY = {
     "slides": "briefing",
     "brief_markdown": "brief",
     "slide_figures": "charts.slide",
+    "draws_frame": "draws",
     "write_draws_csv": "draws",
     "synthetic_portfolio": "recalibration",
-    "score_chart": "charts.score",
-    "calibration_chart": "charts.score",
+    "plot_score": "charts.score",
+    "plot_calibration": "charts.score",
     "run_folder": "pipeline",
+    # the charts' old names, deprecated (forecast.charts.aliases)
+    "ach_matrix": "charts.aliases",
+    "calibration_chart": "charts.aliases",
+    "distribution": "charts.aliases",
+    "impact": "charts.aliases",
+    "score_chart": "charts.aliases",
+    "sensitivity": "charts.aliases",
+    "timeline": "charts.aliases",
+    "watch_chart": "charts.aliases",
 }
 
 
@@ -148,14 +172,15 @@ __all__ = [
     "Scenario",
     "ScenarioError",
     "ach_matrix",
-    "attribution_frame",
     "brief_markdown",
+    "attribution_frame",
     "build_model",
     "calibration",
     "calibration_chart",
     "changes_since",
     "clear_caches",
     "distribution",
+    "draws_frame",
     "encode",
     "explain_move",
     "fit_partial_pooling",
@@ -167,11 +192,19 @@ __all__ = [
     "load_result",
     "load_scenario",
     "load_team",
-    "pool_chart",
-    "disagreement_chart",
+    "plot_pool",
+    "plot_disagreement",
     "new_evidence",
     "portfolio",
     "observe",
+    "plot_ach",
+    "plot_calibration",
+    "plot_distribution",
+    "plot_impact",
+    "plot_score",
+    "plot_sensitivity",
+    "plot_timeline",
+    "plot_watch",
     "pool",
     "postmortem",
     "probabilities",
@@ -192,10 +225,13 @@ __all__ = [
     "synthetic_portfolio",
     "timeline",
     "trajectory_frame",
+    "by_date_frame",
+    "daily_frame",
+    "resolve_as_of",
     "watch",
     "watch_chart",
     "what_if",
-    "write_boldness",
     "write_draws_csv",
+    "write_boldness",
     "write_report",
 ]

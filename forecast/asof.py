@@ -24,6 +24,7 @@ import numpy as np
 
 from .errors import InputError
 from .scenario import Scenario
+from .timing import MAX_WINDOW_DAYS
 
 __all__ = [
     "AS_OF_ROW",
@@ -137,6 +138,13 @@ def resolve_as_of(
             )
     if day is None:
         return AsOf(None, scenario, (), as_of is not None)
+    if p.opened is not None and (day - p.opened).days > MAX_WINDOW_DAYS:
+        raise InputError(
+            f"{'--as-of ' + str(day) if as_of is not None else f'the latest item ({day})'}: "
+            f"{(day - p.opened).days:,} days after opened ({p.opened}, priors.yaml); the daily "
+            f"series holds at most {MAX_WINDOW_DAYS:,} days: set 'opened:' later or give an "
+            "earlier --as-of"
+        )
     known = tuple(e for e in scenario.evidence if e.date <= day)
     left = tuple(e.id for e in scenario.evidence if e.date > day)
     # the same files (their hashes name the inputs); a subset of valid items stays valid

@@ -363,9 +363,18 @@ def shapley(
 
     Examples
     --------
-    >>> att = shapley(encode(scenario))  # doctest: +SKIP
-    >>> att.values[:, 0].sum(), att.total[0] - att.base[0]  # P(outcome): final - prior
-    (0.115, 0.115)
+    One item, likelihood ratio 3 for ``wet`` (by hand: P(wet) 0.5 -> 0.75, so P(rain)
+    0.5 -> 0.75 * 0.9 + 0.25 * 0.1 = 0.7): its value is the whole move, 0.2.
+
+    >>> from forecast.model import encode
+    >>> from forecast.scenario import Scenario
+    >>> hyps = {"wet": {"prior": 0.5, "p_outcome": 0.9}, "dry": {"prior": 0.5, "p_outcome": 0.1}}
+    >>> item = {"id": "clouds", "date": "2022-01-01", "title": "Clouds", "source": "sky",
+    ...         "likelihoods": {"wet": 3.0}}
+    >>> priors = {"question": "Rain?", "outcome": "rain", "hypotheses": hyps}
+    >>> att = shapley(encode(Scenario.from_dict({"priors": priors, "evidence": [item]})))
+    >>> round(float(att.values[0, 0]), 6), round(float(att.total[0] - att.base[0]), 6)
+    (0.2, 0.2)
     >>> ep = expected_p_outcome(a)  # doctest: +SKIP
     >>> shapley(a, lambda p_h: np.log(p_h @ ep)).values  # the log score, (N,)  # doctest: +SKIP
     """

@@ -39,6 +39,7 @@ __all__ = [
     "SlideSpec",
     "alt_text",
     "slides",
+    "slides_folder",
 ]
 
 ALT_CHARS = 120
@@ -77,7 +78,12 @@ def _chart(name: str) -> Callable[[xr.DataTree, str], Figure]:
             return slide_figures(result)[name]()
         from .charts.export import figures
 
-        return figures(result, names=[name])[name]
+        drawn = figures(result, names=[name])
+        if name in drawn:
+            return drawn[name]
+        from .charts.slide import slide_figures  # no full-size version (by_date)
+
+        return slide_figures(result)[name]()
 
     return draw
 
@@ -88,6 +94,47 @@ def _always(result: xr.DataTree) -> bool:
 
 def _has_watch(result: xr.DataTree) -> bool:
     return has_node(result, WATCH) and dataset(result, WATCH).sizes.get("indicator", 0) > 0
+
+
+def _has_deadline(result: xr.DataTree) -> bool:
+    from .time_result import by_date_frame
+
+    frame = by_date_frame(result)
+    return frame is not None and len(frame) > 0
+
+
+def _by_date_facts(f: Facts) -> tuple[str, float, float, float]:
+    """The deadline and P(outcome by it) with its band."""
+    from .time_result import by_date_frame
+
+    frame = by_date_frame(f.result)
+    assert frame is not None
+    o = str(f.result.attrs["outcome"])
+    last = frame.iloc[-1]
+    return (
+        str(pd.Timestamp(last["date"]).date()),
+        float(last[f"p_{o}_by"]),
+        float(last[f"p_{o}_by_low"]),
+        float(last[f"p_{o}_by_high"]),
+    )
+
+
+def _by_date_alt(f: Facts) -> str:
+    day, p, low, high = _by_date_facts(f)
+    return alt_text(
+        f"Line chart: P({f.outcome}) by each date, {pct(p, 0)} by the deadline {day}, "
+        f"{f.band} band {pct(low, 0)}–{pct(high, 0)}",
+        f"Line chart: P({f.outcome}) by each date, {pct(p, 0)} by {day}",
+    )
+
+
+def _by_date_notes(f: Facts) -> str:
+    day, p, low, high = _by_date_facts(f)
+    return (
+        f"The probability that {f.outcome} happens by each date from now to the deadline, "
+        f"{day}: {pct(p)} by the deadline ({f.band} judgement band {pct(low)} to {pct(high)}). "
+        "The line rises as the window to the deadline lengthens; its end is the headline."
+    )
 
 
 def _resolved(result: xr.DataTree) -> bool:
@@ -249,6 +296,14 @@ SLIDES: list[SlideSpec] = [
         "watch", lambda f: "What to watch", _has_watch, _chart("watch"), _watch_alt, _watch_notes
     ),
     SlideSpec(
+        "by_date",
+        lambda f: f"By when: P({f.outcome}) up to the deadline",
+        _has_deadline,
+        _chart("by_date"),
+        _by_date_alt,
+        _by_date_notes,
+    ),
+    SlideSpec(
         "distribution",
         lambda f: f"How sure: the {f.band} judgement band",
         _always,
@@ -268,6 +323,32 @@ SLIDES: list[SlideSpec] = [
 ]
 """The slides after the title slide, in order; a slide whose ``applies`` is False is left
 out. Adding a chart to the deck (e.g. a by-date chart) is one more entry."""
+
+
+def slides_folder(
+    out: str | Path, *, result: str | Path | None = None, size: str = "slide"
+) -> Path:
+    """Write ``<out>/briefing.pptx`` from a saved result (``forecast slides``); return its path.
+
+    ``result`` defaults to ``<out>/posterior.nc`` (checked as untrusted input); ``out`` is
+    refused where ``forecast run`` would refuse it, and changes all at once.
+
+    Examples
+    --------
+    >>> slides_folder("out")  # doctest: +SKIP
+    PosixPath('out/briefing.pptx')
+    """
+    import functools
+
+    from .outdir import output_set
+    from .outputs import in_set_of
+    from .pipeline import check_out, saved_result
+
+    folder = check_out(out)
+    saved = saved_result(out, result)
+    with output_set(folder, functools.partial(in_set_of, command="slides")) as staging:
+        slides(saved, staging / "briefing.pptx", size=size)
+    return folder / "briefing.pptx"
 
 
 def alt_text(*candidates: str) -> str:

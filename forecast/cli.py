@@ -104,7 +104,7 @@ def _cmd_charts(args) -> int:
 
 
 def _cmd_slides(args) -> int:
-    from .pipeline import slides_folder
+    from .briefing import slides_folder
 
     print(f"wrote {slides_folder(args.out, result=args.result, size=args.size)}")
     return 0
@@ -153,7 +153,7 @@ def _report_notebook(args) -> int:
 
 def _cmd_score(args) -> int:
     """``score``: score the resolved scenarios, calibration across them, optionally recalibrate."""
-    from .pipeline import score_folders
+    from .score_pipeline import score_folders
 
     done = score_folders(
         args.dirs,
@@ -530,6 +530,14 @@ def main(argv: list[str] | None = None) -> int:
     if "evidence" in vars(args):  # named on the command line, or the default evidence/
         args.evidence_named = args.evidence is not None
         args.evidence = "evidence" if args.evidence is None else args.evidence
+    from .terminal import safe_terminal
+
+    with safe_terminal():  # no escape sequence from a name reaches the terminal
+        return _dispatch(args)
+
+
+def _dispatch(args) -> int:
+    """Run the command; map bad input to exit 2 and anything unexpected to exit 1."""
     try:
         return args.func(args)
     except ScenarioError as exc:

@@ -17,6 +17,7 @@ is changed only when it starts with one of the six characters.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -59,8 +60,9 @@ def neutralised(frame: pd.DataFrame) -> pd.DataFrame:
 
     Examples
     --------
-    >>> neutralised(pd.DataFrame({"scenario": ["=cmd"], "p": [-0.5]})).iloc[0].tolist()
-    ["'=cmd", -0.5]
+    >>> frame = neutralised(pd.DataFrame({"scenario": ["=cmd"], "p": [-0.5]}))
+    >>> frame["scenario"].tolist(), frame["p"].tolist()
+    (["'=cmd"], [-0.5])
     """
     out = frame.copy()
     for column in out.columns:
@@ -70,7 +72,9 @@ def neutralised(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def write_csv(frame: pd.DataFrame, path: str | Path, **options: Any) -> Path:
+def write_csv(
+    frame: pd.DataFrame, path: str | Path, *, header: Sequence[str] = (), **options: Any
+) -> Path:
     """Write ``frame`` to ``path`` atomically, text cells neutralised; returns ``path``.
 
     Parameters
@@ -79,6 +83,9 @@ def write_csv(frame: pd.DataFrame, path: str | Path, **options: Any) -> Path:
         The table (its index is not written).
     path : str or Path
         The CSV file; written through a temporary file beside it and renamed into place.
+    header : sequence of str
+        Lines written before the table (each already starting with ``#``: comments that
+        ``pandas.read_csv(path, comment="#")`` skips).
     **options
         Passed to :meth:`pandas.DataFrame.to_csv` (e.g. ``float_format="%.6f"``).
 
@@ -89,5 +96,11 @@ def write_csv(frame: pd.DataFrame, path: str | Path, **options: Any) -> Path:
     """
     path = Path(path)
     safe = neutralised(frame)
-    atomic_write(path, lambda tmp: safe.to_csv(tmp, index=False, encoding="utf-8", **options))
+
+    def write(tmp: Path) -> None:
+        with open(tmp, "w", encoding="utf-8", newline="") as fh:
+            fh.writelines(f"{line}\n" for line in header)
+            safe.to_csv(fh, index=False, **options)
+
+    atomic_write(path, write)
     return path

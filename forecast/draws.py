@@ -21,8 +21,8 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from .csvout import write_csv
 from .labels import evidence_dates, format_day
-from .outdir import atomic_write
 from .result_schema import POSTERIOR, dataset
 
 __all__ = ["DRAWS_CSV", "draws_frame", "write_draws_csv"]
@@ -94,11 +94,4 @@ def write_draws_csv(result: xr.DataTree, out: str | Path) -> Path:
     ]
     path = Path(out) / DRAWS_CSV
     path.parent.mkdir(parents=True, exist_ok=True)
-
-    def write(tmp: Path) -> None:
-        with open(tmp, "w", encoding="utf-8", newline="") as fh:
-            fh.write("\n".join(lines) + "\n")
-            frame.to_csv(fh, index=False, float_format="%.17g", lineterminator="\n")
-
-    atomic_write(path, write)
-    return path
+    return write_csv(frame, path, header=lines, float_format="%.17g", lineterminator="\n")

@@ -59,9 +59,9 @@ def refuse_out(
 
     Examples
     --------
-    >>> refuse_out("evidence", protected=[Folder(Path("evidence"), "the evidence folder")])
+    >>> refuse_out("ev/sub", protected=[Folder(Path("ev"), "the evidence folder")])
     Traceback (most recent call last):
-    forecast.errors.InputError: --out evidence: is inside the evidence folder ...
+    forecast.errors.InputError: --out ev/sub: is inside the evidence folder (ev); choose another output folder
     """
     given = Path(out)
     refuse_linked_out(given)

@@ -27,9 +27,9 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from .csvout import write_csv
 from .errors import InputError
 from .inference import ForecastWarning
-from .outdir import atomic_write
 from .result_schema import BAND
 
 if TYPE_CHECKING:
@@ -413,8 +413,7 @@ def write_boldness(fit: PartialPooling, path: str | Path) -> Path:
     """
     path = Path(path)
     frame = fit.boldness[list(BOLDNESS_COLUMNS)]
-    atomic_write(path, lambda p: frame.to_csv(p, index=False, float_format="%.6g"))
-    return path
+    return write_csv(frame, path, float_format="%.6g")
 
 
 def judgements(scenarios: Mapping[str, Scenario]) -> xr.DataArray:

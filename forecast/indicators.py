@@ -27,23 +27,14 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 from pydantic import ConfigDict, Field, field_validator
 
-from .errors import InputError
-from .scenario import (
-    LIMITS,
-    TEXT_FIELDS,
-    Date,
-    Probability,
-    Problem,
-    Scenario,
-    ScenarioError,
-    StrictModel,
-    check_id,
-    folder_files,
-    read_file,
-    read_table,
-    suggest,
-    validate_model,
-)
+from .errors import InputError, Problem, ScenarioError
+from .inputs.fields import Date, Probability, check_id
+from .inputs.files import folder_files, read_file
+from .inputs.limits import LIMITS, TEXT_FIELDS
+from .inputs.models import StrictModel, validate_model
+from .inputs.tables import read_table
+from .inputs.text import suggest
+from .scenario import Scenario
 from .yamlsafe import MAX_BYTES, YamlError, parse_yaml
 
 if TYPE_CHECKING:  # reading and checking the files (forecast validate) needs no pandas/scipy

@@ -20,6 +20,8 @@ import xarray as xr
 
 from .band import Progress, band_draws, band_route, workspace
 from .caches import clear_caches
+from .constants import ESS_MIN, RHAT_MAX
+from .errors import ForecastWarning
 from .model import Arrays, encode, expected_p_outcome, probabilities, step_weights
 from .pymc_model import compiled_nuts_model
 from .quadrature import log_expected_tilt
@@ -30,9 +32,8 @@ __all__ = [
     "BAND",
     "DEFAULT_DRAWS",
     "ForecastWarning",
+    "check_draws",
     "clear_caches",
-    "has_time",
-    "live_time_trajectory",
     "live_trajectory",
     "package_versions",
     "run",
@@ -40,10 +41,6 @@ __all__ = [
 
 DEFAULT_DRAWS = 4000
 """Draws of the band per step (fast route); MCSE of the draws' mean <= 0.5 / sqrt(4000)."""
-
-
-class ForecastWarning(UserWarning):
-    """A failed check (sampling diagnostics, Monte Carlo self-check): never silent."""
 
 
 # ----------------------------------------------------------------------------- summaries
@@ -106,20 +103,38 @@ def _run_fast(scenario: Scenario, a: Arrays, draws: int, seed: int, progress):
 
 
 def _check_draws(draws_mean: np.ndarray, mcse: np.ndarray, p_y: np.ndarray) -> None:
+    """The self-check of the band's draws against the exact probability (:func:`check_draws`)."""
+    check_draws(draws_mean, mcse, p_y, stacklevel=5)
+
+
+def check_draws(
+    draws_mean: np.ndarray,
+    mcse: np.ndarray,
+    p_y: np.ndarray,
+    *,
+    what: str = "step",
+    atol: float = 1e-9,
+    stacklevel: int = 4,
+) -> None:
     """The self-check of the band's draws against the exact probability.
 
     The draws' mean is an independent Monte Carlo estimate of the probability; a
-    ForecastWarning where they are more than 4.5 MCSE apart.
+    ForecastWarning where they are more than 4.5 MCSE (and ``atol``) apart, naming the
+    ``what`` (``step``, or ``row`` of a run with time).
+
+    Examples
+    --------
+    >>> check_draws(np.array([0.5]), np.array([0.01]), np.array([0.5]))
     """
     z = np.abs(draws_mean - p_y) / np.maximum(mcse, 1e-12)
-    bad = np.flatnonzero((z > 4.5) & (np.abs(draws_mean - p_y) > 1e-9))
+    bad = np.flatnonzero((z > 4.5) & (np.abs(draws_mean - p_y) > atol))
     if bad.size:
         warnings.warn(
-            f"Monte Carlo check failed at step(s) {bad.tolist()[:10]}: the band's draws average "
-            f"{draws_mean[bad[0]]:.4f} but the exact probability is {p_y[bad[0]]:.4f} "
+            f"Monte Carlo check failed at {what}(s) {bad.tolist()[:10]}: the band's draws "
+            f"average {draws_mean[bad[0]]:.4f} but the exact probability is {p_y[bad[0]]:.4f} "
             f"({z[bad[0]]:.1f} MCSE apart)",
             ForecastWarning,
-            stacklevel=4,
+            stacklevel=stacklevel,
         )
 
 
@@ -177,66 +192,6 @@ def live_trajectory(
     return out
 
 
-def has_time(scenario: Scenario) -> bool:
-    """True when a scenario may need the time model: ``opened``, a deadline or a retraction.
-
-    A cheap test on the inputs (:func:`forecast.time_result.uses_time` decides for a run).
-
-    Examples
-    --------
-    >>> has_time(load_scenario("priors.yaml", "evidence"))  # the bundled example  # doctest: +SKIP
-    True
-    """
-    p = scenario.priors
-    return (
-        p.deadline is not None
-        or p.opened is not None
-        or any(e.retracted is not None for e in scenario.evidence)
-    )
-
-
-def live_time_trajectory(
-    scenario: Scenario, *, draws: int = DEFAULT_DRAWS, seed: int = 0, band: bool = True
-) -> dict[str, np.ndarray] | None:
-    """:func:`live_trajectory` for a scenario with time; None for one without.
-
-    A scenario with ``opened``, a deadline or a retraction runs through the time model
-    (docs/model.md, "Time"): its rows follow :mod:`forecast.asof` and every day without the
-    outcome counts, which :func:`live_trajectory` does not know about. This gives the same
-    numbers as ``run(scenario, draws=draws, seed=seed)["trajectory"]`` (as of the latest item).
-
-    Parameters
-    ----------
-    scenario : Scenario
-        The scenario as the what-if controls describe it.
-    draws, seed : int
-        As for :func:`run`.
-    band : bool
-        False: the probabilities only (the band's keys are then absent).
-
-    Returns
-    -------
-    dict of arrays or None
-        As :func:`live_trajectory`; None when the scenario needs no time model.
-
-    Examples
-    --------
-    >>> live = live_time_trajectory(scenario)  # doctest: +SKIP
-    >>> live["p_outcome"][-1]  # doctest: +SKIP
-    0.36
-    """
-    from .asof import resolve_as_of
-    from .time_numbers import time_numbers
-    from .time_result import uses_time
-
-    known = resolve_as_of(scenario, None)
-    if not uses_time(known):
-        return None
-    stats = time_numbers(known, draws=draws, seed=seed, band=band).stats
-    keys = ("p_hypothesis", "p_outcome") + (("p_outcome_low", "p_outcome_high") if band else ())
-    return {k: np.asarray(stats[k]) for k in keys}
-
-
 def _run_nuts(scenario: Scenario, a: Arrays, draws: int, seed: int, progress, *, chains=4):
     import arviz_stats as az
     import nutpie
@@ -285,11 +240,12 @@ def _run_nuts(scenario: Scenario, a: Arrays, draws: int, seed: int, progress, *,
     bad = [
         f"step {k}: R-hat {diag['r_hat'][k]:.3f}, ESS {diag['ess_bulk'][k]:.0f}"
         for k in range(n_items + 1)
-        if diag["r_hat"][k] > 1.01 or diag["ess_bulk"][k] < 400
+        if diag["r_hat"][k] > RHAT_MAX or diag["ess_bulk"][k] < ESS_MIN
     ]
     if bad:
         warnings.warn(
-            "NUTS diagnostics failed (need R-hat <= 1.01, ESS >= 400): " + "; ".join(bad[:5]),
+            f"NUTS diagnostics failed (need R-hat <= {RHAT_MAX}, ESS >= {ESS_MIN}): "
+            + "; ".join(bad[:5]),
             ForecastWarning,
             stacklevel=3,
         )

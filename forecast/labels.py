@@ -11,6 +11,7 @@ come from :func:`display_names`.
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import json
 import math
@@ -21,6 +22,7 @@ from typing import Any
 import pandas as pd
 import xarray as xr
 
+from .bidi import without_controls
 from .result_schema import TRAJECTORY, dataset
 
 __all__ = [
@@ -49,9 +51,9 @@ def shorten(text: object, limit: int = LABEL_CHARS) -> str:
     """
     text = str(text)
     if len(text) <= limit:
-        return text
+        return without_controls(text)
     tail = (limit - 1) // 3
-    return text[: limit - 1 - tail] + "…" + text[len(text) - tail :]
+    return without_controls(text[: limit - 1 - tail] + "…" + text[len(text) - tail :])
 
 
 def format_ratio(log_ratio: float) -> str:
@@ -217,7 +219,13 @@ def evidence_dates(result: xr.DataTree) -> pd.DatetimeIndex:
 
 
 def as_of(result: xr.DataTree, step: int | None = None) -> str:
-    """'as of 16 Feb 2022' (the latest evidence date up to ``step``), or 'prior only'."""
+    """'as of 16 Feb 2022' (the latest evidence date up to ``step``), or 'prior only'.
+
+    Without ``step``: the result's as-of day (attribute ``as_of``) when it has one.
+    """
+    if step is None and str(result.attrs.get("as_of", "") or ""):
+        day = dt.date.fromisoformat(str(result.attrs["as_of"]))  # years 0001-9999
+        return f"as of {day.day} {day:%b %Y}"
     dates = evidence_dates(result)
     if step is not None:
         dates = dates[: step + 1]

@@ -4,30 +4,26 @@ Notation follows docs/model.md. :func:`encode` turns a validated scenario into
 :class:`Arrays`; the weights of dependent evidence (:func:`subset_weights`,
 :func:`step_weights`) and the probability of every hypothesis and of the outcome at every step
 (:func:`probabilities`) are computed here. The exact expectations they need are in
-:mod:`forecast.quadrature` and the PyMC model in :mod:`forecast.pymc_model`; both modules'
-public names are also importable from here.
+:mod:`forecast.quadrature` (its public names are also importable from here); the PyMC model
+is in :mod:`forecast.pymc_model`, which builds on this module (never the other way round).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 from scipy.special import expit, logsumexp
 
+from .constants import Z90
 from .quadrature import first_alike, log_effective, log_expected_tilt, logit_normal_mean, row_max
 from .scenario import Scenario
-
-if TYPE_CHECKING:
-    from .pymc_model import build_model, compiled_nuts_model, model_data
 
 __all__ = [
     "Z90",
     "Arrays",
-    "build_model",
-    "compiled_nuts_model",
     "encode",
     "expected_p_outcome",
     "first_alike",
@@ -37,7 +33,6 @@ __all__ = [
     "log_posterior_by_step",
     "logit",
     "logit_normal_mean",
-    "model_data",
     "n_eff",
     "normal_params",
     "prefix_weights",
@@ -48,21 +43,6 @@ __all__ = [
     "strength",
     "subset_weights",
 ]
-
-# The PyMC model's names, re-exported lazily: forecast.pymc_model imports this module.
-_PYMC_NAMES = frozenset({"build_model", "compiled_nuts_model", "model_data"})
-
-
-def __getattr__(name: str) -> Any:
-    if name in _PYMC_NAMES:
-        from . import pymc_model
-
-        return getattr(pymc_model, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-Z90 = 1.6448536269514722
-"""The 95th percentile of the standard normal: a 90% interval spans ``2 * Z90`` sd."""
 
 
 # ----------------------------------------------------------------------------- numbers

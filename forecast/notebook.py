@@ -20,18 +20,20 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from .errors import InputError
+from .errors import InputError, NotebookError
 from .outdir import atomic_write
 
-__all__ = ["NotebookError", "execute_notebook", "html_export"]
+__all__ = ["BRIEFING", "NotebookError", "briefing_notebook", "execute_notebook", "html_export"]
+
+BRIEFING = Path("notebooks") / "briefing.ipynb"
+"""The default notebook of ``forecast report --notebook``: a brief for any question."""
 
 
-class NotebookError(RuntimeError):
-    """A cell of the notebook failed; ``path`` is the executed notebook showing the error."""
-
-    def __init__(self, message: str, path: Path | None = None):
-        super().__init__(message)
-        self.path = path
+def briefing_notebook() -> Path:
+    """``notebooks/briefing.ipynb`` of the current folder, else of the forecast checkout."""
+    if BRIEFING.is_file():
+        return BRIEFING
+    return Path(__file__).resolve().parent.parent / BRIEFING
 
 
 def _parameter(value: Any) -> Any:

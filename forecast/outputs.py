@@ -99,7 +99,7 @@ OUTPUTS: tuple[Output, ...] = (
     Output(
         "timeline",
         "chart",
-        "forecast.charts.timeline:timeline",
+        "forecast.charts.timeline:plot_timeline",
         commands=("run", "charts"),
         caption="The probability of {outcome} after each item (line) with the {band} judgement "
         "band (shaded): the {percentiles} of where the answer would move if the uncertain "
@@ -137,14 +137,14 @@ OUTPUTS: tuple[Output, ...] = (
     Output(
         "distribution",
         "chart",
-        "forecast.charts.distribution:distribution",
+        "forecast.charts.distribution:plot_distribution",
         commands=("run", "charts"),
         caption="The draws behind the judgement band at the last step.",
     ),
     Output(
         "watch",
         "chart",
-        "forecast.charts.watch:watch_chart",
+        "forecast.charts.watch:plot_watch",
         commands=("run", "charts", "watch"),
         needs=("watch",),
         in_report=False,  # the report draws it in "What would change the assessment"
@@ -173,12 +173,12 @@ OUTPUTS: tuple[Output, ...] = (
         "score_summary", "table", "forecast.scoring:calibration", ("score_summary.csv",), ("score",)
     ),  # fmt: skip
     Output(
-        "score", "chart", "forecast.charts.score:score_chart", commands=("score",), in_report=False
+        "score", "chart", "forecast.charts.score:plot_score", commands=("score",), in_report=False
     ),  # fmt: skip
     Output(
         "calibration",
         "chart",
-        "forecast.charts.score:calibration_chart",
+        "forecast.charts.score:plot_calibration",
         commands=("score",),
         in_report=False,
     ),  # fmt: skip

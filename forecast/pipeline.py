@@ -1,7 +1,7 @@
 """The pipelines behind the commands: compute a run and write its outputs, rank indicators, score.
 
 Callable from Python as from the command line: :func:`run_folder` is ``forecast run``,
-:func:`watch_folder` is ``forecast watch``, :func:`score_folders` is ``forecast score``,
+:func:`watch_folder` is ``forecast watch`` (``forecast score``: :mod:`forecast.score_pipeline`),
 :func:`charts_folder` and :func:`report_folder` re-draw from a saved result. Each writes the
 artefacts of :data:`forecast.outputs.OUTPUTS` for its command into the output folder all at once
 (:func:`forecast.outdir.output_set`: the folder changes together, or not at all), raises
@@ -26,23 +26,20 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from .console import format_table, format_watch, items, plain, progress_printer, some
+from .console import format_table, format_watch, items, plain, progress_printer
 from .errors import InputError
-from .outputs import in_set_of, is_chart_file
+from .outputs import in_set_of, is_chart_file, writer
 from .scenario import Scenario, load_scenario, printable
 
 if TYPE_CHECKING:
     import pandas as pd
     import xarray as xr
 
-Size = Literal["default", "slide"]
-"""The charts' size (``--size``): each chart's own, or a 16:9 slide (:mod:`forecast.charts.slide`)."""
+Size = Literal["default", "slide"]  # --size: each chart's own, or 16:9 (forecast.charts.slide)
 
 __all__ = [
     "RunOutcome",
-    "ScoreOutcome",
     "WatchOutcome",
-    "briefing_notebook",
     "charts_folder",
     "check_out",
     "find_indicators",
@@ -51,8 +48,6 @@ __all__ = [
     "report_folder",
     "run_folder",
     "saved_result",
-    "score_folders",
-    "slides_folder",
     "watch_folder",
 ]
 
@@ -426,14 +421,10 @@ def run_folder(
         table = None
         if found is not None:
             result, table = watch_into(result, found, warn=warn)
-        names = _write_run(
-            result, staging, charts=charts, formats=formats, dpi=dpi, processes=processes,
-            size=size,
-        )  # fmt: skip
-        if draws_csv:
-            from .draws import write_draws_csv
-
-            names.append(write_draws_csv(result, staging).name)
+        names = _write_run(result, staging, charts=charts, formats=formats, dpi=dpi,
+                           processes=processes, size=size)  # fmt: skip
+        if draws_csv:  # forecast.draws
+            names.append(writer("draws")(result, staging).name)
         if table is not None:  # its chart, if any, drawn by save_all with the others
             names += write_watch(result, table, staging, top=5, charts=False, say=say)
     return RunOutcome(
@@ -535,37 +526,6 @@ def report_folder(
     return folder / "report.html"
 
 
-def slides_folder(
-    out: str | Path, *, result: str | Path | None = None, size: Size = "slide"
-) -> Path:
-    """Write ``<out>/briefing.pptx`` from a saved result (``forecast slides``); return its path.
-
-    Examples
-    --------
-    >>> slides_folder("out")  # doctest: +SKIP
-    PosixPath('out/briefing.pptx')
-    """
-    from .briefing import slides
-    from .outdir import output_set
-
-    folder = check_out(out)
-    saved = saved_result(out, result)
-    with output_set(folder, functools.partial(in_set_of, command="slides")) as staging:
-        slides(saved, staging / "briefing.pptx", size=size)
-    return folder / "briefing.pptx"
-
-
-BRIEFING = Path("notebooks") / "briefing.ipynb"
-"""The default notebook of ``forecast report --notebook``: a brief for any question."""
-
-
-def briefing_notebook() -> Path:
-    """``notebooks/briefing.ipynb`` of the current folder, else of the forecast checkout."""
-    if BRIEFING.is_file():
-        return BRIEFING
-    return Path(__file__).resolve().parent.parent / BRIEFING
-
-
 def notebook_folder(
     notebook: str | Path,
     priors: str | Path,
@@ -584,9 +544,9 @@ def notebook_folder(
     when the notebook is missing, :class:`forecast.ScenarioError` for bad scenario files,
     :class:`forecast.notebook.NotebookError` when a cell fails.
     """
-    from .notebook import execute_notebook
+    from .notebook import briefing_notebook, execute_notebook
 
-    notebook = Path(notebook) if notebook else briefing_notebook()
+    notebook = Path(notebook) if notebook else briefing_notebook()  # the brief by default
     if not notebook.is_file():
         raise InputError(f"notebook {notebook} not found")
     load_scenario(priors, evidence, named=evidence_named)  # bad files: every problem, exit 2
@@ -689,146 +649,3 @@ def watch_folder(
     return WatchOutcome(
         result, frame, [folder / n for n in names], [str(w.message) for w in caught]
     )
-
-
-@dataclass
-class ScoreOutcome:
-    """What :func:`score_folders` scored and wrote.
-
-    Attributes
-    ----------
-    scores : pandas.DataFrame
-        One row per resolved scenario (:func:`forecast.scoring.score_entries`).
-    scored : list
-        The resolved scenarios (:class:`forecast.scoring.Scored`).
-    calibration : forecast.scoring.Calibration
-        Calibration across them.
-    recalibration : forecast.recalibration.Recalibration or None
-        With ``recalibrate=True``.
-    written : list of Path
-        The files written.
-    """
-
-    scores: pd.DataFrame
-    scored: list
-    calibration: Any
-    recalibration: Any = None
-    written: list[Path] = field(default_factory=list)
-
-
-def _unique_names(names: list[str], paths: list[str]) -> list[str]:
-    """Folder names, or the paths as given where two folders share a name."""
-    dup = {n for n in names if names.count(n) > 1}
-    return [p if n in dup else n for n, p in zip(names, paths, strict=True)]
-
-
-def _recalibrate(scored: list, loaded: list, unresolved: list, seed: int, warn: Say) -> Any:
-    """Fit the diagnosticity exponent on the resolved scenarios (PyMC, nutpie)."""
-    from .inference import ForecastWarning
-    from .recalibration import recalibrate
-
-    warn(f"recalibrating on {len(scored)} resolved scenarios (PyMC, nutpie) ...")
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", ForecastWarning)
-        recal = recalibrate(
-            list(scored),
-            unresolved=[s for _, s, _ in loaded if s.priors.resolution is None],
-            unresolved_names=unresolved,
-            seed=seed,
-        )
-    for w in caught:
-        warn(f"WARNING: {w.message}")
-    return recal
-
-
-def score_folders(
-    dirs: Sequence[str | Path],
-    out: str | Path,
-    *,
-    seed: int = 0,
-    recalibrate: bool = False,
-    workers: int | None = None,
-    scheduler: str | None = None,
-    say: Say = quiet,
-    warn: Say = quiet,
-) -> ScoreOutcome:
-    """Score the resolved scenarios, calibration across them, optionally recalibrate.
-
-    ``forecast score``: writes ``scores.csv``, ``postmortem.csv``, ``calibration.csv``,
-    ``score_summary.csv``, the score chart (one scenario) or the calibration chart (several), and
-    with ``recalibrate`` the recalibration files into ``out``. InputError when no scenario is
-    resolved. Each resolved question is scored (with its post-mortem) on the executor of
-    ``forecast portfolio`` (``workers``, ``scheduler``: :func:`forecast.portfolio.executor`).
-
-    Examples
-    --------
-    >>> score_folders(["."], "out").scores["brier"]  # doctest: +SKIP
-    """
-    from .guard import unique_folders
-    from .scoring import load_scenarios, score_entries
-
-    dirs, repeats = unique_folders(dirs)
-    if repeats:
-        say(f"note: each folder is scored once; given again, not counted: {some(repeats)}")
-    folder = check_out(out, dirs=dirs)
-    loaded = load_scenarios(dirs)  # bad files anywhere: every problem listed, exit 2
-    names = _unique_names([n for n, _, _ in loaded], [str(d) for d in dirs])
-    loaded = [(n, s, f) for n, (_, s, f) in zip(names, loaded, strict=True)]
-    from .portfolio import score_in_parallel
-
-    ready, posts = score_in_parallel(loaded, seed=seed, workers=workers, scheduler=scheduler)
-    scores = score_entries(loaded, scored=ready)
-    scored = scores.attrs["scored"]
-    unresolved = scores.attrs["unresolved"]
-    if unresolved:
-        say(f"not resolved (skipped): {some(unresolved)}")
-    if not scored:
-        raise InputError(
-            "no resolved scenario to score; add a 'resolution:' block to priors.yaml "
-            "(outcome, date, source)"
-        )
-    late = [s for s in scored if s.excluded]
-    for s in late[:10]:
-        date = s.scenario.priors.resolution.date
-        say(
-            f"note: {s.name}: {len(s.excluded)} item{'s' * (len(s.excluded) != 1)} dated on or "
-            f"after the resolution ({date}) not used for scoring (hindsight): "
-            f"{some(s.excluded)}"
-        )
-    if len(late) > 10:
-        say(f"note: and {len(late) - 10} more scenarios with items after their resolution")
-    recal = _recalibrate(scored, loaded, unresolved, seed, warn) if recalibrate else None
-    cal, names = _write_score(folder, scores, scored, recal, posts)
-    return ScoreOutcome(scores, list(scored), cal, recal, [folder / n for n in names])
-
-
-def _write_score(folder: Path, scores: pd.DataFrame, scored: list, recal: Any, posts: list):
-    """Write the score's set into ``folder`` at once, under its lock; return (calibration, names).
-
-    :func:`forecast.outdir.output_set`: a concurrent ``run`` waits; a failure or a kill leaves
-    ``out/`` as it was.
-    """
-    import pandas as pd
-
-    from .charts.score import calibration_chart, save_chart, score_chart
-    from .csvout import write_csv
-    from .outdir import output_set
-    from .scoring import calibration
-
-    cal = calibration(scores)
-    post = pd.concat(posts, ignore_index=True)  # each scored question's post-mortem
-    tables = {
-        "scores.csv": scores,
-        "postmortem.csv": post,
-        "calibration.csv": cal.table,
-        "score_summary.csv": cal.summary,
-    }
-    with output_set(folder, functools.partial(in_set_of, command="score")) as staging:
-        names = [write_csv(frame, staging / name).name for name, frame in tables.items()]
-        if len(scored) == 1:
-            names += [p.name for p in save_chart(score_chart(scored[0]), staging, "score")]
-        else:
-            names += [p.name for p in save_chart(calibration_chart(cal), staging, "calibration")]
-        if recal is not None:
-            names += [p.name for p in recal.save(staging)]
-    return cal, names

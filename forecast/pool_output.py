@@ -81,7 +81,7 @@ def write_pool(
     ...     write_pool(pool(["alice", "bob"]), staging)
     """
     from .charts.export import write_figure
-    from .charts.pool import disagreement_chart, pool_chart
+    from .charts.pool import plot_disagreement, plot_pool
     from .pool_report import write_pool_report
 
     write_csv(p.table, staging / "pool.csv")
@@ -99,7 +99,7 @@ def write_pool(
         names += written
     if charts:
         svgs = {}
-        for name, draw in (("pool", pool_chart), ("disagreement", disagreement_chart)):
+        for name, draw in (("pool", plot_pool), ("disagreement", plot_disagreement)):
             if name == "disagreement" and p.consensus is None:
                 continue
             paths = write_figure(draw(p), staging, name, formats=("png", "svg"))

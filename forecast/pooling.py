@@ -138,8 +138,8 @@ def pool_values(
 
     Examples
     --------
-    >>> float(pool_values(np.array([0.1, 0.2, 0.4, 0.5]), np.full(4, 0.25)))
-    0.2694834...
+    >>> round(float(pool_values(np.array([0.1, 0.2, 0.4, 0.5]), np.full(4, 0.25))), 6)
+    0.269483
     """
     p = np.asarray(p, dtype=float)
     w = np.asarray(weights, dtype=float).reshape((-1,) + (1,) * (p.ndim - 1))

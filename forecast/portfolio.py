@@ -554,9 +554,9 @@ def portfolio(
     >>> port = portfolio([".", "../taiwan"], "out/portfolio")  # doctest: +SKIP
     >>> port.table[["scenario", "p", "status"]]  # doctest: +SKIP
     """
+    from .csvout import write_csv
     from .dashboard import write_dashboard
     from .guard import unique_folders
-    from .outdir import atomic_write
 
     if not folders:
         raise InputError("no scenario folder given")
@@ -577,7 +577,7 @@ def portfolio(
     with executor(workers=workers, scheduler=scheduler) as ex:
         results = run_jobs(ex, jobs, progress=progress)
     table = portfolio_table(results)
-    atomic_write(out / "portfolio.csv", lambda tmp: table.to_csv(tmp, index=False))
+    write_csv(table, out / "portfolio.csv")
     html = write_dashboard(results, out, stamp=clock.now())
     return Portfolio(results, table, [out / "portfolio.csv", html], repeats)
 

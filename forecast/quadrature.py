@@ -18,7 +18,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import numpy.typing as npt
-from scipy.special import expit, log_ndtr
+from scipy.special import expit, log_expit, log_ndtr, logsumexp
 
 from . import caches
 
@@ -347,4 +347,10 @@ def logit_normal_mean(mean: np.ndarray, sd: np.ndarray) -> np.ndarray:
     mean, sd = np.asarray(mean, dtype=float), np.asarray(sd, dtype=float)
     nodes = mean[..., None] + np.sqrt(2.0) * sd[..., None] * _GH_X
     # a point (sd 0) bypasses the rule, whose weights sum to sqrt(pi) (1 - 1.1e-16)
-    return np.where(sd > 0, expit(nodes) @ _GH_W / np.sqrt(np.pi), expit(mean))
+    with np.errstate(divide="ignore"):
+        mean_ = np.where(sd > 0, expit(nodes) @ _GH_W / np.sqrt(np.pi), expit(mean))
+        # below about 1e-300 expit rounds to 0: there the log-space route (log expit, then
+        # log-sum-exp over the weights) keeps the value (a p_outcome of 1e-320 is not 0)
+        log_quad = logsumexp(log_expit(nodes) + np.log(_GH_W), axis=-1) - 0.5 * np.log(np.pi)
+        tiny = np.exp(np.where(sd > 0, log_quad, log_expit(mean)))
+    return np.where(mean_ > 1e-300, mean_, tiny)

@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 from scipy.special import logsumexp
 
+from .constants import BAND_QUANTILES, ESS_MIN, RHAT_MAX
 from .errors import InputError
 from .model import Arrays, encode, expected_p_outcome, probabilities, subset_weights
 from .quadrature import row_max
@@ -57,7 +58,6 @@ MIN_QUESTIONS = 5
 PRIOR_SIGMA = 0.5
 """``s ~ LogNormal(0, PRIOR_SIGMA)``: a factor of 2.3 either way covers 90% of the prior."""
 
-RHAT_MAX, ESS_MIN = 1.01, 400
 PREDICTION_COLUMNS = ["scenario", "p_plain", "p_recalibrated", "p_model_s1"]
 PAD = -1.0e4  # log prior of a padding hypothesis: exp(PAD) is 0 in double precision
 
@@ -115,7 +115,9 @@ def portfolio(arrays: Sequence[Arrays], outcomes: Sequence[bool] | None = None) 
     for j, a in enumerate(arrays):
         h = a.n_hypotheses
         ep = expected_p_outcome(a)
-        log_prior[j, :h], log_p[j, :h], log_1mp[j, :h] = np.log(a.prior), np.log(ep), np.log1p(-ep)
+        with np.errstate(divide="ignore"):  # P(outcome | h) of 0 or 1: -inf, as it should
+            log_p[j, :h], log_1mp[j, :h] = np.log(ep), np.log1p(-ep)
+        log_prior[j, :h] = np.log(a.prior)
         z = np.zeros((a.n_items, n_h))
         if a.n_items:
             z[:, :h] = a.mu - row_max(a.mu)[:, None]
@@ -404,7 +406,7 @@ def recalibrate(
     s = np.asarray(posterior["s"]).reshape(-1)
     r_hat = float(az.rhat(tree)["s"])
     ess = float(az.ess(tree)["s"])
-    lo, med, hi = np.quantile(s, [0.05, 0.5, 0.95])
+    lo, med, hi = np.quantile(s, BAND_QUANTILES)
     table = pd.DataFrame(
         [{"parameter": "s", "median": med, "lo90": lo, "hi90": hi, "r_hat": r_hat, "ess": ess}]
     )

@@ -19,6 +19,7 @@ import xarray as xr
 
 from . import clock
 from .analysis import final_band, impact_table, sensitivity_table
+from .bidi import isolate
 from .charts.export import figures, inline_svg, svg_text
 from .labels import as_of, display_names, pct, points
 from .outdir import atomic_write
@@ -110,12 +111,15 @@ def _warning(text: str | None) -> str:
 def escape(value: object) -> str:
     """HTML-escaped text (quotes included), None as empty: how every page here writes text.
 
+    Bidirectional controls in it are isolated (:func:`forecast.bidi.isolate`): a right-to-left
+    override in a title cannot reorder the page after it.
+
     Examples
     --------
     >>> escape('<b> "x"')
     '&lt;b&gt; &quot;x&quot;'
     """
-    return "" if value is None else html.escape(str(value), quote=True)
+    return "" if value is None else html.escape(isolate(str(value)), quote=True)
 
 
 _e = escape
@@ -367,7 +371,7 @@ def how_it_resolved(scenario: Scenario, *, limit: int = 3) -> str:
     What happened, the scores (docs/model.md, "Scoring a resolved question"), the items that pushed
     toward and away from what happened (by their step's change of ``ln p_o``) and the score chart.
     """
-    from .charts.score import score_chart
+    from .charts.score import plot_score
     from .scenario import ScenarioError
     from .scoring import postmortem, score_scenario
 
@@ -410,7 +414,7 @@ def how_it_resolved(scenario: Scenario, *, limit: int = 3) -> str:
             "resolution are not scored (hindsight).</p>"
         )
     chart = _figure(
-        score_chart(scored),
+        plot_score(scored),
         "score",
         f"P({o}) standing at the end of each day, the resolution marked; below, each day's "
         "Brier score.",
@@ -528,7 +532,7 @@ def _watch_section(result: xr.DataTree, top: int = 10, svg: str | None = None) -
     """
     if not has_node(result, WATCH):
         return ""
-    from .charts import watch_chart
+    from .charts import plot_watch
     from .indicators import watch_frame
 
     table = watch_frame(dataset(result, WATCH))
@@ -561,7 +565,7 @@ def _watch_section(result: xr.DataTree, top: int = 10, svg: str | None = None) -
         else ""
     )
     chart = _svg_figure(
-        svg or svg_text(watch_chart(result, table), salt="watch"),
+        svg or svg_text(plot_watch(result, table), salt="watch"),
         f"For each indicator, where P({shown}) would go if it is seen (filled dot) and if it is not "
         f"seen by its date (open dot), around today's {pct(table.attrs['p_outcome'], 1)}; "
         "sorted by the expected shift.",

@@ -24,6 +24,7 @@ import numpy as np
 import xarray as xr
 
 from . import clock
+from .constants import BAND
 from .scenario import Scenario
 
 if TYPE_CHECKING:
@@ -59,8 +60,6 @@ __all__ = [
     "with_node",
 ]
 
-BAND = (0.05, 0.95)
-"""The judgement band: 5th and 95th percentiles of P(Y | E_1..k, theta) (attribute ``band``)."""
 
 TRAJECTORY = "trajectory"
 """Node: the answer after every step (dims ``step``, ``hypothesis``)."""

@@ -42,13 +42,9 @@ if TYPE_CHECKING:
 
     from .scenario import Scenario
 
-RESULT_SCHEMA = VARIABLES
-"""The name this table had before :mod:`forecast.result_schema` (kept for old imports)."""
-
 __all__ = [
     "MAX_DATA_BYTES",
     "MAX_RESULT_BYTES",
-    "RESULT_SCHEMA",
     "check_result_file",
     "check_result_attrs",
     "check_result_values",

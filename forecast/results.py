@@ -105,8 +105,7 @@ def _write_time_table(result: xr.DataTree, out: str | Path, name: str) -> Path |
     if table is None:
         return None
     path = Path(out) / f"{name}.csv"
-    atomic_write(path, lambda p: table.to_csv(p, index=False, float_format="%.6f"))
-    return path
+    return write_csv(table, path, float_format="%.6f")
 
 
 def write_by_date(result: xr.DataTree, out: str | Path) -> Path | None:

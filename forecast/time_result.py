@@ -8,8 +8,10 @@ every result. :func:`by_date_frame` and :func:`daily_frame` are ``by_date.csv`` 
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -17,12 +19,17 @@ import xarray as xr
 
 from .asof import AsOf, timeline_rows
 from .errors import InputError
-from .model import encode, log_expected_tilt, subset_weights
+from .model import Arrays, encode, expected_p_outcome, log_expected_tilt, subset_weights
 from .result_schema import BY_DATE, DAILY, build_result, dataset, has_node, with_node
 from .time_numbers import TimeNumbers, time_numbers
 
+if TYPE_CHECKING:
+    from .scenario import Priors
+
 __all__ = [
     "as_of_attrs",
+    "given_no_event",
+    "live_numbers",
     "as_of_notes",
     "as_of_text",
     "by_date_frame",
@@ -43,6 +50,38 @@ def uses_time(as_of: AsOf) -> bool:
         return True
     rows = timeline_rows(known, as_of.day)
     return len(rows) != len(known.evidence) + 1
+
+
+def given_no_event(a: Arrays, priors: Priors, day: dt.date | None) -> Arrays:
+    """The encoded arrays given "no event by the end of ``day``", for attribution and leave-one-out.
+
+    "No event yet" is evidence present in every subset of the items (docs/model.md, Time): the
+    prior becomes ``E[pi_h] E[S_h(day)]`` (normalised) and ``P(outcome | h)`` the point
+    ``E[p_h - F_h(day)] / E[S_h(day)]``, so that the probability of any subset of the items is
+    ``P(Y | E_S, none by day)``, and the Shapley values add up to the final probability minus
+    ``P(Y | no item, none by day)``. Without a deadline (or a day) the arrays are returned as
+    they are (``S_h = 1``). Only the probabilities are meant: the band is not drawn from these.
+
+    Examples
+    --------
+    >>> b = given_no_event(encode(scenario), scenario.priors, as_of.day)  # doctest: +SKIP
+    >>> float(b.prior @ b.p_point)  # P(outcome | no item, none by the as-of day)  # doctest: +SKIP
+    """
+    if priors.deadline is None or day is None:
+        return a
+    from scipy.special import logit
+
+    from .timing import day_number, timing_of
+
+    ef, es = timing_of(priors, a.p_mean, a.p_sd).expected(np.array([day_number(day)]))
+    ef, es = ef[0], es[0]
+    prior = a.prior * es
+    with np.errstate(invalid="ignore", divide="ignore"):
+        rest = np.clip(np.where(es > 0, (expected_p_outcome(a) - ef) / es, 0.0), 0.0, 1.0)
+        p_mean = logit(rest)
+    return dataclasses.replace(
+        a, prior=prior / prior.sum(), p_mean=p_mean, p_sd=np.zeros_like(rest), p_point=rest
+    )
 
 
 def as_of_attrs(as_of: AsOf) -> dict:
@@ -107,42 +146,27 @@ def time_run(
         from .attribution import attribution_node, shapley
         from .result_schema import ATTRIBUTION
 
-        fa, fs = t.final_arrays, t.final_scenario
-        tree = with_node(tree, ATTRIBUTION, attribution_node(shapley(fa, seed=seed), fa, fs))
+        fs = t.final_scenario
+        fa = given_no_event(t.final_arrays, fs.priors, as_of.day)  # the days passed: in every S
+        node = attribution_node(shapley(fa, seed=seed), fa, fs)
+        # every known item, a retracted one with no share (docs/model.md: retraction)
+        node = node.reindex(evidence=np.array(known.ids, dtype=object), fill_value=0.0)
+        tree = with_node(tree, ATTRIBUTION, node)
     return tree
 
 
 def _with_time_nodes(tree: xr.DataTree, t: TimeNumbers) -> xr.DataTree:
-    if t.daily is not None:
-        d = t.daily
-        tree = with_node(
-            tree,
-            DAILY,
-            xr.Dataset(
-                {
-                    "date": ("day", _dates(d["date"])),
-                    "p_outcome": ("day", d["p"]),
-                    "p_outcome_low": ("day", d.get("low", np.full(d["p"].size, np.nan))),
-                    "p_outcome_high": ("day", d.get("high", np.full(d["p"].size, np.nan))),
-                },
-                coords={"day": np.arange(d["p"].size)},
-            ),
-        )
-    if t.by_date is not None:
-        b = t.by_date
-        tree = with_node(
-            tree,
-            BY_DATE,
-            xr.Dataset(
-                {
-                    "date": ("by_day", _dates(b["date"])),
-                    "p_outcome_by": ("by_day", b["p"]),
-                    "p_outcome_by_low": ("by_day", b.get("low", np.full(b["p"].size, np.nan))),
-                    "p_outcome_by_high": ("by_day", b.get("high", np.full(b["p"].size, np.nan))),
-                },
-                coords={"by_day": np.arange(b["p"].size)},
-            ),
-        )
+    for node, dim, prefix, part in (
+        (DAILY, "day", "p_outcome", t.daily),
+        (BY_DATE, "by_day", "p_outcome_by", t.by_date),
+    ):
+        if part is None:
+            continue
+        n = part["p"].size
+        data = {"date": (dim, _dates(part["date"])), prefix: (dim, part["p"])}
+        for end in ("low", "high"):
+            data[f"{prefix}_{end}"] = (dim, part.get(end, np.full(n, np.nan)))
+        tree = with_node(tree, node, xr.Dataset(data, coords={dim: np.arange(n)}))
     return tree
 
 
@@ -234,3 +258,25 @@ def as_of_notes(result: xr.DataTree, *, today: dt.date | None = None) -> list[st
         f"{p.deadline} for the question's last day"
     )
     return lines
+
+
+def live_numbers(scenario, *, draws: int, seed: int, band: bool = True) -> dict | None:
+    """What :func:`forecast.inference.live_trajectory` gives, for a scenario with time.
+
+    ``p_hypothesis``, ``p_outcome`` and, with ``band``, ``p_outcome_low``/``_high`` of every
+    row as :func:`forecast.run` computes them (the same draws and seed); None for a scenario
+    without time (``live_trajectory`` then applies).
+
+    Examples
+    --------
+    >>> live_numbers(load_scenario(), draws=4000, seed=0)["p_outcome"][-1]  # doctest: +SKIP
+    0.4106
+    """
+    from .asof import resolve_as_of
+
+    as_of = resolve_as_of(scenario)
+    if not uses_time(as_of):
+        return None
+    t = time_numbers(as_of, draws=draws, seed=seed, band=band)
+    keys = ("p_hypothesis", "p_outcome") + (("p_outcome_low", "p_outcome_high") if band else ())
+    return {k: t.stats[k] for k in keys}

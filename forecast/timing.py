@@ -203,7 +203,7 @@ class Timing:
         >>> float(t.expected(np.array([182]))[1][0, 0])  # (1 - 0.9) ** 0.5
         0.31622776601683794
         """
-        from scipy.special import expit  # not at import: `forecast validate` needs no scipy
+        from scipy.special import expit  # here: checking files needs no scipy
 
         day = np.atleast_1d(np.asarray(day))
         nodes = expit(self.p_mean[:, None] + np.sqrt(2.0) * self.p_sd[:, None] * _GH_X)  # (H, Q)

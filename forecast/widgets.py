@@ -58,15 +58,8 @@ from .analysis import (
     scale_likelihoods,
     scenario_for,
 )
-from .charts.style import series_style
-from .inference import (
-    DEFAULT_DRAWS,
-    ForecastWarning,
-    has_time,
-    live_time_trajectory,
-    live_trajectory,
-    run,
-)
+from .constants import LIST_ALL, SHOWN
+from .inference import DEFAULT_DRAWS, ForecastWarning, live_trajectory, run
 from .labels import display_names
 from .model import Arrays
 from .result_schema import TRAJECTORY, band_label, dataset
@@ -93,13 +86,6 @@ __all__ = [
 
 DIAGNOSTICITY_MAX = 3.0
 """Upper end of the diagnosticity slider."""
-
-LIST_ALL = 40
-"""Up to this many items the panel lists them all; above, the :data:`SHOWN` that matter most
-(:func:`forecast.analysis.importance`) and a filter box for the rest."""
-
-SHOWN = 25
-"""Items listed at once in a large scenario (the filter's first matches)."""
 
 PRETEND_SHOWN = 20
 """At most this many indicators get a "pretend seen / not seen" toggle (in the given order)."""
@@ -177,7 +163,7 @@ def _ipympl():
 
     Importing ipympl switches matplotlib's backend to ipympl whenever matplotlib is loaded
     (its ``__init__`` calls ``matplotlib.use``): every later ``plt.figure()`` of the session
-    (``forecast.timeline`` in the next cell too) would become a widget. The panel needs only
+    (``forecast.plot_timeline`` in the next cell too) would become a widget. The panel needs only
     the canvas class, so the backend in use before is put back.
     """
     import sys
@@ -243,7 +229,6 @@ class WhatIf(W.VBox):
         self.indicators = [i for i in indicators if i.id not in self._items]
         self.pretend: dict[str, bool] = {}
         self._pretended = scenario
-        self._timed = has_time(scenario)
         self.seed = seed
         self.draws = draws
         self.dpi = dpi
@@ -364,7 +349,6 @@ class WhatIf(W.VBox):
             item = indicator_evidence(found[id], seen, found[id].by)
             scenario = scenario.with_item(item | {"source": "pretended in the what-if panel"})
         self._pretended = scenario
-        self._timed = has_time(scenario)
         self.encoded = Encoded(scenario)
         self._scenario = self._result = None
 
@@ -383,10 +367,11 @@ class WhatIf(W.VBox):
 
     # -- the parts
     def _make_chart(self) -> None:
+        """The timeline (:class:`forecast.charts.live.LiveTimeline`) on an ipympl canvas."""
         from matplotlib.figure import Figure
-        from matplotlib.patches import Patch
 
-        base = self.base
+        from .charts.live import LiveTimeline
+
         self.figure = fig = Figure(figsize=(6.0, 3.9), dpi=self.dpi)
         Canvas, FigureManager = _ipympl()
         canvas = Canvas(fig)
@@ -398,42 +383,10 @@ class WhatIf(W.VBox):
         canvas.capture_scroll = False
         canvas.add_class("forecast-whatif-chart")
         canvas.layout = W.Layout(flex="0 0 auto")
-        ax = fig.add_axes((0.1, 0.13, 0.87, 0.77))
-        n, names = len(base.ids), display_names(base)
-        marker: dict[str, Any] = {"marker": "o", "markersize": 3} if n <= LIST_ALL else {}
-        hyp = {
-            h: ax.plot(
-                [],
-                [],
-                lw=1,
-                alpha=0.6,
-                **series_style(j),
-                markersize=3,
-                label=f"P({names.hypothesis(h)})",
-            )[0]  # fmt: skip
-            for j, h in enumerate(base.hypotheses)
-        }
-        written = ax.plot([], [], color="0.45", ls="--", lw=1.2, label="as written")[0]
-        outcome = ax.plot([], [], color="black", lw=2, label=f"P({names.outcome})", **marker)[0]
-        self.traces: dict[str, Any] = {
-            "hypotheses": hyp, "as written": written, "outcome": outcome, "band": None,
-        }  # fmt: skip
-        for line in [*hyp.values(), written, outcome]:
-            line.set_animated(True)  # drawn over a saved background (blitting), not by draw()
+        self.timeline = LiveTimeline(fig, self.base)
+        self.traces = self.timeline.traces
         self._background = None
         canvas.mpl_connect("draw_event", self._redrawn)
-        ax.set_ylim(0, 1)
-        ax.set_xlim(0, max(n, 1))
-        ax.set_ylabel("probability")
-        ax.set_xlabel("evidence items applied (date order); 0 = the prior")
-        ax.grid(alpha=0.3)
-        band = Patch(color="black", alpha=0.15, lw=0, label=f"{band_label()} band")
-        ax.legend(
-            handles=[outcome, band, written, *hyp.values()],
-            loc="upper left", fontsize=7, ncols=2, framealpha=0.8,
-        )  # fmt: skip
-        title = base.question if len(base.question) <= 70 else base.question[:69] + "…"
-        ax.set_title(title, fontsize=9, loc="left")
         self.chart = canvas
 
     def _make_controls(self, id: str) -> dict[str, W.Widget]:
@@ -564,14 +517,16 @@ class WhatIf(W.VBox):
             scenario_for(self._pretended, settings)
             raise ValueError("the scenario does not validate")
         a, ids = got
-        live = None
-        if self._timed:  # the time model: the rows and numbers of run's time route
-            live = live_time_trajectory(
-                scenario_for(self._pretended, settings),
-                draws=self.draws, seed=self.seed, band=self.live_band,
+        if self.base.priors.deadline is not None or self.base.priors.opened is not None:
+            from .time_result import live_numbers  # the days that pass count (issue 23)
+
+            timed = live_numbers(
+                scenario_for(self._pretended, settings), draws=self.draws, seed=self.seed,
+                band=self.live_band,
             )  # fmt: skip
-        if live is None:
-            live = live_trajectory(a, ids, draws=self.draws, seed=self.seed, band=self.live_band)
+            if timed is not None:
+                return a, ids, timed
+        live = live_trajectory(a, ids, draws=self.draws, seed=self.seed, band=self.live_band)
         return a, ids, live
 
     def update(self) -> dict[str, np.ndarray] | None:
@@ -609,26 +564,12 @@ class WhatIf(W.VBox):
     def update_chart(self) -> None:
         """Replace the timeline's data with :attr:`live`'s and ask the browser to redraw.
 
-        Lines by ``set_data``, the band by a new ``fill_between``.
+        Lines by ``set_data``, the band by a new ``fill_between``
+        (:meth:`forecast.charts.live.LiveTimeline.set_data`).
         """
-        live = self.live
-        x = np.arange(live["p_outcome"].size)
-        t = self.traces
-        t["outcome"].set_data(x, live["p_outcome"])
-        for j, line in enumerate(t["hypotheses"].values()):
-            line.set_data(x, live["p_hypothesis"][:, j])
-        ax = t["outcome"].axes
-        if t["band"] is not None:
-            t["band"].remove()
-            t["band"] = None
-        if "p_outcome_low" in live:
-            t["band"] = ax.fill_between(
-                x, live["p_outcome_low"], live["p_outcome_high"],
-                color="black", alpha=0.15, lw=0, label=f"{band_label()} band", animated=True,
-            )  # fmt: skip
-        if self.updates == 1 or (not self._current.changed and not self.pretend):
-            t["as written"].set_data(x, live["p_outcome"])
-        xlim = (0, max(x[-1], 1))
+        written = self.updates == 1 or (not self._current.changed and not self.pretend)
+        xlim = self.timeline.set_data(self.live, as_written=written)
+        ax = self.timeline.ax
         if self.chart.syncing_data_url:
             # no browser has shown the canvas yet (ipympl draws it when one does): nothing
             # to send, and a draw now would replace its first image with one it cannot read
@@ -639,15 +580,8 @@ class WhatIf(W.VBox):
             self.chart.draw()  # the background anew (the axis changed); _redrawn adds the data
         else:  # the saved background, the data drawn over it, the changed pixels sent
             self.chart.restore_region(self._background)
-            self._draw_traces()
+            self.timeline.draw_traces()
             self.chart.blit(self.figure.bbox)
-
-    def _draw_traces(self) -> None:
-        t = self.traces
-        ax = t["outcome"].axes
-        for artist in [t["band"], *t["hypotheses"].values(), t["as written"], t["outcome"]]:
-            if artist is not None:
-                ax.draw_artist(artist)
 
     def _redrawn(self, event=None) -> None:
         """After a full draw (the browser asked for one, or the axis changed).
@@ -657,7 +591,7 @@ class WhatIf(W.VBox):
         if self.chart.is_saving():  # savefig draws every artist itself
             return
         self._background = self.chart.copy_from_bbox(self.figure.bbox)
-        self._draw_traces()
+        self.timeline.draw_traces()
 
     @property
     def _current(self) -> _State:

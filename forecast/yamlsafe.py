@@ -24,6 +24,8 @@ from typing import Any
 
 import yaml
 
+from .errors import YamlError
+
 __all__ = [
     "MAX_BYTES",
     "MAX_CHARS",
@@ -59,14 +61,6 @@ _FLOAT = re.compile(
 _STANDARD = "tag:yaml.org,2002:"
 _TEXT_TAGS = {f"{_STANDARD}{t}" for t in ("str", "int", "float", "bool", "timestamp")}
 _NULL = f"{_STANDARD}null"
-
-
-class YamlError(ValueError):
-    """A YAML file that cannot be read; ``line`` is 1-based or ``None``."""
-
-    def __init__(self, message: str, line: int | None = None):
-        super().__init__(message)
-        self.line = line
 
 
 def read_bytes(path: str | Path, *, limit: int = MAX_BYTES) -> bytes:

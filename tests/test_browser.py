@@ -200,7 +200,7 @@ def test_ukraine_notebook_in_jupyterlab(lab, browser, tmp_path):
     assert page.locator(".jp-OutputArea-output", has_text="Error displaying widget").count() == 0
 
     # the timeline is rendered: an image in the output of the cell that draws it
-    timeline_cell = page.locator(".jp-CodeCell", has_text="forecast.timeline(result)").first
+    timeline_cell = page.locator(".jp-CodeCell", has_text="forecast.plot_timeline(result)").first
     img = timeline_cell.locator(".jp-OutputArea-output img").first
     img.scroll_into_view_if_needed()
     size = img.evaluate("i => [i.complete, i.naturalWidth, i.naturalHeight]")

@@ -37,11 +37,11 @@ from forecast.model import encode, probabilities
 
 DRAWS = 400
 CHART_FUNCTIONS = {
-    "timeline": charts.timeline,
-    "impact": charts.impact,
-    "ach": charts.ach_matrix,
-    "sensitivity": charts.sensitivity,
-    "distribution": charts.distribution,
+    "timeline": charts.plot_timeline,
+    "impact": charts.plot_impact,
+    "ach": charts.plot_ach,
+    "sensitivity": charts.plot_sensitivity,
+    "distribution": charts.plot_distribution,
 }
 
 
@@ -203,7 +203,7 @@ def test_figure_height_grows_with_items(two_item_result, long_result):
 
 
 def test_timeline_ticks_are_the_steps_and_ids(long_result):
-    fig = charts.timeline(long_result)
+    fig = charts.plot_timeline(long_result)
     ax_p, ax_h = fig.axes[:2]
     labels = [t.get_text() for t in ax_h.get_xticklabels()]
     ids = [str(i) for i in long_result["trajectory"]["evidence_id"].values[1:]]
@@ -215,7 +215,7 @@ def test_timeline_ticks_are_the_steps_and_ids(long_result):
 
 
 def test_timeline_same_date_items_stay_apart(two_item_result):
-    fig = charts.timeline(two_item_result, hypotheses=False)
+    fig = charts.plot_timeline(two_item_result, hypotheses=False)
     (ax,) = [a for a in fig.axes if a.get_xticklabels()]
     line = next(ln for ln in ax.lines if ln.get_label().startswith("P("))
     assert list(line.get_xdata()) == [0, 1, 2]  # step positions, not dates
@@ -224,7 +224,7 @@ def test_timeline_same_date_items_stay_apart(two_item_result):
 def test_timeline_into_given_axes(uncertain_result):
     fig = Figure(figsize=(8, 4))
     ax = fig.subplots()
-    out = charts.timeline(uncertain_result, ax=ax)
+    out = charts.plot_timeline(uncertain_result, ax=ax)
     assert out is fig
     assert len(fig.axes) == 1
     assert [t.get_text() for t in ax.get_xticklabels()] == ["prior", "a", "b", "c", "d"]
@@ -233,8 +233,8 @@ def test_timeline_into_given_axes(uncertain_result):
 def test_charts_work_on_a_result_read_back_from_disk(uncertain_result, tmp_path):
     forecast.save_result(uncertain_result, tmp_path)
     loaded = forecast.load_result(tmp_path / "posterior.nc")
-    for fn in CHART_FUNCTIONS.values():
-        assert isinstance(fn(loaded), Figure)
+    for name, fn in CHART_FUNCTIONS.items():  # the same chart, drawn from the file
+        assert charts.svg_text(fn(loaded)) == charts.svg_text(fn(uncertain_result)), name
     np.testing.assert_allclose(
         charts.impact_table(loaded)["p_without"], charts.impact_table(uncertain_result)["p_without"]
     )
@@ -250,7 +250,7 @@ def test_a_scenario_without_evidence_draws_every_chart(tmp_path):
 
 def test_wrong_input_is_explained():
     with pytest.raises(TypeError, match="expected the result of forecast.run"):
-        charts.timeline({"trajectory": 1})
+        charts.plot_timeline({"trajectory": 1})
 
 
 # ----------------------------------------------------------------------------- impact numbers
@@ -331,7 +331,7 @@ def test_reduced_weight_items_are_flagged_and_hatched(uncertain_result):
 
 
 def test_direction_colours_are_okabe_ito(exact_result):
-    fig = charts.impact(exact_result)
+    fig = charts.plot_impact(exact_result)
     bars = [p for p in fig.axes[0].patches if p.get_height() > 0.5][:3]
     up, down = mpl.colors.to_rgba(charts.UP), mpl.colors.to_rgba(charts.DOWN)
     assert [b.get_facecolor() for b in bars] == [up, down, up]  # a up, b down, c up
@@ -339,7 +339,7 @@ def test_direction_colours_are_okabe_ito(exact_result):
 
 # ----------------------------------------------------------------------------- ACH
 def test_ach_matrix_shows_row_centred_log_likelihoods(uncertain_result):
-    fig = charts.ach_matrix(uncertain_result)
+    fig = charts.plot_ach(uncertain_result)
     image = fig.axes[0].images[0]
     ll = uncertain_result["evidence"]["log_likelihood"].values
     np.testing.assert_allclose(image.get_array(), ll - ll.mean(axis=1, keepdims=True))
@@ -397,27 +397,27 @@ def test_sensitivity_directions_make_sense(uncertain_result):
 def test_sensitivity_leaves_out_prior_strength_and_says_why(uncertain_result):
     table = charts.sensitivity_table(uncertain_result)
     assert "prior_strength" not in set(table["kind"])
-    svg = svg_of(charts.sensitivity(uncertain_result))
+    svg = svg_of(charts.plot_sensitivity(uncertain_result))
     assert "Prior strength (kappa = 15) is not shown" in svg
 
 
 def test_sensitivity_shows_the_top_15(long_result):
     table = charts.sensitivity_table(long_result)
     assert len(table) > 15
-    fig = charts.sensitivity(long_result)
+    fig = charts.plot_sensitivity(long_result)
     labels = [t.get_text() for t in fig.axes[0].get_yticklabels()]
     assert labels == list(table["input"].head(15))
 
 
 def test_sensitivity_with_exact_inputs_says_so(exact_result):
     assert charts.sensitivity_table(exact_result).empty
-    svg = svg_of(charts.sensitivity(exact_result))
+    svg = svg_of(charts.plot_sensitivity(exact_result))
     assert "No uncertain inputs" in svg
 
 
 # ----------------------------------------------------------------------------- distribution
 def test_distribution_marks_probability_and_band(uncertain_result):
-    fig = charts.distribution(uncertain_result)
+    fig = charts.plot_distribution(uncertain_result)
     ax = fig.axes[0]
     t = uncertain_result["trajectory"].isel(step=-1)
     xs = {round(ln.get_xdata()[0], 9) for ln in ax.lines}
@@ -429,17 +429,17 @@ def test_distribution_marks_probability_and_band(uncertain_result):
 
 def test_distribution_step_is_checked(uncertain_result):
     with pytest.raises(ValueError, match=r"step must be in -5\.\.4, got 7"):
-        charts.distribution(uncertain_result, step=7)
-    assert "the prior" in svg_of(charts.distribution(uncertain_result, step=0))
+        charts.plot_distribution(uncertain_result, step=7)
+    assert "the prior" in svg_of(charts.plot_distribution(uncertain_result, step=0))
 
 
 def test_distribution_with_exact_inputs(exact_result):
-    assert "Every input is exact" in svg_of(charts.distribution(exact_result))
+    assert "Every input is exact" in svg_of(charts.plot_distribution(exact_result))
 
 
 # ----------------------------------------------------------------------------- ax=
 def test_timeline_draws_into_a_users_axes(uncertain_result):
-    ax = draw_into_user_axes(lambda ax: charts.timeline(uncertain_result, ax=ax))
+    ax = draw_into_user_axes(lambda ax: charts.plot_timeline(uncertain_result, ax=ax))
     line = next(ln for ln in ax.get_lines() if ln.get_label() == "P(event)")
     np.testing.assert_allclose(
         line.get_ydata(), 100 * uncertain_result["trajectory"]["p_outcome"].values
@@ -447,7 +447,7 @@ def test_timeline_draws_into_a_users_axes(uncertain_result):
 
 
 def test_distribution_draws_into_a_users_axes(uncertain_result):
-    ax = draw_into_user_axes(lambda ax: charts.distribution(uncertain_result, ax=ax), side=0)
+    ax = draw_into_user_axes(lambda ax: charts.plot_distribution(uncertain_result, ax=ax), side=0)
     assert "Where P(event) could move" in ax.get_title(loc="left")
     assert sum(p.get_height() > 0 for p in ax.patches) > 5  # the histogram's bars
     assert ax.get_legend() is not None
@@ -461,7 +461,7 @@ def test_sensitivity_draws_into_a_users_axes(uncertain_result, route):
 
     def chart(ax):
         if route == "sensitivity":
-            return charts.sensitivity(uncertain_result, top=3, ax=ax)
+            return charts.plot_sensitivity(uncertain_result, top=3, ax=ax)
         return sensitivity_figure(uncertain_result, table, top=3, ax=ax)
 
     ax = draw_into_user_axes(chart)
@@ -473,7 +473,7 @@ def test_sensitivity_draws_into_a_users_axes(uncertain_result, route):
 
 def test_watch_chart_draws_into_a_users_axes(bundled_result):
     table = forecast.watch(bundled_result, ROOT / "indicators")
-    ax = draw_into_user_axes(lambda ax: charts.watch_chart(bundled_result, table, top=4, ax=ax))
+    ax = draw_into_user_axes(lambda ax: charts.plot_watch(bundled_result, table, top=4, ax=ax))
     assert "What would change P(invasion)" in ax.get_title(loc="left")
     assert [len(c.get_offsets()) for c in ax.collections[-2:]] == [4, 4]  # seen, not seen
     assert ax.get_legend() is not None
@@ -481,9 +481,9 @@ def test_watch_chart_draws_into_a_users_axes(bundled_result):
 
 def test_options_are_keyword_only(uncertain_result):
     for call in (
-        lambda: charts.timeline(uncertain_result, None),
-        lambda: charts.distribution(uncertain_result, -1),
-        lambda: charts.sensitivity(uncertain_result, 3),
+        lambda: charts.plot_timeline(uncertain_result, None),
+        lambda: charts.plot_distribution(uncertain_result, -1),
+        lambda: charts.plot_sensitivity(uncertain_result, 3),
     ):
         with pytest.raises(TypeError, match="positional argument"):
             call()
@@ -501,7 +501,7 @@ def test_save_all_writes_every_chart_atomically(uncertain_result, tmp_path):
     assert not list((tmp_path / "out").glob(".*.tmp"))
     png = (tmp_path / "out" / "timeline.png").read_bytes()
     width = int.from_bytes(png[16:20], "big")
-    fig = charts.timeline(uncertain_result)
+    fig = charts.plot_timeline(uncertain_result)
     assert width == pytest.approx(fig.get_figwidth() * 200, abs=2)
 
 
@@ -526,7 +526,7 @@ def test_timeline_draws_the_previous_run_at_the_items_current_steps(uncertain_sc
 
     before = forecast.run(uncertain_scenario.without("b"), draws=300, seed=2)  # ids a, c, d
     now = keep_previous(forecast.run(uncertain_scenario, draws=300, seed=2), before)  # a-d
-    fig = charts.timeline(now)
+    fig = charts.plot_timeline(now)
     line = next(ln for ln in fig.axes[0].get_lines() if ln.get_label().startswith("previous"))
     np.testing.assert_array_equal(line.get_xdata(), [0, 1, 3, 4])
     np.testing.assert_allclose(line.get_ydata(), 100 * before["trajectory"]["p_outcome"].values)
@@ -536,7 +536,9 @@ def test_timeline_draws_the_previous_run_at_the_items_current_steps(uncertain_sc
 
     gone = keep_previous(forecast.run(uncertain_scenario.without("c"), draws=300, seed=2), now)
     line = next(
-        ln for ln in charts.timeline(gone).axes[0].get_lines() if ln.get_label().startswith("prev")
+        ln
+        for ln in charts.plot_timeline(gone).axes[0].get_lines()
+        if ln.get_label().startswith("prev")
     )
     np.testing.assert_array_equal(line.get_xdata(), [0, 1, 2, 2.5, 3])  # c: between b and d
 
@@ -545,13 +547,16 @@ def test_parallel_rendering_reaps_workers_when_the_parent_fails(tmp_path):
     def fn(share):
         if share == ["parent"]:
             raise RuntimeError("parent share failed")
-        (tmp_path / share[0]).write_text("done")
+        (tmp_path / share[0]).write_text(str(os.getpid()))
 
     with pytest.raises(RuntimeError, match="parent share failed"):
         in_processes(fn, [["parent"], ["child"]])
-    assert (tmp_path / "child").read_text() == "done"  # the worker finished before the raise
+    worker = int((tmp_path / "child").read_text())  # the worker finished before the raise
+    assert worker != os.getpid()
+    # no worker left unreaped (no zombie); other children of this test process (a process
+    # pool's server started by an earlier test) are not the renderer's
     with pytest.raises(ChildProcessError):
-        os.waitpid(-1, os.WNOHANG)  # no worker left unreaped (no zombie)
+        os.waitpid(worker, os.WNOHANG)
 
 
 def test_parallel_rendering_runs_the_other_shares_in_workers(tmp_path):
@@ -593,19 +598,22 @@ def test_parallel_rendering_without_fork_renders_here(tmp_path, monkeypatch):
 
 
 def test_parallel_rendering_stops_its_workers_when_one_cannot_fork(tmp_path, monkeypatch):
-    fork, calls = os.fork, []
+    fork, calls, forked = os.fork, [], []
 
     def second_fails():
         calls.append(1)
         if len(calls) == 2:
             raise OSError(11, "Resource temporarily unavailable")
-        return fork()
+        pid = fork()
+        forked.append(pid)
+        return pid
 
     monkeypatch.setattr(os, "fork", second_fails)
     in_processes(lambda share: (tmp_path / share[0]).write_text("x"), [["a"], ["b"], ["c"]])
     assert all((tmp_path / name).exists() for name in "abc")  # done here
+    assert forked and all(forked)  # the worker forked first (its pid, seen in the parent)...
     with pytest.raises(ChildProcessError):
-        os.waitpid(-1, os.WNOHANG)  # the worker forked first is gone, not waiting for work
+        os.waitpid(forked[0], os.WNOHANG)  # ...is gone, not waiting for work
 
 
 def test_parallel_rendering_forks_quietly_beside_threads(tmp_path):
@@ -649,6 +657,6 @@ def test_ach_shows_two_character_grades():
         item_dict("lettered", {"calm": 2.0}, date="2022-02-16", reliability="C"),
     ]
     s = forecast.Scenario.from_dict({"priors": priors_dict(), "evidence": items})
-    fig = forecast.ach_matrix(forecast.run(s, draws=200, seed=1))
+    fig = forecast.plot_ach(forecast.run(s, draws=200, seed=1))
     labels = [t.get_text() for ax in fig.axes for t in ax.get_yticklabels()]
     assert "graded [B2]" in labels and "lettered" in labels

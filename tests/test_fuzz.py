@@ -154,3 +154,105 @@ def test_new_evidence_on_any_id_writes_a_valid_template_or_refuses(new_id):
         if code == 0:
             assert written == [f"{new_id}.yaml"]
             assert run_cli(["validate", *args])[0] == 0
+
+
+# ----------------------------------------------------------------------------- round two
+# The newer commands (issue 22): observe and watch on mutated indicator files, score on a
+# mutated resolved scenario, report on a result whose attributes were rewritten.
+INDICATORS = sorted((ROOT / "indicators").glob("*.yaml"))
+
+
+def _check_output(code: int, out: str, err: str) -> None:
+    assert code in (0, 2), err
+    assert "Traceback" not in err and "internal error" not in err, err
+    assert len(out) + len(err) < 20_000
+    assert not CONTROL.search(out + err), (out + err)[:2000]
+
+
+@pytest.mark.slow
+@settings(max_examples=12, derandomize=True, deadline=None, database=None)
+@given(steps=st.lists(mutation, min_size=1, max_size=3), seen=st.booleans())
+def test_observe_and_watch_on_mutated_indicators(steps, seen):
+    with tempfile.TemporaryDirectory(prefix="forecast-fuzz-") as tmp:
+        work = Path(tmp)
+        shutil.copy(ROOT / "priors.yaml", work / "priors.yaml")
+        shutil.copytree(ROOT / "evidence", work / "evidence")
+        (work / "indicators").mkdir()
+        for p in INDICATORS[:3]:
+            shutil.copy(p, work / "indicators" / p.name)
+        target = work / "indicators" / INDICATORS[0].name
+        target.write_bytes(mutate(target.read_bytes(), steps))
+        files = ["--priors", str(work / "priors.yaml"), "--evidence", str(work / "evidence")]
+        files += ["--indicators", str(work / "indicators")]
+        _check_output(*run_cli(["watch", *files, "--out", str(work / "out"), "--draws", "200"]))
+        ident = INDICATORS[0].stem
+        how = "--seen" if seen else "--not-seen"
+        code, out, err = run_cli(["observe", ident, how, "--date", "2022-02-23", *files])
+        _check_output(code, out, err)
+        if code == 0:  # what observe wrote reads back
+            assert run_cli(["validate", *files])[0] == 0
+
+
+@settings(max_examples=30, derandomize=True, deadline=None, database=None)
+@given(steps=st.lists(mutation, min_size=1, max_size=3))
+def test_score_on_a_mutated_resolved_scenario(steps):
+    with tempfile.TemporaryDirectory(prefix="forecast-fuzz-") as tmp:
+        work = Path(tmp) / "q"
+        work.mkdir()
+        shutil.copytree(ROOT / "evidence", work / "evidence")
+        priors = (ROOT / "priors.yaml").read_bytes()
+        (work / "priors.yaml").write_bytes(mutate(priors, steps))
+        _check_output(*run_cli(["score", str(work), "--out", str(Path(tmp) / "out")]))
+
+
+ATTRIBUTES = ["input_files", "evidence_folder", "question", "command", "versions", "created"]
+ATTR_VALUES = st.one_of(
+    st.text(max_size=60),
+    st.sampled_from(
+        [
+            '{"/etc/hostname": "00"}',
+            '{"/proc/self/mem": "x", "../../x": "y"}',
+            "/proc/self",
+            "/",
+            "\x1b]0;x\x07",
+            "{}",
+            "[]",
+            "nan",
+        ]
+    ),
+    st.floats(allow_nan=True),
+    st.integers(),
+)
+
+
+@pytest.fixture(scope="module")
+def saved_result(tmp_path_factory) -> Path:
+    work = tmp_path_factory.mktemp("fuzz-result")
+    args = ["--priors", str(ROOT / "priors.yaml"), "--evidence", str(ROOT / "evidence")]
+    assert run_cli(["run", *args, "--out", str(work), "--no-charts", "--draws", "200"])[0] == 0
+    return work / "posterior.nc"
+
+
+@settings(
+    max_examples=30,
+    derandomize=True,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(name=st.sampled_from(ATTRIBUTES), value=ATTR_VALUES)
+def test_report_on_a_result_with_rewritten_attributes(saved_result, name, value):
+    import h5py
+
+    with tempfile.TemporaryDirectory(prefix="forecast-fuzz-") as tmp:
+        crafted = Path(tmp) / "posterior.nc"
+        shutil.copy(saved_result, crafted)
+        with h5py.File(crafted, "a") as f:
+            f.attrs[name] = value
+        code, out, err = run_cli(
+            ["report", "--result", str(crafted), "--out", str(Path(tmp) / "o")]
+        )
+        _check_output(code, out, err)
+        if code == 0:
+            html = (Path(tmp) / "o" / "report.html").read_text()
+            assert "(edited)" not in html and "(gone)" not in html

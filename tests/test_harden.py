@@ -300,7 +300,7 @@ def test_a_window_near_year_9999_is_scored_and_drawn(tmp_path):
 
 # ----------------------------------------------------------------------------- major 8
 def _quote_table(path: Path, rows: int, chars: int) -> None:
-    quote = ("«Войска» — 軍隊 " * (chars // 15 + 1))[:chars]
+    quote = ("«軍隊»" * (chars // 4 + 1))[:chars]  # 2-3 bytes a character in UTF-8
     with path.open("w", encoding="utf-8", newline="") as fh:
         writer = csv.writer(fh)
         writer.writerow(["id", "date", "title", "source", "quote", "likelihood.storm"])
@@ -312,7 +312,7 @@ def _quote_table(path: Path, rows: int, chars: int) -> None:
 def test_what_run_accepts_it_reads_back(tmp_path, capsys, monkeypatch):
     """28 MB of non-ASCII quotes: run, then report and a second run read its result."""
     write_scenario(tmp_path, priors_dict(), [])
-    _quote_table(tmp_path / "evidence" / "table.csv", rows=110, chars=90_000)
+    _quote_table(tmp_path / "evidence" / "table.csv", rows=130, chars=90_000)
     assert (tmp_path / "evidence" / "table.csv").stat().st_size > 28e6
     monkeypatch.chdir(tmp_path)
     assert main(["run", "--no-charts", "--draws", "100"]) == 0
@@ -427,3 +427,86 @@ def test_watch_options_are_range_checked(bundled_run, tmp_path, capsys, monkeypa
     monkeypatch.chdir(_copy(bundled_run, tmp_path))
     assert main(["watch", *option]) == 2
     assert "must be from" in capsys.readouterr().err
+
+
+def test_escape_sequences_in_folder_names_never_reach_the_terminal(tmp_path, capsys):
+    q = _resolved(tmp_path / "x\x1b]0;owned\x07\u202ey")
+    assert main(["score", str(q), "--out", str(tmp_path / "o")]) == 0
+    captured = capsys.readouterr()
+    text = captured.out + captured.err
+    assert "\x1b" not in text and "\u202e" not in text
+    assert "x\\x1b]0;owned\\x07\\u202ey" in text
+
+
+def test_an_ascii_terminal_keeps_the_run(tmp_path):
+    """PYTHONIOENCODING=ascii and a Hebrew question: run writes its set, exit 0."""
+    write_scenario(tmp_path, priors_dict(question="האם זה יקרה?"), [item_dict("a", {"storm": 2})])
+    env = dict(os.environ, PYTHONPATH=str(ROOT), PYTHONIOENCODING="ascii")
+    done = subprocess.run(
+        [sys.executable, "-m", "forecast", "run", "--no-charts", "--draws", "100"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "\\u05d4" in done.stdout
+    assert (tmp_path / "out" / "posterior.nc").is_file()
+
+
+def test_bidi_overrides_are_isolated_in_the_report(tmp_path):
+    from forecast.bidi import isolate
+
+    assert isolate("a\u202eb") == "\u2068a\u202eb\u202c\u2069"
+    assert isolate("\u2069\u202e") == "\u2068\u202e\u202c\u2069"  # a stray closer is dropped
+    assert isolate("שלום") == "שלום"
+    q = "Will \u202eit\u2066 happen?"
+    write_scenario(tmp_path, priors_dict(question=q), [item_dict("a", {"storm": 2})])
+    out = tmp_path / "out"
+    assert main(["run", "--priors", str(tmp_path / "priors.yaml"), "--evidence",
+                 str(tmp_path / "evidence"), "--out", str(out), "--draws", "100"]) == 0  # fmt: skip
+    html = (out / "report.html").read_text()
+    assert "\u2068Will \u202eit\u2066 happen?\u2069\u202c\u2069" in html
+    for svg in out.glob("*.svg"):
+        assert "\u202e" not in svg.read_text(), svg.name
+
+
+def test_a_p_outcome_of_1e_320_keeps_its_value(tmp_path):
+    hyps = {
+        "calm": {"prior": 0.6, "p_outcome": 1e-320},
+        "storm": {"prior": 0.4, "p_outcome": 1e-320},
+    }
+    q = _resolved(tmp_path / "q", hypotheses=hyps)
+    assert main(["score", str(q), "--out", str(tmp_path / "o")]) == 0
+    scores = pd.read_csv(tmp_path / "o" / "scores.csv")
+    post = pd.read_csv(tmp_path / "o" / "postmortem.csv")
+    assert scores["log_score"].iloc[0] == pytest.approx(np.log(1e-320), abs=1e-3)
+    assert not post.isna().any().any()
+
+
+@pytest.mark.slow
+def test_sigterm_while_writing_leaves_out_as_it_was(bundled_run, tmp_path):
+    """SIGTERM during score's set: out/ keeps its earlier files, no staging folder is left."""
+    q = _resolved(tmp_path / "q")
+    out = tmp_path / "out"
+    assert main(["score", str(q), "--out", str(out)]) == 0
+    before = snapshot(out)
+    fd = os.open(out, os.O_RDONLY | os.O_DIRECTORY)
+    fcntl.flock(fd, fcntl.LOCK_EX)  # score waits for it, inside its set: then terminate it
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "forecast", "score", str(q), "--out", str(out)],
+        env=env,
+        stderr=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        text=True,
+    )
+    try:
+        assert "waiting for it to finish" in proc.stderr.readline()
+        proc.terminate()
+        assert proc.wait(timeout=300) != 0
+    finally:
+        os.close(fd)
+    assert snapshot(out) == before
+    assert not list(tmp_path.glob(".out.forecast-*"))

@@ -333,7 +333,7 @@ def test_nuts_route_agrees_with_fast_route(uncertain_scenario):
 def test_nuts_model_compiled_once_per_structure(uncertain_scenario, monkeypatch):
     import nutpie
 
-    from forecast.model import compiled_nuts_model
+    from forecast.pymc_model import compiled_nuts_model
 
     compiled = []
     real = nutpie.compile_pymc_model

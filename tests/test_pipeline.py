@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import inspect
+
 import pytest
 from helpers import item_dict, priors_dict, write_scenario
 
@@ -47,3 +49,21 @@ def test_run_folder_refuses_to_write_into_the_evidence_folder(folder):
         run_folder(priors, evidence, evidence / "out", charts=False)
     with pytest.raises(InputError, match="holds the scenario's"):
         check_out(evidence.parent, priors=priors, evidence=evidence)
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        ("timeline", "plot_timeline"),
+        ("ach_matrix", "plot_ach"),
+        ("distribution", "plot_distribution"),
+    ],
+)
+def test_old_chart_names_warn_and_draw_the_same_chart(old, new, uncertain_result):
+    import forecast
+    from forecast import charts
+
+    with pytest.warns(DeprecationWarning, match=f"use forecast.{new}"):
+        fig = getattr(forecast, old)(uncertain_result)
+    assert charts.svg_text(fig) == charts.svg_text(getattr(forecast, new)(uncertain_result))
+    assert inspect.ismodule(getattr(charts, old.split("_")[0]))  # no module/function clash

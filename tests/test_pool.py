@@ -316,7 +316,7 @@ def test_disagreement_chart_is_bounded_at_2000_items_and_12_analysts():
     import xarray as xr
     from matplotlib.figure import Figure
 
-    from forecast.charts.pool import disagreement_chart
+    from forecast.charts.pool import plot_disagreement
     from forecast.charts.style import MAX_INCHES
     from forecast.pooling import Pool
 
@@ -327,7 +327,7 @@ def test_disagreement_chart_is_bounded_at_2000_items_and_12_analysts():
     c = build_consensus(team, run=False)
     empty = (xr.DataTree(),) * 12
     p = Pool(team, np.full(12, 1 / 12), "logodds", 1.0, empty, pd.DataFrame(), c)
-    fig = disagreement_chart(p)
+    fig = plot_disagreement(p)
     assert isinstance(fig, Figure) and max(fig.get_size_inches()) <= MAX_INCHES
     texts = [t.get_text() for t in fig.texts] + [t.get_text() for t in fig.legends[0].texts]
     assert any("and 1,985 more shared items" in t for t in texts)

@@ -94,7 +94,7 @@ def test_accessors_refuse_names_outside_the_schema(bundled):
 
 
 def test_band_label_follows_the_result_not_a_literal(bundled):
-    from forecast.charts import timeline
+    from forecast.charts import plot_timeline
     from forecast.widgets import headline
 
     assert rs.band_label(bundled) == "90%"
@@ -108,7 +108,7 @@ def test_band_label_follows_the_result_not_a_literal(bundled):
     assert "(80% band " in headline(other)
     from matplotlib.text import Text
 
-    labels = [t.get_text() for t in timeline(other).findobj(Text)]
+    labels = [t.get_text() for t in plot_timeline(other).findobj(Text)]
     assert "80% judgement band" in labels and "90% judgement band" not in labels
     other.attrs["band"] = "not json"  # a hand-edited file: the default, never a crash
     assert rs.band_label(other) == "90%"

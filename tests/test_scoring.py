@@ -97,7 +97,7 @@ def test_scores_match_a_hand_computation(resolved):
     assert row["days"] == 8
     assert row["time_avg_brier"] == pytest.approx(np.mean((daily - 1) ** 2), abs=1e-12)
     assert row["time_avg_log_score"] == pytest.approx(np.mean(np.log(daily)), abs=1e-12)
-    assert row["outcome_happened"] is True or row["outcome_happened"] == True  # noqa: E712
+    assert isinstance(row["outcome_happened"], bool | np.bool_) and row["outcome_happened"]
     assert row["resolved_on"] == "2022-02-20"
     assert frame.attrs["scored"][0].excluded == ("late",)
 
@@ -330,10 +330,10 @@ def test_nothing_resolved_exit_2(tmp_path, capsys):
 
 # ----------------------------------------------------------------------------- charts, report
 def test_calibration_chart_draws_into_a_users_axes(resolved):
-    from forecast.charts.score import calibration_chart
+    from forecast.charts.score import plot_calibration
 
     cal = calibration(score(resolved))
-    ax = draw_into_user_axes(lambda ax: calibration_chart(cal, ax=ax))
+    ax = draw_into_user_axes(lambda ax: plot_calibration(cal, ax=ax))
     assert "MCB" in ax.get_title(loc="left")
     (bars,) = ax.containers  # the observed rates with their Wilson intervals
     full = cal.table[cal.table["n"] > 0]
@@ -342,12 +342,12 @@ def test_calibration_chart_draws_into_a_users_axes(resolved):
 
 
 def test_score_chart_and_report_section(resolved):
-    from forecast.charts.score import calibration_chart, score_chart
+    from forecast.charts.score import plot_calibration, plot_score
     from forecast.report import how_it_resolved
 
     frame = score(resolved)
     scored = frame.attrs["scored"][0]
-    fig = score_chart(scored)
+    fig = plot_score(scored)
     top, bottom = fig.axes
     assert f"final {scored.row['final_p']:.1%}" in top.get_title(loc="left")
     # the daily Brier score as one step-filled area through the days the forecast changes
@@ -357,7 +357,7 @@ def test_score_chart_and_report_section(resolved):
     assert all(np.isclose(heights, v).any() for v in daily)  # every day's score is drawn
     assert all(np.isclose(daily, h).any() or h == 0 for h in heights)  # and nothing else
     cal = calibration(frame)
-    assert "MCB" in calibration_chart(cal).axes[0].get_title(loc="left")
+    assert "MCB" in plot_calibration(cal).axes[0].get_title(loc="left")
     html = how_it_resolved(scored.scenario)
     assert "<h2>How it resolved</h2>" in html and "event happened" in html
     post = postmortem(scored)

@@ -153,6 +153,24 @@ def test_deck_bounded_with_long_ids_and_many_items(tmp_path):
     assert "+ 290 more items" in closing
 
 
+def test_deck_has_a_by_date_slide_for_a_question_with_a_deadline(tmp_path):
+    from pptx import Presentation
+
+    from forecast.time_result import by_date_frame
+
+    priors = {**labelled_priors(), "opened": "2022-02-10", "deadline": "2022-03-31"}
+    p, e = write_scenario(tmp_path, priors, labelled_items())
+    result = forecast.run(forecast.load_scenario(p, e), draws=200, seed=0, attribution=True)
+    deck = Presentation(str(forecast.slides(result, tmp_path / "deck.pptx")))
+    titles = [slide_text(s).splitlines()[0] for s in deck.slides]
+    assert f"By when: P({OUTCOME_LABEL}) up to the deadline" in titles
+    slide = deck.slides[titles.index(f"By when: P({OUTCOME_LABEL}) up to the deadline")]
+    last = by_date_frame(result).iloc[-1]
+    descr = pictures(slide)[0].element.nvPicPr.cNvPr.get("descr")
+    assert f"{100 * last['p_approved_by']:.0f}% by the deadline 2022-03-31" in descr
+    assert len(descr) <= 120 and slide.notes_slide.notes_text_frame.text
+
+
 # ----------------------------------------------------------------------------- slide size
 def _visible_texts(fig) -> list[Text]:
     from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -228,7 +246,7 @@ def test_hypothesis_lines_differ_by_more_than_colour(labelled):
     styles = [series_style(j) for j in range(8)]
     for a, b in zip(styles, styles[1:], strict=False):
         assert a["linestyle"] != b["linestyle"] and a["marker"] != b["marker"]
-    fig = forecast.timeline(forecast.load_result(labelled / "out" / "posterior.nc"))
+    fig = forecast.plot_timeline(forecast.load_result(labelled / "out" / "posterior.nc"))
     lines = [ln for ln in fig.axes[1].get_lines() if ln.get_label().startswith("Council")]
     assert len(lines) == 2
     assert {ln.get_marker() for ln in lines} == {"o", "s"}
@@ -239,7 +257,7 @@ def test_hypothesis_lines_differ_by_more_than_colour(labelled):
 def test_labels_in_charts_report_and_cli_ids_in_csvs(labelled, capsys):
     out = labelled / "out"
     result = forecast.load_result(out / "posterior.nc")
-    texts = [t.get_text() for t in _visible_texts(forecast.timeline(result))]
+    texts = [t.get_text() for t in _visible_texts(forecast.plot_timeline(result))]
     joined = "\n".join(texts)
     assert f"P({OUTCOME_LABEL})" in joined and LABELS["yes_bloc"] in joined
     assert "P(approved)" not in joined
@@ -375,3 +393,12 @@ def test_brief_notebook_other_question(labelled, capsys):
     assert not found
     assert "import forecast" not in page  # --no-code: no code
     assert "Traceback" not in page
+
+
+def test_what_if_panel_shows_the_labels(labelled):
+    panel = forecast.what_if(
+        forecast.load_scenario(labelled / "priors.yaml", labelled / "evidence"), draws=200
+    )
+    assert panel.text.startswith(f"P({OUTCOME_LABEL}) = ")
+    legend = [t.get_text() for t in panel.traces["outcome"].axes.get_legend().get_texts()]
+    assert f"P({LABELS['yes_bloc']})" in legend and f"P({OUTCOME_LABEL})" in legend

@@ -465,6 +465,58 @@ def test_scores_count_lapsed_indicators_and_what_not_seen_would_give(tmp_path):
     assert row["final_p_if_lapsed_not_seen"] == pytest.approx(ref, abs=1e-9)
 
 
+def test_the_cli_says_how_many_days_have_passed_since_the_as_of_day():
+    from forecast.time_result import as_of_notes
+
+    result = forecast.run(time_scenario(), seed=0, draws=200, as_of=day(39))
+    notes = as_of_notes(result, today=OPENED + dt.timedelta(days=50))
+    assert "1 item(s) dated after the as-of day left out: c1" in notes
+    assert any(n.startswith(f"11 day(s) without the outcome have passed since the as-of day "
+                            f"{day(39)}") and "--as-of today" in n for n in notes)  # fmt: skip
+    late = as_of_notes(result, today=OPENED + dt.timedelta(days=N_DAYS + 5))
+    assert any(f"the deadline {day(N_DAYS)} has passed" in n for n in late)
+    assert len(as_of_notes(result, today=OPENED + dt.timedelta(days=39))) == 1
+
+
+def test_a_daily_series_of_millennia_is_refused_up_front(tmp_path, capsys):
+    """No deadline, opened 0001-01-01 and an item in 9999: refused naming opened, exit 2."""
+    priors, evidence = write_scenario(
+        tmp_path, priors_dict(opened="0001-01-01"), [item_dict("x", {"storm": 2}, date="9999-12-31")]
+    )  # fmt: skip
+    code = main(["run", "--priors", str(priors), "--evidence", str(evidence),
+                 "--out", str(tmp_path / "out"), "--no-charts"])  # fmt: skip
+    assert code == 2
+    err = capsys.readouterr().err
+    assert "days after opened (0001-01-01" in err and "at most 36,600" in err
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_result_with_retraction_and_as_of_rows_saves_loads_and_tabulates(tmp_path):
+    """The extra rows leave the per-item tables (impact, attribution) one row per item: the
+    retracted item with no share; the saved file loads back as a forecast result."""
+    result = forecast.run(time_scenario(), seed=0, draws=200, attribution=True, as_of=day(45))
+    paths = forecast.save_result(result, tmp_path)
+    back = forecast.load_result(paths["posterior"])
+    table = forecast.impact_table(back)
+    assert list(table.index) == ["a1", "a2", "b1", "c1"]
+    p = forecast.trajectory_frame(back)["p_event"].to_numpy()
+    np.testing.assert_allclose(table["p_after"], p[[1, 2, 3, 5]], atol=1e-15)
+    assert table.loc["a2", "shapley"] == 0.0
+
+
+def test_as_of_today_and_the_default_day():
+    s = time_scenario()
+    assert resolve_as_of(
+        s, "today", today=OPENED + dt.timedelta(days=45)
+    ).day == dt.date.fromisoformat(day(45))
+    assert resolve_as_of(s).day == dt.date.fromisoformat(day(40))  # the latest item
+    assert resolve_as_of(s).left_out == () and not resolve_as_of(s).given
+    resolved = scenario(HYPS, ITEMS, deadline=day(N_DAYS), groups={"g": {"correlation": RHO}},
+                        resolution={"outcome": True, "date": day(40)})  # fmt: skip
+    assert resolve_as_of(resolved).day == dt.date.fromisoformat(day(12))  # before the resolution
+    assert resolve_as_of(resolved).left_out == ("c1",)
+
+
 @pytest.mark.parametrize("deadline", [None, 30], ids=["no-deadline", "deadline"])
 def test_a_certain_or_impossible_outcome_runs_without_numpy_warnings(deadline):
     """``p_outcome`` of exactly 0 or 1 under constant timing: ``log(1 - p)`` is -inf and

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import sys
 import time
 
@@ -31,32 +30,28 @@ def panel(bundled) -> WhatIf:
 
 
 @pytest.fixture(scope="module")
-def untimed(bundled):
-    """The bundled scenario without its window (no `opened`, deadline or timing shapes).
-
-    The time model (docs/model.md, "Time") counts the days without the outcome; a move on a
-    scenario without time takes the arrays-only route that validates nothing.
-    """
-    from forecast.scenario import Priors
-
-    d = bundled.priors.model_dump(exclude_none=True)
-    for key in ("opened", "deadline", "timing"):
-        d.pop(key)
-    for h in d["hypotheses"].values():
+def clockless(bundled):
+    """The bundled scenario without its window (no opened, deadline or timing): the panel's
+    warm path on item arrays alone (with time, a move revalidates its scenario: issue 23)."""
+    data = bundled.to_dict()
+    for key in ("opened", "deadline", "timing", "resolution"):
+        data["priors"].pop(key, None)
+    for h in data["priors"]["hypotheses"].values():
         h.pop("by", None)
-    return dataclasses.replace(bundled, priors=Priors.model_validate(d))
+    return forecast.Scenario.from_dict(data)
 
 
-@pytest.fixture
-def untimed_panel(untimed) -> WhatIf:
-    return what_if(untimed, seed=0, draws=DRAWS)
+@pytest.fixture(scope="module")
+def clockless_panel(clockless) -> WhatIf:
+    return what_if(clockless, seed=0, draws=DRAWS)
 
 
 @pytest.fixture(autouse=True)
 def _reset(request):
     yield
-    if "panel" in request.fixturenames:
-        request.getfixturevalue("panel").reset()
+    for name in ("panel", "clockless_panel"):
+        if name in request.fixturenames:
+            request.getfixturevalue(name).reset()
 
 
 def final(result: xr.DataTree) -> float:
@@ -194,9 +189,12 @@ def test_scale_likelihoods_scales_every_log_ratio():
     assert got["b"] == [0.5**1.5, 2.0**1.5]
     assert np.log(got["c"][0]) == pytest.approx(1.5 * np.log(0.2))
     assert scale_likelihoods({"a": 4.0, "b": (0.5, 2.0)}, 0.0) == {"a": 1.0, "b": 1.0}
-    # a vanishing s cannot make a reversed or zero-width interval
+    # a small s keeps an interval, ordered ...
     tiny = scale_likelihoods({"b": (0.999, 1.001)}, 1e-8)["b"]
-    assert isinstance(tiny, float) or tiny[0] < tiny[1]
+    assert tiny == [0.999**1e-8, 1.001**1e-8] and tiny[0] < tiny[1]
+    # ... and one that rounds both ends to 1.0 makes one number, never a zero-width interval
+    collapsed = scale_likelihoods({"b": (1 - 1e-12, 1 + 1e-12)}, 1e-5)["b"]
+    assert isinstance(collapsed, float) and collapsed == 1.0
 
 
 def test_ratios_not_the_reference_are_scaled(uncertain_scenario):
@@ -300,10 +298,9 @@ def test_panel_numbers_are_forecast_run_of_the_modified_scenario(panel, bundled,
     assert_same_result(panel.result, want)
 
 
-def test_a_move_builds_no_datatree_and_validates_nothing(untimed_panel, monkeypatch):
+def test_a_move_builds_no_datatree_and_validates_nothing(clockless_panel, monkeypatch):
+    panel = clockless_panel
     import forecast.widgets as widgets
-
-    panel = untimed_panel
 
     def forbidden(*args, **kwargs):
         raise AssertionError("a move must not call this")
@@ -353,13 +350,12 @@ def test_chart_data_replaced_in_place(panel):
     assert line.get_xdata().size == len(panel.base.ids)
 
 
-def test_requests_during_an_update_are_coalesced(untimed_panel, monkeypatch):
+def test_requests_during_an_update_are_coalesced(clockless_panel, monkeypatch):
     """A request made while an update runs does not run its own: once the update is done,
     one more update takes the latest state."""
     import forecast.widgets as widgets
 
-    panel = untimed_panel
-
+    panel = clockless_panel
     calls = []
     real = widgets.live_trajectory
 
@@ -445,16 +441,13 @@ def test_large_scenario_lists_what_matters_with_a_filter(large):
 
 
 # ----------------------------------------------------------------------------- indicators
-@pytest.mark.parametrize("timed", [True, False], ids=["with-time", "without-time"])
-def test_pretend_seen_and_not_seen_is_the_observed_scenario(request, timed):
+def test_pretend_seen_and_not_seen_is_the_observed_scenario(clockless, tmp_path):
     """Issue 13 point 5: a "pretend seen / not seen" toggle per indicator adds it as
-    `forecast observe` would record it; with point p_seen and no time model the panel's final
-    P(outcome) is exactly watch's prediction (watch does not count the days up to the
-    indicator's date: docs/model.md, "Time", not yet done). Item controls still apply, and
-    Reset undoes both."""
+    `forecast observe` would record it; with point p_seen the panel's final P(outcome) is
+    exactly watch's prediction. Item controls still apply, and Reset undoes both. (Without the
+    window: with one, the pretended item's date moves the as-of day, which watch does not.)"""
+    bundled = clockless
     from forecast.indicators import Indicator, indicator_evidence
-
-    bundled = request.getfixturevalue("bundled" if timed else "untimed")
 
     point = Indicator(
         id="talks-held",
@@ -480,11 +473,7 @@ def test_pretend_seen_and_not_seen_is_the_observed_scenario(request, timed):
             draws=DRAWS,
         )
         assert_live_is_run(p.live, want)
-        predicted = float(table[column].iloc[0])
-        if timed:  # four more days without an invasion (to the indicator's date) count too
-            assert p.live["p_outcome"][-1] < predicted
-        else:
-            assert p.live["p_outcome"][-1] == pytest.approx(predicted, abs=1e-12)
+        assert p.live["p_outcome"][-1] == pytest.approx(float(table[column].iloc[0]), abs=1e-12)
         assert ("seen" if seen else "not seen") in p.status.value
     # an item's control on top of a pretended sighting, then an interval indicator too
     p.controls[ITEM]["include"].value = False

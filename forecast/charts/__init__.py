@@ -35,10 +35,10 @@ from ..labels import LABEL_CHARS, format_ratio
 from .ach import (
     ACH_COLOUR_CAP,
     RULED_OUT,
-    ach_matrix,
+    plot_ach,
 )
 from .distribution import (
-    distribution,
+    plot_distribution,
 )
 from .export import (
     CHARTS,
@@ -52,10 +52,11 @@ from .export import (
     write_figure,
 )
 from .impact import (
-    impact,
+    plot_impact,
 )
+from .score import plot_calibration, plot_score
 from .sensitivity import (
-    sensitivity,
+    plot_sensitivity,
 )
 from .style import (
     BAND_COLOUR,
@@ -81,29 +82,31 @@ from .style import (
 )
 from .timeline import (
     DATED_PLOT_WIDTH,
+    plot_timeline,
     step_dates,
-    timeline,
 )
 from .watch import (
-    watch_chart,
+    plot_watch,
 )
 
 __all__ = [
     "CHARTS",
     "OKABE_ITO",
-    "ach_matrix",
-    "distribution",
+    "plot_ach",
+    "plot_distribution",
     "format_ratio",
-    "impact",
+    "plot_impact",
     "impact_table",
     "leave_one_out",
     "most_important",
     "save_all",
-    "sensitivity",
+    "plot_sensitivity",
     "save_watch_chart",
     "write_figure",
     "sensitivity_table",
     "step_dates",
-    "timeline",
-    "watch_chart",
+    "plot_timeline",
+    "plot_watch",
+    "plot_calibration",
+    "plot_score",
 ]

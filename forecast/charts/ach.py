@@ -50,7 +50,7 @@ RULED_OUT = "#3a3a3a"
 """Colour of an ACH cell whose hypothesis the item rules out (a likelihood of 0)."""
 
 
-def ach_matrix(result: xr.DataTree) -> Figure:
+def plot_ach(result: xr.DataTree) -> Figure:
     """Analysis of competing hypotheses: evidence x hypotheses, and each item's diagnosticity.
 
     Two panels and a colour bar in a figure of its own: it takes no ``ax``.
@@ -84,7 +84,7 @@ def ach_matrix(result: xr.DataTree) -> Figure:
 
     Examples
     --------
-    >>> ach_matrix(result).savefig("ach.svg")  # doctest: +SKIP
+    >>> plot_ach(result).savefig("ach.svg")  # doctest: +SKIP
     """
     check_result(result)
     if dataset(result, EVIDENCE).sizes.get("evidence", 0) > MAX_ROWS:

@@ -30,7 +30,7 @@ from .style import (
 )
 
 
-def distribution(result: xr.DataTree, *, step: int = -1, ax: Axes | None = None) -> Figure:
+def plot_distribution(result: xr.DataTree, *, step: int = -1, ax: Axes | None = None) -> Figure:
     """Where the answer could move: the draws of ``P(Y | E, theta)`` at one step.
 
     Parameters
@@ -58,9 +58,9 @@ def distribution(result: xr.DataTree, *, step: int = -1, ax: Axes | None = None)
 
     Examples
     --------
-    >>> distribution(result, step=0)  # the prior's band  # doctest: +SKIP
+    >>> plot_distribution(result, step=0)  # the prior's band  # doctest: +SKIP
     >>> fig, (left, right) = plt.subplots(1, 2)  # doctest: +SKIP
-    >>> distribution(result, ax=right)  # doctest: +SKIP
+    >>> plot_distribution(result, ax=right)  # doctest: +SKIP
     """
     check_result(result)
     n_steps = dataset(result, TRAJECTORY).sizes["step"]

@@ -31,7 +31,7 @@ from .slide import SIZES, Size, slide_figures
 from .style import (
     MAX_PIXELS,
 )
-from .watch import watch_chart
+from .watch import plot_watch
 
 CHARTS = tuple(o.name for o in charts_of("charts") if "watch" not in o.needs)
 """The charts :func:`save_all` always writes, in this order (the file names without suffix); also
@@ -69,7 +69,7 @@ def _tables(
     if impact is None or sensitivity is None:
         scenario = scenario_of(result)
         a = encode(scenario)
-        impact = impact_table_for(result, a) if impact is None else impact
+        impact = impact_table_for(result, a, scenario) if impact is None else impact
         if sensitivity is None:
             sensitivity = sensitivity_table_for(result, scenario, a)
     watch = None
@@ -332,8 +332,8 @@ def save_watch_chart(
     formats: Sequence[str] = ("png", "svg"),
     dpi: int = 200,
 ) -> list[Path]:
-    """Write the :func:`watch_chart` into ``out`` as ``watch.<format>`` (atomically)."""
-    fig = watch_chart(result, table)
+    """Write the :func:`plot_watch` into ``out`` as ``watch.<format>`` (atomically)."""
+    fig = plot_watch(result, table)
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     return write_figure(fig, out, "watch", formats=formats, dpi=dpi)
@@ -380,7 +380,7 @@ def write_figure(
 
     Examples
     --------
-    >>> write_figure(score_chart(scored), "out", "score")  # doctest: +SKIP
+    >>> write_figure(plot_score(scored), "out", "score")  # doctest: +SKIP
     [PosixPath('out/score.png'), PosixPath('out/score.svg')]
     """
     out = Path(out)

@@ -44,7 +44,13 @@ from .style import (
 )
 
 
-def impact(result: xr.DataTree) -> Figure:
+def _given(table: pd.DataFrame) -> str:
+    """`` (the prior given no <outcome> by <day>)`` when the days passed are in the prior."""
+    given = table.attrs.get("prior_given", "")
+    return f" (the prior {given})" if given else ""
+
+
+def plot_impact(result: xr.DataTree) -> Figure:
     r"""Each item's impact: a waterfall in update order, and leave-one-out beside it.
 
     Two panels in a figure of its own: it takes no ``ax``.
@@ -70,7 +76,7 @@ def impact(result: xr.DataTree) -> Figure:
 
     Examples
     --------
-    >>> impact(result).savefig("impact.png", dpi=200)  # doctest: +SKIP
+    >>> plot_impact(result).savefig("impact.png", dpi=200)  # doctest: +SKIP
     """
     return impact_figure(result, impact_table(result))
 
@@ -346,7 +352,8 @@ def _shapley_figure(result: xr.DataTree, table: pd.DataFrame) -> Figure:
     style_axes(ax_s, grid="x")
     subtitle(
         ax_s,
-        f"What moved P({outcome}) from {prior:.1f}% to {final:.1f}%, {as_of(result)}: each "
+        f"What moved P({outcome}) from {prior:.1f}%{_given(table)} to {final:.1f}%, "
+        f"{as_of(result)}: each "
         "item's share (Shapley value: its average effect over every order of arrival), largest "
         "first; the shares add up to the move. Its move at its own step can differ, even in "
         "sign: there it met only the items before it.",

@@ -1,8 +1,8 @@
 """Charts of a pool of analysts: their trajectories with the pooled answer, and the disagreement.
 
-:func:`pool_chart` draws each analyst's P(outcome) on a date axis, the pooled answer (the
+:func:`plot_pool` draws each analyst's P(outcome) on a date axis, the pooled answer (the
 headline pool of their standing forecasts on every date) and its band at the as-of day;
-:func:`disagreement_chart` the shared items ranked by swing, each analyst's reading marked.
+:func:`plot_disagreement` the shared items ranked by swing, each analyst's reading marked.
 Both stay readable with 2,000 items and dozens of analysts: at most :data:`COLOURED`
 analysts in colour (the others grey and counted), and the :data:`TOP_N` items of largest
 swing (the rest summarised in one line).
@@ -45,7 +45,7 @@ from .style import (
 if TYPE_CHECKING:
     from ..pooling import Pool
 
-__all__ = ["COLOURED", "disagreement_chart", "pool_chart", "standing"]
+__all__ = ["COLOURED", "plot_disagreement", "plot_pool", "standing"]
 
 ANALYST_COLOURS = [
     OKABE_ITO[k] for k in ("blue", "vermillion", "green", "purple", "orange", "sky_blue", "yellow")
@@ -121,7 +121,7 @@ def standing(p: Pool) -> pd.DataFrame:
     return frame
 
 
-def pool_chart(p: Pool) -> Figure:
+def plot_pool(p: Pool) -> Figure:
     """Return each analyst's trajectory on a date axis with the pooled answer and its band.
 
     Parameters
@@ -135,7 +135,7 @@ def pool_chart(p: Pool) -> Figure:
 
     Examples
     --------
-    >>> pool_chart(pool(["alice", "bob"])).savefig("pool.png")  # doctest: +SKIP
+    >>> plot_pool(pool(["alice", "bob"])).savefig("pool.png")  # doctest: +SKIP
     """
     from ..pooling import pool_values
 
@@ -196,7 +196,7 @@ def pool_chart(p: Pool) -> Figure:
     return fig
 
 
-def disagreement_chart(p: Pool, *, top: int = TOP_N) -> Figure:
+def plot_disagreement(p: Pool, *, top: int = TOP_N) -> Figure:
     """Return the shared items ranked by swing, each analyst's reading of it marked.
 
     Each row: the consensus P(outcome) recomputed with the item read as each analyst read it
@@ -205,7 +205,7 @@ def disagreement_chart(p: Pool, *, top: int = TOP_N) -> Figure:
 
     Examples
     --------
-    >>> disagreement_chart(pool(["alice", "bob"])).savefig("disagreement.png")  # doctest: +SKIP
+    >>> plot_disagreement(pool(["alice", "bob"])).savefig("disagreement.png")  # doctest: +SKIP
     """
     c = p.consensus
     o = p.team.outcome

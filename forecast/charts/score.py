@@ -14,7 +14,7 @@ from ..scoring import Calibration, Scored
 from .export import write_figure
 from .style import INK, LABEL_SIZE, MUTED, OKABE_ITO, SMALL_SIZE, TICK_SIZE, TITLE_SIZE, root_figure
 
-__all__ = ["calibration_chart", "save_chart", "score_chart"]
+__all__ = ["plot_calibration", "save_chart", "plot_score"]
 
 LINE = OKABE_ITO["blue"]
 RESOLVED = OKABE_ITO["vermillion"]
@@ -26,7 +26,7 @@ def _steps(days: np.ndarray, daily: np.ndarray, end: np.datetime64) -> tuple:
     return np.append(days[change], end), np.append(daily[change], daily[-1])
 
 
-def score_chart(scored: Scored) -> Figure:
+def plot_score(scored: Scored) -> Figure:
     """Return the forecast standing at the end of each day, and the daily Brier score under it.
 
     The resolution is marked. Two panels in a figure of its own: it takes no ``ax``.
@@ -42,7 +42,7 @@ def score_chart(scored: Scored) -> Figure:
 
     Examples
     --------
-    >>> score_chart(forecast.score(".").attrs["scored"][0]).savefig("score.png")  # doctest: +SKIP
+    >>> plot_score(forecast.score(".").attrs["scored"][0]).savefig("score.png")  # doctest: +SKIP
     """
     fig = Figure(figsize=(8.0, 5.2), layout="constrained")
     top, bottom = fig.subplots(2, 1, sharex=True, height_ratios=[2.2, 1])
@@ -98,7 +98,7 @@ def score_chart(scored: Scored) -> Figure:
     return fig
 
 
-def calibration_chart(cal: Calibration, *, ax: Axes | None = None) -> Figure:
+def plot_calibration(cal: Calibration, *, ax: Axes | None = None) -> Figure:
     """Reliability diagram: the observed rate of each bin of forecasts against its mean forecast.
 
     The rate with its Wilson 90% interval, the count shown per bin, CORP in the title.
@@ -116,9 +116,9 @@ def calibration_chart(cal: Calibration, *, ax: Axes | None = None) -> Figure:
 
     Examples
     --------
-    >>> calibration_chart(forecast.calibration(scores)).savefig("calibration.png")  # doctest: +SKIP
+    >>> plot_calibration(forecast.calibration(scores)).savefig("calibration.png")  # doctest: +SKIP
     >>> fig, (left, right) = plt.subplots(1, 2, layout="constrained")  # doctest: +SKIP
-    >>> calibration_chart(cal, ax=right)  # doctest: +SKIP
+    >>> plot_calibration(cal, ax=right)  # doctest: +SKIP
     """
     if ax is None:
         ax = Figure(figsize=(6.4, 6.4), layout="constrained").subplots()

@@ -43,7 +43,7 @@ from .style import (
 )
 
 
-def sensitivity(result: xr.DataTree, *, top: int = TOP_N, ax: Axes | None = None) -> Figure:
+def plot_sensitivity(result: xr.DataTree, *, top: int = TOP_N, ax: Axes | None = None) -> Figure:
     """Tornado chart: which uncertain inputs move the final probability most.
 
     Parameters
@@ -74,9 +74,9 @@ def sensitivity(result: xr.DataTree, *, top: int = TOP_N, ax: Axes | None = None
 
     Examples
     --------
-    >>> sensitivity(result).savefig("sensitivity.png", dpi=200)  # doctest: +SKIP
+    >>> plot_sensitivity(result).savefig("sensitivity.png", dpi=200)  # doctest: +SKIP
     >>> fig, (left, right) = plt.subplots(1, 2, layout="constrained")  # doctest: +SKIP
-    >>> sensitivity(result, top=5, ax=left)  # doctest: +SKIP
+    >>> plot_sensitivity(result, top=5, ax=left)  # doctest: +SKIP
     """
     return sensitivity_figure(result, sensitivity_table(result), top=top, ax=ax)
 

@@ -36,6 +36,7 @@ __all__ = [
     "SLIDE_INCHES",
     "SLIDE_ROWS",
     "Size",
+    "slide_by_date",
     "slide_distribution",
     "slide_figures",
     "slide_impact",
@@ -85,8 +86,13 @@ def _slide(result: xr.DataTree, title: str) -> tuple[Figure, Axes]:
 
 
 def _legend(
-    ax: Axes, handles: list, *, loc: Literal["upper left", "lower right"] = "upper left"
+    ax: Axes, handles: list, *, loc: Literal["upper left", "outside"] = "upper left"
 ) -> None:
+    """A legend in the axes' upper left corner, or below the axes (outside the data)."""
+    if loc == "outside":  # below the x label; the constrained layout makes room for it
+        ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.16),
+                  ncols=len(handles), fontsize=MIN_POINTS, frameon=False)  # fmt: skip
+        return
     ax.legend(handles=handles, loc=loc, fontsize=MIN_POINTS, frameon=False)
 
 
@@ -173,10 +179,10 @@ def slide_impact(result: xr.DataTree, table: pd.DataFrame | None = None) -> Figu
     ax.set_yticks(y, labels, fontsize=TICK_POINTS)
     ax.set_ylim(len(labels) - 0.4, -0.6)
     ax.axvline(0, color=INK, linewidth=1)
-    span = max(abs(m) for m in moves) if moves else 1.0
-    ax.set_xlim(
-        min(0.0, min(moves, default=0)) - 0.45 * span, max(0.0, max(moves, default=0)) + 0.45 * span
-    )
+    span = max((abs(m) for m in moves), default=0.0) or 1.0
+    low, high = min(0.0, *moves), max(0.0, *moves)
+    # room for the value labels beside the bars
+    ax.set_xlim(low - (0.45 if low < 0 else 0.05) * span, high + 0.45 * span)
     what = "share of the move (Shapley value)" if shapley else "move at its step"
     ax.set_xlabel(f"{what}, percentage points", fontsize=LABEL_POINTS, color=INK)
     style_axes(ax, grid="x")
@@ -189,7 +195,7 @@ def slide_impact(result: xr.DataTree, table: pd.DataFrame | None = None) -> Figu
             ),
             Patch(facecolor=DOWN, label=f"lowered {names.probability()}"),
         ],
-        loc="lower right",
+        loc="outside",
     )
     return fig
 
@@ -255,10 +261,49 @@ def slide_distribution(result: xr.DataTree) -> Figure:
     return fig
 
 
+def slide_by_date(result: xr.DataTree, frame: pd.DataFrame) -> Figure:
+    """Return P(outcome by each date up to the deadline) with its band, slide-sized.
+
+    ``frame`` is :func:`forecast.time_result.by_date_frame` (a question with a deadline).
+
+    Examples
+    --------
+    >>> slide_by_date(result, by_date_frame(result)).savefig("by_date.png")  # doctest: +SKIP
+    """
+    names = display_names(result)
+    o = str(result.attrs["outcome"])
+    dates = pd.to_datetime(frame["date"])
+    p = 100 * frame[f"p_{o}_by"].to_numpy().astype(float)
+    lo = 100 * frame[f"p_{o}_by_low"].to_numpy().astype(float)
+    hi = 100 * frame[f"p_{o}_by_high"].to_numpy().astype(float)
+    fig, ax = _slide(result, f"{names.probability()} by each date up to the deadline")
+    band = band_label(result)
+    ax.fill_between(dates, lo, hi, color=BAND_COLOUR, alpha=0.45, linewidth=0, hatch="..")
+    ax.plot(dates, p, color=DOWN, linewidth=3)
+    ax.annotate(
+        f"{pct(p[-1] / 100)} by {dates.iloc[-1]:%d %b %Y}".replace(" 0", " "),
+        (dates.iloc[-1], p[-1]), xytext=(-12, 14), textcoords="offset points",
+        fontsize=LABEL_POINTS, color=INK, ha="right", fontweight="bold",
+    )  # fmt: skip
+    ax.set_ylim(0, min(100.0, float(np.nanmax(hi)) + 8))
+    ax.yaxis.set_major_formatter(lambda v, _: f"{v:.0f}%")
+    ax.set_ylabel(f"{names.probability()} by the date", fontsize=LABEL_POINTS, color=INK)
+    fig.autofmt_xdate(rotation=30)
+    _legend(
+        ax,
+        [
+            Line2D([], [], color=DOWN, lw=3, label=f"{names.probability()} by the date"),
+            Patch(facecolor=BAND_COLOUR, alpha=0.45, hatch="..", label=f"{band} judgement band"),
+        ],
+    )
+    return fig
+
+
 def slide_figures(result: xr.DataTree) -> dict[str, Callable[[], Figure]]:
     """Return a function drawing each slide-sized chart, by name (the files' names).
 
-    ``timeline``, ``impact``, ``distribution``, and ``watch`` when the run ranked indicators.
+    ``timeline``, ``impact``, ``distribution``, ``watch`` when the run ranked indicators, and
+    ``by_date`` when the question has a deadline.
     """
     builders: dict[str, Callable[[], Figure]] = {
         "timeline": lambda: slide_timeline(result),
@@ -271,4 +316,9 @@ def slide_figures(result: xr.DataTree) -> dict[str, Callable[[], Figure]]:
         table = watch_frame(dataset(result, WATCH))
         if len(table):
             builders["watch"] = lambda: slide_watch(result, table)
+    from ..time_result import by_date_frame
+
+    by_date = by_date_frame(result)
+    if by_date is not None and len(by_date):
+        builders["by_date"] = lambda: slide_by_date(result, by_date)
     return builders

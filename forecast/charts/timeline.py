@@ -39,7 +39,9 @@ from .style import (
 )
 
 
-def timeline(result: xr.DataTree, *, ax: Axes | None = None, hypotheses: bool = True) -> Figure:
+def plot_timeline(
+    result: xr.DataTree, *, ax: Axes | None = None, hypotheses: bool = True
+) -> Figure:
     """Return the outcome's probability after every evidence item, with the judgement band.
 
     Parameters
@@ -66,7 +68,7 @@ def timeline(result: xr.DataTree, *, ax: Axes | None = None, hypotheses: bool = 
 
     Examples
     --------
-    >>> fig = timeline(result)  # doctest: +SKIP
+    >>> fig = plot_timeline(result)  # doctest: +SKIP
     >>> fig.savefig("timeline.png", dpi=200)  # doctest: +SKIP
     """
     check_result(result)

@@ -43,7 +43,7 @@ from .style import (
 )
 
 
-def watch_chart(
+def plot_watch(
     result: xr.DataTree, table: pd.DataFrame, *, top: int = TOP_N, ax: Axes | None = None
 ) -> Figure:
     """Return what to watch: where P(outcome) would go if each indicator is seen, and if not.
@@ -72,9 +72,9 @@ def watch_chart(
 
     Examples
     --------
-    >>> watch_chart(result, forecast.watch(result, "indicators")).savefig("watch.png")  # doctest: +SKIP
+    >>> plot_watch(result, forecast.watch(result, "indicators")).savefig("watch.png")  # doctest: +SKIP
     >>> fig, (left, right) = plt.subplots(1, 2, layout="constrained")  # doctest: +SKIP
-    >>> watch_chart(result, table, top=5, ax=left)  # doctest: +SKIP
+    >>> plot_watch(result, table, top=5, ax=left)  # doctest: +SKIP
     """
     outcome = table.attrs.get("outcome", result.attrs.get("outcome", "outcome"))
     shown = table.head(top)
