@@ -15,9 +15,11 @@ Prints a table and writes bench/RESULTS.md (and a JSON sidecar with every raw fi
    10,000 items.
 
 Options: ``--quick`` (N <= 1000, fewer repeats), ``--no-baseline``, ``--out PATH``,
-``--only attribution``, ``--only whatif`` or ``--only portfolio`` (that section alone: prints
-its table; whatif also writes bench/RESULTS_whatif.json; portfolio is bench/portfolio_bench.py:
-200 synthetic folders, --workers 1 against 2, and the Dask route's overhead).
+``--only attribution``, ``--only whatif``, ``--only time``, ``--only cold`` or ``--only portfolio``
+(that section alone: prints its table; whatif also writes bench/RESULTS_whatif.json;
+portfolio is bench/portfolio_bench.py: 200 synthetic folders, --workers 1 against 2, and the
+Dask route's overhead).
+``--only cold`` is bench/cold_case.py: the cold run's wall and CPU, with and without charts.
 """
 
 from __future__ import annotations
@@ -578,7 +580,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--mem-cap-gb", type=float, default=6.0, help="RSS cap per scaling case")
     ap.add_argument(
         "--only",
-        choices=["attribution", "whatif", "portfolio", "time"],
+        choices=["attribution", "whatif", "portfolio", "time", "cold"],
         help="run one section and print its table (whatif also writes RESULTS_whatif.json)",
     )
     ap.add_argument(
@@ -588,6 +590,12 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if args.only == "attribution":
         print(table(attribution_rows(bench_attribution(args.quick))))
+        return 0
+    if args.only == "cold":  # bench/cold_case.py: wall and CPU, with and without charts
+        from cold_case import bench_cold_cpu
+        from cold_case import rows as cold_rows
+
+        print("\n".join(cold_rows(bench_cold_cpu(FORECAST_CLI, ROOT, 2 if args.quick else 5))))
         return 0
     if args.only == "time":  # bench/time_case.py: a 3,650-day window with 2,000 items
         size = ["500", "365"] if args.quick else []

@@ -43,6 +43,7 @@ if TYPE_CHECKING:
         timeline,
         watch_chart,
     )
+    from .charts.by_date import plot_by_date
     from .charts.distribution import plot_distribution
     from .charts.export import save_all
     from .charts.impact import plot_impact
@@ -54,9 +55,10 @@ if TYPE_CHECKING:
     from .charts.watch import plot_watch
     from .draws import draws_frame, write_draws_csv
     from .hierarchy import PartialPooling, fit_partial_pooling, judgements, write_boldness
-    from .indicators import Indicator, load_indicators, observe, watch
+    from .indicators import Indicator, load_indicators, watch
     from .inference import DEFAULT_DRAWS, ForecastWarning, run
     from .model import encode, probabilities
+    from .observations import observe
     from .pipeline import run_folder
     from .pooling import Pool, load_team, pool
     from .pymc_model import build_model
@@ -107,6 +109,7 @@ _LAZY = {
     "plot_sensitivity": "charts",
     "sensitivity_table": "analysis",
     "plot_timeline": "charts",
+    "plot_by_date": "charts.by_date",
     "report_html": "report",
     "write_report": "report",
     "what_if": "widgets",
@@ -117,7 +120,7 @@ _LAZY = {
     "plot_disagreement": "charts.pool",
     "Indicator": "indicators",
     "load_indicators": "indicators",
-    "observe": "indicators",
+    "observe": "observations",
     "watch": "indicators",
     "plot_watch": "charts",
     "score": "scoring",
@@ -198,6 +201,7 @@ __all__ = [
     "portfolio",
     "observe",
     "plot_ach",
+    "plot_by_date",
     "plot_calibration",
     "plot_distribution",
     "plot_impact",

@@ -11,7 +11,7 @@ table imports neither matplotlib nor xarray (``forecast validate`` stays light).
 Examples
 --------
 >>> [o.name for o in charts_of("run")]
-['timeline', 'impact', 'ach', 'sensitivity', 'distribution', 'watch']
+['timeline', 'impact', 'ach', 'sensitivity', 'distribution', 'watch', 'by_date']
 >>> files_of("run", formats=("png",))[:3]
 ('trajectory.csv', 'posterior.nc', 'attribution.csv')
 """
@@ -94,7 +94,7 @@ OUTPUTS: tuple[Output, ...] = (
     Output("trajectory", "table", "forecast.results:write_trajectory", ("trajectory.csv",)),
     Output("posterior", "result", "forecast.results:write_posterior", ("posterior.nc",)),
     Output("attribution", "table", "forecast.results:write_attribution", ("attribution.csv",)),
-    Output("by_date", "table", "forecast.results:write_by_date", ("by_date.csv",)),
+    Output("by_date_table", "table", "forecast.results:write_by_date", ("by_date.csv",)),
     Output("daily", "table", "forecast.results:write_daily", ("daily.csv",)),
     Output(
         "timeline",
@@ -148,6 +148,17 @@ OUTPUTS: tuple[Output, ...] = (
         commands=("run", "charts", "watch"),
         needs=("watch",),
         in_report=False,  # the report draws it in "What would change the assessment"
+    ),
+    Output(
+        "by_date",
+        "chart",
+        "forecast.charts.by_date:plot_by_date",
+        commands=("run", "charts"),
+        needs=("by_date",),
+        in_report=False,  # the report draws it in "By what date"
+        caption="The probability that {outcome} happens by each date, from the day after the "
+        "as-of day to the deadline (line), with the {band} judgement band (shaded); the value "
+        "at the deadline is the headline.",
     ),
     Output("report", "report", "forecast.report:write_report", ("report.html",), ("run", "report")),
     Output(
@@ -224,7 +235,7 @@ def chart_names(command: str = "charts") -> tuple[str, ...]:
     Examples
     --------
     >>> chart_names("charts")
-    ('timeline', 'impact', 'ach', 'sensitivity', 'distribution', 'watch')
+    ('timeline', 'impact', 'ach', 'sensitivity', 'distribution', 'watch', 'by_date')
     """
     return tuple(o.name for o in charts_of(command))
 

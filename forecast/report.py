@@ -24,6 +24,7 @@ from .charts.export import figures, inline_svg, svg_text
 from .labels import as_of, display_names, pct, points
 from .outdir import atomic_write
 from .outputs import caption, charts_of
+from .report_time import time_sections
 from .result_schema import (
     ATTRIBUTION,
     PREVIOUS,
@@ -158,7 +159,8 @@ def _lead(result: xr.DataTree) -> str:
     outcome = display_names(result).outcome
     p, lo, hi = final_band(result)
     p0 = float(t["p_outcome"][0])
-    n = t.sizes["step"] - 1
+    rows = t["row"].values.astype(str) if "row" in t else None
+    n = t.sizes["step"] - 1 if rows is None else int((rows == "item").sum())  # not retractions
     when = as_of(result).replace("as of ", "As of ", 1)
     if n == 0:
         when = "Before any evidence"
@@ -480,9 +482,10 @@ def report_html(
     saved = {
         name: inline_svg(Path(path).read_text(encoding="utf-8"), salt=name)
         for name, path in (svg_files or {}).items()
-        if name in captions or name == "watch"
+        if name in captions or name in ("watch", "by_date")
     }
     watch_svg = saved.pop("watch", None)
+    by_date_svg = saved.pop("by_date", None)
     drawn = figures(
         result, impact=impact, sensitivity=sens, names=[n for n in captions if n not in saved]
     )
@@ -505,7 +508,7 @@ def report_html(
 <p class="meta">{_e(exactness)} {n} evidence item{"s" * (n != 1)}, {len(scenario.hypotheses)} hypotheses.</p>
 <h2>How the forecast moved</h2>
 {_since_previous(result)}{charts["timeline"]}
-<h2>Hypotheses</h2>
+{time_sections(result, chart_svg=by_date_svg)}<h2>Hypotheses</h2>
 {_hypothesis_table(result, scenario)}
 <h2>Evidence</h2>
 {_evidence_table(scenario, impact, _shapley(result))}

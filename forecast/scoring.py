@@ -420,7 +420,8 @@ def lapsed_before_resolution(scored: Scored, indicators: Path) -> tuple[int, flo
     >>> lapsed_before_resolution(score_scenario(s), Path("indicators"))  # doctest: +SKIP
     (3, 0.122)
     """
-    from .indicators import indicator_evidence, load_indicators
+    from .indicators import load_indicators
+    from .observations import indicator_evidence
 
     final = float(scored.row["final_p"])
     if not indicators.is_dir():

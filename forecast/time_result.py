@@ -260,12 +260,15 @@ def as_of_notes(result: xr.DataTree, *, today: dt.date | None = None) -> list[st
     return lines
 
 
-def live_numbers(scenario, *, draws: int, seed: int, band: bool = True) -> dict | None:
+def live_numbers(
+    scenario, *, draws: int, seed: int, band: bool = True, as_of: str | dt.date | None = None
+) -> dict | None:
     """What :func:`forecast.inference.live_trajectory` gives, for a scenario with time.
 
     ``p_hypothesis``, ``p_outcome`` and, with ``band``, ``p_outcome_low``/``_high`` of every
-    row as :func:`forecast.run` computes them (the same draws and seed); None for a scenario
-    without time (``live_trajectory`` then applies).
+    row as :func:`forecast.run` computes them (the same draws and seed, as of ``as_of``, by
+    default the latest item's date); None for a scenario without time (``live_trajectory``
+    then applies).
 
     Examples
     --------
@@ -274,9 +277,9 @@ def live_numbers(scenario, *, draws: int, seed: int, band: bool = True) -> dict 
     """
     from .asof import resolve_as_of
 
-    as_of = resolve_as_of(scenario)
-    if not uses_time(as_of):
+    day = resolve_as_of(scenario, as_of)
+    if not uses_time(day):
         return None
-    t = time_numbers(as_of, draws=draws, seed=seed, band=band)
+    t = time_numbers(day, draws=draws, seed=seed, band=band)
     keys = ("p_hypothesis", "p_outcome") + (("p_outcome_low", "p_outcome_high") if band else ())
     return {k: t.stats[k] for k in keys}

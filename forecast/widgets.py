@@ -37,6 +37,7 @@ request made while an update runs, so updates never queue behind each other.
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 import io
 import os
@@ -58,6 +59,7 @@ from .analysis import (
     scale_likelihoods,
     scenario_for,
 )
+from .asof_panel import LiveCache, as_of_row, as_of_suffix
 from .constants import LIST_ALL, SHOWN
 from .inference import DEFAULT_DRAWS, ForecastWarning, live_trajectory, run
 from .labels import display_names
@@ -286,7 +288,9 @@ class WhatIf(W.VBox):
             [self.chart, controls],
             layout=W.Layout(flex_flow="row wrap", align_items="flex-start", grid_gap="12px"),
         )
-        super().__init__([self.headline, self.status, body])
+        self.as_of: dt.date | None = None  # the as-of slider's day (None: the latest item's)
+        self._seen = LiveCache()
+        super().__init__([self.headline, self.status, *as_of_row(self), body])
         self.add_class("forecast-whatif")
         self.update()
         self._base_live = self._current.live
@@ -341,7 +345,7 @@ class WhatIf(W.VBox):
 
     def _rebase(self) -> None:
         """The scenario the settings apply to: as written, plus the pretended sightings."""
-        from .indicators import indicator_evidence
+        from .observations import indicator_evidence
 
         scenario = self.base
         found = {i.id: i for i in self.indicators}
@@ -518,14 +522,18 @@ class WhatIf(W.VBox):
             raise ValueError("the scenario does not validate")
         a, ids = got
         if self.base.priors.deadline is not None or self.base.priors.opened is not None:
+            from .asof_panel import frozen, settings_key
             from .time_result import live_numbers  # the days that pass count (issue 23)
 
-            timed = live_numbers(
-                scenario_for(self._pretended, settings), draws=self.draws, seed=self.seed,
-                band=self.live_band,
+            timed = self._seen.get(
+                settings_key(settings, self.as_of, self.pretend),
+                lambda: live_numbers(
+                    scenario_for(self._pretended, settings), draws=self.draws, seed=self.seed,
+                    band=self.live_band, as_of=self.as_of,
+                ),
             )  # fmt: skip
             if timed is not None:
-                return a, ids, timed
+                return a, ids, frozen(dict(timed))
         live = live_trajectory(a, ids, draws=self.draws, seed=self.seed, band=self.live_band)
         return a, ids, live
 
@@ -554,7 +562,8 @@ class WhatIf(W.VBox):
 
     def _show(self) -> None:
         state = self._current
-        self.headline.value = f"<span style='font-size:1.3em'><b>{_escape(self.text)}</b></span>"
+        text = self.text + as_of_suffix(self)
+        self.headline.value = f"<span style='font-size:1.3em'><b>{_escape(text)}</b></span>"
         notes = [_escape(n) for n in state.notes]
         self.status.value = " ".join(
             [self._describe()] + [f"<span style='color:#b00'>WARNING: {n}</span>" for n in notes]
@@ -630,17 +639,20 @@ class WhatIf(W.VBox):
     def result(self) -> xr.DataTree:
         """``forecast.run(scenario, seed=seed, draws=draws)`` of the latest update."""
         if self._result is None:
-            if not self._current.changed and not self.pretend and self._base_result is not None:
+            as_written = not self._current.changed and not self.pretend and self.as_of is None
+            if as_written and self._base_result is not None:
                 self._result = self._base_result
             else:
-                self._result = run(self.scenario, seed=self.seed, draws=self.draws)
+                self._result = run(
+                    self.scenario, seed=self.seed, draws=self.draws, as_of=self.as_of
+                )
         return self._result
 
     @property
     def base_result(self) -> xr.DataTree:
         """``forecast.run`` of the scenario as written."""
         if self._base_result is None:
-            if not self._current.changed and not self.pretend:
+            if not self._current.changed and not self.pretend and self.as_of is None:
                 self._base_result = self.result
             else:
                 self._base_result = run(self.base, seed=self.seed, draws=self.draws)

@@ -110,28 +110,30 @@ def test_the_priors_are_the_contracts():
 # ----------------------------------------------------------------------------- refusals
 
 
-def refused(x, match: str, **kw) -> None:
+def assert_refused(x, match: str, **kw) -> None:
     with pytest.raises(InputError, match=match):
         fit_partial_pooling(x, **kw)
 
 
 def test_refuses_bad_input():
     x, _, _, _ = simulate_judgements(3, 4, 2, seed=0)
-    refused(x.values, "must be an xarray.DataArray")
-    refused(x.rename(analyst="who"), "must have dims")
-    refused(x.isel(analyst=[0]), "at least 2 analyst")
-    refused(x.assign_coords(analyst=["a", "b", "a"]), r"analyst \['a'\] given more than once")
+    assert_refused(x.values, "must be an xarray.DataArray")
+    assert_refused(x.rename(analyst="who"), "must have dims")
+    assert_refused(x.isel(analyst=[0]), "at least 2 analyst")
+    assert_refused(
+        x.assign_coords(analyst=["a", "b", "a"]), r"analyst \['a'\] given more than once"
+    )
     bad = x.copy()
     bad[1, 2, 0] = -np.inf
-    refused(bad, "analyst analyst1, item item-002, hypothesis h1: .* -inf")
+    assert_refused(bad, "analyst analyst1, item item-002, hypothesis h1: .* -inf")
     none = x.copy()
     none[2] = np.nan
-    refused(none, r"analyst \['analyst2'\]: wrote none of the items")
+    assert_refused(none, r"analyst \['analyst2'\]: wrote none of the items")
     orphan = x.copy()
     orphan[:, 3] = np.nan
-    refused(orphan, r"evidence \['item-003'\]: written by no analyst")
-    refused(x, "draws must be an integer >= 1", draws=0)
-    refused(x, "chains must be an integer >= 1", chains=1.5)
+    assert_refused(orphan, r"evidence \['item-003'\]: written by no analyst")
+    assert_refused(x, "draws must be an integer >= 1", draws=0)
+    assert_refused(x, "chains must be an integer >= 1", chains=1.5)
 
 
 # ----------------------------------------------------------------------------- fits

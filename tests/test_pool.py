@@ -194,7 +194,7 @@ def test_pooled_band_pools_draw_j_of_each_analyst(tmp_path):
     assert row["p_event_high"] == pytest.approx(np.quantile(pooled, 0.95), abs=1e-12)
 
 
-def _refused(capsys, args, *needles, out=None):
+def _assert_refused(capsys, args, *needles, out=None):
     assert main(["pool", *map(str, args), "--draws", DRAWS, "--no-charts"]) == 2
     err = capsys.readouterr().err
     for needle in needles:
@@ -208,17 +208,17 @@ def test_refusals(tmp_path, capsys):
     folders = _team(tmp_path)
     out = tmp_path / "nothing"
     o = ["--out", out]
-    _refused(capsys, [folders[0], *o], "at least two", out=out)
-    _refused(capsys, [*folders, "--weights", "zed=1", *o], "unknown analyst zed", out=out)
+    _assert_refused(capsys, [folders[0], *o], "at least two", out=out)
+    _assert_refused(capsys, [*folders, "--weights", "zed=1", *o], "unknown analyst zed", out=out)
     other = tmp_path / "other"
     write_scenario(other, priors_dict(outcome="rain"), [item_dict("a", {"storm": 2.0})])
-    _refused(capsys, [folders[0], other, *o], "'rain'", str(folders[0]), str(other), out=out)
+    _assert_refused(capsys, [folders[0], other, *o], "'rain'", str(folders[0]), str(other), out=out)
     broken = tmp_path / "broken"
     write_scenario(broken, priors_dict(), [item_dict("a", {"stomr": 2.0})])
-    _refused(capsys, [folders[0], broken, *o], "a.yaml", "stomr", out=out)
-    _refused(capsys, [*folders, "--out", folders[0]], "analyst's folder")
-    _refused(capsys, [*folders, "--out", folders[0] / "evidence" / "x"], "analyst's folder")
-    _refused(capsys, [*folders, "--out", tmp_path], "holds the analyst's folder")
+    _assert_refused(capsys, [folders[0], broken, *o], "a.yaml", "stomr", out=out)
+    _assert_refused(capsys, [*folders, "--out", folders[0]], "analyst's folder")
+    _assert_refused(capsys, [*folders, "--out", folders[0] / "evidence" / "x"], "analyst's folder")
+    _assert_refused(capsys, [*folders, "--out", tmp_path], "holds the analyst's folder")
 
 
 def test_zero_and_one_together_are_refused(tmp_path, capsys):
@@ -228,8 +228,8 @@ def test_zero_and_one_together_are_refused(tmp_path, capsys):
     hyps = {"calm": {"prior": 0.5, "p_outcome": 1.0}, "storm": {"prior": 0.5, "p_outcome": 1.0}}
     write_scenario(one, priors_dict(hypotheses=hyps), [])
     out = tmp_path / "out"
-    _refused(capsys, [zero, one, "--out", out], "zero says 0 and one says 1", out=out)
-    _refused(capsys, [zero, one, "--out", out, "--method", "extremized"], "says 0", out=out)
+    _assert_refused(capsys, [zero, one, "--out", out], "zero says 0 and one says 1", out=out)
+    _assert_refused(capsys, [zero, one, "--out", out, "--method", "extremized"], "says 0", out=out)
     assert main(["pool", str(zero), str(one), "--out", str(out), "--method", "linear",
                  "--draws", DRAWS, "--no-charts"]) == 0  # fmt: skip
     table = pd.read_csv(out / "pool.csv").set_index("analyst")
@@ -346,7 +346,9 @@ def test_analyst_names_are_untrusted_text(tmp_path, capsys):
     )
     assert "'=HYPERLINK(1) $x$" in (out / "pool.csv").read_text()  # no formula in a spreadsheet
     (folders[1] / "priors.yaml").write_text(text + 'analyst: "bad\\u0007name"\n')
-    _refused(capsys, [*folders, "--out", tmp_path / "x"], "priors.yaml", "analyst", "control")
+    _assert_refused(
+        capsys, [*folders, "--out", tmp_path / "x"], "priors.yaml", "analyst", "control"
+    )
 
 
 def test_bench_pool_case_runs_small():

@@ -301,7 +301,7 @@ def test_run_writes_rows_by_date_and_daily(tmp_path):
     daily = daily_frame(result)
     assert daily["date"].iloc[0] == OPENED.isoformat() and daily["date"].iloc[-1] == day(45)
     paths = forecast.results.save_result(result, tmp_path)
-    assert {"by_date", "daily"} <= set(paths)
+    assert {"by_date_table", "daily"} <= set(paths)
     back = forecast.load_result(paths["posterior"])
     assert forecast.trajectory_frame(back)["row"].tolist() == frame["row"].tolist()
 
@@ -515,6 +515,29 @@ def test_as_of_today_and_the_default_day():
                         resolution={"outcome": True, "date": day(40)})  # fmt: skip
     assert resolve_as_of(resolved).day == dt.date.fromisoformat(day(12))  # before the resolution
     assert resolve_as_of(resolved).left_out == ("c1",)
+
+
+def test_attribution_and_leave_one_out_are_given_no_event_by_the_as_of_day():
+    """With a deadline, every subset of the items is read with "no event by A" (the days passed
+    are in each), so leave-one-out equals the contract without the item, the Shapley values add
+    up to the final probability minus P(Y | no item, none by A), and the impact table agrees."""
+    items = [i for i in ITEMS if i["id"] != "a2"]
+    s = time_scenario(items=items)
+    result = forecast.run(s, as_of=day(50), attribution=True, draws=400)
+    seen = ["a1", "b1", "c1"]
+    _, final = reference(HYPS, "uniform", N_DAYS, items_log_lik(seen), 50)
+    _, base = reference(HYPS, "uniform", N_DAYS, np.zeros(3), 50)
+    node = result["attribution"]
+    assert float(node.attrs["p_final"]) == pytest.approx(final, abs=1e-9)
+    assert float(node.attrs["p_prior"]) == pytest.approx(base, abs=1e-9)
+    shares = forecast.impact_table(result)
+    assert shares["shapley"].sum() == pytest.approx(final - base, abs=1e-9)
+    assert shares.attrs["p_prior"] == pytest.approx(base, abs=1e-9)
+    assert shares.attrs["p_final"] == pytest.approx(final, abs=1e-9)
+    for item in seen:
+        rest = [x for x in seen if x != item]
+        _, without = reference(HYPS, "uniform", N_DAYS, items_log_lik(rest), 50)
+        assert shares.loc[item, "p_without"] == pytest.approx(without, abs=1e-9), item
 
 
 @pytest.mark.parametrize("deadline", [None, 30], ids=["no-deadline", "deadline"])

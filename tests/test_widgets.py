@@ -447,7 +447,8 @@ def test_pretend_seen_and_not_seen_is_the_observed_scenario(clockless, tmp_path)
     exactly watch's prediction. Item controls still apply, and Reset undoes both. (Without the
     window: with one, the pretended item's date moves the as-of day, which watch does not.)"""
     bundled = clockless
-    from forecast.indicators import Indicator, indicator_evidence
+    from forecast.indicators import Indicator
+    from forecast.observations import indicator_evidence
 
     point = Indicator(
         id="talks-held",

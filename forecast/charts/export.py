@@ -26,7 +26,7 @@ from ..model import (
 )
 from ..outdir import atomic_write
 from ..outputs import charts_of, writer
-from ..result_schema import WATCH, check_result, dataset, has_node, scenario_of
+from ..result_schema import BY_DATE, WATCH, check_result, dataset, has_node, scenario_of
 from .slide import SIZES, Size, slide_figures
 from .style import (
     MAX_PIXELS,
@@ -60,7 +60,7 @@ def _tables(
     result: xr.DataTree,
     impact: pd.DataFrame | None = None,
     sensitivity: pd.DataFrame | None = None,
-) -> dict[str, pd.DataFrame | None]:
+) -> dict[str, pd.DataFrame | xr.Dataset | None]:
     """Return the analysis tables the charts draw, by the names in :attr:`Output.needs`.
 
     Computed here, once (the scenario decoded once for both); ``watch`` is None when the run ranked
@@ -78,7 +78,8 @@ def _tables(
 
         watch = watch_frame(dataset(result, WATCH))
         watch = watch if len(watch) else None
-    return {"impact": impact, "sensitivity": sensitivity, "watch": watch}
+    by_date = dataset(result, BY_DATE) if has_node(result, BY_DATE) else None  # with a deadline
+    return {"impact": impact, "sensitivity": sensitivity, "watch": watch, "by_date": by_date}
 
 
 def _builders(

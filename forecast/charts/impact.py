@@ -287,7 +287,8 @@ def _shapley_figure(result: xr.DataTree, table: pd.DataFrame) -> Figure:
         texts.append(cell(bars[-1], 0.0, None))
     labels.append(f"sum: {prior:.1f}% → {final:.1f}%")
     bars.append(total)
-    texts.append(cell(total, 0.0, final - prior))
+    # the moves at the steps add up to the trajectory's (with a deadline, the days passed too)
+    texts.append(cell(total, 0.0, 100 * (table["p_after"].iloc[-1] - table["p_before"].iloc[0])))
     header = f"{'share':>6}" + ("  ±2se" if sampled else "") + "  at step (pp)"
     n_rows = len(labels)
     label_w = text_width(labels, TICK_SIZE)

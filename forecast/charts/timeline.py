@@ -16,7 +16,7 @@ from matplotlib.ticker import FixedLocator, PercentFormatter
 
 from ..analysis import MAX_ROWS, final_band
 from ..labels import as_of, display_names, evidence_dates, format_day, pct, shorten
-from ..result_schema import PREVIOUS, TRAJECTORY, band_label, check_result, dataset, has_node
+from ..result_schema import DAILY, PREVIOUS, TRAJECTORY, band_label, check_result, dataset, has_node
 from .style import (
     BAND_COLOUR,
     DOWN,
@@ -74,6 +74,10 @@ def plot_timeline(
     check_result(result)
     t = dataset(result, TRAJECTORY)
     n_steps = t.sizes["step"]
+    if has_node(result, DAILY):  # a window: the date axis with the days between items
+        from .timeline_time import plot_time_timeline
+
+        return plot_time_timeline(result, ax=ax, hypotheses=hypotheses)
     if n_steps - 1 > MAX_ROWS:
         return _dated_timeline(result, ax=ax, hypotheses=hypotheses)
     labels = ["prior", *[shorten(v) for v in t["evidence_id"].values[1:]]]
@@ -87,8 +91,8 @@ def plot_timeline(
         _step_labels(ax, labels, rotate=label_w + 0.1 > step_in)
         return root_figure(ax)
 
-    legend_w = _legend_width(result)
-    plot_w = max(6.5, STEP_WIDTH * (n_steps + 0.2) + _end_label_room(result) + 0.15)
+    legend_w = legend_width(result)
+    plot_w = max(6.5, STEP_WIDTH * (n_steps + 0.2) + end_label_room(result) + 0.15)
     right, step_in = _timeline_geometry(result, plot_w)
     rotate = label_w + 0.1 > step_in
     rotate_dates = _dates_rotated(result, step_in)
@@ -97,11 +101,11 @@ def plot_timeline(
     width = 1.1 + plot_w + legend_w
     height = 1.3 + 3.3 + (2.5 if hypotheses else 0.0) + label_h + dates_h + 0.5
     fig = new_figure(width, height)
-    ax_p, ax_h = _timeline_axes(fig, hypotheses)
+    ax_p, ax_h = timeline_axes(fig, hypotheses)
     _outcome_panel(ax_p, result, steps, right=right, width=plot_w)
     _date_axis(ax_p, result, rotate=rotate_dates)
     if ax_h is not None:
-        _hypothesis_panel(ax_h, result, steps, width=plot_w)
+        hypothesis_panel(ax_h, result, steps, width=plot_w)
         ax_p.tick_params(axis="x", labelbottom=False)
         _step_labels(ax_h, labels, rotate=rotate)
     else:
@@ -111,12 +115,14 @@ def plot_timeline(
     return fig
 
 
-def _legend_width(result: xr.DataTree) -> float:
+def legend_width(result: xr.DataTree) -> float:
+    """Inches right of the plot for the hypotheses' and the band's legend."""
     labels = [*_hypothesis_labels(result), f"{band_label(result)} judgement band"]
     return text_width(labels, TICK_SIZE) + 0.8
 
 
-def _timeline_axes(fig: Figure, hypotheses: bool):
+def timeline_axes(fig: Figure, hypotheses: bool):
+    """The outcome's axes and the hypotheses' below it (None without ``hypotheses``)."""
     if hypotheses:
         ax_p, ax_h = fig.subplots(2, 1, sharex=True, height_ratios=[3.3, 2.5])
         return ax_p, ax_h
@@ -161,13 +167,13 @@ def _dated_timeline(result: xr.DataTree, *, ax=None, hypotheses: bool = True) ->
         _dates_below(ax, n_items)
         return ax.figure
     plot_w = DATED_PLOT_WIDTH
-    width = 1.1 + plot_w + _legend_width(result)
+    width = 1.1 + plot_w + legend_width(result)
     height = 1.3 + 3.3 + (2.5 if hypotheses else 0.0) + 0.9
     fig = new_figure(width, height)
-    ax_p, ax_h = _timeline_axes(fig, hypotheses)
+    ax_p, ax_h = timeline_axes(fig, hypotheses)
     _outcome_panel(ax_p, result, x, right=_dated_right(result, x, plot_w), width=plot_w)
     if ax_h is not None:
-        _hypothesis_panel(ax_h, result, x, width=plot_w)
+        hypothesis_panel(ax_h, result, x, width=plot_w)
         ax_p.tick_params(axis="x", labelbottom=False)
         _dates_below(ax_h, n_items)
     else:
@@ -179,7 +185,7 @@ def _dated_timeline(result: xr.DataTree, *, ax=None, hypotheses: bool = True) ->
 
 def _dated_right(result: xr.DataTree, x: np.ndarray, plot_w: float) -> float:
     """Return the right x limit on a date axis leaving room for the last value's label."""
-    room = _end_label_room(result) + 0.15
+    room = end_label_room(result) + 0.15
     span = float(x[-1] - x[0])
     left_pad = 0.01 * span
     return x[-1] + (span + left_pad) * room / max(plot_w - room, 0.2 * plot_w)
@@ -203,7 +209,7 @@ def _timeline_geometry(result: xr.DataTree, plot_w: float) -> tuple[float, float
     Also the width of one step in inches, for a plot ``plot_w`` inches wide.
     """
     n_steps = dataset(result, TRAJECTORY).sizes["step"]
-    room = _end_label_room(result) + 0.15
+    room = end_label_room(result) + 0.15
     span = (n_steps + 0.2) / max(1.0 - room / plot_w, 0.2)
     return -0.6 + span, plot_w / span
 
@@ -217,13 +223,14 @@ def _hypothesis_labels(result: xr.DataTree) -> list[str]:
     ]
 
 
-def _end_label_room(result: xr.DataTree) -> float:
+def end_label_room(result: xr.DataTree) -> float:
     """Inches to keep free right of the last step for the latest value's label."""
-    text = _end_texts(result)
+    text = end_texts(result)
     return max(text_width([text[0]], 12.0, weight="bold"), text_width([text[1]], SMALL_SIZE))
 
 
-def _end_texts(result: xr.DataTree) -> tuple[str, str]:
+def end_texts(result: xr.DataTree) -> tuple[str, str]:
+    """The latest value's labels: the probability, and its band (e.g. "band 22–61%")."""
     p, lo, hi = final_band(result)
     return pct(p), f"band {100 * lo:.0f}–{100 * hi:.0f}%"
 
@@ -301,7 +308,7 @@ def _outcome_panel(
         fontsize=SMALL_SIZE,
         color=MUTED,
     )
-    big, small = _end_texts(result)
+    big, small = end_texts(result)
     last = steps[-1]
     ax.annotate(
         big,
@@ -364,9 +371,15 @@ def _previous_line(result: xr.DataTree):
     return x, y, f"previous run ({created}): {y[-1]:.0f}%"
 
 
-def _hypothesis_panel(ax, result: xr.DataTree, steps: np.ndarray, *, width: float) -> None:
+def hypothesis_panel(
+    ax, result: xr.DataTree, steps: np.ndarray, *, width: float, dated: bool | None = None
+) -> None:
+    """Draw every hypothesis's probability at x = ``steps`` (step numbers or dates) into ``ax``.
+
+    ``dated`` (by default: more than :data:`MAX_ROWS` items) draws steps on a date axis.
+    """
     t = dataset(result, TRAJECTORY)
-    dated = t.sizes["step"] - 1 > MAX_ROWS
+    dated = t.sizes["step"] - 1 > MAX_ROWS if dated is None else dated
     names = [str(h) for h in t["hypothesis"].values]
     for j, (name, label) in enumerate(zip(names, _hypothesis_labels(result), strict=True)):
         ax.plot(
