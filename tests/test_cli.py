@@ -574,7 +574,7 @@ def test_run_writes_report_and_charts_no_charts_writes_neither(bundled, capsys):
     assert "report.html" in out
     names = {p.name for p in Path("out").iterdir()}
     assert {"trajectory.csv", "posterior.nc", "report.html"} <= names
-    assert len(chart_files(Path("out"))) == 10
+    assert len(chart_files(Path("out"))) == 2 * len(charts.CHARTS) + 2  # by_date: a deadline
     report = Path("out/report.html").read_text()
     assert report.count("<svg") >= 5  # the charts, inline
     assert 'http-equiv="Content-Security-Policy"' in report
@@ -734,7 +734,7 @@ def test_concurrent_runs_wait_for_each_other(bundled):
         frame["p_invasion_low"], result["trajectory"]["p_outcome_low"], atol=1e-6
     )
     assert "--seed 2" in Path("out/report.html").read_text()
-    assert len(chart_files(Path("out"))) == 10
+    assert len(chart_files(Path("out"))) == 2 * len(charts.CHARTS) + 2  # by_date: a deadline
 
 
 # forecast charts and forecast report (moved from test_charts.py and test_report.py)
