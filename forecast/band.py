@@ -18,6 +18,7 @@ from . import caches
 from .errors import InputError
 from .model import Arrays, prefix_weights
 from .quadrature import first_alike, log_effective, log_expected_tilt, row_max
+from .rejection import accept_rows, tilted_proposal
 
 __all__ = [
     "NUMPY_ROUTE_MAX",
@@ -159,7 +160,6 @@ def sample_tilted(
     n_h = mu.shape[0]
     if not unc.any():
         return np.broadcast_to(mu, (size, n_h)).copy()
-    cols = np.flatnonzero(unc)
     r_arr, w_arr = np.array([r]), np.array([w])
     if log_c is None:
         log_c = log_expected_tilt(mu[None], sd[None], r_arr, w_arr)[0]
@@ -167,57 +167,11 @@ def sample_tilted(
     prior_mode, g_star, log_norm, log_cost = (m[0, h] for m in modes)
     if log_cost > np.log(MAX_PROPOSALS):
         raise InputError(_too_costly(log_cost))
-    with np.errstate(divide="ignore"):
-        log_r, log_1mr = np.log(r), np.log1p(-r)
-    log_flat = w * log_1mr  # the floor (1 - r)^w of the tilt
-
-    def rows(m: int, centre: np.ndarray) -> np.ndarray:  # normal draws of the uncertain entries
-        x = np.empty((m, n_h))
-        x[:] = centre
-        x[:, cols] += sd[cols] * rng.standard_normal((m, cols.size))
-        return x
-
-    def log_target(z: np.ndarray) -> np.ndarray:  # w log Lr(h), z = X_h - max_g X_g
-        return w * z if r >= 1 else w * np.logaddexp(log_r + z, log_1mr)
-
-    def prior(m: int) -> np.ndarray:
-        return rows(m, mu)
-
-    if prior_mode:
-        propose, log_accept = prior, log_target
-    else:
-        shift = np.zeros(n_h)
-        if g_star != h:
-            shift[h], shift[g_star] = w * sd[h] ** 2, -w * sd[g_star] ** 2
-
-        def tilted(m: int) -> np.ndarray:  # prior * e^{w z}, by rejection
-            out = np.empty((0, n_h))
-            while out.shape[0] < m:
-                batch = max(2 * (m - out.shape[0]), 64)
-                x = rows(batch, mu + shift)
-                keep = np.log(rng.random(batch)) < w * (x[:, g_star] - row_max(x))
-                out = np.vstack([out, x[keep]])
-            return out[:m]
-
-        def propose(m: int) -> np.ndarray:
-            n_flat = rng.binomial(m, np.exp(log_flat - log_norm))
-            x = np.vstack([prior(n_flat), tilted(m - n_flat)])
-            return x[rng.permutation(m)]
-
-        def log_accept(z: np.ndarray) -> np.ndarray:
-            with np.errstate(divide="ignore"):
-                bound = np.logaddexp(log_flat, w * (log_r + z))
-            return log_target(z) - bound
-
+    propose, log_accept = tilted_proposal(
+        mu, sd, r, w, h, rng, bool(prior_mode), int(g_star), float(log_norm)
+    )
     rate = np.exp(log_c[h] - log_norm)
-    out = np.empty((0, n_h))
-    while out.shape[0] < size:
-        need = size - out.shape[0]
-        batch = int(min(need / max(rate, 1e-6) * 1.2 + 64, 5_000_000))
-        x = propose(batch)
-        keep = np.log(rng.random(batch)) < log_accept(x[:, h] - row_max(x))
-        out = np.vstack([out, x[keep]])
-    return out[:size]
+    return accept_rows(propose, log_accept, rate, h, (size, mu.shape[0]), rng)
 
 
 def _prior_draws(a: Arrays, size: int, rng: np.random.Generator):
@@ -416,31 +370,62 @@ def band_draws(
     >>> band_draws(a, ids, probabilities(a)[0], 4000, seed=0).shape  # doctest: +SKIP
     (14, 4000)
     """
-    n_items, n_h = a.mu.shape
     u, log_pi, p = _shared_prior_draws(a, draws, seed)
-    ws = workspace()
-    cdf = np.cumsum(p_h, axis=1)
-    cdf /= cdf[:, -1:]
-    h_of = ws.filled("h_of", (n_items + 1, draws), 0, np.int8 if n_h <= 127 else np.int32)
-    for h in range(n_h - 1):  # h_of = how many of the cumulative probabilities lie below u
-        h_of += u[None, :] > cdf[:, h, None]
-    # last_k[h, s]: the last step at which draw s has hypothesis h (-1: never)
-    last_k = np.full((n_h, draws), -1)
-    every = np.arange(draws)
-    for k in range(n_items + 1):
-        last_k[h_of[k], every] = k
+    h_of, last_k = _hypothesis_paths(u, p_h)
     uncertain = (a.sd > 0).any(axis=1)
     if out is None:
-        out = np.empty((n_items + 1, draws))
+        out = np.empty((a.mu.shape[0] + 1, draws))
     if band_route(a, draws) == "numpy":
         part = _NumpyPart(a, ids, h_of, log_pi, p, last_k, seed, out)
         const, drawn = _run_steps(a, uncertain, part, progress, keep=keep)
         if final is not None:  # the numpy part's drawn parts are by conditioning h first
             final.update(_final_draws(log_pi, h_of[-1], p, const, drawn.transpose(1, 0, 2)))
         return out
+    paths = (h_of, log_pi, p, last_k)
+    _compiled_band(a, ids, paths, seed, progress, out, final, keep)
+    return out
 
+
+def _hypothesis_paths(u: np.ndarray, p_h: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each draw's hypothesis at every step and the last step it has each hypothesis.
+
+    ``u`` (S,) are the draws' uniforms and ``p_h`` (N+1, H) is ``P(h | E_1..k)``. Returns
+    ``h_of`` (N+1, S), the number of cumulative probabilities below ``u`` (a workspace
+    array), and ``last_k`` (H, S), the last step at which draw ``s`` has hypothesis ``h``
+    (-1: never).
+    """
+    n_steps, n_h = p_h.shape
+    draws = u.shape[0]
+    cdf = np.cumsum(p_h, axis=1)
+    cdf /= cdf[:, -1:]
+    h_of = workspace().filled("h_of", (n_steps, draws), 0, np.int8 if n_h <= 127 else np.int32)
+    for h in range(n_h - 1):  # h_of = how many of the cumulative probabilities lie below u
+        h_of += u[None, :] > cdf[:, h, None]
+    last_k = np.full((n_h, draws), -1)
+    every = np.arange(draws)
+    for k in range(n_steps):
+        last_k[h_of[k], every] = k
+    return h_of, last_k
+
+
+def _compiled_band(
+    a: Arrays,
+    ids: tuple[str, ...],
+    paths: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray],
+    seed: int,
+    progress: Progress | None,
+    out: np.ndarray,
+    final: dict | None,
+    keep: np.ndarray | None,
+) -> None:
+    """The compiled route of :func:`band_draws`: the draws in ``_PARTS`` parts side by side.
+
+    Writes into ``out`` (and ``final``, ``keep``); ``paths`` is ``(h_of, log_pi, p, last_k)``.
+    """
+    h_of, log_pi, p, last_k = paths
+    uncertain = (a.sd > 0).any(axis=1)
     shared = _CompiledPart.shared(a, ids, uncertain, last_k.max(axis=1))
-    bounds = np.linspace(0, draws, _PARTS + 1).astype(int)
+    bounds = np.linspace(0, h_of.shape[1], _PARTS + 1).astype(int)
     stop = threading.Event()  # set when a part failed or the user interrupted
     finals: list[dict] = [{}] * _PARTS
 
@@ -469,7 +454,6 @@ def band_draws(
         raise errors[0]
     if final is not None:
         final.update({key: np.concatenate([f[key] for f in finals]) for key in finals[0]})
-    return out
 
 
 def _final_draws(log_pi, h_last, p, const, drawn) -> dict:

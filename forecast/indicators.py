@@ -516,8 +516,7 @@ def watch(
     """
     import pandas as pd
 
-    from .inference import ForecastWarning
-    from .result_schema import BAND, POSTERIOR, dataset, scenario_of
+    from .result_schema import POSTERIOR, dataset, scenario_of
 
     if rank_by not in RANK_BY:
         raise InputError(f"rank_by must be one of {', '.join(RANK_BY)}, got {rank_by!r}")
@@ -545,48 +544,8 @@ def watch(
             "info_outcome_bits": v["info_outcome_bits"],
         }
     )
-    checks: dict[str, Any] = {}
-    post = dataset(result, POSTERIOR)
-    has_draws = "final_p_hypothesis" in post
-    scenario_uncertain = bool(
-        np.ptp(np.asarray(post["p_outcome"].isel(step=-1).values, dtype=float)) > 0
-    )
-    if todo and (scenario_uncertain or (s > 0).any()):
-        if has_draws:
-            ph_draws = post["final_p_hypothesis"].values.reshape(-1, len(p_h))
-            pg_draws = post["final_p_given_hypothesis"].values.reshape(-1, len(p_h))
-            seed = int(result.attrs.get("seed", 0)) if seed is None else seed
-            b = band_if_observed(ph_draws, pg_draws, [i.id for i in todo], m, s, BAND, seed)
-            for x in ("seen", "not_seen"):
-                frame[f"p_{o}_if_{x}_low"] = b[f"{x}_low"]
-                frame[f"p_{o}_if_{x}_high"] = b[f"{x}_high"]
-            checks = {"pareto_k": b["pareto_k"], "ess": b["ess"]}
-            min_ess = min(MIN_ESS, 0.1 * ph_draws.shape[0])
-            bad = (b["pareto_k"] > PARETO_K_LIMIT) | (b["ess"] < min_ess)
-            if bad.any():
-                names = ", ".join(
-                    f"{i} (k-hat {kk:.2f}, ESS {e:.0f})"
-                    for i, kk, e in zip(
-                        frame["indicator_id"][bad],
-                        b["pareto_k"][bad],
-                        b["ess"][bad],
-                        strict=True,
-                    )  # fmt: skip
-                )
-                warnings.warn(
-                    "the judgement band of P(outcome | seen / not seen) rests on poor "
-                    f"importance weights (need k-hat <= {PARETO_K_LIMIT}, ESS >= {min_ess:.0f}): "
-                    f"{names[:500]}; run with more --draws",
-                    ForecastWarning,
-                    stacklevel=2,
-                )
-        else:
-            warnings.warn(
-                "this result has no per-draw posterior (an older posterior.nc): the band of "
-                "P(outcome | seen / not seen) is left out; run 'forecast run' again",
-                ForecastWarning,
-                stacklevel=2,
-            )
+    seed = int(result.attrs.get("seed", 0)) if seed is None else seed
+    checks = _add_band(frame, dataset(result, POSTERIOR), (m, s), o, seed)
     frame["title"] = [i.title for i in todo]
     frame["overdue"] = [latest is not None and i.by < latest for i in todo]
     as_of = _as_of_day(result, latest)
@@ -610,6 +569,63 @@ def watch(
         "band_checks": {key: np.asarray(val).tolist() for key, val in checks.items()},
     }
     return frame
+
+
+def _add_band(
+    frame: pd.DataFrame,
+    post: xr.Dataset,
+    m_s: tuple[np.ndarray, np.ndarray],
+    o: str,
+    seed: int,
+) -> dict[str, Any]:
+    """Add the 90% judgement band columns of :func:`watch` to ``frame``, in place.
+
+    ``post`` is the result's posterior, ``m_s`` the indicators' (m, s) of
+    :func:`seen_probabilities`, ``o`` the outcome's name. Returns the band's checks
+    (``pareto_k``, ``ess``); empty when there is no indicator, or neither the scenario nor
+    an indicator has an interval (no band), or (with a warning) when the result has no
+    per-draw posterior; warns when the importance weights are poor.
+    """
+    from .inference import ForecastWarning
+    from .result_schema import BAND
+
+    scenario_uncertain = bool(
+        np.ptp(np.asarray(post["p_outcome"].isel(step=-1).values, dtype=float)) > 0
+    )
+    if len(frame) == 0 or not (scenario_uncertain or (m_s[1] > 0).any()):
+        return {}
+    if "final_p_hypothesis" not in post:
+        warnings.warn(
+            "this result has no per-draw posterior (an older posterior.nc): the band of "
+            "P(outcome | seen / not seen) is left out; run 'forecast run' again",
+            ForecastWarning,
+            stacklevel=3,
+        )
+        return {}
+    n_h = post.sizes["hypothesis"]
+    ph_draws = post["final_p_hypothesis"].values.reshape(-1, n_h)
+    pg_draws = post["final_p_given_hypothesis"].values.reshape(-1, n_h)
+    b = band_if_observed(ph_draws, pg_draws, list(frame["indicator_id"]), *m_s, BAND, seed)
+    for x in ("seen", "not_seen"):
+        frame[f"p_{o}_if_{x}_low"] = b[f"{x}_low"]
+        frame[f"p_{o}_if_{x}_high"] = b[f"{x}_high"]
+    min_ess = min(MIN_ESS, 0.1 * ph_draws.shape[0])
+    bad = (b["pareto_k"] > PARETO_K_LIMIT) | (b["ess"] < min_ess)
+    if bad.any():
+        names = ", ".join(
+            f"{i} (k-hat {kk:.2f}, ESS {e:.0f})"
+            for i, kk, e in zip(
+                frame["indicator_id"][bad], b["pareto_k"][bad], b["ess"][bad], strict=True
+            )
+        )
+        warnings.warn(
+            "the judgement band of P(outcome | seen / not seen) rests on poor "
+            f"importance weights (need k-hat <= {PARETO_K_LIMIT}, ESS >= {min_ess:.0f}): "
+            f"{names[:500]}; run with more --draws",
+            ForecastWarning,
+            stacklevel=3,
+        )
+    return {"pareto_k": b["pareto_k"], "ess": b["ess"]}
 
 
 def lapsed_status(by: dt.date, as_of: dt.date | None) -> str:

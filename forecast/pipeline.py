@@ -383,11 +383,9 @@ def run_folder(
     1
     """
     from .datenotes import date_notes
-    from .inference import DEFAULT_DRAWS, ForecastWarning, run
-    from .labels import display_names
+    from .inference import DEFAULT_DRAWS
     from .outdir import output_set
     from .resultfile import check_scenario_fits
-    from .results import same_question
 
     draws = DEFAULT_DRAWS if draws is None else draws
     out = check_out(out, priors=priors, evidence=evidence, indicators=indicators)
@@ -396,40 +394,79 @@ def run_folder(
     for note in date_notes(scenario):  # before opened, on or after the resolution
         warn(f"note: {plain(note)}")
     found = find_indicators(indicators, evidence, scenario, priors)  # bad ones: before any work
+    options = _RunOptions(
+        method, draws, seed, as_of, command, str(Path(evidence)),
+        charts, formats, dpi, processes, size, draws_csv, say, warn,
+    )  # fmt: skip
     with output_set(
         out, functools.partial(in_set_of, command="run")
     ) as staging:  # out/ changes all at once, or not at all
-        previous = previous_result(out / "posterior.nc")
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always", ForecastWarning)
-            result = run(
-                scenario,
-                method=method,
-                draws=draws,
-                seed=seed,
-                progress=progress_printer(f"{method} route") if say is not quiet else None,
-                attribution=True,
-                as_of=as_of,
-            )
-        if command is not None:
-            result.attrs["command"] = command
-        result.attrs["evidence_folder"] = str(Path(evidence))
-        _say_run(scenario, result, f"method {method}, seed {seed}, {draws} draws", say)
-        shown = display_names(scenario).outcome
-        result = since_last_run(result, previous, out / "posterior.nc", shown, say)
-        if previous is not None and not same_question(previous, result):
-            for path in staging.iterdir():  # nothing of the other question is kept: its scores
-                if in_set_of(path.name, "score"):
-                    path.unlink()
-        table = None
-        if found is not None:
-            result, table = watch_into(result, found, warn=warn)
-        names = _write_run(result, staging, charts=charts, formats=formats, dpi=dpi,
-                           processes=processes, size=size)  # fmt: skip
-        if draws_csv:  # forecast.draws
-            names.append(writer("draws")(result, staging).name)
-        if table is not None:  # its chart, if any, drawn by save_all with the others
-            names += write_watch(result, table, staging, top=5, charts=False, say=say)
+        return _run_staged(scenario, found, out, staging, options)
+
+
+@dataclass(frozen=True)
+class _RunOptions:
+    """The options of :func:`run_folder` that :func:`_run_staged` uses."""
+
+    method: Literal["fast", "nuts"]
+    draws: int
+    seed: int
+    as_of: str | None
+    command: str | None
+    evidence_folder: str
+    charts: bool
+    formats: Sequence[str]
+    dpi: int
+    processes: int
+    size: Size
+    draws_csv: bool
+    say: Say
+    warn: Say
+
+
+def _run_staged(
+    scenario: Scenario, found: Sequence[Any] | None, out: Path, staging: Path, o: _RunOptions
+) -> RunOutcome:
+    """Run the model and write the run's artefacts into ``staging`` (:func:`run_folder`).
+
+    ``found`` is :func:`find_indicators`' answer; ``out`` the output folder, whose
+    ``posterior.nc`` is the previous run.
+    """
+    from .inference import ForecastWarning, run
+    from .labels import display_names
+    from .results import same_question
+
+    previous = previous_result(out / "posterior.nc")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ForecastWarning)
+        result = run(
+            scenario,
+            method=o.method,
+            draws=o.draws,
+            seed=o.seed,
+            progress=progress_printer(f"{o.method} route") if o.say is not quiet else None,
+            attribution=True,
+            as_of=o.as_of,
+        )
+    if o.command is not None:
+        result.attrs["command"] = o.command
+    result.attrs["evidence_folder"] = o.evidence_folder
+    _say_run(scenario, result, f"method {o.method}, seed {o.seed}, {o.draws} draws", o.say)
+    shown = display_names(scenario).outcome
+    result = since_last_run(result, previous, out / "posterior.nc", shown, o.say)
+    if previous is not None and not same_question(previous, result):
+        for path in staging.iterdir():  # nothing of the other question is kept: its scores
+            if in_set_of(path.name, "score"):
+                path.unlink()
+    table = None
+    if found is not None:
+        result, table = watch_into(result, found, warn=o.warn)
+    names = _write_run(result, staging, charts=o.charts, formats=o.formats, dpi=o.dpi,
+                       processes=o.processes, size=o.size)  # fmt: skip
+    if o.draws_csv:  # forecast.draws
+        names.append(writer("draws")(result, staging).name)
+    if table is not None:  # its chart, if any, drawn by save_all with the others
+        names += write_watch(result, table, staging, top=5, charts=False, say=o.say)
     return RunOutcome(
         result, scenario, [out / n for n in names], [str(w.message) for w in caught], table
     )

@@ -374,10 +374,6 @@ def recalibrate(
     >>> rec = forecast.recalibrate(forecast.score(folders))  # doctest: +SKIP
     >>> print(rec.describe())  # doctest: +SKIP
     """
-    import arviz_stats as az
-    import nutpie
-    import xarray as xr
-
     from .inference import ForecastWarning
 
     arrays, outcomes = _resolved_arrays(scores)
@@ -387,6 +383,32 @@ def recalibrate(
         )
     port = portfolio(arrays, outcomes)
     _refuse_impossible(port, scores)
+    tree, s = _fit(port, seed=seed, draws=draws, tune=tune, chains=chains)
+    table, problems = _summary(tree, s)
+    for p in problems:
+        warnings.warn(f"recalibration: {p}; the interval of s is unreliable", ForecastWarning, 2)
+    tree.attrs.update(
+        {
+            "model": "s ~ LogNormal(0, 0.5); o_q ~ Bernoulli(P_q(Y | E_q, s))",
+            "n_questions": port.n_questions,
+            "seed": seed,
+        }
+    )
+    predictions = _open_predictions(list(unresolved), unresolved_names, s)
+    return Recalibration(posterior=tree, table=table, predictions=predictions, problems=problems)
+
+
+def _fit(
+    port: Portfolio, *, seed: int, draws: int, tune: int, chains: int
+) -> tuple[xr.DataTree, np.ndarray]:
+    """Sample ``s`` with nutpie, for :func:`recalibrate`.
+
+    Returns ArviZ's groups ``posterior`` (``s``), ``sample_stats`` and ``observed_data``
+    (``outcome_happened``), and the draws of ``s``, flattened.
+    """
+    import nutpie
+    import xarray as xr
+
     model = _compiled().with_data(**port.data())
     trace = nutpie.sample(
         model, chains=chains, draws=draws, tune=tune, seed=seed, progress_bar=False
@@ -403,7 +425,17 @@ def recalibrate(
             ),
         }
     )
-    s = np.asarray(posterior["s"]).reshape(-1)
+    return tree, np.asarray(posterior["s"]).reshape(-1)
+
+
+def _summary(tree: xr.DataTree, s: np.ndarray) -> tuple[pd.DataFrame, list[str]]:
+    """The table of ``s`` (median, 90% interval, R-hat, bulk ESS) and its failed checks.
+
+    ``s`` holds the posterior draws of ``tree`` (:func:`_fit`), flattened.
+    """
+    import arviz_stats as az
+
+    stats = tree["sample_stats"].dataset
     r_hat = float(az.rhat(tree)["s"])
     ess = float(az.ess(tree)["s"])
     lo, med, hi = np.quantile(s, BAND_QUANTILES)
@@ -418,16 +450,13 @@ def recalibrate(
     n_div = int(np.asarray(stats["diverging"]).sum()) if "diverging" in stats else 0
     if n_div:
         problems.append(f"{n_div} divergent transitions")
-    for p in problems:
-        warnings.warn(f"recalibration: {p}; the interval of s is unreliable", ForecastWarning, 2)
-    tree.attrs.update(
-        {
-            "model": "s ~ LogNormal(0, 0.5); o_q ~ Bernoulli(P_q(Y | E_q, s))",
-            "n_questions": port.n_questions,
-            "seed": seed,
-        }
-    )
-    open_list = list(unresolved)
+    return table, problems
+
+
+def _open_predictions(
+    open_list: list[Scenario], unresolved_names: Iterable[str] | None, s: np.ndarray
+) -> pd.DataFrame:
+    """P(outcome) of each open question: plain, averaged over the draws ``s``, and at s = 1."""
     names = (
         list(unresolved_names)
         if unresolved_names is not None
@@ -449,8 +478,7 @@ def recalibrate(
                     "p_model_s1": p1,
                 }
             )
-    predictions = pd.DataFrame(rows, columns=PREDICTION_COLUMNS)
-    return Recalibration(posterior=tree, table=table, predictions=predictions, problems=problems)
+    return pd.DataFrame(rows, columns=PREDICTION_COLUMNS)
 
 
 # ----------------------------------------------------------------------------- synthetic data

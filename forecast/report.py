@@ -424,6 +424,18 @@ def how_it_resolved(scenario: Scenario, *, limit: int = 3) -> str:
     return "<h2>How it resolved</h2>\n" + "\n".join(lines) + chart + "\n"
 
 
+def _top_input(sens: pd.DataFrame) -> str:
+    """The sentence on the input that moves the probability most, or nothing."""
+    if not len(sens):
+        return ""
+    row = sens.iloc[0]
+    return (
+        f"<p>The input that matters most: <code>{_e(row['input'])}</code> "
+        f"(interval {row['lo']:g}–{row['hi']:g}) moves the probability between "
+        f"{pct(row['p_low'], 1)} and {pct(row['p_high'], 1)}.</p>"
+    )
+
+
 def report_html(
     result: xr.DataTree,
     *,
@@ -493,14 +505,7 @@ def report_html(
         name: _svg_figure(saved[name] if name in saved else svg_text(drawn[name], salt=name), cap)
         for name, cap in captions.items()
     }
-    top = ""
-    if len(sens):
-        row = sens.iloc[0]
-        top = (
-            f"<p>The input that matters most: <code>{_e(row['input'])}</code> "
-            f"(interval {row['lo']:g}–{row['hi']:g}) moves the probability between "
-            f"{pct(row['p_low'], 1)} and {pct(row['p_high'], 1)}.</p>"
-        )
+    top = _top_input(sens)
     return f"""{page_head(scenario.question)}<body>
 {_warning(warning)}<p class="meta">Forecast briefing · {_e(as_of(result))} · scenario {_e(scenario.hash[:8])}</p>
 <h1>{_e(scenario.question)}</h1>

@@ -497,71 +497,14 @@ def build_result(
     xarray.DataTree
         The result; see :func:`forecast.run`.
     """
-    n_items = a.n_items
-    hyps = list(scenario.hypotheses)
     if rows is None:
-        # calendar dates in seconds: years 0001-9999 (nanoseconds would wrap outside 1678-2262)
-        rows = {
-            "evidence_id": np.array(["", *scenario.ids], dtype=object),
-            "date": np.array(
-                ["NaT", *(e.date.isoformat() for e in scenario.evidence)], dtype="datetime64[s]"
-            ),
-            "row": np.array(["prior"] + ["item"] * n_items, dtype=object),
-        }
+        rows = _default_rows(scenario, a.n_items)
     steps = np.arange(len(rows["row"]))
-    coords = {
-        "step": steps,
-        "hypothesis": hyps,
-        "evidence_id": ("step", rows["evidence_id"]),
-        "row": ("step", rows["row"]),
-        "date": ("step", rows["date"]),
-    }
-    data = {
-        "p_hypothesis": (("step", "hypothesis"), stats["p_hypothesis"]),
-        "prior": ("hypothesis", a.prior),
-        "expected_p_outcome": ("hypothesis", expected_p_outcome),
-    }
-    for key in ("p_outcome", "p_outcome_low", "p_outcome_high", "mcse", "mcse_low", "mcse_high"):
-        data[key] = ("step", stats[key])
-    for key, value in diagnostics.items():
-        data[key] = ("step", value)
-    trajectory = xr.Dataset(data, coords=coords)
-    trajectory["p_outcome"].attrs["long_name"] = f"P({scenario.outcome} | evidence so far)"
-    trajectory["mcse"].attrs["long_name"] = (
-        "Monte Carlo standard error of the draws' mean (fast route: the draws are an "
-        "independent check; the probability itself is exact)"
-        if method == "fast"
-        else "Monte Carlo standard error of the posterior mean"
+    trajectory = _trajectory_node(
+        scenario, a, stats, diagnostics, rows, expected_p_outcome=expected_p_outcome, method=method
     )
-    posterior = xr.Dataset(
-        {"p_outcome": (("chain", "draw", "step"), band)},
-        coords={"chain": np.arange(band.shape[0]), "draw": np.arange(band.shape[1]), "step": steps},
-    )
-    # the last step's per-draw P(h | E, theta) and p_h: the band of an indicator (watch)
-    final = stats.get("final") or {}
-    for key, value in final.items():
-        posterior[f"final_{key}"] = (("chain", "draw", "hypothesis"), value)
-    if final:
-        posterior = posterior.assign_coords(hypothesis=hyps)
-    ev = scenario.evidence
-    evidence = xr.Dataset(
-        {
-            "title": ("evidence", np.array([e.title for e in ev], dtype=object)),
-            "source": ("evidence", np.array([e.source for e in ev], dtype=object)),
-            "date": (
-                "evidence",
-                np.array([e.date.isoformat() for e in ev], dtype="datetime64[s]"),
-            ),
-            "reliability": ("evidence", a.r),
-            "group": ("evidence", np.array([e.group or "" for e in ev], dtype=object)),
-            "weight": ("evidence", weight),
-            "log_likelihood": (("evidence", "hypothesis"), log_likelihood),
-        },
-        coords={"evidence": np.array(scenario.ids, dtype=object), "hypothesis": hyps},
-    )
-    evidence["log_likelihood"].attrs["long_name"] = (
-        "log E[Lr_i(h)^w_i] at the final step: the item's effective log-likelihood"
-    )
+    posterior = _posterior_node(band, stats, steps, list(scenario.hypotheses))
+    evidence = _evidence_node(scenario, a, weight, log_likelihood)
     attrs = {
         "question": scenario.question,
         "outcome": scenario.outcome,
@@ -586,3 +529,99 @@ def build_result(
             EVIDENCE: evidence,
         }  # fmt: skip
     )
+
+
+def _default_rows(scenario: Scenario, n_items: int) -> dict[str, np.ndarray]:
+    """The trajectory's rows without an as-of day: ``evidence_id``, ``date``, ``row`` (N+1,)."""
+    # calendar dates in seconds: years 0001-9999 (nanoseconds would wrap outside 1678-2262)
+    return {
+        "evidence_id": np.array(["", *scenario.ids], dtype=object),
+        "date": np.array(
+            ["NaT", *(e.date.isoformat() for e in scenario.evidence)], dtype="datetime64[s]"
+        ),
+        "row": np.array(["prior"] + ["item"] * n_items, dtype=object),
+    }
+
+
+def _trajectory_node(
+    scenario: Scenario,
+    a: Arrays,
+    stats: Mapping[str, Any],
+    diagnostics: Mapping[str, np.ndarray],
+    rows: Mapping[str, np.ndarray],
+    *,
+    expected_p_outcome: np.ndarray,
+    method: str,
+) -> xr.Dataset:
+    """The node :data:`TRAJECTORY` of :func:`build_result` (dims ``step``, ``hypothesis``)."""
+    coords = {
+        "step": np.arange(len(rows["row"])),
+        "hypothesis": list(scenario.hypotheses),
+        "evidence_id": ("step", rows["evidence_id"]),
+        "row": ("step", rows["row"]),
+        "date": ("step", rows["date"]),
+    }
+    data = {
+        "p_hypothesis": (("step", "hypothesis"), stats["p_hypothesis"]),
+        "prior": ("hypothesis", a.prior),
+        "expected_p_outcome": ("hypothesis", expected_p_outcome),
+    }
+    for key in ("p_outcome", "p_outcome_low", "p_outcome_high", "mcse", "mcse_low", "mcse_high"):
+        data[key] = ("step", stats[key])
+    for key, value in diagnostics.items():
+        data[key] = ("step", value)
+    trajectory = xr.Dataset(data, coords=coords)
+    trajectory["p_outcome"].attrs["long_name"] = f"P({scenario.outcome} | evidence so far)"
+    trajectory["mcse"].attrs["long_name"] = (
+        "Monte Carlo standard error of the draws' mean (fast route: the draws are an "
+        "independent check; the probability itself is exact)"
+        if method == "fast"
+        else "Monte Carlo standard error of the posterior mean"
+    )
+    return trajectory
+
+
+def _posterior_node(
+    band: np.ndarray, stats: Mapping[str, Any], steps: np.ndarray, hyps: list[str]
+) -> xr.Dataset:
+    """The node :data:`POSTERIOR` of :func:`build_result`: the band's draws (chain, draw, step)."""
+    posterior = xr.Dataset(
+        {"p_outcome": (("chain", "draw", "step"), band)},
+        coords={"chain": np.arange(band.shape[0]), "draw": np.arange(band.shape[1]), "step": steps},
+    )
+    # the last step's per-draw P(h | E, theta) and p_h: the band of an indicator (watch)
+    final = stats.get("final") or {}
+    for key, value in final.items():
+        posterior[f"final_{key}"] = (("chain", "draw", "hypothesis"), value)
+    if final:
+        posterior = posterior.assign_coords(hypothesis=hyps)
+    return posterior
+
+
+def _evidence_node(
+    scenario: Scenario, a: Arrays, weight: np.ndarray, log_likelihood: np.ndarray
+) -> xr.Dataset:
+    """The node :data:`EVIDENCE` of :func:`build_result` (dims ``evidence``, ``hypothesis``)."""
+    ev = scenario.evidence
+    evidence = xr.Dataset(
+        {
+            "title": ("evidence", np.array([e.title for e in ev], dtype=object)),
+            "source": ("evidence", np.array([e.source for e in ev], dtype=object)),
+            "date": (
+                "evidence",
+                np.array([e.date.isoformat() for e in ev], dtype="datetime64[s]"),
+            ),
+            "reliability": ("evidence", a.r),
+            "group": ("evidence", np.array([e.group or "" for e in ev], dtype=object)),
+            "weight": ("evidence", weight),
+            "log_likelihood": (("evidence", "hypothesis"), log_likelihood),
+        },
+        coords={
+            "evidence": np.array(scenario.ids, dtype=object),
+            "hypothesis": list(scenario.hypotheses),
+        },
+    )
+    evidence["log_likelihood"].attrs["long_name"] = (
+        "log E[Lr_i(h)^w_i] at the final step: the item's effective log-likelihood"
+    )
+    return evidence

@@ -14,6 +14,7 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -22,6 +23,9 @@ from .constants import Z90
 from .errors import InputError
 from .model import Arrays, encode, expected_p_outcome, probabilities
 from .scenario import LIMITS, Problem, Scenario, ScenarioError, load_scenario
+
+if TYPE_CHECKING:
+    from .inputs.models import Resolution
 
 __all__ = [
     "CALIBRATION_COLUMNS",
@@ -186,6 +190,48 @@ def score_scenario(
     dates = np.array([e.date for e in scenario.evidence], dtype="datetime64[D]")
     resolved = np.datetime64(res.date, "D")
     k = int(np.searchsorted(dates, resolved, side="left"))  # items dated before the resolution
+    opened = _scored_window(scenario, res, file)
+    a = _first_items(encode(scenario), k)
+    p_h, p_y = probabilities(a)
+    happened = bool(res.outcome)
+    final_p = float(p_y[-1])
+    days = np.arange(np.datetime64(opened, "D"), resolved)
+    standing = np.searchsorted(dates[:k], days, side="right")  # items dated <= d
+    daily_p = p_y[standing]
+    p_final_h = p_h[-1]
+    timed = standing_forecasts(scenario)
+    if timed is not None:  # a deadline or a retraction: the contract's standing forecasts
+        days, daily_p, p_final_h = timed
+        final_p = float(daily_p[-1])
+    h_log: float | str = ""  # blank when the resolution names no hypothesis
+    if res.hypothesis is not None:
+        h_log = float(np.log(p_final_h[scenario.hypotheses.index(res.hypothesis)]))
+    row = {
+        "scenario": name,
+        "question": scenario.question,
+        **_score_columns(happened, res.date, final_p, daily_p, int(days.size)),
+        "hypothesis_log_score": h_log,
+    }
+    return Scored(
+        name=name,
+        scenario=scenario,
+        arrays=a,
+        excluded=scenario.ids[k:],
+        opened=opened,
+        p_hypothesis=p_h,
+        p_outcome=p_y,
+        days=days,
+        daily_p=daily_p,
+        row=row,
+    )
+
+
+def _scored_window(scenario: Scenario, res: Resolution, file: str) -> dt.date:
+    """The first scored day of a resolved scenario: ``opened``, else the first item's date.
+
+    Raises :class:`ScenarioError` (naming ``file``) when there is no day before the
+    resolution to score or the window is longer than :data:`MAX_WINDOW_DAYS`.
+    """
     opened = scenario.priors.opened or (scenario.evidence[0].date if scenario.evidence else None)
     if opened is None or not opened < res.date:
         raise ScenarioError(
@@ -211,51 +257,30 @@ def score_scenario(
                 )
             ]
         )
-    a = _first_items(encode(scenario), k)
-    p_h, p_y = probabilities(a)
-    happened = bool(res.outcome)
-    o = float(happened)
-    final_p = float(p_y[-1])
-    log_score = float(log_p_observed(final_p, happened))
+    return opened
 
-    days = np.arange(np.datetime64(opened, "D"), resolved)
-    standing = np.searchsorted(dates[:k], days, side="right")  # items dated <= d
-    daily_p = p_y[standing]
-    p_final_h = p_h[-1]
-    timed = standing_forecasts(scenario)
-    if timed is not None:  # a deadline or a retraction: the contract's standing forecasts
-        days, daily_p, p_final_h = timed
-        final_p = float(daily_p[-1])
-        log_score = float(log_p_observed(final_p, happened))
-    h_log: float | str = ""  # blank when the resolution names no hypothesis
-    if res.hypothesis is not None:
-        h_log = float(np.log(p_final_h[scenario.hypotheses.index(res.hypothesis)]))
-    row = {
-        "scenario": name,
-        "question": scenario.question,
+
+def _score_columns(
+    happened: bool, resolved_on: dt.date, final_p: float, daily_p: np.ndarray, days: int
+) -> dict[str, Any]:
+    """The scores in a row of :func:`score_scenario`, from the final and the daily P(outcome).
+
+    Definitions: docs/model.md, "Scoring a resolved question"; ``days`` is the number of
+    days scored.
+    """
+    o = float(happened)
+    log_score = float(log_p_observed(final_p, happened))
+    return {
         "outcome_happened": happened,
-        "resolved_on": res.date.isoformat(),
+        "resolved_on": resolved_on.isoformat(),
         "final_p": final_p,
         "brier": (final_p - o) ** 2,
         "log_score": log_score,
         "baseline_score": 100.0 * (1.0 + log_score / np.log(2.0)),
         "time_avg_brier": float(np.mean((daily_p - o) ** 2)),
         "time_avg_log_score": float(np.mean(log_p_observed(daily_p, happened))),
-        "days": int(days.size),
-        "hypothesis_log_score": h_log,
+        "days": days,
     }
-    return Scored(
-        name=name,
-        scenario=scenario,
-        arrays=a,
-        excluded=scenario.ids[k:],
-        opened=opened,
-        p_hypothesis=p_h,
-        p_outcome=p_y,
-        days=days,
-        daily_p=daily_p,
-        row=row,
-    )
 
 
 def standing_forecasts(scenario: Scenario) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:

@@ -30,8 +30,7 @@ from forecast.cli import main
 
 DRAWS = "400"
 FINAL = re.compile(
-    r"^P\((?P<o>\w+)\) = (?P<p>\d+\.\d)%(?P<as_of> as of \d{4}-\d{2}-\d{2})? "
-    r"\(90% judgement band (?P<lo>\d+\.\d)% to "
+    r"^P\((?P<o>\w+)\) = (?P<p>\d+\.\d)% \(90% judgement band (?P<lo>\d+\.\d)% to "
     r"(?P<hi>\d+\.\d)%; MCSE (?P<mcse>0\.\d{4})\)$",
     re.M,
 )
@@ -51,7 +50,6 @@ def columns(scenario) -> list[str]:
         "step",
         "date",
         "evidence_id",
-        "row",
         *(f"p_{h}" for h in scenario.hypotheses),
         f"p_{o}",
         f"p_{o}_low",
@@ -92,7 +90,6 @@ def test_run_writes_table_csv_and_netcdf(bundled, capsys):
     final = FINAL.search(out)
     assert final is not None, out
     assert final["o"] == o
-    assert final["as_of"] == f" as of {s.evidence[-1].date}"  # the latest item's day
     assert "Traceback" not in err
 
     # trajectory.csv: exactly the documented columns, row 0 the prior
@@ -100,19 +97,13 @@ def test_run_writes_table_csv_and_netcdf(bundled, capsys):
     assert rows[0] == columns(s)
     body = rows[1:]
     assert len(body) == len(s.evidence) + 1
-    # the prior row is dated `opened` (docs/model.md, "Time"); the rows are prior, then items
-    assert body[0][:4] == ["0", s.priors.opened.isoformat(), "", "prior"]
-    assert [r[3] for r in body[1:]] == ["item"] * len(s.evidence)
+    assert body[0][:3] == ["0", "", ""]
     assert [r[0] for r in body] == [str(k) for k in range(len(body))]
     assert [r[2] for r in body[1:]] == list(s.ids)
     assert [r[1] for r in body[1:]] == [e.date.isoformat() for e in s.evidence]
 
     frame = pd.read_csv(bundled / "out" / "trajectory.csv", keep_default_na=False)
-    # the bundled question has a deadline: the exact numbers of the time model, days counted
-    from forecast.time_numbers import time_numbers
-
-    exact = time_numbers(forecast.resolve_as_of(s), draws=100, seed=0, band=False).stats
-    p_h, p_y = exact["p_hypothesis"], exact["p_outcome"]
+    p_h, p_y = forecast.probabilities(forecast.encode(s))
     np.testing.assert_allclose(frame[[f"p_{h}" for h in s.hypotheses]], p_h, atol=1e-6)
     np.testing.assert_allclose(frame[f"p_{o}"], p_y, atol=1e-6)
     assert (frame[f"p_{o}_low"] <= frame[f"p_{o}"]).all()
@@ -130,7 +121,7 @@ def test_run_writes_table_csv_and_netcdf(bundled, capsys):
     assert list(back.columns) == columns(s)
     assert list(back["evidence_id"]) == ["", *s.ids]
     assert list(back["date"]) == list(frame["date"])
-    numeric = columns(s)[4:]
+    numeric = columns(s)[3:]
     np.testing.assert_allclose(back[numeric], frame[numeric], rtol=0, atol=1e-6)
     assert result.attrs["scenario_hash"] == s.hash
     assert forecast.scenario_of(result).hash == s.hash
@@ -564,6 +555,10 @@ def test_second_question_into_the_same_out_is_not_compared(bundled, tmp_path, ca
 
 
 # ----------------------------------------------------------------------------- report and charts
+UNDATED_CHARTS = [c for c in charts.CHARTS if c != "by_date"]
+"""The charts of a question without a deadline (the by-date curve needs one)."""
+
+
 def chart_files(folder: Path) -> set[str]:
     return {p.name for p in folder.iterdir() if p.suffix in (".png", ".svg", ".pdf")}
 
@@ -574,7 +569,8 @@ def test_run_writes_report_and_charts_no_charts_writes_neither(bundled, capsys):
     assert "report.html" in out
     names = {p.name for p in Path("out").iterdir()}
     assert {"trajectory.csv", "posterior.nc", "report.html"} <= names
-    assert len(chart_files(Path("out"))) == 2 * len(charts.CHARTS) + 2  # by_date: a deadline
+    assert len(chart_files(Path("out"))) == 12  # six charts (by_date: it has a deadline), twice
+    assert {"by_date.png", "by_date.svg"} <= chart_files(Path("out"))
     report = Path("out/report.html").read_text()
     assert report.count("<svg") >= 5  # the charts, inline
     assert 'http-equiv="Content-Security-Policy"' in report
@@ -734,7 +730,7 @@ def test_concurrent_runs_wait_for_each_other(bundled):
         frame["p_invasion_low"], result["trajectory"]["p_outcome_low"], atol=1e-6
     )
     assert "--seed 2" in Path("out/report.html").read_text()
-    assert len(chart_files(Path("out"))) == 2 * len(charts.CHARTS) + 2  # by_date: a deadline
+    assert len(chart_files(Path("out"))) == 10
 
 
 # forecast charts and forecast report (moved from test_charts.py and test_report.py)
@@ -766,9 +762,10 @@ def test_cli_run_writes_every_chart(tmp_path, capsys):
         ]
     )
     assert code == 0, capsys.readouterr().err
-    for name in charts.CHARTS:
+    for name in UNDATED_CHARTS:
         assert (out / f"{name}.png").is_file()
         assert (out / f"{name}.svg").is_file()
+    assert not (out / "by_date.png").exists()  # no deadline: no curve by date
 
 
 def test_cli_charts_redraws_from_posterior_nc(uncertain_result, tmp_path, capsys, monkeypatch):
@@ -778,7 +775,7 @@ def test_cli_charts_redraws_from_posterior_nc(uncertain_result, tmp_path, capsys
     code = main(["charts", "--format", "png,svg,pdf", "--out", str(out)])
     assert calls == [], "charts must not re-sample"
     assert code == 0, capsys.readouterr().err
-    for name in charts.CHARTS:
+    for name in UNDATED_CHARTS:
         for fmt in ("png", "svg", "pdf"):
             assert (out / f"{name}.{fmt}").is_file()
     # --result elsewhere, charts written into --out
@@ -787,7 +784,7 @@ def test_cli_charts_redraws_from_posterior_nc(uncertain_result, tmp_path, capsys
         ["charts", "--format", "svg", "--out", str(other), "--result", str(out / "posterior.nc")]
     )
     assert code == 0
-    assert sorted(p.name for p in other.iterdir()) == sorted(f"{c}.svg" for c in charts.CHARTS)
+    assert sorted(p.name for p in other.iterdir()) == sorted(f"{c}.svg" for c in UNDATED_CHARTS)
 
 
 def test_cli_charts_without_posterior_is_bad_input(tmp_path, capsys):

@@ -144,6 +144,46 @@ def read_table(
     except csv.Error as exc:
         problems.append(Problem(file, "row 1", f"cannot be read as CSV: {exc}"))
         return []
+    keys = _header_keys(file, header, hypotheses, columns, problems)
+    if keys is None:
+        return []
+    rows = []
+    try:
+        for row in reader:
+            line_no = reader.line_num  # the line in the file, also after blank lines
+            if len(row) > len(header):
+                problems.append(
+                    Problem(file, f"row {line_no}", "has more cells than the header has columns")
+                )
+                continue
+            cells = _Cells(file, line_no, keys, header, delimiter == ";")
+            raw = _row_dict(cells, row, columns, problems)
+            if raw is not None:
+                rows.append((f"{path} row {line_no}", raw))
+    except csv.Error as exc:
+        problems.append(
+            Problem(
+                file,
+                f"row {reader.line_num}",
+                f"cannot be read as CSV ({exc}); a cell may hold at most "
+                f"{csv.field_size_limit():,} characters",
+            )
+        )
+        return []
+    return rows
+
+
+def _header_keys(
+    file: str,
+    header: list[str],
+    hypotheses: list[str],
+    columns: _Columns,
+    problems: list[Problem],
+) -> list[tuple[str, str] | None] | None:
+    """Each header column's key (:func:`_column_key`; None: unnamed column).
+
+    None when a column is unknown or repeated (recorded in ``problems``).
+    """
     keys: list[tuple[str, str] | None] = []
     seen: dict[tuple[str, str], int] = {}
     allowed = [*columns.fields, *(f"{columns.prefix}{h}" for h in hypotheses or ["<hypothesis>"])]
@@ -180,59 +220,56 @@ def read_table(
             )
             ok = False
         seen.setdefault(norm, number)
-    if not ok:
-        return []
-    rows = []
-    try:
-        for row in reader:
-            line_no = reader.line_num  # the line in the file, also after blank lines
-            where = f"{path} row {line_no}"
-            if len(row) > len(header):
-                problems.append(
-                    Problem(file, f"row {line_no}", "has more cells than the header has columns")
+    return keys if ok else None
+
+
+@dataclass(frozen=True)
+class _Cells:
+    """Where a row of :func:`read_table` is and how its cells are read."""
+
+    file: str
+    line_no: int
+    keys: list[tuple[str, str] | None]
+    header: list[str]
+    decimal_comma: bool  # a semicolon table: ``0,8`` in a likelihood or reliability is 0.8
+
+
+def _row_dict(
+    cells: _Cells, row: list[str], columns: _Columns, problems: list[Problem]
+) -> dict[str, Any] | None:
+    """One CSV row as the raw dict of a file item, or None for a blank line."""
+    raw: dict[str, Any] = {}
+    lik: dict[str, str] = {}
+    notes: dict[str, str] = {}
+    for key, col, cell in zip(cells.keys, cells.header, row, strict=False):
+        cell = cell.strip()
+        if not cell:
+            continue
+        if key is None:
+            problems.append(
+                Problem(
+                    cells.file, f"row {cells.line_no}", f"has a cell in an unnamed column: {col}"
                 )
-                continue
-            raw: dict[str, Any] = {}
-            lik: dict[str, str] = {}
-            notes: dict[str, str] = {}
-            for key, col, cell in zip(keys, header, row, strict=False):
-                cell = cell.strip()
-                if not cell:
-                    continue
-                if key is None:
-                    problems.append(
-                        Problem(file, f"row {line_no}", f"has a cell in an unnamed column: {col}")
-                    )
-                    continue
-                if delimiter == ";" and key[0] in {"mapping", "reliability"}:
-                    cell = "..".join(
-                        p.replace(",", ".") if _DECIMAL_COMMA.fullmatch(p.strip()) else p
-                        for p in cell.split("..")
-                    )
-                if key[0] == "mapping":
-                    lik[key[1]] = cell
-                elif key[0] == "note":
-                    notes[key[1]] = cell
-                else:
-                    raw[key[0]] = cell
-            if not raw and not lik and not notes:
-                continue  # blank line
-            raw[columns.mapping] = lik
-            if notes:
-                raw["notes"] = notes
-            _nest_retraction(raw)
-            rows.append((where, raw))
-    except csv.Error as exc:
-        problems.append(
-            Problem(
-                file,
-                f"row {reader.line_num}",
-                f"cannot be read as CSV ({exc}); a cell may hold at most "
-                f"{csv.field_size_limit():,} characters",
             )
-        )
-        return []
-    return rows
+            continue
+        if cells.decimal_comma and key[0] in {"mapping", "reliability"}:
+            cell = "..".join(
+                p.replace(",", ".") if _DECIMAL_COMMA.fullmatch(p.strip()) else p
+                for p in cell.split("..")
+            )
+        if key[0] == "mapping":
+            lik[key[1]] = cell
+        elif key[0] == "note":
+            notes[key[1]] = cell
+        else:
+            raw[key[0]] = cell
+    if not raw and not lik and not notes:
+        return None  # blank line
+    raw[columns.mapping] = lik
+    if notes:
+        raw["notes"] = notes
+    _nest_retraction(raw)
+    return raw
 
 
 def csv_problems(problems: list[Problem], csv_rows: set[str]) -> list[Problem]:
