@@ -367,12 +367,16 @@ def analyst_probabilities(team: Team) -> np.ndarray:
 
 def final_p(result: xr.DataTree) -> float:
     """A run's P(outcome) at its last step (a fraction)."""
-    return float(np.asarray(result["trajectory"]["p_outcome"])[-1])
+    from .result_schema import TRAJECTORY, variable
+
+    return float(np.asarray(variable(result, TRAJECTORY, "p_outcome"))[-1])
 
 
 def final_draws(result: xr.DataTree) -> np.ndarray:
     """The band draws of ``P(Y | E, theta)`` at a run's last step, flattened (draws,)."""
-    post = result["posterior"]["p_outcome"]
+    from .result_schema import POSTERIOR, variable
+
+    post = variable(result, POSTERIOR, "p_outcome")
     return np.asarray(post.isel(step=-1).values, dtype=float).reshape(-1)
 
 

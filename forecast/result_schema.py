@@ -135,7 +135,22 @@ VARIABLES: dict[str, dict[str, tuple[str, ...]]] = {
         "weight": ("evidence",),
         "log_likelihood": ("evidence", "hypothesis"),
     },
-    WATCH: {"indicator": ("indicator",), "*": ("indicator",)},  # columns by outcome name
+    WATCH: {
+        **dict.fromkeys(
+            (
+                "indicator",
+                "by",
+                "p_seen",
+                "expected_shift",
+                "info_hypotheses_bits",
+                "title",
+                "overdue",
+                "status",
+            ),
+            ("indicator",),
+        ),
+        "*": ("indicator",),  # columns named by the outcome (p_<outcome>_if_seen, ...)
+    },
     BY_DATE: {
         "by_day": ("by_day",),
         "date": ("by_day",),

@@ -185,8 +185,9 @@ class Timing:
         for h in range(p.shape[-1]):  # one branch per hypothesis: no work thrown away
             if self.constant[h]:
                 with np.errstate(divide="ignore", invalid="ignore"):
-                    log_s = np.log1p(-p[..., h])
-                out[..., h] = -np.expm1(tau.reshape(lead) * log_s)
+                    log_s = np.log1p(-p[..., h])  # -inf for p = 1
+                    # 0 * -inf (tau = 0, p = 1) is NaN here and 0 on the next line
+                    out[..., h] = -np.expm1(tau.reshape(lead) * log_s)
                 out[tau == 0, ..., h] = 0.0
             else:
                 out[..., h] = p[..., h] * g[:, h].reshape(lead)

@@ -30,7 +30,8 @@ from forecast.cli import main
 
 DRAWS = "400"
 FINAL = re.compile(
-    r"^P\((?P<o>\w+)\) = (?P<p>\d+\.\d)% \(90% judgement band (?P<lo>\d+\.\d)% to "
+    r"^P\((?P<o>\w+)\) = (?P<p>\d+\.\d)%(?P<as_of> as of \d{4}-\d{2}-\d{2})? "
+    r"\(90% judgement band (?P<lo>\d+\.\d)% to "
     r"(?P<hi>\d+\.\d)%; MCSE (?P<mcse>0\.\d{4})\)$",
     re.M,
 )
@@ -50,6 +51,7 @@ def columns(scenario) -> list[str]:
         "step",
         "date",
         "evidence_id",
+        "row",
         *(f"p_{h}" for h in scenario.hypotheses),
         f"p_{o}",
         f"p_{o}_low",
@@ -90,6 +92,7 @@ def test_run_writes_table_csv_and_netcdf(bundled, capsys):
     final = FINAL.search(out)
     assert final is not None, out
     assert final["o"] == o
+    assert final["as_of"] == f" as of {s.evidence[-1].date}"  # the latest item's day
     assert "Traceback" not in err
 
     # trajectory.csv: exactly the documented columns, row 0 the prior
@@ -97,13 +100,19 @@ def test_run_writes_table_csv_and_netcdf(bundled, capsys):
     assert rows[0] == columns(s)
     body = rows[1:]
     assert len(body) == len(s.evidence) + 1
-    assert body[0][:3] == ["0", "", ""]
+    # the prior row is dated `opened` (docs/model.md, "Time"); the rows are prior, then items
+    assert body[0][:4] == ["0", s.priors.opened.isoformat(), "", "prior"]
+    assert [r[3] for r in body[1:]] == ["item"] * len(s.evidence)
     assert [r[0] for r in body] == [str(k) for k in range(len(body))]
     assert [r[2] for r in body[1:]] == list(s.ids)
     assert [r[1] for r in body[1:]] == [e.date.isoformat() for e in s.evidence]
 
     frame = pd.read_csv(bundled / "out" / "trajectory.csv", keep_default_na=False)
-    p_h, p_y = forecast.probabilities(forecast.encode(s))
+    # the bundled question has a deadline: the exact numbers of the time model, days counted
+    from forecast.time_numbers import time_numbers
+
+    exact = time_numbers(forecast.resolve_as_of(s), draws=100, seed=0, band=False).stats
+    p_h, p_y = exact["p_hypothesis"], exact["p_outcome"]
     np.testing.assert_allclose(frame[[f"p_{h}" for h in s.hypotheses]], p_h, atol=1e-6)
     np.testing.assert_allclose(frame[f"p_{o}"], p_y, atol=1e-6)
     assert (frame[f"p_{o}_low"] <= frame[f"p_{o}"]).all()
@@ -121,7 +130,7 @@ def test_run_writes_table_csv_and_netcdf(bundled, capsys):
     assert list(back.columns) == columns(s)
     assert list(back["evidence_id"]) == ["", *s.ids]
     assert list(back["date"]) == list(frame["date"])
-    numeric = columns(s)[3:]
+    numeric = columns(s)[4:]
     np.testing.assert_allclose(back[numeric], frame[numeric], rtol=0, atol=1e-6)
     assert result.attrs["scenario_hash"] == s.hash
     assert forecast.scenario_of(result).hash == s.hash
@@ -730,7 +739,7 @@ def test_concurrent_runs_wait_for_each_other(bundled):
         frame["p_invasion_low"], result["trajectory"]["p_outcome_low"], atol=1e-6
     )
     assert "--seed 2" in Path("out/report.html").read_text()
-    assert len(chart_files(Path("out"))) == 10
+    assert len(chart_files(Path("out"))) == 12  # six charts (by_date: it has a deadline), twice
 
 
 # forecast charts and forecast report (moved from test_charts.py and test_report.py)

@@ -18,7 +18,8 @@ NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 NAMES = [p.name for p in NOTEBOOKS]
 PARAMETERS = {"priors", "evidence", "out", "seed"}
 FINAL = re.compile(
-    r"^P\((?P<o>\w+)\) = (?P<p>\d+\.\d)% \(90% judgement band (?P<lo>\d+\.\d)% to "
+    r"^P\((?P<o>\w+)\) = (?P<p>\d+\.\d)%(?P<as_of> as of \d{4}-\d{2}-\d{2})? "
+    r"\(90% judgement band (?P<lo>\d+\.\d)% to "
     r"(?P<hi>\d+\.\d)%; MCSE (?P<mcse>0\.\d{4})\)$",
     re.M,
 )

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import warnings
 
 import numpy as np
 import pytest
@@ -537,3 +538,20 @@ def test_attribution_and_leave_one_out_are_given_no_event_by_the_as_of_day():
         rest = [x for x in seen if x != item]
         _, without = reference(HYPS, "uniform", N_DAYS, items_log_lik(rest), 50)
         assert shares.loc[item, "p_without"] == pytest.approx(without, abs=1e-9), item
+
+
+@pytest.mark.parametrize("deadline", [None, 30], ids=["no-deadline", "deadline"])
+def test_a_certain_or_impossible_outcome_runs_without_numpy_warnings(deadline):
+    """``p_outcome`` of exactly 0 or 1 under constant timing: ``log(1 - p)`` is -inf and
+    ``tau * log(1 - p)`` is 0 * -inf on the day the window opens (and every day without a
+    deadline). The cdf is 0 there (nothing has happened yet), without a RuntimeWarning."""
+    from forecast.timing import Timing
+
+    t = Timing(0, deadline, np.array([True, True]), ((np.r_[0.0, 1], np.r_[0.0, 1]),) * 2,
+               np.zeros(2), np.zeros(2))  # fmt: skip
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        f = t.cdf(np.array([0, 15, 30]), np.array([1.0, 0.0]))
+    want_certain = [0.0, 0.0, 0.0] if deadline is None else [0.0, 1.0, 1.0]
+    np.testing.assert_array_equal(f[:, 0], want_certain)
+    np.testing.assert_array_equal(f[:, 1], [0.0, 0.0, 0.0])

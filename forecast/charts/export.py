@@ -33,9 +33,10 @@ from .style import (
 )
 from .watch import plot_watch
 
-CHARTS = tuple(o.name for o in charts_of("charts") if "watch" not in o.needs)
+CHARTS = tuple(o.name for o in charts_of("charts") if not {"watch", "by_date"} & set(o.needs))
 """The charts :func:`save_all` always writes, in this order (the file names without suffix); also
-``watch`` when the run ranked indicators. From :data:`forecast.outputs.OUTPUTS`."""
+``watch`` when the run ranked indicators and ``by_date`` when the question has a deadline. From
+:data:`forecast.outputs.OUTPUTS`."""
 
 
 def figures(

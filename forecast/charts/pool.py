@@ -19,6 +19,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
 from ..labels import shorten
+from ..result_schema import TRAJECTORY, dataset
 from .style import (
     BAND_COLOUR,
     FOOTER_SIZE,
@@ -84,7 +85,7 @@ def _series(result, opened) -> pd.Series:
 
     The prior is dated ``opened`` (or the day before the first item).
     """
-    t = result["trajectory"]
+    t = dataset(result, TRAJECTORY)
     dates = pd.DatetimeIndex(pd.to_datetime(t["date"].values))
     p = np.asarray(t["p_outcome"].values, dtype=float)
     known = dates[~dates.isna()]
