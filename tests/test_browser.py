@@ -41,7 +41,9 @@ SERVER_START = 90  # seconds
 KERNEL_READY = 120
 RUN_ALL = 300
 UPDATE = 90
-HEADLINE = re.compile(r"^P\(invasion\) = \d+\.\d% \(90% band \d+\.\d-\d+\.\d%\)$")
+HEADLINE = re.compile(
+    r"^P\(invasion\) = \d+\.\d% \(90% band \d+\.\d-\d+\.\d%\), as of \d{4}-\d\d-\d\d$"
+)
 
 
 def free_port() -> int:

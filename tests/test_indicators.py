@@ -392,11 +392,12 @@ def test_watch_cli_writes_watch_csv_and_run_writes_it_too(bundled, capsys):
     assert main(["watch", "--out", "out", "--draws", DRAWS]) == 0
     printed = capsys.readouterr().out
     table = pd.read_csv(bundled / "out" / "watch.csv")
-    assert list(table.columns[:8]) == [
-        "indicator_id", "by", "p_seen", "p_invasion_if_seen", "p_invasion_if_not_seen",
-        "expected_shift", "info_hypotheses_bits", "info_outcome_bits",
+    assert list(table.columns[:9]) == [
+        "indicator_id", "by", "status", "p_seen", "p_invasion_if_seen",
+        "p_invasion_if_not_seen", "expected_shift", "info_hypotheses_bits", "info_outcome_bits",
     ]  # fmt: skip
-    assert list(table.columns[8:]) == [
+    assert set(table["status"]) <= {"open", "lapsed"}  # as of the latest item: none lapsed yet
+    assert list(table.columns[9:]) == [
         "p_invasion_if_seen_low", "p_invasion_if_seen_high",
         "p_invasion_if_not_seen_low", "p_invasion_if_not_seen_high",
     ]  # fmt: skip
@@ -405,7 +406,7 @@ def test_watch_cli_writes_watch_csv_and_run_writes_it_too(bundled, capsys):
     shutil.rmtree(bundled / "out")
     assert main(["run", "--out", "out", "--draws", DRAWS]) == 0
     again = pd.read_csv(bundled / "out" / "watch.csv")
-    pd.testing.assert_frame_equal(table[table.columns[:8]], again[again.columns[:8]])
+    pd.testing.assert_frame_equal(table[table.columns[:9]], again[again.columns[:9]])
     assert "What to watch" in capsys.readouterr().out
 
 
