@@ -19,6 +19,7 @@ import xarray as xr
 from .analysis import final_band, impact_table
 from .labels import as_of, display_names, pct, points, shorten
 from .result_schema import TRAJECTORY, WATCH, band_label, dataset, has_node, scenario_of
+from .view import ResultView, checked_view
 
 __all__ = ["BRIEF_ROWS", "Facts", "brief_facts", "brief_markdown", "markdown_text"]
 
@@ -81,7 +82,7 @@ class Facts:
         )
 
 
-def brief_facts(result: xr.DataTree) -> Facts:
+def brief_facts(result: xr.DataTree | ResultView) -> Facts:
     """Return the numbers a brief is written from (the impact table computed once).
 
     Examples
@@ -89,6 +90,8 @@ def brief_facts(result: xr.DataTree) -> Facts:
     >>> brief_facts(result).moved()  # doctest: +SKIP
     'From 35% before the evidence to 47% now (+12 points); the item that moved it most: ...'
     """
+    view = checked_view(result)
+    result = view.tree
     p, low, high = final_band(result)
     t = dataset(result, TRAJECTORY)
     return Facts(
@@ -99,7 +102,7 @@ def brief_facts(result: xr.DataTree) -> Facts:
         high=high,
         p0=float(t["p_outcome"][0]),
         band=band_label(result),
-        impact=impact_table(result),
+        impact=impact_table(view),
     )
 
 
@@ -176,13 +179,14 @@ def _watch(f: Facts, table: pd.DataFrame | None) -> list[str]:
     return [*lines, ""]
 
 
-def brief_markdown(result: xr.DataTree, watch: pd.DataFrame | None = None) -> str:
+def brief_markdown(result: xr.DataTree | ResultView, watch: pd.DataFrame | None = None) -> str:
     """Return the brief of a result as Markdown, every sentence computed from its numbers.
 
     Parameters
     ----------
-    result : xarray.DataTree
-        From :func:`forecast.run` or :func:`forecast.load_result`.
+    result : xarray.DataTree or ResultView
+        From :func:`forecast.run` or :func:`forecast.load_result` (or its
+        :class:`forecast.view.ResultView`: the scenario decoded once for every part).
     watch : pandas.DataFrame, optional
         The table of :func:`forecast.watch` (default: the one the run kept, if any).
 
@@ -198,7 +202,9 @@ def brief_markdown(result: xr.DataTree, watch: pd.DataFrame | None = None) -> st
     >>> brief_markdown(result).splitlines()[0]  # doctest: +SKIP
     '# Will it rain in Oslo on 1 May?'
     """
-    f = brief_facts(result)
+    view = checked_view(result)
+    result = view.tree
+    f = brief_facts(view)
     n = dataset(result, TRAJECTORY).sizes["step"] - 1
     lines = [
         f"# {markdown_text(result.attrs.get('question', ''), 300)}",
@@ -222,7 +228,7 @@ def brief_markdown(result: xr.DataTree, watch: pd.DataFrame | None = None) -> st
         "",
         *_watch(f, watch),
     ]
-    res = scenario_of(result).priors.resolution
+    res = view.scenario.priors.resolution
     if res is not None:
         from .briefing import resolution_lines
 

@@ -31,6 +31,7 @@ from .deck import SLIDE_EMU, Deck
 from .labels import as_of, pct, points, shorten
 from .outdir import atomic_write
 from .result_schema import TRAJECTORY, WATCH, dataset, has_node, scenario_of
+from .view import ResultView, checked_view
 
 __all__ = [
     "ALT_CHARS",
@@ -342,10 +343,10 @@ def slides_folder(
 
     from .outdir import output_set
     from .outputs import in_set_of
-    from .pipeline import check_out, saved_result
+    from .pipeline import check_out, saved_view
 
     folder = check_out(out)
-    saved = saved_result(out, result)
+    saved = saved_view(out, result)  # read and decoded once, for every slide
     with output_set(folder, functools.partial(in_set_of, command="slides")) as staging:
         slides(saved, staging / "briefing.pptx", size=size)
     return folder / "briefing.pptx"
@@ -366,7 +367,7 @@ def alt_text(*candidates: str) -> str:
 
 
 def slides(
-    result: xr.DataTree,
+    result: xr.DataTree | ResultView,
     path: str | Path = "briefing.pptx",
     *,
     size: str = "slide",
@@ -376,8 +377,9 @@ def slides(
 
     Parameters
     ----------
-    result : xarray.DataTree
-        From :func:`forecast.run` or :func:`forecast.load_result`.
+    result : xarray.DataTree or ResultView
+        From :func:`forecast.run` or :func:`forecast.load_result` (or its
+        :class:`forecast.view.ResultView`: the scenario decoded once for every part).
     path : str or Path
         The ``.pptx`` file written (atomically; its folder is created).
     size : {"slide", "default"}
@@ -396,7 +398,9 @@ def slides(
     >>> forecast.slides(forecast.load_result("out/posterior.nc"), "out/briefing.pptx")  # doctest: +SKIP
     PosixPath('out/briefing.pptx')
     """
-    facts = brief_facts(result)
+    view = checked_view(result)
+    result = view.tree
+    facts = brief_facts(view)
     deck = Deck(result)
     deck.title_slide(
         result.attrs.get("question", ""),

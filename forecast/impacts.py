@@ -12,7 +12,6 @@ import xarray as xr
 from .constants import MAX_ROWS, TOP_ITEMS
 from .model import (
     Arrays,
-    encode,
     expected_p_outcome,
     log_expected_tilt,
     rank_weight,
@@ -23,7 +22,6 @@ from .result_schema import (
     ATTRIBUTION,
     EVIDENCE,
     TRAJECTORY,
-    check_result,
     dataset,
     has_node,
     scenario_of,
@@ -33,18 +31,20 @@ if TYPE_CHECKING:
     from .scenario import Scenario
 
 from .steps import EPS, evidence_ids, log_prior, p_hypothesis, split_log
+from .view import ResultView, checked_view
 
 
 # ----------------------------------------------------------------------------- impact
-def impact_table(result: xr.DataTree) -> pd.DataFrame:
+def impact_table(result: xr.DataTree | ResultView) -> pd.DataFrame:
     """How much each evidence item moved the outcome's probability.
 
     Also the final probability without each item.
 
     Parameters
     ----------
-    result : xarray.DataTree
-        From :func:`forecast.run` or :func:`forecast.load_result`.
+    result : xarray.DataTree or ResultView
+        From :func:`forecast.run` or :func:`forecast.load_result` (or its
+        :class:`forecast.view.ResultView`: the scenario and its arrays used as they are).
 
     Returns
     -------
@@ -78,9 +78,8 @@ def impact_table(result: xr.DataTree) -> pd.DataFrame:
     --------
     >>> impact_table(result)[["change_pp", "p_without"]].head(2)  # doctest: +SKIP
     """
-    check_result(result)
-    scenario = scenario_of(result)
-    return impact_table_for(result, encode(scenario), scenario)
+    view = checked_view(result)
+    return impact_table_for(view.tree, view.arrays, view.scenario)
 
 
 def impact_table_for(

@@ -35,6 +35,8 @@ if TYPE_CHECKING:
     import pandas as pd
     import xarray as xr
 
+    from .view import ResultView
+
 Size = Literal["default", "slide"]  # --size: each chart's own, or 16:9 (forecast.charts.slide)
 
 __all__ = [
@@ -48,6 +50,7 @@ __all__ = [
     "report_folder",
     "run_folder",
     "saved_result",
+    "saved_view",
     "watch_folder",
 ]
 
@@ -282,7 +285,7 @@ def _say_run(scenario: Scenario, result: xr.DataTree, how: str, say: Say) -> Non
 
 
 def _write_run(
-    result: xr.DataTree,
+    result: ResultView,
     staging: Path,
     *,
     charts: bool,
@@ -291,10 +294,13 @@ def _write_run(
     processes: int,
     size: Size = "default",
 ) -> list[str]:
-    """Write the run's set into ``staging``; returns the names written."""
+    """Write the run's set into ``staging``; returns the names written.
+
+    The charts and the report share ``result``'s scenario and arrays (decoded, encoded once).
+    """
     from .results import save_result
 
-    names = [p.name for p in save_result(result, staging).values()]
+    names = [p.name for p in save_result(result.tree, staging).values()]
     if charts:
         from .charts import save_all
         from .report import write_report
@@ -461,7 +467,9 @@ def _run_staged(
     table = None
     if found is not None:
         result, table = watch_into(result, found, warn=o.warn)
-    names = _write_run(result, staging, charts=o.charts, formats=o.formats, dpi=o.dpi,
+    from .view import view_of
+
+    names = _write_run(view_of(result), staging, charts=o.charts, formats=o.formats, dpi=o.dpi,
                        processes=o.processes, size=o.size)  # fmt: skip
     if o.draws_csv:  # forecast.draws
         names.append(writer("draws")(result, staging).name)
@@ -478,7 +486,18 @@ def saved_result(out: str | Path, result: str | Path | None = None) -> xr.DataTr
     From ``result``, default ``<out>/posterior.nc``; InputError when missing or not a forecast
     result.
     """
-    from .results import load_result
+    return saved_view(out, result).tree
+
+
+def saved_view(out: str | Path, result: str | Path | None = None) -> ResultView:
+    """:func:`saved_result` as a view: the result with its scenario decoded (once, on reading).
+
+    Examples
+    --------
+    >>> saved_view("out").scenario.outcome  # doctest: +SKIP
+    'invasion'
+    """
+    from .resultfile import read_view
 
     path = Path(result) if result else Path(out) / "posterior.nc"
     if not path.is_file():
@@ -486,7 +505,7 @@ def saved_result(out: str | Path, result: str | Path | None = None) -> xr.DataTr
             f"no saved result at {path}; run 'forecast run --out {out}' first "
             "(or point --result at a posterior.nc)"
         )
-    return load_result(path)
+    return read_view(path)
 
 
 def charts_folder(
@@ -521,7 +540,7 @@ def charts_folder(
             f"--format takes png, svg and/or pdf separated by commas; got {','.join(formats)!r}"
         ) from None
     folder = check_out(out)
-    saved = saved_result(out, result)
+    saved = saved_view(out, result)
     mine = functools.partial(is_chart_file, command="charts", formats=chosen)
     with output_set(folder, mine) as staging:
         paths = save_all(saved, staging, formats=chosen, dpi=dpi, processes=processes, size=size)
@@ -549,11 +568,11 @@ def report_folder(
     from .scenario import input_hashes
 
     folder = check_out(out)
-    saved = saved_result(out, result)
+    saved = saved_view(out, result)
     current = None
     if priors is not None and evidence is not None and Path(priors).is_file():
         current = input_hashes(priors, evidence, named=evidence_named)
-    changed = input_changes(saved, current, of=(str(priors), str(evidence)))
+    changed = input_changes(saved.tree, current, of=(str(priors), str(evidence)))
     warning = None
     if changed:
         shown = ", ".join(changed[:10]) + (

@@ -32,12 +32,11 @@ from .result_schema import (
     WATCH,
     band_label,
     band_percentiles,
-    check_result,
     dataset,
     has_node,
-    scenario_of,
 )
 from .scenario import EvidenceItem, Scenario
+from .view import ResultView, checked_view
 
 __all__ = ["CSP", "escape", "how_it_resolved", "page_head", "report_html", "write_report"]
 
@@ -437,7 +436,7 @@ def _top_input(sens: pd.DataFrame) -> str:
 
 
 def report_html(
-    result: xr.DataTree,
+    result: xr.DataTree | ResultView,
     *,
     warning: str | None = None,
     svg_files: Mapping[str, Path] | None = None,
@@ -446,8 +445,9 @@ def report_html(
 
     Parameters
     ----------
-    result : xarray.DataTree
-        From :func:`forecast.run` or :func:`forecast.load_result`.
+    result : xarray.DataTree or ResultView
+        From :func:`forecast.run` or :func:`forecast.load_result` (or its
+        :class:`forecast.view.ResultView`, whose decoded scenario and arrays are used).
 
     Returns
     -------
@@ -466,11 +466,11 @@ def report_html(
     --------
     >>> Path("report.html").write_text(report_html(result))  # doctest: +SKIP
     """
-    check_result(result)
-    scenario = scenario_of(result)
+    view = checked_view(result)  # the scenario decoded once, its arrays encoded once
+    result, scenario = view.tree, view.scenario
     outcome = display_names(scenario).outcome
-    impact = impact_table(result)
-    sens = sensitivity_table(result)
+    impact = impact_table(view)
+    sens = sensitivity_table(view)
     n = len(scenario.evidence)
     t = dataset(result, TRAJECTORY)
     final_mcse = float(t["mcse"][-1])
@@ -591,7 +591,7 @@ information about the hypotheses.</p>
 
 
 def write_report(
-    result: xr.DataTree,
+    result: xr.DataTree | ResultView,
     out: str | Path,
     *,
     warning: str | None = None,

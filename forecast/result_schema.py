@@ -29,6 +29,7 @@ from .scenario import Scenario
 
 if TYPE_CHECKING:
     from .model import Arrays
+    from .view import ResultView
 
 __all__ = [
     "ATTRIBUTION",
@@ -188,9 +189,19 @@ def scenario_json(scenario: Scenario) -> str:
     return json.dumps(scenario.to_dict(), ensure_ascii=False)
 
 
-def scenario_of(result: xr.DataTree) -> Scenario:
-    """The scenario a result was computed from (stored in its attributes)."""
-    return Scenario.from_dict(json.loads(result.attrs["scenario_json"]), name="posterior.nc")
+def scenario_of(result: xr.DataTree | ResultView) -> Scenario:
+    """The scenario a result was computed from (stored in its attributes), decoded once.
+
+    :func:`forecast.view.view_of`: the same text gives the same validated Scenario object.
+
+    Examples
+    --------
+    >>> scenario_of(result) is scenario_of(result)  # doctest: +SKIP
+    True
+    """
+    from .view import view_of
+
+    return view_of(result).scenario
 
 
 # node ("/" the root) -> attribute -> kind. The attributes a saved result may carry that the

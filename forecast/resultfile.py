@@ -41,6 +41,7 @@ if TYPE_CHECKING:
     import xarray as xr
 
     from .scenario import Scenario
+    from .view import ResultView
 
 __all__ = [
     "MAX_DATA_BYTES",
@@ -49,6 +50,7 @@ __all__ = [
     "check_result_attrs",
     "check_result_values",
     "not_a_result",
+    "read_view",
 ]
 
 MAX_RESULT_BYTES = 2**31
@@ -124,32 +126,37 @@ def _text_attr(obj, name: str, path) -> str:
     return value
 
 
-def _dim_sizes(root, path) -> dict[str, int]:
-    """The dimension sizes the file's own scenario declares (read from a bounded attribute)."""
+def _dim_sizes(root, path) -> tuple[dict[str, int], str, Scenario]:
+    """The dimension sizes the file's own scenario declares (read from a bounded attribute).
+
+    Also the scenario's text and the scenario (validated once, here).
+    """
+    text = _text_attr(root, "scenario_json", path)
     try:
-        data = json.loads(_text_attr(root, "scenario_json", path))
+        data = json.loads(text)
         n_items = len(data["evidence"])
         n_hyp = len(data["priors"]["hypotheses"])
     except (ValueError, KeyError, TypeError) as exc:
         raise not_a_result(path, f"attribute 'scenario_json' is not a scenario ({exc})") from None
-    time_sizes = _time_sizes(root, data, path)
+    scenario, time_sizes = _time_sizes(root, data, path)
     draws = root.attrs.get("draws", 0)
     try:
         draws = int(np.asarray(draws).reshape(-1)[0])
     except (ValueError, TypeError, IndexError):
         raise not_a_result(path, "attribute 'draws' is not a number") from None
     return {"step": n_items + 1, "evidence": n_items, "hypothesis": n_hyp, "draw": draws,
-            **time_sizes}  # fmt: skip
+            **time_sizes}, text, scenario  # fmt: skip
 
 
-def _time_sizes(root, data, path) -> dict[str, int]:
-    """The rows, days and by-date days the scenario and the ``as_of`` attribute imply."""
+def _time_sizes(root, data, path) -> tuple[Scenario, dict[str, int]]:
+    """The scenario, and the rows, days and by-date days it and the ``as_of`` attribute imply."""
     from .asof import result_sizes
     from .scenario import Scenario, ScenarioError
 
     as_of = _text_attr(root, "as_of", path) if "as_of" in root.attrs else ""
     try:
-        return result_sizes(Scenario.from_dict(data, name="result"), as_of)
+        scenario = Scenario.from_dict(data, name="result")
+        return scenario, result_sizes(scenario, as_of)
     except (ScenarioError, ValueError, KeyError, TypeError, AttributeError) as exc:
         raise not_a_result(path, f"its scenario or as-of day does not validate: {exc}") from None
 
@@ -236,6 +243,11 @@ def check_result_file(path: str | Path) -> None:
     --------
     >>> check_result_file("out/posterior.nc")  # doctest: +SKIP
     """
+    _checked_file(path)
+
+
+def _checked_file(path: str | Path) -> tuple[str, Scenario]:
+    """:func:`check_result_file`; returns the file's scenario text and its scenario."""
     import h5py
 
     path = Path(path)
@@ -254,7 +266,7 @@ def check_result_file(path: str | Path) -> None:
     with root:
         for name in REQUIRED_ATTRS:
             _text_attr(root, name, path)
-        sizes = _dim_sizes(root, path)
+        sizes, text, scenario = _dim_sizes(root, path)
         if not 0 <= sizes["draw"] <= 10**8:
             raise not_a_result(path, f"attribute 'draws' out of range: {sizes['draw']}")
         _check_attrs(root, "/", path)
@@ -277,6 +289,7 @@ def check_result_file(path: str | Path) -> None:
             raise not_a_result(path, f"group /{missing[0]} missing")
         if total > MAX_DATA_BYTES or (total > 2**26 and total > MAX_DATA_RATIO * size):
             raise not_a_result(path, f"declares {total} bytes of data in a file of {size}")
+    return text, scenario
 
 
 def _finite_in(values, lo: float, hi: float) -> bool:
@@ -304,6 +317,48 @@ def _check_finite(result: xr.DataTree, path: str | Path) -> None:
                 raise not_a_result(path, f"{where} holds NaN or infinite values")
 
 
+def read_view(path: str | Path) -> ResultView:
+    """Read a saved ``posterior.nc`` (fully into memory, the file is closed) as a view.
+
+    The one place a saved result is read: its structure is checked before any data is read
+    (:func:`check_result_file`, which validates the stored scenario), its values after
+    (:func:`check_result_values`, against that same scenario, not validated again). The view
+    hands the scenario, decoded once, to every consumer (:mod:`forecast.view`).
+
+    Raises
+    ------
+    forecast.errors.InputError
+        ``"<path> is not a forecast result: ..."`` for anything a result does not hold.
+
+    Examples
+    --------
+    >>> read_view("out/posterior.nc").scenario.outcome  # doctest: +SKIP
+    'invasion'
+    """
+    import xarray as xr
+
+    from .view import ResultView, decode, remember
+
+    text, scenario = _checked_file(path)
+    try:
+        # dates decoded in seconds: any year 0001-9999 (nanoseconds hold only 1678-2262)
+        times = xr.coders.CFDatetimeCoder(time_unit="s")
+        with xr.open_datatree(path, engine="netcdf4", decode_times=times) as tree:
+            result = tree.load().copy()
+    except Exception as exc:  # noqa: BLE001 - any failure to decode it is a bad file
+        raise not_a_result(path, f"{type(exc).__name__}: {exc}") from None
+    stored = result.attrs.get("scenario_json")
+    if isinstance(stored, str) and stored == text:  # the text validated above, read by xarray
+        remember(stored, scenario)
+    try:
+        check_result_values(result, path)
+    except (KeyError, TypeError, ValueError) as exc:
+        if isinstance(exc, InputError):
+            raise
+        raise not_a_result(path, f"{type(exc).__name__}: {exc}") from None
+    return ResultView(result, decode(result.attrs["scenario_json"]))
+
+
 def check_result_values(result: xr.DataTree, path: str | Path = "posterior.nc") -> None:
     """Check a loaded result's shapes and values against the scenario it declares.
 
@@ -316,11 +371,12 @@ def check_result_values(result: xr.DataTree, path: str | Path = "posterior.nc") 
     --------
     >>> check_result_values(load_result("out/posterior.nc"))  # doctest: +SKIP
     """
-    from .scenario import Scenario, ScenarioError
+    from .scenario import ScenarioError
+    from .view import decode
 
     _check_finite(result, path)
     try:
-        scenario = Scenario.from_dict(json.loads(result.attrs["scenario_json"]), name="result")
+        scenario = decode(result.attrs["scenario_json"], name="result")
     except (ScenarioError, ValueError, KeyError, TypeError, AttributeError) as exc:
         raise not_a_result(path, f"its scenario does not validate: {exc}") from None
     t = dataset(result, TRAJECTORY)

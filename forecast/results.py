@@ -12,7 +12,6 @@ import xarray as xr
 
 from .analysis import final_band
 from .csvout import write_csv
-from .errors import InputError
 from .labels import display_names
 from .outdir import atomic_write
 from .result_schema import (
@@ -25,7 +24,7 @@ from .result_schema import (
     variable,
     with_node,
 )
-from .resultfile import check_result_file, check_result_values, not_a_result
+from .resultfile import read_view
 
 __all__ = [
     "Changes",
@@ -155,28 +154,15 @@ def load_result(path: str | Path) -> xr.DataTree:
 
     The file is untrusted input: its structure is checked before any data is read
     (:func:`forecast.resultfile.check_result_file`), its values after
-    (:func:`forecast.resultfile.check_result_values`).
+    (:func:`forecast.resultfile.check_result_values`). Its scenario is validated once
+    (:func:`forecast.resultfile.read_view`, which also gives it decoded).
 
     Raises
     ------
     forecast.errors.InputError
         ``"<path> is not a forecast result: ..."`` for anything a result does not hold.
     """
-    check_result_file(path)
-    try:
-        # dates decoded in seconds: any year 0001-9999 (nanoseconds hold only 1678-2262)
-        times = xr.coders.CFDatetimeCoder(time_unit="s")
-        with xr.open_datatree(path, engine="netcdf4", decode_times=times) as tree:
-            result = tree.load().copy()
-    except Exception as exc:  # noqa: BLE001 - any failure to decode it is a bad file
-        raise not_a_result(path, f"{type(exc).__name__}: {exc}") from None
-    try:
-        check_result_values(result, path)
-    except (KeyError, TypeError, ValueError) as exc:
-        if isinstance(exc, InputError):
-            raise
-        raise not_a_result(path, f"{type(exc).__name__}: {exc}") from None
-    return result
+    return read_view(path).tree
 
 
 def input_changes(

@@ -21,8 +21,9 @@ import pandas as pd
 
 from .constants import Z90
 from .errors import InputError
-from .model import Arrays, encode, expected_p_outcome, probabilities
+from .model import Arrays, expected_p_outcome, probabilities
 from .scenario import LIMITS, Problem, Scenario, ScenarioError, load_scenario
+from .view import encoded
 
 if TYPE_CHECKING:
     from .inputs.models import Resolution
@@ -191,7 +192,7 @@ def score_scenario(
     resolved = np.datetime64(res.date, "D")
     k = int(np.searchsorted(dates, resolved, side="left"))  # items dated before the resolution
     opened = _scored_window(scenario, res, file)
-    a = _first_items(encode(scenario), k)
+    a = _first_items(encoded(scenario), k)  # encoded once per scenario (forecast.view)
     p_h, p_y = probabilities(a)
     happened = bool(res.outcome)
     final_p = float(p_y[-1])

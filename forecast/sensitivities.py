@@ -10,30 +10,29 @@ import xarray as xr
 
 from .model import (
     Arrays,
-    encode,
     log_effective,
     subset_weights,
 )
 from .result_schema import (
     TRAJECTORY,
-    check_result,
     dataset,
-    scenario_of,
 )
 from .scenario import Scenario
 from .steps import log_prior, p_hypothesis, split_log
+from .view import ResultView, checked_view
 
 
 # ----------------------------------------------------------------------------- sensitivity
-def sensitivity_table(result: xr.DataTree) -> pd.DataFrame:
+def sensitivity_table(result: xr.DataTree | ResultView) -> pd.DataFrame:
     """Return the final probability with each uncertain input at either end of its interval.
 
     One input at its low and at its high end at a time, every other input at its centre.
 
     Parameters
     ----------
-    result : xarray.DataTree
-        From :func:`forecast.run` or :func:`forecast.load_result`.
+    result : xarray.DataTree or ResultView
+        From :func:`forecast.run` or :func:`forecast.load_result` (or its
+        :class:`forecast.view.ResultView`: the scenario and its arrays used as they are).
 
     Returns
     -------
@@ -63,9 +62,8 @@ def sensitivity_table(result: xr.DataTree) -> pd.DataFrame:
     --------
     >>> sensitivity_table(result).head(3)  # doctest: +SKIP
     """
-    check_result(result)
-    scenario = scenario_of(result)
-    return sensitivity_table_for(result, scenario, encode(scenario))
+    view = checked_view(result)
+    return sensitivity_table_for(view.tree, view.scenario, view.arrays)
 
 
 def sensitivity_table_for(result: xr.DataTree, scenario: Scenario, a: Arrays) -> pd.DataFrame:

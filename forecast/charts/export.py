@@ -21,12 +21,10 @@ import xarray as xr
 from matplotlib.figure import Figure
 
 from ..analysis import impact_table_for, sensitivity_table_for
-from ..model import (
-    encode,
-)
 from ..outdir import atomic_write
 from ..outputs import charts_of, writer
-from ..result_schema import BY_DATE, WATCH, check_result, dataset, has_node, scenario_of
+from ..result_schema import BY_DATE, WATCH, dataset, has_node
+from ..view import ResultView, checked_view
 from .slide import SIZES, Size, slide_figures
 from .style import (
     MAX_PIXELS,
@@ -40,7 +38,7 @@ CHARTS = tuple(o.name for o in charts_of("charts") if not {"watch", "by_date"} &
 
 
 def figures(
-    result: xr.DataTree,
+    result: xr.DataTree | ResultView,
     *,
     impact: pd.DataFrame | None = None,
     sensitivity: pd.DataFrame | None = None,
@@ -58,21 +56,20 @@ def figures(
 
 
 def _tables(
-    result: xr.DataTree,
+    view: ResultView,
     impact: pd.DataFrame | None = None,
     sensitivity: pd.DataFrame | None = None,
 ) -> dict[str, pd.DataFrame | xr.Dataset | None]:
     """Return the analysis tables the charts draw, by the names in :attr:`Output.needs`.
 
-    Computed here, once (the scenario decoded once for both); ``watch`` is None when the run ranked
-    no indicator (or none is left).
+    Computed here, once, on the view's scenario and arrays (decoded and encoded once for all);
+    ``watch`` is None when the run ranked no indicator (or none is left).
     """
-    if impact is None or sensitivity is None:
-        scenario = scenario_of(result)
-        a = encode(scenario)
-        impact = impact_table_for(result, a, scenario) if impact is None else impact
-        if sensitivity is None:
-            sensitivity = sensitivity_table_for(result, scenario, a)
+    result = view.tree
+    if impact is None:
+        impact = impact_table_for(result, view.arrays, view.scenario)
+    if sensitivity is None:
+        sensitivity = sensitivity_table_for(result, view.scenario, view.arrays)
     watch = None
     if has_node(result, WATCH):  # the run ranked indicators: their chart too
         from ..indicators import watch_frame
@@ -84,7 +81,7 @@ def _tables(
 
 
 def _builders(
-    result: xr.DataTree,
+    result: xr.DataTree | ResultView,
     impact: pd.DataFrame | None = None,
     sensitivity: pd.DataFrame | None = None,
 ) -> dict:
@@ -92,8 +89,9 @@ def _builders(
 
     Only the charts whose tables are there (:func:`_tables`).
     """
-    check_result(result)
-    tables = _tables(result, impact, sensitivity)
+    view = checked_view(result)
+    result = view.tree
+    tables = _tables(view, impact, sensitivity)
     builders = {}
     for output in charts_of("charts"):
         needed = [tables[name] for name in output.needs]
@@ -152,7 +150,7 @@ def inline_svg(text: str, *, salt: str) -> str:
 
 
 def save_all(
-    result: xr.DataTree,
+    result: xr.DataTree | ResultView,
     out: str | Path,
     *,
     formats: Sequence[str] = ("png", "svg"),
@@ -164,8 +162,9 @@ def save_all(
 
     Parameters
     ----------
-    result : xarray.DataTree
-        From :func:`forecast.run` or :func:`forecast.load_result`.
+    result : xarray.DataTree or ResultView
+        From :func:`forecast.run` or :func:`forecast.load_result` (or its
+        :class:`forecast.view.ResultView`, whose decoded scenario and arrays are used).
     out : str or Path
         The folder (created if missing).
     formats : sequence of {"png", "svg", "pdf"}
@@ -200,7 +199,8 @@ def save_all(
     out = Path(out)
     if size not in SIZES:
         raise ValueError(f"size must be one of {', '.join(SIZES)}; got {size!r}")
-    build = slide_figures(result) if size == "slide" else _builders(result)
+    view = checked_view(result)
+    build = slide_figures(view.tree) if size == "slide" else _builders(view)
     names = list(build)
 
     def write(share: list[str]) -> None:
