@@ -24,10 +24,11 @@ from scipy.special import logsumexp
 
 from .asof import AsOf, Rows, epochs, timeline_rows
 from .band import band_draws
-from .model import Arrays, encode, expected_p_outcome, log_posterior_by_step, probabilities
+from .model import Arrays, expected_p_outcome, log_posterior_by_step, probabilities
 from .result_schema import BAND
 from .scenario import Scenario
 from .timing import Timing, day_number, timing_of
+from .view import encoded
 
 __all__ = ["TimeNumbers", "time_numbers", "weighted_summary"]
 
@@ -109,7 +110,7 @@ class _Epoch:
 
     def __init__(self, scenario: Scenario, timing: Timing) -> None:
         self.scenario, self.timing = scenario, timing
-        self.a = encode(scenario)
+        self.a = encoded(scenario)  # once per scenario (forecast.view)
         self.log_post = log_posterior_by_step(self.a)
         self.ep = expected_p_outcome(self.a)
         self.kept: np.ndarray | None = None
@@ -213,7 +214,7 @@ def time_numbers(
     """
     known = as_of.known
     rows = timeline_rows(known, as_of.day)
-    a0 = encode(known)
+    a0 = encoded(known)
     timing = timing_of(known.priors, a0.p_mean, a0.p_sd)
     eps = [_Epoch(s, timing) for s in epochs(known, as_of.day)]
     row_days = np.array([day_number(d) if d else timing.opened for d in rows.day])
