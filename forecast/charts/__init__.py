@@ -16,8 +16,9 @@ the impact and ACH charts show the :data:`TOP_ITEMS` items that matter most (by 
 value when the result holds an attribution, else by leave-one-out) and one row for the rest.
 
 The numbers behind the charts come from pure functions, :func:`impact_table` and
-:func:`sensitivity_table`, computed on the encoded arrays (no scenario is re-validated), so
-that they can be checked and reused. Everything is in log space: a likelihood of 0
+:func:`sensitivity_table`, computed on the encoded arrays, so that they can be checked and
+reused. No scenario is re-validated: a result's stored scenario is decoded and encoded once
+(:class:`forecast.view.ResultView`, which :func:`save_all` and the tables also accept). Everything is in log space: a likelihood of 0
 (``log L = -inf``, "ruled out") and numbers near the documented range (1e-300..1e300) give
 neither a warning nor a NaN.
 """
