@@ -6,7 +6,7 @@ imports included) on the bundled scenario (with its indicators) and on the seede
 scenario of ``tests/stored_outputs.py``, each saved first by ``forecast run --no-charts``.
 ``--code DIR ...`` times each checkout's package in turn (e.g. this one and the commit before,
 from ``git archive``) on the same saved results. Prints one JSON line per case and checkout: the
-median and every run, in seconds, and the load average.
+medians of the wall and CPU times, every run's CPU time (seconds), and the load average.
 
     python bench/decode_bench.py --repeat 3 --code /tmp/before .
 """
@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -26,13 +27,21 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def forecast(args: list[str], code: Path) -> float:
-    """Run ``python -m forecast <args>`` with the package of ``code``; return its wall time."""
+def forecast(args: list[str], code: Path) -> tuple[float, float]:
+    """Run ``python -m forecast <args>`` with the package of ``code``.
+
+    Returns its wall time and its CPU time (user and system, its forked workers included: on a
+    shared machine the CPU time is the steadier figure).
+    """
     env = {**os.environ, "PYTHONPATH": str(code), "MPLBACKEND": "Agg"}
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     subprocess.run([sys.executable, "-m", "forecast", *args], check=True, env=env,
-                   stdout=subprocess.DEVNULL, cwd=ROOT)  # fmt: skip
-    return time.perf_counter() - start
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT)  # fmt: skip
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return wall, cpu
 
 
 def saved_runs(work: Path) -> dict[str, Path]:
@@ -61,14 +70,15 @@ def main() -> None:
         outs = saved_runs(Path(tmp))
         for scenario, out in outs.items():
             for command in ("report", "charts"):
-                runs: dict[Path, list[float]] = {code: [] for code in args.code}
+                runs: dict[Path, list[tuple[float, float]]] = {code: [] for code in args.code}
                 for _ in range(args.repeat):
                     for code in args.code:
                         runs[code].append(forecast([command, "--out", str(out)], code))
                 for code, times in runs.items():
                     row = {"command": command, "scenario": scenario, "code": str(code),
-                           "median_s": round(statistics.median(times), 2),
-                           "runs_s": [round(t, 2) for t in times],
+                           "wall_s": round(statistics.median(t[0] for t in times), 2),
+                           "cpu_s": round(statistics.median(t[1] for t in times), 2),
+                           "runs_cpu_s": [round(t[1], 2) for t in times],
                            "load": round(os.getloadavg()[0], 1)}  # fmt: skip
                     print(json.dumps(row), flush=True)
 

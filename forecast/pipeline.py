@@ -30,12 +30,11 @@ from .console import format_table, format_watch, items, plain, progress_printer
 from .errors import InputError
 from .outputs import in_set_of, is_chart_file, writer
 from .scenario import Scenario, load_scenario, printable
+from .view import ResultView, view_of
 
 if TYPE_CHECKING:
     import pandas as pd
     import xarray as xr
-
-    from .view import ResultView
 
 Size = Literal["default", "slide"]  # --size: each chart's own, or 16:9 (forecast.charts.slide)
 
@@ -467,8 +466,6 @@ def _run_staged(
     table = None
     if found is not None:
         result, table = watch_into(result, found, warn=o.warn)
-    from .view import view_of
-
     names = _write_run(view_of(result), staging, charts=o.charts, formats=o.formats, dpi=o.dpi,
                        processes=o.processes, size=o.size)  # fmt: skip
     if o.draws_csv:  # forecast.draws

@@ -25,10 +25,11 @@ True
 from __future__ import annotations
 
 import json
+import threading
 from collections import OrderedDict
 from dataclasses import dataclass
 from functools import cached_property
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from . import caches
 from .scenario import Scenario
@@ -56,25 +57,41 @@ _DECODED: OrderedDict[int, tuple[str, Scenario]] = OrderedDict()
 """``id(text) -> (text, scenario)``: the text is held, so its id names it while it is here."""
 _ENCODED: OrderedDict[int, tuple[Scenario, Arrays]] = OrderedDict()
 """``id(scenario) -> (scenario, arrays)``, the arrays read-only."""
+_LOCK = threading.Lock()  # the stores are shared by threads (a portfolio's, a kernel's)
 
 
 def _clear() -> None:
-    _DECODED.clear()
-    _ENCODED.clear()
+    with _LOCK:
+        _DECODED.clear()
+        _ENCODED.clear()
 
 
 caches.on_clear(_clear)
 
 
-def _keep(store: OrderedDict, key: int, value: tuple) -> None:
-    store[key] = value
-    store.move_to_end(key)
-    while len(store) > REMEMBERED:
-        store.popitem(last=False)
+def _recall(store: OrderedDict, obj: object) -> Any:
+    """The value kept for the very object ``obj`` (now the most recent), or None."""
+    with _LOCK:
+        known = store.get(id(obj))
+        if known is None or known[0] is not obj:
+            return None
+        store.move_to_end(id(obj))
+        return known[1]
+
+
+def _keep(store: OrderedDict, obj: object, value: object) -> None:
+    """Keep ``value`` for ``obj`` (held, so that its id names it), the oldest dropped."""
+    with _LOCK:
+        store[id(obj)] = (obj, value)
+        store.move_to_end(id(obj))
+        while len(store) > REMEMBERED:
+            store.popitem(last=False)
 
 
 def decode(text: str, *, name: str = "posterior.nc") -> Scenario:
-    """The scenario of a result's ``scenario_json`` text, validated once per text object.
+    """The scenario of a result's ``scenario_json`` text, validated once per text.
+
+    A text seen lately (the same object, or an equal copy) gives the same Scenario object.
 
     Parameters
     ----------
@@ -91,11 +108,11 @@ def decode(text: str, *, name: str = "posterior.nc") -> Scenario:
     """
     if not isinstance(text, str):  # a crafted file's attribute: refused by from_dict
         return Scenario.from_dict(json.loads(text), name=name)
-    known = _DECODED.get(id(text))
-    if known is not None and known[0] is text:
-        _DECODED.move_to_end(id(text))
-        return known[1]
-    same = [s for t, s in _DECODED.values() if t == text]  # another copy of a text seen
+    scenario = _recall(_DECODED, text)
+    if scenario is not None:
+        return scenario
+    with _LOCK:
+        same = [s for t, s in _DECODED.values() if t == text]  # an equal copy of a text seen
     scenario = same[0] if same else Scenario.from_dict(json.loads(text), name=name)
     remember(text, scenario)
     return scenario
@@ -105,8 +122,12 @@ def remember(text: str, scenario: Scenario) -> None:
     """Let :func:`decode` answer ``scenario`` for ``text`` (the text it was decoded from).
 
     For a reader that validated the text itself (:func:`forecast.resultfile.read_view`).
+
+    Examples
+    --------
+    >>> remember(text, Scenario.from_dict(json.loads(text)))  # doctest: +SKIP
     """
-    _keep(_DECODED, id(text), (text, scenario))
+    _keep(_DECODED, text, scenario)
 
 
 def encoded(scenario: Scenario) -> Arrays:
@@ -118,17 +139,16 @@ def encoded(scenario: Scenario) -> Arrays:
     >>> encoded(s) is encoded(s)  # doctest: +SKIP
     True
     """
-    known = _ENCODED.get(id(scenario))
-    if known is not None and known[0] is scenario:
-        _ENCODED.move_to_end(id(scenario))
-        return known[1]
+    arrays = _recall(_ENCODED, scenario)
+    if arrays is not None:
+        return arrays
     from .model import encode
 
     arrays = encode(scenario)
     for value in vars(arrays).values():
         if hasattr(value, "setflags"):
-            value.setflags(write=False)
-    _keep(_ENCODED, id(scenario), (scenario, arrays))
+            value.setflags(write=False)  # shared by every consumer
+    _keep(_ENCODED, scenario, arrays)
     return arrays
 
 
