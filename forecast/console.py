@@ -11,7 +11,8 @@ import time
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from .scenario import printable
+from .inputs.text import printable
+from .inputs.text import printable_lines as plain  # analyst text for the terminal, by line
 
 __all__ = [
     "format_table",
@@ -81,11 +82,6 @@ def format_table(frame, outcome: str, band: str) -> str:
     head, prior, *tail = lines.splitlines()
     gap = f"  ... {hidden:,} steps not shown (every step is in trajectory.csv) ..."
     return "\n".join([head, prior, gap, *tail])
-
-
-def plain(text) -> str:
-    """Analyst text for the terminal, line by line (:func:`forecast.scenario.printable`)."""
-    return "\n".join(printable(line, 100_000) for line in str(text).splitlines())
 
 
 def format_watch(frame, top: int | None, shown: str | None = None) -> str:

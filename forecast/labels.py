@@ -22,7 +22,7 @@ from typing import Any
 import pandas as pd
 import xarray as xr
 
-from .bidi import without_controls
+from .inputs.text import without_controls
 from .result_schema import TRAJECTORY, dataset
 
 __all__ = [

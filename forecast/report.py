@@ -19,8 +19,8 @@ import xarray as xr
 
 from . import clock
 from .analysis import final_band, impact_table, sensitivity_table
-from .bidi import isolate
 from .charts.export import figures, inline_svg, svg_text
+from .inputs.text import isolate
 from .labels import as_of, display_names, pct, points
 from .outdir import atomic_write
 from .outputs import caption, charts_of
@@ -112,7 +112,7 @@ def _warning(text: str | None) -> str:
 def escape(value: object) -> str:
     """HTML-escaped text (quotes included), None as empty: how every page here writes text.
 
-    Bidirectional controls in it are isolated (:func:`forecast.bidi.isolate`): a right-to-left
+    Bidirectional controls in it are isolated (:func:`forecast.inputs.text.isolate`): a right-to-left
     override in a title cannot reorder the page after it.
 
     Examples
