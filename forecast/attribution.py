@@ -32,7 +32,7 @@ import pandas as pd
 import xarray as xr
 
 from .impacts import without_each
-from .labels import display_names
+from .labels import digits_for, display_names, pct, pp
 from .model import Arrays, expected_p_outcome, rank_weight, subset_weights
 from .quadrature import log_expected_tilt, row_max
 from .result_schema import ATTRIBUTION, dataset
@@ -491,8 +491,8 @@ def explain_move(
     return (
         f"it separates {name[win]} from {name[lose]} ({ratio:.2g} times as likely under "
         f"{name[win]}, which has the {lower} P({outcome})), and averaged over every order of "
-        f"arrival, with {name[x]} at {q_mean[x]:.0%} on average before it arrives, that "
-        f"{effect} P({outcome}); at its step, with {name[x]} at {q_step[x]:.0%}, it mostly "
+        f"arrival, with {name[x]} at {pct(q_mean[x], 0)} on average before it arrives, that "
+        f"{effect} P({outcome}); at its step, with {name[x]} at {pct(q_step[x], 0)}, it mostly "
         f"moved probability from {name[lose_s]} to {name[win_s]}, which {effect_s} it"
     )
 
@@ -517,15 +517,13 @@ def describe_last(
     if not ids:
         return ""
     k = len(ids) - 1
-    step, phi = 100 * float(att.step_move[k, 0]), 100 * float(att.values[k, 0])
-    mcse = 100 * float(att.mcse[k, 0])
-    # one decimal, or as many as a small move needs to show (0.004 points, not 0.0)
-    digits = max(1, min(4, int(-np.floor(np.log10(max(abs(step), abs(phi), mcse, 1e-12))))))
-    err = "" if att.exact else f" (MCSE {mcse:.{digits}f})"
+    step, phi, mcse = (float(x[k, 0]) for x in (att.step_move, att.values, att.mcse))
+    digits = digits_for(step, phi, mcse)  # 0.004 points, not 0.0
+    err = "" if att.exact else f" (MCSE {pp(mcse, digits)})"
     text = (
-        f"The last item added, {ids[k]}, moved P({outcome}) by {step:+.{digits}f} points at "
-        f"its step; its Shapley value (its average contribution over every order of arrival) "
-        f"is {phi:+.{digits}f} points{err}."
+        f"The last item added, {ids[k]}, moved P({outcome}) by {pp(step, digits, sign=True)} "
+        f"points at its step; its Shapley value (its average contribution over every order of "
+        f"arrival) is {pp(phi, digits, sign=True)} points{err}."
     )
     why = explain_move(att, a, k, hypotheses, outcome)
     if why:

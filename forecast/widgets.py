@@ -62,7 +62,7 @@ from .analysis import (
 from .asof_panel import LiveCache, as_of_row, as_of_suffix
 from .constants import LIST_ALL, SHOWN
 from .inference import DEFAULT_DRAWS, ForecastWarning, live_trajectory, run
-from .labels import display_names
+from .labels import display_names, pct, pct_range
 from .model import Arrays
 from .result_schema import TRAJECTORY, band_label, dataset
 from .scenario import Scenario, ScenarioError
@@ -109,9 +109,9 @@ def format_headline(
     'P(rain) = 44.2% (90% band 25.3-63.5%)'
     """
     if low is None or high is None:
-        return f"P({outcome}) = {p:.1%}"
+        return f"P({outcome}) = {pct(p)}"
     band = band or band_label()
-    return f"P({outcome}) = {p:.1%} ({band} band {low * 100:.1f}-{high * 100:.1f}%)"
+    return f"P({outcome}) = {pct(p)} ({band} band {pct_range(low, high, 1, sep='-')})"
 
 
 def headline(result: xr.DataTree) -> str:
@@ -708,7 +708,7 @@ class WhatIf(W.VBox):
         base = float(self._base_live["p_outcome"][-1])
         return (
             f"<span style='color:#666'>what if: {_escape('; '.join(parts))} "
-            f"(as written: {base:.1%})</span>"
+            f"(as written: {pct(base)})</span>"
         )
 
     def snapshot(self) -> bytes:
