@@ -22,7 +22,7 @@ def test_pct_writes_what_the_inline_formats_wrote(digits):
     for p in values():
         assert pct(p, digits) == f"{p:.{digits}%}" == f"{100 * p:.{digits}f}%"
         assert pct(p, 1, width=4) == f"{p:5.1%}"  # the watch list's P(seen)
-        assert pct(p, 1, width=5) == "{:5.1f}%".format(p * 100)  # the run's table
+        assert pct(p, 1, width=5) == f"{p * 100:5.1f}%"  # the run's table
         assert pct(100 * p, digits, scale=1) == f"{100 * p:.{digits}f}%"  # chart axes in percent
     assert pct(float("nan"), missing="") == "" and pct(float("nan")) == f"{float('nan'):.1%}"
 
