@@ -169,10 +169,8 @@ def pp(
 
     Parameters
     ----------
-    move : float
-        The move as a fraction (0.221 is 22.1 percentage points).
-    digits : int
-        Decimals shown.
+    move, digits : float, int
+        As in :func:`points`: the move as a fraction, the decimals shown.
     sign : bool
         Always write the sign (``+3.0``, ``-0.0`` for a small fall).
     plus_zero : bool
