@@ -34,6 +34,7 @@ __all__ = [
     "TimedNumbers",
     "as_of_row",
     "as_of_suffix",
+    "as_of_xlim",
     "frozen",
     "settings_key",
     "slider_days",
@@ -96,7 +97,8 @@ def as_of_row(panel: Any, start: dt.date | None = None) -> list[W.Widget]:
 
     ``panel.as_of_slider`` is the slider (an ``IntSlider`` of days after the first day) and
     ``panel.as_of_label`` the day it shows; a move sets ``panel.as_of`` and calls
-    ``panel.request_update()``. ``start``: the day it starts on (default the run's as-of day:
+    ``panel.request_update()``. ``panel.as_of_rows``: the trajectory's rows as of the last day
+    (the timeline keeps room for them, :func:`as_of_xlim`). ``start``: the day it starts on (default the run's as-of day:
     the latest item's date).
 
     Examples
@@ -107,6 +109,9 @@ def as_of_row(panel: Any, start: dt.date | None = None) -> list[W.Widget]:
     if days is None:
         return []
     first, last = days
+    from .asof import resolve_as_of, timeline_rows
+
+    panel.as_of_rows = len(timeline_rows(resolve_as_of(panel.base, last).known, last))
     if start is None:
         dated = [e.date for e in panel.base.evidence if first <= e.date <= last]
         start = max(dated, default=first)
@@ -149,6 +154,20 @@ def as_of_suffix(panel: Any) -> str:
     first = slider_days(panel.base)
     assert first is not None
     return f", as of {(first[0] + dt.timedelta(days=int(slider.value))).isoformat()}"
+
+
+def as_of_xlim(panel: Any, xlim: tuple[float, float]) -> tuple[float, float]:
+    """The timeline's x limits for ``xlim`` (what the rows need) on ``panel``.
+
+    With the as-of slider, never narrower than the rows as of its last day: a move of the
+    slider then redraws the lines over the same axes (blitting) instead of the whole chart.
+
+    Examples
+    --------
+    >>> as_of_xlim(object(), (0, 13))
+    (0, 13)
+    """
+    return (xlim[0], max(xlim[1], getattr(panel, "as_of_rows", 0) - 1))
 
 
 def settings_key(settings: Any, as_of: dt.date | None, pretend: Any) -> Hashable:

@@ -59,7 +59,7 @@ from .analysis import (
     scale_likelihoods,
     scenario_for,
 )
-from .asof_panel import TimedNumbers, as_of_row, as_of_suffix
+from .asof_panel import TimedNumbers, as_of_row, as_of_suffix, as_of_xlim
 from .constants import LIST_ALL, SHOWN
 from .inference import DEFAULT_DRAWS, ForecastWarning, live_trajectory, run
 from .labels import display_names
@@ -570,7 +570,7 @@ class WhatIf(W.VBox):
         (:meth:`forecast.charts.live.LiveTimeline.set_data`).
         """
         written = self.updates == 1 or (not self._current.changed and not self.pretend)
-        xlim = self.timeline.set_data(self.live, as_written=written)
+        xlim = as_of_xlim(self, self.timeline.set_data(self.live, as_written=written))
         ax = self.timeline.ax
         if self.chart.syncing_data_url:
             # no browser has shown the canvas yet (ipympl draws it when one does): nothing
