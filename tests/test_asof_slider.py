@@ -175,3 +175,24 @@ def test_a_day_run_refuses_is_refused():
         days.numbers(day(-1))
     with pytest.raises(ValueError, match="after the deadline"):
         days.numbers(day(61))
+
+
+def test_a_move_redraws_the_lines_not_the_chart(monkeypatch):
+    # the timeline keeps room for the rows as of the slider's last day: a move blits the
+    # lines over the saved background instead of drawing the whole figure again
+    s = window_scenario()
+    panel = panel_for(s, draws=400)
+    panel.chart.syncing_data_url = False  # as once a browser shows it
+    move(panel, day(1))  # the first draw: the background
+    drawn = {"draw": 0, "blit": 0}
+    for name in drawn:
+        real = getattr(panel.chart, name)
+        monkeypatch.setattr(
+            panel.chart,
+            name,
+            lambda *a, _n=name, _r=real, **k: (drawn.__setitem__(_n, drawn[_n] + 1), _r(*a, **k)),
+        )
+    for offset in (60, 2, 9, 20, 33):
+        move(panel, day(offset))
+    assert drawn == {"draw": 0, "blit": 5}
+    assert panel.timeline.ax.get_xlim() == (0, panel.as_of_rows - 1)
