@@ -109,8 +109,10 @@ class DayModel:
         """
         n = 1 + int(np.searchsorted(self.row_day[1:], day, side="right"))
         kept = {k: v[:n] for k, v in self.rows.items()}
-        dated = self.row_day[1:n].tolist() + ([int(self.row_day[0])] if self.prior_dated else [])
-        if dated and day <= max(dated):  # a row on that day: no as-of row
+        latest = int(self.row_day[1:n].max()) if n > 1 else -1  # day numbers are >= 1
+        if self.prior_dated:
+            latest = max(latest, int(self.row_day[0]))
+        if day <= latest:  # a row on that day: no as-of row
             return {k: v.copy() for k, v in kept.items()}
         e = int(self.epoch[n - 1])
         ep = self.epochs[e]
