@@ -36,8 +36,10 @@ if TYPE_CHECKING:
 
 __all__ = ["MODELS", "DayModel", "LiveDays"]
 
-MODELS = 8
-"""Day models kept by :class:`LiveDays` (compiled route: one per stretch of days seen)."""
+MODELS = 4
+"""Day models kept by :class:`LiveDays` (compiled route: one per stretch of days seen). Each
+holds its draws' per-step posteriors: at most (500 steps, 4,000 draws, H) float32 numbers, as
+the panel draws the band live only up to 2 million steps x draws."""
 
 
 class DayModel:

@@ -42,8 +42,9 @@ __all__ = [
 
 CACHED = 512
 """Updates remembered by :class:`LiveCache` (settings x days); the oldest forgotten first."""
-SETTINGS_KEPT = 4
-"""Settings whose :class:`forecast.asof_live.LiveDays` :class:`TimedNumbers` keeps."""
+SETTINGS_KEPT = 2
+"""Settings whose :class:`forecast.asof_live.LiveDays` :class:`TimedNumbers` keeps (the
+current and the previous: a drag back over both is remembered by :class:`LiveCache`)."""
 
 
 class LiveCache:
