@@ -66,8 +66,8 @@ class DayModel:
 
     Examples
     --------
-    >>> m = DayModel(scenario, dt.date(2022, 2, 23), draws=4000, seed=0, band=True)  # doctest: +SKIP
-    >>> m.at(day_number(dt.date(2022, 2, 20)))["p_outcome"][-1]  # run(as_of=...)'s  # doctest: +SKIP
+    >>> m = DayModel(scenario, dt.date(2022, 2, 23), draws=400, seed=0, band=True)  # doctest: +SKIP
+    >>> m.at(day_number(dt.date(2022, 2, 20)))["p_outcome"][-1]  # doctest: +SKIP
     0.52
     """
 
@@ -148,7 +148,8 @@ class LiveDays:
 
     Examples
     --------
-    >>> days = LiveDays(scenario, dt.date(2022, 2, 23), draws=4000, seed=0, band=True)  # doctest: +SKIP
+    >>> last = dt.date(2022, 2, 23)
+    >>> days = LiveDays(scenario, last, draws=400, seed=0, band=True)  # doctest: +SKIP
     >>> days.numbers(dt.date(2022, 2, 20))["p_outcome"][-1]  # doctest: +SKIP
     0.52
     """

@@ -98,9 +98,9 @@ def as_of_row(panel: Any, start: dt.date | None = None) -> list[W.Widget]:
 
     ``panel.as_of_slider`` is the slider (an ``IntSlider`` of days after the first day) and
     ``panel.as_of_label`` the day it shows; a move sets ``panel.as_of`` and calls
-    ``panel.request_update()``. ``panel.as_of_rows``: the trajectory's rows as of the last day
-    (the timeline keeps room for them, :func:`as_of_xlim`). ``start``: the day it starts on (default the run's as-of day:
-    the latest item's date).
+    ``panel.request_update()``. ``panel.as_of_rows``: the trajectory's rows as of the last
+    day (the timeline keeps room for them, :func:`as_of_xlim`). ``start``: the day it starts
+    on (default the run's as-of day: the latest item's date).
 
     Examples
     --------
