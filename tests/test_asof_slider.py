@@ -8,6 +8,7 @@ calls that would rebuild anything (encoding, drawing the band, the time model), 
 from __future__ import annotations
 
 import datetime as dt
+from importlib.util import find_spec
 from pathlib import Path
 
 import numpy as np
@@ -18,7 +19,8 @@ import forecast
 from forecast import asof_live
 from forecast.scenario import Scenario
 
-pytest.importorskip("ipympl")
+# not imported here: importing ipympl switches matplotlib's backend for every later test
+pytestmark = pytest.mark.skipif(find_spec("ipympl") is None, reason="the panel needs ipympl")
 
 ROOT = Path(__file__).resolve().parent.parent
 OPENED = dt.date(2022, 1, 1)
