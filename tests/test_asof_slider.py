@@ -17,6 +17,9 @@ from helpers import item_dict, priors_dict
 
 import forecast
 from forecast import asof_live
+from forecast.analysis import scenario_for
+from forecast.asof_panel import slider_days
+from forecast.band import band_route
 from forecast.scenario import Scenario
 
 # not imported here: importing ipympl switches matplotlib's backend for every later test
@@ -59,7 +62,7 @@ def panel_for(scenario: Scenario, draws: int):
 
 
 def move(panel, to: dt.date) -> None:
-    first = forecast.asof_panel.slider_days(panel.base)[0]
+    first = slider_days(panel.base)[0]
     if panel.as_of_slider.value == (to - first).days:  # the day it starts on: away and back
         panel.as_of_slider.value = int(panel.as_of_slider.value != 0)
     panel.as_of_slider.value = (to - first).days
@@ -87,7 +90,7 @@ def test_each_day_equals_run_as_of(offset):
 def test_bundled_days_equal_run_as_of():
     s = forecast.load_scenario(ROOT / "priors.yaml", ROOT / "evidence")
     panel = panel_for(s, draws=1000)
-    first, last = forecast.asof_panel.slider_days(s)
+    first, last = slider_days(s)
     for to in (first, first + dt.timedelta(days=5), first + dt.timedelta(days=6), last):
         move(panel, to)
         assert_as_run(panel, s, to, 1000)
@@ -135,7 +138,7 @@ def test_a_settings_move_builds_one_model_then_days_are_free():
     move(panel, day(40))
     move(panel, day(12))
     assert asof_live.DayModel.builds == builds + 1
-    edited = forecast.widgets.scenario_for(s, {"d": Setting(diagnosticity=2.0)})
+    edited = scenario_for(s, {"d": Setting(diagnosticity=2.0)})
     assert_as_run(panel, edited, day(12), 400)
 
 
@@ -162,9 +165,9 @@ def test_compiled_route_days_equal_run_as_of():
     from time_case import time_scenario
 
     s = forecast.Scenario.from_dict(time_scenario(60, 200)[1])
-    assert forecast.band.band_route(forecast.encode(s), 4000) == "compiled"
+    assert band_route(forecast.encode(s), 4000) == "compiled"
     panel = panel_for(s, draws=4000)
-    first = forecast.asof_panel.slider_days(s)[0]
+    first = slider_days(s)[0]
     for offset in (195, 100, 7):
         move(panel, first + dt.timedelta(days=offset))
         assert_as_run(panel, s, panel.as_of, 4000)
@@ -198,3 +201,15 @@ def test_a_move_redraws_the_lines_not_the_chart(monkeypatch):
         move(panel, day(offset))
     assert drawn == {"draw": 0, "blit": 5}
     assert panel.timeline.ax.get_xlim() == (0, panel.as_of_rows - 1)
+
+
+def test_without_a_deadline_days_equal_run_as_of():
+    # opened and no deadline: no day weighs the draws (S_h = 1), the band is the draws' own
+    data = window_scenario().to_dict()
+    del data["priors"]["deadline"]
+    s = Scenario.from_dict(data)
+    panel = panel_for(s, draws=400)
+    assert slider_days(s) == (OPENED, day(30))
+    for offset in (0, 9, 21, 30, 3):
+        move(panel, day(offset))
+        assert_as_run(panel, s, day(offset), 400)
