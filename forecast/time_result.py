@@ -280,6 +280,6 @@ def live_numbers(
     day = resolve_as_of(scenario, as_of)
     if not uses_time(day):
         return None
-    t = time_numbers(day, draws=draws, seed=seed, band=band)
+    t = time_numbers(day, draws=draws, seed=seed, band=band, series=False)
     keys = ("p_hypothesis", "p_outcome") + (("p_outcome_low", "p_outcome_high") if band else ())
     return {k: t.stats[k] for k in keys}
