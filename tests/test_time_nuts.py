@@ -91,7 +91,8 @@ def test_nuts_route_with_a_deadline_agrees_with_the_exact_route():
     ``p_h`` and on an item, constant hazard and a ``by:`` shape: every row's probability within
     4.5 of the run's own MCSE of the exact value, the band's ends within 4.5 combined MCSE of
     the exact route's; the by-date curve and the daily series are the exact route's (its draws
-    for their bands: the same numbers as a fast run with as many draws and the same seed)."""
+    for their bands: the same numbers as a fast run with as many draws and the same seed), and
+    so is the watch list's "now"."""
     s = _interval_item_scenario()
     fast = forecast.run(s, as_of=day(45), draws=8000, seed=2)
     nuts = forecast.run(s, as_of=day(45), method="nuts", draws=4000, seed=2)
@@ -105,6 +106,13 @@ def test_nuts_route_with_a_deadline_agrees_with_the_exact_route():
         diff = abs(f[f"p_outcome_{q}"] - n[f"p_outcome_{q}"])
         assert (diff < 4.5 * se).all(), (q, diff.values, se.values)
     assert nuts["posterior"]["p_outcome"].shape == (4, 1000, 7)
+    # what the watch list calls "now" after a NUTS run: the exact value, given none by A
+    from forecast.indicators import current
+    from forecast.result_schema import scenario_of
+
+    assert current(nuts, scenario_of(nuts))[2] == pytest.approx(
+        float(f["p_outcome"][-1]), abs=1e-12
+    )
     same_draws = forecast.run(s, as_of=day(45), draws=4000, seed=2)  # the exact route's draws
     for node in ("by_date", "daily"):
         xr.testing.assert_identical(nuts[node].to_dataset(), same_draws[node].to_dataset())
