@@ -117,7 +117,8 @@ def time_run(
     are the exact route's (quadrature; their bands from its exact draws).
     """
     t = time_numbers(as_of, draws=draws, seed=seed, progress=None if method == "nuts" else progress)
-    stats, band, diag = t.stats, t.draws.T[None], {}
+    stats, band = t.stats, t.draws.T[None]
+    diag: dict[str, np.ndarray] = {}
     if method == "nuts":
         from .nuts_route import nuts_rows, time_rows
 
