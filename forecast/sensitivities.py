@@ -78,7 +78,6 @@ def sensitivity_table_for(result: xr.DataTree, scenario: Scenario, a: Arrays) ->
     ``P(outcome | h)`` pinned before its survival is taken); items retracted by then (weight 0
     in the result) count in none of them and have no rows.
     """
-    outcome = scenario.outcome
     names = list(scenario.hypotheses)
     n = a.n_items
     included = _included(result, n)
@@ -90,29 +89,9 @@ def sensitivity_table_for(result: xr.DataTree, scenario: Scenario, a: Arrays) ->
     gc = given(centre)
     base_f = log_prior(gc) + finite.sum(axis=0)
     base_r = ruled_out.sum(axis=0) + np.isneginf(log_prior(gc))
-    p_at_centre = centre.p_given_hypothesis(np.zeros(len(names)))
     ep = gc.p_given_hypothesis(np.zeros(len(names)))  # P(outcome still | h), given none by A
     p_h = p_hypothesis(base_f, base_r)
-    rows: list[dict] = []
-    for j, name in enumerate(names):
-        value = scenario.priors.hypotheses[name].p_outcome
-        if isinstance(value, list | tuple):
-            lo, hi = map(float, value)
-            at_ends = [_p_outcome_at(gc, given(_pinned(centre, j, end)), p_h, base_f, base_r)
-                       for end in (lo, hi)]  # fmt: skip
-            rows.append(
-                {
-                    "input": f"P({outcome} | {name})",
-                    "kind": "p_outcome",
-                    "evidence": "",
-                    "hypothesis": name,
-                    "lo": lo,
-                    "hi": hi,
-                    "centre": float(p_at_centre[j]),
-                    "p_low": at_ends[0],
-                    "p_high": at_ends[1],
-                }
-            )
+    rows = _p_outcome_rows(scenario, centre, given, (p_h, base_f, base_r))
     item: list[int] = []
     hyp: list[int] = []
     lows: list[float] = []
@@ -168,6 +147,39 @@ def sensitivity_table_for(result: xr.DataTree, scenario: Scenario, a: Arrays) ->
     frame.attrs["p_final"] = float(dataset(result, TRAJECTORY)["p_outcome"].values[-1])
     frame.attrs["prior_strength"] = scenario.priors.prior_strength
     return frame
+
+
+def _p_outcome_rows(scenario: Scenario, centre: Arrays, given, base) -> list[dict]:
+    """The table's rows of the ``p_outcome`` intervals (``given``: see :func:`_given_no_event`).
+
+    ``base`` is ``(p_h, base_f, base_r)``: the final ``P(h)`` and its split log terms, every
+    input at its centre and given no event by A.
+    """
+    p_h, base_f, base_r = base
+    gc = given(centre)
+    p_at_centre = centre.p_given_hypothesis(np.zeros(centre.n_hypotheses))
+    rows = []
+    for j, name in enumerate(scenario.hypotheses):
+        value = scenario.priors.hypotheses[name].p_outcome
+        if not isinstance(value, list | tuple):
+            continue
+        lo, hi = map(float, value)
+        at_ends = [_p_outcome_at(gc, given(_pinned(centre, j, end)), p_h, base_f, base_r)
+                   for end in (lo, hi)]  # fmt: skip
+        rows.append(
+            {
+                "input": f"P({scenario.outcome} | {name})",
+                "kind": "p_outcome",
+                "evidence": "",
+                "hypothesis": name,
+                "lo": lo,
+                "hi": hi,
+                "centre": float(p_at_centre[j]),
+                "p_low": at_ends[0],
+                "p_high": at_ends[1],
+            }
+        )
+    return rows
 
 
 def _included(result: xr.DataTree, n: int) -> np.ndarray:
