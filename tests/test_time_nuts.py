@@ -116,3 +116,28 @@ def test_nuts_route_with_a_deadline_agrees_with_the_exact_route():
     same_draws = forecast.run(s, as_of=day(45), draws=4000, seed=2)  # the exact route's draws
     for node in ("by_date", "daily"):
         xr.testing.assert_identical(nuts[node].to_dataset(), same_draws[node].to_dataset())
+
+
+def test_the_nuts_rows_are_the_trajectorys_rows():
+    """Each NUTS row weighs the items its epoch's step has seen (the retracted a2 at 0 from its
+    row on, a1's group weight back to 1) and reads the survival term at the row's day; without
+    a deadline (``opened`` only, a retraction) the rows have no survival term."""
+    from forecast.asof import resolve_as_of
+    from forecast.nuts_route import time_rows
+
+    s = time_scenario("uniform")
+    rows = time_rows(resolve_as_of(s, day(45)))
+    seen = [[], ["a1"], ["a1", "a2"], ["a1", "a2", "b1"], ["a1", "b1"], ["a1", "b1", "c1"],
+            ["a1", "b1", "c1"]]  # fmt: skip
+    days = [0, 5, 12, 12, 30, 40, 45]
+    ids = [i["id"] for i in ITEMS]
+    for (w, survival), items, d in zip(rows, seen, days, strict=True):
+        # by hand: the group g's strongest seen item weighs 1, the next 1/3 (rho 0.5)
+        want = dict.fromkeys(items, 1.0)
+        if "a2" in items:
+            want["a2"] = 2 / 1.5 - 1
+        np.testing.assert_allclose(w, [want.get(x, 0.0) for x in ids], atol=1e-15)
+        assert float(survival["elapsed"]) == pytest.approx(d / N_DAYS, abs=1e-15)
+    hyps = {k: {"prior": h["prior"], "p_outcome": h["p_outcome"]} for k, h in HYPS.items()}
+    undated = scenario(hyps, ITEMS, groups={"g": {"correlation": 0.5}})
+    assert all(surv is None for _, surv in time_rows(resolve_as_of(undated, day(45))))
