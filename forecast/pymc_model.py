@@ -121,6 +121,11 @@ def model_data(
 
     ``weight`` replaces ``w_i(k)`` (e.g. without a retracted item); ``survival``
     (:func:`survival_data`) adds the survival term's data.
+
+    Examples
+    --------
+    >>> model_data(encode(scenario), 2)["weight"]  # doctest: +SKIP
+    array([1., 1., 0.])
     """
     data = {
         "prior": a.prior,
@@ -263,6 +268,10 @@ def compiled_nuts_model(
 
     ``weight`` and ``survival`` as for :func:`model_data`; with ``survival`` the model has the
     survival term (one more structure).
+
+    Examples
+    --------
+    >>> trace = nutpie.sample(compiled_nuts_model(a, 3), draws=1000)  # doctest: +SKIP
     """
     timed = survival is not None
     compiled = _nuts_structure(a.n_items, a.n_hypotheses, a.kappa is not None, timed)
