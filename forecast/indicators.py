@@ -643,7 +643,8 @@ def _as_of_day(result: xr.DataTree, latest: dt.date | None) -> dt.date | None:
 def current(result: xr.DataTree, scenario: Scenario) -> tuple[np.ndarray, np.ndarray, float]:
     """``P(h | E)`` (last step), ``E[p_h]`` and ``P(Y | E)``.
 
-    The fast route's stored exact values, recomputed with :func:`forecast.model.probabilities` after a NUTS run.
+    The fast route's stored exact values, recomputed after a NUTS run (with :func:`forecast.model.probabilities`,
+    or with time, given no event by the as-of day, by :func:`forecast.time_result.live_numbers`).
     """
     from .result_schema import TRAJECTORY, dataset
 
@@ -653,8 +654,11 @@ def current(result: xr.DataTree, scenario: Scenario) -> tuple[np.ndarray, np.nda
         p_h = np.asarray(traj["p_hypothesis"].values[-1], dtype=float)
     else:
         from .model import encode, probabilities
+        from .time_result import live_numbers
 
-        p_h = probabilities(encode(scenario))[0][-1]
+        as_of = str(result.attrs.get("as_of", "")) or None
+        exact = live_numbers(scenario, draws=100, seed=0, band=False, as_of=as_of)
+        p_h = (probabilities(encode(scenario))[0] if exact is None else exact["p_hypothesis"])[-1]
     return p_h, e_p, float(p_h @ e_p)
 
 
