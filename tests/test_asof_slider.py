@@ -114,7 +114,7 @@ def test_a_new_day_rebuilds_nothing(monkeypatch):
     import forecast.widgets as widgets
 
     for module, name in ((asof_live, "time_numbers"), (asof_live, "resolve_as_of"),
-                         (tn, "encode"), (tn, "band_draws"), (tn, "log_posterior_by_step"),
+                         (tn, "encoded"), (tn, "band_draws"), (tn, "log_posterior_by_step"),
                          (widgets, "scenario_for"), (widgets, "live_trajectory")):  # fmt: skip
         counted(module, name)
     builds = asof_live.DayModel.builds
