@@ -162,7 +162,7 @@ def _lead(result: xr.DataTree) -> str:
     rows = t["row"].values.astype(str) if "row" in t else None
     n = t.sizes["step"] - 1 if rows is None else int((rows == "item").sum())  # not retractions
     when = as_of(result).replace("as of ", "As of ", 1)
-    if n == 0:
+    if n == 0 and not result.attrs.get("as_of"):  # as of a day, the days passed count
         when = "Before any evidence"
     items = f"after {n} evidence item{'s' * (n != 1)}" if n else "on the priors alone"
     since = (

@@ -1,4 +1,5 @@
-"""The report's sections about time: "By what date", retracted items, lapsed indicators.
+"""The report's sections about time: items not yet known, "By what date", retracted items,
+lapsed indicators.
 
 :func:`forecast.report.report_html` puts :func:`time_sections` after "How the forecast moved".
 Every text from the analyst's files is HTML-escaped like the rest of the report; each list is
@@ -69,7 +70,29 @@ def time_sections(result: xr.DataTree, *, chart_svg: str | None = None) -> str:
     >>> "By what date" in time_sections(forecast.run(scenario_with_deadline))  # doctest: +SKIP
     True
     """
-    return _by_what_date(result, chart_svg) + _retracted(result) + _lapsed(result)
+    return (
+        _not_yet_known(result)
+        + _by_what_date(result, chart_svg)
+        + _retracted(result)
+        + _lapsed(result)
+    )
+
+
+def _not_yet_known(result: xr.DataTree) -> str:
+    """The items dated after the as-of day: left out, not yet known on it."""
+    import json
+
+    left = [str(i) for i in json.loads(str(result.attrs.get("left_out", "[]") or "[]"))]
+    if not left:
+        return ""
+    rows = "".join(f'<li class="id">{_e(i)}</li>' for i in left[:MAX_LISTED])
+    more = _more(len(left), "items not yet known", "the evidence folder (dated after the as-of day)")
+    return f"""<h2>Not yet known</h2>
+<p>{len(left):,} item{"s" * (len(left) != 1)} dated after the as-of day
+{_e(result.attrs.get("as_of", ""))} {"are" if len(left) != 1 else "is"} left out: not yet
+known on that day.</p>
+<ul>{rows}</ul>
+{more}"""
 
 
 def _by_what_date(result: xr.DataTree, chart_svg: str | None) -> str:
