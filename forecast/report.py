@@ -38,6 +38,7 @@ from .result_schema import (
     scenario_of,
 )
 from .scenario import EvidenceItem, Scenario
+from .time_result import retracted_items, retracted_label
 
 __all__ = ["CSP", "escape", "how_it_resolved", "page_head", "report_html", "write_report"]
 
@@ -294,11 +295,14 @@ def _what_moved(result: xr.DataTree, top: int = 15) -> str:
     shap = node["shapley"].values.astype(float)
     order = np.argsort(-np.abs(shap), kind="stable")
     exact = node.attrs.get("method") == "exact"
+    gone = retracted_items(result)
     rows = []
     for i in order[:top]:
         mcse = "" if exact else f" ± {100 * float(node['shapley_mcse'][i]):.1f}"
+        item = str(node["evidence"].values[i])
+        label = f" ({retracted_label(*gone[item])})" if item in gone else ""
         rows.append(
-            f'<tr><td class="id">{_e(node["evidence"].values[i])}</td>'
+            f'<tr><td class="id">{_e(item)}{_e(label)}</td>'
             f'<td class="num">{100 * shap[i]:+.1f}{mcse}</td>'
             f'<td class="num">{100 * float(node["step_move"][i]):+.1f}</td>'
             f'<td class="num">{pct(float(node["leave_one_out"][i]), 1)}</td></tr>'
@@ -327,7 +331,19 @@ def _what_moved(result: xr.DataTree, top: int = 15) -> str:
         "<table><thead><tr><th>item</th><th class='num'>Shapley value (points)</th>"
         "<th class='num'>move at its step (points)</th>"
         f"<th class='num'>final P({_e(outcome)}) without it</th></tr></thead>"
-        f"<tbody>{''.join(rows)}</tbody></table>"
+        f"<tbody>{''.join(rows)}</tbody></table>{_retracted_shares(gone)}"
+    )
+
+
+def _retracted_shares(gone: dict[str, tuple[str, str]]) -> str:
+    """The items retracted by the as-of day: no share in "What moved it"."""
+    if not gone:
+        return ""
+    listed = "; ".join(f"{i} {retracted_label(d, r)}" for i, (d, r) in list(gone.items())[:20])
+    more = f"; and {len(gone) - 20:,} more" if len(gone) > 20 else ""
+    return (
+        f"<p>Retracted, so no share (counted as never seen from the retraction on): "
+        f"{_e(listed + more)}.</p>"
     )
 
 

@@ -1,5 +1,4 @@
-"""The report's sections about time: items not yet known, "By what date", retracted items,
-lapsed indicators.
+"""The report's sections about time: not yet known, by what date, retracted, lapsed.
 
 :func:`forecast.report.report_html` puts :func:`time_sections` after "How the forecast moved".
 Every text from the analyst's files is HTML-escaped like the rest of the report; each list is
@@ -8,14 +7,12 @@ bounded (:data:`MAX_LISTED` rows, then how many more and where they are).
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pandas as pd
 import xarray as xr
 
 from .labels import display_names, pct, points
 from .result_schema import WATCH, band_label, dataset, has_node, scenario_of
-from .time_result import by_date_frame
+from .time_result import by_date_frame, retracted_items
 
 __all__ = ["MAX_LISTED", "milestones", "time_sections"]
 
@@ -135,12 +132,10 @@ def _caption(result: xr.DataTree) -> str:
 
 def _retracted(result: xr.DataTree) -> str:
     """The items retracted by the as-of day, with their dates and reasons."""
-    when = str(result.attrs.get("as_of", ""))
-    day = dt.date.fromisoformat(when) if when else None
-    items = [
-        e for e in scenario_of(result).evidence
-        if e.retracted is not None and (day is None or e.retracted.date <= day)
-    ]  # fmt: skip
+    gone = retracted_items(result)
+    if not gone:
+        return ""
+    items = [e for e in scenario_of(result).evidence if e.id in gone]
     if not items:
         return ""
     rows = "".join(

@@ -34,6 +34,8 @@ __all__ = [
     "as_of_text",
     "by_date_frame",
     "daily_frame",
+    "retracted_items",
+    "retracted_label",
     "time_run",
     "uses_time",
 ]
@@ -151,6 +153,9 @@ def time_run(
         node = attribution_node(shapley(fa, seed=seed), fa, fs)
         # every known item, a retracted one with no share (docs/model.md: retraction)
         node = node.reindex(evidence=np.array(known.ids, dtype=object), fill_value=0.0)
+        gone = np.isin(node["evidence"].values, np.array(known.ids, dtype=object)[retracted])
+        loo = np.where(gone, node.attrs["p_final"], node["leave_one_out"].values)
+        node["leave_one_out"] = ("evidence", loo)  # without a retracted item: the same answer
         tree = with_node(tree, ATTRIBUTION, node)
     return tree
 
@@ -216,6 +221,42 @@ def daily_frame(result: xr.DataTree) -> pd.DataFrame | None:
         DAILY,
         {"p_outcome": f"p_{y}", "p_outcome_low": f"p_{y}_low", "p_outcome_high": f"p_{y}_high"},
     )
+
+
+def retracted_items(result: xr.DataTree) -> dict[str, tuple[str, str]]:
+    """The items retracted by the result's as-of day: ``{id: (retraction date, reason)}``.
+
+    In update order; attribution gives them no share and lists them as retracted
+    (docs/model.md, "What was known when"). Empty without retractions.
+
+    Examples
+    --------
+    >>> retracted_items(result)  # doctest: +SKIP
+    {'b': ('2022-02-10', 'forged')}
+    """
+    from .result_schema import scenario_of
+
+    if '"retracted"' not in str(result.attrs.get("scenario_json", "")):
+        return {}  # none: the scenario is not decoded
+    when = str(result.attrs.get("as_of", "") or "")
+    day = dt.date.fromisoformat(when) if when else None
+    return {
+        e.id: (e.retracted.date.isoformat(), e.retracted.reason)
+        for e in scenario_of(result).evidence
+        if e.retracted is not None and (day is None or e.retracted.date <= day)
+    }
+
+
+def retracted_label(date: str, reason: str) -> str:
+    """``"retracted on 10 Feb 2022: forged"``: how a retracted item is listed.
+
+    Examples
+    --------
+    >>> retracted_label("2022-02-10", "forged")
+    'retracted on 10 Feb 2022: forged'
+    """
+    day = dt.date.fromisoformat(date)
+    return f"retracted on {day.day} {day:%b %Y}" + (f": {reason}" if reason else "")
 
 
 def as_of_text(result: xr.DataTree) -> str:
