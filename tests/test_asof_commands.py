@@ -194,3 +194,38 @@ def test_an_open_window_says_how_many_days_passed_on_report_and_watch(tmp_path, 
         said = capsys.readouterr().out
         assert f"{passed:,} day(s) without the outcome have passed since the as-of day " in said
         assert "--as-of today" in said
+
+
+# ----------------------------------------------------------------------------- retracted items
+def test_attribution_lists_a_retracted_item_as_retracted(tmp_path):
+    """b retracted on 10 Feb: as of 20 Feb it has no share, leave-one-out is the final
+    probability, attribution.csv says when it was retracted, the impact chart and the report
+    say so with the reason; as of 5 Feb (before the retraction) it has a share and no label."""
+    import forecast
+    from forecast.charts.impact import plot_impact
+    from forecast.report import report_html
+
+    priors, evidence = folder(tmp_path)
+    run(priors, evidence, tmp_path / "out")
+    table = pd.read_csv(tmp_path / "out" / "attribution.csv", keep_default_na=False)
+    assert list(table.columns) == ["evidence_id", "step_move", "shapley", "shapley_mcse",
+                                   "leave_one_out", "retracted_on"]  # fmt: skip
+    final = pd.read_csv(tmp_path / "out" / "trajectory.csv")["p_event"].iloc[-1]
+    b = table.set_index("evidence_id").loc["b"]
+    assert b["retracted_on"] == "2022-02-10" and b["shapley"] == 0.0
+    assert b["leave_one_out"] == pytest.approx(final, abs=6e-7)  # trajectory.csv: 6 decimals
+    assert set(table["retracted_on"]) == {"", "2022-02-10"}
+    result = forecast.load_result(tmp_path / "out" / "posterior.nc")
+    fig = plot_impact(result)
+    texts = [t.get_text() for ax in fig.axes for t in ax.get_yticklabels()] + [
+        t.get_text() for t in fig.texts
+    ]
+    assert "b (retracted)" in texts
+    assert any("b retracted on 10 Feb 2022: forged" in t for t in texts)
+    assert "b (retracted on 10 Feb 2022: forged)" in report_html(result)
+    before = forecast.run(forecast.load_scenario(priors, evidence), seed=0, draws=400,
+                          attribution=True, as_of=DAY)  # fmt: skip
+    frame = forecast.attribution_frame(before)
+    assert "retracted_on" not in frame.columns
+    assert frame.set_index("evidence_id").loc["b", "shapley"] != 0.0
+    assert "(retracted" not in report_html(before)
