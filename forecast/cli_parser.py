@@ -213,7 +213,10 @@ def _score_parser(sub) -> None:
         help="fit one diagnosticity exponent s shared by all items (PyMC, nutpie; at least "
         "five resolved scenarios); unresolved scenarios given get P(outcome) integrated over s",
     )
-    _as_of(p, "score what was known on DATE: questions resolved after it are open, items dated after it left out")
+    _as_of(
+        p,
+        "score what was known on DATE: questions resolved after it are open, items dated after it left out",
+    )
     _seed(p)
     add_executor_options(p)  # --workers, --scheduler: as forecast portfolio
     p.set_defaults(func="_cmd_score")

@@ -507,7 +507,9 @@ def watch(
         judgement band), then ``title`` and ``overdue`` (``by`` before the latest evidence
         date); ``status`` (after ``by``): ``lapsed`` when ``by`` is before the result's as-of
         day and nothing is recorded, else ``open``. ``attrs``: ``p_outcome`` (today's), ``best_set`` (ids, ``expected_shift``),
-        ``observed`` (indicators already in the evidence, left out), ``band_checks``.
+        ``observed`` (indicators already in the evidence, left out), ``band_checks``, and
+        ``seen_late`` when some are recorded as seen after their date with no ``event_date``
+        on or before it (:func:`forecast.observations.seen_late`: not seen in time).
 
     Examples
     --------
@@ -554,6 +556,9 @@ def watch(
         [RANK_BY[rank_by], "indicator_id"], ascending=[False, True], kind="stable"
     ).reset_index(drop=True)
     top = list(frame["indicator_id"][:k])
+    from .observations import seen_late
+
+    late = seen_late(all_indicators, scenario)  # recorded as seen, after their date
     order = {i.id: n for n, i in enumerate(todo)}
     frame.attrs = {
         "outcome": o,
@@ -567,6 +572,7 @@ def watch(
             "expected_shift": best_set(p_h, e_p, q[[order[t] for t in top]]) if top else 0.0,
         },
         "band_checks": {key: np.asarray(val).tolist() for key, val in checks.items()},
+        **({"seen_late": late} if late else {}),
     }
     return frame
 

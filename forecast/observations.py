@@ -12,18 +12,21 @@ PosixPath('evidence/putin-signs-recognition.yaml')
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 from .errors import Problem, ScenarioError
 from .indicators import Indicator, load_indicators
 from .inputs.limits import LIMITS, TEXT_FIELDS
 from .inputs.models import validate_model
 from .inputs.text import suggest
-from .scenario import Scenario
+from .scenario import EvidenceItem, Scenario
 from .yamlsafe import YamlError, parse_yaml
 
-__all__ = ["indicator_evidence", "observe"]
+__all__ = ["indicator_evidence", "observe", "records_not_seen", "seen_in_time", "seen_late"]
 
 
 def indicator_evidence(
@@ -52,6 +55,69 @@ def indicator_evidence(
         "likelihoods": {h: flip(v) for h, v in indicator.p_seen.items()},
         "rationale": indicator.rationale,
     }
+
+
+def records_not_seen(indicator: Indicator, item: EvidenceItem) -> bool:
+    """Whether an item records its indicator as *not* seen.
+
+    Its likelihoods are nearer (on the log scale, up to a common factor) to ``1 - p_seen`` than
+    to ``p_seen``, as ``forecast observe --not-seen`` writes them (intervals by their midpoints;
+    a hypothesis the item does not name has likelihood 1).
+
+    Examples
+    --------
+    >>> records_not_seen(indicator, item)  # doctest: +SKIP
+    False
+    """
+    hyps = list(indicator.p_seen)
+
+    def mid(v: float | tuple[float, float]) -> float:
+        return float(np.mean(v)) if isinstance(v, tuple) else float(v)
+
+    q = np.array([mid(indicator.p_seen[h]) for h in hyps])
+    lik = np.log(np.maximum([mid(item.likelihoods.get(h, 1.0)) for h in hyps], 1e-300))
+
+    def gap(ref: np.ndarray) -> float:
+        d = lik - np.log(ref)
+        return float(np.sum((d - d.mean()) ** 2))
+
+    return gap(1.0 - q) < gap(q)
+
+
+def seen_in_time(indicator: Indicator, item: EvidenceItem) -> bool:
+    """Whether the item recording an indicator counts as seen in time (docs/model.md, Time).
+
+    It happened on or before the indicator's ``by``: its ``event_date`` when given, else its
+    ``date`` (when it became known). A record of "not seen" is in time whatever its date: it
+    says what happened by ``by``.
+
+    Examples
+    --------
+    >>> seen_in_time(indicator, item.model_copy(update={"event_date": indicator.by}))  # doctest: +SKIP
+    True
+    """
+    return (item.event_date or item.date) <= indicator.by or records_not_seen(indicator, item)
+
+
+def seen_late(indicators: Iterable[Indicator], scenario: Scenario) -> list[dict[str, str]]:
+    """The indicators recorded as seen, but after their date: they did not happen in time.
+
+    One ``{"indicator_id", "by", "date"}`` per indicator whose item (in ``scenario``) records it
+    as seen with neither its ``event_date`` nor its ``date`` on or before ``by``: its likelihoods
+    ``P(seen by "by" | h)`` do not describe what was seen. Give its ``event_date`` if it
+    happened by then; else it lapsed and is "not seen by its date".
+
+    Examples
+    --------
+    >>> seen_late(load_indicators("indicators", scenario), scenario)  # doctest: +SKIP
+    [{'indicator_id': 'x', 'by': '2022-02-20', 'date': '2022-02-25'}]
+    """
+    items = {e.id: e for e in scenario.evidence}
+    return [
+        {"indicator_id": i.id, "by": i.by.isoformat(), "date": items[i.id].date.isoformat()}
+        for i in indicators
+        if i.id in items and not seen_in_time(i, items[i.id])
+    ]
 
 
 def observe(

@@ -744,9 +744,7 @@ def watch_folder(
     progress = progress_printer("fast route") if say is not quiet else None
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", ForecastWarning)
-        result = watch_result(
-            scenario, out, seed=seed, draws=draws, progress=progress, as_of=as_of
-        )
+        result = watch_result(scenario, out, seed=seed, draws=draws, progress=progress, as_of=as_of)
         say_as_of(result, say)
         result, frame = watch_into(result, found, rank_by=rank_by, k=k, warn=warn)
         with output_set(

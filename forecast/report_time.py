@@ -83,7 +83,9 @@ def _not_yet_known(result: xr.DataTree) -> str:
     if not left:
         return ""
     rows = "".join(f'<li class="id">{_e(i)}</li>' for i in left[:MAX_LISTED])
-    more = _more(len(left), "items not yet known", "the evidence folder (dated after the as-of day)")
+    more = _more(
+        len(left), "items not yet known", "the evidence folder (dated after the as-of day)"
+    )
     return f"""<h2>Not yet known</h2>
 <p>{len(left):,} item{"s" * (len(left) != 1)} dated after the as-of day
 {_e(result.attrs.get("as_of", ""))} {"are" if len(left) != 1 else "is"} left out: not yet
@@ -166,7 +168,7 @@ def _lapsed(result: xr.DataTree) -> str:
         return ""
     lapsed = table[table["status"] == "lapsed"]
     if not len(lapsed):
-        return ""
+        return _seen_late(table.attrs.get("seen_late", []), "Lapsed indicators")
     o = table.attrs["outcome"]
     shown = display_names(result).outcome
     now = float(table.attrs["p_outcome"])
@@ -184,6 +186,25 @@ each as evidence: P({_e(shown)}) would go from {pct(now, 1)} to the value below 
 <table class="evidence"><tr><th>Indicator</th><th>What would have been seen</th>
 <th class="num">By</th><th class="num">P({_e(shown)}) if recorded not seen</th>
 <th class="num">Change</th></tr>
+{rows}</table>
+{more}{_seen_late(table.attrs.get("seen_late", []))}"""
+
+
+def _seen_late(late: list, heading: str = "") -> str:
+    """The indicators recorded as seen after their date (not seen in time), if any."""
+    if not late:
+        return ""
+    rows = "".join(
+        f'<tr><td class="id">{_e(x["indicator_id"])}</td><td class="num">{_e(x["by"])}</td>'
+        f'<td class="num">{_e(x["date"])}</td></tr>'
+        for x in late[:MAX_LISTED]
+    )
+    more = _more(len(late), "indicators recorded late", "forecast watch")
+    head = f"<h2>{_e(heading)}</h2>\n" if heading else ""
+    return f"""{head}<p>Recorded as seen after their date, not in time: if it happened by its date,
+give the item's event_date; if not, the indicator lapsed (record it as not seen by its date).</p>
+<table class="evidence"><tr><th>Indicator</th><th class="num">By</th>
+<th class="num">Recorded</th></tr>
 {rows}</table>
 {more}"""
 

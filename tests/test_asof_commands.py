@@ -229,3 +229,45 @@ def test_attribution_lists_a_retracted_item_as_retracted(tmp_path):
     assert "retracted_on" not in frame.columns
     assert frame.set_index("evidence_id").loc["b", "shapley"] != 0.0
     assert "(retracted" not in report_html(before)
+
+
+# ----------------------------------------------------------------------------- event_date
+SEEN = {"calm": 0.2, "storm": 0.6}
+
+
+@pytest.mark.parametrize(
+    ("over", "late"),
+    [({"event_date": "2022-02-09"}, False), ({"event_date": "2022-02-11"}, True), ({}, True),
+     ({"likelihoods": {"calm": 0.8, "storm": 0.4}}, False)],
+    ids=["event-date-before-by", "event-date-after-by", "no-event-date", "recorded-not-seen"],
+)  # fmt: skip
+def test_an_indicator_seen_by_its_event_date_counts_as_seen_in_time(tmp_path, capsys, over, late):
+    """Indicator `sign` by 10 Feb, reported on 15 Feb: in time with an event_date on or before
+    10 Feb (or recorded as not seen, likelihoods 1 - p_seen), else recorded late; `watch`,
+    `validate` and the report say which."""
+    import forecast
+    from forecast.observations import seen_in_time
+    from forecast.pipeline import watch_into
+
+    over = {"likelihoods": dict(SEEN), **over}
+    item = item_dict("sign", date="2022-02-15", **over)
+    priors, evidence = folder(tmp_path, [*ITEMS[:2], item])
+    (tmp_path / "indicators" / "sign.yaml").write_text(
+        yaml.safe_dump({"id": "sign", "title": "t", "by": "2022-02-10", "p_seen": SEEN})
+    )
+    scenario = forecast.load_scenario(priors, evidence)
+    ind = next(i for i in forecast.load_indicators(tmp_path / "indicators", scenario)
+               if i.id == "sign")  # fmt: skip
+    assert seen_in_time(ind, scenario.evidence[-1]) is not late
+    assert cli(priors, evidence, "watch", "--out", str(tmp_path / "out")) == 0
+    said = capsys.readouterr().out
+    table = pd.read_csv(tmp_path / "out" / "watch.csv")
+    assert "sign" not in set(table["indicator_id"])  # recorded: not to watch, never lapsed
+    assert ("sign: by 2022-02-10, recorded 2022-02-15" in said) is late
+    assert cli(priors, evidence, "validate") == 0
+    said = capsys.readouterr().out
+    line = next(x for x in said.splitlines() if "by 2022-02-10 sign" in x)
+    assert ("not in time" in line) is late and "recorded as" in line
+    result = forecast.run(scenario, seed=0, draws=400)
+    result, _ = watch_into(result, [ind])
+    assert ("Recorded as seen after their date" in forecast.report_html(result)) is late

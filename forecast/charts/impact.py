@@ -258,7 +258,9 @@ def _waterfall_figure(result: xr.DataTree, table: pd.DataFrame) -> Figure:
 
     order = important[np.argsort(-table["p_without"].to_numpy()[important], kind="stable")]
     _loo_panel(ax_l, table, order, panel_w, outcome)
-    loo_ids = [_label(table, table.index[i]) for i in order] + ([others_label(rest)] if rest else [])
+    loo_ids = [_label(table, table.index[i]) for i in order] + (
+        [others_label(rest)] if rest else []
+    )
     ax_l.set_yticks(np.arange(n_rows), loo_ids, fontsize=TICK_SIZE)
     ax_l.set_ylim(n_rows - 0.5, -1.35)
     subtitle(ax_l, f"Leave one out: final P({outcome}) without each item", panel_w)
