@@ -24,7 +24,7 @@ import datetime as dt
 import warnings
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from .asof import parse_day, resolve_as_of
 from .scenario import Scenario, load_scenario
@@ -94,7 +94,7 @@ def result_as_of(
     attrs = saved.attrs if saved is not None else {}
     seed = int(attrs.get("seed", 0))
     draws = int(attrs.get("draws", DEFAULT_DRAWS))
-    method = "nuts" if attrs.get("method") == "nuts" else "fast"
+    method: Literal["fast", "nuts"] = "nuts" if attrs.get("method") == "nuts" else "fast"
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", ForecastWarning)
         result = run(scenario, method=method, draws=draws, seed=seed, attribution=True, as_of=day)
