@@ -506,10 +506,9 @@ def watch(
         ``p_<outcome>_if_seen_low/_high, p_<outcome>_if_not_seen_low/_high`` (the 90%
         judgement band), then ``title`` and ``overdue`` (``by`` before the latest evidence
         date); ``status`` (after ``by``): ``lapsed`` when ``by`` is before the result's as-of
-        day and nothing is recorded, else ``open``. ``attrs``: ``p_outcome`` (today's), ``best_set`` (ids, ``expected_shift``),
-        ``observed`` (indicators already in the evidence, left out), ``band_checks``, and
-        ``seen_late`` when some are recorded as seen after their date with no ``event_date``
-        on or before it (:func:`forecast.observations.seen_late`: not seen in time).
+        day and nothing is recorded, else ``open``. ``attrs``: ``p_outcome`` (today's),
+        ``best_set`` (ids, ``expected_shift``), ``observed`` (indicators already in the
+        evidence, left out), ``band_checks``, ``seen_late`` (recorded as seen, not in time)
 
     Examples
     --------
@@ -518,6 +517,7 @@ def watch(
     """
     import pandas as pd
 
+    from .observations import seen_late
     from .result_schema import POSTERIOR, dataset, scenario_of
 
     if rank_by not in RANK_BY:
@@ -556,9 +556,6 @@ def watch(
         [RANK_BY[rank_by], "indicator_id"], ascending=[False, True], kind="stable"
     ).reset_index(drop=True)
     top = list(frame["indicator_id"][:k])
-    from .observations import seen_late
-
-    late = seen_late(all_indicators, scenario)  # recorded as seen, after their date
     order = {i.id: n for n, i in enumerate(todo)}
     frame.attrs = {
         "outcome": o,
@@ -572,7 +569,7 @@ def watch(
             "expected_shift": best_set(p_h, e_p, q[[order[t] for t in top]]) if top else 0.0,
         },
         "band_checks": {key: np.asarray(val).tolist() for key, val in checks.items()},
-        **({"seen_late": late} if late else {}),
+        **({"seen_late": late} if (late := seen_late(all_indicators, scenario)) else {}),
     }
     return frame
 
