@@ -246,11 +246,13 @@ def _cmd_observe(args) -> int:
 
     scenario = load_scenario(args.priors, args.evidence, named=args.evidence_named)
     folder = indicators_folder(args.indicators, args.evidence, args.priors)
-    try:
-        date = dt.date.fromisoformat(args.date) if args.date else None
-    except ValueError:
-        print(f"error: --date expects YYYY-MM-DD, got {args.date!r}", file=sys.stderr)
-        return BAD_INPUT
+    days = {}
+    for flag, text in (("--date", args.date), ("--event-date", args.event_date)):
+        try:
+            days[flag] = dt.date.fromisoformat(text) if text else None
+        except ValueError:
+            print(f"error: {flag} expects YYYY-MM-DD, got {text!r}", file=sys.stderr)
+            return BAD_INPUT
     try:
         path = observe(
             args.id,
@@ -258,7 +260,8 @@ def _cmd_observe(args) -> int:
             indicators=folder,
             evidence=args.evidence,
             scenario=scenario,
-            date=date,
+            date=days["--date"],
+            event_date=days["--event-date"],
         )
     except KeyError as exc:
         print(f"error: {exc.args[0]}", file=sys.stderr)

@@ -275,6 +275,12 @@ def _indicator_parsers(sub) -> None:
         "--not-seen", dest="seen", action="store_false", help="it was not seen by its date"
     )
     p.add_argument("--date", default=None, help="the evidence date YYYY-MM-DD (default: today)")
+    p.add_argument(
+        "--event-date",
+        default=None,
+        help="when it was seen, YYYY-MM-DD, if before --date (on or before the indicator's "
+        "date, it counts as seen in time)",
+    )
     _files(p)
     _indicators(p)
     p.set_defaults(func="_cmd_observe")

@@ -30,14 +30,18 @@ __all__ = ["indicator_evidence", "observe", "records_not_seen", "seen_in_time", 
 
 
 def indicator_evidence(
-    indicator: Indicator, seen: bool, date: dt.date | None = None
+    indicator: Indicator,
+    seen: bool,
+    date: dt.date | None = None,
+    event_date: dt.date | None = None,
 ) -> dict[str, Any]:
     """The evidence item that records an indicator as seen (or not seen by its date).
 
     Likelihoods are ``p_seen`` (seen) or ``1 - p_seen`` (not seen; an interval
     ``[lo, hi]`` becomes ``[1 - hi, 1 - lo]``). As evidence, an interval is read as a
     log-normal likelihood, not a logit-normal probability: docs/model.md says how far that
-    moves the result from the prediction of :func:`watch`.
+    moves the result from the prediction of :func:`watch`. ``event_date``: when it was seen,
+    if before ``date`` (on or before ``by``, it counts as seen in time: :func:`seen_in_time`).
     """
 
     def flip(v):
@@ -54,6 +58,7 @@ def indicator_evidence(
         ),
         "likelihoods": {h: flip(v) for h, v in indicator.p_seen.items()},
         "rationale": indicator.rationale,
+        **({"event_date": event_date.isoformat()} if event_date is not None else {}),
     }
 
 
@@ -128,8 +133,12 @@ def observe(
     evidence: str | Path = "evidence",
     scenario: Scenario,
     date: dt.date | None = None,
+    event_date: dt.date | None = None,
 ) -> Path:
     """Write ``evidence/<id>.yaml`` recording an indicator as seen or not seen.
+
+    ``date`` is when it became known (default today), ``event_date`` when it was seen, if
+    earlier (refused after ``date``, like any item's).
 
     The indicator's file is left where it is (:func:`watch` skips indicators whose id is
     already an evidence item). Nothing is overwritten.
@@ -157,7 +166,7 @@ def observe(
             raise FileExistsError(f"{folder / (indicator_id + suffix)} exists; not overwritten")
     if indicator_id in scenario.ids:
         raise FileExistsError(f"'{indicator_id}' is already an evidence item; not recorded twice")
-    item = indicator_evidence(found[indicator_id], seen, date)
+    item = indicator_evidence(found[indicator_id], seen, date, event_date)
     text = _evidence_yaml(item, found[indicator_id], seen, Path(indicators))
     path = folder / f"{indicator_id}.yaml"
     _check_written(text, path, scenario)  # what is written must read back
@@ -203,6 +212,7 @@ def _evidence_yaml(item: dict, indicator: Indicator, seen: bool, folder: Path) -
         "# TODO (analyst): fill in the source and the quote this rests on; set reliability.",
         f"id: {_quoted(item['id'])}",  # quoted: an id "null" or "1e3" stays text
         f"date: {item['date']}",
+        *([f"event_date: {item['event_date']}"] if "event_date" in item else []),
         f"title: {_quoted(item['title'])}",
         'source: "TODO: who reported it (left for the analyst)"',
         "# quote: the words the sighting rests on (left for the analyst)",

@@ -272,3 +272,30 @@ def test_an_indicator_seen_by_its_event_date_counts_as_seen_in_time(tmp_path, ca
     result = forecast.run(scenario, seed=0, draws=400)
     result, _ = watch_into(result, [ind])
     assert ("Recorded as seen after their date" in forecast.report_html(result)) is late
+
+
+def test_observe_event_date_records_a_sighting_in_time(tmp_path, monkeypatch, capsys):
+    """`observe sign --seen --date 15 Feb --event-date 9 Feb` (by 10 Feb): the item carries its
+    event_date and counts as seen in time; without it, it is recorded late. Bad dates: exit 2."""
+    import forecast
+    from forecast.observations import seen_in_time
+
+    folder(tmp_path, ITEMS[:2])
+    (tmp_path / "indicators" / "sign.yaml").write_text(
+        yaml.safe_dump({"id": "sign", "title": "t", "by": "2022-02-10", "p_seen": SEEN})
+    )
+    monkeypatch.chdir(tmp_path)
+    base = ["observe", "sign", "--seen", "--date", "2022-02-15"]
+    assert main([*base, "--event-date", "2022-02-16"]) == 2  # after --date: refused
+    assert main([*base, "--event-date", "9 Feb"]) == 2
+    assert "--event-date expects YYYY-MM-DD" in capsys.readouterr().err
+    assert not (tmp_path / "evidence" / "sign.yaml").exists()
+    for event_date, in_time in (("2022-02-09", True), (None, False)):
+        (tmp_path / "evidence" / "sign.yaml").unlink(missing_ok=True)
+        more = ["--event-date", event_date] if event_date else []
+        assert main([*base, *more]) == 0
+        scenario = forecast.load_scenario("priors.yaml", "evidence")
+        item = scenario.evidence[-1]
+        assert item.id == "sign" and str(item.event_date) == str(event_date)
+        (ind,) = [i for i in forecast.load_indicators("indicators", scenario) if i.id == "sign"]
+        assert seen_in_time(ind, item) is in_time
