@@ -97,8 +97,9 @@ def format_watch(frame, top: int | None, shown: str | None = None) -> str:
     from .labels import points
 
     o, p_y = frame.attrs["outcome"], frame.attrs["p_outcome"]
+    when = f"as of {frame.attrs['as_of']}" if frame.attrs.get("as_of") else "now"
     lines = [
-        f"\nWhat to watch (P({shown or o}) now {p_y:.1%}; ranked by {frame.attrs['rank_by']}):"
+        f"\nWhat to watch (P({shown or o}) {p_y:.1%} {when}; ranked by {frame.attrs['rank_by']}):"
     ]
     if frame.empty:
         lines.append("  no indicator left to watch")
