@@ -123,6 +123,8 @@ def test_watch_as_of_judges_lapsed_against_that_day(tmp_path):
 def test_score_as_of_equals_scoring_without_the_later_items(tmp_path, capsys):
     """q1 resolved on 15 Feb is scored on what was known by 25 Feb (c, 20 Feb, after its
     resolution, is left out either way); q2 resolved on 1 Mar is still open on 25 Feb."""
+    import forecast
+
     q1, q2, ref = tmp_path / "q1", tmp_path / "q2", tmp_path / "ref" / "q1"
     late = item_dict("d", {"calm": 2}, date="2022-02-27")
     folder(q1, [*ITEMS, late], resolution={"outcome": False, "date": "2022-02-15"})
@@ -136,6 +138,9 @@ def test_score_as_of_equals_scoring_without_the_later_items(tmp_path, capsys):
     want = pd.read_csv(tmp_path / "refout" / "scores.csv")
     assert got["scenario"].tolist() == ["q1"]
     pd.testing.assert_frame_equal(got, want)
+    api = forecast.score([q1, q2], as_of="2022-02-25")  # the Python API: the same
+    assert api["scenario"].tolist() == ["q1"] and api.attrs["unresolved"] == ["q2"]
+    assert api["final_p"].iloc[0] == pytest.approx(want["final_p"].iloc[0], abs=1e-8)
     assert "resolved after 2022-02-25, so still open then (not scored): q2" in said
     assert "day(s) have passed since 2022-02-25" in said
     # before any resolution nothing is resolved: refused, nothing written
