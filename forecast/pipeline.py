@@ -507,6 +507,11 @@ def result_for(
     :func:`forecast.asof_commands.result_as_of`: with ``as_of`` naming another day than the saved
     result's, the scenario files are run as of that day (the saved result's seed, draws and
     method; the defaults when nothing is saved). Without ``as_of`` the saved result must exist.
+
+    Examples
+    --------
+    >>> result_for("out", as_of="2022-02-14").attrs["as_of"]  # doctest: +SKIP
+    '2022-02-14'
     """
     from .asof_commands import result_as_of
 
@@ -519,7 +524,13 @@ def result_for(
 
 
 def say_as_of(result: xr.DataTree, say: Say) -> None:
-    """Say the probability with its as-of day, the items not yet known, the days passed since."""
+    """Say the probability with its as-of day, the items not yet known, the days passed since.
+
+    Examples
+    --------
+    >>> say_as_of(result, print)  # doctest: +SKIP
+    P(invasion) = 41.1% as of 2022-02-16
+    """
     from .asof_commands import as_of_lines
 
     for line in as_of_lines(result):
