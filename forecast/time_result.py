@@ -127,7 +127,8 @@ def time_run(
     t = time_numbers(as_of, draws=draws, seed=seed, progress=progress)
     known = as_of.known
     a = encode(known)
-    retracted = np.array([e.id not in set(t.final_scenario.ids) for e in known.evidence])
+    kept = set(t.final_scenario.ids)
+    retracted = np.array([e.id not in kept for e in known.evidence], dtype=bool)
     w = subset_weights(a, ~retracted) if a.n_items else np.zeros(0)
     log_lik = log_expected_tilt(a.mu, a.sd, a.r, w) if a.n_items else np.zeros((0, a.n_hypotheses))
     rows = {
@@ -153,8 +154,7 @@ def time_run(
         node = attribution_node(shapley(fa, seed=seed), fa, fs)
         # every known item, a retracted one with no share (docs/model.md: retraction)
         node = node.reindex(evidence=np.array(known.ids, dtype=object), fill_value=0.0)
-        gone = np.isin(node["evidence"].values, np.array(known.ids, dtype=object)[retracted])
-        loo = np.where(gone, node.attrs["p_final"], node["leave_one_out"].values)
+        loo = np.where(retracted, node.attrs["p_final"], node["leave_one_out"].values)
         node["leave_one_out"] = ("evidence", loo)  # without a retracted item: the same answer
         tree = with_node(tree, ATTRIBUTION, node)
     return tree

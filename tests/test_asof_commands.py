@@ -304,3 +304,14 @@ def test_observe_event_date_records_a_sighting_in_time(tmp_path, monkeypatch, ca
         assert item.id == "sign" and str(item.event_date) == str(event_date)
         (ind,) = [i for i in forecast.load_indicators("indicators", scenario) if i.id == "sign"]
         assert seen_in_time(ind, item) is in_time
+
+
+def test_attribution_of_a_question_with_a_window_and_no_item():
+    """No item, a window: the attribution is empty (no retracted item to label)."""
+    import forecast
+    from forecast.scenario import Scenario
+
+    s = Scenario.from_dict({"priors": priors_dict(opened="2022-01-01", deadline="2022-03-31"),
+                            "evidence": []})  # fmt: skip
+    result = forecast.run(s, seed=0, draws=200, attribution=True, as_of="2022-02-01")
+    assert forecast.attribution_frame(result).empty
