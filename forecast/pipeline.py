@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from .console import format_table, format_watch, items, plain, progress_printer
 from .errors import InputError
 from .outputs import in_set_of, is_chart_file, writer
+from .renderer import DrawJob, Renderer, early_renderer
 from .scenario import Scenario, load_scenario, printable
 
 if TYPE_CHECKING:
@@ -290,12 +291,22 @@ def _write_run(
     dpi: int,
     processes: int,
     size: Size = "default",
+    renderer: Renderer | None = None,
 ) -> list[str]:
-    """Write the run's set into ``staging``; returns the names written."""
+    """Write the run's set into ``staging``; returns the names written.
+
+    The charts and the report by ``renderer`` when there is one (:mod:`forecast.renderer`), else
+    here (also when the renderer failed).
+    """
     from .results import save_result
 
+    if charts and renderer is not None:  # drawing while the tables are written
+        renderer.start(DrawJob(result, staging, formats, dpi, size))
     names = [p.name for p in save_result(result, staging).values()]
-    if charts:
+    drawn = renderer.finish() if charts and renderer is not None else None
+    if drawn is not None:
+        names += drawn
+    elif charts:
         from .charts import save_all
         from .report import write_report
 
@@ -398,10 +409,12 @@ def run_folder(
         method, draws, seed, as_of, command, str(Path(evidence)),
         charts, formats, dpi, processes, size, draws_csv, say, warn,
     )  # fmt: skip
-    with output_set(
-        out, functools.partial(in_set_of, command="run")
-    ) as staging:  # out/ changes all at once, or not at all
-        return _run_staged(scenario, found, out, staging, options)
+    # charts: a renderer forked now imports matplotlib while this process computes
+    with (
+        early_renderer(processes if charts else 1) as renderer,
+        output_set(out, functools.partial(in_set_of, command="run")) as staging,
+    ):  # out/ changes all at once, or not at all
+        return _run_staged(scenario, found, out, staging, options, renderer)
 
 
 @dataclass(frozen=True)
@@ -425,12 +438,17 @@ class _RunOptions:
 
 
 def _run_staged(
-    scenario: Scenario, found: Sequence[Any] | None, out: Path, staging: Path, o: _RunOptions
+    scenario: Scenario,
+    found: Sequence[Any] | None,
+    out: Path,
+    staging: Path,
+    o: _RunOptions,
+    renderer: Renderer | None = None,
 ) -> RunOutcome:
     """Run the model and write the run's artefacts into ``staging`` (:func:`run_folder`).
 
     ``found`` is :func:`find_indicators`' answer; ``out`` the output folder, whose
-    ``posterior.nc`` is the previous run.
+    ``posterior.nc`` is the previous run; ``renderer`` draws the charts (:func:`_write_run`).
     """
     from .inference import ForecastWarning, run
     from .labels import display_names
@@ -462,7 +480,7 @@ def _run_staged(
     if found is not None:
         result, table = watch_into(result, found, warn=o.warn)
     names = _write_run(result, staging, charts=o.charts, formats=o.formats, dpi=o.dpi,
-                       processes=o.processes, size=o.size)  # fmt: skip
+                       processes=o.processes, size=o.size, renderer=renderer)  # fmt: skip
     if o.draws_csv:  # forecast.draws
         names.append(writer("draws")(result, staging).name)
     if table is not None:  # its chart, if any, drawn by save_all with the others

@@ -26,6 +26,7 @@ from ..model import (
 )
 from ..outdir import atomic_write
 from ..outputs import charts_of, writer
+from ..renderer import die_with_parent
 from ..result_schema import BY_DATE, WATCH, check_result, dataset, has_node, scenario_of
 from .slide import SIZES, Size, slide_figures
 from .style import (
@@ -198,9 +199,7 @@ def save_all(
     """
     formats = chart_formats(formats)
     out = Path(out)
-    if size not in SIZES:
-        raise ValueError(f"size must be one of {', '.join(SIZES)}; got {size!r}")
-    build = slide_figures(result) if size == "slide" else _builders(result)
+    build = chart_builders(result, size=size)
     names = list(build)
 
     def write(share: list[str]) -> None:
@@ -211,6 +210,21 @@ def save_all(
     n = max(processes, 1)
     in_processes(write, [names[k::n] for k in range(n)])
     return [out / f"{name}.{fmt}" for name in names for fmt in formats]
+
+
+def chart_builders(
+    result: xr.DataTree, *, size: Size = "default"
+) -> dict[str, Callable[[], Figure]]:
+    """Return a function drawing each chart :func:`save_all` writes, by name, in its order.
+
+    Examples
+    --------
+    >>> list(chart_builders(result))  # doctest: +SKIP
+    ['timeline', 'impact', 'ach', 'sensitivity', 'distribution', 'watch', 'by_date']
+    """
+    if size not in SIZES:
+        raise ValueError(f"size must be one of {', '.join(SIZES)}; got {size!r}")
+    return slide_figures(result) if size == "slide" else _builders(result)
 
 
 FORMATS = ("png", "svg", "pdf")
@@ -226,25 +240,6 @@ def chart_formats(formats: Sequence[str]) -> list[str]:
             f"chart format must be one of {', '.join(FORMATS)}; got {', '.join(bad) or 'none'}"
         )
     return list(dict.fromkeys(formats))
-
-
-def _die_with_parent(parent: int) -> None:
-    """In a forked worker: be killed when the parent dies (Linux ``PR_SET_PDEATHSIG``).
-
-    So that a killed ``forecast run`` leaves no renderer writing files behind it. The pool's
-    ``initializer``: it runs in each worker before its first task.
-    """
-    import contextlib
-    import ctypes
-    import os
-    import signal
-    import sys
-
-    if sys.platform.startswith("linux"):
-        with contextlib.suppress(OSError, AttributeError):  # 1: PR_SET_PDEATHSIG
-            ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL, 0, 0, 0)
-    if os.getppid() != parent:  # the parent died before the line above
-        os._exit(1)
 
 
 _SHARED: dict[int, Callable[[list[str]], None]] = {}
@@ -303,7 +298,7 @@ def in_processes(fn: Callable[[list[str]], None], shares: list[list[str]]) -> No
         with ProcessPoolExecutor(
             max_workers=len(shares) - 1,
             mp_context=multiprocessing.get_context("fork"),
-            initializer=_die_with_parent,
+            initializer=die_with_parent,
             initargs=(os.getpid(),),
         ) as pool:  # leaving it waits for every worker, also when this process's share raised
             for k, share in enumerate(shares[1:]):
