@@ -24,6 +24,7 @@ Examples
 from __future__ import annotations
 
 import contextlib
+import functools
 import multiprocessing
 import os
 import pickle
@@ -33,7 +34,7 @@ import warnings
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 __all__ = [
     "COST_ORDER",
@@ -75,7 +76,7 @@ class DrawJob:
     out: Path
     formats: Sequence[str] = ("png", "svg")
     dpi: int = 200
-    size: str = "default"
+    size: Literal["default", "slide"] = "default"
     report: bool = True
 
 
@@ -168,6 +169,10 @@ def _rank(name: str) -> int:
     return order.index(name) if name in order else len(order)
 
 
+def _write_text(text: str, path: Path) -> None:
+    path.write_text(text, encoding="utf-8")
+
+
 def _draw(job: DrawJob, processes: int) -> list[str]:
     """Draw ``job`` here and in ``processes - 1`` helpers; return the names written."""
     import tempfile
@@ -179,22 +184,21 @@ def _draw(job: DrawJob, processes: int) -> list[str]:
     formats = chart_formats(job.formats)
     build = chart_builders(job.result, size=job.size)
     svgs = {n: job.out / f"{n}.svg" for n in build if "svg" in formats and job.size == "default"}
-    page = tempfile.TemporaryFile()  # the report's page, from whichever process wrote it
+    with tempfile.TemporaryFile() as page:  # the report's page, from whichever process wrote it
 
-    def do(task: str) -> None:
-        if task == REPORT:
-            page.write(report_html(job.result, svgs=chart_marks(list(svgs))).encode("utf-8"))
-            page.flush()
-        else:
-            write_figure(build[task](), job.out, task, formats=formats, dpi=job.dpi)
+        def do(task: str) -> None:
+            if task == REPORT:
+                page.write(report_html(job.result, svgs=chart_marks(list(svgs))).encode("utf-8"))
+                page.flush()
+            else:
+                write_figure(build[task](), job.out, task, formats=formats, dpi=job.dpi)
 
-    with page:
         share_out(do, sorted([*build, *([REPORT] if job.report else [])], key=_rank), processes)
         names = [f"{name}.{fmt}" for name in build for fmt in formats]
         if job.report:
             page.seek(0)
             text = fill_charts(page.read().decode("utf-8"), svgs)
-            atomic_write(job.out / REPORT, lambda p: p.write_text(text, encoding="utf-8"))
+            atomic_write(job.out / REPORT, functools.partial(_write_text, text))
             names.append(REPORT)
     return names
 
