@@ -1,0 +1,131 @@
+"""The cold run's drawing (issue 21, point 13): the early renderer, its queue, the PNG encoder.
+
+Each is checked against the plain route: the files one process writes with matplotlib's own
+PNG encoder (Pillow), and ``report.html`` written from the SVG files.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import time
+from pathlib import Path
+
+import numpy as np
+import PIL.Image
+import pytest
+from helpers import item_dict, priors_dict, write_scenario
+
+from forecast import charts, clock, renderer
+from forecast.charts.png import encode_png
+from forecast.pipeline import run_folder
+from forecast.report import chart_marks, fill_charts, report_html
+
+
+def _scenario(tmp_path: Path) -> tuple[Path, Path]:
+    items = [
+        item_dict("a", {"storm": [1.5, 4.0]}, reliability="B"),
+        item_dict("b", {"calm": [0.3, 0.9]}, date="2022-02-16"),
+        item_dict("c", {"storm": 4.0, "calm": 0.5}, date="2022-02-17"),
+    ]
+    return write_scenario(tmp_path / "scenario", priors_dict(), items)
+
+
+def _files(folder: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir()) if p.name != "posterior.nc"}
+
+
+def test_png_holds_the_pixels_and_resolution_of_matplotlibs_png(uncertain_result):
+    theirs = io.BytesIO()  # matplotlib's route: Pillow (each figure new: its layout found once)
+    charts.plot_impact(uncertain_result).savefig(theirs, format="png", dpi=150)
+    ours = io.BytesIO()
+    charts.export.save_figure(charts.plot_impact(uncertain_result), ours, "png", 150, "impact")
+    a, b = PIL.Image.open(io.BytesIO(ours.getvalue())), PIL.Image.open(theirs)
+    assert (a.mode, a.size, a.info) == (b.mode, b.size, b.info)
+    np.testing.assert_array_equal(np.asarray(a), np.asarray(b))
+
+
+def test_png_encodes_any_rgba_image_exactly():
+    rgba = np.random.default_rng(5).integers(0, 256, size=(7, 5, 4), dtype=np.uint8)
+    decoded = PIL.Image.open(io.BytesIO(encode_png(rgba, 72)))
+    assert decoded.info["dpi"] == pytest.approx((72, 72), abs=0.01)
+    np.testing.assert_array_equal(np.asarray(decoded), rgba)
+
+
+def test_queue_does_every_task_once_across_processes(tmp_path):
+    def do(task: str) -> None:
+        (tmp_path / task).write_text(str(os.getpid()))
+
+    tasks = [f"t{k}" for k in range(12)]
+    renderer.share_out(do, tasks, 2)
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(tasks)
+    pids = {int((tmp_path / t).read_text()) for t in tasks}
+    assert os.getpid() in pids  # this process took tasks too
+
+
+def test_queue_says_when_a_helper_failed(tmp_path):
+    parent = os.getpid()
+
+    took = tmp_path / "helper-took"
+
+    def do(task: str) -> None:
+        if os.getpid() != parent:
+            took.write_text(task)
+            raise RuntimeError("helper failed")
+        end = time.monotonic() + 120
+        while not took.exists() and time.monotonic() < end:  # until the helper took a task
+            time.sleep(0.01)
+        (tmp_path / task).write_text("done")
+
+    with pytest.raises(RuntimeError, match="helper process failed"):
+        renderer.share_out(do, ["a", "b", "c", "d"], 2)
+
+
+def test_report_from_marks_is_the_report_from_svg_files(uncertain_result, tmp_path):
+    with clock.fixed(0):
+        paths = charts.save_all(uncertain_result, tmp_path, formats=("svg",), dpi=50)
+        svgs = {p.stem: p for p in paths}
+        direct = report_html(uncertain_result, svg_files=svgs)
+        marked = report_html(uncertain_result, svgs=chart_marks(list(svgs)))
+    assert "<!--forecast-chart:" in marked and "<!--forecast-chart:" not in direct
+    assert fill_charts(marked, svgs) == direct
+
+
+def _run(tmp_path: Path, name: str, processes: int) -> dict[str, bytes]:
+    priors, evidence = _scenario(tmp_path)
+    out = tmp_path / name
+    with clock.fixed(0):
+        done = run_folder(priors, evidence, out, draws=300, seed=2, processes=processes, dpi=40)
+    assert len(done.charts) >= 10
+    return _files(out)
+
+
+@pytest.mark.skipif("fork" not in __import__("multiprocessing").get_all_start_methods(), reason="")
+def test_renderer_writes_what_one_process_writes(tmp_path):
+    assert _run(tmp_path, "two", 2) == _run(tmp_path, "one", 1)
+
+
+@pytest.mark.skipif("fork" not in __import__("multiprocessing").get_all_start_methods(), reason="")
+def test_a_failing_renderer_leaves_the_drawing_to_this_process(tmp_path, monkeypatch):
+    def broken(job, processes):
+        raise RuntimeError("renderer broke")
+
+    monkeypatch.setattr(renderer, "_draw", broken)  # before the fork: the renderer has it
+    seen = []
+    finish = renderer.Renderer.finish
+
+    def spy(self):
+        names = finish(self)
+        seen.append((names, self.error))
+        return names
+
+    monkeypatch.setattr(renderer.Renderer, "finish", spy)
+    two = _run(tmp_path, "two", 2)
+    assert seen and seen[0][0] is None and "renderer broke" in seen[0][1]
+    monkeypatch.undo()
+    assert two == _run(tmp_path, "one", 1)
+
+
+def test_no_renderer_for_one_process():
+    with renderer.early_renderer(1) as early:
+        assert early is None
