@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import time
 from pathlib import Path
 
@@ -18,6 +19,7 @@ from helpers import item_dict, priors_dict, write_scenario
 
 from forecast import charts, clock, renderer
 from forecast.charts.png import encode_png
+from forecast.charts.style import text_width, wrap_text
 from forecast.pipeline import run_folder
 from forecast.report import chart_marks, fill_charts, report_html
 
@@ -129,3 +131,67 @@ def test_a_failing_renderer_leaves_the_drawing_to_this_process(tmp_path, monkeyp
 def test_no_renderer_for_one_process():
     with renderer.early_renderer(1) as early:
         assert early is None
+
+
+def _greedy(text: str, size: float, width: float, weight: str) -> str:
+    """The word wrap as it was: every word tried in turn (one measurement a word)."""
+    nbsp = "\u00a0"
+    text = re.sub(r"as of \d{1,2} \w{3}( \d{4})?", lambda m: m[0].replace(" ", nbsp), text)
+    lines: list[str] = []
+    for paragraph in text.split("\n"):
+        start = len(lines)
+        for word in (w for w in paragraph.split(" ") if w):
+            candidate = f"{lines[-1]} {word}" if len(lines) > start else ""
+            if (
+                candidate
+                and text_width([candidate.replace(nbsp, " ")], size, weight=weight) <= width
+            ):
+                lines[-1] = candidate
+            else:
+                lines.append(word)
+    return "\n".join(lines).replace(nbsp, " ")
+
+
+def test_wrap_gives_the_lines_of_trying_every_word():
+    import random
+
+    rng = random.Random(3)
+    vocab = [
+        "a",
+        "I",
+        "of",
+        "to",
+        "be",
+        "as",
+        "on",
+        "the",
+        "fire",
+        "Ukraine",
+        "invasion",
+        "Russia's",
+        "launch",
+        "military",
+        "full-scale",
+        "WWWWWWWWWWWWWW",
+        "iiii",
+        "ﬁne",
+        "ffi",
+        "résumé",
+        "مرحبا",
+        "שלום",
+        "...",
+        "—",
+        "12.5%",
+        "(B2)",
+        "as",
+        "of",
+        "3",
+        "Feb",
+        "2022",
+    ]
+    for _ in range(300):
+        text = " ".join(rng.choice(vocab) for _ in range(rng.randint(0, 40)))
+        text = text.replace(" ", "  ", rng.randint(0, 2)).replace(" ", "\n", rng.randint(0, 1))
+        size, weight = rng.choice([7.5, 9.0, 13.0]), rng.choice(["normal", "bold"])
+        width = rng.uniform(0.3, 8.0)
+        assert wrap_text(text, size, width, weight=weight) == _greedy(text, size, width, weight)
