@@ -204,32 +204,19 @@ def _draw(job: DrawJob, processes: int) -> list[str]:
 
 
 def warm_up() -> None:
-    """Import what drawing needs, and draw a small figure once (fonts loaded, caches filled).
+    """Import what drawing needs (matplotlib, pyplot, the chart modules, the report).
 
-    Done by the renderer while its parent computes the run; the helpers it forks inherit it all.
+    Done by the renderer while its parent computes the run; the helpers it forks inherit it.
+    (Drawing a small figure too, to load the fonts, saves less than it costs.)
 
     Examples
     --------
     >>> warm_up()  # doctest: +SKIP
     """
-    import io
-
-    import matplotlib as mpl
-    import matplotlib.pyplot as plt
+    import matplotlib.pyplot  # noqa: F401  (new_figure's)
 
     from . import report  # noqa: F401
     from .charts import export  # noqa: F401
-
-    fig = plt.figure(figsize=(2, 1), layout="constrained")
-    plt.close(fig)
-    ax = fig.subplots()
-    ax.plot([0, 1], [0, 1], label="warm")
-    ax.set_title("warm", weight="bold")
-    ax.legend()
-    fig.text(0, 0, "warm", family="DejaVu Sans Mono")
-    for fmt in ("png", "svg"):
-        with mpl.rc_context({"svg.fonttype": "none"}):
-            fig.savefig(io.BytesIO(), format=fmt, dpi=20)
 
 
 def _serve(conn: Any, other_end: Any, parent: int, processes: int) -> None:
