@@ -65,7 +65,7 @@ def encode_png(rgba: np.ndarray, dpi: float) -> bytes:
             _chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 6, 0, 0, 0)),
             _chunk(b"tEXt", b"Software\x00" + software.encode("latin-1")),
             _chunk(b"pHYs", struct.pack(">IIB", ppm, ppm, 1)),
-            _chunk(b"IDAT", zlib.compress(filtered.tobytes(), 1)),
+            _chunk(b"IDAT", zlib.compress(filtered, 1)),
             _chunk(b"IEND", b""),
         ]
     )
