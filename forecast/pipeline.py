@@ -409,10 +409,11 @@ def run_folder(
         method, draws, seed, as_of, command, str(Path(evidence)),
         charts, formats, dpi, processes, size, draws_csv, say, warn,
     )  # fmt: skip
-    # charts: a renderer forked now imports matplotlib while this process computes
+    # charts: a renderer forked now imports matplotlib while this process computes; it is
+    # stopped before the staging folder is kept or removed
     with (
-        early_renderer(processes if charts else 1) as renderer,
         output_set(out, functools.partial(in_set_of, command="run")) as staging,
+        early_renderer(processes if charts else 1) as renderer,
     ):  # out/ changes all at once, or not at all
         return _run_staged(scenario, found, out, staging, options, renderer)
 

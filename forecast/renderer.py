@@ -286,13 +286,20 @@ class Renderer:
         self._conn.close()
         self._process.join()
 
+    def stop(self) -> None:
+        """Kill the renderer now (its helpers die with it) and wait for it: nothing more is written."""
+        self._process.kill()
+        self.close()
+
 
 @contextlib.contextmanager
 def early_renderer(processes: int) -> Iterator[Renderer | None]:
     """Within the block, a :class:`Renderer` forked at its start (None when not worth it).
 
     None for ``processes`` < 2 (e.g. inside Jupyter, whose threads make forking unsafe) or where
-    ``fork`` is unavailable or fails. On leaving, the renderer is ended and waited for.
+    ``fork`` is unavailable or fails. On leaving, the renderer is ended and waited for; leaving
+    with an exception kills it first (:meth:`Renderer.stop`), so that it writes nothing more into
+    a folder the caller may be removing.
 
     Examples
     --------
@@ -306,6 +313,9 @@ def early_renderer(processes: int) -> Iterator[Renderer | None]:
             renderer = Renderer(processes)
     try:
         yield renderer
-    finally:
+    except BaseException:
         if renderer is not None:
-            renderer.close()
+            renderer.stop()
+        raise
+    if renderer is not None:
+        renderer.close()
