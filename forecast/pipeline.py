@@ -300,10 +300,15 @@ def _write_run(
     """
     from .results import save_result
 
-    if charts and renderer is not None:  # drawing while the tables are written
-        renderer.start(DrawJob(result, staging, formats, dpi, size))
+    drawer = renderer if charts else None
+    job = DrawJob(result, staging, formats, dpi, size)
+    early = drawer is not None and drawer.ready()
+    if drawer is not None and early:  # drawing while the tables are written
+        drawer.start(job)
     names = [p.name for p in save_result(result, staging).values()]
-    drawn = renderer.finish() if charts and renderer is not None else None
+    if drawer is not None and not early:  # the tables written while it imported
+        drawer.start(job)
+    drawn = drawer.finish() if drawer is not None else None
     if drawn is not None:
         names += drawn
     elif charts:

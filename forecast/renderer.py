@@ -219,12 +219,17 @@ def warm_up() -> None:
     from .charts import export  # noqa: F401
 
 
+READY = b"ready"
+"""What the renderer says once it has imported what drawing needs (:meth:`Renderer.ready`)."""
+
+
 def _serve(conn: Any, other_end: Any, parent: int, processes: int) -> None:
     """The renderer: import the chart modules, wait for a job, draw it, answer."""
     die_with_parent(parent)
     other_end.close()  # the parent's end: closing it there must end the wait below
     try:
         warm_up()  # while the parent computes the run
+        conn.send_bytes(READY)
 
         try:
             job = pickle.loads(conn.recv_bytes())
@@ -253,6 +258,17 @@ class Renderer:
         _start(self._process)
         child.close()
         self.error: str | None = None
+        self._ready = False
+
+    def ready(self) -> bool:
+        """Whether the renderer has imported what drawing needs (and waits for its job).
+
+        While it has not, the caller may do other work first (``forecast run`` writes its tables).
+        """
+        if not self._ready:
+            with contextlib.suppress(OSError, EOFError):
+                self._ready = self._conn.poll() and self._conn.recv_bytes() == READY
+        return self._ready
 
     def start(self, job: DrawJob) -> None:
         """Hand the renderer ``job`` and return at once (:meth:`finish` waits for it)."""
@@ -268,7 +284,10 @@ class Renderer:
         """
         if self.error is None:
             try:
-                status, value = pickle.loads(self._conn.recv_bytes())
+                answer = self._conn.recv_bytes()
+                if answer == READY:  # not yet read by ready()
+                    answer = self._conn.recv_bytes()
+                status, value = pickle.loads(answer)
             except (OSError, EOFError, pickle.PickleError) as exc:  # the renderer died
                 status, value = "error", repr(exc)
             if status != "ok":

@@ -214,3 +214,24 @@ def test_the_command_line_skips_its_last_collection(tmp_path, monkeypatch, capsy
     monkeypatch.setattr(sys, "argv", ["forecast", *argv])
     assert main() == 0
     assert frozen == [1]
+
+
+@pytest.mark.parametrize("wait_ready", [True, False])
+def test_renderer_draws_a_job_whether_or_not_ready_was_asked(
+    uncertain_result, tmp_path, wait_ready
+):
+    out = tmp_path / "out"
+    with renderer.early_renderer(2) as early:
+        assert early is not None
+        if wait_ready:
+            end = time.monotonic() + 120
+            while not early.ready() and time.monotonic() < end:
+                time.sleep(0.01)
+            assert early.ready()
+        names = early.draw(renderer.DrawJob(uncertain_result, out, ("svg",), 40))
+    assert early.error is None
+    assert names == [
+        *(f"{n}.svg" for n in charts.export.chart_builders(uncertain_result)),
+        "report.html",
+    ]
+    assert sorted(p.name for p in out.iterdir()) == sorted(names)
