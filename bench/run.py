@@ -12,7 +12,7 @@ Prints a table and writes bench/RESULTS.md (and a JSON sidecar with every raw fi
    and 10,000 uncertain items x 5 hypotheses, each in a fresh process.
 
 6. the live what-if panel (bench/whatif.py): one update, the chart's Python side, a warm run,
-   10,000 items.
+   10,000 items; the as-of slider's moves (bench/asof_slider.py).
 
 Options: ``--quick`` (N <= 1000, fewer repeats), ``--no-baseline``, ``--out PATH``,
 ``--only attribution``, ``--only whatif``, ``--only time``, ``--only cold`` or ``--only portfolio``

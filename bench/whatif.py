@@ -14,6 +14,8 @@ On the bundled scenario, each figure the median of 50 with its spread:
 At 10,000 items: the panel's build (imports done) and one update, for exact items from a
 cold start and for uncertain items once ``forecast.probabilities`` has seen them (as after
 ``forecast.run`` in a notebook; their first quadrature alone takes seconds).
+
+Then the as-of slider's moves (``bench/asof_slider.py``).
 """
 
 from __future__ import annotations
@@ -81,6 +83,9 @@ def bench_whatif(repeats: int = REPEATS, large: bool = True) -> dict:
     )
     if large:
         out.update(bench_large())
+    from asof_slider import bench_asof_slider  # the as-of slider (issue 23)
+
+    out.update(bench_asof_slider(large))
     return out
 
 
@@ -124,8 +129,10 @@ TARGETS = {
 
 def rows(res: dict, summary, fmt_s, spread) -> list[tuple[str, str, str, str, str]]:
     """Table rows (figure, median, spread, target, verdict) of :func:`bench_whatif`'s result."""
+    from asof_slider import TARGETS as ASOF_TARGETS
+
     out = []
-    for key, (name, target) in TARGETS.items():
+    for key, (name, target) in {**TARGETS, **ASOF_TARGETS}.items():
         if key not in res:
             continue
         s = summary(res[key])

@@ -31,11 +31,13 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from .labels import display_names
+from .impacts import without_each
+from .labels import digits_for, display_names, pct, pp
 from .model import Arrays, expected_p_outcome, rank_weight, subset_weights
 from .quadrature import log_expected_tilt, row_max
 from .result_schema import ATTRIBUTION, dataset
 from .scenario import Scenario
+from .steps import split_log
 
 __all__ = [
     "CSV_COLUMNS",
@@ -152,11 +154,6 @@ class _Tables:
         return bool(self.zero.any() or any(g.zero.any() for g in self.groups))
 
 
-def _split(log_c: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    zero = np.isneginf(log_c)
-    return np.where(zero, 0.0, log_c), zero.astype(np.int64)
-
-
 def _tables(a: Arrays) -> _Tables:
     """Every ``log c_i(h; w)`` a subset can need, computed once."""
     n, n_h = a.mu.shape
@@ -164,7 +161,7 @@ def _tables(a: Arrays) -> _Tables:
     log_c = np.zeros((n, n_h))
     if free.any():
         log_c[free] = log_expected_tilt(a.mu[free], a.sd[free], a.r[free], np.ones(free.sum()))
-    fin, zero = _split(log_c)
+    fin, zero = split_log(log_c)
     # the rank order of every group: from the weights of the full set (rank weights fall with
     # the rank), so that the order is the one model.subset_weights defines
     w_all = subset_weights(a, np.ones(n, dtype=bool))
@@ -179,7 +176,7 @@ def _tables(a: Arrays) -> _Tables:
         vals = log_expected_tilt(a.mu[rows], a.sd[rows], a.r[rows], w)
         table = np.zeros((m, m, n_h))
         table[pos, rank] = vals
-        gfin, gzero = _split(table)
+        gfin, gzero = split_log(table)
         groups.append(_Group(members, gfin, gzero))
     return _Tables(np.log(a.prior), fin, zero, tuple(groups))
 
@@ -311,18 +308,18 @@ def _sampled(
 
 
 def _leave_one_out(t: _Tables, value: Value, n: int) -> tuple[np.ndarray, np.ndarray]:
-    """The values with every item (K,) and without each item (N, K)."""
+    """The values with every item (K,) and without each item (N, K) (:func:`without_each`)."""
     all_in = np.ones((1, n), dtype=bool)
     fin_all, zero_all = _subset_logs(t, all_in)
-    fin = fin_all - t.fin  # (N, H): items in no group (their rows are 0 for group members)
-    zero = zero_all - t.zero
+    finite, ruled_out = t.fin.copy(), t.zero.copy()  # group members' rows: their full-set rank
+    groups = []
     for g in t.groups:
-        m = g.members.size
-        gf_all, gz_all = g.totals(np.ones((1, m), dtype=bool))
-        gf, gz = g.totals(~np.eye(m, dtype=bool))
-        fin[g.members] += gf - gf_all
-        zero[g.members] += gz - gz_all
-    return _values(value, fin_all, zero_all)[0], _values(value, fin, zero)
+        pos = np.arange(g.members.size)  # in the full set, position p holds rank p
+        finite[g.members], ruled_out[g.members] = g.fin[pos, pos], g.zero[pos, pos]
+        if pos.size > 1:  # without a stronger member, position p takes rank p - 1
+            groups.append((g.members, g.fin[pos[1:], pos[:-1]], g.zero[pos[1:], pos[:-1]]))
+    without_f, without_r = without_each(fin_all[0], zero_all[0], finite, ruled_out, groups)
+    return _values(value, fin_all, zero_all)[0], _values(value, without_f, without_r)
 
 
 def shapley(
@@ -494,8 +491,8 @@ def explain_move(
     return (
         f"it separates {name[win]} from {name[lose]} ({ratio:.2g} times as likely under "
         f"{name[win]}, which has the {lower} P({outcome})), and averaged over every order of "
-        f"arrival, with {name[x]} at {q_mean[x]:.0%} on average before it arrives, that "
-        f"{effect} P({outcome}); at its step, with {name[x]} at {q_step[x]:.0%}, it mostly "
+        f"arrival, with {name[x]} at {pct(q_mean[x], 0)} on average before it arrives, that "
+        f"{effect} P({outcome}); at its step, with {name[x]} at {pct(q_step[x], 0)}, it mostly "
         f"moved probability from {name[lose_s]} to {name[win_s]}, which {effect_s} it"
     )
 
@@ -520,15 +517,13 @@ def describe_last(
     if not ids:
         return ""
     k = len(ids) - 1
-    step, phi = 100 * float(att.step_move[k, 0]), 100 * float(att.values[k, 0])
-    mcse = 100 * float(att.mcse[k, 0])
-    # one decimal, or as many as a small move needs to show (0.004 points, not 0.0)
-    digits = max(1, min(4, int(-np.floor(np.log10(max(abs(step), abs(phi), mcse, 1e-12))))))
-    err = "" if att.exact else f" (MCSE {mcse:.{digits}f})"
+    step, phi, mcse = (float(x[k, 0]) for x in (att.step_move, att.values, att.mcse))
+    digits = digits_for(step, phi, mcse)  # 0.004 points, not 0.0
+    err = "" if att.exact else f" (MCSE {pp(mcse, digits)})"
     text = (
-        f"The last item added, {ids[k]}, moved P({outcome}) by {step:+.{digits}f} points at "
-        f"its step; its Shapley value (its average contribution over every order of arrival) "
-        f"is {phi:+.{digits}f} points{err}."
+        f"The last item added, {ids[k]}, moved P({outcome}) by {pp(step, digits, sign=True)} "
+        f"points at its step; its Shapley value (its average contribution over every order of "
+        f"arrival) is {pp(phi, digits, sign=True)} points{err}."
     )
     why = explain_move(att, a, k, hypotheses, outcome)
     if why:

@@ -7,7 +7,6 @@ items; draws are shared across steps (common random numbers), so the band moves 
 
 from __future__ import annotations
 
-import hashlib
 import threading
 from collections.abc import Callable
 from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
@@ -19,6 +18,7 @@ from .errors import InputError
 from .model import Arrays, prefix_weights
 from .quadrature import first_alike, log_effective, log_expected_tilt, row_max
 from .rejection import accept_rows, tilted_proposal
+from .streams import stream
 
 __all__ = [
     "NUMPY_ROUTE_MAX",
@@ -31,16 +31,6 @@ __all__ = [
 ]
 
 Progress = Callable[[int, int], None]
-
-
-def _item_rng(seed: int, item_id: str, h: int) -> np.random.Generator:
-    """One stream per (seed, item, conditioning hypothesis): the same whatever the step.
-
-    The id enters as 128 bits of its SHA-256, so that two ids never share a stream in
-    practice (with 32 bits, 10,000 ids would collide with a chance of about 1%).
-    """
-    words = np.frombuffer(hashlib.sha256(item_id.encode()).digest()[:16], dtype=np.uint32)
-    return np.random.default_rng([seed, *words.tolist(), h])
 
 
 _PRIOR_RATE = np.log(0.3)  # below this acceptance rate, the mixture proposal if cheaper
@@ -615,7 +605,7 @@ class _NumpyPart:
             key = (seed, draws, self.ids[i], a.mu[i].tobytes(), a.sd[i].tobytes(), a.r[i], w, h)
             x = caches.DRAWS.get(key)
             if x is None:
-                rng = _item_rng(seed, self.ids[i], int(h))
+                rng = stream(seed, self.ids[i], int(h))  # per (item, hypothesis)
                 try:
                     x = sample_tilted(a.mu[i], a.sd[i], a.r[i], w, int(h), draws, rng, log_c=log_c)
                 except ValueError as exc:

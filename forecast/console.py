@@ -11,7 +11,8 @@ import time
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from .scenario import printable
+from .inputs.text import printable
+from .inputs.text import printable_lines as plain  # analyst text for the terminal, by line
 
 __all__ = [
     "format_table",
@@ -63,13 +64,15 @@ def format_table(frame, outcome: str, band: str) -> str:
     Every step up to :data:`TABLE_ROWS`; beyond, the prior, a line counting the steps not shown and
     the latest :data:`TABLE_TAIL` (every step is in ``trajectory.csv``).
     """
+    from .labels import pct, pct_range
+
     cols = [c for c in frame.columns if c.startswith("p_") and not c.endswith(("_low", "_high"))]
     show = frame[["step", "date", "evidence_id"]].copy()
     show["evidence_id"] = show["evidence_id"].replace("", "(prior)")
     for c in cols:
-        show[c] = (frame[c] * 100).map("{:5.1f}%".format)
+        show[c] = frame[c].map(lambda p: pct(p, 1, width=5))
     show[f"{outcome} {band} band"] = [
-        f"{lo * 100:4.1f}-{hi * 100:4.1f}%"
+        pct_range(lo, hi, 1, sep="-", width=4)
         for lo, hi in zip(frame[f"p_{outcome}_low"], frame[f"p_{outcome}_high"], strict=True)
     ]
     show["mcse"] = frame["mcse"].map("{:.4f}".format)
@@ -83,22 +86,17 @@ def format_table(frame, outcome: str, band: str) -> str:
     return "\n".join([head, prior, gap, *tail])
 
 
-def plain(text) -> str:
-    """Analyst text for the terminal, line by line (:func:`forecast.scenario.printable`)."""
-    return "\n".join(printable(line, 100_000) for line in str(text).splitlines())
-
-
 def format_watch(frame, top: int | None, shown: str | None = None) -> str:
     """Return the ranked indicators as text.
 
     What each would do to P(outcome) (``shown``: the outcome's label), overdue ones marked;
     shifts in percentage points.
     """
-    from .labels import points
+    from .labels import pct, points
 
     o, p_y = frame.attrs["outcome"], frame.attrs["p_outcome"]
     lines = [
-        f"\nWhat to watch (P({shown or o}) now {p_y:.1%}; ranked by {frame.attrs['rank_by']}):"
+        f"\nWhat to watch (P({shown or o}) now {pct(p_y)}; ranked by {frame.attrs['rank_by']}):"
     ]
     if frame.empty:
         lines.append("  no indicator left to watch")
@@ -111,7 +109,7 @@ def format_watch(frame, top: int | None, shown: str | None = None) -> str:
         for _, row in lapsed.head(10).iterrows():
             lines.append(
                 f"    {row['indicator_id'][:40]}  by {row['by']}: P({o}) "
-                f"{row[f'p_{o}_if_not_seen']:.1%} ('forecast observe {row['indicator_id'][:40]} "
+                f"{pct(row[f'p_{o}_if_not_seen'])} ('forecast observe {row['indicator_id'][:40]} "
                 "--not-seen')"
             )
         if len(lapsed) > 10:
@@ -120,15 +118,19 @@ def format_watch(frame, top: int | None, shown: str | None = None) -> str:
     width = min(max((len(i) for i in show["indicator_id"]), default=10), 40)
     band = f"p_{o}_if_seen_low" in frame.columns
     for _, row in show.iterrows():
-        seen = f"{row[f'p_{o}_if_seen']:.1%}"
-        nots = f"{row[f'p_{o}_if_not_seen']:.1%}"
-        if band:
-            seen += f" ({row[f'p_{o}_if_seen_low']:.0%}-{row[f'p_{o}_if_seen_high']:.0%})"
-            nots += f" ({row[f'p_{o}_if_not_seen_low']:.0%}-{row[f'p_{o}_if_not_seen_high']:.0%})"
+        seen, nots = pct(row[f"p_{o}_if_seen"]), pct(row[f"p_{o}_if_not_seen"])
+        if band:  # " (12%-30%)"
+            ends = [
+                pct(row[f"p_{o}_if_{k}_{e}"], 0)
+                for k in ("seen", "not_seen")
+                for e in ("low", "high")
+            ]
+            seen += f" ({ends[0]}-{ends[1]})"
+            nots += f" ({ends[2]}-{ends[3]})"
         flag = "  OVERDUE" if row["overdue"] else ""
         lines.append(
             f"  {row['indicator_id'][:width]:<{width}}  by {row['by']}  P(seen) "
-            f"{row['p_seen']:5.1%}  if seen {seen}, if not {nots}; shift "
+            f"{pct(row['p_seen'], 1, width=4)}  if seen {seen}, if not {nots}; shift "
             f"{points(row['expected_shift'], 1)}, {row['info_hypotheses_bits']:.3f} bits{flag}"
         )
     if top is not None and len(frame) > top:
@@ -161,12 +163,14 @@ def some(names, limit: int = 10) -> str:
 
 def score_table(scores, limit: int = 20) -> str:
     """Return the first ``limit`` rows of the scores as text, then how many more."""
+    from .labels import pct
+
     show = scores[
         ["scenario", "outcome_happened", "resolved_on", "final_p", "brier", "log_score"]
         + ["baseline_score", "time_avg_brier", "time_avg_log_score", "days"]
     ].copy()
     show["outcome_happened"] = show["outcome_happened"].map({True: "yes", False: "no"})
-    show["final_p"] = (show["final_p"] * 100).map("{:.1f}%".format)
+    show["final_p"] = show["final_p"].map(pct)
     for c in ["brier", "log_score", "time_avg_brier", "time_avg_log_score"]:
         show[c] = show[c].map("{:.3f}".format)
     show["baseline_score"] = show["baseline_score"].map("{:.1f}".format)
@@ -182,12 +186,12 @@ def score_table(scores, limit: int = 20) -> str:
 
 def score_line(scored) -> str:
     """Return one resolved scenario's scores in a sentence (``forecast score`` of one folder)."""
-    from .labels import display_names
+    from .labels import display_names, pct
 
     r, o = scored.row, display_names(scored.scenario).outcome
     how = "happened" if r["outcome_happened"] else "did not happen"
     return (
-        f"{o} {how} (resolved {r['resolved_on']}): final P({o}) = {r['final_p']:.1%}, "
+        f"{o} {how} (resolved {r['resolved_on']}): final P({o}) = {pct(r['final_p'])}, "
         f"Brier {r['brier']:.3f}, log score {r['log_score']:.3f}, baseline score "
         f"{r['baseline_score']:.1f}; over {r['days']} days: Brier {r['time_avg_brier']:.3f}, "
         f"log score {r['time_avg_log_score']:.3f}"

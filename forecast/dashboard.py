@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
+from .labels import pct, pp
 from .outdir import atomic_write
 from .report import CSP, escape
 
@@ -117,7 +118,7 @@ def sparkline(values: Sequence[float], *, width: int = 120, height: int = 30) ->
 
     points = " ".join(xy(k, p) for k, p in enumerate(values))
     last = xy(n - 1, values[-1]).split(",")
-    label = f"P from {values[0]:.0%} to {values[-1]:.0%} over {n - 1} steps"
+    label = f"P from {pct(values[0], 0)} to {pct(values[-1], 0)} over {n - 1} steps"
     mid = height / 2
     return (
         f'<svg class="spark" width="{width}" height="{height}" viewBox="0 0 {width} {height}" '
@@ -131,14 +132,14 @@ def sparkline(values: Sequence[float], *, width: int = 120, height: int = 30) ->
 
 def _pct(value: Any) -> str:
     number = _number(value)
-    return "" if number is None else f"{100 * number:.1f}%"
+    return "" if number is None else pct(number)
 
 
 def _change(value: Any) -> str:
     number = _number(value)
     if number is None:
         return '<td class="num meta">new</td>'
-    points = f"{100 * number:+.1f}".replace("-0.0", "+0.0")
+    points = pp(number, sign=True, plus_zero=True)
     css = "up" if number > 0.0005 else "down" if number < -0.0005 else ""
     return f'<td class="num {css}">{points}</td>'
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -173,8 +174,7 @@ def leave_one_out(a: Arrays, terms: np.ndarray | None = None) -> tuple[float, np
             if n
             else np.zeros((0, n_h))
         )
-    finite, ruled_out = split_log(terms)
-    drop_f, drop_r = finite.copy(), ruled_out.copy()  # what leaving item i out removes
+    groups = []  # each group of two or more: members strongest first, the later ones moved up
     if n and (a.group >= 0).any():
         d = strength(a)
         for g in np.unique(a.group[a.group >= 0]):
@@ -189,15 +189,64 @@ def leave_one_out(a: Arrays, terms: np.ndarray | None = None) -> tuple[float, np
                 a.r[later],
                 rank_weight(a.rho[g], np.arange(1, order.size)),
             )
-            moved_f, moved_r = split_log(moved)
-            # leaving the member at position j out moves every later member up: suffix sums
-            drop_f[order[:-1]] += np.cumsum((finite[later] - moved_f)[::-1], axis=0)[::-1]
-            drop_r[order[:-1]] += np.cumsum((ruled_out[later] - moved_r)[::-1], axis=0)[::-1]
+            groups.append((order, *split_log(moved)))
+    finite, ruled_out = split_log(terms)
     base_f = log_prior(a) + finite.sum(axis=0)
     base_r = ruled_out.sum(axis=0) + np.isneginf(log_prior(a))
+    without_f, without_r = without_each(base_f, base_r, finite, ruled_out, groups)
     ep = expected_p_outcome(a)
-    p_final = float(p_hypothesis(base_f, base_r) @ ep)
-    return p_final, p_hypothesis(base_f - drop_f, base_r - drop_r) @ ep
+    return float(p_hypothesis(base_f, base_r) @ ep), p_hypothesis(without_f, without_r) @ ep
+
+
+def without_each(
+    base_f: np.ndarray,
+    base_r: np.ndarray,
+    finite: np.ndarray,
+    ruled_out: np.ndarray,
+    groups: Iterable[tuple[np.ndarray, np.ndarray, np.ndarray]] = (),
+) -> tuple[np.ndarray, np.ndarray]:
+    """The unnormalised log posterior without each item in turn, in split form.
+
+    The one leave-one-out of the package: :func:`leave_one_out` and
+    :func:`forecast.attribution.shapley` both call it.
+
+    Parameters
+    ----------
+    base_f, base_r : (H,) arrays
+        The unnormalised log posterior with every item, split (finite part, count of
+        ``-inf``): the log prior plus every item's term.
+    finite, ruled_out : (N, H) arrays
+        Each item's term ``log c_i(h)`` with every item present, split by
+        :func:`forecast.steps.split_log`.
+    groups : iterable of (order, moved_finite, moved_ruled_out)
+        For each dependence group of two or more members: ``order`` (m,), the members'
+        indices strongest first, and the split terms (m - 1, H) of ``order[1:]`` one strength
+        rank up (what each later member's term becomes when a stronger member leaves).
+
+    Returns
+    -------
+    (without_finite, without_ruled_out) : (N, H) arrays
+        Row ``i``: the log posterior without item ``i`` (normalise with
+        :func:`forecast.steps.p_hypothesis`).
+
+    Examples
+    --------
+    Two items in no group: without item 0, the prior and item 1's term are left.
+
+    >>> log_prior = np.log([0.5, 0.5])
+    >>> terms = np.log([[3.0, 1.0], [1.0, 2.0]])
+    >>> none = np.zeros((2, 2), dtype=int)
+    >>> wo_f, wo_r = without_each(log_prior + terms.sum(axis=0), none[0], terms, none)
+    >>> bool(np.allclose(wo_f[0], log_prior + terms[1])), int(wo_r.sum())
+    (True, 0)
+    """
+    drop_f, drop_r = finite.copy(), ruled_out.copy()  # what leaving item i out removes
+    for order, moved_f, moved_r in groups:
+        later = order[1:]
+        # leaving the member at position j out moves every later member up: suffix sums
+        drop_f[order[:-1]] += np.cumsum((finite[later] - moved_f)[::-1], axis=0)[::-1]
+        drop_r[order[:-1]] += np.cumsum((ruled_out[later] - moved_r)[::-1], axis=0)[::-1]
+    return base_f - drop_f, base_r - drop_r
 
 
 def attribution_of(result: xr.DataTree) -> xr.Dataset | None:

@@ -18,7 +18,6 @@ from __future__ import annotations
 import contextlib
 import copy
 import datetime as dt
-import hashlib
 import warnings
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -35,6 +34,7 @@ from .inputs.models import StrictModel, validate_model
 from .inputs.tables import read_table
 from .inputs.text import suggest
 from .scenario import Scenario
+from .streams import stream
 from .yamlsafe import MAX_BYTES, YamlError, parse_yaml
 
 if TYPE_CHECKING:  # reading and checking the files (forecast validate) needs no pandas/scipy
@@ -359,11 +359,6 @@ def _weighted_quantiles(values: np.ndarray, weights: np.ndarray, probs) -> np.nd
     return out
 
 
-def _indicator_rng(seed: int, indicator_id: str) -> np.random.Generator:
-    words = np.frombuffer(hashlib.sha256(indicator_id.encode()).digest()[:16], dtype=np.uint32)
-    return np.random.default_rng([seed, 7, *words.tolist()])
-
-
 def band_if_observed(
     p_hypothesis_draws: np.ndarray,
     p_given_draws: np.ndarray,
@@ -402,7 +397,7 @@ def band_if_observed(
         z = np.zeros((rows.stop - rows.start, *p_hypothesis_draws.shape))
         for j, i in enumerate(range(rows.start, rows.stop)):
             if uncertain[i]:  # exact indicators need no draws
-                z[j] = _indicator_rng(seed, ids[i]).standard_normal(p_hypothesis_draws.shape)
+                z[j] = stream(seed, 7, ids[i]).standard_normal(p_hypothesis_draws.shape)
         q = expit(m[rows, None, :] + s[rows, None, :] * z)  # (chunk, S, H)
         w_seen = np.einsum("msh,sh->ms", q, p_hypothesis_draws)
         y_seen = np.einsum("msh,sh->ms", q, weighted_y)
@@ -648,7 +643,8 @@ def _as_of_day(result: xr.DataTree, latest: dt.date | None) -> dt.date | None:
 def current(result: xr.DataTree, scenario: Scenario) -> tuple[np.ndarray, np.ndarray, float]:
     """``P(h | E)`` (last step), ``E[p_h]`` and ``P(Y | E)``.
 
-    The fast route's stored exact values, recomputed with :func:`forecast.model.probabilities` after a NUTS run.
+    The fast route's stored exact values, recomputed after a NUTS run (with :func:`forecast.model.probabilities`,
+    or with time, given no event by the as-of day, by :func:`forecast.time_result.live_numbers`).
     """
     from .result_schema import TRAJECTORY, dataset
 
@@ -658,8 +654,11 @@ def current(result: xr.DataTree, scenario: Scenario) -> tuple[np.ndarray, np.nda
         p_h = np.asarray(traj["p_hypothesis"].values[-1], dtype=float)
     else:
         from .model import encode, probabilities
+        from .time_result import live_numbers
 
-        p_h = probabilities(encode(scenario))[0][-1]
+        as_of = str(result.attrs.get("as_of", "")) or None
+        exact = live_numbers(scenario, draws=100, seed=0, band=False, as_of=as_of)
+        p_h = (probabilities(encode(scenario))[0] if exact is None else exact["p_hypothesis"])[-1]
     return p_h, e_p, float(p_h @ e_p)
 
 

@@ -13,17 +13,15 @@ import datetime as dt
 import warnings
 from functools import cache
 from importlib.metadata import PackageNotFoundError, version
-from typing import Any, Literal
+from typing import Literal
 
 import numpy as np
 import xarray as xr
 
 from .band import Progress, band_draws, band_route, workspace
 from .caches import clear_caches
-from .constants import ESS_MIN, RHAT_MAX
 from .errors import ForecastWarning
 from .model import Arrays, encode, expected_p_outcome, probabilities, step_weights
-from .pymc_model import compiled_nuts_model
 from .quadrature import log_expected_tilt
 from .result_schema import ATTRIBUTION, BAND, build_result, with_node
 from .scenario import Scenario
@@ -192,71 +190,10 @@ def live_trajectory(
     return out
 
 
-def _run_nuts(scenario: Scenario, a: Arrays, draws: int, seed: int, progress, *, chains=4):
-    import arviz_stats as az
-    import nutpie
+def _run_nuts(scenario: Scenario, a: Arrays, draws: int, seed: int, progress):
+    from .nuts_route import nuts_rows, step_rows
 
-    n_items = a.n_items
-    keys = ("p_outcome", "p_outcome_low", "p_outcome_high", "mcse", "mcse_low", "mcse_high")
-    stats: dict[str, Any] = {k: np.empty(n_items + 1) for k in keys}
-    stats["p_hypothesis"] = np.empty((n_items + 1, a.n_hypotheses))
-    per_chain = max(draws // chains, 100)
-    band = np.empty((chains, per_chain, n_items + 1), dtype=np.float32)
-    diag = {"r_hat": np.empty(n_items + 1), "ess_bulk": np.empty(n_items + 1)}
-    divergences = np.zeros(n_items + 1, dtype=int)
-    for k in range(n_items + 1):
-        trace = nutpie.sample(
-            compiled_nuts_model(a, k),
-            draws=per_chain,
-            tune=1000,
-            chains=chains,
-            cores=chains,
-            seed=seed + k,
-            progress_bar=False,
-        )
-        post = trace["posterior"]
-        y = post["p_outcome"].values  # (chain, draw)
-        if k == n_items and "z_p_outcome" in post:  # the last step's draws, as the fast route
-            z_p = post["z_p_outcome"].values
-            stats["final"] = {
-                "p_hypothesis": post["p_hypothesis"].values,
-                "p_given_hypothesis": a.p_given_hypothesis(z_p),
-            }
-        band[..., k] = y
-        stats["p_outcome"][k] = y.mean()
-        stats["p_hypothesis"][k] = post["p_hypothesis"].values.mean(axis=(0, 1))
-        stats["p_outcome_low"][k], stats["p_outcome_high"][k] = np.quantile(y, BAND)
-        stats["mcse"][k] = float(az.mcse(y, method="mean"))
-        stats["mcse_low"][k] = float(az.mcse(y, method="quantile", prob=BAND[0]))
-        stats["mcse_high"][k] = float(az.mcse(y, method="quantile", prob=BAND[1]))
-        exact = np.ptp(y) < 1e-12  # exact inputs: every draw is the same number
-        diag["r_hat"][k] = 1.0 if exact else float(az.rhat(y))
-        diag["ess_bulk"][k] = y.size if exact else float(az.ess(y, method="bulk"))
-        if "sample_stats" in trace.children:
-            divergences[k] = int(trace["sample_stats"]["diverging"].values.sum())
-        if progress is not None:
-            progress(k, n_items)
-    diag["divergences"] = divergences
-    bad = [
-        f"step {k}: R-hat {diag['r_hat'][k]:.3f}, ESS {diag['ess_bulk'][k]:.0f}"
-        for k in range(n_items + 1)
-        if diag["r_hat"][k] > RHAT_MAX or diag["ess_bulk"][k] < ESS_MIN
-    ]
-    if bad:
-        warnings.warn(
-            f"NUTS diagnostics failed (need R-hat <= {RHAT_MAX}, ESS >= {ESS_MIN}): "
-            + "; ".join(bad[:5]),
-            ForecastWarning,
-            stacklevel=3,
-        )
-    if divergences.any():
-        warnings.warn(
-            f"NUTS reported {divergences.sum()} divergent transitions "
-            f"(steps {np.flatnonzero(divergences).tolist()[:10]})",
-            ForecastWarning,
-            stacklevel=3,
-        )
-    return stats, band, diag
+    return nuts_rows(a, step_rows(a), draws, seed, progress)
 
 
 def run(

@@ -3,8 +3,9 @@
 >>> pct(0.4663), signed(-0.04, 1), format_ratio(0.53), points(0.221)
 ('46.6%', '0.0', '×1.7', '22 points')
 
-Probabilities are written in percent (:func:`pct`) and moves of a probability in percentage
-points (:func:`points`) in every human-facing output; CSV files keep fractions. The display
+Probabilities are written in percent (:func:`pct`, :func:`pct_range`) and moves of a
+probability in percentage points (:func:`points`, :func:`pp` for the number alone) in every
+human-facing output; CSV files keep fractions. The display
 names of the outcome and the hypotheses (their ``label:`` in priors.yaml, else their name)
 come from :func:`display_names`.
 """
@@ -19,23 +20,27 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import xarray as xr
 
-from .bidi import without_controls
+from .inputs.text import without_controls
 from .result_schema import TRAJECTORY, dataset
 
 __all__ = [
     "LABEL_CHARS",
     "DisplayNames",
     "as_of",
+    "digits_for",
     "display_names",
     "evidence_dates",
     "format_day",
     "format_ratio",
     "others_label",
     "pct",
+    "pct_range",
     "points",
+    "pp",
     "shorten",
     "signed",
 ]
@@ -107,9 +112,95 @@ def signed(x: float, digits: int) -> str:
     return text[1:] if float(text) == 0 else text
 
 
-def pct(p: float, digits: int = 1) -> str:
-    """Return a probability in percent: ``pct(0.4663)`` is ``"46.6%"``."""
-    return f"{100 * p:.{digits}f}%"
+def pct(
+    p: float, digits: int = 1, *, width: int = 0, scale: float = 100, missing: str | None = None
+) -> str:
+    """Return a probability in percent: ``pct(0.4663)`` is ``"46.6%"``.
+
+    Parameters
+    ----------
+    p : float
+        The probability, a fraction (or already in percent with ``scale=1``).
+    digits : int
+        Decimals shown.
+    width : int
+        The number padded on the left to this many characters (the ``%`` comes after).
+    scale : float
+        What ``p`` is multiplied by: 100 for a fraction, 1 for a number already in percent
+        (a chart's axis in percent).
+    missing : str, optional
+        What a NaN is written as (by default ``nan%``), e.g. ``""`` for a table's empty cell.
+
+    Examples
+    --------
+    >>> pct(0.4663), pct(0.05, 0), pct(0.05, 1, width=5), pct(37.5, 0, scale=1)
+    ('46.6%', '5%', '  5.0%', '38%')
+    >>> pct(float("nan"), missing="")
+    ''
+    """
+    if missing is not None and p != p:  # NaN
+        return missing
+    return f"{scale * p:{width}.{digits}f}%"
+
+
+def pct_range(
+    low: float, high: float, digits: int = 0, *, sep: str = "–", width: int = 0, scale: float = 100
+) -> str:
+    """Return a range of probabilities in percent, one ``%`` at the end: ``"12–30%"``.
+
+    ``digits``, ``width`` and ``scale`` as in :func:`pct`, for each end; ``sep`` between them.
+
+    Examples
+    --------
+    >>> pct_range(0.123, 0.301), pct_range(0.05, 0.25, 1, sep="-", width=4)
+    ('12–30%', ' 5.0-25.0%')
+    """
+    ends = (f"{scale * v:{width}.{digits}f}" for v in (low, high))
+    return sep.join(ends) + "%"
+
+
+def pp(
+    move: float, digits: int = 1, *, sign: bool = False, plus_zero: bool = False, scale: float = 100
+) -> str:
+    """Return a move of a probability in percentage points, the number alone: ``"+3.0"``.
+
+    :func:`points` adds the word; this is for a table cell or a unit of the caller's
+    (``"pp"``, ``"pts"``).
+
+    Parameters
+    ----------
+    move, digits : float, int
+        As in :func:`points`: the move as a fraction, the decimals shown.
+    sign : bool
+        Always write the sign (``+3.0``, ``-0.0`` for a small fall).
+    plus_zero : bool
+        With ``sign``: a move that rounds to zero is ``+0.0``, never ``-0.0``.
+    scale : float
+        What ``move`` is multiplied by: 100 for a fraction, 1 for a move already in points.
+
+    Examples
+    --------
+    >>> pp(0.221), pp(-0.0004, sign=True), pp(-0.0004, sign=True, plus_zero=True)
+    ('22.1', '-0.0', '+0.0')
+    """
+    text = f"{scale * move:{'+' if sign else ''}.{digits}f}"
+    if plus_zero and text.startswith("-") and float(text) == 0:
+        text = "+" + text[1:]
+    return text
+
+
+def digits_for(*moves: float) -> int:
+    """Decimals that show the largest of ``moves`` (fractions) in points: one, up to four.
+
+    One decimal, or as many as a small move needs to show (0.004 points, not 0.0).
+
+    Examples
+    --------
+    >>> digits_for(0.03, -0.01), digits_for(0.00004), digits_for(0.0)
+    (1, 3, 4)
+    """
+    largest = max(abs(100 * float(m)) for m in moves)
+    return max(1, min(4, int(-np.floor(np.log10(max(largest, 1e-12))))))
 
 
 def points(move: float, digits: int = 0, *, sign: bool = False) -> str:

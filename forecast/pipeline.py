@@ -259,7 +259,7 @@ def _say_run(scenario: Scenario, result: xr.DataTree, how: str, say: Say) -> Non
 
     ``how`` is the method, seed and draws as the line under the question gives them.
     """
-    from .labels import display_names
+    from .labels import display_names, pct
     from .result_schema import ATTRIBUTION, band_label
     from .results import trajectory_frame
 
@@ -272,9 +272,9 @@ def _say_run(scenario: Scenario, result: xr.DataTree, how: str, say: Say) -> Non
     from .time_result import as_of_notes, as_of_text
 
     say(
-        f"\nP({display_names(scenario).outcome}) = {last[f'p_{o}']:.1%}{as_of_text(result)} "
+        f"\nP({display_names(scenario).outcome}) = {pct(last[f'p_{o}'])}{as_of_text(result)} "
         f"({band_label(result)} judgement band "
-        f"{last[f'p_{o}_low']:.1%} to {last[f'p_{o}_high']:.1%}; MCSE {last['mcse']:.4f})"
+        f"{pct(last[f'p_{o}_low'])} to {pct(last[f'p_{o}_high'])}; MCSE {last['mcse']:.4f})"
     )
     for line in as_of_notes(result):
         say(plain(line))

@@ -18,6 +18,7 @@ import yaml
 from .csvout import write_csv
 from .errors import InputError
 from .guard import Folder, refuse_out
+from .labels import pct, pp
 from .outdir import output_set
 from .pooling import Pool, pool
 from .scenario import printable
@@ -142,25 +143,25 @@ def _print_pool(p: Pool) -> None:
     o = p.team.outcome
     frame = p.table.copy()
     for col in (f"p_{o}", f"p_{o}_low", f"p_{o}_high", "weight"):
-        frame[col] = [("" if v != v else f"{v:.1%}") for v in frame[col]]  # NaN: empty
+        frame[col] = [pct(v, missing="") for v in frame[col]]  # NaN: empty
     print(printable(p.team.analysts[0].scenario.question, 2000))
     print(f"{len(p.team.analysts)} analysts, as of {p.team.as_of}\n")
     print(frame.head(30).to_string(index=False))
     if len(frame) > 30:
         print(f"... and {len(frame) - 30} more rows (all in pool.csv)")
-    print(f"\npooled P({o}) ({p.method}) = {p.headline:.1%}")
+    print(f"\npooled P({o}) ({p.method}) = {pct(p.headline)}")
     c = p.consensus
     if c is not None and len(c.disagreement):
         top = c.disagreement.iloc[0]
         print(
-            f"consensus P({o}) = {c.p_point:.1%}"
+            f"consensus P({o}) = {pct(c.p_point)}"
             + (
                 " (point judgements; the intervals' run is in consensus/out)"
                 if c.boldness is not None
                 else ""
             )
             + "; the item worth a conversation: "
-            f"{top['evidence_id']} (swing {top['swing'] * 100:.1f} points)"
+            f"{top['evidence_id']} (swing {pp(top['swing'])} points)"
         )
     for note in p.notes:
         print(f"note: {printable(note, 600)}")

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from .charts.export import inline_svg
-from .labels import pct
+from .labels import pct, pp
 from .outdir import atomic_write
 from .report import page_head
 
@@ -45,10 +45,6 @@ def _e(value: object) -> str:
     return "" if value is None else html.escape(str(value), quote=True)
 
 
-def _pct(v: float) -> str:
-    return "" if v != v else pct(v, 1)  # NaN: empty
-
-
 def conversation(p: Pool) -> str:
     """The sentence naming the item worth a conversation (plain text).
 
@@ -70,7 +66,7 @@ def conversation(p: Pool) -> str:
         f"The item worth a conversation is {top['evidence_id']}: read as each of its analysts "
         f"({top['analysts']}) read it, it moves the consensus P({o}) between "
         f"{pct(top[f'p_{o}_min'], 1)} and {pct(top[f'p_{o}_max'], 1)} "
-        f"(a swing of {top['swing'] * 100:.1f} points)."
+        f"(a swing of {pp(top['swing'])} points)."
     )
 
 
@@ -104,7 +100,7 @@ def pool_report_html(p: Pool, *, svgs: dict[str, str] | None = None) -> str:
     question = p.team.analysts[0].scenario.question
     table = p.table.copy()
     for col in (f"p_{o}", f"p_{o}_low", f"p_{o}_high", "weight"):
-        table[col] = [_pct(v) for v in table[col]]
+        table[col] = [pct(v, missing="") for v in table[col]]
     pooled = _table(
         table,
         {"analyst": "analyst", "weight": "weight", f"p_{o}": f"P({o})",
@@ -114,7 +110,7 @@ def pool_report_html(p: Pool, *, svgs: dict[str, str] | None = None) -> str:
     parts = [
         f'<p class="meta">Pool of {len(p.team.analysts)} analysts · as of {_e(p.team.as_of)}</p>',
         f"<h1>{_e(question)}</h1>",
-        f'<p class="lead">Pooled P({_e(o)}) ({_e(p.method)}): <strong>{_pct(p.headline)}</strong>.'
+        f'<p class="lead">Pooled P({_e(o)}) ({_e(p.method)}): <strong>{pct(p.headline, missing="")}</strong>.'
         f" {_e(conversation(p))}</p>",
         "<h2>The analysts and the pools</h2>",
         pooled,
@@ -126,12 +122,12 @@ def pool_report_html(p: Pool, *, svgs: dict[str, str] | None = None) -> str:
     if c is not None:
         d = c.disagreement.copy()
         d["spread"] = [f"{v:.2f}" for v in d["spread"]]
-        d["swing"] = [f"{v * 100:.1f} pts" for v in d["swing"]]
+        d["swing"] = [f"{pp(v)} pts" for v in d["swing"]]
         for col in (f"p_{o}_min", f"p_{o}_max"):
-            d[col] = [_pct(v) for v in d[col]]
+            d[col] = [pct(v, missing="") for v in d[col]]
         parts += [
             "<h2>Disagreement that matters</h2>",
-            f"<p>Consensus P({_e(o)}) {_pct(c.p_point)} (the consensus scenario is in "
+            f"<p>Consensus P({_e(o)}) {pct(c.p_point, missing='')} (the consensus scenario is in "
             "<code>consensus/</code>, its run in <code>consensus/out/</code>).</p>",
             svgs.get("disagreement", ""),
             _table(

@@ -30,6 +30,7 @@ from scipy.special import logsumexp
 
 from .constants import BAND_QUANTILES, ESS_MIN, RHAT_MAX
 from .errors import InputError
+from .labels import pct
 from .model import Arrays, encode, expected_p_outcome, probabilities, subset_weights
 from .quadrature import row_max
 from .scenario import Scenario
@@ -278,10 +279,10 @@ class Recalibration:
         for _, p in self.predictions.head(20).iterrows():
             note = ""
             if abs(p["p_model_s1"] - p["p_plain"]) >= 0.0005:
-                note = f" (the model at s = 1, intervals at their medians: {p['p_model_s1']:.1%})"
+                note = f" (the model at s = 1, intervals at their medians: {pct(p['p_model_s1'])})"
             lines.append(
-                f"  {p['scenario']}: P = {p['p_plain']:.1%} as written, "
-                f"{p['p_recalibrated']:.1%} recalibrated{note}"
+                f"  {p['scenario']}: P = {pct(p['p_plain'])} as written, "
+                f"{pct(p['p_recalibrated'])} recalibrated{note}"
             )
         if len(self.predictions) > 20:
             lines.append(f"  ... and {len(self.predictions) - 20} more")

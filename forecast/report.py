@@ -20,9 +20,9 @@ import xarray as xr
 
 from . import clock
 from .analysis import final_band, impact_table, sensitivity_table
-from .bidi import isolate
 from .charts.export import figures, inline_svg, svg_text
-from .labels import as_of, display_names, pct, points
+from .inputs.text import isolate
+from .labels import as_of, display_names, pct, points, pp
 from .outdir import atomic_write
 from .outputs import caption, charts_of
 from .report_time import time_sections
@@ -122,7 +122,7 @@ def _warning(text: str | None) -> str:
 def escape(value: object) -> str:
     """HTML-escaped text (quotes included), None as empty: how every page here writes text.
 
-    Bidirectional controls in it are isolated (:func:`forecast.bidi.isolate`): a right-to-left
+    Bidirectional controls in it are isolated (:func:`forecast.inputs.text.isolate`): a right-to-left
     override in a title cannot reorder the page after it.
 
     Examples
@@ -263,7 +263,7 @@ def _evidence_table(scenario, impact: pd.DataFrame, shapley: pd.Series | None = 
             f"<td>{_e(item.source)}{url}</td>"
             f"<td>{_e(_reliability(item))}{group}</td>"
             f"<td>{lik}</td>"
-            f'<td class="num {cls}">{change:+.1f} pp</td>'
+            f'<td class="num {cls}">{pp(change, sign=True, scale=1)} pp</td>'
             f"<td>{_e(item.rationale or '')}{_notes(item)}</td></tr>"
         )
     if not rows:
@@ -306,11 +306,11 @@ def _what_moved(result: xr.DataTree, top: int = 15) -> str:
     exact = node.attrs.get("method") == "exact"
     rows = []
     for i in order[:top]:
-        mcse = "" if exact else f" ± {100 * float(node['shapley_mcse'][i]):.1f}"
+        mcse = "" if exact else f" ± {pp(float(node['shapley_mcse'][i]))}"
         rows.append(
             f'<tr><td class="id">{_e(node["evidence"].values[i])}</td>'
-            f'<td class="num">{100 * shap[i]:+.1f}{mcse}</td>'
-            f'<td class="num">{100 * float(node["step_move"][i]):+.1f}</td>'
+            f'<td class="num">{pp(shap[i], sign=True)}{mcse}</td>'
+            f'<td class="num">{pp(float(node["step_move"][i]), sign=True)}</td>'
             f'<td class="num">{pct(float(node["leave_one_out"][i]), 1)}</td></tr>'
         )
     rest = len(shap) - len(rows)
@@ -318,7 +318,7 @@ def _what_moved(result: xr.DataTree, top: int = 15) -> str:
         others = float(shap[order[top:]].sum())
         rows.append(
             f"<tr><td>{rest} other item{'s' * (rest != 1)}</td>"
-            f'<td class="num">{100 * others:+.1f}</td><td></td><td></td></tr>'
+            f'<td class="num">{pp(others, sign=True)}</td><td></td><td></td></tr>'
         )
     p0, p1 = float(node.attrs["p_prior"]), float(node.attrs["p_final"])
     how = (
@@ -331,7 +331,7 @@ def _what_moved(result: xr.DataTree, top: int = 15) -> str:
         f"<p>Each item's Shapley value is its average contribution to P({_e(outcome)}) over "
         f"every order in which the items could have arrived ({_e(how)}). The values add up to "
         f"the move from the prior, {pct(p0, 1)}, to now, {pct(p1, 1)} "
-        f"({100 * (p1 - p0):+.1f} points). The move at an item's step depends on what was "
+        f"({pp(p1 - p0, sign=True)} points). The move at an item's step depends on what was "
         "known then, and can differ.</p>"
         f"<p>{_e(node.attrs.get('explanation', ''))}</p>"
         "<table><thead><tr><th>item</th><th class='num'>Shapley value (points)</th>"

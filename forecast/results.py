@@ -13,7 +13,7 @@ import xarray as xr
 from .analysis import final_band
 from .csvout import write_csv
 from .errors import InputError
-from .labels import display_names
+from .labels import display_names, pct, pct_range, pp
 from .outdir import atomic_write
 from .result_schema import (
     ATTRIBUTION,
@@ -334,10 +334,10 @@ class Changes:
         head = f"Since the run of {self.before_created}: "
         head += "; ".join(parts) + "." if parts else "no change in the inputs or settings."
         (p0, lo0, hi0), (p1, lo1, hi1) = self.before, self.after
-        move = f"{100 * (p1 - p0):+.1f}".replace("-0.0", "+0.0")  # no "-0.0" for no move
+        move = pp(p1 - p0, sign=True, plus_zero=True)  # no "-0.0" for no move
         return (
-            f"{head}\nP({outcome}) {p0:.1%} (band {100 * lo0:.1f}-{100 * hi0:.1f}%) -> "
-            f"{p1:.1%} (band {100 * lo1:.1f}-{100 * hi1:.1f}%), {move} points."
+            f"{head}\nP({outcome}) {pct(p0)} (band {pct_range(lo0, hi0, 1, sep='-')}) -> "
+            f"{pct(p1)} (band {pct_range(lo1, hi1, 1, sep='-')}), {move} points."
         )
 
 

@@ -20,7 +20,7 @@ import sys
 from collections.abc import Iterator
 from typing import Any, TextIO
 
-from .bidi import BIDI_CONTROLS
+from .inputs.text import BIDI_CONTROLS
 
 __all__ = ["ESCAPES", "safe_terminal"]
 

@@ -45,7 +45,8 @@ class TimeNumbers:
     (R, S) draws of the rows' answers (resampled by weight); ``daily`` and ``by_date``:
     ``date`` (datetime64[D]) and ``p``, ``low``, ``high`` arrays, or None; ``expected_p``
     (H,) the chance under each hypothesis that the outcome still happens, as of ``A``;
-    ``final_arrays``/``final_scenario`` the last epoch (retractions applied by ``A``).
+    ``final_arrays``/``final_scenario`` the last epoch (retractions applied by ``A``);
+    ``epochs``: every epoch's numbers and draws, when :func:`time_numbers` was asked to keep them.
     """
 
     as_of: AsOf
@@ -58,6 +59,7 @@ class TimeNumbers:
     final_arrays: Arrays
     final_scenario: Scenario
     timing: Timing = field(repr=False)
+    epochs: list = field(default_factory=list, repr=False)
 
 
 def weighted_summary(q: np.ndarray, w: np.ndarray) -> dict[str, np.ndarray]:
@@ -190,7 +192,14 @@ def _daily_plan(as_of: AsOf, eps: list[Scenario]):
 
 
 def time_numbers(
-    as_of: AsOf, *, draws: int, seed: int, progress=None, band: bool = True
+    as_of: AsOf,
+    *,
+    draws: int,
+    seed: int,
+    progress=None,
+    band: bool = True,
+    series: bool = True,
+    keep: bool = False,
 ) -> TimeNumbers:
     """The rows, the daily series and the by-date curve of a scenario as of ``A``.
 
@@ -204,6 +213,11 @@ def time_numbers(
         ``progress(step, n_steps)`` for the first epoch's band.
     band : bool
         False: the probabilities only (bands NaN, no draws).
+    series : bool
+        False: the rows only (``daily`` and ``by_date`` None), as the what-if panel shows.
+    keep : bool
+        True: every epoch's numbers and draws in ``epochs`` (by default an epoch's draws are
+        freed before the next epoch's), for :class:`forecast.asof_live.DayModel`.
 
     Examples
     --------
@@ -217,7 +231,7 @@ def time_numbers(
     timing = timing_of(known.priors, a0.p_mean, a0.p_sd)
     eps = [_Epoch(s, timing) for s in epochs(known, as_of.day)]
     row_days = np.array([day_number(d) if d else timing.opened for d in rows.day])
-    plan = _daily_plan(as_of, [e.scenario for e in eps])
+    plan = _daily_plan(as_of, [e.scenario for e in eps]) if series else None
     n_rows, n_h = len(rows), a0.n_hypotheses
     p_h, p_y = np.empty((n_rows, n_h)), np.empty(n_rows)
     for e, ep in enumerate(eps):
@@ -232,12 +246,12 @@ def time_numbers(
             on = de == e
             daily["p"][on] = ep.exact(ds[on], dd[on])[1]
     a_day = day_number(as_of.day) if as_of.day is not None else None
-    if timing.deadline is not None and a_day is not None and a_day < timing.deadline:
+    if series and timing.deadline is not None and a_day is not None and a_day < timing.deadline:
         by_date = _by_date_exact(timing, p_h[-1], a_day)
     out_draws = np.full((n_rows, draws), np.nan, dtype=np.float32)
     if band:
         _bands(eps, rows, row_days, stats, out_draws, daily, plan, by_date, a_day, draws, seed,
-               progress)  # fmt: skip
+               progress, keep=keep)  # fmt: skip
     else:
         for key in ("p_outcome_low", "p_outcome_high", "mcse", "mcse_low", "mcse_high"):
             stats[key] = np.full(n_rows, np.nan)
@@ -245,8 +259,9 @@ def time_numbers(
     with np.errstate(invalid="ignore", divide="ignore"):
         rest = np.where(es[0] > 0, (eps[-1].ep - ef[0]) / es[0], 0.0)
     return TimeNumbers(
-        as_of, rows, stats, out_draws, daily, by_date, rest, eps[-1].a, eps[-1].scenario, timing
-    )
+        as_of, rows, stats, out_draws, daily, by_date, rest, eps[-1].a, eps[-1].scenario, timing,
+        eps if keep else [],
+    )  # fmt: skip
 
 
 def _by_date_exact(timing: Timing, post_a: np.ndarray, a_day: int) -> dict:
@@ -261,7 +276,7 @@ def _by_date_exact(timing: Timing, post_a: np.ndarray, a_day: int) -> dict:
 
 
 def _bands(eps, rows, row_days, stats, out_draws, daily, plan, by_date, a_day, draws, seed,
-           progress) -> None:  # fmt: skip
+           progress, *, keep: bool = False) -> None:  # fmt: skip
     """Fill the bands of the rows, the days and the by-date curve (see the module docstring)."""
     n_rows = len(rows)
     keys = ("mean", "low", "high", "mcse", "mcse_low", "mcse_high")
@@ -288,7 +303,7 @@ def _bands(eps, rows, row_days, stats, out_draws, daily, plan, by_date, a_day, d
             sel = np.flatnonzero(de == e)
             summ, _ = ep.summary(ds[sel], dd[sel])
             daily["low"][sel], daily["high"][sel] = summ["low"], summ["high"]
-        if e < len(eps) - 1:
+        if e < len(eps) - 1 and not keep:
             ep.kept = ep.out = None  # free the draws before the next epoch's
     stats.update(
         p_outcome_low=row_stats["low"], p_outcome_high=row_stats["high"],

@@ -18,7 +18,6 @@ import pandas as pd
 import xarray as xr
 
 from .asof import AsOf, timeline_rows
-from .errors import InputError
 from .model import Arrays, encode, expected_p_outcome, log_expected_tilt, subset_weights
 from .result_schema import BY_DATE, DAILY, build_result, dataset, has_node, with_node
 from .time_numbers import TimeNumbers, time_numbers
@@ -112,17 +111,19 @@ def time_run(
 ) -> xr.DataTree:
     """The result of :func:`forecast.run` for a scenario with time (see the module docstring).
 
-    Raises
-    ------
-    InputError
-        ``method="nuts"``: the time model is computed by the fast route only.
+    With ``method="nuts"`` every row is sampled with the PyMC model (its survival term
+    given the row's day: :func:`forecast.nuts_route.time_rows`): the rows' probabilities,
+    bands, MCSE and diagnostics come from the chains; the by-date curve and the daily series
+    are the exact route's (quadrature; their bands from its exact draws).
     """
-    if method != "fast":
-        raise InputError(
-            "--method nuts: a question with a deadline, a retraction or an as-of day after its "
-            "last item is computed by the fast route only; use --method fast"
-        )
-    t = time_numbers(as_of, draws=draws, seed=seed, progress=progress)
+    t = time_numbers(as_of, draws=draws, seed=seed, progress=None if method == "nuts" else progress)
+    stats, band = t.stats, t.draws.T[None]
+    diag: dict[str, np.ndarray] = {}
+    if method == "nuts":
+        from .nuts_route import nuts_rows, time_rows
+
+        stats, band, diag = nuts_rows(encode(as_of.known), time_rows(as_of), draws, seed, progress)
+        band_route = "nuts"
     known = as_of.known
     a = encode(known)
     retracted = np.array([e.id not in set(t.final_scenario.ids) for e in known.evidence])
@@ -136,7 +137,7 @@ def time_run(
         "row": np.array(t.rows.kind, dtype=object),
     }
     tree = build_result(
-        known, a, t.stats, t.draws.T[None], {}, method=method, draws=draws, seed=seed,
+        known, a, stats, band, diag, method=method, draws=draws, seed=seed,
         expected_p_outcome=t.expected_p, weight=w, log_likelihood=log_lik,
         band_route=band_route, versions=versions, rows=rows,
     )  # fmt: skip
@@ -280,6 +281,6 @@ def live_numbers(
     day = resolve_as_of(scenario, as_of)
     if not uses_time(day):
         return None
-    t = time_numbers(day, draws=draws, seed=seed, band=band)
+    t = time_numbers(day, draws=draws, seed=seed, band=band, series=False)
     keys = ("p_hypothesis", "p_outcome") + (("p_outcome_low", "p_outcome_high") if band else ())
     return {k: t.stats[k] for k in keys}

@@ -59,10 +59,10 @@ from .analysis import (
     scale_likelihoods,
     scenario_for,
 )
-from .asof_panel import LiveCache, as_of_row, as_of_suffix
+from .asof_panel import TimedNumbers, as_of_row, as_of_suffix, as_of_xlim
 from .constants import LIST_ALL, SHOWN
 from .inference import DEFAULT_DRAWS, ForecastWarning, live_trajectory, run
-from .labels import display_names
+from .labels import display_names, pct, pct_range
 from .model import Arrays
 from .result_schema import TRAJECTORY, band_label, dataset
 from .scenario import Scenario, ScenarioError
@@ -109,9 +109,9 @@ def format_headline(
     'P(rain) = 44.2% (90% band 25.3-63.5%)'
     """
     if low is None or high is None:
-        return f"P({outcome}) = {p:.1%}"
+        return f"P({outcome}) = {pct(p)}"
     band = band or band_label()
-    return f"P({outcome}) = {p:.1%} ({band} band {low * 100:.1f}-{high * 100:.1f}%)"
+    return f"P({outcome}) = {pct(p)} ({band} band {pct_range(low, high, 1, sep='-')})"
 
 
 def headline(result: xr.DataTree) -> str:
@@ -289,7 +289,7 @@ class WhatIf(W.VBox):
             layout=W.Layout(flex_flow="row wrap", align_items="flex-start", grid_gap="12px"),
         )
         self.as_of: dt.date | None = None  # the as-of slider's day (None: the latest item's)
-        self._seen = LiveCache()
+        self._timed = TimedNumbers(draws=draws, seed=seed, band=self.live_band)
         super().__init__([self.headline, self.status, *as_of_row(self), body])
         self.add_class("forecast-whatif")
         self.update()
@@ -522,18 +522,11 @@ class WhatIf(W.VBox):
             raise ValueError("the scenario does not validate")
         a, ids = got
         if self.base.priors.deadline is not None or self.base.priors.opened is not None:
-            from .asof_panel import frozen, settings_key
-            from .time_result import live_numbers  # the days that pass count (issue 23)
-
-            timed = self._seen.get(
-                settings_key(settings, self.as_of, self.pretend),
-                lambda: live_numbers(
-                    scenario_for(self._pretended, settings), draws=self.draws, seed=self.seed,
-                    band=self.live_band, as_of=self.as_of,
-                ),
-            )  # fmt: skip
-            if timed is not None:
-                return a, ids, frozen(dict(timed))
+            # the days that pass count (issue 23): time_numbers' rows, a new day a slice of them
+            live = self._timed.get(
+                settings, self.pretend, self.as_of, lambda: scenario_for(self._pretended, settings)
+            )
+            return a, ids, live
         live = live_trajectory(a, ids, draws=self.draws, seed=self.seed, band=self.live_band)
         return a, ids, live
 
@@ -577,7 +570,7 @@ class WhatIf(W.VBox):
         (:meth:`forecast.charts.live.LiveTimeline.set_data`).
         """
         written = self.updates == 1 or (not self._current.changed and not self.pretend)
-        xlim = self.timeline.set_data(self.live, as_written=written)
+        xlim = as_of_xlim(self, self.timeline.set_data(self.live, as_written=written))
         ax = self.timeline.ax
         if self.chart.syncing_data_url:
             # no browser has shown the canvas yet (ipympl draws it when one does): nothing
@@ -708,7 +701,7 @@ class WhatIf(W.VBox):
         base = float(self._base_live["p_outcome"][-1])
         return (
             f"<span style='color:#666'>what if: {_escape('; '.join(parts))} "
-            f"(as written: {base:.1%})</span>"
+            f"(as written: {pct(base)})</span>"
         )
 
     def snapshot(self) -> bytes:

@@ -186,6 +186,39 @@ def test_leave_one_out_and_step_move(bundled):
         np.testing.assert_allclose(att.leave_one_out[k, 1:], p_h[-1], atol=1e-12)
 
 
+def test_one_leave_one_out_for_the_impact_table_and_the_attribution():
+    """Both routes (impacts.leave_one_out on the result's terms, shapley on its tables) share
+    impacts.without_each; checked against the model on each subset: group weights recomputed
+    by subset_weights, a likelihood of 0 in a group and one in no group."""
+    from forecast.impacts import leave_one_out
+    from forecast.model import subset_weights
+    from forecast.quadrature import log_expected_tilt
+
+    items = [
+        item_dict("a", {"coercive_bluff": 0.001}, date=day(0)),
+        item_dict("b", {"de_escalation": 0.001, "deception": [1, 3]}, date=day(1), group="g"),
+        item_dict("c", {"deception": 2}, date=day(2), group="g"),
+        item_dict("d", {"deception": 1.7, "de_escalation": 0.8}, date=day(3), group="g"),
+        item_dict("e", {"coercive_bluff": 1.4}, date=day(4), reliability=0.8),
+    ]
+    a = encode(scenario(items, groups={"g": {"correlation": 0.6}}))
+    mu = a.mu.copy()
+    mu[0, 1] = mu[1, 0] = -np.inf  # likelihood 0: rules the hypothesis out
+    a = dataclasses.replace(a, mu=mu)
+    ep = expected_p_outcome(a)
+    want = []
+    for k in range(a.n_items):
+        keep = np.arange(a.n_items) != k
+        w = subset_weights(a, keep)[keep]
+        log_post = np.log(a.prior) + log_expected_tilt(a.mu[keep], a.sd[keep], a.r[keep], w).sum(0)
+        p_h = np.exp(log_post - log_post.max())
+        want.append(p_h / p_h.sum() @ ep)
+    p_final, without = leave_one_out(a)
+    np.testing.assert_allclose(without, want, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(shapley(a).leave_one_out[:, 0], want, rtol=0, atol=1e-12)
+    assert p_final == pytest.approx(float(probabilities(a)[1][-1]), abs=1e-12)
+
+
 def random_scenario(n: int, seed: int) -> forecast.Scenario:
     """``n`` exact items, three hypotheses, two groups, some reliabilities below 1."""
     rng = np.random.default_rng(seed)

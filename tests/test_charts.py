@@ -33,6 +33,7 @@ import forecast
 from forecast import charts
 from forecast.charts.export import in_processes
 from forecast.charts.impact import impact_figure
+from forecast.labels import pct
 from forecast.model import encode, probabilities
 
 DRAWS = 400
@@ -233,8 +234,16 @@ def test_timeline_into_given_axes(uncertain_result):
 def test_charts_work_on_a_result_read_back_from_disk(uncertain_result, tmp_path):
     forecast.save_result(uncertain_result, tmp_path)
     loaded = forecast.load_result(tmp_path / "posterior.nc")
+    # what each chart must show: the final probability as the run computed it (not the ACH
+    # matrix) and every evidence id (the charts with a row or a step per item)
+    p = pct(float(uncertain_result["trajectory"]["p_outcome"].values[-1]))
+    ids = [f">{i}<" for i in uncertain_result["evidence"]["evidence"].values]
+    shows = {"timeline": [p, *ids], "impact": [p, *ids], "ach": ids}
     for name, fn in CHART_FUNCTIONS.items():  # the same chart, drawn from the file
-        assert charts.svg_text(fn(loaded)) == charts.svg_text(fn(uncertain_result)), name
+        svg = charts.svg_text(fn(loaded))
+        assert svg == charts.svg_text(fn(uncertain_result)), name
+        missing = [text for text in shows.get(name, [p]) if text not in svg]
+        assert not missing, (name, missing)
     np.testing.assert_allclose(
         charts.impact_table(loaded)["p_without"], charts.impact_table(uncertain_result)["p_without"]
     )

@@ -557,6 +557,11 @@ def test_zero_likelihoods_and_certain_p_outcome_through_every_chart(tmp_path):
         paths = charts.save_all(result, tmp_path, formats=("png", "svg"), dpi=50)
         ach = charts.svg_text(charts.plot_ach(result))
     assert len(paths) == 10
+    svgs = {path.stem: path.read_text() for path in paths if path.suffix == ".svg"}
+    for name in ("timeline", "impact", "ach"):  # each item drawn, by its id
+        assert not [i for i in s.ids if f">{i}<" not in svgs[name]], name
+    for name, svg in svgs.items():  # no NaN or infinity written as text
+        assert not re.search(r">[^<]*\b(nan|inf)\b", svg, re.IGNORECASE), name
     assert np.isfinite(impact.select_dtypes("number").to_numpy(dtype=float)).all()
     assert np.isfinite(sens.select_dtypes("number").to_numpy(dtype=float)).all()
     a = encode(s)

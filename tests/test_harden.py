@@ -456,7 +456,7 @@ def test_an_ascii_terminal_keeps_the_run(tmp_path):
 
 
 def test_bidi_overrides_are_isolated_in_the_report(tmp_path):
-    from forecast.bidi import isolate
+    from forecast.inputs.text import isolate
 
     assert isolate("a\u202eb") == "\u2068a\u202eb\u202c\u2069"
     assert isolate("\u2069\u202e") == "\u2068\u202e\u202c\u2069"  # a stray closer is dropped

@@ -14,7 +14,7 @@ import pandas as pd
 import xarray as xr
 from matplotlib.figure import Figure
 
-from ..labels import display_names, format_day, pct
+from ..labels import display_names, format_day, pct, pct_range
 from ..result_schema import BY_DATE, band_label, check_result, dataset, has_node
 from .style import (
     BAND_COLOUR,
@@ -147,7 +147,7 @@ def _marks(ax, result, x, p, lo, hi, a: pd.Timestamp, deadline: pd.Timestamp) ->
                 ha="left", va="bottom", fontsize=12, fontweight="bold", color=DOWN,
                 annotation_clip=False)  # fmt: skip
     if np.isfinite(lo[-1]) and np.isfinite(hi[-1]):
-        ax.annotate(f"band {lo[-1]:.0f}–{hi[-1]:.0f}%", (x[-1], p[-1]), xytext=(8, -1),
+        ax.annotate(f"band {pct_range(lo[-1], hi[-1], scale=1)}", (x[-1], p[-1]), xytext=(8, -1),
                     textcoords="offset points", ha="left", va="top", fontsize=SMALL_SIZE,
                     color=MUTED, annotation_clip=False)  # fmt: skip
 

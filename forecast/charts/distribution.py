@@ -10,7 +10,7 @@ import xarray as xr
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from ..labels import as_of, display_names
+from ..labels import as_of, display_names, pct, pct_range
 from ..result_schema import POSTERIOR, TRAJECTORY, band_label, check_result, dataset
 from .style import (
     BAND_COLOUR,
@@ -111,7 +111,7 @@ def _draw_exact(ax: Axes, p: float) -> None:
     ax.text(
         0.02,
         0.95,
-        f"Every input is exact: every draw is {p:.1f}%, the band has no width.",
+        f"Every input is exact: every draw is {pct(p, 1, scale=1)}, the band has no width.",
         transform=ax.transAxes,
         ha="left",
         va="top",
@@ -139,7 +139,7 @@ def _draw_band(
         color=BAND_COLOUR,
         alpha=0.25,
         linewidth=0,
-        label=f"{band_label(result)} judgement band {lo:.1f}–{hi:.1f}%",
+        label=f"{band_label(result)} judgement band {pct_range(lo, hi, 1, scale=1)}",
     )
     bins = np.histogram_bin_edges(draws, bins="fd")
     if bins.size > 81:
@@ -156,7 +156,7 @@ def _draw_band(
     )
     for edge in (lo, hi):
         ax.axvline(edge, color=BAND_COLOUR, linewidth=1.4, linestyle="--")
-    ax.axvline(p, color=DOWN, linewidth=2.2, label=f"P({outcome}) = {p:.1f}%")
+    ax.axvline(p, color=DOWN, linewidth=2.2, label=f"P({outcome}) = {pct(p, 1, scale=1)}")
     ax.set_xlim(*percent_limits(np.concatenate([draws, [p]]), pad=2.0))
     ax.set_ylabel("density", fontsize=LABEL_SIZE)
     ax.tick_params(axis="y", labelleft=False, left=False)

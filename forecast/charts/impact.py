@@ -14,7 +14,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
 from ..analysis import attribution_of, impact_table, most_important
-from ..labels import as_of, display_names, others_label, shorten, signed
+from ..labels import as_of, display_names, others_label, pct, shorten, signed
 from .style import (
     DOWN,
     FOOTER_SIZE,
@@ -117,8 +117,8 @@ def _impact_handles(outcome: str, prior: float, final: float) -> list:
             linewidth=0,
             label="weight below 1 (dependence group)",
         ),
-        Line2D([], [], color=MUTED, linestyle=":", label=f"prior {prior:.1f}%"),
-        Line2D([], [], color=INK, label=f"with every item {final:.1f}%"),
+        Line2D([], [], color=MUTED, linestyle=":", label=f"prior {pct(prior, 1, scale=1)}"),
+        Line2D([], [], color=INK, label=f"with every item {pct(final, 1, scale=1)}"),
     ]
 
 
@@ -141,7 +141,7 @@ def _loo_panel(ax, table: pd.DataFrame, rows: np.ndarray, panel_w: float, outcom
     for k, v in enumerate(p_wo):
         right = v >= p_all
         ax.annotate(
-            f"{v:.1f}%",
+            pct(v, 1, scale=1),
             (v, y[k]),
             xytext=(6 if right else -6, 0),
             textcoords="offset points",
@@ -312,7 +312,8 @@ def _shapley_figure(result: xr.DataTree, table: pd.DataFrame) -> Figure:
     style_axes(ax_s, grid="x")
     subtitle(
         ax_s,
-        f"What moved P({outcome}) from {prior:.1f}%{_given(table)} to {final:.1f}%, "
+        f"What moved P({outcome}) from {pct(prior, 1, scale=1)}{_given(table)} to "
+        f"{pct(final, 1, scale=1)}, "
         f"{as_of(result)}: each "
         "item's share (Shapley value: its average effect over every order of arrival), largest "
         "first; the shares add up to the move. Its move at its own step can differ, even in "
@@ -324,7 +325,7 @@ def _shapley_figure(result: xr.DataTree, table: pd.DataFrame) -> Figure:
     subtitle(ax_l, f"Leave one out: final P({outcome}) without the item", loo_w)
     handles = _impact_handles(outcome, prior, final)[:4] + [
         Patch(facecolor=INK, label=f"sum of the shares = the move, {signed(total, 1)} pp"),
-        Line2D([], [], color=INK, label=f"with every item {final:.1f}%"),
+        Line2D([], [], color=INK, label=f"with every item {pct(final, 1, scale=1)}"),
     ]
     bottom_legend(fig, handles, ncols=3, footer_lines=1 + note_lines)
     decorate(fig, result, notes=notes)
@@ -360,7 +361,7 @@ def _shapley_rows(
         labels.append(others_label(rest))
         bars.append(float(share[left_out].sum()))
         texts.append(cell(bars[-1], 0.0, None))
-    labels.append(f"sum: {prior:.1f}% → {final:.1f}%")
+    labels.append(f"sum: {pct(prior, 1, scale=1)} → {pct(final, 1, scale=1)}")
     bars.append(total)
     # the moves at the steps add up to the trajectory's (with a deadline, the days passed too)
     texts.append(cell(total, 0.0, 100 * (table["p_after"].iloc[-1] - table["p_before"].iloc[0])))

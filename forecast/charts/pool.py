@@ -18,7 +18,7 @@ from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
-from ..labels import shorten
+from ..labels import pct, pct_range, pp, shorten
 from ..result_schema import TRAJECTORY, dataset
 from .style import (
     BAND_COLOUR,
@@ -161,7 +161,7 @@ def plot_pool(p: Pool) -> Figure:
     if np.isfinite(low):
         ax.errorbar([end], [value], yerr=[[max(value - low, 0.0)], [max(high - value, 0.0)]], fmt="o", color=INK,
                     ecolor=BAND_COLOUR, elinewidth=6, capsize=0, zorder=4)  # fmt: skip
-        ax.annotate(f"{value:.1f}% ({low:.0f}-{high:.0f}%)", (end, value), xytext=(10, 0),
+        ax.annotate(f"{pct(value, 1, scale=1)} ({pct_range(low, high, sep='-', scale=1)})", (end, value), xytext=(10, 0),
                     textcoords="offset points", va="center", fontsize=LABEL_SIZE, color=INK)  # fmt: skip
     values = np.concatenate([frame.to_numpy().ravel() * 100, [low, high, value]])
     ax.set_ylim(*percent_limits(values[np.isfinite(values)]))
@@ -234,7 +234,7 @@ def plot_disagreement(p: Pool, *, top: int = TOP_N) -> Figure:
         ax.plot([values.min(), values.max()], [yi, yi], color="#cccccc", linewidth=3, zorder=1)
         ax.scatter(values, np.full(len(values), yi), s=36, zorder=3,
                    c=[colour[a] for a in item.analysts], edgecolors="white", linewidths=0.6)  # fmt: skip
-        ax.annotate(f"{row['swing'] * 100:.1f} pts", (1.0, yi), xycoords=("axes fraction", "data"),
+        ax.annotate(f"{pp(row['swing'])} pts", (1.0, yi), xycoords=("axes fraction", "data"),
                     xytext=(6, 0), textcoords="offset points", va="center", fontsize=SMALL_SIZE,
                     color=MUTED)  # fmt: skip
     ax.axvline(c.p_point * 100, color=INK, linestyle="--", linewidth=1.0, zorder=2)
@@ -249,7 +249,7 @@ def plot_disagreement(p: Pool, *, top: int = TOP_N) -> Figure:
     subtitle(
         ax,
         f"The shared items whose reading moves the consensus most (swing, right); consensus "
-        f"P({o}) {c.p_point:.1%} dashed",
+        f"P({o}) {pct(c.p_point)} dashed",
         6.5,
     )
     handles = [
@@ -270,9 +270,9 @@ def plot_disagreement(p: Pool, *, top: int = TOP_N) -> Figure:
     rest = len(table) - len(shown)
     notes = []
     if rest > 0:
-        most = table["swing"].iloc[len(shown)] * 100
+        most = pp(table["swing"].iloc[len(shown)], 2)
         notes.append(
-            f"and {rest:,} more shared items, each with a swing of at most {most:.2f} points "
+            f"and {rest:,} more shared items, each with a swing of at most {most} points "
             "(all in disagreement.csv)"
         )
     _decorate(fig, p, notes)

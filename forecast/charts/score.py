@@ -10,6 +10,7 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
+from ..labels import pct
 from ..scoring import Calibration, Scored
 from .export import write_figure
 from .style import INK, LABEL_SIZE, MUTED, OKABE_ITO, SMALL_SIZE, TICK_SIZE, TITLE_SIZE, root_figure
@@ -76,7 +77,7 @@ def plot_score(scored: Scored) -> Figure:
     top.set_ylabel(f"P({outcome}) (%)", fontsize=LABEL_SIZE, color=INK)
     row = scored.row
     top.set_title(
-        f"How the forecast fared: final {row['final_p']:.1%}, Brier {row['brier']:.3f}, "
+        f"How the forecast fared: final {pct(row['final_p'])}, Brier {row['brier']:.3f}, "
         f"log score {row['log_score']:.3f}",
         fontsize=TITLE_SIZE,
         color=INK,

@@ -16,7 +16,7 @@ from matplotlib.patches import Patch
 from matplotlib.transforms import Transform, blended_transform_factory
 
 from ..analysis import sensitivity_table
-from ..labels import as_of, display_names
+from ..labels import as_of, display_names, pct
 from .style import (
     INK,
     LABEL_SIZE,
@@ -102,7 +102,7 @@ def sensitivity_figure(
             "judgement band, never the probability (E[pi] = pi)."
         )
     side = [
-        f"[{lo:g}, {hi:g}]: {a:.1f}% / {b:.1f}%"
+        f"[{lo:g}, {hi:g}]: {pct(a, 1, scale=1)} / {pct(b, 1, scale=1)}"
         for lo, hi, a, b in zip(shown["lo"], shown["hi"], p_low, p_high, strict=True)
     ]
     label_w = text_width(labels or ["x"], TICK_SIZE)
@@ -141,8 +141,10 @@ def sensitivity_figure(
     handles = [
         Patch(facecolor=low_c, label="input at the low end of its 90% interval"),
         Patch(facecolor=high_c, label="input at the high end"),
-        Line2D([], [], color=INK, label=f"every input at its centre {p_centre:.1f}%"),
-        Line2D([], [], color=MUTED, linestyle="--", label=f"the forecast {p_final:.1f}%"),
+        Line2D([], [], color=INK, label=f"every input at its centre {pct(p_centre, 1, scale=1)}"),
+        Line2D(
+            [], [], color=MUTED, linestyle="--", label=f"the forecast {pct(p_final, 1, scale=1)}"
+        ),
     ]
     return finish_rows_chart(ax, handles, result, notes=notes, own=own)
 

@@ -126,7 +126,7 @@ def slide_timeline(result: xr.DataTree) -> Figure:
     )
     ax.set_xlim(-0.5, x[-1] + max(2.5, 0.22 * x[-1]))
     ax.set_ylim(max(0.0, np.nanmin(lo) - 5), min(100.0, np.nanmax(hi) + 5))
-    ax.yaxis.set_major_formatter(lambda v, _: f"{v:.0f}%")
+    ax.yaxis.set_major_formatter(lambda v, _: pct(v, 0, scale=1))
     ids = ["prior", *(str(e) for e in t["evidence_id"].to_numpy()[1:])]
     every = max(1, -(-len(ids) // SLIDE_STEPS))
     shown = list(range(0, len(ids), every))
@@ -227,7 +227,7 @@ def slide_watch(result: xr.DataTree, table: pd.DataFrame) -> Figure:
     ]
     ax.set_yticks(y, labels, fontsize=TICK_POINTS)
     ax.set_ylim(len(shown) - 0.4, -0.6)
-    ax.xaxis.set_major_formatter(lambda v, _: f"{v:.0f}%")
+    ax.xaxis.set_major_formatter(lambda v, _: pct(v, 0, scale=1))
     ax.set_xlabel(f"{names.probability()} after the observation", fontsize=LABEL_POINTS)
     style_axes(ax, grid="x")
     ax.tick_params(labelsize=TICK_POINTS)
@@ -252,7 +252,7 @@ def slide_distribution(result: xr.DataTree) -> Figure:
     for edge in (lo, hi):
         ax.axvline(100 * edge, color=INK, linewidth=2, linestyle="--")
     ax.plot([], [], color=INK, lw=2, ls="--", label=f"{band} band {pct(lo, 0)}–{pct(hi, 0)}")
-    ax.xaxis.set_major_formatter(lambda v, _: f"{v:.0f}%")
+    ax.xaxis.set_major_formatter(lambda v, _: pct(v, 0, scale=1))
     ax.set_yticks([])
     ax.set_xlabel(
         f"{names.probability()} if the judgements were pinned down", fontsize=LABEL_POINTS
@@ -286,7 +286,7 @@ def slide_by_date(result: xr.DataTree, frame: pd.DataFrame) -> Figure:
         fontsize=LABEL_POINTS, color=INK, ha="right", fontweight="bold",
     )  # fmt: skip
     ax.set_ylim(0, min(100.0, float(np.nanmax(hi)) + 8))
-    ax.yaxis.set_major_formatter(lambda v, _: f"{v:.0f}%")
+    ax.yaxis.set_major_formatter(lambda v, _: pct(v, 0, scale=1))
     ax.set_ylabel(f"{names.probability()} by the date", fontsize=LABEL_POINTS, color=INK)
     fig.autofmt_xdate(rotation=30)
     _legend(

@@ -25,7 +25,7 @@ from matplotlib.layout_engine import ConstrainedLayoutEngine
 from matplotlib.ticker import MaxNLocator, PercentFormatter
 from matplotlib.transforms import ScaledTranslation, blended_transform_factory
 
-from ..bidi import without_controls
+from ..inputs.text import for_matplotlib as plain  # user text for matplotlib
 from ..labels import signed
 
 OKABE_ITO = {
@@ -101,11 +101,6 @@ GROUP_HATCH = "\\\\\\"  # three backslashes; with RELIABILITY_HATCH: cross-hatch
 
 
 # ----------------------------------------------------------------------------- helpers
-def plain(text: str) -> str:
-    """User text for matplotlib: a ``$`` must not start mathtext, bidirectional controls dropped."""
-    return without_controls(str(text)).replace("$", r"\$")
-
-
 def text_width(
     texts: Sequence[str], size: float, *, weight: str = "normal", mono: bool = False
 ) -> float:

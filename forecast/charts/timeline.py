@@ -15,7 +15,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FixedLocator, PercentFormatter
 
 from ..analysis import MAX_ROWS, final_band
-from ..labels import as_of, display_names, evidence_dates, format_day, pct, shorten
+from ..labels import as_of, display_names, evidence_dates, format_day, pct, pct_range, shorten
 from ..result_schema import DAILY, PREVIOUS, TRAJECTORY, band_label, check_result, dataset, has_node
 from .style import (
     BAND_COLOUR,
@@ -232,7 +232,7 @@ def end_label_room(result: xr.DataTree) -> float:
 def end_texts(result: xr.DataTree) -> tuple[str, str]:
     """The latest value's labels: the probability, and its band (e.g. "band 22–61%")."""
     p, lo, hi = final_band(result)
-    return pct(p), f"band {100 * lo:.0f}–{100 * hi:.0f}%"
+    return pct(p), f"band {pct_range(lo, hi)}"
 
 
 def _step_labels(ax, labels: list[str], *, rotate: bool) -> None:
@@ -299,7 +299,7 @@ def _outcome_panel(
         )
     rising = len(p) > 1 and p[1] > p[0]  # keep the label off the first segment
     ax.annotate(
-        f"prior {p[0]:.0f}%",
+        f"prior {pct(p[0], 0, scale=1)}",
         (steps[0], p[0]),
         xytext=(-4, -9 if rising else 8),
         textcoords="offset points",
@@ -368,7 +368,7 @@ def _previous_line(result: xr.DataTree):
     x[~ok] += 0.5 * (x[~ok] == np.round(x[~ok]))
     y = 100 * prev["p_outcome"].values
     created = str(prev.attrs.get("created", ""))[:16].replace("T", " ") or "earlier"
-    return x, y, f"previous run ({created}): {y[-1]:.0f}%"
+    return x, y, f"previous run ({created}): {pct(y[-1], 0, scale=1)}"
 
 
 def hypothesis_panel(

@@ -22,7 +22,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from ..analysis import MAX_ROWS
-from ..labels import display_names, format_day, shorten
+from ..labels import display_names, format_day, pct, shorten
 from ..result_schema import DAILY, TRAJECTORY, band_label, dataset, scenario_of
 from . import style as st
 from .by_date import year_formatter
@@ -127,7 +127,7 @@ def _outcome_panel(ax, result: xr.DataTree, *, width: float, outside: bool = Tru
         ax.plot(xr_[items], pr[items], "o", markersize=3.5, color=st.DOWN, markeredgecolor="white",
                 markeredgewidth=0.6, zorder=4, label="an item arrives")  # fmt: skip
     ax.plot(xr_[:1], pr[:1], marker="s", markersize=7, color=st.MUTED, zorder=4, linestyle="none")
-    ax.annotate(f"prior {pr[0]:.0f}%", (xr_[0], pr[0]), xytext=(-4, 8), textcoords="offset points",
+    ax.annotate(f"prior {pct(pr[0], 0, scale=1)}", (xr_[0], pr[0]), xytext=(-4, 8), textcoords="offset points",
                 ha="left", va="bottom", fontsize=st.SMALL_SIZE, color=st.MUTED)  # fmt: skip
     _retractions(ax, t, rows, xr_, pr)
     right = _limits(ax, result, x, width)

@@ -13,7 +13,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.transforms import blended_transform_factory
 
-from ..labels import as_of, display_names, points
+from ..labels import as_of, display_names, pct, points
 from ..result_schema import band_label
 from .style import (
     BAND_COLOUR,
@@ -133,7 +133,7 @@ def plot_watch(
 def _side_texts(shown: pd.DataFrame) -> list[str]:
     """The text right of each row: P(seen), the expected shift (points) and OVERDUE if late."""
     return [
-        f"P(seen) {p:.0%}  shift {points(s, 1)}" + ("  OVERDUE" if late else "")
+        f"P(seen) {pct(p, 0)}  shift {points(s, 1)}" + ("  OVERDUE" if late else "")
         for p, s, late in zip(
             shown["p_seen"], shown["expected_shift"], shown["overdue"], strict=True
         )
@@ -181,7 +181,7 @@ def _draw_rows(
 def _legend_handles(shown_as: str, now: float) -> list[Line2D]:
     """The legend's entries: today's line and the three kinds of dot."""
     return [
-        Line2D([], [], color=INK, label=f"P({shown_as}) now {now:.1f}%"),
+        Line2D([], [], color=INK, label=f"P({shown_as}) now {pct(now, 1, scale=1)}"),
         Line2D([], [], marker="o", ls="", color=UP, label="if seen (raises it)"),
         Line2D([], [], marker="o", ls="", color=DOWN, label="if seen (lowers it)"),
         Line2D(
