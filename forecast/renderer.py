@@ -123,7 +123,10 @@ def _take_all(fn: Callable[[str], None], tasks: Sequence[str], counter: Any) -> 
 
 def _helper(fn: Callable[[str], None], tasks: Sequence[str], counter: Any, parent: int) -> None:
     die_with_parent(parent)
-    _take_all(fn, tasks, counter)
+    try:
+        _take_all(fn, tasks, counter)
+    except BaseException:  # noqa: BLE001  (said by the exit code; the caller shows the error)
+        os._exit(1)
 
 
 def share_out(fn: Callable[[str], None], tasks: Sequence[str], processes: int) -> None:
@@ -136,8 +139,9 @@ def share_out(fn: Callable[[str], None], tasks: Sequence[str], processes: int) -
     Raises
     ------
     RuntimeError
-        When a helper failed (its traceback is on standard error); an exception of this process's
-        own tasks propagates, after the helpers ended.
+        When a helper failed (quietly: :meth:`Renderer.draw`'s caller then draws again, here,
+        and shows the real error); an exception of this process's own tasks propagates, after
+        the helpers ended.
 
     Examples
     --------

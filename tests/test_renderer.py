@@ -65,7 +65,7 @@ def test_queue_does_every_task_once_across_processes(tmp_path):
     assert os.getpid() in pids  # this process took tasks too
 
 
-def test_queue_says_when_a_helper_failed(tmp_path):
+def test_queue_says_when_a_helper_failed(tmp_path, capfd):
     parent = os.getpid()
 
     took = tmp_path / "helper-took"
@@ -81,6 +81,7 @@ def test_queue_says_when_a_helper_failed(tmp_path):
 
     with pytest.raises(RuntimeError, match="helper process failed"):
         renderer.share_out(do, ["a", "b", "c", "d"], 2)
+    assert "Traceback" not in capfd.readouterr().err  # quietly: the caller shows the real error
 
 
 def test_report_from_marks_is_the_report_from_svg_files(uncertain_result, tmp_path):
