@@ -2,13 +2,15 @@
 
 ``forecast run`` spends most of its time drawing. :func:`early_renderer` forks one process, the
 renderer, as soon as the scenario has been read: it imports matplotlib and the chart modules
-while this process computes the run. :meth:`Renderer.draw` then hands it the result (pickled,
-about 0.5 MB for the bundled run); the renderer forks its helpers (``processes - 1``, inheriting
-every import), and together they take the charts from one queue, the costliest first
-(:data:`COST_ORDER`), then the renderer writes ``report.html``. This process waits.
+while this process computes the run, and says when it is ready (:meth:`Renderer.ready`: until
+then this process may do other work). :meth:`Renderer.start` hands it the result (pickled, about
+0.5 MB for the bundled run); the renderer forks its helpers (``processes - 1``, inheriting every
+import), and together they take the charts and the report's page from one queue, the costliest
+first (:data:`COST_ORDER`); the renderer then puts the charts into ``report.html``.
+:meth:`Renderer.finish` waits for it. A run that fails kills it (:func:`early_renderer`).
 
 Nothing a run writes depends on which process drew it. When the renderer cannot start (no
-``fork``) or fails in any way, :meth:`Renderer.draw` says so (None) and the caller draws here, so
+``fork``) or fails in any way, :meth:`Renderer.finish` says so (None) and the caller draws here, so
 that a real error surfaces with its traceback. Every renderer process is killed when its parent
 dies (``PR_SET_PDEATHSIG`` on Linux), so that a killed run leaves nothing writing behind it.
 
