@@ -59,13 +59,14 @@ if TYPE_CHECKING:
     from .inference import DEFAULT_DRAWS, ForecastWarning, run
     from .model import encode, probabilities
     from .observations import observe
-    from .pipeline import run_folder
+    from .pipeline import charts_folder, report_folder, run_folder, watch_folder
     from .pooling import Pool, load_team, pool
     from .pymc_model import build_model
     from .recalibration import recalibrate, synthetic_portfolio
     from .report import report_html, write_report
     from .result_schema import BAND, scenario_of
     from .results import Changes, changes_since, load_result, save_result, trajectory_frame
+    from .score_pipeline import score_folders
     from .scoring import calibration, postmortem, score
     from .time_result import by_date_frame, daily_frame
     from .widgets import what_if
@@ -136,6 +137,10 @@ _LAZY = {
     "plot_score": "charts.score",
     "plot_calibration": "charts.score",
     "run_folder": "pipeline",
+    "charts_folder": "pipeline",
+    "report_folder": "pipeline",
+    "watch_folder": "pipeline",
+    "score_folders": "score_pipeline",
     # the charts' old names, deprecated (forecast.charts.aliases)
     "ach_matrix": "charts.aliases",
     "calibration_chart": "charts.aliases",
@@ -216,6 +221,10 @@ __all__ = [
     "report_html",
     "run",
     "run_folder",
+    "charts_folder",
+    "report_folder",
+    "watch_folder",
+    "score_folders",
     "save_all",
     "save_result",
     "scenario_of",

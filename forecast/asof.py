@@ -32,6 +32,7 @@ __all__ = [
     "AsOf",
     "Rows",
     "epochs",
+    "parse_day",
     "resolve_as_of",
     "result_sizes",
     "retractions",
@@ -68,7 +69,21 @@ class AsOf:
     given: bool
 
 
-def _parse_day(value: str | dt.date, today: dt.date | None) -> dt.date:
+def parse_day(value: str | dt.date, today: dt.date | None = None) -> dt.date:
+    """The day ``--as-of`` names: a date, ``"YYYY-MM-DD"`` or ``"today"``.
+
+    Raises
+    ------
+    InputError
+        Anything else, naming ``--as-of``.
+
+    Examples
+    --------
+    >>> parse_day("2022-02-16")
+    datetime.date(2022, 2, 16)
+    >>> parse_day("today", dt.date(2022, 3, 1))
+    datetime.date(2022, 3, 1)
+    """
     if isinstance(value, dt.date):
         return value
     text = str(value).strip()
@@ -121,7 +136,7 @@ def resolve_as_of(
         if day is not None and p.opened is not None and day < p.opened:
             day = p.opened
     else:
-        day = _parse_day(as_of, today)
+        day = parse_day(as_of, today)
         if p.opened is not None and day < p.opened:
             raise InputError(f"--as-of {day}: before the question opened ({p.opened}, priors.yaml)")
         if p.deadline is not None and day > p.deadline:

@@ -584,11 +584,16 @@ def attribution_node(att: Attribution, a: Arrays, scenario: Scenario) -> xr.Data
 
 
 CSV_COLUMNS = ("evidence_id", "step_move", "shapley", "shapley_mcse", "leave_one_out")
-"""The columns of ``attribution.csv`` (one row per item, in update order)."""
+"""The columns of ``attribution.csv`` (one row per item, in update order); then
+``retracted_on`` when an item is retracted by the as-of day."""
 
 
 def attribution_frame(result: xr.DataTree) -> pd.DataFrame:
     """The ``/attribution`` node of a result as the table of ``attribution.csv``.
+
+    When items are retracted by the result's as-of day, one more column, ``retracted_on``: the
+    retraction's date for them (their share is 0 and leave-one-out the final probability),
+    empty for the others.
 
     Examples
     --------
@@ -599,4 +604,9 @@ def attribution_frame(result: xr.DataTree) -> pd.DataFrame:
     frame = pd.DataFrame({"evidence_id": [str(v) for v in node["evidence"].values]})
     for name in CSV_COLUMNS[1:]:
         frame[name] = node[name].values
+    from .time_result import retracted_items
+
+    gone = retracted_items(result)
+    if gone:
+        frame["retracted_on"] = [gone[i][0] if i in gone else "" for i in frame["evidence_id"]]
     return frame

@@ -94,6 +94,13 @@ def _charts(args) -> int:
         dpi=args.dpi,
         processes=2,
         size=args.size,
+        as_of=args.as_of,
+        priors=args.priors,
+        evidence=args.evidence,
+        evidence_named=args.evidence_named,
+        indicators=args.indicators,
+        say=print,
+        warn=_warn,
     )
     print(f"wrote {len(paths)} charts into {Path(args.out)}: " + ", ".join(p.name for p in paths))
     return 0
@@ -108,6 +115,8 @@ def _cmd_slides(args) -> int:
 
 def _cmd_report(args) -> int:
     if args.notebook is not None:
+        if args.as_of is not None:
+            raise InputError("--as-of: not with --notebook (the notebook runs the scenario itself)")
         return _report_notebook(args)
     from .pipeline import report_folder
 
@@ -119,6 +128,9 @@ def _cmd_report(args) -> int:
         evidence=args.evidence,
         evidence_named=args.evidence_named,
         warn=_warn,
+        as_of=args.as_of,
+        indicators=args.indicators,
+        say=print,
     )
     print(f"wrote {path}")
     return 0
@@ -160,6 +172,7 @@ def _cmd_score(args) -> int:
         scheduler=args.scheduler,
         say=print,
         warn=_warn,
+        as_of=args.as_of,
     )
     print(score_table(done.scores))
     print("wrote " + ", ".join(plain(p) for p in done.written))
@@ -218,6 +231,7 @@ def _cmd_watch(args) -> int:
         evidence_named=args.evidence_named,
         say=print,
         warn=_warn,
+        as_of=args.as_of,
     )
     print("wrote " + ", ".join(plain(p) for p in done.written))
     for message in done.warnings:
@@ -233,11 +247,13 @@ def _cmd_observe(args) -> int:
 
     scenario = load_scenario(args.priors, args.evidence, named=args.evidence_named)
     folder = indicators_folder(args.indicators, args.evidence, args.priors)
-    try:
-        date = dt.date.fromisoformat(args.date) if args.date else None
-    except ValueError:
-        print(f"error: --date expects YYYY-MM-DD, got {args.date!r}", file=sys.stderr)
-        return BAD_INPUT
+    days = {}
+    for flag, text in (("--date", args.date), ("--event-date", args.event_date)):
+        try:
+            days[flag] = dt.date.fromisoformat(text) if text else None
+        except ValueError:
+            print(f"error: {flag} expects YYYY-MM-DD, got {text!r}", file=sys.stderr)
+            return BAD_INPUT
     try:
         path = observe(
             args.id,
@@ -245,7 +261,8 @@ def _cmd_observe(args) -> int:
             indicators=folder,
             evidence=args.evidence,
             scenario=scenario,
-            date=date,
+            date=days["--date"],
+            event_date=days["--event-date"],
         )
     except KeyError as exc:
         print(f"error: {exc.args[0]}", file=sys.stderr)

@@ -93,6 +93,21 @@ def _seed(p: argparse.ArgumentParser, help: str = "random seed (default 0)") -> 
     p.add_argument("--seed", type=whole_number(0, MAX_SEED), default=0, help=help)
 
 
+def _as_of(p: argparse.ArgumentParser, default: str) -> None:
+    p.add_argument(
+        "--as-of",
+        default=None,
+        metavar="DATE",
+        help=f"what was known on DATE (YYYY-MM-DD or 'today'); {default}",
+    )
+
+
+SAVED_AS_OF = (
+    "default the saved result's day; another day recomputes --priors/--evidence as of it "
+    "(the saved seed, draws and method)"
+)
+
+
 def _run_parser(sub) -> None:
     p = sub.add_parser("run", help="update the forecast with every evidence item")
     _files(p)
@@ -104,12 +119,7 @@ def _run_parser(sub) -> None:
         help="draws per step for the band, 100 to 1,000,000 (default 4,000)",
     )
     p.add_argument("--method", choices=["fast", "nuts"], default="fast")
-    p.add_argument(
-        "--as-of",
-        default=None,
-        metavar="DATE",
-        help="what was known on DATE (YYYY-MM-DD or 'today'); default the latest item's date",
-    )
+    _as_of(p, "default the latest item's date")
     p.add_argument(
         "--no-charts",
         action="store_true",
@@ -142,6 +152,9 @@ def _saved_parsers(sub) -> None:
         help="resolution of PNG files, 10 to 1,200 (200; capped at 3,999 pixels a side)",
     )
     _size_option(p)
+    _as_of(p, SAVED_AS_OF)
+    _files(p)
+    _indicators(p)
     p.set_defaults(func="_cmd_charts")
 
     p = sub.add_parser("slides", help="write briefing.pptx (16:9) from a saved posterior.nc")
@@ -170,6 +183,8 @@ def _saved_parsers(sub) -> None:
         "writes <out>/<name>.ipynb and <out>/<name>.html",
     )
     _files(p)
+    _indicators(p)
+    _as_of(p, SAVED_AS_OF)
     _seed(p, "random seed (with --notebook; default 0)")
     p.add_argument(
         "--no-code",
@@ -197,6 +212,10 @@ def _score_parser(sub) -> None:
         action="store_true",
         help="fit one diagnosticity exponent s shared by all items (PyMC, nutpie; at least "
         "five resolved scenarios); unresolved scenarios given get P(outcome) integrated over s",
+    )
+    _as_of(
+        p,
+        "score what was known on DATE: questions resolved after it are open, items dated after it left out",
     )
     _seed(p)
     add_executor_options(p)  # --workers, --scheduler: as forecast portfolio
@@ -243,6 +262,7 @@ def _indicator_parsers(sub) -> None:
         type=whole_number(100, MAX_DRAWS),
         help="draws for the band, 100 to 1,000,000 (default: as forecast run)",
     )
+    _as_of(p, "an indicator is lapsed when its date is before it; default the saved run's day")
     p.set_defaults(func="_cmd_watch")
 
     p = sub.add_parser(
@@ -255,6 +275,12 @@ def _indicator_parsers(sub) -> None:
         "--not-seen", dest="seen", action="store_false", help="it was not seen by its date"
     )
     p.add_argument("--date", default=None, help="the evidence date YYYY-MM-DD (default: today)")
+    p.add_argument(
+        "--event-date",
+        default=None,
+        help="when it was seen, YYYY-MM-DD, if before --date (on or before the indicator's "
+        "date, it counts as seen in time)",
+    )
     _files(p)
     _indicators(p)
     p.set_defaults(func="_cmd_observe")

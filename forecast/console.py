@@ -95,8 +95,9 @@ def format_watch(frame, top: int | None, shown: str | None = None) -> str:
     from .labels import pct, points
 
     o, p_y = frame.attrs["outcome"], frame.attrs["p_outcome"]
+    when = f"as of {frame.attrs['as_of']}" if frame.attrs.get("as_of") else "now"
     lines = [
-        f"\nWhat to watch (P({shown or o}) now {pct(p_y)}; ranked by {frame.attrs['rank_by']}):"
+        f"\nWhat to watch (P({shown or o}) {pct(p_y)} {when}; ranked by {frame.attrs['rank_by']}):"
     ]
     if frame.empty:
         lines.append("  no indicator left to watch")
@@ -151,7 +152,30 @@ def format_watch(frame, top: int | None, shown: str | None = None) -> str:
         )
     if frame.attrs["observed"]:
         lines.append(f"  already recorded as evidence: {', '.join(frame.attrs['observed'])}")
+    lines += [f"  {line}" for line in late_lines(frame.attrs.get("seen_late", []))]
     return "\n".join(lines)
+
+
+def late_lines(late: Sequence[dict[str, str]], limit: int = 10) -> list[str]:
+    """What is said of indicators recorded as seen after their date (not seen in time).
+
+    Examples
+    --------
+    >>> late_lines([{"indicator_id": "x", "by": "2022-02-20", "date": "2022-02-25"}])[1]
+    '  x: by 2022-02-20, recorded 2022-02-25'
+    """
+    if not late:
+        return []
+    lines = [
+        f"{len(late)} recorded as seen after their date, not in time: if it happened by its "
+        "date, give the item's event_date; if not, it lapsed (record it as not seen by its date)"
+    ]
+    lines += [
+        f"  {x['indicator_id'][:40]}: by {x['by']}, recorded {x['date']}" for x in late[:limit]
+    ]
+    if len(late) > limit:
+        lines.append(f"  ... and {len(late) - limit} more")
+    return lines
 
 
 def some(names, limit: int = 10) -> str:
@@ -245,9 +269,14 @@ def scenario_summary(
 def indicators_summary(indicators: Sequence[Any], scenario: Any) -> Iterator[str]:
     """Yield ``forecast validate``'s lines on the indicators, overdue and recorded ones marked."""
     yield f"indicators: OK: {len(indicators)} indicators"
+    from .observations import seen_in_time
+
     latest = max((e.date for e in scenario.evidence), default=None)
+    items = {e.id: e for e in scenario.evidence}
     for ind in indicators:
-        state = " (recorded as evidence)" if ind.id in scenario.ids else ""
+        state = " (recorded as evidence)" if ind.id in items else ""
+        if state and not seen_in_time(ind, items[ind.id]):
+            state = " (recorded as seen after its date, not in time: give its event_date if it happened by then)"
         if not state and latest is not None and ind.by < latest:
             state = " (overdue: record it with 'forecast observe ID --not-seen')"
         yield f"  by {ind.by} {ind.id}{state}"

@@ -61,8 +61,9 @@ def impact_table(result: xr.DataTree) -> pd.DataFrame:
         When the result holds an attribution (``result[ATTRIBUTION]``), also ``shapley``
         and ``shapley_mcse`` (fractions: the item's Shapley value for the final
         probability and its Monte Carlo standard error, 0 when exact). ``attrs`` holds
-        ``p_final`` (the exact final probability with every item), ``p_prior`` and
-        ``attribution`` (the attribution's method, or None).
+        ``p_final`` (the exact final probability with every item), ``p_prior``,
+        ``attribution`` (the attribution's method, or None) and ``retracted`` (``{id: (date,
+        reason)}``: the items retracted by the as-of day, with no share).
 
     Notes
     -----
@@ -93,7 +94,7 @@ def impact_table_for(
     probability (:func:`forecast.time_result.given_no_event`); ``scenario`` (decoded from the
     result when not given) supplies the window.
     """
-    from .time_result import given_no_event
+    from .time_result import given_no_event, retracted_items
 
     prior_given = ""
     if result.attrs.get("as_of"):
@@ -139,6 +140,7 @@ def impact_table_for(
     # the move the shares add up to starts from the prior given the days passed (with a deadline)
     frame.attrs["p_prior"] = float(a.prior @ expected_p_outcome(a)) if prior_given else float(p[0])
     frame.attrs["prior_given"] = prior_given
+    frame.attrs["retracted"] = retracted_items(result)
     frame.attrs["attribution"] = (
         str(attribution.attrs.get("method", "shapley")) if attribution is not None else None
     )

@@ -501,8 +501,9 @@ def watch(
         ``p_<outcome>_if_seen_low/_high, p_<outcome>_if_not_seen_low/_high`` (the 90%
         judgement band), then ``title`` and ``overdue`` (``by`` before the latest evidence
         date); ``status`` (after ``by``): ``lapsed`` when ``by`` is before the result's as-of
-        day and nothing is recorded, else ``open``. ``attrs``: ``p_outcome`` (today's), ``best_set`` (ids, ``expected_shift``),
-        ``observed`` (indicators already in the evidence, left out), ``band_checks``.
+        day and nothing is recorded, else ``open``. ``attrs``: ``p_outcome`` (today's),
+        ``best_set`` (ids, ``expected_shift``), ``observed`` (indicators already in the
+        evidence, left out), ``band_checks``, ``seen_late`` (recorded as seen, not in time)
 
     Examples
     --------
@@ -511,6 +512,7 @@ def watch(
     """
     import pandas as pd
 
+    from .observations import seen_late
     from .result_schema import POSTERIOR, dataset, scenario_of
 
     if rank_by not in RANK_BY:
@@ -562,6 +564,7 @@ def watch(
             "expected_shift": best_set(p_h, e_p, q[[order[t] for t in top]]) if top else 0.0,
         },
         "band_checks": {key: np.asarray(val).tolist() for key, val in checks.items()},
+        **({"seen_late": late} if (late := seen_late(all_indicators, scenario)) else {}),
     }
     return frame
 

@@ -47,7 +47,9 @@ __all__ = [
     "indicators_folder",
     "notebook_folder",
     "report_folder",
+    "result_for",
     "run_folder",
+    "say_as_of",
     "saved_result",
     "watch_folder",
 ]
@@ -513,6 +515,52 @@ def saved_result(out: str | Path, result: str | Path | None = None) -> xr.DataTr
     return load_result(path)
 
 
+def result_for(
+    out: str | Path,
+    result: str | Path | None = None,
+    as_of: str | None = None,
+    *,
+    priors: str | Path = "priors.yaml",
+    evidence: str | Path = "evidence",
+    evidence_named: bool = True,
+    indicators: str | Path | None = None,
+    warn: Say = quiet,
+) -> xr.DataTree:
+    """The result ``charts`` and ``report`` show: the saved one, or recomputed as of ``as_of``.
+
+    :func:`forecast.asof_commands.result_as_of`: with ``as_of`` naming another day than the saved
+    result's, the scenario files are run as of that day (the saved result's seed, draws and
+    method; the defaults when nothing is saved). Without ``as_of`` the saved result must exist.
+
+    Examples
+    --------
+    >>> result_for("out", as_of="2022-02-14").attrs["as_of"]  # doctest: +SKIP
+    '2022-02-14'
+    """
+    from .asof_commands import result_as_of
+
+    path = Path(result) if result else Path(out) / "posterior.nc"
+    saved = saved_result(out, result) if as_of is None or path.is_file() else None
+    return result_as_of(
+        saved, as_of, priors=priors, evidence=evidence, evidence_named=evidence_named,
+        indicators=indicators, warn=warn,
+    )  # fmt: skip
+
+
+def say_as_of(result: xr.DataTree, say: Say) -> None:
+    """Say the probability with its as-of day, the items not yet known, the days passed since.
+
+    Examples
+    --------
+    >>> say_as_of(result, print)  # doctest: +SKIP
+    P(invasion) = 41.1% as of 2022-02-16
+    """
+    from .asof_commands import as_of_lines
+
+    for line in as_of_lines(result):
+        say(plain(line))
+
+
 def charts_folder(
     out: str | Path,
     *,
@@ -521,11 +569,19 @@ def charts_folder(
     dpi: int = 200,
     processes: int = 1,
     size: Size = "default",
+    as_of: str | None = None,
+    priors: str | Path = "priors.yaml",
+    evidence: str | Path = "evidence",
+    evidence_named: bool = True,
+    indicators: str | Path | None = None,
+    say: Say = quiet,
+    warn: Say = quiet,
 ) -> list[Path]:
     """Re-draw every chart of a saved result into ``out`` (``forecast charts``); return the files.
 
     ``size="slide"``: the slide-sized charts (:mod:`forecast.charts.slide`), which replace the
-    charts in ``out``.
+    charts in ``out``. ``as_of`` (a day other than the saved result's): the charts of the
+    scenario files ``priors``/``evidence`` recomputed as of that day (:func:`result_for`).
 
     InputError for an unknown format or a missing or foreign result (``result``, default
     ``<out>/posterior.nc``).
@@ -545,7 +601,9 @@ def charts_folder(
             f"--format takes png, svg and/or pdf separated by commas; got {','.join(formats)!r}"
         ) from None
     folder = check_out(out)
-    saved = saved_result(out, result)
+    saved = result_for(out, result, as_of, priors=priors, evidence=evidence,
+                       evidence_named=evidence_named, indicators=indicators, warn=warn)  # fmt: skip
+    say_as_of(saved, say)
     mine = functools.partial(is_chart_file, command="charts", formats=chosen)
     with output_set(folder, mine) as staging:
         paths = save_all(saved, staging, formats=chosen, dpi=dpi, processes=processes, size=size)
@@ -560,12 +618,18 @@ def report_folder(
     evidence: str | Path | None = None,
     evidence_named: bool = True,
     warn: Say = quiet,
+    as_of: str | None = None,
+    indicators: str | Path | None = None,
+    say: Say = quiet,
 ) -> Path:
     """Write ``<out>/report.html`` from a saved result (``forecast report``); return its path.
 
     When the files of the scenario named (``priors`` and ``evidence``) changed since the result
     was computed, the report and ``warn`` say so (the first ten files named). Only that scenario
-    is read: never a file or folder the result itself names (it is untrusted input).
+    is read: never a file or folder the result itself names (it is untrusted input). ``as_of``
+    (a day other than the saved result's): the report of that scenario recomputed as of that
+    day (:func:`result_for`; ``priors`` and ``evidence`` default to ``priors.yaml`` and
+    ``evidence``).
     """
     from .outdir import output_set
     from .report import write_report
@@ -573,7 +637,11 @@ def report_folder(
     from .scenario import input_hashes
 
     folder = check_out(out)
-    saved = saved_result(out, result)
+    saved = result_for(
+        out, result, as_of, priors=priors or "priors.yaml", evidence=evidence or "evidence",
+        evidence_named=evidence_named, indicators=indicators, warn=warn,
+    )  # fmt: skip
+    say_as_of(saved, say)
     current = None
     if priors is not None and evidence is not None and Path(priors).is_file():
         current = input_hashes(priors, evidence, named=evidence_named)
@@ -632,15 +700,19 @@ def watch_result(
     seed: int = 0,
     draws: int | None = None,
     progress: Callable[[int, int], None] | None = None,
+    as_of: str | None = None,
 ) -> xr.DataTree:
     """Return the saved ``<out>/posterior.nc`` if it is of this scenario, else a fast run.
 
-    The saved result must also have the band's last-step draws; the fresh fast run is not saved.
+    The saved result must also have the band's last-step draws (and, with ``as_of``, be as of
+    that day); the fresh fast run (as of ``as_of``: :func:`forecast.run`) is not saved.
     """
+    from .asof import parse_day
     from .inference import DEFAULT_DRAWS, run
     from .result_schema import POSTERIOR
     from .results import load_result
 
+    day = None if as_of is None else parse_day(as_of).isoformat()
     saved = Path(out) / "posterior.nc"
     if saved.is_file() and draws is None:
         with contextlib.suppress(Exception):  # unreadable: compute afresh
@@ -649,10 +721,11 @@ def watch_result(
                 result.attrs.get("scenario_hash") == scenario.hash
                 and "final_p_hypothesis" in result[POSTERIOR]
                 and int(result.attrs.get("seed", -1)) == seed
+                and day in (None, str(result.attrs.get("as_of", "")))
             ):
                 return result
     draws = DEFAULT_DRAWS if draws is None else draws
-    return run(scenario, draws=draws, seed=seed, progress=progress)
+    return run(scenario, draws=draws, seed=seed, progress=progress, as_of=day)
 
 
 @dataclass
@@ -678,11 +751,13 @@ def watch_folder(
     evidence_named: bool = True,
     say: Say = quiet,
     warn: Say = quiet,
+    as_of: str | None = None,
 ) -> WatchOutcome:
     """Rank the indicators by what seeing them would change; write ``watch.csv`` and its chart.
 
-    ``forecast watch``: uses the run saved in ``out`` when it is of this scenario and seed, else a
-    fast run (not saved). InputError when ``k`` is outside 1 to :data:`forecast.indicators.MAX_SET`
+    ``forecast watch``: uses the run saved in ``out`` when it is of this scenario and seed (and
+    as of ``as_of``, when given), else a fast run as of ``as_of`` (not saved); an indicator is
+    lapsed when its date is before that day. InputError when ``k`` is outside 1 to :data:`forecast.indicators.MAX_SET`
     or there is no indicators folder.
 
     Examples
@@ -704,7 +779,8 @@ def watch_folder(
     progress = progress_printer("fast route") if say is not quiet else None
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", ForecastWarning)
-        result = watch_result(scenario, out, seed=seed, draws=draws, progress=progress)
+        result = watch_result(scenario, out, seed=seed, draws=draws, progress=progress, as_of=as_of)
+        say_as_of(result, say)
         result, frame = watch_into(result, found, rank_by=rank_by, k=k, warn=warn)
         with output_set(
             folder, functools.partial(in_set_of, command="watch")

@@ -39,6 +39,7 @@ from .result_schema import (
     scenario_of,
 )
 from .scenario import EvidenceItem, Scenario
+from .time_result import retracted_items, retracted_label
 
 __all__ = [
     "CSP",
@@ -172,7 +173,7 @@ def _lead(result: xr.DataTree) -> str:
     rows = t["row"].values.astype(str) if "row" in t else None
     n = t.sizes["step"] - 1 if rows is None else int((rows == "item").sum())  # not retractions
     when = as_of(result).replace("as of ", "As of ", 1)
-    if n == 0:
+    if n == 0 and not result.attrs.get("as_of"):  # as of a day, the days passed count
         when = "Before any evidence"
     items = f"after {n} evidence item{'s' * (n != 1)}" if n else "on the priors alone"
     since = (
@@ -304,11 +305,14 @@ def _what_moved(result: xr.DataTree, top: int = 15) -> str:
     shap = node["shapley"].values.astype(float)
     order = np.argsort(-np.abs(shap), kind="stable")
     exact = node.attrs.get("method") == "exact"
+    gone = retracted_items(result)
     rows = []
     for i in order[:top]:
         mcse = "" if exact else f" ± {pp(float(node['shapley_mcse'][i]))}"
+        item = str(node["evidence"].values[i])
+        label = f" ({retracted_label(*gone[item])})" if item in gone else ""
         rows.append(
-            f'<tr><td class="id">{_e(node["evidence"].values[i])}</td>'
+            f'<tr><td class="id">{_e(item)}{_e(label)}</td>'
             f'<td class="num">{pp(shap[i], sign=True)}{mcse}</td>'
             f'<td class="num">{pp(float(node["step_move"][i]), sign=True)}</td>'
             f'<td class="num">{pct(float(node["leave_one_out"][i]), 1)}</td></tr>'
@@ -337,7 +341,19 @@ def _what_moved(result: xr.DataTree, top: int = 15) -> str:
         "<table><thead><tr><th>item</th><th class='num'>Shapley value (points)</th>"
         "<th class='num'>move at its step (points)</th>"
         f"<th class='num'>final P({_e(outcome)}) without it</th></tr></thead>"
-        f"<tbody>{''.join(rows)}</tbody></table>"
+        f"<tbody>{''.join(rows)}</tbody></table>{_retracted_shares(gone)}"
+    )
+
+
+def _retracted_shares(gone: dict[str, tuple[str, str]]) -> str:
+    """The items retracted by the as-of day: no share in "What moved it"."""
+    if not gone:
+        return ""
+    listed = "; ".join(f"{i} {retracted_label(d, r)}" for i, (d, r) in list(gone.items())[:20])
+    more = f"; and {len(gone) - 20:,} more" if len(gone) > 20 else ""
+    return (
+        f"<p>Retracted, so no share (counted as never seen from the retraction on): "
+        f"{_e(listed + more)}.</p>"
     )
 
 

@@ -1,4 +1,4 @@
-"""The report's sections about time: "By what date", retracted items, lapsed indicators.
+"""The report's sections about time: not yet known, by what date, retracted, lapsed.
 
 :func:`forecast.report.report_html` puts :func:`time_sections` after "How the forecast moved".
 Every text from the analyst's files is HTML-escaped like the rest of the report; each list is
@@ -7,14 +7,12 @@ bounded (:data:`MAX_LISTED` rows, then how many more and where they are).
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pandas as pd
 import xarray as xr
 
 from .labels import display_names, pct, points
 from .result_schema import WATCH, band_label, dataset, has_node, scenario_of
-from .time_result import by_date_frame
+from .time_result import by_date_frame, retracted_items
 
 __all__ = ["MAX_LISTED", "milestones", "time_sections"]
 
@@ -69,7 +67,31 @@ def time_sections(result: xr.DataTree, *, chart_svg: str | None = None) -> str:
     >>> "By what date" in time_sections(forecast.run(scenario_with_deadline))  # doctest: +SKIP
     True
     """
-    return _by_what_date(result, chart_svg) + _retracted(result) + _lapsed(result)
+    return (
+        _not_yet_known(result)
+        + _by_what_date(result, chart_svg)
+        + _retracted(result)
+        + _lapsed(result)
+    )
+
+
+def _not_yet_known(result: xr.DataTree) -> str:
+    """The items dated after the as-of day: left out, not yet known on it."""
+    import json
+
+    left = [str(i) for i in json.loads(str(result.attrs.get("left_out", "[]") or "[]"))]
+    if not left:
+        return ""
+    rows = "".join(f'<li class="id">{_e(i)}</li>' for i in left[:MAX_LISTED])
+    more = _more(
+        len(left), "items not yet known", "the evidence folder (dated after the as-of day)"
+    )
+    return f"""<h2>Not yet known</h2>
+<p>{len(left):,} item{"s" * (len(left) != 1)} dated after the as-of day
+{_e(result.attrs.get("as_of", ""))} {"are" if len(left) != 1 else "is"} left out: not yet
+known on that day.</p>
+<ul>{rows}</ul>
+{more}"""
 
 
 def _by_what_date(result: xr.DataTree, chart_svg: str | None) -> str:
@@ -112,12 +134,10 @@ def _caption(result: xr.DataTree) -> str:
 
 def _retracted(result: xr.DataTree) -> str:
     """The items retracted by the as-of day, with their dates and reasons."""
-    when = str(result.attrs.get("as_of", ""))
-    day = dt.date.fromisoformat(when) if when else None
-    items = [
-        e for e in scenario_of(result).evidence
-        if e.retracted is not None and (day is None or e.retracted.date <= day)
-    ]  # fmt: skip
+    gone = retracted_items(result)
+    if not gone:
+        return ""
+    items = [e for e in scenario_of(result).evidence if e.id in gone]
     if not items:
         return ""
     rows = "".join(
@@ -148,7 +168,7 @@ def _lapsed(result: xr.DataTree) -> str:
         return ""
     lapsed = table[table["status"] == "lapsed"]
     if not len(lapsed):
-        return ""
+        return _seen_late(table.attrs.get("seen_late", []), "Lapsed indicators")
     o = table.attrs["outcome"]
     shown = display_names(result).outcome
     now = float(table.attrs["p_outcome"])
@@ -166,6 +186,25 @@ each as evidence: P({_e(shown)}) would go from {pct(now, 1)} to the value below 
 <table class="evidence"><tr><th>Indicator</th><th>What would have been seen</th>
 <th class="num">By</th><th class="num">P({_e(shown)}) if recorded not seen</th>
 <th class="num">Change</th></tr>
+{rows}</table>
+{more}{_seen_late(table.attrs.get("seen_late", []))}"""
+
+
+def _seen_late(late: list, heading: str = "") -> str:
+    """The indicators recorded as seen after their date (not seen in time), if any."""
+    if not late:
+        return ""
+    rows = "".join(
+        f'<tr><td class="id">{_e(x["indicator_id"])}</td><td class="num">{_e(x["by"])}</td>'
+        f'<td class="num">{_e(x["date"])}</td></tr>'
+        for x in late[:MAX_LISTED]
+    )
+    more = _more(len(late), "indicators recorded late", "forecast watch")
+    head = f"<h2>{_e(heading)}</h2>\n" if heading else ""
+    return f"""{head}<p>Recorded as seen after their date, not in time: if it happened by its date,
+give the item's event_date; if not, the indicator lapsed (record it as not seen by its date).</p>
+<table class="evidence"><tr><th>Indicator</th><th class="num">By</th>
+<th class="num">Recorded</th></tr>
 {rows}</table>
 {more}"""
 

@@ -76,6 +76,22 @@ def _recalibrate(scored: list, loaded: list, unresolved: list, seed: int, warn: 
     return recal
 
 
+def _as_of(loaded: list, as_of: str, say: Say) -> list:
+    """The ``(name, scenario, file)`` entries as they stood on ``as_of``; say what that means."""
+    from .asof import parse_day
+    from .asof_commands import scenario_as_of, score_as_of_note
+
+    day = parse_day(as_of)
+    out = [(n, scenario_as_of(s, day), f) for n, s, f in loaded]
+    opened = [
+        n for (n, s, _), (_, t, _) in zip(loaded, out, strict=True)
+        if s.priors.resolution is not None and t.priors.resolution is None
+    ]  # fmt: skip
+    for line in score_as_of_note(day, opened):
+        say(line)
+    return out
+
+
 def score_folders(
     dirs: Sequence[str | Path],
     out: str | Path,
@@ -86,13 +102,16 @@ def score_folders(
     scheduler: str | None = None,
     say: Say = quiet,
     warn: Say = quiet,
+    as_of: str | None = None,
 ) -> ScoreOutcome:
     """Score the resolved scenarios, calibration across them, optionally recalibrate.
 
     ``forecast score``: writes ``scores.csv``, ``postmortem.csv``, ``calibration.csv``,
     ``score_summary.csv``, the score chart (one scenario) or the calibration chart (several), and
     with ``recalibrate`` the recalibration files into ``out``. InputError when no scenario is
-    resolved. Each resolved question is scored (with its post-mortem) on the executor of
+    resolved. ``as_of`` (``YYYY-MM-DD`` or ``today``): score what was known on that day
+    (:func:`forecast.asof_commands.scenario_as_of`: items dated after it left out, a question
+    resolved after it open). Each resolved question is scored (with its post-mortem) on the executor of
     ``forecast portfolio`` (``workers``, ``scheduler``: :func:`forecast.portfolio.executor`).
 
     Examples
@@ -109,6 +128,8 @@ def score_folders(
     loaded = load_scenarios(dirs)  # bad files anywhere: every problem listed, exit 2
     names = _unique_names([n for n, _, _ in loaded], [str(d) for d in dirs])
     loaded = [(n, s, f) for n, (_, s, f) in zip(names, loaded, strict=True)]
+    if as_of is not None:
+        loaded = _as_of(loaded, as_of, say)
     from .portfolio import score_in_parallel
 
     ready, posts = score_in_parallel(loaded, seed=seed, workers=workers, scheduler=scheduler)

@@ -343,6 +343,7 @@ def score(
     scenarios: Scenario | str | Path | Iterable[Scenario | str | Path],
     *,
     names: Iterable[str] | None = None,
+    as_of: str | dt.date | None = None,
 ) -> pd.DataFrame:
     """The ``scores.csv`` table of the resolved scenarios among ``scenarios``.
 
@@ -352,6 +353,10 @@ def score(
         Scenarios, or folders holding ``priors.yaml`` and ``evidence/``.
     names : iterable of str, optional
         The ``scenario`` column (default: the folder names, or ``scenario-<n>``).
+    as_of : date, ``"YYYY-MM-DD"`` or ``"today"``, optional
+        Score what was known on that day (``forecast score --as-of``): items dated after it
+        left out, a question resolved after it open
+        (:func:`forecast.asof_commands.scenario_as_of`).
 
     Returns
     -------
@@ -380,6 +385,12 @@ def score(
         if len(names) != len(entries):
             raise ValueError(f"{len(names)} names for {len(entries)} scenarios")
         entries = [(n, s, f) for n, (_, s, f) in zip(names, entries, strict=True)]
+    if as_of is not None:
+        from .asof import parse_day
+        from .asof_commands import scenario_as_of
+
+        day = parse_day(as_of)
+        entries = [(n, scenario_as_of(s, day), f) for n, s, f in entries]
     kept = {i for i, s in enumerate(scenarios) if isinstance(s, Scenario)}
     return score_entries(entries, in_memory=[e[0] for i, e in enumerate(entries) if i in kept])
 

@@ -33,6 +33,8 @@ __all__ = [
     "as_of_text",
     "by_date_frame",
     "daily_frame",
+    "retracted_items",
+    "retracted_label",
     "time_run",
     "uses_time",
 ]
@@ -126,7 +128,8 @@ def time_run(
         band_route = "nuts"
     known = as_of.known
     a = encode(known)
-    retracted = np.array([e.id not in set(t.final_scenario.ids) for e in known.evidence])
+    kept = set(t.final_scenario.ids)
+    retracted = np.array([e.id not in kept for e in known.evidence], dtype=bool)
     w = subset_weights(a, ~retracted) if a.n_items else np.zeros(0)
     log_lik = log_expected_tilt(a.mu, a.sd, a.r, w) if a.n_items else np.zeros((0, a.n_hypotheses))
     rows = {
@@ -152,6 +155,8 @@ def time_run(
         node = attribution_node(shapley(fa, seed=seed), fa, fs)
         # every known item, a retracted one with no share (docs/model.md: retraction)
         node = node.reindex(evidence=np.array(known.ids, dtype=object), fill_value=0.0)
+        loo = np.where(retracted, node.attrs["p_final"], node["leave_one_out"].values)
+        node["leave_one_out"] = ("evidence", loo)  # without a retracted item: the same answer
         tree = with_node(tree, ATTRIBUTION, node)
     return tree
 
@@ -217,6 +222,42 @@ def daily_frame(result: xr.DataTree) -> pd.DataFrame | None:
         DAILY,
         {"p_outcome": f"p_{y}", "p_outcome_low": f"p_{y}_low", "p_outcome_high": f"p_{y}_high"},
     )
+
+
+def retracted_items(result: xr.DataTree) -> dict[str, tuple[str, str]]:
+    """The items retracted by the result's as-of day: ``{id: (retraction date, reason)}``.
+
+    In update order; attribution gives them no share and lists them as retracted
+    (docs/model.md, "What was known when"). Empty without retractions.
+
+    Examples
+    --------
+    >>> retracted_items(result)  # doctest: +SKIP
+    {'b': ('2022-02-10', 'forged')}
+    """
+    from .result_schema import scenario_of
+
+    if '"retracted"' not in str(result.attrs.get("scenario_json", "")):
+        return {}  # none: the scenario is not decoded
+    when = str(result.attrs.get("as_of", "") or "")
+    day = dt.date.fromisoformat(when) if when else None
+    return {
+        e.id: (e.retracted.date.isoformat(), e.retracted.reason)
+        for e in scenario_of(result).evidence
+        if e.retracted is not None and (day is None or e.retracted.date <= day)
+    }
+
+
+def retracted_label(date: str, reason: str) -> str:
+    """``"retracted on 10 Feb 2022: forged"``: how a retracted item is listed.
+
+    Examples
+    --------
+    >>> retracted_label("2022-02-10", "forged")
+    'retracted on 10 Feb 2022: forged'
+    """
+    day = dt.date.fromisoformat(date)
+    return f"retracted on {day.day} {day:%b %Y}" + (f": {reason}" if reason else "")
 
 
 def as_of_text(result: xr.DataTree) -> str:

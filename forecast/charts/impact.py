@@ -50,6 +50,26 @@ def _given(table: pd.DataFrame) -> str:
     return f" (the prior {given})" if given else ""
 
 
+def _label(table: pd.DataFrame, item: str) -> str:
+    """The item's row label: its id, shortened; ``(retracted)`` after a retracted item's."""
+    return shorten(item) + (" (retracted)" if item in table.attrs.get("retracted", {}) else "")
+
+
+def _retracted_notes(table: pd.DataFrame) -> list[str]:
+    """The footer line naming the items retracted by the as-of day (no share), with reasons."""
+    from ..time_result import retracted_label
+
+    gone = table.attrs.get("retracted", {})
+    if not gone:
+        return []
+    listed = [f"{shorten(i)} {retracted_label(d, r)}" for i, (d, r) in list(gone.items())[:6]]
+    more = f"; and {len(gone) - 6:,} more (attribution.csv)" if len(gone) > 6 else ""
+    return [
+        "Retracted items count as never seen from their retraction on, so they have no "
+        f"share: {'; '.join(listed)}{more}."
+    ]
+
+
 def plot_impact(result: xr.DataTree) -> Figure:
     r"""Each item's impact: a waterfall in update order, and leave-one-out beside it.
 
@@ -165,7 +185,7 @@ def _waterfall_figure(result: xr.DataTree, table: pd.DataFrame) -> Figure:
     shown = np.sort(important)  # in update order
     n = shown.size
     rows = table.iloc[shown]
-    ids = [shorten(i) for i in rows.index] + ([others_label(rest)] if rest else [])
+    ids = [_label(table, i) for i in rows.index] + ([others_label(rest)] if rest else [])
     label_w = text_width(ids or ["prior"], TICK_SIZE)
     change_texts = [
         f"{signed(pp, 1)} pp ({signed(lo, 2)})"
@@ -185,6 +205,7 @@ def _waterfall_figure(result: xr.DataTree, table: pd.DataFrame) -> Figure:
             f"{len(table):,} items: the {n} that move the final probability most when left "
             f"out are shown, in update order; the other {rest:,} are one row."
         )
+    notes += _retracted_notes(table)
     fig = new_figure(
         width,
         height + legend_height(2) + 0.16 * len(notes),
@@ -237,7 +258,9 @@ def _waterfall_figure(result: xr.DataTree, table: pd.DataFrame) -> Figure:
 
     order = important[np.argsort(-table["p_without"].to_numpy()[important], kind="stable")]
     _loo_panel(ax_l, table, order, panel_w, outcome)
-    loo_ids = [shorten(table.index[i]) for i in order] + ([others_label(rest)] if rest else [])
+    loo_ids = [_label(table, table.index[i]) for i in order] + (
+        [others_label(rest)] if rest else []
+    )
     ax_l.set_yticks(np.arange(n_rows), loo_ids, fontsize=TICK_SIZE)
     ax_l.set_ylim(n_rows - 0.5, -1.35)
     subtitle(ax_l, f"Leave one out: final P({outcome}) without each item", panel_w)
@@ -343,7 +366,7 @@ def _shapley_rows(
     mcse = 100 * table["shapley_mcse"].to_numpy(dtype=float)
     total = float(share.sum())
     prior, final = 100 * table.attrs["p_prior"], 100 * table.attrs["p_final"]
-    labels = [shorten(i) for i in table.iloc[shown].index]
+    labels = [_label(table, i) for i in table.iloc[shown].index]
 
     def cell(value: float, err: float, step: float | None) -> str:
         text = f"{signed(value, 1):>6}"
@@ -399,4 +422,4 @@ def _shapley_notes(
             f"{len(table):,} items: the {n} with the largest shares are shown; the other "
             f"{rest:,} are one row (their shares summed)."
         )
-    return notes
+    return notes + _retracted_notes(table)
