@@ -8,6 +8,7 @@ written), 1 anything else ("internal error", the traceback saved to a file in th
 from __future__ import annotations
 
 import errno
+import gc
 import json
 import os
 import sys
@@ -308,7 +309,10 @@ def main(argv: list[str] | None = None) -> int:
     from .terminal import safe_terminal
 
     with safe_terminal():  # no escape sequence from a name reaches the terminal
-        return _dispatch(args)
+        code = _dispatch(args)
+    if argv is None:  # the command line: the process ends next
+        gc.freeze()  # its last collection skips every object alive now (0.1-0.3 s of CPU)
+    return code
 
 
 def _dispatch(args) -> int:

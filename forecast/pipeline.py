@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from .console import format_table, format_watch, items, plain, progress_printer
 from .errors import InputError
 from .outputs import in_set_of, is_chart_file, writer
+from .renderer import DrawJob, Renderer, early_renderer
 from .scenario import Scenario, load_scenario, printable
 from .view import ResultView, view_of
 
@@ -294,15 +295,28 @@ def _write_run(
     dpi: int,
     processes: int,
     size: Size = "default",
+    renderer: Renderer | None = None,
 ) -> list[str]:
     """Write the run's set into ``staging``; returns the names written.
 
-    The charts and the report share ``result``'s scenario and arrays (decoded, encoded once).
+    The charts and the report by ``renderer`` when there is one (:mod:`forecast.renderer`), else
+    here (also when the renderer failed); here they share ``result``'s scenario and arrays
+    (decoded, encoded once).
     """
     from .results import save_result
 
+    drawer = renderer if charts else None
+    job = DrawJob(result.tree, staging, formats, dpi, size)
+    early = drawer is not None and drawer.ready()
+    if drawer is not None and early:  # drawing while the tables are written
+        drawer.start(job)
     names = [p.name for p in save_result(result.tree, staging).values()]
-    if charts:
+    if drawer is not None and not early:  # the tables written while it imported
+        drawer.start(job)
+    drawn = drawer.finish() if drawer is not None else None
+    if drawn is not None:
+        names += drawn
+    elif charts:
         from .charts import save_all
         from .report import write_report
 
@@ -405,10 +419,13 @@ def run_folder(
         method, draws, seed, as_of, command, str(Path(evidence)),
         charts, formats, dpi, processes, size, draws_csv, say, warn,
     )  # fmt: skip
-    with output_set(
-        out, functools.partial(in_set_of, command="run")
-    ) as staging:  # out/ changes all at once, or not at all
-        return _run_staged(scenario, found, out, staging, options)
+    # charts: a renderer forked now imports matplotlib while this process computes; it is
+    # stopped before the staging folder is kept or removed
+    with (
+        output_set(out, functools.partial(in_set_of, command="run")) as staging,
+        early_renderer(processes if charts else 1) as renderer,
+    ):  # out/ changes all at once, or not at all
+        return _run_staged(scenario, found, out, staging, options, renderer)
 
 
 @dataclass(frozen=True)
@@ -432,12 +449,17 @@ class _RunOptions:
 
 
 def _run_staged(
-    scenario: Scenario, found: Sequence[Any] | None, out: Path, staging: Path, o: _RunOptions
+    scenario: Scenario,
+    found: Sequence[Any] | None,
+    out: Path,
+    staging: Path,
+    o: _RunOptions,
+    renderer: Renderer | None = None,
 ) -> RunOutcome:
     """Run the model and write the run's artefacts into ``staging`` (:func:`run_folder`).
 
     ``found`` is :func:`find_indicators`' answer; ``out`` the output folder, whose
-    ``posterior.nc`` is the previous run.
+    ``posterior.nc`` is the previous run; ``renderer`` draws the charts (:func:`_write_run`).
     """
     from .inference import ForecastWarning, run
     from .labels import display_names
@@ -469,7 +491,7 @@ def _run_staged(
     if found is not None:
         result, table = watch_into(result, found, warn=o.warn)
     names = _write_run(view_of(result), staging, charts=o.charts, formats=o.formats, dpi=o.dpi,
-                       processes=o.processes, size=o.size)  # fmt: skip
+                       processes=o.processes, size=o.size, renderer=renderer)  # fmt: skip
     if o.draws_csv:  # forecast.draws
         names.append(writer("draws")(result, staging).name)
     if table is not None:  # its chart, if any, drawn by save_all with the others

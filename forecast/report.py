@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import html
 import json
-from collections.abc import Mapping
+import re
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -39,7 +40,16 @@ from .scenario import EvidenceItem, Scenario
 from .time_result import retracted_items, retracted_label
 from .view import ResultView, checked_view
 
-__all__ = ["CSP", "escape", "how_it_resolved", "page_head", "report_html", "write_report"]
+__all__ = [
+    "CSP",
+    "chart_marks",
+    "escape",
+    "fill_charts",
+    "how_it_resolved",
+    "page_head",
+    "report_html",
+    "write_report",
+]
 
 _CSS = """
 :root { --ink: #222; --muted: #666; --rule: #ddd; --accent: #0072B2; }
@@ -456,6 +466,7 @@ def report_html(
     *,
     warning: str | None = None,
     svg_files: Mapping[str, Path] | None = None,
+    svgs: Mapping[str, str] | None = None,
 ) -> str:
     """Return the briefing report as one self-contained HTML document.
 
@@ -476,7 +487,8 @@ def report_html(
         Content-Security-Policy says so to the browser too). ``warning``, if given, is shown
         at the top (e.g. that the input files changed since the result was computed).
         ``svg_files``: charts already written by :func:`forecast.save_all` for this result
-        (``{"timeline": Path("out/timeline.svg"), ...}``), inlined instead of drawn again.
+        (``{"timeline": Path("out/timeline.svg"), ...}``), inlined instead of drawn again;
+        ``svgs``: the same as text, put in as given (e.g. the marks of :func:`chart_marks`).
 
     Examples
     --------
@@ -507,11 +519,10 @@ def report_html(
         for o in charts_of("run")
         if o.in_report
     }
-    saved = {
-        name: inline_svg(Path(path).read_text(encoding="utf-8"), salt=name)
-        for name, path in (svg_files or {}).items()
-        if name in captions or name in ("watch", "by_date")
-    }
+    shown = [*captions, "watch", "by_date"]
+    saved = {n: inline_svg(Path(p).read_text(encoding="utf-8"), salt=n)
+             for n, p in (svg_files or {}).items() if n in shown}  # fmt: skip
+    saved.update({n: text for n, text in (svgs or {}).items() if n in shown})
     watch_svg = saved.pop("watch", None)
     by_date_svg = saved.pop("by_date", None)
     drawn = figures(
@@ -546,6 +557,38 @@ def report_html(
 </body>
 </html>
 """
+
+
+def chart_marks(names: Sequence[str]) -> dict[str, str]:
+    """Return a mark for each chart, to give :func:`report_html` as ``svgs`` before it is drawn.
+
+    :func:`fill_charts` puts the charts in later. A mark is an HTML comment: no text of the
+    report's (all escaped) can hold one.
+
+    Examples
+    --------
+    >>> chart_marks(["impact"])
+    {'impact': '<!--forecast-chart:impact-->'}
+    """
+    return {name: f"<!--forecast-chart:{name}-->" for name in names}
+
+
+def fill_charts(text: str, svg_files: Mapping[str, Path]) -> str:
+    """Return ``text`` with each mark of :func:`chart_marks` replaced by the chart's inline SVG.
+
+    The same page :func:`report_html` gives with ``svg_files``.
+
+    Examples
+    --------
+    >>> fill_charts("<p><!--forecast-chart:ach--></p>", {"ach": Path("out/ach.svg")})  # doctest: +SKIP
+    '<p><svg ...></svg></p>'
+    """
+
+    def chart(match: re.Match) -> str:
+        name = match[1]
+        return inline_svg(Path(svg_files[name]).read_text(encoding="utf-8"), salt=name)
+
+    return re.sub(r"<!--forecast-chart:([\w-]+)-->", chart, text)
 
 
 def _watch_section(result: xr.DataTree, top: int = 10, svg: str | None = None) -> str:

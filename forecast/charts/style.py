@@ -10,7 +10,7 @@ import functools
 import json
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, Literal
 
 import matplotlib as mpl
@@ -224,25 +224,62 @@ def finish_rows_chart(
 
 
 def wrap_text(text: str, size: float, width: float, *, weight: str = "normal") -> str:
-    """Greedy word wrap of ``text`` to ``width`` inches at ``size`` points."""
+    r"""Greedy word wrap of ``text`` to ``width`` inches at ``size`` points.
+
+    Each line takes words while the line stays within ``width`` (a word wider than that has a
+    line of its own). The lines are those of trying every word in turn, found with a few
+    measurements a line (:func:`_line_end`): a text is never narrower than a text it begins with.
+
+    Examples
+    --------
+    >>> wrap_text("one two three", 9, 0.7)
+    'one two\nthree'
+    """
     nbsp = "\u00a0"
     # an as-of date stays on one line
     text = re.sub(r"as of \d{1,2} \w{3}( \d{4})?", lambda m: m[0].replace(" ", nbsp), str(text))
     lines: list[str] = []
     for paragraph in text.split("\n"):
-        start = len(lines)
-        for word in paragraph.split(" "):
-            if not word:
-                continue
-            if (
-                len(lines) > start
-                and text_width([f"{lines[-1]} {word}".replace(nbsp, " ")], size, weight=weight)
-                <= width
-            ):
-                lines[-1] = f"{lines[-1]} {word}"
-            else:
-                lines.append(word)
+        words = [word for word in paragraph.split(" ") if word]
+        measure = functools.partial(_words_width, words, size, weight)
+        start = 0
+        while start < len(words):
+            end = _line_end(words, start, measure, width)
+            lines.append(" ".join(words[start:end]))
+            start = end
     return "\n".join(lines).replace(nbsp, " ")
+
+
+def _words_width(words: Sequence[str], size: float, weight: str, start: int, end: int) -> float:
+    """Width in inches of ``words[start:end]`` joined by spaces (no-break spaces as spaces)."""
+    return text_width([" ".join(words[start:end]).replace("\u00a0", " ")], size, weight=weight)
+
+
+def _line_end(
+    words: Sequence[str], start: int, measure: Callable[[int, int], float], width: float
+) -> int:
+    """The end of the line starting at ``words[start]``: the most words within ``width`` (>= 1).
+
+    ``measure(i, j)`` is the width of ``words[i:j]`` joined by spaces. A guess from the width
+    per character of the rest of the paragraph, then one word at a time from there: usually two
+    or three measurements a line, where trying each word in turn takes one per word.
+    """
+    n = len(words)
+    if n - start == 1:
+        return n
+    whole = measure(start, n)
+    if whole <= width:  # all of it fits: so does every beginning of it
+        return n
+    room = (sum(len(w) + 1 for w in words[start:]) - 1) * width / whole  # characters, about
+    end, used = start + 1, len(words[start])
+    while end < n - 1 and used + 1 + len(words[end]) <= room:
+        used += 1 + len(words[end])
+        end += 1
+    while end > start + 1 and measure(start, end) > width:
+        end -= 1
+    while end < n and measure(start, end + 1) <= width:
+        end += 1
+    return end
 
 
 def percent_axis(axis: Axis) -> None:
