@@ -79,8 +79,8 @@ def result_as_of(
     True
     """
     from .inference import DEFAULT_DRAWS, ForecastWarning, run
-    from .pipeline import find_indicators, watch_into
     from .result_schema import scenario_of
+    from .watching import find_indicators, watch_into
 
     if as_of is None:
         assert saved is not None, "no saved result and no --as-of"

@@ -19,7 +19,7 @@ from .cli_parser import build_parser
 from .console import indicators_summary, plain, scenario_summary, score_line, score_table
 from .datenotes import date_notes
 from .errors import InputError
-from .pipeline import check_out, find_indicators
+from .pipeline import check_out
 from .scenario import (
     EvidenceItem,
     Priors,
@@ -29,6 +29,7 @@ from .scenario import (
     new_evidence,
     printable,
 )
+from .watching import find_indicators
 
 __all__ = ["main"]
 
@@ -243,7 +244,7 @@ def _cmd_observe(args) -> int:
     import datetime as dt
 
     from .observations import observe
-    from .pipeline import indicators_folder
+    from .watching import indicators_folder
 
     scenario = load_scenario(args.priors, args.evidence, named=args.evidence_named)
     folder = indicators_folder(args.indicators, args.evidence, args.priors)

@@ -8,24 +8,34 @@ from __future__ import annotations
 
 import sys
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 from .inputs.text import printable
 from .inputs.text import printable_lines as plain  # analyst text for the terminal, by line
 
 __all__ = [
+    "Say",
     "format_table",
     "format_watch",
     "indicators_summary",
     "items",
     "plain",
     "progress_printer",
+    "quiet",
     "scenario_summary",
     "score_line",
     "score_table",
     "some",
 ]
+
+Say = Callable[[str], None]
+"""Where a pipeline says a line: ``print``, a logger, or :func:`quiet`."""
+
+
+def quiet(text: str) -> None:
+    """Say nothing: the default ``say`` and ``warn`` of the pipelines called from Python."""
+
 
 TABLE_ROWS = 60  # run prints every step up to this many; beyond, the prior and the latest
 TABLE_TAIL = 40

@@ -15,10 +15,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .console import some
+from .console import Say, quiet, some
 from .errors import InputError
 from .outputs import in_set_of
-from .pipeline import Say, check_out, quiet
+from .pipeline import check_out
 
 if TYPE_CHECKING:
     import pandas as pd

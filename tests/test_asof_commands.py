@@ -253,7 +253,7 @@ def test_an_indicator_seen_by_its_event_date_counts_as_seen_in_time(tmp_path, ca
     `validate` and the report say which."""
     import forecast
     from forecast.observations import seen_in_time
-    from forecast.pipeline import watch_into
+    from forecast.watching import watch_into
 
     over = {"likelihoods": dict(SEEN), **over}
     item = item_dict("sign", date="2022-02-15", **over)

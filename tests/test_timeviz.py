@@ -18,11 +18,11 @@ from forecast.charts.by_date import plot_by_date
 from forecast.charts.export import figures
 from forecast.charts.timeline import plot_timeline
 from forecast.charts.timeline_time import MAX_RETRACTION_LABELS, row_x, time_line
-from forecast.pipeline import watch_into
 from forecast.report import report_html
 from forecast.report_time import milestones
 from forecast.scenario import Scenario
 from forecast.time_result import by_date_frame, daily_frame
+from forecast.watching import watch_into
 
 OPENED = dt.date(2022, 1, 1)
 HYPS = {"calm": {"prior": 0.6, "p_outcome": 0.1}, "storm": {"prior": 0.4, "p_outcome": [0.5, 0.9]}}
