@@ -452,7 +452,8 @@ def result_for(
 
     :func:`forecast.asof_commands.result_as_of`: with ``as_of`` naming another day than the saved
     result's, the scenario files are run as of that day (the saved result's seed, draws and
-    method; the defaults when nothing is saved). Without ``as_of`` the saved result must exist.
+    method; the defaults when nothing is saved). Without ``as_of``, or when ``result`` names a
+    file, the saved result must exist.
 
     Examples
     --------
@@ -462,7 +463,8 @@ def result_for(
     from .asof_commands import result_as_of
 
     path = Path(result) if result else Path(out) / "posterior.nc"
-    saved = saved_result(out, result) if as_of is None or path.is_file() else None
+    named = result is not None  # a file the user named must exist, --as-of or not
+    saved = saved_result(out, result) if as_of is None or named or path.is_file() else None
     return result_as_of(
         saved, as_of, priors=priors, evidence=evidence, evidence_named=evidence_named,
         indicators=indicators, warn=warn,

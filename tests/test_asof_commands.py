@@ -173,6 +173,23 @@ def test_bad_as_of_is_refused_on_every_command(tmp_path, capsys, command, as_of,
     assert snapshot(out) == before
 
 
+@pytest.mark.parametrize("command", ["report", "charts"])
+def test_a_named_result_that_is_missing_is_refused_with_as_of(tmp_path, capsys, command):
+    """``--result`` names a file: it must exist, ``--as-of`` or not (no silent recompute)."""
+    priors, evidence = folder(tmp_path / "s")
+    out = tmp_path / "s" / "out"
+    run(priors, evidence, out)
+    before = snapshot(out)
+    capsys.readouterr()
+    missing = tmp_path / "nope.nc"
+    code = cli(priors, evidence, command, "--out", str(out), "--result", str(missing),
+               "--as-of", DAY)  # fmt: skip
+    err = capsys.readouterr().err
+    assert code == 2, err
+    assert "no saved result" in err and "Traceback" not in err
+    assert snapshot(out) == before
+
+
 @pytest.mark.parametrize("command", ["report", "charts", "watch"])
 def test_every_command_says_the_days_passed_since_the_as_of_day(tmp_path, capsys, command):
     """An open question whose as-of day is before today: how many days passed, how to count."""
