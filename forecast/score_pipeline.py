@@ -76,8 +76,9 @@ def _recalibrate(scored: list, loaded: list, unresolved: list, seed: int, warn: 
     return recal
 
 
-def _as_of(loaded: list, as_of: str, say: Say) -> list:
-    """The ``(name, scenario, file)`` entries as they stood on ``as_of``; say what that means."""
+def _as_of(loaded: list, as_of: str, say: Say) -> tuple[list, list[str]]:
+    """The ``(name, scenario, file)`` entries as they stood on ``as_of``, and the names of the
+    questions resolved after it (open then); say what that means."""
     from .asof import parse_day
     from .asof_commands import scenario_as_of, score_as_of_note
 
@@ -89,7 +90,7 @@ def _as_of(loaded: list, as_of: str, say: Say) -> list:
     ]  # fmt: skip
     for line in score_as_of_note(day, opened):
         say(line)
-    return out
+    return out, opened
 
 
 def score_folders(
@@ -128,16 +129,18 @@ def score_folders(
     loaded = load_scenarios(dirs)  # bad files anywhere: every problem listed, exit 2
     names = _unique_names([n for n, _, _ in loaded], [str(d) for d in dirs])
     loaded = [(n, s, f) for n, (_, s, f) in zip(names, loaded, strict=True)]
+    opened: list[str] = []  # resolved after the as-of day: open then, said by _as_of
     if as_of is not None:
-        loaded = _as_of(loaded, as_of, say)
+        loaded, opened = _as_of(loaded, as_of, say)
     from .portfolio import score_in_parallel
 
     ready, posts = score_in_parallel(loaded, seed=seed, workers=workers, scheduler=scheduler)
     scores = score_entries(loaded, scored=ready)
     scored = scores.attrs["scored"]
-    unresolved = scores.attrs["unresolved"]
-    if unresolved:
+    if unresolved := [n for n in scores.attrs["unresolved"] if n not in opened]:
         say(f"not resolved (skipped): {some(unresolved)}")
+    if not scored and opened:
+        raise InputError(f"no question was resolved on or before --as-of {as_of}")
     if not scored:
         raise InputError(
             "no resolved scenario to score; add a 'resolution:' block to priors.yaml "

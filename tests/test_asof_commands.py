@@ -143,9 +143,13 @@ def test_score_as_of_equals_scoring_without_the_later_items(tmp_path, capsys):
     assert api["final_p"].iloc[0] == pytest.approx(want["final_p"].iloc[0], abs=1e-8)
     assert "resolved after 2022-02-25, so still open then (not scored): q2" in said
     assert "day(s) have passed since 2022-02-25" in said
-    # before any resolution nothing is resolved: refused, nothing written
+    assert "not resolved (skipped)" not in said  # q2 is said once, as open then
+    # before any resolution nothing is resolved: refused (saying why), nothing written
     code = main(["score", str(q1), "--out", str(tmp_path / "none"), "--as-of", "2022-02-14"])
+    std = capsys.readouterr()
     assert code == 2 and not (tmp_path / "none").exists()
+    assert "no question was resolved on or before --as-of 2022-02-14" in std.err
+    assert "not resolved (skipped)" not in std.out
 
 
 BAD_DAYS = [("2022-02-30", "--as-of: expected a date"), ("soon", "--as-of: expected a date"),
