@@ -77,8 +77,10 @@ def _recalibrate(scored: list, loaded: list, unresolved: list, seed: int, warn: 
 
 
 def _as_of(loaded: list, as_of: str, say: Say) -> tuple[list, list[str]]:
-    """The ``(name, scenario, file)`` entries as they stood on ``as_of``, and the names of the
-    questions resolved after it (open then); say what that means."""
+    """The ``(name, scenario, file)`` entries as they stood on ``as_of``; say what that means.
+
+    Also returns the names of the questions resolved after it (open then).
+    """
     from .asof import parse_day
     from .asof_commands import scenario_as_of, score_as_of_note
 
