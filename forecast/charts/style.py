@@ -255,22 +255,28 @@ def _words_width(words: Sequence[str], size: float, weight: str, start: int, end
     return text_width([" ".join(words[start:end]).replace("\u00a0", " ")], size, weight=weight)
 
 
+PROBE_WORDS = 40
+"""Words measured to guess where a line ends (more than a chart's line holds)."""
+
+
 def _line_end(
     words: Sequence[str], start: int, measure: Callable[[int, int], float], width: float
 ) -> int:
     """The end of the line starting at ``words[start]``: the most words within ``width`` (>= 1).
 
     ``measure(i, j)`` is the width of ``words[i:j]`` joined by spaces. A guess from the width
-    per character of the rest of the paragraph, then one word at a time from there: usually two
-    or three measurements a line, where trying each word in turn takes one per word.
+    per character of the next :data:`PROBE_WORDS` words (never the whole rest of a long
+    paragraph: that would make wrapping quadratic), then one word at a time from there: usually
+    two or three measurements a line, where trying each word in turn takes one per word.
     """
     n = len(words)
     if n - start == 1:
         return n
-    whole = measure(start, n)
-    if whole <= width:  # all of it fits: so does every beginning of it
+    probe = min(n, start + PROBE_WORDS)
+    probed = measure(start, probe)
+    if probe == n and probed <= width:  # all of it fits: so does every beginning of it
         return n
-    room = (sum(len(w) + 1 for w in words[start:]) - 1) * width / whole  # characters, about
+    room = (sum(len(w) + 1 for w in words[start:probe]) - 1) * width / probed  # characters
     end, used = start + 1, len(words[start])
     while end < n - 1 and used + 1 + len(words[end]) <= room:
         used += 1 + len(words[end])
