@@ -271,16 +271,22 @@ class Renderer:
 
         While it has not, the caller may do other work first (``forecast run`` writes its tables).
         """
-        if not self._ready:
+        if not self._ready and self.error is None:
             with contextlib.suppress(OSError, EOFError):
-                self._ready = self._conn.poll() and self._conn.recv_bytes() == READY
+                if self._conn.poll():
+                    message = self._conn.recv_bytes()
+                    self._ready = message == READY
+                    if not self._ready:  # its imports failed: keep why (finish() says so)
+                        self.error = str(_unpickled(message)[1])
         return self._ready
 
     def start(self, job: DrawJob) -> None:
         """Hand the renderer ``job`` and return at once (:meth:`finish` waits for it)."""
+        if self.error is not None:  # it failed before: finish() says why, the caller draws
+            return
         try:
             self._conn.send_bytes(pickle.dumps(job, protocol=pickle.HIGHEST_PROTOCOL))
-        except (OSError, pickle.PickleError) as exc:  # the renderer died, or an odd result
+        except Exception as exc:  # the renderer died, or a result pickle cannot write
             self.error = repr(exc)
 
     def finish(self) -> list[str] | None:
@@ -315,6 +321,14 @@ class Renderer:
         """Kill the renderer now (its helpers die with it) and wait for it: nothing more is written."""
         self._process.kill()
         self.close()
+
+
+def _unpickled(message: bytes) -> tuple[str, object]:
+    """A ``(status, value)`` message of the renderer; ``("error", why)`` if it is not one."""
+    try:
+        return pickle.loads(message)
+    except Exception as exc:
+        return "error", repr(exc)
 
 
 @contextlib.contextmanager

@@ -129,6 +129,25 @@ def test_a_failing_renderer_leaves_the_drawing_to_this_process(tmp_path, monkeyp
     assert two == _run(tmp_path, "one", 1)
 
 
+def test_a_renderer_whose_imports_failed_says_why(uncertain_result, tmp_path, monkeypatch):
+    """Its error message, read by ready(), is kept: finish() gives it, nothing is drawn there."""
+
+    def broken() -> None:
+        raise RuntimeError("imports broke")
+
+    monkeypatch.setattr(renderer, "warm_up", broken)  # before the fork: the renderer has it
+    early = renderer.Renderer(2)
+    deadline = time.monotonic() + 120  # a busy machine: a generous limit, not a sleep
+    while early.error is None and not early.ready() and time.monotonic() < deadline:
+        time.sleep(0.05)  # polling a condition
+    assert early.error is not None and "imports broke" in early.error
+    out = tmp_path / "drawn"
+    out.mkdir()
+    early.start(renderer.DrawJob(uncertain_result, out, ("svg",), 40))
+    assert early.finish() is None and "imports broke" in early.error
+    assert not list(out.iterdir())
+
+
 def test_no_renderer_for_one_process():
     with renderer.early_renderer(1) as early:
         assert early is None
