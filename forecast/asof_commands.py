@@ -22,21 +22,17 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import warnings
-from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 from .asof import parse_day, resolve_as_of
+from .console import Say, quiet
 from .scenario import Scenario, load_scenario
 
 if TYPE_CHECKING:
     import xarray as xr
 
 __all__ = ["as_of_lines", "result_as_of", "scenario_as_of", "score_as_of_note"]
-
-
-def _silent(text: str) -> None:
-    """Say nothing (the default ``warn``)."""
 
 
 def result_as_of(
@@ -47,7 +43,7 @@ def result_as_of(
     evidence: str | Path,
     evidence_named: bool = True,
     indicators: str | Path | None = None,
-    warn: Callable[[str], None] = _silent,
+    warn: Say = quiet,
 ) -> xr.DataTree:
     """Return ``saved``, or the scenario recomputed as of ``as_of`` when that is another day.
 

@@ -46,7 +46,6 @@ __all__ = [
     "decode",
     "encoded",
     "remember",
-    "tree_of",
     "view_of",
 ]
 
@@ -211,17 +210,6 @@ def view_of(result: xr.DataTree | ResultView) -> ResultView:
     if isinstance(result, ResultView):
         return result
     return ResultView(result, decode(result.attrs["scenario_json"]))
-
-
-def tree_of(result: xr.DataTree | ResultView) -> xr.DataTree:
-    """The tree of ``result`` (a view's, or ``result`` itself).
-
-    Examples
-    --------
-    >>> tree_of(view_of(result)) is result  # doctest: +SKIP
-    True
-    """
-    return result.tree if isinstance(result, ResultView) else result
 
 
 def checked_view(result: object) -> ResultView:
