@@ -138,8 +138,6 @@ def _retracted(result: xr.DataTree) -> str:
     if not gone:
         return ""
     items = [e for e in scenario_of(result).evidence if e.id in gone]
-    if not items:
-        return ""
     rows = "".join(
         f'<tr><td class="id">{_e(e.id)}</td><td>{_e(e.title)}</td>'
         f'<td class="num">{_e(e.date)}</td><td class="num">{_e(e.retracted.date)}</td>'
@@ -168,7 +166,7 @@ def _lapsed(result: xr.DataTree) -> str:
         return ""
     lapsed = table[table["status"] == "lapsed"]
     if not len(lapsed):
-        return _seen_late(table.attrs.get("seen_late", []), "Lapsed indicators")
+        return _seen_late(table.attrs.get("seen_late", []), "Indicators recorded late")
     o = table.attrs["outcome"]
     shown = display_names(result).outcome
     now = float(table.attrs["p_outcome"])
