@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import gc
 import multiprocessing
 import os
 import pickle
@@ -107,9 +108,19 @@ def _fork_context() -> Any:
 
 
 def _start(process: Any) -> None:
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DeprecationWarning)  # fork beside BLAS threads
-        process.start()
+    """Fork ``process`` with every object alive now frozen for the garbage collector.
+
+    The child's collections then skip the parent's objects (imports, the result), which it
+    would otherwise walk, and copy page by page, at each full collection: about 0.1 s of a
+    cold ``forecast run``. This process's objects are collected as before (unfrozen).
+    """
+    gc.freeze()
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)  # fork beside BLAS threads
+            process.start()
+    finally:
+        gc.unfreeze()
 
 
 def _take_all(fn: Callable[[str], None], tasks: Sequence[str], counter: Any) -> None:
@@ -235,6 +246,7 @@ def _serve(conn: Any, other_end: Any, parent: int, processes: int) -> None:
     other_end.close()  # the parent's end: closing it there must end the wait below
     try:
         warm_up()  # while the parent computes the run
+        gc.freeze()  # the modules just imported, as _start did the parent's objects
         conn.send_bytes(READY)
 
         try:

@@ -111,7 +111,15 @@ def save_figure(fig: Figure, path: Path | IO[bytes], fmt: str, dpi: int, salt: s
     """
     dpi = min(dpi, (MAX_PIXELS - 1) / max(fig.get_size_inches()))
     metadata = {"Date": None} if fmt == "svg" else {"CreationDate": None}
-    with mpl.rc_context({"svg.fonttype": "none", "svg.hashsalt": salt, "pdf.fonttype": 42}):
+    # unhinted glyphs: at 200 dpi they look the same, take a fifth less time to draw (issue 21,
+    # point 13), and give the PNG the SVG's text metrics (SVG text is measured unhinted)
+    rc = {
+        "svg.fonttype": "none",
+        "svg.hashsalt": salt,
+        "pdf.fonttype": 42,
+        "text.hinting": "no_hinting",
+    }
+    with mpl.rc_context(rc):
         if fmt == "png":  # the same pixels, encoded faster than by Pillow (forecast.charts.png)
             save_png(fig, path, dpi=dpi)
         else:
