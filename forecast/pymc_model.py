@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .model import Arrays, encode, step_weights
+from .asof import retractions
+from .model import Arrays, encode, step_weights, subset_weights
 from .scenario import Scenario
 from .timing import Timing, day_number, timing_of
 
@@ -45,8 +46,10 @@ def build_model(
     step : int, optional
         How many items have been seen (default: all).
     day : date, optional
-        With a deadline: the day "no event by the end of" is read at (default: the date of the
-        step's last item, ``opened`` for step 0, as the trajectory's rows). Ignored without one.
+        The model's day (default: the date of the step's last item, ``opened`` for step 0, as
+        the trajectory's rows): an item retracted on or before it weighs 0, the ranks of its
+        group recomputed without it (docs/model.md, "What was known when"); with a deadline,
+        also the day "no event by the end of" is read at.
 
     Returns
     -------
@@ -68,13 +71,18 @@ def build_model(
         raise ValueError(f"step must be in 0..{a.n_items}, got {step}")
     survival = None
     priors = scenario.priors
+    if day is None:
+        day = scenario.evidence[step - 1].date if step else priors.opened
     if priors.deadline is not None:
-        if day is None:
-            day = scenario.evidence[step - 1].date if step else priors.opened
         assert day is not None  # a deadline needs opened (validated)
         timing = timing_of(priors, a.p_mean, a.p_sd)
         survival = survival_data(a, timing, day_number(day))
-    data = model_data(a, step, survival=survival)
+    weight = None
+    gone = {item_id for _, item_id in retractions(scenario, day)}  # undated: every one
+    if gone:
+        seen = [k < step and e.id not in gone for k, e in enumerate(scenario.evidence)]
+        weight = subset_weights(a, np.array(seen, dtype=bool))
+    data = model_data(a, step, weight=weight, survival=survival)
     return _pymc_model(a, scenario.hypotheses, scenario.ids, data)
 
 

@@ -48,15 +48,16 @@ def _importance_mean(model, draws: int, seed: int) -> tuple[float, float]:
 @pytest.mark.parametrize("timing", ["uniform", "constant"])
 def test_the_survival_term_gives_the_contracts_probability(timing):
     """The model's posterior mean of ``p_outcome`` given "no event by day 45" (every item seen,
-    intervals on ``p_h``, a ``by:`` shape) equals the contract's ``P(Y | E, none by d)`` within
-    4.5 standard errors of an importance-sampling estimate over the model's prior."""
+    a2 retracted on day 30, intervals on ``p_h``, a ``by:`` shape) equals the contract's
+    ``P(Y | E, none by d)`` within 4.5 standard errors of an importance-sampling estimate over
+    the model's prior."""
     s = time_scenario(timing)
     model = forecast.build_model(s, step=4, day=dt.date.fromisoformat(day(45)))
-    _, want = reference(HYPS, timing, N_DAYS, items_log_lik(["a1", "a2", "b1", "c1"]), 45)
+    _, want = reference(HYPS, timing, N_DAYS, items_log_lik(["a1", "b1", "c1"]), 45)
     got, se = _importance_mean(model, 200_000, 5)
     assert abs(got - want) < 4.5 * se, (got, want, se)
     # the day matters: the same model read at opened has no survival term
-    _, at_open = reference(HYPS, timing, N_DAYS, items_log_lik(["a1", "a2", "b1", "c1"]), 0)
+    _, at_open = reference(HYPS, timing, N_DAYS, items_log_lik(["a1", "b1", "c1"]), 0)
     assert abs(at_open - want) > 20 * se
 
 
@@ -77,6 +78,23 @@ def test_point_inputs_give_the_closed_form_and_finite_gradients():
         assert float(pm.draw(model["p_outcome"], random_seed=1)) == pytest.approx(want, abs=1e-12)
         grad = model.compile_dlogp()(model.initial_point())
         assert np.all(np.isfinite(grad)), (d, grad)
+
+
+def test_build_model_leaves_out_the_items_retracted_by_its_day():
+    """``build_model``'s weights are the trajectory's on the model's day: a2 (retracted on day
+    30) still counts at step 3 (day 12, its group weight 1/3 beside a1), not at step 4 (day 40:
+    weight 0, a1's back to 1), nor on day 30 itself; the weights by hand."""
+    s = time_scenario("uniform")
+    ids = [i["id"] for i in ITEMS]
+
+    def weights(**kw) -> dict[str, float]:
+        w = forecast.build_model(s, **kw)["weight"].get_value()
+        return {x: float(v) for x, v in zip(ids, w, strict=True) if v}
+
+    assert weights(step=3) == pytest.approx({"a1": 1.0, "a2": 2 / 1.5 - 1, "b1": 1.0}, abs=1e-15)
+    assert weights(step=4) == {"a1": 1.0, "b1": 1.0, "c1": 1.0}
+    assert weights(step=3, day=dt.date.fromisoformat(day(30))) == {"a1": 1.0, "b1": 1.0}
+    assert weights(step=3, day=dt.date.fromisoformat(day(29)))["a2"] == pytest.approx(1 / 3)
 
 
 def _interval_item_scenario():
