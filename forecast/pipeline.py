@@ -214,13 +214,9 @@ def _write_run(
     from .results import save_result
 
     drawer = renderer if charts else None
-    job = DrawJob(result.tree, staging, formats, dpi, size)
-    early = drawer is not None and drawer.ready()
-    if drawer is not None and early:  # drawing while the tables are written
-        drawer.start(job)
+    if drawer is not None:  # drawing (once it has imported) while the tables are written
+        drawer.start(DrawJob(result.tree, staging, formats, dpi, size))
     names = [p.name for p in save_result(result.tree, staging).values()]
-    if drawer is not None and not early:  # the tables written while it imported
-        drawer.start(job)
     drawn = drawer.finish() if drawer is not None else None
     if drawn is not None:
         names += drawn
