@@ -150,6 +150,39 @@ def test_a_renderer_whose_imports_failed_says_why(uncertain_result, tmp_path, mo
     assert not list(out.iterdir())
 
 
+def test_a_job_handed_over_before_the_renderer_is_ready_does_not_wait(
+    uncertain_result, tmp_path, monkeypatch
+):
+    """start() returns while the renderer still imports (held here until a file exists), with
+    a job larger than the pipe holds; the renderer takes it once ready and draws it."""
+    import threading
+
+    release = tmp_path / "release"
+
+    def held() -> None:
+        end = time.monotonic() + 300  # a generous limit: the test releases it
+        while not release.exists() and time.monotonic() < end:
+            time.sleep(0.01)  # polling a condition
+
+    monkeypatch.setattr(renderer, "warm_up", held)  # before the fork: the renderer has it
+    big = uncertain_result.copy()
+    big.attrs["padding"] = "x" * 4_000_000  # far more than a pipe's buffer
+    out = tmp_path / "out"
+    out.mkdir()
+    early = renderer.Renderer(2)
+    try:
+        starting = threading.Thread(
+            target=early.start, args=(renderer.DrawJob(big, out, ("svg",), 40),), daemon=True
+        )
+        starting.start()
+        starting.join(timeout=60)  # generous: returning takes milliseconds
+        assert not starting.is_alive(), "start() waited for the renderer to be ready"
+    finally:
+        release.touch()
+    assert early.finish() is not None, early.error
+    assert early.error is None and (out / "report.html").exists()
+
+
 def test_no_renderer_for_one_process():
     with renderer.early_renderer(1) as early:
         assert early is None
