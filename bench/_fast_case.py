@@ -20,14 +20,9 @@ def main() -> None:
     ap.add_argument("--out", required=True)
     args = ap.parse_args()
     import forecast
+    from spec import load  # the scenario the baseline and the reference read (no time)
 
-    if args.scenario == "bundled":
-        scenario = forecast.load_scenario(HERE.parent / "priors.yaml", HERE.parent / "evidence")
-    else:
-        from synth import baseline_scenario
-
-        scenario = forecast.Scenario.from_dict(baseline_scenario())
-    t = forecast.run(scenario)["trajectory"]
+    t = forecast.run(forecast.Scenario.from_dict(load(args.scenario)))["trajectory"]
     out = {
         "p_outcome": t["p_outcome"].values.tolist(),
         "low": t["p_outcome_low"].values.tolist(),

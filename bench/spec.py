@@ -94,15 +94,33 @@ def parse(data: dict) -> Spec:
     )
 
 
+TIME_FIELDS = ("opened", "resolution", "deadline", "timing")
+"""The priors' fields of MODEL.md's "Time", which the baseline and the reference leave out."""
+
+
+def timeless(scenario: dict) -> dict:
+    """``scenario`` without time: no window, no resolution, no ``by:`` on a hypothesis.
+
+    The hand-written PyMC baseline and the reference implement the model without time (a
+    notebook's model), so all three tools are compared on the bundled scenario without it.
+    """
+    priors = {k: v for k, v in scenario["priors"].items() if k not in TIME_FIELDS}
+    priors["hypotheses"] = {
+        name: {k: v for k, v in h.items() if k != "by"} for name, h in priors["hypotheses"].items()
+    }
+    return {**scenario, "priors": priors}
+
+
 def load(which: str) -> dict:
-    """``"bundled"`` (priors.yaml + evidence/, parsed by forecast's loader) or ``"synth12"``."""
+    """``"bundled"`` (priors.yaml + evidence/, parsed by forecast's loader, :func:`timeless`)
+    or ``"synth12"``."""
     if which == "bundled":
         from pathlib import Path
 
         from forecast.scenario import load_scenario
 
         root = Path(__file__).resolve().parent.parent
-        return load_scenario(root / "priors.yaml", root / "evidence").to_dict()
+        return timeless(load_scenario(root / "priors.yaml", root / "evidence").to_dict())
     if which == "synth12":
         from synth import baseline_scenario
 
