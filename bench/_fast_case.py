@@ -19,8 +19,9 @@ def main() -> None:
     ap.add_argument("scenario", choices=["bundled", "synth12"])
     ap.add_argument("--out", required=True)
     args = ap.parse_args()
-    import forecast
     from spec import load  # the scenario the baseline and the reference read (no time)
+
+    import forecast
 
     t = forecast.run(forecast.Scenario.from_dict(load(args.scenario)))["trajectory"]
     out = {
