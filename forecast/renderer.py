@@ -2,11 +2,13 @@
 
 ``forecast run`` spends most of its time drawing. :func:`early_renderer` forks one process, the
 renderer, as soon as the scenario has been read: it imports matplotlib and the chart modules
-while this process computes the run, and says when it is ready (:meth:`Renderer.ready`: until
-then this process may do other work). :meth:`Renderer.start` hands it the result (pickled, about
-0.5 MB for the bundled run); the renderer forks its helpers (``processes - 1``, inheriting every
-import), and together they take the charts and the report's page from one queue, the costliest
-first (:data:`COST_ORDER`); the renderer then puts the charts into ``report.html``.
+while this process computes the run. :meth:`Renderer.start` hands it the result (pickled, about
+0.5 MB for the bundled run) as soon as the run is computed, through a thread, so that this
+process writes the run's tables meanwhile; the renderer takes it once its imports are done
+(:meth:`Renderer.ready` says whether they are) and forks its helpers (``processes - 1``,
+inheriting every import), and together they take the charts and the report's page from one
+queue, the costliest first (:data:`COST_ORDER`); the renderer then puts the charts into
+``report.html``.
 :meth:`Renderer.finish` waits for it. A run that fails kills it (:func:`early_renderer`).
 
 Nothing a run writes depends on which process drew it. When the renderer cannot start (no
@@ -113,15 +115,18 @@ def _start(process: Any) -> None:
 
     The child's collections then skip the parent's objects (imports, the result), which it
     would otherwise walk, and copy page by page, at each full collection: about 0.1 s of a
-    cold ``forecast run``. This process's objects are collected as before (unfrozen).
+    cold ``forecast run``. A process that had frozen nothing collects as before (unfrozen
+    again); one that had (the renderer, before it forks its helpers) keeps its objects frozen.
     """
+    frozen_before = gc.get_freeze_count()
     gc.freeze()
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", DeprecationWarning)  # fork beside BLAS threads
             process.start()
     finally:
-        gc.unfreeze()
+        if not frozen_before:
+            gc.unfreeze()
 
 
 def _take_all(fn: Callable[[str], None], tasks: Sequence[str], counter: Any) -> None:
